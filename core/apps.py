@@ -1,0 +1,22 @@
+from typing import Any
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_roles(sender: AppConfig, **kwargs: Any) -> None:
+    from core.roles import ensure_role_groups
+
+    ensure_role_groups()
+
+
+class CoreConfig(AppConfig):
+    """The shared kernel: people, support groups, services/CIs, the ticket base, the timeline,
+    comments, attachments and the outbox."""
+
+    name = "core"
+    verbose_name = "Core"
+
+    def ready(self) -> None:
+        # After every app's permissions exist: connect without a sender filter, dedupe by uid.
+        post_migrate.connect(_ensure_roles, dispatch_uid="core.ensure_role_groups")

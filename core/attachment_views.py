@@ -1,0 +1,31 @@
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest
+
+from core.models import Attachment
+from core.roles import is_agent
+
+
+@login_required
+def attachment_download(request: HttpRequest, token: str) -> FileResponse:
+    """Serve a file as a download only (never inline), after checking the viewer may see its ticket."""
+    try:
+        attachment = Attachment.objects.select_related("ticket_type").get(token=token)
+    except Attachment.DoesNotExist as exc:
+        raise Http404("No such file.") from exc
+    if not is_agent(request.user):
+        if attachment.is_internal:
+            raise Http404("No such file.")
+        model = attachment.ticket_type.model_class()
+        if model is None or not model._default_manager.filter(
+            pk=attachment.ticket_id, requester=request.user
+        ).exists():
+            raise Http404("No such file.")
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

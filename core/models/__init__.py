@@ -1,0 +1,21 @@
+from core.models.cmdb import ConfigurationItem, Service
+from core.models.numbering import TicketCounter
+from core.models.outbox import OutboxMessage, OutboxStatus
+from core.models.people import User
+from core.models.teams import SupportGroup
+from core.models.tickets import TicketBase
+from core.models.timeline import Attachment, Comment, TimelineEvent
+
+__all__ = [
+    "Attachment",
+    "Comment",
+    "ConfigurationItem",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Service",
+    "SupportGroup",
+    "TicketBase",
+    "TicketCounter",
+    "TimelineEvent",
+    "User",
+]

@@ -1,0 +1,62 @@
+"""Human ticket numbers (INC-000123) that are unique under concurrency.
+
+PostgreSQL: one sequence per prefix (`nextval` never waits for another transaction).
+SQLite: an upsert on the counter row; SQLite serialises writers, so this is safe there too.
+A rolled-back transaction may leave a gap; numbers are never reused.
+"""
+
+from django.db import connection
+from django.db.migrations.operations.special import RunPython
+
+
+def sequence_name(prefix: str) -> str:
+    return f"core_ticket_number_{prefix.lower()}"
+
+
+def allocate_number(prefix: str, width: int = 6) -> str:
+    """Return the next number for `prefix`, formatted `PREFIX-000042`."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(%s)", [sequence_name(prefix)])
+        else:
+            cursor.execute(
+                "INSERT INTO core_ticketcounter (prefix, last_value) VALUES (%s, 1) "
+                "ON CONFLICT (prefix) DO UPDATE SET last_value = core_ticketcounter.last_value + 1 "
+                "RETURNING last_value",
+                [prefix],
+            )
+        row = cursor.fetchone()
+    return f"{prefix}-{int(row[0]):0{width}d}"
+
+
+def advance_counter(prefix: str, at_least: int) -> None:
+    """Make sure the next number is above `at_least` (used after bulk inserts with own numbers)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT setval(%s, GREATEST(%s, (SELECT last_value FROM "
+                + sequence_name(prefix)
+                + ")))",
+                [sequence_name(prefix), at_least],
+            )
+        else:
+            cursor.execute(
+                "INSERT INTO core_ticketcounter (prefix, last_value) VALUES (%s, %s) "
+                "ON CONFLICT (prefix) DO UPDATE SET last_value = "
+                "MAX(core_ticketcounter.last_value, excluded.last_value)",
+                [prefix, at_least],
+            )
+
+
+def create_number_sequence(prefix: str) -> RunPython:
+    """A migration operation creating the PostgreSQL sequence for `prefix` (no-op elsewhere)."""
+
+    def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f"CREATE SEQUENCE IF NOT EXISTS {sequence_name(prefix)}")
+
+    def backwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f"DROP SEQUENCE IF EXISTS {sequence_name(prefix)}")
+
+    return RunPython(forwards, backwards)

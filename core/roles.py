@@ -1,0 +1,100 @@
+"""Roles are Django groups; these predicates are the single place that reads them.
+
+Used by the HTML decorators, the API permission classes (later) and the selectors.
+"""
+
+from django.contrib.auth.models import AnonymousUser
+
+from core.choices import Role
+from core.models import User
+
+ROLE_GROUP_NAMES: dict[str, str] = {
+    Role.END_USER: "End users",
+    Role.AGENT: "Agents",
+    Role.MANAGER: "Managers",
+    Role.ADMIN: "Admins",
+}
+
+
+def _group_names(user: User | AnonymousUser) -> frozenset[str]:
+    if not user.is_authenticated:
+        return frozenset()
+    cached: frozenset[str] | None = getattr(user, "_role_group_names", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._role_group_names = cached  # type: ignore[union-attr]
+    return cached
+
+
+def is_admin(user: User | AnonymousUser) -> bool:
+    return bool(user.is_authenticated and user.is_active) and (
+        user.is_superuser or ROLE_GROUP_NAMES[Role.ADMIN] in _group_names(user)
+    )
+
+
+def is_manager(user: User | AnonymousUser) -> bool:
+    return is_admin(user) or (
+        user.is_active and ROLE_GROUP_NAMES[Role.MANAGER] in _group_names(user)
+    )
+
+
+def is_agent(user: User | AnonymousUser) -> bool:
+    """Agents, managers and admins all work tickets."""
+    return is_manager(user) or (
+        user.is_active and ROLE_GROUP_NAMES[Role.AGENT] in _group_names(user)
+    )
+
+
+def role_of(user: User | AnonymousUser) -> Role:
+    if is_admin(user):
+        return Role.ADMIN
+    if is_manager(user):
+        return Role.MANAGER
+    if is_agent(user):
+        return Role.AGENT
+    return Role.END_USER
+
+
+# Model permissions each role's group carries (the Django admin reads them; staff flag needed).
+_ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.END_USER: [],
+    Role.AGENT: [
+        "incidents.view_incident",
+        "core.view_service",
+        "core.view_configurationitem",
+        "core.view_supportgroup",
+        "core.view_timelineevent",
+    ],
+    Role.MANAGER: [
+        "incidents.view_incident",
+        "core.view_service",
+        "core.view_configurationitem",
+        "core.view_supportgroup",
+        "core.change_supportgroup",
+        "core.view_timelineevent",
+        "core.view_user",
+    ],
+    Role.ADMIN: ["*"],
+}
+
+
+def ensure_role_groups() -> None:
+    """Create the role groups with their permissions; idempotent (runs after every migrate)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, group_name in ROLE_GROUP_NAMES.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        wanted = _ROLE_PERMISSIONS[role]
+        if wanted == ["*"]:
+            perms = Permission.objects.filter(
+                content_type__app_label__in=[
+                    "core", "incidents", "requests", "problems", "sla", "reporting",
+                ]
+            )
+        else:
+            pairs = [name.split(".", 1) for name in wanted]
+            perms = Permission.objects.filter(
+                content_type__app_label__in={app for app, _ in pairs},
+                codename__in={code for _, code in pairs},
+            )
+        group.permissions.set(perms)

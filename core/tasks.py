@@ -1,0 +1,31 @@
+"""Celery entry points of the shared kernel: the outbox relay and email delivery."""
+
+import smtplib
+from typing import Any
+
+from celery import shared_task
+from django.core.mail import send_mail
+
+from core.outbox import TransientError, outbox_task, relay_outbox
+
+
+@shared_task(name="core.relay_outbox", acks_late=True, ignore_result=True)
+def relay_outbox_task() -> int:
+    return relay_outbox()
+
+
+@outbox_task("core.send_email")
+def send_email_task(payload: dict[str, Any]) -> None:
+    """Send one email: payload {"to": [...], "subject": str, "body": str}."""
+    recipients = [address for address in payload.get("to", []) if address]
+    if not recipients:
+        return
+    try:
+        send_mail(
+            subject=payload["subject"],
+            message=payload["body"],
+            from_email=None,
+            recipient_list=recipients,
+        )
+    except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
+        raise TransientError(str(exc)) from exc

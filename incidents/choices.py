@@ -1,0 +1,69 @@
+from django.db import models
+
+
+class IncidentStatus(models.TextChoices):
+    IDENTIFIED = "identified", "Identified"
+    LOGGED = "logged", "Logged"
+    CLASSIFIED = "classified", "Classified"
+    CONTAINED = "contained", "Contained"
+    DIAGNOSED = "diagnosed", "Diagnosed"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+    ON_HOLD = "on_hold", "On hold"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_STATUSES = frozenset(
+    {
+        IncidentStatus.IDENTIFIED,
+        IncidentStatus.LOGGED,
+        IncidentStatus.CLASSIFIED,
+        IncidentStatus.CONTAINED,
+        IncidentStatus.DIAGNOSED,
+        IncidentStatus.ON_HOLD,
+    }
+)
+
+
+class Impact(models.TextChoices):
+    HIGH = "high", "High — many users or a whole service"
+    MEDIUM = "medium", "Medium — a team or part of a service"
+    LOW = "low", "Low — one person"
+
+
+class Urgency(models.TextChoices):
+    HIGH = "high", "High — work has stopped"
+    MEDIUM = "medium", "Medium — work is slowed down"
+    LOW = "low", "Low — can wait"
+
+
+class Category(models.TextChoices):
+    HARDWARE = "hardware", "Hardware"
+    SOFTWARE = "software", "Software"
+    NETWORK = "network", "Network"
+    ACCESS = "access", "Access and accounts"
+    SECURITY = "security", "Security"
+    DATA = "data", "Data"
+    OTHER = "other", "Other"
+
+
+class HoldReason(models.TextChoices):
+    AWAITING_USER = "awaiting_user", "Awaiting user"
+    AWAITING_VENDOR = "awaiting_vendor", "Awaiting vendor"
+    AWAITING_CHANGE = "awaiting_change", "Awaiting change"
+    AWAITING_PROBLEM = "awaiting_problem", "Awaiting problem"
+
+
+class ResolutionCode(models.TextChoices):
+    FIXED = "fixed", "Fixed"
+    WORKAROUND = "workaround", "Workaround applied"
+    CONFIGURATION = "configuration", "Configuration change"
+    USER_ERROR = "user_error", "User error / training"
+    NO_FAULT_FOUND = "no_fault_found", "No fault found"
+    VENDOR_FIX = "vendor_fix", "Fixed by vendor"
+
+
+class CancelReason(models.TextChoices):
+    DUPLICATE = "duplicate", "Duplicate"
+    NOT_AN_INCIDENT = "not_an_incident", "Not an incident"
+    CONVERTED_TO_REQUEST = "converted_to_request", "Converted to a service request"

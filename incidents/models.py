@@ -1,0 +1,79 @@
+from django.db import models
+
+from core.models import TicketBase
+from incidents.choices import (
+    OPEN_STATUSES,
+    CancelReason,
+    Category,
+    HoldReason,
+    Impact,
+    IncidentStatus,
+    ResolutionCode,
+    Urgency,
+)
+
+
+class Incident(TicketBase):
+    """An unplanned interruption or degradation of a service, worked through the ITIL lifecycle.
+
+    Status changes only through incidents.services (one service per transition, checked against
+    incidents.transitions). Each milestone timestamp is set once per pass through the lifecycle;
+    a reopen starts a new pass and clears resolved_at.
+    """
+
+    NUMBER_PREFIX = "INC"
+
+    status = models.CharField(
+        max_length=20, choices=IncidentStatus.choices, default=IncidentStatus.IDENTIFIED
+    )
+    category = models.CharField(max_length=20, choices=Category.choices, blank=True)
+    impact = models.CharField(max_length=10, choices=Impact.choices, default=Impact.LOW)
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.MEDIUM)
+    is_major = models.BooleanField(default=False)
+
+    on_hold_reason = models.CharField(max_length=20, choices=HoldReason.choices, blank=True)
+    status_before_hold = models.CharField(
+        max_length=20, choices=IncidentStatus.choices, blank=True
+    )
+    containment_notes = models.TextField(blank=True)
+    diagnosis_notes = models.TextField(blank=True)
+    resolution_code = models.CharField(max_length=20, choices=ResolutionCode.choices, blank=True)
+    resolution_notes = models.TextField(blank=True)
+    cancel_reason = models.CharField(max_length=25, choices=CancelReason.choices, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+
+    identified_at = models.DateTimeField()
+    logged_at = models.DateTimeField(null=True, blank=True)
+    classified_at = models.DateTimeField(null=True, blank=True)
+    contained_at = models.DateTimeField(null=True, blank=True)
+    diagnosed_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Agent lists: open work by priority, by group, by assignee.
+            models.Index(
+                fields=["priority", "created_at"],
+                name="incident_open_priority",
+                condition=models.Q(status__in=sorted(OPEN_STATUSES)),
+            ),
+            models.Index(fields=["support_group", "status"], name="incident_group_status"),
+            models.Index(fields=["assignee", "status"], name="incident_assignee_status"),
+            # End users' "my incidents".
+            models.Index(fields=["requester", "-created_at"], name="incident_requester_created"),
+            # Auto-close sweep and reporting by resolution time.
+            models.Index(fields=["status", "resolved_at"], name="incident_status_resolved"),
+            models.Index(fields=["service", "created_at"], name="incident_service_created"),
+        ]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def needs_containment(self) -> bool:
+        """Security and major incidents must pass through `contained` before diagnosis/resolution."""
+        return self.is_major or self.category == Category.SECURITY

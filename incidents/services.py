@@ -1,0 +1,602 @@
+"""Every write to an incident. One service per lifecycle transition, all through `_transition`:
+
+1. lock the row, 2. check the transition table, 3. save the changed fields and bump `version`,
+4. append a timeline event, 5. write side effects to the outbox (delivered after commit).
+
+Views, tasks and commands call these; none of them sets `status` itself. Each service opens its
+own transaction (nested calls join the caller's).
+"""
+
+from datetime import timedelta
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.choices import EventKind, Source, Tier
+from core.exceptions import ConflictError, TransitionError, ValidationFailed
+from core.models import ConfigurationItem, Service, SupportGroup, User
+from core.numbering import allocate_number
+from core.roles import is_agent
+from core.services import event_append
+from incidents import notifications, transitions
+from incidents.choices import (
+    OPEN_STATUSES,
+    CancelReason,
+    Category,
+    HoldReason,
+    Impact,
+    IncidentStatus,
+    ResolutionCode,
+    Urgency,
+)
+from incidents.models import Incident
+from incidents.permissions import can_perform
+from incidents.priority import priority_for
+
+MILESTONE_FIELDS: dict[str, str] = {
+    IncidentStatus.LOGGED: "logged_at",
+    IncidentStatus.CLASSIFIED: "classified_at",
+    IncidentStatus.CONTAINED: "contained_at",
+    IncidentStatus.DIAGNOSED: "diagnosed_at",
+    IncidentStatus.RESOLVED: "resolved_at",
+    IncidentStatus.CLOSED: "closed_at",
+    IncidentStatus.CANCELLED: "cancelled_at",
+}
+
+
+def transition_context() -> transitions.Context:
+    return transitions.Context(
+        now=timezone.now(),
+        reopen_window=timedelta(days=settings.INCIDENT_REOPEN_WINDOW_DAYS),
+    )
+
+
+def default_group_for(service: Service | None) -> SupportGroup | None:
+    """First-line group for a new incident: the service's owner if it works at L1, else any L1."""
+    if service is not None and service.owner_group.tier == Tier.L1:
+        return service.owner_group
+    return SupportGroup.objects.filter(tier=Tier.L1, is_active=True).order_by("name").first()
+
+
+def _require(values: dict[str, Any], names: tuple[str, ...]) -> None:
+    missing = {name: "This field is required." for name in names if values.get(name) in (None, "")}
+    if missing:
+        raise ValidationFailed(missing)
+
+
+def _choice(value: str, choices: type, field: str) -> str:
+    if value not in choices.values:  # type: ignore[attr-defined]
+        raise ValidationFailed({field: f"'{value}' is not a valid choice."})
+    return value
+
+
+def _check_ci(service: Service | None, ci: ConfigurationItem | None) -> None:
+    if ci is not None and (service is None or ci.service_id != service.pk):
+        raise ValidationFailed(
+            {"configuration_item": "The configuration item belongs to another service."}
+        )
+
+
+def _lock(incident: Incident, expected_version: int | None) -> Incident:
+    locked = Incident.objects.select_for_update().select_related("requester").get(pk=incident.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ConflictError(
+            f"{locked.number} was changed by someone else since you opened it "
+            f"(version {expected_version}, now {locked.version}). Reload and try again."
+        )
+    return locked
+
+
+def _save(incident: Incident, fields: set[str]) -> None:
+    incident.version += 1
+    incident.updated_at = timezone.now()
+    incident.save(update_fields=sorted({*fields, "version", "updated_at"}))
+
+
+def incident_create(
+    *,
+    requester: User,
+    title: str,
+    description: str = "",
+    impact: str = Impact.LOW,
+    urgency: str = Urgency.MEDIUM,
+    service: Service | None = None,
+    configuration_item: ConfigurationItem | None = None,
+    category: str = "",
+    actor: User | None = None,
+    source: str = Source.WEB,
+) -> Incident:
+    """Open a new incident in `identified`, numbered INC-nnnnnn, with priority from the matrix."""
+    title = (title or "").strip()
+    if not title:
+        raise ValidationFailed({"title": "Give the incident a short title."})
+    if len(title) > 200:
+        raise ValidationFailed({"title": "Keep the title under 200 characters."})
+    _choice(impact, Impact, "impact")
+    _choice(urgency, Urgency, "urgency")
+    if category:
+        _choice(category, Category, "category")
+    _check_ci(service, configuration_item)
+    group = default_group_for(service)
+    now = timezone.now()
+    with transaction.atomic():
+        incident = Incident.objects.create(
+            number=allocate_number(Incident.NUMBER_PREFIX),
+            title=title,
+            description=description or "",
+            requester=requester,
+            support_group=group,
+            tier=group.tier if group else Tier.L1,
+            impact=impact,
+            urgency=urgency,
+            priority=priority_for(impact, urgency),
+            category=category,
+            service=service,
+            configuration_item=configuration_item,
+            source=source,
+            status=IncidentStatus.IDENTIFIED,
+            identified_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        event_append(
+            ticket=incident,
+            kind=EventKind.CREATED,
+            actor=actor if actor is not None else requester,
+            source=source,
+            to_status=IncidentStatus.IDENTIFIED,
+            changes={"priority": incident.priority, "impact": impact, "urgency": urgency},
+        )
+        notifications.notify_requester(
+            incident,
+            subject=f"We received your report: {incident.title}",
+            body=f"Your incident {incident.number} is logged with the service desk.",
+            key="created",
+        )
+    return incident
+
+
+def _transition(
+    incident: Incident,
+    *,
+    action: str,
+    actor: User | None,
+    source: str,
+    expected_version: int | None,
+    values: dict[str, Any] | Callable[[Incident], dict[str, Any]] | None = None,
+    message: str = "",
+) -> Incident:
+    """Run one lifecycle action. `values` are the fields it sets: a dict, or a function of the
+    locked row for fields that depend on its current state (e.g. the status before a hold)."""
+    with transaction.atomic():
+        locked = _lock(incident, expected_version)
+        if not can_perform(actor, locked, action):
+            raise TransitionError("You are not allowed to do that to this incident.")
+        transition = transitions.check(locked, action, transition_context())
+        values = (values(locked) if callable(values) else values) or {}
+        _require({"reason": message, **values}, transition.required)
+        from_status = locked.status
+        to_status = transition.target_for(locked)
+        changed: dict[str, Any] = {}
+        for name, value in values.items():
+            if hasattr(locked, name) and getattr(locked, name) != value:
+                changed[name] = value
+                setattr(locked, name, value)
+        now = timezone.now()
+        milestone = MILESTONE_FIELDS.get(to_status)
+        if milestone and getattr(locked, milestone) is None:
+            setattr(locked, milestone, now)
+            changed[milestone] = now
+        locked.status = to_status
+        _save(locked, {*changed, "status"})
+        event_append(
+            ticket=locked,
+            kind=EventKind.STATUS_CHANGED,
+            actor=actor,
+            source=source,
+            from_status=from_status,
+            to_status=to_status,
+            changes={k: _jsonable(v) for k, v in changed.items() if k not in MILESTONES},
+            message=message,
+        )
+    return locked
+
+
+MILESTONES = frozenset(MILESTONE_FIELDS.values())
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "pk"):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def incident_accept(
+    incident: Incident, *, actor: User, source: str = Source.WEB, expected_version: int | None = None
+) -> Incident:
+    """identified -> logged: an agent accepts the report as a real incident (ends MTTA)."""
+    return _transition(
+        incident, action="accept", actor=actor, source=source, expected_version=expected_version
+    )
+
+
+def incident_classify(
+    incident: Incident,
+    *,
+    actor: User,
+    category: str,
+    impact: str,
+    urgency: str,
+    service: Service | None,
+    configuration_item: ConfigurationItem | None = None,
+    support_group: SupportGroup | None = None,
+    is_major: bool = False,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> Incident:
+    """logged -> classified: category, service, impact and urgency set; priority from the matrix."""
+    _require({"category": category, "impact": impact, "urgency": urgency, "service": service},
+             ("category", "impact", "urgency", "service"))
+    _choice(category, Category, "category")
+    _choice(impact, Impact, "impact")
+    _choice(urgency, Urgency, "urgency")
+    _check_ci(service, configuration_item)
+    values: dict[str, Any] = {
+        "category": category,
+        "impact": impact,
+        "urgency": urgency,
+        "priority": priority_for(impact, urgency),
+        "service": service,
+        "configuration_item": configuration_item,
+        "is_major": is_major,
+    }
+    if support_group is not None:
+        values["support_group"] = support_group
+        values["tier"] = support_group.tier
+    return _transition(
+        incident,
+        action="classify",
+        actor=actor,
+        source=source,
+        expected_version=expected_version,
+        values=values,
+    )
+
+
+def incident_contain(
+    incident: Incident,
+    *,
+    actor: User,
+    containment_notes: str,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> Incident:
+    """classified -> contained: the spread is stopped or a workaround is in place."""
+    notes = (containment_notes or "").strip()
+    return _transition(
+        incident,
+        action="contain",
+        actor=actor,
+        source=source,
+        expected_version=expected_version,
+        values={"containment_notes": notes},
+        message=notes,
+    )
+
+
+def incident_diagnose(
+    incident: Incident,
+    *,
+    actor: User,
+    diagnosis_notes: str,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> Incident:
+    """-> diagnosed: the cause is found and recorded."""
+    notes = (diagnosis_notes or "").strip()
+    return _transition(
+        incident,
+        action="diagnose",
+        actor=actor,
+        source=source,
+        expected_version=expected_version,
+        values={"diagnosis_notes": notes},
+        message=notes,
+    )
+
+
+def incident_resolve(
+    incident: Incident,
+    *,
+    actor: User | None,
+    resolution_code: str,
+    resolution_notes: str,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> Incident:
+    """-> resolved: service restored; the resolution notes are shown to the requester (ends MTTR)."""
+    notes = (resolution_notes or "").strip()
+    if resolution_code:
+        _choice(resolution_code, ResolutionCode, "resolution_code")
+    with transaction.atomic():
+        resolved = _transition(
+            incident,
+            action="resolve",
+            actor=actor,
+            source=source,
+            expected_version=expected_version,
+            values={"resolution_code": resolution_code, "resolution_notes": notes},
+            message=notes,
+        )
+        notifications.notify_requester(
+            resolved,
+            subject=f"Resolved: {resolved.title}",
+            body=(
+                f"{resolved.number} is resolved.\n\n{notes}\n\n"
+                f"If it is not fixed, you can reopen it within "
+                f"{settings.INCIDENT_REOPEN_WINDOW_DAYS} days."
+            ),
+            key=f"resolved:{resolved.version}",
+        )
+    return resolved
+
+
+def incident_close(
+    incident: Incident,
+    *,
+    actor: User | None,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> Incident:
+    """resolved -> closed (final): the requester confirms, an agent closes, or auto-close."""
+    return _transition(
+        incident, action="close", actor=actor, source=source, expected_version=expected_version
+    )
+
+
+def incident_reopen(
+    incident: Incident,
+    *,
+    actor: User,
+    reason: str,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> Incident:
+    """resolved -> classified within the reopen window; starts a new pass (resolved_at cleared)."""
+    reason = (reason or "").strip()
+    _require({"reason": reason}, ("reason",))
+    with transaction.atomic():
+        reopened = _transition(
+            incident,
+            action="reopen",
+            actor=actor,
+            source=source,
+            expected_version=expected_version,
+            values=lambda locked: {
+                "resolved_at": None,
+                "resolution_code": "",
+                "resolution_notes": "",
+                "reopen_count": locked.reopen_count + 1,
+            },
+            message=reason,
+        )
+        if reopened.assignee is not None:
+            notifications.notify_agent(
+                reopened,
+                reopened.assignee,
+                subject="Reopened",
+                body=f"{reopened.number} was reopened: {reason}",
+                key=f"reopened:{reopened.version}",
+            )
+    return reopened
+
+
+def incident_hold(
+    incident: Incident,
+    *,
+    actor: User,
+    on_hold_reason: str,
+    note: str = "",
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> Incident:
+    """-> on_hold with a reason (awaiting user, vendor, change or problem); remembers the status."""
+    if on_hold_reason:
+        _choice(on_hold_reason, HoldReason, "on_hold_reason")
+    return _transition(
+        incident,
+        action="hold",
+        actor=actor,
+        source=source,
+        expected_version=expected_version,
+        values=lambda locked: {
+            "on_hold_reason": on_hold_reason,
+            "status_before_hold": locked.status,
+        },
+        message=(note or "").strip(),
+    )
+
+
+def incident_resume(
+    incident: Incident,
+    *,
+    actor: User,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> Incident:
+    """on_hold -> the status it had before the hold."""
+    return _transition(
+        incident,
+        action="resume",
+        actor=actor,
+        source=source,
+        expected_version=expected_version,
+        values={"on_hold_reason": "", "status_before_hold": ""},
+    )
+
+
+def incident_cancel(
+    incident: Incident,
+    *,
+    actor: User,
+    cancel_reason: str,
+    note: str = "",
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> Incident:
+    """-> cancelled (final): a duplicate, not an incident, or converted to a request."""
+    if cancel_reason:
+        _choice(cancel_reason, CancelReason, "cancel_reason")
+    return _transition(
+        incident,
+        action="cancel",
+        actor=actor,
+        source=source,
+        expected_version=expected_version,
+        values={"cancel_reason": cancel_reason},
+        message=(note or "").strip(),
+    )
+
+
+def incident_assign(
+    incident: Incident,
+    *,
+    actor: User,
+    assignee: User | None,
+    support_group: SupportGroup | None = None,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> Incident:
+    """Assign to an agent and/or a group (the tier follows the group)."""
+    if not is_agent(actor):
+        raise TransitionError("Only agents can assign incidents.")
+    if assignee is not None and not (assignee.is_active and is_agent(assignee)):
+        raise ValidationFailed({"assignee": f"{assignee} is not an active agent."})
+    with transaction.atomic():
+        locked = _lock(incident, expected_version)
+        if not locked.is_open:
+            raise TransitionError(f"{locked.number} is {locked.get_status_display().lower()}.")
+        changed: dict[str, Any] = {}
+        if locked.assignee_id != (assignee.pk if assignee else None):
+            changed["assignee"] = str(assignee) if assignee else None
+            locked.assignee = assignee
+        if support_group is not None and locked.support_group_id != support_group.pk:
+            changed["support_group"] = str(support_group)
+            locked.support_group = support_group
+            if locked.tier != support_group.tier:
+                changed["tier"] = support_group.tier
+                locked.tier = support_group.tier
+        if not changed:
+            return locked
+        fields = {"assignee", "support_group", "tier"}
+        _save(locked, fields)
+        event_append(
+            ticket=locked,
+            kind=EventKind.ASSIGNED,
+            actor=actor,
+            source=source,
+            changes=changed,
+            is_public=False,
+        )
+        if assignee is not None and assignee.pk != actor.pk:
+            notifications.notify_agent(
+                locked,
+                assignee,
+                subject=f"Assigned to you: {locked.title}",
+                body=f"{actor} assigned {locked.number} to you.",
+                key=f"assigned:{locked.version}",
+            )
+    return locked
+
+
+def incident_claim(incident: Incident, *, actor: User, source: str = Source.WEB) -> Incident:
+    """Assign an unassigned open incident to the acting agent. Of many agents claiming at once,
+    exactly one wins (conditional update); the others get a ConflictError."""
+    if not is_agent(actor):
+        raise TransitionError("Only agents can claim incidents.")
+    with transaction.atomic():
+        won = Incident.objects.filter(
+            pk=incident.pk, assignee__isnull=True, status__in=sorted(OPEN_STATUSES)
+        ).update(assignee=actor, version=F("version") + 1, updated_at=timezone.now())
+        fresh = Incident.objects.select_related("assignee").get(pk=incident.pk)
+        if not won:
+            if fresh.assignee_id:
+                raise ConflictError(f"{fresh.number} is already assigned to {fresh.assignee}.")
+            raise TransitionError(f"{fresh.number} is {fresh.get_status_display().lower()}.")
+        event_append(
+            ticket=fresh,
+            kind=EventKind.ASSIGNED,
+            actor=actor,
+            source=source,
+            changes={"assignee": str(actor)},
+            message="Claimed",
+            is_public=False,
+        )
+    return fresh
+
+
+def incident_update_details(
+    incident: Incident,
+    *,
+    actor: User,
+    title: str,
+    description: str,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> Incident:
+    """Edit title and description (agents), refused when the incident changed meanwhile."""
+    title = (title or "").strip()
+    if not title:
+        raise ValidationFailed({"title": "The title cannot be empty."})
+    if not is_agent(actor):
+        raise TransitionError("Only agents can edit incidents.")
+    with transaction.atomic():
+        locked = _lock(incident, expected_version)
+        if not locked.is_open:
+            raise TransitionError(f"{locked.number} is {locked.get_status_display().lower()}.")
+        changed = {}
+        if locked.title != title:
+            changed["title"] = title
+            locked.title = title
+        if locked.description != description:
+            changed["description"] = "(edited)"
+            locked.description = description
+        if not changed:
+            return locked
+        _save(locked, {"title", "description"})
+        event_append(
+            ticket=locked,
+            kind=EventKind.FIELDS_CHANGED,
+            actor=actor,
+            source=source,
+            changes=changed,
+            is_public=False,
+        )
+    return locked
+
+
+def incident_comment(
+    incident: Incident, *, author: User, body: str, is_internal: bool, source: str = Source.WEB
+) -> None:
+    """A public reply or an internal note; agents' public replies are emailed to the requester."""
+    from core.services import comment_add
+
+    if is_internal and not is_agent(author):
+        raise TransitionError("Only agents can write internal notes.")
+    with transaction.atomic():
+        comment = comment_add(
+            ticket=incident, author=author, body=body, is_internal=is_internal, source=source
+        )
+        if not is_internal and author.pk != incident.requester_id:
+            notifications.notify_requester(
+                incident,
+                subject=f"New reply: {incident.title}",
+                body=f"{author} wrote:\n\n{comment.body}",
+                key=f"comment:{comment.pk}",
+            )

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ServiceRequestsConfig(AppConfig):
+    """Service requests: catalog, forms, approvals, fulfilment. Label `requests` (DESIGN.md §3)."""
+
+    name = "service_requests"
+    label = "requests"
+    verbose_name = "Service requests"

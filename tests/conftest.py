@@ -1,0 +1,167 @@
+"""Shared fixtures: one user per role, groups per tier, a service, logged-in clients.
+
+Markers `postgres`, `redis` and `browser` skip with a reason when the service is missing, and
+fail instead when CI=true, so a green CI means they ran.
+"""
+
+import os
+import shutil
+import socket
+from collections.abc import Callable
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.db.backends.sqlite3.operations import DatabaseOperations as SqliteOperations
+from django.test import Client
+
+from core.audit_sql import SQLITE_CREATE, SQLITE_DROP
+from core.choices import Role, Tier
+from core.models import Service, SupportGroup, User
+from tests.factories import ServiceFactory, SupportGroupFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+# Transactional tests on SQLite empty tables with DELETE, which the timeline's append-only trigger
+# refuses: lift the trigger for the flush only (PostgreSQL flushes with TRUNCATE, which row
+# triggers do not see).
+_sqlite_sql_flush = SqliteOperations.sql_flush
+
+
+def _sql_flush_keeping_audit(self, style, tables, *, reset_sequences=False, allow_cascade=False):  # type: ignore[no-untyped-def]
+    statements = _sqlite_sql_flush(
+        self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+    )
+    if "core_timelineevent" in tables:
+        return [*SQLITE_DROP, *statements, *SQLITE_CREATE]
+    return statements
+
+
+SqliteOperations.sql_flush = _sql_flush_keeping_audit  # type: ignore[method-assign]
+
+
+def _port_open(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), 1):
+            return True
+    except OSError:
+        return False
+
+
+def redis_available() -> tuple[bool, str]:
+    if _port_open(REDIS_URL, 6379):
+        return True, ""
+    return False, f"Redis is not reachable at {REDIS_URL}"
+
+
+def browser_available() -> tuple[bool, str]:
+    if not os.path.exists("/usr/bin/chromium"):
+        return False, "Chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return False, "the playwright package is not installed"
+    return True, ""
+
+
+def _needs(reason_ok: tuple[bool, str]) -> None:
+    ok, reason = reason_ok
+    if ok:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} — required when CI=true", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres"):
+        if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+            pytest.skip(
+                "needs PostgreSQL: this run uses SQLite (set DATABASE_URL=postgres://...; "
+                "CI runs the suite a second time on PostgreSQL)"
+            )
+    if item.get_closest_marker("redis"):
+        _needs(redis_available())
+    if item.get_closest_marker("browser"):
+        _needs(browser_available())
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def l1_group(db: None) -> SupportGroup:
+    return SupportGroupFactory(name="Service Desk L1", tier=Tier.L1)
+
+
+@pytest.fixture
+def l2_group(db: None) -> SupportGroup:
+    return SupportGroupFactory(name="Application Support L2", tier=Tier.L2)
+
+
+@pytest.fixture
+def l3_group(db: None) -> SupportGroup:
+    return SupportGroupFactory(name="Engineering L3", tier=Tier.L3)
+
+
+@pytest.fixture
+def service(l1_group: SupportGroup) -> Service:
+    return ServiceFactory(name="Email", owner_group=l1_group)
+
+
+@pytest.fixture
+def end_user(db: None) -> User:
+    return UserFactory(username="enduser", role=Role.END_USER)
+
+
+@pytest.fixture
+def other_end_user(db: None) -> User:
+    return UserFactory(username="otheruser", role=Role.END_USER)
+
+
+@pytest.fixture
+def agent_l1(l1_group: SupportGroup) -> User:
+    user = UserFactory(username="agent1", role=Role.AGENT)
+    l1_group.members.add(user)
+    return user
+
+
+@pytest.fixture
+def agent_l2(l2_group: SupportGroup) -> User:
+    user = UserFactory(username="agent2", role=Role.AGENT)
+    l2_group.members.add(user)
+    return user
+
+
+@pytest.fixture
+def manager(db: None) -> User:
+    return UserFactory(username="manager", role=Role.MANAGER)
+
+
+@pytest.fixture
+def admin_user(db: None) -> User:  # overrides pytest-django's admin_user
+    user = UserFactory(username="admin", role=Role.ADMIN)
+    user.is_staff = True
+    user.is_superuser = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], Client]:
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    return shutil.which("chromium") or "/usr/bin/chromium"
