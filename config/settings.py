@@ -79,7 +79,9 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DEFAULT_SQLITE_URL = f"sqlite:///{VAR_DIR / 'servicedesk.sqlite3'}"
 DATABASE_URL = env_str("DATABASE_URL", DEFAULT_SQLITE_URL)
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web app, worker and beat read while one of them writes; IMMEDIATE transactions
     # take the write lock up front so two writers queue instead of failing on lock upgrade.
@@ -124,6 +126,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request without it
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
@@ -227,8 +230,27 @@ PRIORITY_MATRIX_JSON = env_str("PRIORITY_MATRIX", "")
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
     "ATTACHMENT_ALLOWED_EXTENSIONS",
-    [".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf", ".txt", ".log", ".csv", ".json",
-     ".zip", ".gz", ".docx", ".xlsx", ".pptx", ".odt", ".ods", ".eml", ".msg"],
+    [
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".webp",
+        ".pdf",
+        ".txt",
+        ".log",
+        ".csv",
+        ".json",
+        ".zip",
+        ".gz",
+        ".docx",
+        ".xlsx",
+        ".pptx",
+        ".odt",
+        ".ods",
+        ".eml",
+        ".msg",
+    ],
 )
 QUEUE_PAGE_SIZE = env_int("QUEUE_PAGE_SIZE", 50)
 

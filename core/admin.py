@@ -30,7 +30,9 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description="Deactivate selected users (they can no longer sign in)")
     def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        count = queryset.exclude(pk=request.user.pk).update(is_active=False)
+        if request.user.pk is not None:  # never lock yourself out
+            queryset = queryset.exclude(pk=request.user.pk)
+        count = queryset.update(is_active=False)
         self.message_user(request, f"Deactivated {count} user(s).", messages.SUCCESS)
 
 
@@ -78,8 +80,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(TimelineEvent)
 class TimelineEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "ticket_type", "ticket_id", "kind", "from_status", "to_status",
-                    "actor", "source")
+    list_display = (
+        "created_at",
+        "ticket_type",
+        "ticket_id",
+        "kind",
+        "from_status",
+        "to_status",
+        "actor",
+        "source",
+    )
     list_filter = ("kind", "source", "ticket_type")
     list_select_related = ("ticket_type", "actor")
     show_full_result_count = False
@@ -101,7 +111,15 @@ class AttachmentAdmin(ReadOnlyAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdmin):
-    list_display = ("id", "task_name", "status", "attempts", "available_at", "done_at", "last_error")
+    list_display = (
+        "id",
+        "task_name",
+        "status",
+        "attempts",
+        "available_at",
+        "done_at",
+        "last_error",
+    )
     list_filter = ("status", "task_name")
     actions = ["retry"]
     show_full_result_count = False

@@ -7,7 +7,7 @@ from core.roles import is_agent
 
 @login_required
 def attachment_download(request: HttpRequest, token: str) -> FileResponse:
-    """Serve a file as a download only (never inline), after checking the viewer may see its ticket."""
+    """Serve a file as a download only (never inline), once the viewer may see its ticket."""
     try:
         attachment = Attachment.objects.select_related("ticket_type").get(token=token)
     except Attachment.DoesNotExist as exc:
@@ -16,9 +16,12 @@ def attachment_download(request: HttpRequest, token: str) -> FileResponse:
         if attachment.is_internal:
             raise Http404("No such file.")
         model = attachment.ticket_type.model_class()
-        if model is None or not model._default_manager.filter(
-            pk=attachment.ticket_id, requester=request.user
-        ).exists():
+        if (
+            model is None
+            or not model._default_manager.filter(
+                pk=attachment.ticket_id, requester=request.user
+            ).exists()
+        ):
             raise Http404("No such file.")
     response = FileResponse(
         attachment.file.open("rb"),

@@ -9,7 +9,7 @@ class TransitionError(DomainError):
     """An illegal lifecycle transition: names the current state and the action refused."""
 
 
-class ValidationFailed(DomainError):
+class ValidationFailed(DomainError):  # noqa: N818 — reads better than ValidationFailedError
     """Required or invalid fields; `errors` maps field names to messages."""
 
     def __init__(self, errors: dict[str, str]) -> None:

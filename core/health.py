@@ -17,7 +17,11 @@ def _check_database() -> dict[str, Any]:
             cursor.fetchone()
     except Exception as exc:
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
-    return {"ok": True, "vendor": connection.vendor, "ms": round((time.monotonic() - started) * 1000, 1)}
+    return {
+        "ok": True,
+        "vendor": connection.vendor,
+        "ms": round((time.monotonic() - started) * 1000, 1),
+    }
 
 
 def _check_broker() -> dict[str, Any]:
@@ -30,7 +34,11 @@ def _check_broker() -> dict[str, Any]:
             transport = conn.transport_cls
     except Exception as exc:
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
-    return {"ok": True, "transport": str(transport), "ms": round((time.monotonic() - started) * 1000, 1)}
+    return {
+        "ok": True,
+        "transport": str(transport),
+        "ms": round((time.monotonic() - started) * 1000, 1),
+    }
 
 
 @never_cache

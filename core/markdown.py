@@ -1,12 +1,33 @@
-"""User text rendered as Markdown and sanitised with nh3 (stored XSS is the classic ticketing bug)."""
+"""User text as Markdown, sanitised with nh3 (stored XSS is the classic ticketing bug)."""
 
 import markdown as md
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 
 _ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a", "h1", "h2",
-    "h3", "h4", "hr", "table", "thead", "tbody", "tr", "th", "td", "del",
+    "p",
+    "br",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "hr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "del",
 }
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 

@@ -33,11 +33,11 @@ def advance_counter(prefix: str, at_least: int) -> None:
     """Make sure the next number is above `at_least` (used after bulk inserts with own numbers)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            name = sequence_name(prefix)
             cursor.execute(
-                "SELECT setval(%s, GREATEST(%s, (SELECT last_value FROM "
-                + sequence_name(prefix)
-                + ")))",
-                [sequence_name(prefix), at_least],
+                "SELECT setval(%s, GREATEST(%s, "
+                "COALESCE(pg_sequence_last_value(%s::regclass), 0)))",
+                [name, at_least, name],
             )
         else:
             cursor.execute(
@@ -51,11 +51,11 @@ def advance_counter(prefix: str, at_least: int) -> None:
 def create_number_sequence(prefix: str) -> RunPython:
     """A migration operation creating the PostgreSQL sequence for `prefix` (no-op elsewhere)."""
 
-    def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+    def forwards(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
             schema_editor.execute(f"CREATE SEQUENCE IF NOT EXISTS {sequence_name(prefix)}")
 
-    def backwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+    def backwards(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
             schema_editor.execute(f"DROP SEQUENCE IF EXISTS {sequence_name(prefix)}")
 

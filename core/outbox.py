@@ -61,12 +61,12 @@ def outbox_enqueue(
     return message
 
 
-def _publish(message: OutboxMessage) -> None:
+def _publish(message: OutboxMessage, connection: Any) -> None:
     from config.celery import app
 
-    task = app.tasks[message.task_name]
-    # retry=False: a down broker must fail this publish at once; the row stays for the next relay.
-    task.apply_async(args=[message.pk], retry=False)
+    # By name: the relay needs no import of the task's module. retry=False: a down broker must
+    # fail this publish at once; the row stays for the next relay.
+    app.send_task(message.task_name, args=[message.pk], retry=False, connection=connection)
 
 
 def relay_outbox(*, batch_size: int = 200, max_batches: int = 20) -> int:
@@ -77,6 +77,13 @@ def relay_outbox(*, batch_size: int = 200, max_batches: int = 20) -> int:
     the round (the broker is probably down). Rows dispatched or running for longer than
     OUTBOX_REDISPATCH_AFTER_SECONDS (a lost message, a killed worker) are published again.
     """
+    from config.celery import app
+
+    with app.connection_for_write() as connection:
+        return _relay_rounds(connection, batch_size=batch_size, max_batches=max_batches)
+
+
+def _relay_rounds(connection: Any, *, batch_size: int, max_batches: int) -> int:
     published = 0
     stale = timezone.now() - timedelta(seconds=settings.OUTBOX_REDISPATCH_AFTER_SECONDS)
     for _ in range(max_batches):
@@ -97,7 +104,7 @@ def relay_outbox(*, batch_size: int = 200, max_batches: int = 20) -> int:
             if not claimed:
                 continue
             try:
-                _publish(message)
+                _publish(message, connection)
             except Exception as exc:  # broker unreachable or refusing: keep the row for later
                 OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.DISPATCHED).update(
                     status=OutboxStatus.PENDING, dispatched_at=None, last_error=f"publish: {exc}"

@@ -22,7 +22,7 @@ def _group_names(user: User | AnonymousUser) -> frozenset[str]:
     cached: frozenset[str] | None = getattr(user, "_role_group_names", None)
     if cached is None:
         cached = frozenset(user.groups.values_list("name", flat=True))
-        user._role_group_names = cached  # type: ignore[union-attr]
+        setattr(user, "_role_group_names", cached)  # noqa: B010 — a per-request memo on the object
     return cached
 
 
@@ -88,7 +88,12 @@ def ensure_role_groups() -> None:
         if wanted == ["*"]:
             perms = Permission.objects.filter(
                 content_type__app_label__in=[
-                    "core", "incidents", "requests", "problems", "sla", "reporting",
+                    "core",
+                    "incidents",
+                    "requests",
+                    "problems",
+                    "sla",
+                    "reporting",
                 ]
             )
         else:

@@ -102,8 +102,10 @@ def attachment_validate(upload: UploadedFile) -> tuple[str, str]:
     allowed = [ext.lower() for ext in settings.ATTACHMENT_ALLOWED_EXTENSIONS]
     if extension not in allowed:
         raise ValidationFailed(
-            {"file": f"{name}: files of type '{extension or 'none'}' are not accepted. "
-             f"Allowed: {', '.join(allowed)}."}
+            {
+                "file": f"{name}: files of type '{extension or 'none'}' are not accepted. "
+                f"Allowed: {', '.join(allowed)}."
+            }
         )
     guessed = mimetypes.guess_type(name)[0] or "application/octet-stream"
     if guessed in _REFUSED_CONTENT_TYPES or (upload.content_type or "") in _REFUSED_CONTENT_TYPES:

@@ -7,7 +7,7 @@ from core.roles import is_agent
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Send each person to their workspace: agents to the incident list, everyone else the portal."""
+    """Send agents to the incident list and everyone else to the portal."""
     if is_agent(request.user):
         return redirect("incidents:agent_list")
     return redirect("incidents:portal_home")

@@ -11,17 +11,40 @@ class IncidentAdmin(admin.ModelAdmin):
     """Browse and search incidents. Status and milestones change only through the lifecycle
     (the agent workspace), so they are read-only here."""
 
-    list_display = ("number", "title", "status", "priority", "tier", "support_group", "assignee",
-                    "service", "created_at")
+    list_display = (
+        "number",
+        "title",
+        "status",
+        "priority",
+        "tier",
+        "support_group",
+        "assignee",
+        "service",
+        "created_at",
+    )
     list_filter = ("status", "priority", "tier", "category", "is_major")
     search_fields = ("number", "title")
     list_select_related = ("support_group", "assignee", "service")
     autocomplete_fields = ("requester", "assignee")
     show_full_result_count = False
     readonly_fields = (
-        "number", "status", "version", "priority", "on_hold_reason", "status_before_hold",
-        "identified_at", "logged_at", "classified_at", "contained_at", "diagnosed_at",
-        "resolved_at", "closed_at", "cancelled_at", "reopen_count", "created_at", "updated_at",
+        "number",
+        "status",
+        "version",
+        "priority",
+        "on_hold_reason",
+        "status_before_hold",
+        "identified_at",
+        "logged_at",
+        "classified_at",
+        "contained_at",
+        "diagnosed_at",
+        "resolved_at",
+        "closed_at",
+        "cancelled_at",
+        "reopen_count",
+        "created_at",
+        "updated_at",
         "source",
     )
 

@@ -32,9 +32,7 @@ class Incident(TicketBase):
     is_major = models.BooleanField(default=False)
 
     on_hold_reason = models.CharField(max_length=20, choices=HoldReason.choices, blank=True)
-    status_before_hold = models.CharField(
-        max_length=20, choices=IncidentStatus.choices, blank=True
-    )
+    status_before_hold = models.CharField(max_length=20, choices=IncidentStatus.choices, blank=True)
     containment_notes = models.TextField(blank=True)
     diagnosis_notes = models.TextField(blank=True)
     resolution_code = models.CharField(max_length=20, choices=ResolutionCode.choices, blank=True)
@@ -75,5 +73,5 @@ class Incident(TicketBase):
 
     @property
     def needs_containment(self) -> bool:
-        """Security and major incidents must pass through `contained` before diagnosis/resolution."""
+        """Security and major incidents must be contained before diagnosis or resolution."""
         return self.is_major or self.category == Category.SECURITY

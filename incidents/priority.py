@@ -32,20 +32,35 @@ def parse_matrix(raw: str) -> dict[str, dict[str, int]]:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ImproperlyConfigured(f"PRIORITY_MATRIX is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ImproperlyConfigured("PRIORITY_MATRIX must be a JSON object of impact rows.")
+    _refuse_unknown(data, Impact.values, "impact")
     matrix: dict[str, dict[str, int]] = {}
     for impact in Impact.values:
-        row = data.get(impact) if isinstance(data, dict) else None
+        row = data.get(impact)
         if not isinstance(row, dict):
             raise ImproperlyConfigured(f"PRIORITY_MATRIX needs a row for impact '{impact}'.")
+        _refuse_unknown(row, Urgency.values, "urgency", where=f"[{impact}]")
         matrix[impact] = {}
         for urgency in Urgency.values:
             value = row.get(urgency)
-            if value not in Priority.values:
+            # bool is an int in Python: a JSON `true` must not pass for P1.
+            if isinstance(value, bool) or value not in Priority.values:
                 raise ImproperlyConfigured(
                     f"PRIORITY_MATRIX[{impact}][{urgency}] must be 1..5, not {value!r}."
                 )
             matrix[impact][urgency] = int(value)
     return matrix
+
+
+def _refuse_unknown(data: dict[str, object], known: list[str], axis: str, where: str = "") -> None:
+    # A misspelt key would otherwise be ignored silently while the setting looks applied.
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ImproperlyConfigured(
+            f"PRIORITY_MATRIX{where} has unknown {axis} {', '.join(map(repr, unknown))}; "
+            f"use {', '.join(known)}."
+        )
 
 
 @cache

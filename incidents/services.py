@@ -7,8 +7,8 @@ Views, tasks and commands call these; none of them sets `status` itself. Each se
 own transaction (nested calls join the caller's).
 """
 
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -218,7 +218,11 @@ def _jsonable(value: Any) -> Any:
 
 
 def incident_accept(
-    incident: Incident, *, actor: User, source: str = Source.WEB, expected_version: int | None = None
+    incident: Incident,
+    *,
+    actor: User,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
 ) -> Incident:
     """identified -> logged: an agent accepts the report as a real incident (ends MTTA)."""
     return _transition(
@@ -241,8 +245,10 @@ def incident_classify(
     expected_version: int | None = None,
 ) -> Incident:
     """logged -> classified: category, service, impact and urgency set; priority from the matrix."""
-    _require({"category": category, "impact": impact, "urgency": urgency, "service": service},
-             ("category", "impact", "urgency", "service"))
+    _require(
+        {"category": category, "impact": impact, "urgency": urgency, "service": service},
+        ("category", "impact", "urgency", "service"),
+    )
     _choice(category, Category, "category")
     _choice(impact, Impact, "impact")
     _choice(urgency, Urgency, "urgency")
@@ -320,7 +326,7 @@ def incident_resolve(
     source: str = Source.WEB,
     expected_version: int | None = None,
 ) -> Incident:
-    """-> resolved: service restored; the resolution notes are shown to the requester (ends MTTR)."""
+    """-> resolved: service restored; the requester sees the resolution notes (ends MTTR)."""
     notes = (resolution_notes or "").strip()
     if resolution_code:
         _choice(resolution_code, ResolutionCode, "resolution_code")

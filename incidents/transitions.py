@@ -59,7 +59,9 @@ def _within_reopen_window(incident: IncidentState, ctx: Context) -> str | None:
         return "The incident has no resolution time."
     if ctx.now - incident.resolved_at > ctx.reopen_window:
         days = ctx.reopen_window.days
-        return f"The reopen window ({days} days after resolution) has passed; report a new incident."
+        return (
+            f"The reopen window ({days} days after resolution) has passed; report a new incident."
+        )
     return None
 
 

@@ -44,7 +44,9 @@ SqliteOperations.sql_flush = _sql_flush_keeping_audit  # type: ignore[method-ass
 def _port_open(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
     try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), 1):
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), 1
+        ):
             return True
     except OSError:
         return False
@@ -76,12 +78,12 @@ def _needs(reason_ok: tuple[bool, str]) -> None:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if item.get_closest_marker("postgres"):
-        if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-            pytest.skip(
-                "needs PostgreSQL: this run uses SQLite (set DATABASE_URL=postgres://...; "
-                "CI runs the suite a second time on PostgreSQL)"
-            )
+    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    if item.get_closest_marker("postgres") and not on_postgres:
+        pytest.skip(
+            "needs PostgreSQL: this run uses SQLite (set DATABASE_URL=postgres://...; "
+            "CI runs the suite a second time on PostgreSQL)"
+        )
     if item.get_closest_marker("redis"):
         _needs(redis_available())
     if item.get_closest_marker("browser"):

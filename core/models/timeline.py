@@ -45,7 +45,9 @@ class TimelineEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.from_status}->{self.to_status} at {self.created_at:%Y-%m-%d %H:%M}"
+        return (
+            f"{self.kind} {self.from_status}->{self.to_status} at {self.created_at:%Y-%m-%d %H:%M}"
+        )
 
 
 class Comment(models.Model):
@@ -93,9 +95,7 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [
-            models.Index(fields=["ticket_type", "ticket_id"], name="attachment_ticket_idx")
-        ]
+        indexes = [models.Index(fields=["ticket_type", "ticket_id"], name="attachment_ticket_idx")]
 
     def __str__(self) -> str:
         return self.original_name
