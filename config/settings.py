@@ -212,12 +212,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": OUTBOX_RELAY_INTERVAL_SECONDS,
         "options": {"expires": 30},
     },
+    "sla.sweep": {
+        "task": "sla.sweep",
+        "schedule": float(env_str("SLA_SWEEP_INTERVAL_SECONDS", "30")),
+        "options": {"expires": 60},
+    },
+    "sla.audit": {"task": "sla.audit", "schedule": 60.0, "options": {"expires": 120}},
     "incidents.autoclose_resolved": {
         "task": "incidents.autoclose_resolved",
         "schedule": 3600.0,
         "options": {"expires": 600},
     },
 }
+
+SLA_SWEEP_BATCH_SIZE = env_int("SLA_SWEEP_BATCH_SIZE", 500)
+SLA_SWEEP_TIME_BUDGET_SECONDS = env_int("SLA_SWEEP_TIME_BUDGET_SECONDS", 20)
+SLA_AUDIT_GRACE_SECONDS = env_int("SLA_AUDIT_GRACE_SECONDS", 300)
 
 # --- Service desk rules ---------------------------------------------------------------------
 # Days a resolved incident may be reopened by its requester or an agent.

@@ -46,3 +46,6 @@ class EventKind(models.TextChoices):
     ASSIGNED = "assigned", "Assigned"
     COMMENTED = "commented", "Commented"
     ATTACHED = "attached", "Attachment added"
+    ESCALATED = "escalated", "Escalated"
+    DEESCALATED = "deescalated", "De-escalated"
+    SLA = "sla", "SLA"

@@ -29,3 +29,9 @@ def send_email_task(payload: dict[str, Any]) -> None:
         )
     except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
         raise TransientError(str(exc)) from exc
+
+
+# Registered here so autodiscovery (which imports each app's tasks module) finds it.
+from core.webhooks import post_webhook_task  # noqa: E402
+
+__all__ = ["post_webhook_task", "relay_outbox_task", "send_email_task"]

@@ -6,3 +6,9 @@ class IncidentsConfig(AppConfig):
 
     name = "incidents"
     verbose_name = "Incidents"
+
+    def ready(self) -> None:
+        from incidents.sla_adapter import ADAPTER
+        from sla.registry import register
+
+        register(ADAPTER)

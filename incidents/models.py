@@ -58,6 +58,12 @@ class Incident(TicketBase):
                 name="incident_open_priority",
                 condition=models.Q(status__in=sorted(OPEN_STATUSES)),
             ),
+            # The triage queue's default order: time to breach, open incidents only.
+            models.Index(
+                fields=["sla_due_at", "id"],
+                name="incident_open_sla_due",
+                condition=models.Q(status__in=sorted(OPEN_STATUSES)),
+            ),
             models.Index(fields=["support_group", "status"], name="incident_group_status"),
             models.Index(fields=["assignee", "status"], name="incident_assignee_status"),
             # End users' "my incidents".

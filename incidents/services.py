@@ -36,6 +36,9 @@ from incidents.choices import (
 from incidents.models import Incident
 from incidents.permissions import can_perform
 from incidents.priority import priority_for
+from sla import services as sla
+from sla.choices import Metric, TicketKind
+from sla.registry import EscalationOutcome
 
 MILESTONE_FIELDS: dict[str, str] = {
     IncidentStatus.LOGGED: "logged_at",
@@ -82,7 +85,13 @@ def _check_ci(service: Service | None, ci: ConfigurationItem | None) -> None:
 
 
 def _lock(incident: Incident, expected_version: int | None) -> Incident:
-    locked = Incident.objects.select_for_update().select_related("requester").get(pk=incident.pk)
+    # of=("self",): lock only the incident. A plain FOR UPDATE over the join would also lock the
+    # requester's user row, serialising every change to their other tickets (and their logins).
+    locked = (
+        Incident.objects.select_for_update(of=("self",))
+        .select_related("requester")
+        .get(pk=incident.pk)
+    )
     if expected_version is not None and locked.version != expected_version:
         raise ConflictError(
             f"{locked.number} was changed by someone else since you opened it "
@@ -151,6 +160,7 @@ def incident_create(
             to_status=IncidentStatus.IDENTIFIED,
             changes={"priority": incident.priority, "impact": impact, "urgency": urgency},
         )
+        sla.clocks_start(incident, kind=TicketKind.INCIDENT)
         notifications.notify_requester(
             incident,
             subject=f"We received your report: {incident.title}",
@@ -203,7 +213,52 @@ def _transition(
             changes={k: _jsonable(v) for k, v in changed.items() if k not in MILESTONES},
             message=message,
         )
+        _follow_with_clocks(
+            locked,
+            from_status=from_status,
+            to_status=to_status,
+            changed=changed,
+            actor=actor,
+            source=source,
+        )
     return locked
+
+
+def _follow_with_clocks(
+    incident: Incident,
+    *,
+    from_status: str,
+    to_status: str,
+    changed: dict[str, Any],
+    actor: User | None,
+    source: str,
+) -> None:
+    """Keep the SLA clocks in step with the lifecycle (inside the transition's transaction)."""
+    if to_status == IncidentStatus.CANCELLED:
+        sla.clocks_cancel(incident)
+        return
+    if from_status == IncidentStatus.IDENTIFIED:
+        sla.clock_stop(incident, metric=Metric.RESPONSE)
+    if to_status == IncidentStatus.ON_HOLD:
+        sla.clocks_pause(incident)
+    elif from_status == IncidentStatus.ON_HOLD:
+        sla.clocks_resume(incident)
+    if to_status == IncidentStatus.RESOLVED:
+        sla.clock_stop(incident, metric=Metric.RESOLUTION)
+    elif from_status == IncidentStatus.RESOLVED and to_status != IncidentStatus.CLOSED:
+        sla.clock_reopen(incident, metric=Metric.RESOLUTION)
+    if "priority" in changed or "service" in changed:
+        retargeted = sla.clocks_retarget(incident, kind=TicketKind.INCIDENT)
+        if retargeted:
+            event_append(
+                ticket=incident,
+                kind=EventKind.SLA,
+                actor=actor,
+                source=source,
+                changes={"priority": incident.priority, "clocks": retargeted},
+                message=f"SLA re-targeted for priority P{incident.priority}.",
+                is_public=False,
+            )
 
 
 MILESTONES = frozenset(MILESTONE_FIELDS.values())
@@ -606,3 +661,124 @@ def incident_comment(
                 body=f"{author} wrote:\n\n{comment.body}",
                 key=f"comment:{comment.pk}",
             )
+
+
+def next_tier_group(tier: int, service: Service | None) -> SupportGroup | None:
+    """The group an escalation to `tier` lands in: the service's owner if it works at that
+    tier, else the first active group of that tier."""
+    if service is not None and service.owner_group.tier == tier and service.owner_group.is_active:
+        return service.owner_group
+    return SupportGroup.objects.filter(tier=tier, is_active=True).order_by("name").first()
+
+
+def _time_in_tier(incident: Incident) -> int:
+    from django.contrib.contenttypes.models import ContentType
+
+    from core.models import TimelineEvent
+
+    last_move = (
+        TimelineEvent.objects.filter(
+            ticket_type=ContentType.objects.get_for_model(Incident),
+            ticket_id=incident.pk,
+            kind__in=[EventKind.ESCALATED, EventKind.DEESCALATED],
+        )
+        .order_by("-id")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    since = last_move or incident.created_at
+    return int((timezone.now() - since).total_seconds())
+
+
+def _move_tier(
+    incident: Incident,
+    *,
+    step: int,
+    actor: User | None,
+    reason: str,
+    source: str,
+    expected_version: int | None,
+) -> EscalationOutcome:
+    reason = (reason or "").strip()
+    if actor is not None and not is_agent(actor):
+        raise TransitionError("Only agents can escalate or de-escalate incidents.")
+    _require({"reason": reason}, ("reason",))
+    with transaction.atomic():
+        locked = _lock(incident, expected_version)
+        if not locked.is_open:
+            raise TransitionError(f"{locked.number} is {locked.get_status_display().lower()}.")
+        from_tier = locked.tier
+        to_tier = from_tier + step
+        if to_tier > Tier.L3:
+            raise TransitionError(f"{locked.number} is already at L3, the top tier.")
+        if to_tier < Tier.L1:
+            raise TransitionError(f"{locked.number} is already at L1.")
+        group = next_tier_group(to_tier, locked.service)
+        if group is None:
+            raise TransitionError(f"There is no active L{to_tier} support group.")
+        changes = {
+            "from_tier": from_tier,
+            "to_tier": to_tier,
+            "from_group": str(locked.support_group) if locked.support_group else None,
+            "to_group": str(group),
+            "time_in_tier_seconds": _time_in_tier(locked),
+        }
+        locked.support_group = group
+        locked.tier = to_tier
+        locked.assignee = None
+        _save(locked, {"support_group", "tier", "assignee"})
+        event_append(
+            ticket=locked,
+            kind=EventKind.ESCALATED if step > 0 else EventKind.DEESCALATED,
+            actor=actor,
+            source=source,
+            changes=changes,
+            message=reason,
+            is_public=False,
+        )
+    verb = "Escalated" if step > 0 else "De-escalated"
+    return EscalationOutcome(
+        escalated=True,
+        from_tier=from_tier,
+        to_tier=to_tier,
+        message=f"{verb} from L{from_tier} to L{to_tier} ({group}).",
+    )
+
+
+def incident_escalate(
+    incident: Incident,
+    *,
+    actor: User | None,
+    reason: str,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> EscalationOutcome:
+    """Move an open incident to the next tier's group (L1 -> L2 -> L3), unassigned, with the
+    reason and the time spent in the previous tier on the timeline. Refused at L3."""
+    return _move_tier(
+        incident,
+        step=1,
+        actor=actor,
+        reason=reason,
+        source=source,
+        expected_version=expected_version,
+    )
+
+
+def incident_deescalate(
+    incident: Incident,
+    *,
+    actor: User,
+    reason: str,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> EscalationOutcome:
+    """Move an open incident back to the previous tier's group. Refused at L1."""
+    return _move_tier(
+        incident,
+        step=-1,
+        actor=actor,
+        reason=reason,
+        source=source,
+        expected_version=expected_version,
+    )

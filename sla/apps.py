@@ -1,4 +1,15 @@
+from typing import Any
+
 from django.apps import AppConfig
+
+
+def _sla_health() -> dict[str, Any]:
+    from django.conf import settings
+
+    from sla.sweeper import overdue_unprocessed
+
+    stuck = overdue_unprocessed(grace_seconds=settings.SLA_AUDIT_GRACE_SECONDS)
+    return {"ok": stuck == 0, "overdue_unprocessed_clocks": stuck}
 
 
 class SlaConfig(AppConfig):
@@ -6,3 +17,8 @@ class SlaConfig(AppConfig):
 
     name = "sla"
     verbose_name = "SLA"
+
+    def ready(self) -> None:
+        from core.health import register_check
+
+        register_check("sla_sweeper", _sla_health)

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
-from django.db.backends.sqlite3.operations import DatabaseOperations as SqliteOperations
+from django.db.backends.sqlite3.base import DatabaseOperations as SqliteOperations
 from django.test import Client
 
 from core.audit_sql import SQLITE_CREATE, SQLITE_DROP
@@ -88,6 +88,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         _needs(redis_available())
     if item.get_closest_marker("browser"):
         _needs(browser_available())
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> None:
+    # PBKDF2's deliberate slowness is for attackers, not for fixtures.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -23,6 +23,9 @@ class SupportGroup(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="support_groups"
     )
     email = models.EmailField(blank=True)
+    webhook_url = models.URLField(
+        blank=True, help_text="Optional Slack-compatible incoming webhook for SLA notifications."
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:

@@ -54,6 +54,10 @@ class TicketBase(models.Model):
         related_name="%(app_label)s_%(class)s_set",
     )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
+    # The nearest running SLA clock, kept by sla.services so queues sort and filter by time to
+    # breach with an index instead of a join.
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_warn_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField()
     version = models.PositiveIntegerField(default=1)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.choices import Role, Tier
 from core.models import ConfigurationItem, Service, SupportGroup, User
-from core.roles import ROLE_GROUP_NAMES, ensure_role_groups
+from core.roles import ROLE_GROUP_NAMES
 from incidents.choices import Impact, IncidentStatus, Urgency
 from incidents.models import Incident
 from incidents.priority import priority_for
@@ -32,8 +32,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         if not create:
             return
         role = extracted or Role.END_USER
-        ensure_role_groups()
-        self.groups.add(Group.objects.get(name=ROLE_GROUP_NAMES[role]))
+        group, _ = Group.objects.get_or_create(name=ROLE_GROUP_NAMES[role])
+        self.groups.add(group)
 
 
 class SupportGroupFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,35 @@
+from django.db import models
+
+
+class TicketKind(models.TextChoices):
+    INCIDENT = "incident", "Incident"
+    REQUEST = "request", "Service request"
+
+
+class Metric(models.TextChoices):
+    RESPONSE = "response", "Response"
+    RESOLUTION = "resolution", "Resolution"
+
+
+class ClockState(models.TextChoices):
+    RUNNING = "running", "Running"
+    PAUSED = "paused", "Paused"
+    MET = "met", "Met"
+    BREACHED = "breached", "Breached"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ThresholdAction(models.TextChoices):
+    NOTIFY = "notify", "Notify the assignee and the group"
+    NOTIFY_MANAGER = "notify_manager", "Notify the assignee, the group and its manager"
+    ESCALATE = "escalate", "Escalate one tier"
+
+
+class SlaState(models.TextChoices):
+    """What an agent sees on a ticket: derived from the nearest running clock."""
+
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    BREACHED = "breached", "Breached"
+    PAUSED = "paused", "Paused"
+    NONE = "none", "No SLA"

@@ -1,0 +1,237 @@
+"""Writes of SLA clocks. Ticket services call these inside their own transaction:
+
+create -> clocks_start; first response (leaving `identified`) -> clock_stop(response);
+resolve -> clock_stop(resolution); hold -> clocks_pause; resume -> clocks_resume;
+reopen -> clock_reopen(resolution); priority change -> clocks_retarget; cancel -> clocks_cancel.
+
+Each keeps the ticket's denormalised `sla_due_at` / `sla_warn_at` (the nearest running clock) up
+to date, which the queue sorts and filters on.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Min, Q, QuerySet
+from django.utils import timezone
+
+from core.models import Service, TicketBase
+from sla.choices import ClockState, Metric
+from sla.models import SlaClock, SlaPolicy
+from sla.snapshot import dump_instant, snapshot_of, threshold_instants
+
+OPEN_CLOCK_STATES = (ClockState.RUNNING, ClockState.PAUSED)
+
+
+def policy_for(*, kind: str, priority: int, service: Service | None) -> SlaPolicy | None:
+    """The active policy for a kind and priority: the service's own if it has one, else the
+    default (no service)."""
+    candidates = (
+        SlaPolicy.objects.filter(ticket_kind=kind, priority=priority, is_active=True)
+        .filter(Q(service__isnull=True) | Q(service=service))
+        .select_related("calendar")
+        .prefetch_related("calendar__hours", "calendar__holidays", "thresholds")
+    )
+    best = None
+    for policy in candidates:
+        if policy.service_id is not None:
+            return policy
+        best = policy
+    return best
+
+
+def clocks_for(ticket: TicketBase) -> QuerySet[SlaClock]:
+    return SlaClock.objects.filter(
+        ticket_type=ContentType.objects.get_for_model(ticket), ticket_id=ticket.pk
+    )
+
+
+def _deadlines(clock: SlaClock) -> None:
+    """Recompute due_at, warn_at and next_deadline_at from the snapshot, start and pauses."""
+    instants = threshold_instants(clock.snapshot, clock.started_at, clock.pauses)
+    clock.due_at = instants[-1]
+    clock.warn_at = instants[0] if len(instants) > 1 else None
+    if clock.state != ClockState.RUNNING or clock.stage >= len(instants):
+        clock.next_deadline_at = None
+    else:
+        clock.next_deadline_at = instants[clock.stage]
+
+
+def _refresh_ticket(ticket: TicketBase) -> None:
+    nearest = (
+        clocks_for(ticket)
+        .filter(state=ClockState.RUNNING)
+        .aggregate(due=Min("due_at"), warn=Min("warn_at"))
+    )
+    type(ticket)._default_manager.filter(pk=ticket.pk).update(
+        sla_due_at=nearest["due"], sla_warn_at=nearest["warn"]
+    )
+    ticket.sla_due_at = nearest["due"]
+    ticket.sla_warn_at = nearest["warn"]
+
+
+def clocks_start(
+    ticket: TicketBase,
+    *,
+    kind: str,
+    metrics: tuple[str, ...] = (Metric.RESPONSE, Metric.RESOLUTION),
+) -> list[SlaClock]:
+    """Start the ticket's clocks under the policy for its kind, priority and service (none when
+    no policy applies). Idempotent: an existing clock for a metric is left alone."""
+    policy = policy_for(kind=kind, priority=ticket.priority, service=ticket.service)
+    if policy is None:
+        return []
+    now = timezone.now()
+    started = []
+    existing = set(clocks_for(ticket).values_list("metric", flat=True))
+    for metric in metrics:
+        if metric in existing:
+            continue
+        snapshot = snapshot_of(policy, metric)
+        clock = SlaClock(
+            ticket_type=ContentType.objects.get_for_model(ticket),
+            ticket_id=ticket.pk,
+            metric=metric,
+            policy=policy,
+            snapshot=snapshot,
+            started_at=ticket.created_at,
+            target=policy.response_target
+            if metric == Metric.RESPONSE
+            else policy.resolution_target,
+            updated_at=now,
+        )
+        _deadlines(clock)
+        clock.save()
+        started.append(clock)
+    _refresh_ticket(ticket)
+    return started
+
+
+def clock_stop(ticket: TicketBase, *, metric: str) -> SlaClock | None:
+    """The target is reached (first response, resolution): met if in time, else breached."""
+    clock = clocks_for(ticket).filter(metric=metric, state__in=OPEN_CLOCK_STATES).first()
+    if clock is None:
+        return None
+    now = timezone.now()
+    late = clock.breached_at is not None or (clock.due_at is not None and now > clock.due_at)
+    if clock.state == ClockState.PAUSED:
+        _close_pause(clock, now)
+    clock.state = ClockState.BREACHED if late else ClockState.MET
+    clock.stopped_at = now
+    clock.next_deadline_at = None
+    clock.updated_at = now
+    clock.save()
+    _refresh_ticket(ticket)
+    return clock
+
+
+def _close_pause(clock: SlaClock, now: datetime) -> None:
+    if clock.pauses and clock.pauses[-1][1] is None:
+        clock.pauses[-1][1] = dump_instant(now)
+    clock.paused_at = None
+
+
+def clocks_pause(ticket: TicketBase) -> int:
+    """On hold: running clocks stop counting until clocks_resume."""
+    now = timezone.now()
+    paused = 0
+    for clock in clocks_for(ticket).filter(state=ClockState.RUNNING):
+        clock.state = ClockState.PAUSED
+        clock.paused_at = now
+        clock.pauses = [*clock.pauses, [dump_instant(now), None]]
+        clock.next_deadline_at = None
+        clock.updated_at = now
+        clock.save()
+        paused += 1
+    _refresh_ticket(ticket)
+    return paused
+
+
+def clocks_resume(ticket: TicketBase) -> int:
+    """Off hold: paused clocks run again; the paused time is excluded from their deadlines."""
+    now = timezone.now()
+    resumed = 0
+    for clock in clocks_for(ticket).filter(state=ClockState.PAUSED):
+        _close_pause(clock, now)
+        clock.state = ClockState.RUNNING
+        _deadlines(clock)
+        clock.updated_at = now
+        clock.save()
+        resumed += 1
+    _refresh_ticket(ticket)
+    return resumed
+
+
+def clock_reopen(ticket: TicketBase, *, metric: str = Metric.RESOLUTION) -> SlaClock | None:
+    """A reopened ticket resumes its resolution clock; the time it spent resolved is excluded.
+    Warnings and a breach already processed are not repeated."""
+    clock = (
+        clocks_for(ticket)
+        .filter(metric=metric, state__in=[ClockState.MET, ClockState.BREACHED])
+        .first()
+    )
+    if clock is None or clock.stopped_at is None:
+        return None
+    now = timezone.now()
+    clock.pauses = [*clock.pauses, [dump_instant(clock.stopped_at), dump_instant(now)]]
+    clock.state = ClockState.RUNNING
+    clock.stopped_at = None
+    _deadlines(clock)
+    clock.updated_at = now
+    clock.save()
+    _refresh_ticket(ticket)
+    return clock
+
+
+def clocks_retarget(ticket: TicketBase, *, kind: str) -> list[dict[str, Any]]:
+    """The priority (or service) changed: open clocks take the new policy's targets, counted
+    from their original start with their pauses. Returns what changed, for the timeline."""
+    policy = policy_for(kind=kind, priority=ticket.priority, service=ticket.service)
+    now = timezone.now()
+    changes = []
+    for clock in clocks_for(ticket).filter(state__in=OPEN_CLOCK_STATES):
+        if policy is None:
+            clock.state = ClockState.CANCELLED
+            clock.next_deadline_at = None
+            clock.updated_at = now
+            clock.save()
+            changes.append({"metric": clock.metric, "old_due": _iso(clock.due_at), "new_due": None})
+            continue
+        old_due = clock.due_at
+        clock.policy = policy
+        clock.snapshot = snapshot_of(policy, clock.metric)
+        clock.target = (
+            policy.response_target if clock.metric == Metric.RESPONSE else policy.resolution_target
+        )
+        clock.generation += 1
+        clock.stage = 0
+        clock.breached_at = None
+        _deadlines(clock)
+        clock.updated_at = now
+        clock.save()
+        changes.append(
+            {
+                "metric": clock.metric,
+                "old_due": _iso(old_due),
+                "new_due": _iso(clock.due_at),
+                "policy": policy.name,
+            }
+        )
+    _refresh_ticket(ticket)
+    return changes
+
+
+def clocks_cancel(ticket: TicketBase) -> int:
+    """The ticket was cancelled: its open clocks no longer count for or against the SLA."""
+    now = timezone.now()
+    cancelled = (
+        clocks_for(ticket)
+        .filter(state__in=OPEN_CLOCK_STATES)
+        .update(state=ClockState.CANCELLED, next_deadline_at=None, updated_at=now)
+    )
+    _refresh_ticket(ticket)
+    return cancelled
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,43 @@
+"""Celery entry points of the SLA engine. Thin: they call the sweeper and the auditor.
+
+They run on the `sla` queue (settings.CELERY_TASK_ROUTES), so a flood of other work never
+delays a breach. Deadlines live in the database, never in ETA/countdown messages.
+"""
+
+import logging
+import time
+
+from celery import shared_task
+from django.conf import settings
+
+from sla.sweeper import overdue_unprocessed, sweep
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="sla.sweep", acks_late=True, ignore_result=True)
+def sweep_task() -> int:
+    """Sweep batches until nothing is due or the time budget is used; then re-queue if more."""
+    deadline = time.monotonic() + settings.SLA_SWEEP_TIME_BUDGET_SECONDS
+    processed = 0
+    while True:
+        result = sweep(batch_size=settings.SLA_SWEEP_BATCH_SIZE)
+        processed += result.processed
+        if not result.more_due:
+            return processed
+        if time.monotonic() > deadline:
+            sweep_task.apply_async()
+            return processed
+
+
+@shared_task(name="sla.audit", acks_late=True, ignore_result=True)
+def audit_task() -> int:
+    """Log an error when running clocks are overdue without having been processed."""
+    stuck = overdue_unprocessed(grace_seconds=settings.SLA_AUDIT_GRACE_SECONDS)
+    if stuck:
+        logger.error(
+            "SLA sweeper looks stuck: %d running clock(s) overdue by more than %ds",
+            stuck,
+            settings.SLA_AUDIT_GRACE_SECONDS,
+        )
+    return stuck
