@@ -1,8 +1,13 @@
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import URLPattern, path
 
+from sla.holidays import holidays_import
+from sla.ics import IcsError
 from sla.models import Calendar, Holiday, SlaClock, SlaPolicy, SlaThreshold, WorkingHours
 
 
@@ -16,11 +21,64 @@ class HolidayInline(admin.TabularInline):
     extra = 0
 
 
+class IcsUploadForm(forms.Form):
+    file = forms.FileField(label="iCalendar file (.ics)")
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 1 MB.")
+        try:
+            text = upload.read().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise forms.ValidationError("The file is not UTF-8 text.") from exc
+        return str(text)
+
+
 @admin.register(Calendar)
 class CalendarAdmin(admin.ModelAdmin):
     list_display = ("name", "timezone", "is_24x7")
     search_fields = ("name",)
     inlines = [WorkingHoursInline, HolidayInline]
+    change_form_template = "admin/sla/calendar/change_form.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        custom = [
+            path(
+                "<int:calendar_id>/import-holidays/",
+                self.admin_site.admin_view(self.import_holidays_view),
+                name="sla_calendar_import_holidays",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def import_holidays_view(self, request: HttpRequest, calendar_id: int) -> HttpResponse:
+        calendar = get_object_or_404(Calendar, pk=calendar_id)
+        if not self.has_change_permission(request, calendar):
+            return redirect("admin:sla_calendar_changelist")
+        form = IcsUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                added, known = holidays_import(
+                    calendar=calendar, ics_text=form.cleaned_data["file"]
+                )
+            except IcsError as exc:
+                form.add_error("file", str(exc))
+            else:
+                self.message_user(
+                    request,
+                    f"Added {added} holiday(s); {known} were already there.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:sla_calendar_change", calendar.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Import holidays into {calendar}",
+            "calendar": calendar,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/sla/calendar/import_holidays.html", context)
 
 
 class SlaThresholdInline(admin.TabularInline):

@@ -12,23 +12,27 @@ Snapshot = dict[str, Any]
 
 def snapshot_of(policy: Any, metric: str) -> Snapshot:
     """What a clock keeps of its policy: the target, the calendar and the thresholds."""
-    calendar = policy.calendar
     target = policy.response_target if metric == "response" else policy.resolution_target
     return {
         "policy_id": policy.pk,
         "policy_name": policy.name,
         "target_seconds": int(target.total_seconds()),
-        "calendar": {
-            "name": calendar.name,
-            "timezone": calendar.timezone,
-            "always_open": calendar.is_24x7,
-            "windows": [
-                [h.weekday, h.start.strftime("%H:%M:%S"), h.end.strftime("%H:%M:%S")]
-                for h in calendar.hours.all()
-            ],
-            "holidays": [d.date.isoformat() for d in calendar.holidays.all()],
-        },
+        "calendar": calendar_snapshot(policy.calendar),
         "thresholds": [[t.percent, t.action] for t in policy.thresholds.all()],
+    }
+
+
+def calendar_snapshot(calendar: Any) -> dict[str, Any]:
+    """A calendar row (with its hours and holidays) as plain data."""
+    return {
+        "name": calendar.name,
+        "timezone": calendar.timezone,
+        "always_open": calendar.is_24x7,
+        "windows": [
+            [h.weekday, h.start.strftime("%H:%M:%S"), h.end.strftime("%H:%M:%S")]
+            for h in calendar.hours.all()
+        ],
+        "holidays": [d.date.isoformat() for d in calendar.holidays.all()],
     }
 
 

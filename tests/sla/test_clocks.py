@@ -71,8 +71,12 @@ def _classified(end_user, agent_l1, service):
         incident = new_incident(end_user)
         incident = services.incident_accept(incident, actor=agent_l1)
         return services.incident_classify(
-            incident, actor=agent_l1, category=Category.SOFTWARE, impact=Impact.LOW,
-            urgency=Urgency.LOW, service=service,
+            incident,
+            actor=agent_l1,
+            category=Category.SOFTWARE,
+            impact=Impact.LOW,
+            urgency=Urgency.LOW,
+            service=service,
         )
 
 
@@ -120,8 +124,12 @@ def test_priority_change_retargets_from_the_original_start(
         incident = services.incident_accept(incident, actor=agent_l1)
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
         incident = services.incident_classify(
-            incident, actor=agent_l1, category=Category.SOFTWARE, impact=Impact.HIGH,
-            urgency=Urgency.HIGH, service=service,
+            incident,
+            actor=agent_l1,
+            category=Category.SOFTWARE,
+            impact=Impact.HIGH,
+            urgency=Urgency.HIGH,
+            service=service,
         )  # P1: resolve within 8h of the original start
     resolution = clock(incident, Metric.RESOLUTION)
     assert resolution.due_at == T0 + timedelta(hours=8)

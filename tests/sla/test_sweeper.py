@@ -107,9 +107,7 @@ def test_breach_at_l3_notifies_managers_and_stays(end_user, tiers, incident_poli
 
 
 def test_escalate_threshold_action(end_user, tiers, incident_policies):
-    SlaThreshold.objects.filter(policy=incident_policies[5]).update(
-        action=ThresholdAction.ESCALATE
-    )
+    SlaThreshold.objects.filter(policy=incident_policies[5]).update(action=ThresholdAction.ESCALATE)
     incident = new_p5(end_user)
     sweep(now=at(4))
     incident.refresh_from_db()
@@ -136,8 +134,9 @@ def test_paused_clocks_are_not_swept(end_user, agent_l1, service, tiers, inciden
     assert sweep(now=at(100)).processed == 0
 
 
-def test_sweep_task_requeues_itself_while_more_is_due(end_user, tiers, incident_policies, settings,
-                                                      monkeypatch):
+def test_sweep_task_requeues_itself_while_more_is_due(
+    end_user, tiers, incident_policies, settings, monkeypatch
+):
     settings.SLA_SWEEP_BATCH_SIZE = 2
     settings.SLA_SWEEP_TIME_BUDGET_SECONDS = 0
     for _ in range(5):
@@ -200,6 +199,9 @@ def test_concurrent_sweepers_act_once_per_clock(end_user, tiers, incident_polici
     for incident in incidents:
         assert events(incident, EventKind.ESCALATED).count() == 1
     assert emails().count() == 30
-    assert SlaClock.objects.filter(
-        metric=Metric.RESPONSE, state=ClockState.RUNNING, breached_at__isnull=False
-    ).count() == 30
+    assert (
+        SlaClock.objects.filter(
+            metric=Metric.RESPONSE, state=ClockState.RUNNING, breached_at__isnull=False
+        ).count()
+        == 30
+    )

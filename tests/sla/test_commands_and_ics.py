@@ -1,0 +1,166 @@
+from datetime import date, time
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from sla.holidays import holidays_import
+from sla.ics import IcsError, parse_holidays
+from sla.models import Calendar, Holiday, WorkingHours
+
+pytestmark = pytest.mark.django_db
+
+ICS = """BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//test//EN\r
+BEGIN:VEVENT\r
+DTSTART;VALUE=DATE:20260403\r
+DTEND;VALUE=DATE:20260404\r
+SUMMARY:Good Friday\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+DTSTART;VALUE=DATE:20261224\r
+DTEND;VALUE=DATE:20261227\r
+SUMMARY:Christmas\r
+  break\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+DTSTART;VALUE=DATE:20260101\r
+RRULE:FREQ=YEARLY;COUNT=3\r
+SUMMARY:New Year\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+@pytest.fixture
+def business_hours():
+    calendar = Calendar.objects.create(name="Business hours", timezone="Europe/Berlin")
+    for day in range(5):
+        WorkingHours.objects.create(calendar=calendar, weekday=day, start=time(8), end=time(18))
+    return calendar
+
+
+def test_parse_all_day_multi_day_folded_and_yearly_events():
+    holidays = {h.date: h.name for h in parse_holidays(ICS)}
+    assert holidays[date(2026, 4, 3)] == "Good Friday"
+    assert {date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 26)} <= holidays.keys()
+    assert date(2026, 12, 27) not in holidays  # DTEND is exclusive
+    assert holidays[date(2026, 12, 24)] == "Christmas break"
+    assert {date(2026, 1, 1), date(2027, 1, 1), date(2028, 1, 1)} <= holidays.keys()
+    assert date(2029, 1, 1) not in holidays
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("hello", "BEGIN:VCALENDAR"),
+        ("BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:x\nEND:VEVENT\nEND:VCALENDAR", "DTSTART"),
+        ("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:2026x\nEND:VEVENT\nEND:VCALENDAR", "date"),
+        ("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20260101\n", "not closed"),
+        ("BEGIN:VCALENDAR\nnonsense line\n", "NAME:VALUE"),
+    ],
+)
+def test_malformed_files_are_refused_with_the_reason(text, message):
+    with pytest.raises(IcsError, match=message):
+        parse_holidays(text)
+
+
+def test_import_is_all_or_nothing_and_skips_known_dates(business_hours):
+    Holiday.objects.create(calendar=business_hours, date=date(2026, 4, 3), name="Karfreitag")
+    added, known = holidays_import(calendar=business_hours, ics_text=ICS)
+    assert known == 1
+    assert added == Holiday.objects.filter(calendar=business_hours).count() - 1
+    with pytest.raises(IcsError):
+        holidays_import(calendar=business_hours, ics_text=ICS.replace("20260403", "2026xx03"))
+    assert Holiday.objects.filter(calendar=business_hours).count() == added + 1
+
+
+def test_sla_due_prints_the_due_time_in_the_calendar_zone(business_hours):
+    holidays_import(calendar=business_hours, ics_text=ICS)
+    out = StringIO()
+    call_command(
+        "sla_due",
+        calendar="Business hours",
+        start="2026-03-27T16:30:00+01:00",
+        target="4h",
+        stdout=out,
+    )
+    assert out.getvalue().strip() == "2026-03-30T10:30:00+02:00"
+    out = StringIO()
+    call_command(
+        "sla_due",
+        calendar="Business hours",
+        start="2026-04-02T16:00:00+02:00",
+        target="2h30m",
+        stdout=out,
+    )
+    # Thursday 16-18, Good Friday (imported) and the weekend skipped, Monday 08:00 + 30m.
+    assert out.getvalue().strip() == "2026-04-06T08:30:00+02:00"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"calendar": "Nope", "start": "2026-03-27T16:30:00+01:00", "target": "4h"}, "no calendar"),
+        ({"calendar": "Business hours", "start": "yesterday", "target": "4h"}, "ISO-8601"),
+        ({"calendar": "Business hours", "start": "2026-03-27T16:30:00", "target": "4h"}, "offset"),
+        (
+            {
+                "calendar": "Business hours",
+                "start": "2026-03-27T16:30:00+01:00",
+                "target": "4 hours",
+            },
+            "not a target",
+        ),
+        (
+            {"calendar": "Business hours", "start": "2026-03-27T16:30:00+01:00", "target": ""},
+            "not a target",
+        ),
+    ],
+)
+def test_sla_due_bad_arguments_exit_2_with_one_line(business_hours, options, message):
+    with pytest.raises(CommandError, match=message) as caught:
+        call_command("sla_due", **options)
+    assert caught.value.returncode == 2
+    assert "\n" not in str(caught.value)
+
+
+def test_sla_due_from_the_shell_exits_2(business_hours):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "sla_due",
+            "--calendar",
+            "x",
+            "--start",
+            "bad",
+            "--target",
+            "4h",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "ISO-8601" in result.stderr
+
+
+def test_admin_imports_an_ics_file(client_for, admin_user, business_hours):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(admin_user)
+    url = f"/admin/sla/calendar/{business_hours.pk}/import-holidays/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"file": SimpleUploadedFile("h.ics", ICS.encode())})
+    assert response.status_code == 302
+    assert Holiday.objects.filter(calendar=business_hours, date=date(2026, 4, 3)).exists()
+    bad = client.post(url, {"file": SimpleUploadedFile("h.ics", b"not a calendar")})
+    assert bad.status_code == 200
+    assert b"BEGIN:VCALENDAR" in bad.content
