@@ -19,7 +19,6 @@ from django.db import connection
 from core.choices import EventKind, Tier
 from core.models import OutboxMessage, OutboxStatus, TimelineEvent
 from incidents.choices import Impact, Urgency
-from incidents.models import Incident
 from incidents.services import incident_create
 from sla.choices import TicketKind
 from sla.models import Calendar, SlaPolicy
@@ -38,7 +37,7 @@ def _database_url() -> str:
 
 
 def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(  # noqa: S603 — our own interpreter and arguments
+    return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", *args],
         cwd=ROOT,
         env=env,
