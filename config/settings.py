@@ -5,6 +5,7 @@ The defaults are the embedded ones (SQLite in WAL mode, Celery on kombu's filesy
 real values for SECRET_KEY, DATABASE_URL, CELERY_BROKER_URL and ALLOWED_HOSTS.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -90,8 +91,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    # A file, not memory, so processes started by tests (worker, beat, web) share the test DB.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-servicedesk.sqlite3")}
+    # A file, not memory, so processes started by tests (worker, beat, web) share the test DB;
+    # one per test run, so runs side by side never share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(VAR_DIR / f"test-servicedesk-{os.getpid()}.sqlite3")
+    }
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)

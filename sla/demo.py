@@ -1,0 +1,170 @@
+"""Demo SLA setup: a 24x7 calendar for P1, a Berlin business-hours calendar with the German
+public holidays of 2026 and 2027 for the rest, incident policies with two warning thresholds,
+and clocks for the demo's open incidents as if they had lived (past warnings and breaches count
+as already handled, so the sweeper does not replay months of history on the first tick)."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Min, OuterRef, Subquery
+from django.utils import timezone
+
+from core.models import TicketBase
+from sla.choices import ClockState, Metric, ThresholdAction, TicketKind
+from sla.models import Calendar, Holiday, SlaClock, SlaPolicy, SlaThreshold, WorkingHours
+from sla.services import policy_for
+from sla.snapshot import snapshot_of, threshold_instants
+
+GERMAN_HOLIDAYS = {
+    date(2026, 1, 1): "New Year's Day",
+    date(2026, 4, 3): "Good Friday",
+    date(2026, 4, 6): "Easter Monday",
+    date(2026, 5, 1): "Labour Day",
+    date(2026, 5, 14): "Ascension Day",
+    date(2026, 5, 25): "Whit Monday",
+    date(2026, 10, 3): "German Unity Day",
+    date(2026, 12, 25): "Christmas Day",
+    date(2026, 12, 26): "Boxing Day",
+    date(2027, 1, 1): "New Year's Day",
+    date(2027, 3, 26): "Good Friday",
+    date(2027, 3, 29): "Easter Monday",
+    date(2027, 5, 1): "Labour Day",
+    date(2027, 5, 6): "Ascension Day",
+    date(2027, 5, 17): "Whit Monday",
+    date(2027, 10, 3): "German Unity Day",
+    date(2027, 12, 25): "Christmas Day",
+    date(2027, 12, 26): "Boxing Day",
+}
+
+# priority -> (response, resolution, 24x7?)
+INCIDENT_TARGETS = {
+    1: (timedelta(minutes=15), timedelta(hours=4), True),
+    2: (timedelta(minutes=30), timedelta(hours=8), False),
+    3: (timedelta(hours=2), timedelta(hours=20), False),
+    4: (timedelta(hours=4), timedelta(hours=40), False),
+    5: (timedelta(hours=8), timedelta(hours=100), False),
+}
+
+
+def seed_sla_demo() -> dict[str, int]:
+    """Create the demo calendars and policies (idempotent)."""
+    with transaction.atomic():
+        always, _ = Calendar.objects.get_or_create(
+            name="24x7",
+            defaults={
+                "timezone": "UTC",
+                "is_24x7": True,
+                "description": "Around the clock, for P1 incidents.",
+            },
+        )
+        office, created = Calendar.objects.get_or_create(
+            name="Business hours",
+            defaults={
+                "timezone": "Europe/Berlin",
+                "description": "Mon-Fri 08:00-18:00 Berlin, German public holidays.",
+            },
+        )
+        if created:
+            WorkingHours.objects.bulk_create(
+                WorkingHours(calendar=office, weekday=day, start=time(8), end=time(18))
+                for day in range(5)
+            )
+        known = set(office.holidays.values_list("date", flat=True))
+        Holiday.objects.bulk_create(
+            Holiday(calendar=office, date=day, name=name)
+            for day, name in GERMAN_HOLIDAYS.items()
+            if day not in known
+        )
+        for priority, (response, resolution, around_the_clock) in INCIDENT_TARGETS.items():
+            policy, created = SlaPolicy.objects.get_or_create(
+                ticket_kind=TicketKind.INCIDENT,
+                priority=priority,
+                service=None,
+                is_active=True,
+                defaults={
+                    "name": f"Incidents P{priority}",
+                    "response_target": response,
+                    "resolution_target": resolution,
+                    "calendar": always if around_the_clock else office,
+                },
+            )
+            if created:
+                SlaThreshold.objects.bulk_create(
+                    [
+                        SlaThreshold(policy=policy, percent=75, action=ThresholdAction.NOTIFY),
+                        SlaThreshold(
+                            policy=policy, percent=90, action=ThresholdAction.NOTIFY_MANAGER
+                        ),
+                    ]
+                )
+    return {"calendars": Calendar.objects.count(), "policies": SlaPolicy.objects.count()}
+
+
+def backfill_clocks(
+    tickets: list[TicketBase], *, kind: str, responded_at: dict[int, datetime | None]
+) -> int:
+    """Clocks for demo tickets that have none. `responded_at` maps ticket id -> first response
+    time (None if not yet). Stages already past are marked processed."""
+    now = timezone.now()
+    content_type = ContentType.objects.get_for_model(type(tickets[0])) if tickets else None
+    have = set(
+        SlaClock.objects.filter(
+            ticket_type=content_type, ticket_id__in=[t.pk for t in tickets]
+        ).values_list("ticket_id", flat=True)
+    )
+    clocks = []
+    for ticket in tickets:
+        if ticket.pk in have:
+            continue
+        policy = policy_for(kind=kind, priority=ticket.priority, service=ticket.service)
+        if policy is None:
+            continue
+        for metric in (Metric.RESPONSE, Metric.RESOLUTION):
+            snapshot = snapshot_of(policy, metric)
+            instants = threshold_instants(snapshot, ticket.created_at, [])
+            due = instants[-1]
+            stopped = responded_at.get(ticket.pk) if metric == Metric.RESPONSE else None
+            stage = sum(1 for instant in instants if instant is not None and instant <= now)
+            if stopped is not None:
+                state = ClockState.MET if due and stopped <= due else ClockState.BREACHED
+            else:
+                state = ClockState.RUNNING
+            clocks.append(
+                SlaClock(
+                    ticket_type=content_type,
+                    ticket_id=ticket.pk,
+                    metric=metric,
+                    policy=policy,
+                    snapshot=snapshot,
+                    state=state,
+                    started_at=ticket.created_at,
+                    target=timedelta(seconds=snapshot["target_seconds"]),
+                    due_at=due,
+                    warn_at=instants[0] if len(instants) > 1 else None,
+                    next_deadline_at=(
+                        instants[stage]
+                        if state == ClockState.RUNNING and stage < len(instants)
+                        else None
+                    ),
+                    stage=stage,
+                    breached_at=due if due and due <= now and state != ClockState.MET else None,
+                    stopped_at=stopped,
+                    updated_at=now,
+                )
+            )
+    SlaClock.objects.bulk_create(clocks, batch_size=1000)
+    if tickets and content_type is not None:
+        _refresh_due(type(tickets[0]), content_type, [t.pk for t in tickets])
+    return len(clocks)
+
+
+def _refresh_due(model: type[TicketBase], content_type: ContentType, ids: list[int]) -> None:
+    running = SlaClock.objects.filter(
+        ticket_type=content_type, ticket_id=OuterRef("pk"), state=ClockState.RUNNING
+    ).order_by()
+    nearest_due = running.values("ticket_id").annotate(m=Min("due_at")).values("m")
+    nearest_warn = running.values("ticket_id").annotate(m=Min("warn_at")).values("m")
+    model._default_manager.filter(pk__in=ids).update(
+        sla_due_at=Subquery(nearest_due), sla_warn_at=Subquery(nearest_warn)
+    )
