@@ -5,6 +5,11 @@ from django.db.models.signals import post_migrate
 
 
 def _ensure_roles(sender: AppConfig, **kwargs: Any) -> None:
+    from django.apps import apps
+
+    # post_migrate fires once per app; act once, after the last app's permissions exist.
+    if sender.label != list(apps.get_app_configs())[-1].label:
+        return
     from core.roles import ensure_role_groups
 
     ensure_role_groups()

@@ -520,7 +520,7 @@ def incident_cancel(
         actor=actor,
         source=source,
         expected_version=expected_version,
-        values={"cancel_reason": cancel_reason},
+        values={"cancel_reason": cancel_reason, "on_hold_reason": "", "status_before_hold": ""},
         message=(note or "").strip(),
     )
 
@@ -650,6 +650,15 @@ def incident_comment(
 
     if is_internal and not is_agent(author):
         raise TransitionError("Only agents can write internal notes.")
+    # Views reach the incident through a scoped selector; the service refuses on its own too, so
+    # an API or intake path that forgets the selector cannot post on someone else's ticket.
+    if not is_agent(author) and author.pk != incident.requester_id:
+        raise TransitionError("You can only reply on your own incidents.")
+    if not is_agent(author) and not incident.is_open and incident.status != IncidentStatus.RESOLVED:
+        raise TransitionError(
+            f"{incident.number} is {incident.get_status_display().lower()}; "
+            "report a new incident instead."
+        )
     with transaction.atomic():
         comment = comment_add(
             ticket=incident, author=author, body=body, is_internal=is_internal, source=source
