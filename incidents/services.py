@@ -179,6 +179,7 @@ def _transition(
     expected_version: int | None,
     values: dict[str, Any] | Callable[[Incident], dict[str, Any]] | None = None,
     message: str = "",
+    is_public: bool = True,
 ) -> Incident:
     """Run one lifecycle action. `values` are the fields it sets: a dict, or a function of the
     locked row for fields that depend on its current state (e.g. the status before a hold)."""
@@ -212,6 +213,7 @@ def _transition(
             to_status=to_status,
             changes={k: _jsonable(v) for k, v in changed.items() if k not in MILESTONES},
             message=message,
+            is_public=is_public,
         )
         _follow_with_clocks(
             locked,
@@ -346,6 +348,7 @@ def incident_contain(
         actor=actor,
         source=source,
         expected_version=expected_version,
+        is_public=False,  # working notes are for agents; the requester sees the resolution
         values={"containment_notes": notes},
         message=notes,
     )
@@ -367,6 +370,7 @@ def incident_diagnose(
         actor=actor,
         source=source,
         expected_version=expected_version,
+        is_public=False,  # working notes are for agents; the requester sees the resolution
         values={"diagnosis_notes": notes},
         message=notes,
     )

@@ -319,3 +319,18 @@ def test_timeline_is_per_ticket(end_user: User, agent_l1: User) -> None:
     services.incident_accept(second, actor=agent_l1)
     assert len(list(timeline_for_user(ticket=first, user=agent_l1))) == 1
     assert len(list(timeline_for_user(ticket=second, user=agent_l1))) == 2
+
+
+def test_containment_and_diagnosis_notes_stay_internal(end_user, agent_l1, service):
+    incident = services.incident_create(requester=end_user, title="Disk alarm")
+    incident = services.incident_accept(incident, actor=agent_l1)
+    incident = services.incident_classify(
+        incident, actor=agent_l1, category=Category.HARDWARE, impact=Impact.LOW,
+        urgency=Urgency.LOW, service=service,
+    )
+    incident = services.incident_contain(incident, actor=agent_l1, containment_notes="Moved VMs")
+    incident = services.incident_diagnose(incident, actor=agent_l1, diagnosis_notes="Disk full")
+    requester_view = " ".join(e.message for e in timeline_for_user(ticket=incident, user=end_user))
+    agent_view = " ".join(e.message for e in timeline_for_user(ticket=incident, user=agent_l1))
+    assert "Disk full" not in requester_view and "Moved VMs" not in requester_view
+    assert "Disk full" in agent_view and "Moved VMs" in agent_view

@@ -1,0 +1,166 @@
+"""IncidentFilterSet: the filters of the agent incident list, shared with the REST API list.
+
+It only narrows a queryset it is given; callers pass the user's scoped queryset from
+incidents.selectors, so filtering can never widen what someone may see.
+"""
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.http import QueryDict
+from django_filters import fields as filter_fields
+
+from core.choices import Priority, Tier
+from core.models import Service, SupportGroup, User
+from incidents.choices import OPEN_STATUSES, IncidentStatus
+from incidents.forms import CappedModelChoiceIterator, active_groups, active_services, agent_users
+from incidents.models import Incident
+
+# Value of the null choice in the assignee and group selects ("?assignee=null" = unassigned).
+NULL_VALUE = "null"
+
+ORDERINGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "priority": ("Priority, then oldest", ("priority", "created_at", "id")),
+    "oldest": ("Oldest first", ("created_at", "id")),
+    "newest": ("Newest first", ("-created_at", "-id")),
+    "updated": ("Recently updated", ("-updated_at", "-id")),
+}
+DEFAULT_ORDERING = "priority"
+
+
+class _CappedFilterIterator(filter_fields.ModelChoiceIterator, CappedModelChoiceIterator):
+    """django-filter's null choice ("Unassigned") on top of the 200-option cap."""
+
+
+class _CappedFilterField(filter_fields.ModelChoiceField):
+    iterator = _CappedFilterIterator
+
+
+class _AgentFilterField(_CappedFilterField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.display_name if isinstance(obj, User) else str(obj)
+
+
+class CappedModelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = _CappedFilterField
+
+
+class AgentChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = _AgentFilterField
+
+
+def _agents(request: Any) -> QuerySet[User]:
+    return agent_users()
+
+
+def _groups(request: Any) -> QuerySet[SupportGroup]:
+    return active_groups()
+
+
+def _services(request: Any) -> QuerySet[Service]:
+    return active_services()
+
+
+class IncidentFilterSet(django_filters.FilterSet):
+    """Filters for incident lists. `open` defaults to true when absent, so a bare list shows the
+    open work; it is ignored when statuses are picked explicitly."""
+
+    q = django_filters.CharFilter(method="filter_q", label="Search")
+    status = django_filters.MultipleChoiceFilter(
+        choices=IncidentStatus.choices,
+        label="Status",
+        distinct=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    open = django_filters.BooleanFilter(method="filter_open", label="Open only")
+    priority = django_filters.ChoiceFilter(
+        choices=Priority.choices, label="Priority", empty_label="Any priority"
+    )
+    tier = django_filters.ChoiceFilter(choices=Tier.choices, label="Tier", empty_label="Any tier")
+    support_group = CappedModelChoiceFilter(
+        queryset=_groups,
+        label="Group",
+        empty_label="Any group",
+        null_label="No group",
+        null_value=NULL_VALUE,
+    )
+    assignee = AgentChoiceFilter(
+        queryset=_agents,
+        label="Assignee",
+        empty_label="Anyone",
+        null_label="Unassigned",
+        null_value=NULL_VALUE,
+    )
+    service = CappedModelChoiceFilter(
+        queryset=_services, label="Service", empty_label="Any service"
+    )
+    ordering = django_filters.ChoiceFilter(
+        choices=[(key, label) for key, (label, _) in ORDERINGS.items()],
+        method="filter_ordering",
+        label="Sort by",
+        empty_label=None,
+    )
+
+    class Meta:
+        model = Incident
+        fields: list[str] = []
+
+    def __init__(
+        self,
+        data: QueryDict | dict[str, Any] | None = None,
+        queryset: QuerySet[Incident] | None = None,
+        *,
+        request: Any = None,
+        prefix: str | None = None,
+    ) -> None:
+        bound = QueryDict(mutable=True)
+        if isinstance(data, QueryDict):
+            bound = data.copy()
+        elif data is not None:
+            for key, value in data.items():
+                values = value if isinstance(value, list | tuple) else [value]
+                bound.setlist(key, [str(v) for v in values])
+        # Absent means "default": open work only, in priority order.
+        if "open" not in bound:
+            bound["open"] = "true"
+        if not bound.get("ordering"):
+            bound["ordering"] = DEFAULT_ORDERING
+        super().__init__(bound, queryset, request=request, prefix=prefix)
+
+    def filter_q(self, queryset: QuerySet[Incident], name: str, value: str) -> QuerySet[Incident]:
+        text = value.strip()
+        if not text:
+            return queryset
+        match = Q(title__icontains=text) | Q(number__iexact=text)
+        digits = text.upper().removeprefix("INC-").lstrip("0")
+        if digits.isdigit():
+            match |= Q(number=f"{Incident.NUMBER_PREFIX}-{int(digits):06d}")
+        return queryset.filter(match)
+
+    def filter_open(
+        self, queryset: QuerySet[Incident], name: str, value: bool | None
+    ) -> QuerySet[Incident]:
+        if not value or self.form.cleaned_data.get("status"):
+            return queryset
+        return queryset.filter(status__in=sorted(OPEN_STATUSES))
+
+    def filter_ordering(
+        self, queryset: QuerySet[Incident], name: str, value: str
+    ) -> QuerySet[Incident]:
+        _, order = ORDERINGS.get(value or DEFAULT_ORDERING, ORDERINGS[DEFAULT_ORDERING])
+        return queryset.order_by(*order)
+
+    @property
+    def active_filter_count(self) -> int:
+        """How many filters narrow the list beyond the defaults (for the "Clear filters" link)."""
+        if not self.form.is_valid():
+            return 0
+        data = self.form.cleaned_data
+        count = sum(
+            1
+            for name in ("q", "status", "priority", "tier", "support_group", "assignee", "service")
+            if data.get(name) not in (None, "", [])
+        )
+        return count + (0 if data.get("open") else 1)

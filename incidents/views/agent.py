@@ -1,0 +1,362 @@
+"""The agent workspace: the incident list (with its HTMX-refreshed rows) and the incident page
+with one small form per legal transition, assignment, comments and files."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from core.exceptions import ConflictError, TransitionError, ValidationFailed
+from core.models import User
+from core.selectors import attachments_for_user, timeline_for_user
+from core.services import attachment_add
+from incidents import services
+from incidents.filtersets import DEFAULT_ORDERING, NULL_VALUE, ORDERINGS, IncidentFilterSet
+from incidents.forms import (
+    TRANSITION_FORMS,
+    AgentCommentForm,
+    AssignForm,
+    AttachmentForm,
+    VersionedForm,
+    apply_domain_errors,
+)
+from incidents.models import Incident
+from incidents.selectors import incident_get_for_user, incident_list_for_user
+from incidents.views.common import (
+    HtmxHttpRequest,
+    agent_required,
+    allowed_transitions,
+    current_user,
+    paginate,
+    safe_next,
+)
+
+# --- List -----------------------------------------------------------------------------------
+
+
+@agent_required
+def agent_list(request: HtmxHttpRequest) -> HttpResponse:
+    user = current_user(request)
+    filterset = IncidentFilterSet(
+        request.GET, queryset=incident_list_for_user(user), request=request
+    )
+    page = paginate(request, filterset.qs, settings.QUEUE_PAGE_SIZE)
+    cleaned = filterset.form.cleaned_data
+    ordering = cleaned.get("ordering") or DEFAULT_ORDERING
+    context = {
+        "open_only": bool(cleaned.get("open")) and not cleaned.get("status"),
+        "ordering_label": ORDERINGS.get(ordering, ORDERINGS[DEFAULT_ORDERING])[0],
+        "filterset": filterset,
+        "page": page,
+        "null_value": NULL_VALUE,
+        "refresh_url": request.get_full_path(),
+    }
+    if request.htmx:
+        return render(request, "incidents/agent/_rows.html", context)
+    return render(request, "incidents/agent/list.html", context)
+
+
+# --- Incident page --------------------------------------------------------------------------
+
+MILESTONES = (
+    ("Identified", "identified_at"),
+    ("Logged", "logged_at"),
+    ("Classified", "classified_at"),
+    ("Contained", "contained_at"),
+    ("Diagnosed", "diagnosed_at"),
+    ("Resolved", "resolved_at"),
+    ("Closed", "closed_at"),
+    ("Cancelled", "cancelled_at"),
+)
+
+
+def _transition_initial(action: str, incident: Incident) -> dict[str, Any]:
+    initial: dict[str, Any] = {"version": incident.version}
+    if action == "classify":
+        initial.update(
+            category=incident.category,
+            impact=incident.impact,
+            urgency=incident.urgency,
+            service=incident.service_id,
+            configuration_item=incident.configuration_item_id,
+            is_major=incident.is_major,
+        )
+    return initial
+
+
+def _detail(
+    request: HttpRequest,
+    incident: Incident,
+    *,
+    bound: dict[str, Form] | None = None,
+) -> HttpResponse:
+    """Render the incident page; `bound` holds a submitted form to show again with its errors."""
+    user = current_user(request)
+    bound = bound or {}
+    actions = [
+        {
+            "transition": transition,
+            "form": bound.get(transition.action)
+            or TRANSITION_FORMS[transition.action](
+                initial=_transition_initial(transition.action, incident),
+                prefix=transition.action,
+            ),
+        }
+        for transition in allowed_transitions(user, incident)
+    ]
+    context = {
+        "incident": incident,
+        "actions": actions,
+        "open_form": next(iter(bound), ""),
+        "milestones": [
+            (label, getattr(incident, name))
+            for label, name in MILESTONES
+            if getattr(incident, name) is not None
+        ],
+        "events": timeline_for_user(ticket=incident, user=user),
+        "files": attachments_for_user(ticket=incident, user=user),
+        "assign_form": bound.get("assign")
+        or AssignForm(
+            initial={
+                "version": incident.version,
+                "assignee": incident.assignee_id,
+                "support_group": incident.support_group_id,
+            },
+            prefix="assign",
+        ),
+        "comment_form": bound.get("comment") or AgentCommentForm(prefix="comment"),
+        "attach_form": bound.get("attach") or AttachmentForm(allow_internal=True, prefix="attach"),
+    }
+    return render(request, "incidents/agent/detail.html", context)
+
+
+def _incident(request: HttpRequest, number: str) -> Incident:
+    return incident_get_for_user(current_user(request), number)
+
+
+def _back(number: str) -> HttpResponse:
+    return redirect("incidents:agent_detail", number=number)
+
+
+@agent_required
+def agent_detail(request: HttpRequest, number: str) -> HttpResponse:
+    return _detail(request, _incident(request, number))
+
+
+# --- Transitions ----------------------------------------------------------------------------
+
+DONE_MESSAGES = {
+    "accept": "{number} accepted and logged.",
+    "classify": "{number} classified as {priority}.",
+    "contain": "{number} contained.",
+    "diagnose": "Diagnosis recorded on {number}.",
+    "resolve": "{number} resolved; the requester was told.",
+    "close": "{number} closed.",
+    "reopen": "{number} reopened.",
+    "hold": "{number} is on hold.",
+    "resume": "{number} resumed.",
+    "cancel": "{number} cancelled.",
+}
+
+
+def _perform(action: str, incident: Incident, actor: User, data: dict[str, Any]) -> Incident:
+    """Call the one service for `action` with the form's cleaned data."""
+    version: int = data["version"]
+    match action:
+        case "accept":
+            return services.incident_accept(incident, actor=actor, expected_version=version)
+        case "classify":
+            return services.incident_classify(
+                incident,
+                actor=actor,
+                category=data["category"],
+                impact=data["impact"],
+                urgency=data["urgency"],
+                service=data["service"],
+                configuration_item=data["configuration_item"],
+                support_group=data["support_group"],
+                is_major=data["is_major"],
+                expected_version=version,
+            )
+        case "contain":
+            return services.incident_contain(
+                incident,
+                actor=actor,
+                containment_notes=data["containment_notes"],
+                expected_version=version,
+            )
+        case "diagnose":
+            return services.incident_diagnose(
+                incident,
+                actor=actor,
+                diagnosis_notes=data["diagnosis_notes"],
+                expected_version=version,
+            )
+        case "resolve":
+            return services.incident_resolve(
+                incident,
+                actor=actor,
+                resolution_code=data["resolution_code"],
+                resolution_notes=data["resolution_notes"],
+                expected_version=version,
+            )
+        case "close":
+            return services.incident_close(incident, actor=actor, expected_version=version)
+        case "reopen":
+            return services.incident_reopen(
+                incident, actor=actor, reason=data["reason"], expected_version=version
+            )
+        case "hold":
+            return services.incident_hold(
+                incident,
+                actor=actor,
+                on_hold_reason=data["on_hold_reason"],
+                note=data["note"],
+                expected_version=version,
+            )
+        case "resume":
+            return services.incident_resume(incident, actor=actor, expected_version=version)
+        case "cancel":
+            return services.incident_cancel(
+                incident,
+                actor=actor,
+                cancel_reason=data["cancel_reason"],
+                note=data["note"],
+                expected_version=version,
+            )
+    raise Http404("No such action.")
+
+
+@agent_required
+@require_POST
+def agent_transition(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    incident = _incident(request, number)
+    form_class = TRANSITION_FORMS.get(action)
+    if form_class is None:
+        raise Http404("No such action.")
+    form: VersionedForm = form_class(request.POST, prefix=action)
+    if not form.is_valid():
+        return _detail(request, incident, bound={action: form})
+    try:
+        updated = _perform(action, incident, current_user(request), form.cleaned_data)
+    except ValidationFailed as exc:
+        apply_domain_errors(form, exc, {"reason": _reason_field(form)})
+        return _detail(request, incident, bound={action: form})
+    except (TransitionError, ConflictError) as exc:
+        messages.error(request, str(exc))
+        return _back(number)
+    messages.success(
+        request,
+        DONE_MESSAGES[action].format(
+            number=updated.number, priority=updated.get_priority_display()
+        ),
+    )
+    return _back(number)
+
+
+def _reason_field(form: Form) -> str:
+    # The table's "reason" requirement is the reopen reason, or the note of hold/cancel.
+    return "reason" if "reason" in form.fields else "note"
+
+
+# --- Assignment -----------------------------------------------------------------------------
+
+
+@agent_required
+@require_POST
+def agent_assign(request: HttpRequest, number: str) -> HttpResponse:
+    incident = _incident(request, number)
+    form = AssignForm(request.POST, prefix="assign")
+    if not form.is_valid():
+        return _detail(request, incident, bound={"assign": form})
+    try:
+        updated = services.incident_assign(
+            incident,
+            actor=current_user(request),
+            assignee=form.cleaned_data["assignee"],
+            support_group=form.cleaned_data["support_group"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except ValidationFailed as exc:
+        apply_domain_errors(form, exc, {})
+        return _detail(request, incident, bound={"assign": form})
+    except (TransitionError, ConflictError) as exc:
+        messages.error(request, str(exc))
+        return _back(number)
+    if updated.version == incident.version:
+        messages.info(request, "Nothing changed.")
+    else:
+        who = updated.assignee.display_name if updated.assignee else "nobody"
+        messages.success(request, f"{updated.number} is assigned to {who}.")
+    return _back(number)
+
+
+@agent_required
+@require_POST
+def agent_claim(request: HttpRequest, number: str) -> HttpResponse:
+    incident = _incident(request, number)
+    try:
+        services.incident_claim(incident, actor=current_user(request))
+    except (TransitionError, ConflictError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{incident.number} is yours now.")
+    return redirect(safe_next(request, reverse("incidents:agent_detail", args=[number])))
+
+
+# --- Comments and files ---------------------------------------------------------------------
+
+
+@agent_required
+@require_POST
+def agent_comment(request: HttpRequest, number: str) -> HttpResponse:
+    incident = _incident(request, number)
+    form = AgentCommentForm(request.POST, prefix="comment")
+    if form.is_valid():
+        try:
+            services.incident_comment(
+                incident,
+                author=current_user(request),
+                body=form.cleaned_data["body"],
+                is_internal=form.is_internal,
+            )
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc, {})
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+            return _back(number)
+        else:
+            messages.success(
+                request,
+                "Internal note added." if form.is_internal else "Reply sent to the requester.",
+            )
+            return _back(number)
+    return _detail(request, incident, bound={"comment": form})
+
+
+@agent_required
+@require_POST
+def agent_attach(request: HttpRequest, number: str) -> HttpResponse:
+    incident = _incident(request, number)
+    form = AttachmentForm(request.POST, request.FILES, allow_internal=True, prefix="attach")
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                attachment = attachment_add(
+                    ticket=incident,
+                    uploaded_by=current_user(request),
+                    upload=form.cleaned_data["file"],
+                    is_internal=form.cleaned_data["is_internal"],
+                )
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc, {})
+        else:
+            messages.success(request, f"{attachment.original_name} was added.")
+            return _back(number)
+    return _detail(request, incident, bound={"attach": form})

@@ -1,0 +1,223 @@
+"""The end-user portal: report an incident, follow my incidents, reply, confirm or reopen.
+
+The portal always shows the requester's view, whoever is signed in: only the person's own
+incidents, only public timeline events and files. Agents use the agent workspace for the rest.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from core.exceptions import ConflictError, TransitionError, ValidationFailed
+from core.selectors import attachments_for_user, timeline_for_user
+from core.services import attachment_add
+from incidents import services
+from incidents.choices import IncidentStatus
+from incidents.forms import (
+    AttachmentForm,
+    CloseForm,
+    IncidentReportForm,
+    ReopenForm,
+    ReplyForm,
+    apply_domain_errors,
+)
+from incidents.models import Incident
+from incidents.selectors import incident_get_for_user, incident_list_for_user
+from incidents.views.common import allowed_transitions, current_user, paginate
+
+PORTAL_PAGE_SIZE = 25
+HOME_RECENT = 5
+# What a requester may do from the portal (confirm the fix, or reopen), with its form.
+PORTAL_ACTIONS: dict[str, type[CloseForm] | type[ReopenForm]] = {
+    "close": CloseForm,
+    "reopen": ReopenForm,
+}
+FINAL_STATUSES = frozenset({IncidentStatus.CLOSED, IncidentStatus.CANCELLED})
+
+
+def _my_incident(request: HttpRequest, number: str) -> Incident:
+    user = current_user(request)
+    incident = incident_get_for_user(user, number)
+    if incident.requester_id != user.pk:
+        raise Http404(f"No incident {number}.")
+    return incident
+
+
+def _refuse_final(request: HttpRequest, incident: Incident) -> HttpResponse:
+    # Nobody works a closed or cancelled incident, so a reply there would go unread.
+    messages.error(
+        request,
+        f"{incident.number} is {incident.get_status_display().lower()}. "
+        "If the problem is back, report a new incident.",
+    )
+    return redirect("incidents:portal_detail", number=incident.number)
+
+
+@login_required
+def portal_home(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    recent = list(
+        incident_list_for_user(user)
+        .filter(requester=user)
+        .order_by("-created_at", "-id")[:HOME_RECENT]
+    )
+    return render(request, "incidents/portal/home.html", {"recent": recent})
+
+
+@login_required
+def portal_list(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    mine = incident_list_for_user(user).filter(requester=user).order_by("-created_at", "-id")
+    page = paginate(request, mine, PORTAL_PAGE_SIZE)
+    return render(request, "incidents/portal/list.html", {"page": page})
+
+
+@login_required
+def portal_report(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    form = IncidentReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        effect = form.chosen_effect
+        upload = form.cleaned_data.get("attachment")
+        try:
+            # One transaction: a refused attachment leaves no incident behind either.
+            with transaction.atomic():
+                incident = services.incident_create(
+                    requester=user,
+                    title=form.cleaned_data["title"],
+                    description=form.cleaned_data["description"],
+                    impact=effect.impact,
+                    urgency=effect.urgency,
+                    service=form.cleaned_data["service"],
+                )
+                if upload is not None:
+                    attachment_add(ticket=incident, uploaded_by=user, upload=upload)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc, {"file": "attachment"})
+        else:
+            messages.success(
+                request,
+                f"{incident.number} received. We will keep you posted here and by email.",
+            )
+            return redirect("incidents:portal_detail", number=incident.number)
+    return render(request, "incidents/portal/report.html", {"form": form})
+
+
+def _detail(
+    request: HttpRequest,
+    incident: Incident,
+    *,
+    bound: dict[str, Any] | None = None,
+) -> HttpResponse:
+    user = current_user(request)
+    bound = bound or {}
+    actions = {t.action for t in allowed_transitions(user, incident)} & set(PORTAL_ACTIONS)
+    action_forms = {
+        action: bound.get(action)
+        or PORTAL_ACTIONS[action](initial={"version": incident.version}, prefix=action)
+        for action in sorted(actions)
+    }
+    # The portal is the requester's view even for an agent who reported something themselves.
+    events = timeline_for_user(ticket=incident, user=user).filter(is_public=True)
+    files = attachments_for_user(ticket=incident, user=user).filter(is_internal=False)
+    context = {
+        "incident": incident,
+        "events": events,
+        "files": files,
+        "action_forms": action_forms,
+        "open_action": next(iter(bound), ""),
+        "can_reply": incident.status not in FINAL_STATUSES,
+        "reply_form": bound.get("reply") or ReplyForm(),
+        "attach_form": bound.get("attach") or AttachmentForm(),
+    }
+    return render(request, "incidents/portal/detail.html", context)
+
+
+@login_required
+def portal_detail(request: HttpRequest, number: str) -> HttpResponse:
+    return _detail(request, _my_incident(request, number))
+
+
+@login_required
+@require_POST
+def portal_reply(request: HttpRequest, number: str) -> HttpResponse:
+    incident = _my_incident(request, number)
+    if incident.status in FINAL_STATUSES:
+        return _refuse_final(request, incident)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.incident_comment(
+                incident,
+                author=current_user(request),
+                body=form.cleaned_data["body"],
+                is_internal=False,
+            )
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc, {})
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+            return redirect("incidents:portal_detail", number=number)
+        else:
+            messages.success(request, "Your reply was sent to the service desk.")
+            return redirect("incidents:portal_detail", number=number)
+    return _detail(request, incident, bound={"reply": form})
+
+
+@login_required
+@require_POST
+def portal_attach(request: HttpRequest, number: str) -> HttpResponse:
+    incident = _my_incident(request, number)
+    if incident.status in FINAL_STATUSES:
+        return _refuse_final(request, incident)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                attachment = attachment_add(
+                    ticket=incident,
+                    uploaded_by=current_user(request),
+                    upload=form.cleaned_data["file"],
+                )
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc, {})
+        else:
+            messages.success(request, f"{attachment.original_name} was added.")
+            return redirect("incidents:portal_detail", number=number)
+    return _detail(request, incident, bound={"attach": form})
+
+
+@login_required
+@require_POST
+def portal_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    incident = _my_incident(request, number)
+    form_class = PORTAL_ACTIONS.get(action)
+    if form_class is None:
+        raise Http404("No such action.")
+    form = form_class(request.POST, prefix=action)
+    if not form.is_valid():
+        return _detail(request, incident, bound={action: form})
+    user = current_user(request)
+    version = form.cleaned_data["version"]
+    try:
+        if action == "close":
+            services.incident_close(incident, actor=user, expected_version=version)
+            messages.success(request, f"Thanks for confirming. {incident.number} is closed.")
+        else:
+            services.incident_reopen(
+                incident, actor=user, reason=form.cleaned_data["reason"], expected_version=version
+            )
+            messages.success(
+                request, f"{incident.number} is reopened; the service desk will look at it again."
+            )
+    except ValidationFailed as exc:
+        apply_domain_errors(form, exc, {})
+        return _detail(request, incident, bound={action: form})
+    except (TransitionError, ConflictError) as exc:
+        messages.error(request, str(exc))
+    return redirect("incidents:portal_detail", number=number)
