@@ -7,8 +7,9 @@ from django.db.models.signals import post_migrate
 def _ensure_roles(sender: AppConfig, **kwargs: Any) -> None:
     from django.apps import apps
 
-    # post_migrate fires once per app; act once, after the last app's permissions exist.
-    if sender.label != list(apps.get_app_configs())[-1].label:
+    # post_migrate fires once per app that has models; act once, after the last of them.
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if sender.label != with_models[-1].label:
         return
     from core.roles import ensure_role_groups
 

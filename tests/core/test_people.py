@@ -163,3 +163,21 @@ def test_ensure_role_groups_repairs_a_tampered_group(db: None) -> None:
     Group.objects.filter(name=ROLE_GROUP_NAMES[Role.MANAGER]).delete()
     ensure_role_groups()
     assert _groups_snapshot() == expected
+
+
+@pytest.mark.django_db
+def test_migrate_creates_every_role_group_with_permissions():
+    """The groups come from a post_migrate hook; it must fire for a real migrate run."""
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    from core.roles import ROLE_GROUP_NAMES
+
+    Group.objects.all().delete()
+    call_command("migrate", verbosity=0)
+    assert set(Group.objects.values_list("name", flat=True)) == set(ROLE_GROUP_NAMES.values())
+    assert (
+        Group.objects.get(name=ROLE_GROUP_NAMES["agent"])
+        .permissions.filter(codename="view_incident")
+        .exists()
+    )
