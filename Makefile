@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' 
 .PHONY: run test lint format venv migrate seed lock clean
 
 $(STAMP): requirements-dev.lock
+	@echo "Installing requirements-dev.lock into $(VENV) (only when the lock changes; about a minute)..."
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade "pip>=24"
 	@$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
@@ -15,14 +16,17 @@ $(STAMP): requirements-dev.lock
 
 venv: $(STAMP)
 
+## The embedded SQLite database and the filesystem broker live in var/ (or SERVICEDESK_VAR_DIR).
 migrate: venv
+	@mkdir -p "$${SERVICEDESK_VAR_DIR:-var}"
 	@$(PY) manage.py migrate --noinput
 
 seed: migrate
 	@$(PY) manage.py seed_demo
 
-## Start the web app, a Celery worker and Celery beat on the embedded default (SQLite + filesystem broker).
-run: venv
+## Migrate, load the demo data (idempotent), then run the web app, a Celery worker and Celery beat
+## on the embedded default (SQLite + filesystem broker) until Ctrl-C. HOST and PORT pick the address.
+run: seed
 	@$(PY) manage.py runstack
 
 ## Run the whole test suite.

@@ -7,7 +7,7 @@ fail instead when CI=true, so a green CI means they ran.
 import os
 import shutil
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from urllib.parse import urlparse
 
 import pytest
@@ -18,6 +18,7 @@ from django.test import Client
 from core.audit_sql import SQLITE_CREATE, SQLITE_DROP
 from core.choices import Role, Tier
 from core.models import Service, SupportGroup, User
+from tests.brokers import use_broker_fixture
 from tests.factories import ServiceFactory, SupportGroupFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -168,6 +169,12 @@ def client_for() -> Callable[[User], Client]:
         return client
 
     return make
+
+
+@pytest.fixture
+def use_broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Point the Celery app at another broker URL for this test (restored afterwards)."""
+    yield from use_broker_fixture(monkeypatch)
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from core.models import OutboxMessage, OutboxStatus
 from core.outbox import relay_outbox
 from incidents.models import Incident
 from incidents.services import incident_create
+from tests.brokers import CLOSED_PORT_BROKER, drain
 from tests.conftest import REDIS_URL
-from tests.core.conftest import CLOSED_PORT_BROKER, drain
 
 pytestmark = pytest.mark.django_db
 

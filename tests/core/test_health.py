@@ -3,7 +3,7 @@ from unittest import mock
 import pytest
 from django.db.utils import OperationalError
 
-from tests.core.conftest import CLOSED_PORT_BROKER
+from tests.brokers import CLOSED_PORT_BROKER
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from core.models import OutboxMessage, OutboxStatus
 from core.outbox import TransientError, outbox_enqueue, relay_outbox, run_outbox_message
-from tests.core.conftest import CLOSED_PORT_BROKER, drain
+from tests.brokers import CLOSED_PORT_BROKER, drain
 
 pytestmark = pytest.mark.django_db
 

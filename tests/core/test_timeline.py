@@ -325,8 +325,12 @@ def test_containment_and_diagnosis_notes_stay_internal(end_user, agent_l1, servi
     incident = services.incident_create(requester=end_user, title="Disk alarm")
     incident = services.incident_accept(incident, actor=agent_l1)
     incident = services.incident_classify(
-        incident, actor=agent_l1, category=Category.HARDWARE, impact=Impact.LOW,
-        urgency=Urgency.LOW, service=service,
+        incident,
+        actor=agent_l1,
+        category=Category.HARDWARE,
+        impact=Impact.LOW,
+        urgency=Urgency.LOW,
+        service=service,
     )
     incident = services.incident_contain(incident, actor=agent_l1, containment_notes="Moved VMs")
     incident = services.incident_diagnose(incident, actor=agent_l1, diagnosis_notes="Disk full")

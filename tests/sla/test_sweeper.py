@@ -116,12 +116,12 @@ def test_escalate_threshold_action(end_user, tiers, incident_policies):
 
 def test_a_stale_clock_copy_changes_nothing(end_user, tiers, incident_policies):
     """A sweeper holding an old view of a clock (lost race / duplicate message) is a no-op."""
-    from sla.sweeper import _process
+    from sla.sweeper import process_clocks
 
     incident = new_p5(end_user)
     stale = clocks_for(incident).get(metric=Metric.RESPONSE)
     sweep(now=at(4))
-    _process(stale, at(4))  # stage 0 again: the conditional update refuses
+    assert process_clocks([stale], at(4)) == 0  # stage 0 again: the conditional update refuses
     assert emails().count() == 1
     assert events(incident, EventKind.SLA).count() == 1
 
@@ -157,18 +157,11 @@ def test_auditor_reports_clocks_the_sweeper_missed(end_user, tiers, incident_pol
     assert "sweeper looks stuck" in caplog.text
 
 
-def test_health_shows_a_stuck_sweeper(client, end_user, tiers, incident_policies, settings):
-    settings.CELERY_BROKER_URL = "memory://"
-    from config.celery import app
-
-    saved = app.conf.broker_url
-    app.conf.broker_url = "memory://"
-    try:
-        new_p5(end_user)
-        with time_machine.travel(at(10), tick=False):
-            body = client.get("/healthz").json()
-    finally:
-        app.conf.broker_url = saved
+def test_health_shows_a_stuck_sweeper(client, end_user, tiers, incident_policies, use_broker):
+    use_broker("memory://")
+    new_p5(end_user)
+    with time_machine.travel(at(10), tick=False):
+        body = client.get("/healthz").json()
     assert body["status"] == "degraded"
     assert body["checks"]["sla_sweeper"]["overdue_unprocessed_clocks"] == 1
 

@@ -1,3 +1,5 @@
+"""Broker switching for tests: point Celery at memory://, a closed port or real Redis."""
+
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -13,12 +15,13 @@ REDIS_TRANSPORT_OPTIONS = {
 }
 
 
-@pytest.fixture
-def use_broker() -> Iterator[Callable[[str], None]]:
+def use_broker_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
     """Point the Celery app at another broker URL for this test (restored afterwards)."""
     saved = (app.conf.broker_url, app.conf.broker_transport_options)
 
     def use(url: str) -> None:
+        # Celery reads CELERY_BROKER_URL from the environment before its own setting.
+        monkeypatch.setenv("CELERY_BROKER_URL", url)
         app.conf.broker_url = url
         app.conf.broker_transport_options = (
             REDIS_TRANSPORT_OPTIONS if url.startswith("redis") else {}
