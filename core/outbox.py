@@ -61,6 +61,17 @@ def outbox_enqueue(
     return message
 
 
+def outbox_enqueue_many(messages: list[OutboxMessage]) -> int:
+    """Write many unsaved messages in one insert; those whose dedupe_key is taken are skipped.
+    Call inside the transaction of the change. Returns how many were offered."""
+    now = timezone.now()
+    for message in messages:
+        message.available_at = message.available_at or now
+        message.created_at = now
+    OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)
+    return len(messages)
+
+
 def _publish(message: OutboxMessage, connection: Any) -> None:
     from config.celery import app
 

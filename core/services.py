@@ -37,7 +37,39 @@ def event_append(
     attachment: Attachment | None = None,
 ) -> TimelineEvent:
     """Append one event to the ticket's timeline (append-only; never updated afterwards)."""
-    return TimelineEvent.objects.create(
+    event = event_build(
+        ticket=ticket,
+        kind=kind,
+        actor=actor,
+        source=source,
+        from_status=from_status,
+        to_status=to_status,
+        changes=changes,
+        message=message,
+        is_public=is_public,
+        comment=comment,
+        attachment=attachment,
+    )
+    event.save()
+    return event
+
+
+def event_build(
+    *,
+    ticket: TicketBase,
+    kind: str,
+    actor: User | None,
+    source: str,
+    from_status: str = "",
+    to_status: str = "",
+    changes: dict[str, Any] | None = None,
+    message: str = "",
+    is_public: bool = True,
+    comment: Comment | None = None,
+    attachment: Attachment | None = None,
+) -> TimelineEvent:
+    """An unsaved event, for writers that append many at once with bulk_create."""
+    return TimelineEvent(
         ticket_type=ContentType.objects.get_for_model(ticket),
         ticket_id=ticket.pk,
         actor=actor,

@@ -38,7 +38,6 @@ from incidents.permissions import can_perform
 from incidents.priority import priority_for
 from sla import services as sla
 from sla.choices import Metric, TicketKind
-from sla.registry import EscalationOutcome
 
 MILESTONE_FIELDS: dict[str, str] = {
     IncidentStatus.LOGGED: "logged_at",
@@ -676,122 +675,11 @@ def incident_comment(
             )
 
 
-def next_tier_group(tier: int, service: Service | None) -> SupportGroup | None:
-    """The group an escalation to `tier` lands in: the service's owner if it works at that
-    tier, else the first active group of that tier."""
-    if service is not None and service.owner_group.tier == tier and service.owner_group.is_active:
-        return service.owner_group
-    return SupportGroup.objects.filter(tier=tier, is_active=True).order_by("name").first()
+# Escalation lives in its own module; re-exported here so callers have one place for writes.
+from incidents.escalation import (  # noqa: E402
+    incident_deescalate,
+    incident_escalate,
+    incident_escalate_many,
+)
 
-
-def _time_in_tier(incident: Incident) -> int:
-    from django.contrib.contenttypes.models import ContentType
-
-    from core.models import TimelineEvent
-
-    last_move = (
-        TimelineEvent.objects.filter(
-            ticket_type=ContentType.objects.get_for_model(Incident),
-            ticket_id=incident.pk,
-            kind__in=[EventKind.ESCALATED, EventKind.DEESCALATED],
-        )
-        .order_by("-id")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    since = last_move or incident.created_at
-    return int((timezone.now() - since).total_seconds())
-
-
-def _move_tier(
-    incident: Incident,
-    *,
-    step: int,
-    actor: User | None,
-    reason: str,
-    source: str,
-    expected_version: int | None,
-) -> EscalationOutcome:
-    reason = (reason or "").strip()
-    if actor is not None and not is_agent(actor):
-        raise TransitionError("Only agents can escalate or de-escalate incidents.")
-    _require({"reason": reason}, ("reason",))
-    with transaction.atomic():
-        locked = _lock(incident, expected_version)
-        if not locked.is_open:
-            raise TransitionError(f"{locked.number} is {locked.get_status_display().lower()}.")
-        from_tier = locked.tier
-        to_tier = from_tier + step
-        if to_tier > Tier.L3:
-            raise TransitionError(f"{locked.number} is already at L3, the top tier.")
-        if to_tier < Tier.L1:
-            raise TransitionError(f"{locked.number} is already at L1.")
-        group = next_tier_group(to_tier, locked.service)
-        if group is None:
-            raise TransitionError(f"There is no active L{to_tier} support group.")
-        changes = {
-            "from_tier": from_tier,
-            "to_tier": to_tier,
-            "from_group": str(locked.support_group) if locked.support_group else None,
-            "to_group": str(group),
-            "time_in_tier_seconds": _time_in_tier(locked),
-        }
-        locked.support_group = group
-        locked.tier = to_tier
-        locked.assignee = None
-        _save(locked, {"support_group", "tier", "assignee"})
-        event_append(
-            ticket=locked,
-            kind=EventKind.ESCALATED if step > 0 else EventKind.DEESCALATED,
-            actor=actor,
-            source=source,
-            changes=changes,
-            message=reason,
-            is_public=False,
-        )
-    verb = "Escalated" if step > 0 else "De-escalated"
-    return EscalationOutcome(
-        escalated=True,
-        from_tier=from_tier,
-        to_tier=to_tier,
-        message=f"{verb} from L{from_tier} to L{to_tier} ({group}).",
-    )
-
-
-def incident_escalate(
-    incident: Incident,
-    *,
-    actor: User | None,
-    reason: str,
-    source: str = Source.WEB,
-    expected_version: int | None = None,
-) -> EscalationOutcome:
-    """Move an open incident to the next tier's group (L1 -> L2 -> L3), unassigned, with the
-    reason and the time spent in the previous tier on the timeline. Refused at L3."""
-    return _move_tier(
-        incident,
-        step=1,
-        actor=actor,
-        reason=reason,
-        source=source,
-        expected_version=expected_version,
-    )
-
-
-def incident_deescalate(
-    incident: Incident,
-    *,
-    actor: User,
-    reason: str,
-    source: str = Source.WEB,
-    expected_version: int | None = None,
-) -> EscalationOutcome:
-    """Move an open incident back to the previous tier's group. Refused at L1."""
-    return _move_tier(
-        incident,
-        step=-1,
-        actor=actor,
-        reason=reason,
-        source=source,
-        expected_version=expected_version,
-    )
+__all__ = ["incident_deescalate", "incident_escalate", "incident_escalate_many"]

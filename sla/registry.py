@@ -24,8 +24,9 @@ class EscalationOutcome:
 class TicketAdapter:
     model: type[TicketBase]
     kind: str
-    # escalate(ticket_id, reason) -> outcome; runs the domain's escalation service as the system.
-    escalate: Callable[[int, str], EscalationOutcome]
+    # escalate_many([(ticket_id, reason), ...]) -> outcomes in the same order; runs the domain's
+    # escalation service as the system, inside the sweeper's transaction.
+    escalate_many: Callable[[list[tuple[int, str]]], list[EscalationOutcome]]
     agent_url: Callable[[TicketBase], str]
 
 

@@ -3,26 +3,28 @@
 A sweep takes a batch of running clocks whose next deadline has passed, oldest first, with
 `select_for_update(skip_locked=True)`, so concurrent sweepers split the work instead of waiting
 for each other. Each clock's stage is advanced with a conditional update on (stage, generation,
-state): a sweeper that lost a race, or a message delivered twice, changes nothing and notifies
-nobody. Notifications are outbox rows with a unique dedupe key per clock, generation and stage;
-an escalation happens inside the same transaction as the stage change, so a sweeper killed
-half-way rolls both back and the next sweep does them once.
+state): a sweeper holding a stale copy, or a message delivered twice, changes nothing and
+notifies nobody. The effects of the whole batch (escalations, timeline events, outbox rows with
+a unique dedupe key per clock, generation and stage) are then written set-wise in the same
+transaction, so a sweeper killed half-way rolls everything back and the next sweep does it once.
 """
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.choices import EventKind, Source
-from core.models import TicketBase
-from core.services import event_append
-from sla import notifications
+from core.models import TicketBase, TimelineEvent
+from core.services import event_build
 from sla.choices import ClockState, Metric, ThresholdAction
 from sla.models import SlaClock
-from sla.registry import TicketAdapter, adapter_for_content_type
+from sla.notifications import Audience, NotificationBatch
+from sla.registry import EscalationOutcome, TicketAdapter, adapter_for_content_type
 from sla.snapshot import threshold_instants
 
 logger = logging.getLogger(__name__)
@@ -34,9 +36,36 @@ class SweepResult:
     more_due: bool
 
 
-def due_clocks(now: datetime, limit: int) -> list[SlaClock]:
+@dataclass(frozen=True)
+class Step:
+    """What one clock reached in this sweep: a warning threshold or the breach."""
+
+    clock: SlaClock
+    stage: int
+    breached: bool
+    percent: int
+    action: str
+
+    @property
+    def escalates(self) -> bool:
+        return self.breached or self.action == ThresholdAction.ESCALATE
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"sla:{self.clock.pk}:{self.clock.generation}:{self.stage}"
+
+    @property
+    def reason(self) -> str:
+        label = "Response" if self.clock.metric == Metric.RESPONSE else "Resolution"
+        due = self.clock.due_at.isoformat() if self.clock.due_at else "?"
+        if self.breached:
+            return f"{label} target breached (due {due})."
+        return f"{label} target {self.percent}% used (due {due})."
+
+
+def due_clocks(now: datetime, limit: int) -> QuerySet[SlaClock]:
     """Running clocks whose next deadline has passed; served by the partial index."""
-    return list(
+    return (
         SlaClock.objects.select_for_update(skip_locked=True)
         .filter(state=ClockState.RUNNING, next_deadline_at__lte=now)
         .order_by("next_deadline_at", "id")[:limit]
@@ -47,13 +76,24 @@ def sweep(*, now: datetime | None = None, batch_size: int = 500) -> SweepResult:
     """Process one batch of due clocks in one transaction."""
     now = now or timezone.now()
     with transaction.atomic():
-        clocks = due_clocks(now, batch_size)
-        for clock in clocks:
-            _process(clock, now)
+        clocks = list(due_clocks(now, batch_size))
+        process_clocks(clocks, now)
     return SweepResult(processed=len(clocks), more_due=len(clocks) == batch_size)
 
 
-def _process(clock: SlaClock, now: datetime) -> None:
+def process_clocks(clocks: list[SlaClock], now: datetime) -> int:
+    """Advance each clock and act on what it reached; returns how many acted. Call inside a
+    transaction; clocks whose row moved on since they were read are skipped."""
+    steps = [step for clock in clocks if (step := _advance(clock, now)) is not None]
+    by_kind: dict[int, list[Step]] = defaultdict(list)
+    for step in steps:
+        by_kind[step.clock.ticket_type_id].append(step)
+    for content_type_id, kind_steps in by_kind.items():
+        _act(adapter_for_content_type(content_type_id), kind_steps)
+    return len(steps)
+
+
+def _advance(clock: SlaClock, now: datetime) -> Step | None:
     thresholds = clock.snapshot["thresholds"]
     instants = threshold_instants(clock.snapshot, clock.started_at, clock.pauses)
     stage = clock.stage
@@ -63,11 +103,11 @@ def _process(clock: SlaClock, now: datetime) -> None:
             break
         stage += 1
     if stage == clock.stage:
-        # Not actually due (deadline moved): just store the right next deadline.
+        # Not actually due (its deadline moved): store the right next deadline.
         SlaClock.objects.filter(pk=clock.pk, stage=clock.stage).update(
             next_deadline_at=instants[stage] if stage < len(instants) else None, updated_at=now
         )
-        return
+        return None
     breached = stage == len(instants)
     updated = SlaClock.objects.filter(
         pk=clock.pk, stage=clock.stage, generation=clock.generation, state=ClockState.RUNNING
@@ -78,88 +118,73 @@ def _process(clock: SlaClock, now: datetime) -> None:
         updated_at=now,
     )
     if not updated:
-        return
-    adapter = adapter_for_content_type(clock.ticket_type_id)
-    key = f"sla:{clock.pk}:{clock.generation}:{stage}"
+        return None
     # A sweep that catches up acts once, on the most severe stage reached.
-    if breached:
-        _breach(clock, adapter, key)
-    else:
-        _warn(
-            clock, adapter, key, percent=thresholds[stage - 1][0], action=thresholds[stage - 1][1]
+    percent, action = (100, "breach") if breached else thresholds[stage - 1]
+    return Step(clock=clock, stage=stage, breached=breached, percent=percent, action=action)
+
+
+def _act(adapter: TicketAdapter, steps: list[Step]) -> None:
+    escalating = [step for step in steps if step.escalates]
+    outcomes: dict[int, EscalationOutcome] = {}
+    if escalating:
+        results = adapter.escalate_many([(s.clock.ticket_id, s.reason) for s in escalating])
+        outcomes = {id(step): outcome for step, outcome in zip(escalating, results, strict=True)}
+    tickets: dict[int, TicketBase] = adapter.model._default_manager.select_related(
+        "assignee"
+    ).in_bulk({step.clock.ticket_id for step in steps})
+    TimelineEvent.objects.bulk_create(
+        event_build(
+            ticket=tickets[step.clock.ticket_id],
+            kind=EventKind.SLA,
+            actor=None,
+            source=Source.SYSTEM,
+            message=step.reason,
+            is_public=False,
+            changes={"metric": step.clock.metric, "percent": step.percent},
         )
-
-
-def _ticket(adapter: TicketAdapter, clock: SlaClock) -> TicketBase:
-    return adapter.model._default_manager.select_related(
-        "assignee", "support_group", "support_group__manager"
-    ).get(pk=clock.ticket_id)
-
-
-def _label(clock: SlaClock) -> str:
-    return "Response" if clock.metric == Metric.RESPONSE else "Resolution"
-
-
-def _warn(clock: SlaClock, adapter: TicketAdapter, key: str, *, percent: int, action: str) -> None:
-    ticket = _ticket(adapter, clock)
-    due = clock.due_at.isoformat() if clock.due_at else "?"
-    message = f"{_label(clock)} target {percent}% used (due {due})."
-    if action == ThresholdAction.ESCALATE:
-        outcome = adapter.escalate(ticket.pk, f"{message} Escalated by the SLA policy.")
-        ticket = _ticket(adapter, clock)
-        notifications.notify(
+        for step in steps
+        if not step.escalates
+    )
+    batch = NotificationBatch()
+    batch.load_groups({t.support_group_id for t in tickets.values() if t.support_group_id})
+    for step in steps:
+        ticket = tickets[step.clock.ticket_id]
+        subject, body, audience = _message(step, ticket, outcomes.get(id(step)))
+        batch.add(
             ticket=ticket,
-            dedupe_key=key,
-            subject=f"SLA warning, escalated: {ticket.title}",
-            body=f"{message} {outcome.message}",
+            dedupe_key=step.dedupe_key,
+            subject=subject,
+            body=body,
             link=adapter.agent_url(ticket),
-            include_manager=True,
+            audience=audience,
+            assignee_email=ticket.assignee.email if ticket.assignee else "",
         )
-        return
-    event_append(
-        ticket=ticket,
-        kind=EventKind.SLA,
-        actor=None,
-        source=Source.SYSTEM,
-        message=message,
-        is_public=False,
-        changes={"metric": clock.metric, "percent": percent},
-    )
-    notifications.notify(
-        ticket=ticket,
-        dedupe_key=key,
-        subject=f"SLA at risk: {ticket.title}",
-        body=message,
-        link=adapter.agent_url(ticket),
-        include_manager=action == ThresholdAction.NOTIFY_MANAGER,
-    )
+    batch.write()
 
 
-def _breach(clock: SlaClock, adapter: TicketAdapter, key: str) -> None:
-    ticket = _ticket(adapter, clock)
-    due = clock.due_at.isoformat() if clock.due_at else "?"
-    reason = f"{_label(clock)} target breached (due {due})."
-    outcome = adapter.escalate(ticket.pk, reason)
-    ticket = _ticket(adapter, clock)
+def _message(
+    step: Step, ticket: TicketBase, outcome: EscalationOutcome | None
+) -> tuple[str, str, Audience]:
+    if outcome is None:
+        manager = step.action == ThresholdAction.NOTIFY_MANAGER
+        return f"SLA at risk: {ticket.title}", step.reason, Audience(manager=manager)
+    if not step.breached:
+        return (
+            f"SLA warning, escalated: {ticket.title}",
+            f"{step.reason} {outcome.message}",
+            Audience(manager=True),
+        )
     if outcome.escalated:
-        notifications.notify(
-            ticket=ticket,
-            dedupe_key=key,
-            subject=f"SLA breached, escalated to L{outcome.to_tier}: {ticket.title}",
-            body=f"{reason} {outcome.message}",
-            link=adapter.agent_url(ticket),
-            include_assignee=False,
-            include_manager=True,
+        return (
+            f"SLA breached, escalated to L{outcome.to_tier}: {ticket.title}",
+            f"{step.reason} {outcome.message}",
+            Audience(assignee=False, manager=True),
         )
-        return
-    notifications.notify(
-        ticket=ticket,
-        dedupe_key=key,
-        subject=f"SLA breached at L{outcome.from_tier}: {ticket.title}",
-        body=f"{reason} {outcome.message}",
-        link=adapter.agent_url(ticket),
-        include_manager=True,
-        include_all_managers=True,
+    return (
+        f"SLA breached at L{outcome.from_tier}: {ticket.title}",
+        f"{step.reason} {outcome.message}",
+        Audience(manager=True, all_managers=True),
     )
 
 
@@ -167,6 +192,5 @@ def overdue_unprocessed(*, now: datetime | None = None, grace_seconds: int = 300
     """Running clocks whose deadline passed more than `grace_seconds` ago: a stuck sweeper."""
     now = now or timezone.now()
     return SlaClock.objects.filter(
-        state=ClockState.RUNNING,
-        next_deadline_at__lt=now - timedelta(seconds=grace_seconds),
+        state=ClockState.RUNNING, next_deadline_at__lt=now - timedelta(seconds=grace_seconds)
     ).count()
