@@ -84,8 +84,8 @@ def _apply_move(
     changes = {
         "from_tier": incident.tier,
         "to_tier": to_tier,
-        "from_group": str(incident.support_group) if incident.support_group else None,
-        "to_group": str(group),
+        "from_group": incident.support_group.name if incident.support_group else None,
+        "to_group": group.name,
         "time_in_tier_seconds": int((now - since).total_seconds()),
     }
     incident.support_group = group
@@ -137,7 +137,7 @@ def _move_tier(
         escalated=True,
         from_tier=from_tier,
         to_tier=to_tier,
-        message=f"{verb} from L{from_tier} to L{to_tier} ({group}).",
+        message=f"{verb} from L{from_tier} to L{to_tier} ({group.name}).",
     )
 
 
@@ -245,7 +245,7 @@ def incident_escalate_many(items: list[tuple[int, str]]) -> list[EscalationOutco
                 True,
                 from_tier,
                 from_tier + 1,
-                f"Escalated from L{from_tier} to L{from_tier + 1} ({group}).",
+                f"Escalated from L{from_tier} to L{from_tier + 1} ({group.name}).",
             )
         )
     Incident.objects.bulk_update(

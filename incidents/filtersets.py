@@ -8,8 +8,10 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import OrderBy
 from django.http import QueryDict
+from django.utils import timezone
 from django_filters import fields as filter_fields
 
 from core.choices import Priority, Tier
@@ -17,17 +19,25 @@ from core.models import Service, SupportGroup, User
 from incidents.choices import OPEN_STATUSES, IncidentStatus
 from incidents.forms import CappedModelChoiceIterator, active_groups, active_services, agent_users
 from incidents.models import Incident
+from sla.choices import SlaState
 
 # Value of the null choice in the assignee and group selects ("?assignee=null" = unassigned).
 NULL_VALUE = "null"
 
-ORDERINGS: dict[str, tuple[str, tuple[str, ...]]] = {
+ORDERINGS: dict[str, tuple[str, tuple[str | OrderBy, ...]]] = {
+    # Nearest SLA due time first; tickets with no running clock (paused, no SLA) after them.
+    # Matches the partial index incident_open_sla_due (PostgreSQL sorts NULLs last by default).
+    "breach": ("Time to breach", (F("sla_due_at").asc(nulls_last=True), "id")),
     "priority": ("Priority, then oldest", ("priority", "created_at", "id")),
     "oldest": ("Oldest first", ("created_at", "id")),
     "newest": ("Newest first", ("-created_at", "-id")),
     "updated": ("Recently updated", ("-updated_at", "-id")),
 }
-DEFAULT_ORDERING = "priority"
+DEFAULT_ORDERING = "breach"
+
+# The states the queue can filter on in the database (from the denormalised nearest running
+# clock); "paused" and "none" both mean "no running clock" there, so they are not offered.
+SLA_STATE_FILTERS = (SlaState.ON_TRACK, SlaState.AT_RISK, SlaState.BREACHED)
 
 
 class _CappedFilterIterator(filter_fields.ModelChoiceIterator, CappedModelChoiceIterator):
@@ -96,6 +106,12 @@ class IncidentFilterSet(django_filters.FilterSet):
     service = CappedModelChoiceFilter(
         queryset=_services, label="Service", empty_label="Any service"
     )
+    sla_state = django_filters.ChoiceFilter(
+        choices=[(state.value, state.label) for state in SLA_STATE_FILTERS],
+        method="filter_sla_state",
+        label="SLA",
+        empty_label="Any SLA state",
+    )
     ordering = django_filters.ChoiceFilter(
         choices=[(key, label) for key, (label, _) in ORDERINGS.items()],
         method="filter_ordering",
@@ -122,7 +138,7 @@ class IncidentFilterSet(django_filters.FilterSet):
             for key, value in data.items():
                 values = value if isinstance(value, list | tuple) else [value]
                 bound.setlist(key, [str(v) for v in values])
-        # Absent means "default": open work only, in priority order.
+        # Absent means "default": open work only, the nearest breach first.
         if "open" not in bound:
             bound["open"] = "true"
         if not bound.get("ordering"):
@@ -146,6 +162,22 @@ class IncidentFilterSet(django_filters.FilterSet):
             return queryset
         return queryset.filter(status__in=sorted(OPEN_STATUSES))
 
+    def filter_sla_state(
+        self, queryset: QuerySet[Incident], name: str, value: str
+    ) -> QuerySet[Incident]:
+        """By the nearest running clock (ticket.sla_due_at / sla_warn_at) against now, so the
+        filter is one indexed condition, not a join to the clocks."""
+        now = timezone.now()
+        if value == SlaState.BREACHED:
+            return queryset.filter(sla_due_at__lte=now)
+        if value == SlaState.AT_RISK:
+            return queryset.filter(sla_warn_at__lte=now, sla_due_at__gt=now)
+        if value == SlaState.ON_TRACK:
+            return queryset.filter(
+                Q(sla_warn_at__isnull=True) | Q(sla_warn_at__gt=now), sla_due_at__gt=now
+            )
+        return queryset
+
     def filter_ordering(
         self, queryset: QuerySet[Incident], name: str, value: str
     ) -> QuerySet[Incident]:
@@ -160,7 +192,16 @@ class IncidentFilterSet(django_filters.FilterSet):
         data = self.form.cleaned_data
         count = sum(
             1
-            for name in ("q", "status", "priority", "tier", "support_group", "assignee", "service")
+            for name in (
+                "q",
+                "status",
+                "priority",
+                "tier",
+                "support_group",
+                "assignee",
+                "service",
+                "sla_state",
+            )
             if data.get(name) not in (None, "", [])
         )
         return count + (0 if data.get("open") else 1)

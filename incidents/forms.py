@@ -381,3 +381,9 @@ class AssignForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = agent_users()  # type: ignore[attr-defined]
         self.fields["support_group"].queryset = active_groups()  # type: ignore[attr-defined]
+
+
+class TierMoveForm(VersionedForm):
+    """Escalate or de-escalate by hand: the reason goes on the timeline for the next tier."""
+
+    reason = _notes_field("Reason", "Why it needs another tier; the next group reads this.")

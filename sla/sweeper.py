@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -45,6 +45,7 @@ class Step:
     breached: bool
     percent: int
     action: str
+    next_deadline_at: datetime | None = None
 
     @property
     def escalates(self) -> bool:
@@ -84,7 +85,9 @@ def sweep(*, now: datetime | None = None, batch_size: int = 500) -> SweepResult:
 def process_clocks(clocks: list[SlaClock], now: datetime) -> int:
     """Advance each clock and act on what it reached; returns how many acted. Call inside a
     transaction; clocks whose row moved on since they were read are skipped."""
-    steps = [step for clock in clocks if (step := _advance(clock, now)) is not None]
+    planned = [step for clock in clocks if (step := _plan(clock, now)) is not None]
+    advanced = advance_stages(planned, now)
+    steps = [step for step in planned if step.clock.pk in advanced]
     by_kind: dict[int, list[Step]] = defaultdict(list)
     for step in steps:
         by_kind[step.clock.ticket_type_id].append(step)
@@ -93,7 +96,8 @@ def process_clocks(clocks: list[SlaClock], now: datetime) -> int:
     return len(steps)
 
 
-def _advance(clock: SlaClock, now: datetime) -> Step | None:
+def _plan(clock: SlaClock, now: datetime) -> Step | None:
+    """The stage this clock reached by `now`, or None when nothing new is due."""
     thresholds = clock.snapshot["thresholds"]
     instants = threshold_instants(clock.snapshot, clock.started_at, clock.pauses)
     stage = clock.stage
@@ -109,19 +113,56 @@ def _advance(clock: SlaClock, now: datetime) -> Step | None:
         )
         return None
     breached = stage == len(instants)
-    updated = SlaClock.objects.filter(
-        pk=clock.pk, stage=clock.stage, generation=clock.generation, state=ClockState.RUNNING
-    ).update(
-        stage=stage,
-        next_deadline_at=None if breached else instants[stage],
-        breached_at=now if breached else clock.breached_at,
-        updated_at=now,
-    )
-    if not updated:
-        return None
     # A sweep that catches up acts once, on the most severe stage reached.
     percent, action = (100, "breach") if breached else thresholds[stage - 1]
-    return Step(clock=clock, stage=stage, breached=breached, percent=percent, action=action)
+    return Step(
+        clock=clock,
+        stage=stage,
+        breached=breached,
+        percent=percent,
+        action=action,
+        next_deadline_at=None if breached else instants[stage],
+    )
+
+
+def advance_stages(steps: list[Step], now: datetime, chunk: int = 1000) -> set[int]:
+    """Move each clock to its planned stage with ONE conditional update per chunk: a row
+    changes only if it is running and still has the stage and generation it was planned from.
+    Returns the ids that moved (RETURNING); the others were taken by someone else."""
+    moved: set[int] = set()
+    # PostgreSQL cannot type a NULL inside CASE on its own; SQLite has no such cast syntax.
+    cast = "::timestamptz" if connection.vendor == "postgresql" else ""
+    table = SlaClock._meta.db_table
+    for start in range(0, len(steps), chunk):
+        part = steps[start : start + chunk]
+        whens = " ".join(["WHEN %s THEN %s"] * len(part))
+        times = " ".join([f"WHEN %s THEN %s{cast}"] * len(part))
+        sql = (
+            f"UPDATE {table} SET stage = CASE id {whens} END, "  # noqa: S608 — placeholders only
+            f"next_deadline_at = CASE id {times} END, breached_at = CASE id {times} END, "
+            f"updated_at = %s{cast} "
+            f"WHERE id IN ({', '.join(['%s'] * len(part))}) AND state = %s "
+            f"AND stage = CASE id {whens} END AND generation = CASE id {whens} END "
+            "RETURNING id"
+        )
+        params: list[object] = []
+        for step in part:
+            params += [step.clock.pk, step.stage]
+        for step in part:
+            params += [step.clock.pk, step.next_deadline_at]
+        for step in part:
+            params += [step.clock.pk, now if step.breached else step.clock.breached_at]
+        params.append(now)
+        params += [step.clock.pk for step in part]
+        params.append(ClockState.RUNNING)
+        for step in part:
+            params += [step.clock.pk, step.clock.stage]
+        for step in part:
+            params += [step.clock.pk, step.clock.generation]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            moved.update(row[0] for row in cursor.fetchall())
+    return moved
 
 
 def _act(adapter: TicketAdapter, steps: list[Step]) -> None:

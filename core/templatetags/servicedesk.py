@@ -4,6 +4,7 @@ readable timeline changes and accessible form widgets.
 They read labels from the ticket's own model fields, so core never imports a domain app.
 """
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 from django.forms import BoundField
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import slugify
@@ -143,3 +145,57 @@ def duration(value: timedelta | None) -> str:
     if minutes:
         parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
     return " ".join(parts)
+
+
+def span_words(seconds: float | None) -> str:
+    """A wall-clock length for the timeline: "<1m", "45m", "3h 10m", "2d 4h"."""
+    if seconds is None:
+        return ""
+    minutes = int(max(0, seconds) // 60)
+    if minutes < 1:
+        return "<1m"
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes}m"
+    if hours < 24:
+        return f"{hours}h {minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h" if hours else f"{days}d"
+
+
+@register.simple_tag
+def tier_move(event: TimelineEvent) -> dict[str, str]:
+    """An escalated / de-escalated event in words: the route ("L1 → L2"), the group it went
+    to, and how long the ticket had been in the tier it left."""
+    changes = event.changes or {}
+    from_tier, to_tier = changes.get("from_tier"), changes.get("to_tier")
+    # Groups are recorded as str(group), "Name (L2)"; the route already says the tier.
+    group = str(changes.get("to_group") or "").removesuffix(f" (L{to_tier})")
+    return {
+        "verb": "escalated" if event.kind == "escalated" else "de-escalated",
+        "route": f"L{from_tier} → L{to_tier}" if from_tier and to_tier else "",
+        "group": group,
+        "from_tier": f"L{from_tier}" if from_tier else "",
+        "time_in_tier": span_words(changes.get("time_in_tier_seconds")),
+    }
+
+
+# ISO 8601 instants as the SLA engine writes them into messages ("due 2026-03-02T14:00:00+00:00").
+_ISO_INSTANT = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})"
+)
+
+
+@register.filter
+def local_instants(text: str | None) -> str:
+    """System messages with their ISO instants shown in the site's time zone, as people read
+    them ("2 Mar 2026, 15:00 CET"). Text that is not an instant is left as it is."""
+
+    def local(match: re.Match[str]) -> str:
+        try:
+            moment = datetime.fromisoformat(match.group(0).replace("Z", "+00:00"))
+        except ValueError:
+            return match.group(0)
+        return format_date(timezone.localtime(moment), "j M Y, H:i T")
+
+    return _ISO_INSTANT.sub(local, text or "")

@@ -1,6 +1,8 @@
-"""The agent workspace: the incident list (with its HTMX-refreshed rows) and the incident page
-with one small form per legal transition, assignment, comments and files."""
+"""The agent workspace: the incident list (with its HTMX-refreshed rows and SLA badges) and the
+incident page with its SLA panel, one small form per legal transition, escalation between tiers,
+assignment, comments and files."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -10,19 +12,23 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.choices import Tier
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
-from core.models import User
+from core.models import SupportGroup, User
 from core.selectors import attachments_for_user, timeline_for_user
 from core.services import attachment_add
 from incidents import services
+from incidents.escalation import next_tier_group
 from incidents.filtersets import DEFAULT_ORDERING, NULL_VALUE, ORDERINGS, IncidentFilterSet
 from incidents.forms import (
     TRANSITION_FORMS,
     AgentCommentForm,
     AssignForm,
     AttachmentForm,
+    TierMoveForm,
     VersionedForm,
     apply_domain_errors,
 )
@@ -36,8 +42,15 @@ from incidents.views.common import (
     paginate,
     safe_next,
 )
+from sla.selectors import TicketSla, clock_status, clocks_for_ticket, clocks_for_tickets, ticket_sla
 
 # --- List -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    incident: Incident
+    sla: TicketSla
 
 
 @agent_required
@@ -47,6 +60,10 @@ def agent_list(request: HtmxHttpRequest) -> HttpResponse:
         request.GET, queryset=incident_list_for_user(user), request=request
     )
     page = paginate(request, filterset.qs, settings.QUEUE_PAGE_SIZE)
+    incidents = list(page)
+    # One query for the clocks of the whole page, whatever its size.
+    clocks = clocks_for_tickets(incidents)
+    now = timezone.now()
     cleaned = filterset.form.cleaned_data
     ordering = cleaned.get("ordering") or DEFAULT_ORDERING
     context = {
@@ -54,6 +71,7 @@ def agent_list(request: HtmxHttpRequest) -> HttpResponse:
         "ordering_label": ORDERINGS.get(ordering, ORDERINGS[DEFAULT_ORDERING])[0],
         "filterset": filterset,
         "page": page,
+        "rows": [QueueRow(i, ticket_sla(clocks[i.pk], now)) for i in incidents],
         "null_value": NULL_VALUE,
         "refresh_url": request.get_full_path(),
     }
@@ -90,6 +108,40 @@ def _transition_initial(action: str, incident: Incident) -> dict[str, Any]:
     return initial
 
 
+@dataclass(frozen=True)
+class TierMove:
+    """One of the two tier moves offered on the incident page (escalate / de-escalate)."""
+
+    direction: str
+    label: str
+    to_tier: int
+    group: SupportGroup | None
+    form: Form
+
+
+def _tier_moves(incident: Incident, bound: dict[str, Form]) -> list[TierMove]:
+    """The moves possible from the incident's tier, with the group each would land in; a move
+    with no group is still listed so the page can say why it is not offered."""
+    if not incident.is_open:
+        return []
+    moves = []
+    for direction, step, verb in (("escalate", 1, "Escalate"), ("deescalate", -1, "De-escalate")):
+        to_tier = incident.tier + step
+        if not Tier.L1 <= to_tier <= Tier.L3:
+            continue
+        moves.append(
+            TierMove(
+                direction=direction,
+                label=f"{verb} to L{to_tier}",
+                to_tier=to_tier,
+                group=next_tier_group(to_tier, incident.service),
+                form=bound.get(direction)
+                or TierMoveForm(initial={"version": incident.version}, prefix=direction),
+            )
+        )
+    return moves
+
+
 def _detail(
     request: HttpRequest,
     incident: Incident,
@@ -99,6 +151,8 @@ def _detail(
     """Render the incident page; `bound` holds a submitted form to show again with its errors."""
     user = current_user(request)
     bound = bound or {}
+    now = timezone.now()
+    clocks = clocks_for_ticket(incident)
     actions = [
         {
             "transition": transition,
@@ -114,6 +168,9 @@ def _detail(
         "incident": incident,
         "actions": actions,
         "open_form": next(iter(bound), ""),
+        "sla_clocks": [clock_status(clock, now) for clock in clocks],
+        "sla": ticket_sla(clocks, now),
+        "tier_moves": _tier_moves(incident, bound),
         "milestones": [
             (label, getattr(incident, name))
             for label, name in MILESTONES
@@ -263,6 +320,53 @@ def agent_transition(request: HttpRequest, number: str, action: str) -> HttpResp
 def _reason_field(form: Form) -> str:
     # The table's "reason" requirement is the reopen reason, or the note of hold/cancel.
     return "reason" if "reason" in form.fields else "note"
+
+
+# --- Escalation -----------------------------------------------------------------------------
+
+
+def _move_tier(request: HttpRequest, number: str, direction: str) -> HttpResponse:
+    incident = _incident(request, number)
+    form = TierMoveForm(request.POST, prefix=direction)
+    if not form.is_valid():
+        return _detail(request, incident, bound={direction: form})
+    move = services.incident_escalate if direction == "escalate" else services.incident_deescalate
+    try:
+        outcome = move(
+            incident,
+            actor=current_user(request),
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except ValidationFailed as exc:
+        apply_domain_errors(form, exc, {})
+        return _detail(request, incident, bound={direction: form})
+    except (TransitionError, ConflictError) as exc:
+        messages.error(request, str(exc))
+        return _back(number)
+    moved = _incident(request, number)
+    verb = "escalated" if direction == "escalate" else "de-escalated"
+    group = moved.support_group.name if moved.support_group else "no group"
+    messages.success(
+        request,
+        f"{moved.number} {verb} from L{outcome.from_tier} to L{outcome.to_tier}: "
+        f"now with {group}, unassigned.",
+    )
+    return _back(number)
+
+
+@agent_required
+@require_POST
+def agent_escalate(request: HttpRequest, number: str) -> HttpResponse:
+    """Move the incident to the next tier's group (unassigned), with a reason."""
+    return _move_tier(request, number, "escalate")
+
+
+@agent_required
+@require_POST
+def agent_deescalate(request: HttpRequest, number: str) -> HttpResponse:
+    """Move the incident back to the previous tier's group (unassigned), with a reason."""
+    return _move_tier(request, number, "deescalate")
 
 
 # --- Assignment -----------------------------------------------------------------------------

@@ -4,6 +4,8 @@ The portal always shows the requester's view, whoever is signed in: only the per
 incidents, only public timeline events and files. Agents use the agent workspace for the rest.
 """
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -11,13 +13,14 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.selectors import attachments_for_user, timeline_for_user
 from core.services import attachment_add
 from incidents import services
-from incidents.choices import IncidentStatus
+from incidents.choices import HoldReason, IncidentStatus
 from incidents.forms import (
     AttachmentForm,
     CloseForm,
@@ -29,6 +32,9 @@ from incidents.forms import (
 from incidents.models import Incident
 from incidents.selectors import incident_get_for_user, incident_list_for_user
 from incidents.views.common import allowed_transitions, current_user, paginate
+from sla.choices import ClockState, Metric
+from sla.models import SlaClock
+from sla.selectors import clocks_for_ticket
 
 PORTAL_PAGE_SIZE = 25
 HOME_RECENT = 5
@@ -38,6 +44,51 @@ PORTAL_ACTIONS: dict[str, type[CloseForm] | type[ReopenForm]] = {
     "reopen": ReopenForm,
 }
 FINAL_STATUSES = frozenset({IncidentStatus.CLOSED, IncidentStatus.CANCELLED})
+
+
+# Whom a paused SLA waits for, in the requester's words.
+WAITING_FOR: dict[str, str] = {
+    HoldReason.AWAITING_USER.value: "you",
+    HoldReason.AWAITING_VENDOR.value: "a vendor",
+    HoldReason.AWAITING_CHANGE.value: "a planned change",
+    HoldReason.AWAITING_PROBLEM.value: "the fix of an underlying problem",
+}
+
+
+@dataclass(frozen=True)
+class Promise:
+    """One line of what the service desk aims for: text, then the instant (if any) and the
+    text after it, so the template formats the instant in the site's time zone."""
+
+    text: str
+    when: datetime | None = None
+    after: str = ""
+    is_late: bool = False
+
+
+def sla_promises(incident: Incident, clocks: list[SlaClock], now: datetime) -> list[Promise]:
+    """What the requester is promised: the running targets as absolute times, or that they are
+    paused while on hold. Nothing when no SLA applies or every target is behind us."""
+    promises = []
+    for clock in clocks:
+        if clock.state != ClockState.RUNNING or clock.due_at is None:
+            continue
+        aim = "respond" if clock.metric == Metric.RESPONSE else "resolve this"
+        if clock.due_at > now:
+            promises.append(Promise(f"We aim to {aim} by", clock.due_at, "."))
+        else:
+            promises.append(
+                Promise(
+                    f"We aimed to {aim} by",
+                    clock.due_at,
+                    ". We are running late, sorry: it is still being worked on.",
+                    is_late=True,
+                )
+            )
+    if any(clock.state == ClockState.PAUSED for clock in clocks):
+        who = WAITING_FOR.get(incident.on_hold_reason, "someone outside the service desk")
+        promises.append(Promise(f"Our target times are paused while we wait for {who}."))
+    return promises
 
 
 def _my_incident(request: HttpRequest, number: str) -> Incident:
@@ -127,6 +178,7 @@ def _detail(
     files = attachments_for_user(ticket=incident, user=user).filter(is_internal=False)
     context = {
         "incident": incident,
+        "sla_promises": sla_promises(incident, clocks_for_ticket(incident), timezone.now()),
         "events": events,
         "files": files,
         "action_forms": action_forms,

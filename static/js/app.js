@@ -49,9 +49,37 @@
     }
   });
 
+  // SLA countdowns: an element with data-sla-due (an ISO instant) shows the wall time left,
+  // "in 3h 20m" / "overdue by 1h 05m", as the server wrote it; this keeps it current between
+  // page loads. The badge beside it is the server's and changes on the next load.
+  function span(ms) {
+    var minutes = Math.floor(Math.abs(ms) / 60000);
+    if (minutes < 1) return "<1m";
+    var hours = Math.floor(minutes / 60);
+    var rest = minutes % 60;
+    if (!hours) return rest + "m";
+    return hours + "h " + (rest < 10 ? "0" : "") + rest + "m";
+  }
+
+  function tickCountdowns() {
+    var now = Date.now();
+    document.querySelectorAll("[data-sla-due]").forEach(function (element) {
+      var due = Date.parse(element.getAttribute("data-sla-due"));
+      if (isNaN(due)) return;
+      var left = due - now;
+      element.textContent = left > 0 ? "in " + span(left) : "overdue by " + span(left);
+    });
+  }
+
+  function startCountdowns() {
+    if (!document.querySelector("[data-sla-due]")) return;
+    window.setInterval(tickCountdowns, 30000);
+  }
+
   function ready() {
     wireCommentForms();
     foldFiltersOnPhones();
+    startCountdowns();
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", ready);

@@ -124,12 +124,13 @@ def _numbers(response) -> list[str]:
     return [i.number for i in response.context["page"].object_list]
 
 
-def test_list_defaults_to_open_by_priority_then_oldest(client_for, agent_l1):
+def test_list_by_priority_is_open_by_priority_then_oldest(client_for, agent_l1):
+    # The default order is time to breach (tests/incidents/test_views_sla.py).
     low_old = IncidentFactory(priority=4)
     high = IncidentFactory(priority=1)
     low_new = IncidentFactory(priority=4)
     closed = IncidentFactory(priority=1, status=IncidentStatus.CLOSED)
-    response = client_for(agent_l1).get(reverse("incidents:agent_list"))
+    response = client_for(agent_l1).get(reverse("incidents:agent_list"), {"ordering": "priority"})
     numbers = _numbers(response)
     assert numbers == [high.number, low_old.number, low_new.number]
     assert closed.number not in numbers
@@ -643,13 +644,14 @@ def test_timeline_shows_actor_status_change_and_file_link(client_for, agent_l1, 
 def test_list_query_budget(client_for, agent_l1, l1_group, service):
     IncidentFactory.create_batch(5, assignee=agent_l1, support_group=l1_group, service=service)
     client = client_for(agent_l1)
-    # session, user, roles, count, rows (+ one query per filter select on the full page)
+    # session, user, roles, count, rows, SLA clocks (+ one query per filter select on the
+    # full page); DESIGN.md §7 allows the queue 6.
     with CaptureQueriesContext(connection) as partial:
         client.get(reverse("incidents:agent_list"), HTTP_HX_REQUEST="true")
-    assert len(partial.captured_queries) <= 5
+    assert len(partial.captured_queries) <= 6
     with CaptureQueriesContext(connection) as page:
         client.get(reverse("incidents:agent_list"))
-    assert len(page.captured_queries) <= 8
+    assert len(page.captured_queries) <= 9
 
 
 # --- Content-Security-Policy ----------------------------------------------------------------
