@@ -6,12 +6,13 @@ with the reason and the time spent in the previous tier. `incident_escalate_many
 set-wise for the sweeper: one lock query, one update, one insert for a whole batch.
 """
 
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from core.choices import EventKind, Source, Tier
@@ -196,6 +197,7 @@ def incident_escalate_many(items: list[tuple[int, str]]) -> list[EscalationOutco
         .filter(pk__in=ids)
         .order_by("pk")
     }
+    original_versions = {pk: incident.version for pk, incident in locked.items()}
     since = _last_moves(ids)
     groups = GroupFinder()
     now = timezone.now()
@@ -248,8 +250,20 @@ def incident_escalate_many(items: list[tuple[int, str]]) -> list[EscalationOutco
                 f"Escalated from L{from_tier} to L{from_tier + 1} ({group.name}).",
             )
         )
-    Incident.objects.bulk_update(
-        list(moved.values()), ["support_group", "tier", "assignee", "version", "updated_at"]
-    )
+    # One UPDATE per target (group, tier, number of moves): a backlog escalates thousands of
+    # incidents to the same L2 group, and per-row CASE updates cost more than the rest together.
+    by_target: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    for incident_id, incident in moved.items():
+        steps = incident.version - original_versions[incident_id]
+        assert incident.support_group_id is not None
+        by_target[(incident.support_group_id, incident.tier, steps)].append(incident_id)
+    for (group_id, tier, steps), target_ids in by_target.items():
+        Incident.objects.filter(pk__in=target_ids).update(
+            support_group_id=group_id,
+            tier=tier,
+            assignee=None,
+            version=F("version") + steps,
+            updated_at=now,
+        )
     TimelineEvent.objects.bulk_create(events)
     return outcomes
