@@ -8,6 +8,8 @@ A rolled-back transaction may leave a gap; numbers are never reused.
 from django.db import connection
 from django.db.migrations.operations.special import RunPython
 
+from core.models import TicketCounter
+
 
 def sequence_name(prefix: str) -> str:
     return f"core_ticket_number_{prefix.lower()}"
@@ -60,3 +62,29 @@ def create_number_sequence(prefix: str) -> RunPython:
             schema_editor.execute(f"DROP SEQUENCE IF EXISTS {sequence_name(prefix)}")
 
     return RunPython(forwards, backwards)
+
+
+def reserve_numbers(prefix: str, count: int) -> list[int]:
+    """Take `count` numbers for `prefix` at once, as allocate_number would one by one.
+
+    PostgreSQL: `count` nextval calls in one statement (concurrent callers interleave safely).
+    SQLite: one upsert moves the counter by `count`; SQLite serialises writers.
+    """
+    if count <= 0:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(%s) FROM generate_series(1, %s)", [sequence_name(prefix), count]
+            )
+            return sorted(int(row[0]) for row in cursor.fetchall())
+        table = connection.ops.quote_name(TicketCounter._meta.db_table)
+        cursor.execute(
+            f"INSERT INTO {table} (prefix, last_value) VALUES (%s, %s) "  # noqa: S608 — model's table
+            f"ON CONFLICT (prefix) DO UPDATE SET last_value = {table}.last_value + "
+            "excluded.last_value RETURNING last_value",
+            [prefix, count],
+        )
+        row = cursor.fetchone()
+    last = int(row[0])
+    return list(range(last - count + 1, last + 1))

@@ -3,6 +3,7 @@ public holidays of 2026 and 2027 for the rest, incident policies with two warnin
 and clocks for the demo's open incidents as if they had lived (past warnings and breaches count
 as already handled, so the sweeper does not replay months of history on the first tick)."""
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.contenttypes.models import ContentType
@@ -102,10 +103,16 @@ def seed_sla_demo() -> dict[str, int]:
 
 
 def backfill_clocks(
-    tickets: list[TicketBase], *, kind: str, responded_at: dict[int, datetime | None]
+    tickets: Sequence[TicketBase],
+    *,
+    kind: str,
+    responded_at: dict[int, datetime | None],
+    paused_since: dict[int, datetime] | None = None,
 ) -> int:
     """Clocks for demo tickets that have none. `responded_at` maps ticket id -> first response
-    time (None if not yet). Stages already past are marked processed."""
+    time (None if not yet); `paused_since` marks tickets on hold. Stages already past are marked
+    processed."""
+    paused_since = paused_since or {}
     now = timezone.now()
     content_type = ContentType.objects.get_for_model(type(tickets[0])) if tickets else None
     have = set(
@@ -126,8 +133,12 @@ def backfill_clocks(
             due = instants[-1]
             stopped = responded_at.get(ticket.pk) if metric == Metric.RESPONSE else None
             stage = sum(1 for instant in instants if instant is not None and instant <= now)
+            pauses: list[list[str | None]] = []
             if stopped is not None:
                 state = ClockState.MET if due and stopped <= due else ClockState.BREACHED
+            elif ticket.pk in paused_since:
+                state = ClockState.PAUSED
+                pauses = [[paused_since[ticket.pk].isoformat(), None]]
             else:
                 state = ClockState.RUNNING
             clocks.append(
@@ -150,6 +161,8 @@ def backfill_clocks(
                     stage=stage,
                     breached_at=due if due and due <= now and state != ClockState.MET else None,
                     stopped_at=stopped,
+                    pauses=pauses,
+                    paused_at=paused_since.get(ticket.pk) if pauses else None,
                     updated_at=now,
                 )
             )

@@ -13,6 +13,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -145,7 +146,7 @@ def advance_stages(steps: list[Step], now: datetime, chunk: int = 1000) -> set[i
             f"AND stage = CASE id {whens} END AND generation = CASE id {whens} END "
             "RETURNING id"
         )
-        params: list[object] = []
+        params: list[Any] = []
         for step in part:
             params += [step.clock.pk, step.stage]
         for step in part:

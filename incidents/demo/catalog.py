@@ -1,0 +1,287 @@
+"""Fixed demo content: people, support groups, services with their CIs (incident templates are
+in incidents.demo.templates).
+
+Plain data, no database. Names come from fixed lists rather than Faker, which is a dev-only
+dependency, so the runtime install can seed too and the same people appear on every machine.
+"""
+
+from dataclasses import dataclass
+
+from core.choices import Criticality, Role, Tier
+
+DEMO_PASSWORD = "demo"  # noqa: S105 — documented demo credential, printed by the README
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """A documented login (README, `make run`): one per role."""
+
+    username: str
+    first_name: str
+    last_name: str
+    role: Role
+    support_group: str | None = None
+    is_superuser: bool = False
+
+
+DEMO_LOGINS: tuple[DemoLogin, ...] = (
+    DemoLogin("admin", "Sam", "Taylor", Role.ADMIN, is_superuser=True),
+    DemoLogin("manager", "Morgan", "Lee", Role.MANAGER),
+    DemoLogin("agent1", "Priya", "Sharma", Role.AGENT, support_group="Service Desk"),
+    DemoLogin("agent2", "Lukas", "Weber", Role.AGENT, support_group="Application Support"),
+    DemoLogin("agent3", "Wei", "Chen", Role.AGENT, support_group="Engineering"),
+    DemoLogin("user", "Jamie", "Doe", Role.END_USER),
+)
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    name: str
+    tier: Tier
+    email: str
+    extra_agents: int
+
+
+GROUPS: tuple[GroupSpec, ...] = (
+    GroupSpec("Service Desk", Tier.L1, "servicedesk@example.com", 3),
+    GroupSpec("Application Support", Tier.L2, "appsupport@example.com", 2),
+    GroupSpec("Infrastructure", Tier.L2, "infrastructure@example.com", 3),
+    GroupSpec("Engineering", Tier.L3, "engineering@example.com", 2),
+)
+FIRST_LINE_GROUP = "Service Desk"
+THIRD_LINE_GROUP = "Engineering"
+
+EXTRA_END_USERS = 30
+
+# Enough distinct first and last names for every extra person (agents + end users).
+FIRST_NAMES: tuple[str, ...] = (
+    "Emma",
+    "Noah",
+    "Olivia",
+    "Liam",
+    "Sofia",
+    "Mateo",
+    "Amara",
+    "Kenji",
+    "Fatima",
+    "Oskar",
+    "Chloé",
+    "Diego",
+    "Hannah",
+    "Ravi",
+    "Ingrid",
+    "Tomás",
+    "Aisha",
+    "Jonas",
+    "Mei",
+    "Pablo",
+    "Nadia",
+    "Elias",
+    "Zoe",
+    "Arjun",
+    "Lena",
+    "Kwame",
+    "Clara",
+    "Yusuf",
+    "Maja",
+    "Hugo",
+    "Sara",
+    "Felix",
+    "Leila",
+    "Marco",
+    "Anouk",
+    "Tariq",
+    "Julia",
+    "Nils",
+    "Grace",
+    "Omar",
+    "Irene",
+    "Luca",
+    "Ayumi",
+    "Bruno",
+    "Eva",
+    "Samir",
+    "Nora",
+    "Viktor",
+)
+LAST_NAMES: tuple[str, ...] = (
+    "Schmidt",
+    "Martin",
+    "García",
+    "Rossi",
+    "Nowak",
+    "Jensen",
+    "Okafor",
+    "Tanaka",
+    "Haddad",
+    "Lindqvist",
+    "Dubois",
+    "Fernández",
+    "Müller",
+    "Patel",
+    "Hansen",
+    "Silva",
+    "Rahman",
+    "Becker",
+    "Wang",
+    "López",
+    "Kowalski",
+    "Novak",
+    "Brown",
+    "Iyer",
+    "Fischer",
+    "Mensah",
+    "Moreau",
+    "Demir",
+    "Andersen",
+    "Laurent",
+    "Costa",
+    "Wagner",
+    "Khan",
+    "Romano",
+    "de Vries",
+    "Aziz",
+    "Keller",
+    "Berg",
+    "Murphy",
+    "Hassan",
+    "Conti",
+    "Meyer",
+    "Sato",
+    "Ferreira",
+    "Lambert",
+    "Yilmaz",
+    "Olsen",
+    "Petrov",
+)
+
+SITES: tuple[str, ...] = (
+    "HQ",
+    "the Berlin office",
+    "the Lyon office",
+    "the Madrid office",
+    "the warehouse",
+    "the finance floor",
+    "the sales floor",
+    "home office",
+)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    description: str
+    owner: str
+    criticality: Criticality
+    cis: tuple[tuple[str, str], ...]  # (name, kind)
+    weight: int  # how often it breaks, relative to the others
+
+
+SERVICES: tuple[ServiceSpec, ...] = (
+    ServiceSpec(
+        "Email",
+        "Company email, calendars and shared mailboxes.",
+        "Infrastructure",
+        Criticality.HIGH,
+        (
+            ("mail-01", "server"),
+            ("mail-02", "server"),
+            ("exchange-db", "database"),
+            ("mail-gateway", "appliance"),
+        ),
+        14,
+    ),
+    ServiceSpec(
+        "VPN",
+        "Remote access to the internal network.",
+        "Infrastructure",
+        Criticality.HIGH,
+        (("vpn-gw-1", "appliance"), ("vpn-gw-2", "appliance"), ("radius-01", "server")),
+        9,
+    ),
+    ServiceSpec(
+        "ERP",
+        "Orders, purchasing, stock and finance.",
+        "Application Support",
+        Criticality.CRITICAL,
+        (("erp-app", "application"), ("erp-db", "database"), ("erp-batch", "server")),
+        8,
+    ),
+    ServiceSpec(
+        "Wi-Fi",
+        "Office wireless network for staff and guests.",
+        "Infrastructure",
+        Criticality.MEDIUM,
+        (
+            ("wlc-01", "controller"),
+            ("ap-hq-2f", "access point"),
+            ("ap-hq-3f", "access point"),
+            ("ap-berlin-1", "access point"),
+        ),
+        9,
+    ),
+    ServiceSpec(
+        "Laptops",
+        "Staff laptops, docking stations and device management.",
+        "Service Desk",
+        Criticality.MEDIUM,
+        (("laptop-fleet", "hardware"), ("mdm-server", "server"), ("docking-stations", "hardware")),
+        16,
+    ),
+    ServiceSpec(
+        "Payroll",
+        "Monthly payroll, payslips and expense refunds.",
+        "Application Support",
+        Criticality.CRITICAL,
+        (("payroll-app", "application"), ("payroll-db", "database")),
+        3,
+    ),
+    ServiceSpec(
+        "Website",
+        "The public website and customer portal.",
+        "Engineering",
+        Criticality.HIGH,
+        (("web-01", "server"), ("web-02", "server"), ("web-db", "database"), ("cdn", "service")),
+        5,
+    ),
+    ServiceSpec(
+        "File shares",
+        "Department shares and home drives.",
+        "Infrastructure",
+        Criticality.MEDIUM,
+        (("fs-01", "server"), ("fs-02", "server"), ("backup-01", "server")),
+        7,
+    ),
+    ServiceSpec(
+        "Printing",
+        "Office printers and scanning to email.",
+        "Service Desk",
+        Criticality.LOW,
+        (("print-srv-01", "server"), ("printer-hq-2f", "printer"), ("printer-lyon", "printer")),
+        8,
+    ),
+    ServiceSpec(
+        "Identity & SSO",
+        "Accounts, passwords, single sign-on and MFA.",
+        "Infrastructure",
+        Criticality.CRITICAL,
+        (("ad-dc-01", "server"), ("ad-dc-02", "server"), ("sso-idp", "application")),
+        10,
+    ),
+    ServiceSpec(
+        "CRM",
+        "Customer records, sales pipeline and support history.",
+        "Application Support",
+        Criticality.HIGH,
+        (("crm-app", "application"), ("crm-db", "database")),
+        6,
+    ),
+    ServiceSpec(
+        "Telephony",
+        "Desk phones, softphones and the contact-centre lines.",
+        "Infrastructure",
+        Criticality.MEDIUM,
+        (("pbx-01", "server"), ("softphone", "application"), ("sip-trunk", "service")),
+        5,
+    ),
+)

@@ -1,0 +1,161 @@
+"""`manage.py seed_demo`: demo users, groups, services, CIs and incidents; safe to run again."""
+
+import time
+from argparse import ArgumentParser
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count
+
+from core.models import TimelineEvent
+from incidents.choices import OPEN_STATUSES, IncidentStatus
+from incidents.demo import (
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    ProgressBar,
+    load_incidents,
+    seed_reference_data,
+)
+from incidents.models import Incident
+from sla.choices import TicketKind
+from sla.demo import backfill_clocks, seed_sla_demo
+from sla.models import SlaClock
+
+DEFAULT_INCIDENTS = 300
+# Clocks for seeded open incidents are computed one by one in Python; loads bigger than this
+# are benchmark data sets and skip them.
+MAX_CLOCK_BACKFILL = 10_000
+DEFAULT_SEED = 1234
+DEFAULT_BATCH = 5_000
+
+
+class Command(BaseCommand):
+    verbosity = 1
+    help = (
+        "Load demo data: a login per role (password 'demo'), support groups L1-L3, services "
+        "with CIs, and incidents in every status with their timelines. Idempotent: people, "
+        "groups and services are reused; incidents are generated only when there are none, "
+        "unless --incidents N asks for N more."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--incidents",
+            type=int,
+            default=None,
+            metavar="N",
+            help=(
+                f"Add N incidents even if some exist (default: {DEFAULT_INCIDENTS}, and only "
+                "when the database has no incidents yet)."
+            ),
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=DEFAULT_SEED,
+            help=f"Random seed for reproducible incidents (default: {DEFAULT_SEED}).",
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=DEFAULT_BATCH,
+            metavar="N",
+            help=f"Incidents per transaction (default: {DEFAULT_BATCH:,}).",
+        )
+        parser.add_argument("--quiet", action="store_true", help="Do not show the progress bar.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        requested: int | None = options["incidents"]
+        batch_size: int = options["batch_size"]
+        if requested is not None and requested < 0:
+            raise CommandError(f"--incidents must be 0 or more, not {requested}.")
+        if batch_size < 1:
+            raise CommandError(f"--batch-size must be at least 1, not {batch_size}.")
+        self.verbosity = int(options["verbosity"])
+        started = time.monotonic()
+
+        try:
+            world = seed_reference_data()
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
+        created = world.created
+        self._say(
+            f"People, groups and services: {created.users} users, {created.support_groups} "
+            f"support groups, {created.services} services, {created.configuration_items} CIs "
+            "created (existing ones reused)."
+        )
+
+        if requested is None:
+            count = 0 if Incident.objects.exists() else DEFAULT_INCIDENTS
+            if count == 0:
+                self._say("Incidents exist already; none added (use --incidents N to add more).")
+        else:
+            count = requested
+        if count:
+            bar = ProgressBar(
+                self.stderr,
+                total=count,
+                label="Incidents",
+                enabled=not options["quiet"] and self.verbosity > 0,
+            )
+            try:
+                result = load_incidents(
+                    world,
+                    count=count,
+                    seed=options["seed"],
+                    batch_size=batch_size,
+                    on_progress=bar.update,
+                )
+            except RuntimeError as exc:
+                raise CommandError(str(exc)) from exc
+            finally:
+                bar.close()
+            self._say(
+                f"Added {result.incidents:,} incidents ({result.first_number} to "
+                f"{result.last_number}) with {result.events:,} timeline events and "
+                f"{result.comments:,} comments."
+            )
+        sla = seed_sla_demo()
+        self._say(f"SLA: {sla['calendars']} calendars, {sla['policies']} policies.")
+        self._start_clocks()
+        self._summary(time.monotonic() - started)
+
+    def _start_clocks(self) -> None:
+        """SLA clocks for open demo incidents that have none, as if they had lived."""
+        with_clocks = SlaClock.objects.filter(
+            ticket_type=ContentType.objects.get_for_model(Incident)
+        ).values("ticket_id")
+        waiting = Incident.objects.filter(status__in=OPEN_STATUSES).exclude(pk__in=with_clocks)
+        count = waiting.count()
+        if count > MAX_CLOCK_BACKFILL:
+            self._say(f"SLA clocks: {count:,} open incidents without clocks; too many to backfill.")
+            return
+        incidents = list(waiting.select_related("service"))
+        started = backfill_clocks(
+            incidents,
+            kind=TicketKind.INCIDENT,
+            responded_at={i.pk: i.logged_at for i in incidents},
+            paused_since={
+                i.pk: i.updated_at for i in incidents if i.status == IncidentStatus.ON_HOLD
+            },
+        )
+        if started:
+            self._say(f"SLA clocks started for {len(incidents):,} open incidents.")
+
+    def _say(self, message: str) -> None:
+        if self.verbosity > 0:
+            self.stdout.write(message)
+
+    def _summary(self, elapsed: float) -> None:
+        counts = dict(Incident.objects.values_list("status").annotate(n=Count("id")).order_by())
+        total = sum(counts.values())
+        lines = ["Incidents by status:"]
+        lines += [f"  {status.label:<11} {counts.get(status, 0):>9,}" for status in IncidentStatus]
+        lines.append(f"  {'Total':<11} {total:>9,}")
+        lines.append(f"Timeline events: {TimelineEvent.objects.count():,}")
+        logins = ", ".join(login.username for login in DEMO_LOGINS)
+        lines.append(f"Demo logins: {logins} (password '{DEMO_PASSWORD}').")
+        lines.append(f"Done in {elapsed:.1f} s.")
+        for line in lines:
+            self._say(line)
