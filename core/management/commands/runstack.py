@@ -37,6 +37,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 STOP_TIMEOUT_SECONDS = 10.0
+# The relay and the sweeper run every few seconds; at INFO they would bury everything else.
+CELERY_LOG_LEVEL = os.environ.get("STACK_LOG_LEVEL", "WARNING")
 READY_TIMEOUT_SECONDS = 90.0
 POLL_SECONDS = 0.25
 DEMO_PASSWORD = "demo"  # noqa: S105 — the documented password of the seeded demo accounts
@@ -169,7 +171,7 @@ class Command(BaseCommand):
                 "worker",
                 [
                     python, "-m", "celery", "-A", "config", "worker",
-                    "-Q", "default,sla", "--concurrency", "2", "--loglevel", "INFO",
+                    "-Q", "default,sla", "--concurrency", "2", "--loglevel", CELERY_LOG_LEVEL,
                     # One worker: nobody to gossip or mingle with, and on the filesystem broker
                     # every heartbeat would be a file.
                     "--without-gossip", "--without-mingle", "--without-heartbeat",
@@ -178,7 +180,7 @@ class Command(BaseCommand):
             (
                 "beat",
                 [
-                    python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
+                    python, "-m", "celery", "-A", "config", "beat", "--loglevel", CELERY_LOG_LEVEL,
                     "--schedule", str(settings.CELERY_BEAT_SCHEDULE_FILENAME),
                 ],
             ),
