@@ -246,6 +246,9 @@ def latency(url: str, count: int, fixtures: dict[str, int]) -> list[str]:
     SlaPolicy.objects.filter(priority=5).update(
         response_target=timedelta(seconds=20), resolution_target=timedelta(days=30)
     )
+    # The backlog phase left its notifications in the outbox; count them as delivered so this
+    # phase measures its own incidents, not the delivery of an earlier backlog.
+    OutboxMessage.objects.exclude(status="done").update(status="done", done_at=timezone.now())
     created = []
     for i in range(count):
         incident = incident_create(
