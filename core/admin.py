@@ -24,6 +24,11 @@ class UserAdmin(DjangoUserAdmin):
 
     list_display = ("username", "email", "first_name", "last_name", "is_active", "is_staff")
     actions = ["deactivate"]
+    autocomplete_fields = ("manager",)
+    fieldsets = (
+        *(DjangoUserAdmin.fieldsets or ()),
+        ("Organisation", {"fields": ("manager",)}),
+    )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -60,6 +60,7 @@ _ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.END_USER: [],
     Role.AGENT: [
         "incidents.view_incident",
+        "requests.view_servicerequest",
         "core.view_service",
         "core.view_configurationitem",
         "core.view_supportgroup",
@@ -67,6 +68,7 @@ _ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.MANAGER: [
         "incidents.view_incident",
+        "requests.view_servicerequest",
         "core.view_service",
         "core.view_configurationitem",
         "core.view_supportgroup",

@@ -1,4 +1,5 @@
 from core.models.cmdb import ConfigurationItem, Service
+from core.models.links import TicketLink, TicketLinkKind
 from core.models.numbering import TicketCounter
 from core.models.outbox import OutboxMessage, OutboxStatus
 from core.models.people import User
@@ -16,6 +17,8 @@ __all__ = [
     "SupportGroup",
     "TicketBase",
     "TicketCounter",
+    "TicketLink",
+    "TicketLinkKind",
     "TimelineEvent",
     "User",
 ]

@@ -10,6 +10,16 @@ class User(AbstractUser):
     """
 
     email = models.EmailField("email address", blank=True, db_index=True)
+    # Who approves this person's service requests when a catalog item asks for "the requester's
+    # manager" (service_requests). PROTECT: a manager leaving is a deactivation, not a delete.
+    manager = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        help_text="Approves this person's service requests that need their manager's approval.",
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
