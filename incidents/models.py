@@ -39,6 +39,9 @@ class Incident(TicketBase):
     resolution_notes = models.TextField(blank=True)
     cancel_reason = models.CharField(max_length=25, choices=CancelReason.choices, blank=True)
     reopen_count = models.PositiveSmallIntegerField(default=0)
+    # Set once the post-incident review (problems app) is completed; a major incident cannot be
+    # closed before (incidents.transitions).
+    review_completed_at = models.DateTimeField(null=True, blank=True)
 
     identified_at = models.DateTimeField()
     logged_at = models.DateTimeField(null=True, blank=True)

@@ -645,6 +645,41 @@ def incident_update_details(
     return locked
 
 
+def incident_mark_review_completed(
+    incident: Incident,
+    *,
+    actor: User,
+    summary: str = "",
+    source: str = Source.WEB,
+) -> Incident:
+    """Record that the incident's post-incident review is completed (the problems app calls this
+    when a review is completed), which lets a major incident be closed. Only agents; only once
+    the incident is resolved or closed. Idempotent: a second call changes nothing."""
+    if not is_agent(actor):
+        raise TransitionError("Only agents can complete post-incident reviews.")
+    with transaction.atomic():
+        locked = _lock(incident, None)
+        if locked.review_completed_at is not None:
+            return locked
+        if locked.status not in (IncidentStatus.RESOLVED, IncidentStatus.CLOSED):
+            raise TransitionError(
+                f"{locked.number} is {locked.get_status_display().lower()}; its review can be "
+                "completed once it is resolved."
+            )
+        locked.review_completed_at = timezone.now()
+        _save(locked, {"review_completed_at"})
+        event_append(
+            ticket=locked,
+            kind=EventKind.FIELDS_CHANGED,
+            actor=actor,
+            source=source,
+            changes={"review_completed_at": locked.review_completed_at.isoformat()},
+            message=(summary or "").strip() or "Post-incident review completed.",
+            is_public=False,
+        )
+    return locked
+
+
 def incident_comment(
     incident: Incident, *, author: User, body: str, is_internal: bool, source: str = Source.WEB
 ) -> None:

@@ -18,6 +18,8 @@ class IncidentState(Protocol):
     status_before_hold: str
     resolved_at: datetime | None
     contained_at: datetime | None
+    is_major: bool
+    review_completed_at: datetime | None
 
     @property
     def needs_containment(self) -> bool: ...
@@ -65,6 +67,12 @@ def _within_reopen_window(incident: IncidentState, ctx: Context) -> str | None:
     return None
 
 
+def _review_completed_if_major(incident: IncidentState, ctx: Context) -> str | None:
+    if incident.is_major and incident.review_completed_at is None:
+        return "A major incident can be closed only after its post-incident review is completed."
+    return None
+
+
 def _resume_target_known(incident: IncidentState, ctx: Context) -> str | None:
     if incident.status_before_hold not in HOLDABLE:
         return "The status before the hold is unknown."
@@ -109,7 +117,13 @@ TRANSITIONS: dict[str, Transition] = {
             required=("resolution_code", "resolution_notes"),
             guards=(_containment_first,),
         ),
-        Transition("close", "Close", frozenset({S.RESOLVED}), frozenset({S.CLOSED})),
+        Transition(
+            "close",
+            "Close",
+            frozenset({S.RESOLVED}),
+            frozenset({S.CLOSED}),
+            guards=(_review_completed_if_major,),
+        ),
         Transition(
             "reopen",
             "Reopen",

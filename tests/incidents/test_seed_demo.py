@@ -228,7 +228,11 @@ def test_every_incident_has_a_timeline_matching_its_milestones(seeded: str) -> N
         (one_if(Q(**{f"{field}__isnull": False})) for field in MILESTONE_OF.values()),
         start=one_if(Q(status=S.ON_HOLD)),
     )
-    incidents = Incident.objects.annotate(
+    # Later demo steps (problem links, a completed post-incident review) act on some incidents
+    # through their services; the invariants below are about the generated lifecycle history.
+    incidents = Incident.objects.exclude(
+        Exists(events.filter(kind=EventKind.FIELDS_CHANGED))
+    ).annotate(
         created=count_of(EventKind.CREATED),
         transitions=count_of(EventKind.STATUS_CHANGED),
         reached=reached,
@@ -351,7 +355,11 @@ def test_timestamps_are_written_as_django_stores_them() -> None:
     seed(incidents=16)
     first = Incident.objects.order_by("identified_at").first()
     assert first is not None
-    created = TimelineEvent.objects.get(ticket_id=first.pk, kind=EventKind.CREATED)
+    created = TimelineEvent.objects.get(
+        ticket_type=ContentType.objects.get_for_model(Incident),
+        ticket_id=first.pk,
+        kind=EventKind.CREATED,
+    )
     assert created.created_at == first.identified_at == first.created_at
     assert first.identified_at.tzinfo is not None
 
@@ -368,20 +376,20 @@ def test_demo_sla_setup_and_clocks_for_open_incidents(seeded: str) -> None:
     office = Calendar.objects.get(name="Business hours")
     assert office.hours.count() == 5
     assert office.holidays.filter(date__year=2026).count() >= 9
-    assert SlaPolicy.objects.get(priority=1).calendar.is_24x7
+    assert SlaPolicy.objects.get(ticket_kind="incident", priority=1).calendar.is_24x7
     assert not SlaPolicy.objects.filter(priority__gt=1, calendar__is_24x7=True).exists()
     open_ids = set(Incident.objects.filter(status__in=OPEN_STATUSES).values_list("pk", flat=True))
-    assert set(SlaClock.objects.values_list("ticket_id", flat=True)) == open_ids
+    # Service requests seeded by the demo have clocks too; these checks are about incidents.
+    clocks = SlaClock.objects.filter(ticket_type=ContentType.objects.get_for_model(Incident))
+    assert set(clocks.values_list("ticket_id", flat=True)) == open_ids
     on_hold = Incident.objects.filter(status=IncidentStatus.ON_HOLD).values_list("pk", flat=True)
-    assert set(SlaClock.objects.filter(ticket_id__in=on_hold).values_list("state", flat=True)) <= {
+    assert set(clocks.filter(ticket_id__in=on_hold).values_list("state", flat=True)) <= {
         ClockState.PAUSED,
         ClockState.MET,
         ClockState.BREACHED,
     }
-    assert not SlaClock.objects.filter(
-        ~Q(state=ClockState.RUNNING), next_deadline_at__isnull=False
-    ).exists()
+    assert not clocks.filter(~Q(state=ClockState.RUNNING), next_deadline_at__isnull=False).exists()
     # History counts as handled: the first sweep replays no months-old warning or breach.
     assert sweep().processed == 0
     seed()
-    assert set(SlaClock.objects.values_list("ticket_id", flat=True)) == open_ids
+    assert set(clocks.values_list("ticket_id", flat=True)) == open_ids

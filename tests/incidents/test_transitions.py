@@ -28,6 +28,7 @@ class FakeIncident:
     contained_at: datetime | None = None
     is_major: bool = False
     category: str = ""
+    review_completed_at: datetime | None = None
 
     @property
     def needs_containment(self) -> bool:
@@ -237,6 +238,22 @@ def test_reopen_window_comes_from_the_context() -> None:
 def test_reopen_without_a_resolution_time_is_refused() -> None:
     with pytest.raises(TransitionError, match="no resolution time"):
         transitions.check(FakeIncident(status=S.RESOLVED), "reopen", CTX)
+
+
+def test_a_major_incident_is_closed_only_after_its_review() -> None:
+    major = FakeIncident(status=S.RESOLVED, is_major=True, resolved_at=NOW - timedelta(hours=1))
+    with pytest.raises(TransitionError, match="post-incident review is completed"):
+        transitions.check(major, "close", CTX)
+    assert "close" not in {t.action for t in transitions.legal_actions(major, CTX)}
+    # Reopening is not blocked by the missing review.
+    assert transitions.check(major, "reopen", CTX).action == "reopen"
+    major.review_completed_at = NOW
+    assert transitions.check(major, "close", CTX).target_for(major) == S.CLOSED
+
+
+def test_the_review_guard_leaves_other_incidents_alone() -> None:
+    minor = FakeIncident(status=S.RESOLVED, resolved_at=NOW - timedelta(hours=1))
+    assert transitions.check(minor, "close", CTX).action == "close"
 
 
 @pytest.mark.parametrize("before", [S.LOGGED, S.CLASSIFIED, S.CONTAINED, S.DIAGNOSED])

@@ -1,0 +1,271 @@
+"""HTML input validation for the problem pages. Forms only check and convert input; every write
+goes through problems.services / recurrence / reviews, whose domain errors the views map back
+onto these fields (incidents.forms.apply_domain_errors)."""
+
+from typing import Any
+
+from django import forms
+from django.db.models import Model
+
+from core.choices import Priority
+from core.models import ConfigurationItem, Service, SupportGroup, User
+from incidents.choices import Category
+from incidents.forms import (
+    AgentChoiceField,
+    CappedModelChoiceField,
+    ConfigurationItemChoiceField,
+    VersionedForm,
+    active_groups,
+    active_services,
+    agent_users,
+)
+from problems.models import Problem
+from problems.reviews import REVIEW_SECTIONS
+from problems.services import LINKED_RESOLUTION_CODES
+
+
+def _text(
+    label: str, help_text: str = "", *, rows: int = 4, required: bool = False
+) -> forms.CharField:
+    return forms.CharField(
+        widget=forms.Textarea(attrs={"rows": rows}),
+        label=label,
+        help_text=help_text,
+        required=required,
+        max_length=50_000,
+    )
+
+
+def _with_blank(choices: list[tuple[Any, str]], label: str) -> list[tuple[Any, str]]:
+    return [("", label), *choices]
+
+
+class ProblemDetailsForm(forms.Form):
+    """What the problem is about and who works on it (creation and edits)."""
+
+    title = forms.CharField(max_length=200)
+    description = _text("Description", "Markdown is supported.", rows=4)
+    service = CappedModelChoiceField(
+        queryset=Service.objects.none(), required=False, empty_label="None"
+    )
+    configuration_item = ConfigurationItemChoiceField(
+        queryset=ConfigurationItem.objects.none(),
+        required=False,
+        empty_label="None",
+        label="Configuration item",
+        help_text="Must belong to the chosen service.",
+    )
+    category = forms.ChoiceField(choices=_with_blank(Category.choices, "None"), required=False)
+    priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, initial=Priority.P3)
+    support_group = CappedModelChoiceField(
+        queryset=SupportGroup.objects.none(), required=False, empty_label="None", label="Group"
+    )
+    assignee = AgentChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Unassigned"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = active_services()  # type: ignore[attr-defined]
+        self.fields["configuration_item"].queryset = (  # type: ignore[attr-defined]
+            ConfigurationItem.objects.filter(is_active=True, service__is_active=True)
+            .select_related("service")
+            .order_by("service__name", "name")
+        )
+        self.fields["support_group"].queryset = active_groups()  # type: ignore[attr-defined]
+        self.fields["assignee"].queryset = agent_users()  # type: ignore[attr-defined]
+
+
+class ProblemCreateForm(ProblemDetailsForm):
+    symptoms = _text("Symptoms", "What users and monitoring see.", rows=3)
+    # Set when the problem is raised from an incident page: that incident gets linked.
+    from_incident = forms.CharField(max_length=20, required=False, widget=forms.HiddenInput)
+
+
+class ProblemEditForm(VersionedForm, ProblemDetailsForm):
+    @classmethod
+    def initial_for(cls, problem: Problem) -> dict[str, Any]:
+        return {
+            "version": problem.version,
+            "title": problem.title,
+            "description": problem.description,
+            "service": problem.service_id,
+            "configuration_item": problem.configuration_item_id,
+            "category": problem.category,
+            "priority": problem.priority,
+            "support_group": problem.support_group_id,
+            "assignee": problem.assignee_id,
+        }
+
+
+class AnalysisForm(VersionedForm):
+    symptoms = _text("Symptoms", "What users and monitoring see.", rows=3)
+    root_cause = _text("Root cause", rows=3)
+    workaround = _text(
+        "Workaround",
+        "Published to agents and to the requesters of matching incidents once this is a "
+        "known error: write it for them.",
+        rows=3,
+    )
+    permanent_fix = _text("Permanent fix", rows=3)
+
+    @classmethod
+    def initial_for(cls, problem: Problem) -> dict[str, Any]:
+        return {
+            "version": problem.version,
+            "symptoms": problem.symptoms,
+            "root_cause": problem.root_cause,
+            "workaround": problem.workaround,
+            "permanent_fix": problem.permanent_fix,
+        }
+
+
+# --- Lifecycle ------------------------------------------------------------------------------
+
+
+class InvestigateForm(VersionedForm):
+    pass
+
+
+class KnownErrorForm(VersionedForm):
+    root_cause = _text("Root cause", rows=3, required=True)
+    workaround = _text(
+        "Workaround",
+        "Published to agents and to the requesters of matching incidents: write it for them.",
+        rows=3,
+        required=True,
+    )
+
+
+class ResolveForm(VersionedForm):
+    root_cause = _text("Root cause", rows=3, required=True)
+    permanent_fix = _text(
+        "Permanent fix", "What was changed so it does not happen again.", rows=3, required=True
+    )
+    resolve_linked = forms.BooleanField(
+        required=False, label="Also resolve the open linked incidents with this fix"
+    )
+    incident_resolution_code = forms.ChoiceField(
+        choices=[(c.value, c.label) for c in LINKED_RESOLUTION_CODES],
+        label="Resolution code for the incidents",
+        required=False,
+    )
+
+    def __init__(self, *args: Any, open_incidents: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if open_incidents:
+            self.fields["resolve_linked"].label = (
+                f"Also resolve the {open_incidents} open linked incident"
+                f"{'s' if open_incidents != 1 else ''} with this fix"
+            )
+            self.fields["resolve_linked"].help_text = (
+                "Each is resolved on its own timeline and its requester is told; any that cannot "
+                "be resolved yet are listed afterwards."
+            )
+        else:
+            del self.fields["resolve_linked"]
+            del self.fields["incident_resolution_code"]
+
+
+class CloseForm(VersionedForm):
+    pass
+
+
+class ReopenForm(VersionedForm):
+    reason = _text("Why did the fix not hold?", rows=3, required=True)
+
+
+class CancelForm(VersionedForm):
+    cancel_reason = _text("Why is it cancelled?", rows=2, required=True)
+
+
+TRANSITION_FORMS: dict[str, type[VersionedForm]] = {
+    "investigate": InvestigateForm,
+    "known_error": KnownErrorForm,
+    "resolve": ResolveForm,
+    "close": CloseForm,
+    "reopen": ReopenForm,
+    "cancel": CancelForm,
+}
+
+
+class ResolveLinkedForm(forms.Form):
+    resolution_code = forms.ChoiceField(
+        choices=[(c.value, c.label) for c in LINKED_RESOLUTION_CODES],
+        label="Resolution code",
+    )
+
+
+# --- Links ----------------------------------------------------------------------------------
+
+
+class LinkIncidentForm(forms.Form):
+    incident = forms.CharField(
+        max_length=20, label="Incident number", help_text="For example INC-000123."
+    )
+
+    def clean_incident(self) -> str:
+        value: str = self.cleaned_data["incident"].strip().upper()
+        digits = value.removeprefix("INC-").lstrip("0")
+        if digits.isdigit():
+            return f"INC-{int(digits):06d}"
+        return value
+
+
+class ProblemChoiceField(CappedModelChoiceField):
+    def label_from_instance(self, obj: Model) -> str:
+        if isinstance(obj, Problem):
+            return f"{obj.number} · {obj.title}"
+        return str(obj)
+
+
+class LinkProblemForm(forms.Form):
+    problem = ProblemChoiceField(
+        queryset=Problem.objects.none(), empty_label="Choose an open problem…", label="Problem"
+    )
+
+    def __init__(self, *args: Any, problems: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["problem"].queryset = problems  # type: ignore[attr-defined]
+
+
+class CommentForm(forms.Form):
+    body = _text("Internal note", "Agents only. Markdown is supported.", rows=3, required=True)
+
+
+class KnownErrorSearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    include_resolved = forms.BooleanField(required=False, label="Include resolved problems")
+
+
+# --- Proposals and reviews ------------------------------------------------------------------
+
+
+class AcceptProposalForm(forms.Form):
+    title = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Problem title",
+        help_text="Leave empty for a title made from the service and category.",
+    )
+
+
+class ReviewForm(VersionedForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label, help_text in REVIEW_SECTIONS:
+            self.fields[name] = _text(label, help_text, rows=4)
+
+
+class ActionItemForm(forms.Form):
+    description = forms.CharField(max_length=300, label="Action")
+    owner = AgentChoiceField(queryset=User.objects.none(), empty_label="Choose…")
+    due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Due")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = agent_users()  # type: ignore[attr-defined]
+
+
+class CompleteReviewForm(VersionedForm):
+    pass

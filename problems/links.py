@@ -1,0 +1,94 @@
+"""Links between problems and incidents, made from either side, with an event on both
+timelines. Linking changes nothing on the incident itself: no hold, no SLA pause."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.choices import EventKind, Source
+from core.exceptions import TransitionError, ValidationFailed
+from core.models import User
+from core.services import event_append
+from incidents.choices import IncidentStatus
+from incidents.models import Incident
+from problems.models import Problem, ProblemIncident
+from problems.permissions import require_problem_worker
+from problems.rows import lock_problem as _lock
+from problems.rows import refuse_final as _refuse_final
+
+
+def problem_link_incident(
+    problem: Problem, *, incident: Incident, actor: User, source: str = Source.WEB
+) -> ProblemIncident:
+    """Link an incident to an open problem, with an event on both timelines. The incident's status
+    and SLA are left alone: putting it on hold "awaiting problem" is a separate choice."""
+    require_problem_worker(actor)
+    with transaction.atomic():
+        locked = _lock(problem, None)
+        if not locked.is_open:
+            raise TransitionError(
+                f"{locked.number} is {locked.get_status_display().lower()}; link incidents to "
+                "an open problem."
+            )
+        if incident.status == IncidentStatus.CANCELLED:
+            raise TransitionError(f"{incident.number} is cancelled; it cannot be linked.")
+        try:
+            with transaction.atomic():
+                link = ProblemIncident.objects.create(
+                    problem=locked, incident=incident, linked_by=actor, linked_at=timezone.now()
+                )
+        except IntegrityError as exc:
+            raise ValidationFailed(
+                {"incident": f"{incident.number} is already linked to {locked.number}."}
+            ) from exc
+        event_append(
+            ticket=locked,
+            kind=EventKind.FIELDS_CHANGED,
+            actor=actor,
+            source=source,
+            changes={"linked_incident": incident.number},
+            message=f"Linked {incident.number}: {incident.title}",
+            is_public=False,
+        )
+        event_append(
+            ticket=incident,
+            kind=EventKind.FIELDS_CHANGED,
+            actor=actor,
+            source=source,
+            changes={"problem": locked.number},
+            message=f"Linked to problem {locked.number}: {locked.title}",
+            is_public=False,
+        )
+    return link
+
+
+def problem_unlink_incident(
+    problem: Problem, *, incident: Incident, actor: User, source: str = Source.WEB
+) -> None:
+    """Remove a link (a mistaken one), with an event on both timelines."""
+    require_problem_worker(actor)
+    with transaction.atomic():
+        locked = _lock(problem, None)
+        _refuse_final(locked)
+        deleted, _ = ProblemIncident.objects.filter(problem=locked, incident=incident).delete()
+        if not deleted:
+            raise ValidationFailed(
+                {"incident": f"{incident.number} is not linked to {locked.number}."}
+            )
+        event_append(
+            ticket=locked,
+            kind=EventKind.FIELDS_CHANGED,
+            actor=actor,
+            source=source,
+            changes={"unlinked_incident": incident.number},
+            message=f"Unlinked {incident.number}.",
+            is_public=False,
+        )
+        event_append(
+            ticket=incident,
+            kind=EventKind.FIELDS_CHANGED,
+            actor=actor,
+            source=source,
+            changes={"problem": "—"},
+            message=f"Unlinked from problem {locked.number}.",
+            is_public=False,
+        )

@@ -1,0 +1,145 @@
+"""Reads of problems, proposals and reviews, scoped to the viewer. Agents see every problem;
+anyone else sees none (a 404). The one exception is `known_errors_for_incident`, which the
+incident pages use to show a requester the published workaround for their own incident."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from core.models import User
+from incidents.choices import OPEN_STATUSES as INCIDENT_OPEN_STATUSES
+from incidents.models import Incident
+from incidents.selectors import incident_get_for_user
+from problems.choices import ProblemStatus, ProposalStatus
+from problems.models import PostIncidentReview, Problem, ProblemIncident, RecurrenceProposal
+from problems.permissions import can_work_problems
+
+
+def problem_list_for_user(user: User) -> QuerySet[Problem]:
+    if not can_work_problems(user):
+        return Problem.objects.none()
+    return Problem.objects.select_related(
+        "requester", "assignee", "support_group", "service", "configuration_item"
+    ).annotate(incident_count=Count("links"))
+
+
+def problem_get_for_user(user: User, number: str) -> Problem:
+    try:
+        return problem_list_for_user(user).get(number=number)
+    except Problem.DoesNotExist as exc:
+        raise Http404(f"No problem {number}.") from exc
+
+
+def problem_links(problem: Problem) -> QuerySet[ProblemIncident]:
+    """The problem's incident links with their incidents, oldest link first."""
+    return problem.links.select_related(
+        "incident__requester", "incident__assignee", "incident__service", "linked_by"
+    ).order_by("linked_at", "id")
+
+
+def open_linked_incidents(problem: Problem) -> QuerySet[Incident]:
+    return Incident.objects.filter(
+        problem_links__problem=problem, status__in=sorted(INCIDENT_OPEN_STATUSES)
+    ).order_by("number")
+
+
+def problems_for_incident(user: User, incident: Incident) -> QuerySet[Problem]:
+    """The problems an incident is linked to (agents only)."""
+    return problem_list_for_user(user).filter(links__incident=incident).order_by("number")
+
+
+def linkable_problems(user: User) -> QuerySet[Problem]:
+    """Problems an incident may be linked to: the open ones."""
+    from problems.choices import OPEN_STATUSES
+
+    return (
+        problem_list_for_user(user)
+        .filter(status__in=sorted(OPEN_STATUSES))
+        .order_by("-created_at", "-id")
+    )
+
+
+def known_errors_for_incident(
+    incident: Incident, *, exclude_linked: bool = False
+) -> QuerySet[Problem]:
+    """Published known errors on the incident's service or configuration item.
+
+    The caller has already read `incident` through a scoped selector; what this returns (title and
+    workaround of a known error) is published to everyone who may see that incident.
+    """
+    match = Q()
+    if incident.service_id:
+        match |= Q(service_id=incident.service_id)
+    if incident.configuration_item_id:
+        match |= Q(configuration_item_id=incident.configuration_item_id)
+    if not match:
+        return Problem.objects.none()
+    errors = Problem.objects.filter(match, status=ProblemStatus.KNOWN_ERROR).select_related(
+        "service", "configuration_item"
+    )
+    if exclude_linked:
+        errors = errors.exclude(links__incident=incident)
+    return errors.order_by("-known_error_at", "-id")
+
+
+def known_error_list_for_user(
+    user: User, *, text: str = "", include_resolved: bool = False
+) -> QuerySet[Problem]:
+    """The known-error database: problems whose workaround is published, newest first."""
+    statuses = [ProblemStatus.KNOWN_ERROR]
+    if include_resolved:
+        statuses.append(ProblemStatus.RESOLVED)
+    errors = problem_list_for_user(user).filter(status__in=statuses, known_error_at__isnull=False)
+    text = text.strip()
+    if text:
+        errors = errors.filter(
+            Q(number__iexact=text)
+            | Q(title__icontains=text)
+            | Q(symptoms__icontains=text)
+            | Q(workaround__icontains=text)
+            | Q(root_cause__icontains=text)
+            | Q(service__name__icontains=text)
+        )
+    return errors.order_by("-known_error_at", "-id")
+
+
+def proposal_list_for_user(
+    user: User, *, status: str = ProposalStatus.OPEN
+) -> QuerySet[RecurrenceProposal]:
+    if not can_work_problems(user):
+        return RecurrenceProposal.objects.none()
+    return (
+        RecurrenceProposal.objects.filter(status=status)
+        .select_related("service", "problem", "decided_by")
+        .prefetch_related(
+            Prefetch(
+                "incidents",
+                queryset=Incident.objects.select_related("requester").order_by("created_at", "id"),
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def proposal_get_for_user(user: User, pk: int) -> RecurrenceProposal:
+    try:
+        return proposal_list_for_user(user, status=ProposalStatus.OPEN).get(pk=pk)
+    except RecurrenceProposal.DoesNotExist as exc:
+        raise Http404("No such open proposal.") from exc
+
+
+def review_incident_for_user(user: User, number: str) -> Incident:
+    """A major incident an agent may review; anything else is a 404."""
+    if not can_work_problems(user):
+        raise Http404("Not found.")
+    incident = incident_get_for_user(user, number)
+    if not incident.is_major:
+        raise Http404(f"{number} is not a major incident.")
+    return incident
+
+
+def review_for_incident(incident: Incident) -> PostIncidentReview | None:
+    return (
+        PostIncidentReview.objects.filter(incident=incident)
+        .select_related("created_by", "completed_by")
+        .first()
+    )

@@ -1,0 +1,571 @@
+"""Every write to a problem: creation, one service per lifecycle transition (all through
+`_transition`: lock, check the table, save the changed fields and bump `version`, append a
+timeline event), the analysis fields, links to incidents, and closing the loop (resolving the
+open linked incidents with the fix through incidents.services, each with its own event and
+requester email).
+
+Only agents write problems. Each service opens its own transaction (nested calls join the
+caller's).
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.choices import EventKind, Priority, Source
+from core.exceptions import DomainError, TransitionError, ValidationFailed
+from core.models import ConfigurationItem, Service, SupportGroup, User
+from core.numbering import allocate_number
+from core.roles import is_agent
+from core.services import comment_add, event_append
+from incidents import services as incident_services
+from incidents.choices import Category, IncidentStatus, ResolutionCode
+from incidents.models import Incident
+from problems import transitions
+from problems.choices import ProblemStatus
+from problems.models import Problem
+from problems.permissions import require_problem_worker
+from problems.rows import lock_problem as _lock
+from problems.rows import refuse_final as _refuse_final
+from problems.selectors import open_linked_incidents
+
+MILESTONE_FIELDS: dict[str, str] = {
+    ProblemStatus.INVESTIGATING: "investigating_at",
+    ProblemStatus.KNOWN_ERROR: "known_error_at",
+    ProblemStatus.RESOLVED: "resolved_at",
+    ProblemStatus.CLOSED: "closed_at",
+    ProblemStatus.CANCELLED: "cancelled_at",
+}
+
+REQUIRED_MESSAGES: dict[str, str] = {
+    "root_cause": "Record the root cause first.",
+    "workaround": "A known error needs a workaround that agents and requesters can apply.",
+    "permanent_fix": "Describe the permanent fix.",
+    "cancel_reason": "Say why the problem is cancelled.",
+    "reason": "Say why the problem is reopened.",
+}
+
+# Resolution codes offered when a problem's fix resolves its linked incidents.
+LINKED_RESOLUTION_CODES = (ResolutionCode.FIXED, ResolutionCode.WORKAROUND)
+
+MAX_TEXT = 50_000
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _clean_text(value: str | None, field: str, *, limit: int = MAX_TEXT) -> str:
+    text = (value or "").strip()
+    if len(text) > limit:
+        raise ValidationFailed({field: f"Keep this under {limit:,} characters."})
+    return text
+
+
+def _clean_title(title: str | None) -> str:
+    title = (title or "").strip()
+    if not title:
+        raise ValidationFailed({"title": "Give the problem a short title."})
+    if len(title) > 200:
+        raise ValidationFailed({"title": "Keep the title under 200 characters."})
+    return title
+
+
+def _check_classification(
+    *,
+    service: Service | None,
+    configuration_item: ConfigurationItem | None,
+    category: str,
+    priority: int,
+) -> None:
+    if category and category not in Category.values:
+        raise ValidationFailed({"category": f"'{category}' is not a valid category."})
+    if priority not in Priority.values:
+        raise ValidationFailed({"priority": f"'{priority}' is not a valid priority."})
+    if configuration_item is not None and (
+        service is None or configuration_item.service_id != service.pk
+    ):
+        raise ValidationFailed(
+            {"configuration_item": "The configuration item belongs to another service."}
+        )
+
+
+def _save(problem: Problem, fields: set[str]) -> None:
+    problem.version += 1
+    problem.updated_at = timezone.now()
+    problem.save(update_fields=sorted({*fields, "version", "updated_at"}))
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "pk"):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _apply(locked: Problem, values: dict[str, Any]) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    for name, value in values.items():
+        if getattr(locked, name) != value:
+            changed[name] = value
+            setattr(locked, name, value)
+    return changed
+
+
+# --- creation and edits ---------------------------------------------------------------------
+
+
+def problem_create(
+    *,
+    actor: User,
+    title: str,
+    description: str = "",
+    symptoms: str = "",
+    service: Service | None = None,
+    configuration_item: ConfigurationItem | None = None,
+    category: str = "",
+    priority: int = Priority.P3,
+    support_group: SupportGroup | None = None,
+    assignee: User | None = None,
+    source: str = Source.WEB,
+) -> Problem:
+    """Open a new problem in `new`, numbered PRB-nnnnnn, raised by `actor` (an agent)."""
+    require_problem_worker(actor)
+    title = _clean_title(title)
+    _check_classification(
+        service=service, configuration_item=configuration_item, category=category, priority=priority
+    )
+    if assignee is not None and not (assignee.is_active and is_agent(assignee)):
+        raise ValidationFailed({"assignee": f"{assignee} is not an active agent."})
+    group = support_group or (service.owner_group if service is not None else None)
+    now = timezone.now()
+    with transaction.atomic():
+        problem = Problem.objects.create(
+            number=allocate_number(Problem.NUMBER_PREFIX),
+            title=title,
+            description=_clean_text(description, "description"),
+            symptoms=_clean_text(symptoms, "symptoms"),
+            requester=actor,
+            assignee=assignee,
+            support_group=group,
+            tier=group.tier if group is not None else 1,
+            priority=priority,
+            service=service,
+            configuration_item=configuration_item,
+            category=category,
+            source=source,
+            status=ProblemStatus.NEW,
+            created_at=now,
+            updated_at=now,
+        )
+        event_append(
+            ticket=problem,
+            kind=EventKind.CREATED,
+            actor=actor,
+            source=source,
+            to_status=ProblemStatus.NEW,
+            changes={"priority": priority},
+            is_public=False,
+        )
+    return problem
+
+
+def problem_update_details(
+    problem: Problem,
+    *,
+    actor: User,
+    title: str,
+    description: str,
+    service: Service | None,
+    configuration_item: ConfigurationItem | None,
+    category: str,
+    priority: int,
+    support_group: SupportGroup | None,
+    assignee: User | None,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> Problem:
+    """Edit what the problem is about and who works on it (not in a final state)."""
+    require_problem_worker(actor)
+    title = _clean_title(title)
+    _check_classification(
+        service=service, configuration_item=configuration_item, category=category, priority=priority
+    )
+    if assignee is not None and not (assignee.is_active and is_agent(assignee)):
+        raise ValidationFailed({"assignee": f"{assignee} is not an active agent."})
+    with transaction.atomic():
+        locked = _lock(problem, expected_version)
+        _refuse_final(locked)
+        changed = _apply(
+            locked,
+            {
+                "title": title,
+                "description": _clean_text(description, "description"),
+                "service": service,
+                "configuration_item": configuration_item,
+                "category": category,
+                "priority": priority,
+                "support_group": support_group,
+                "assignee": assignee,
+            },
+        )
+        if not changed:
+            return locked
+        if "support_group" in changed and support_group is not None:
+            locked.tier = support_group.tier
+        _save(locked, {*changed, "tier"})
+        event_append(
+            ticket=locked,
+            kind=EventKind.FIELDS_CHANGED,
+            actor=actor,
+            source=source,
+            changes={
+                k: ("(edited)" if k == "description" else _jsonable(v)) for k, v in changed.items()
+            },
+            is_public=False,
+        )
+    return locked
+
+
+def problem_record_analysis(
+    problem: Problem,
+    *,
+    actor: User,
+    symptoms: str,
+    root_cause: str,
+    workaround: str,
+    permanent_fix: str,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> Problem:
+    """Record the root-cause analysis. What the current status rests on cannot be emptied: a known
+    error keeps its root cause and (published) workaround, a resolved problem its fix."""
+    require_problem_worker(actor)
+    values = {
+        "symptoms": _clean_text(symptoms, "symptoms"),
+        "root_cause": _clean_text(root_cause, "root_cause"),
+        "workaround": _clean_text(workaround, "workaround"),
+        "permanent_fix": _clean_text(permanent_fix, "permanent_fix"),
+    }
+    with transaction.atomic():
+        locked = _lock(problem, expected_version)
+        _refuse_final(locked)
+        changed = _apply(locked, values)
+        if not changed:
+            return locked
+        kept: tuple[str, ...] = ()
+        if locked.status == ProblemStatus.KNOWN_ERROR:
+            kept = transitions.TRANSITIONS["known_error"].required
+        elif locked.status == ProblemStatus.RESOLVED:
+            kept = transitions.TRANSITIONS["resolve"].required
+        missing = {name: REQUIRED_MESSAGES[name] for name in kept if not getattr(locked, name)}
+        if missing:
+            raise ValidationFailed(missing)
+        _save(locked, set(changed))
+        event_append(
+            ticket=locked,
+            kind=EventKind.FIELDS_CHANGED,
+            actor=actor,
+            source=source,
+            changes=dict.fromkeys(changed, "(edited)"),
+            message=(
+                "The published workaround was updated."
+                if "workaround" in changed and locked.is_known_error
+                else ""
+            ),
+            is_public=False,
+        )
+    return locked
+
+
+def problem_comment(problem: Problem, *, author: User, body: str, source: str = Source.WEB) -> None:
+    """An internal note on the problem (problems have no requester-facing view)."""
+    require_problem_worker(author)
+    with transaction.atomic():
+        comment_add(ticket=problem, author=author, body=body, is_internal=True, source=source)
+
+
+# --- lifecycle ------------------------------------------------------------------------------
+
+
+def _transition(
+    problem: Problem,
+    *,
+    action: str,
+    actor: User,
+    source: str,
+    expected_version: int | None,
+    values: dict[str, Any] | None = None,
+    message: str = "",
+) -> Problem:
+    """Run one lifecycle action: `values` are the fields it sets; the table's required fields
+    must be filled once they are applied."""
+    require_problem_worker(actor)
+    with transaction.atomic():
+        locked = _lock(problem, expected_version)
+        transition = transitions.check(locked, action)
+        changed = _apply(locked, values or {})
+        missing = {
+            name: REQUIRED_MESSAGES.get(name, "This field is required.")
+            for name in transition.required
+            if not (message if name == "reason" else getattr(locked, name))
+        }
+        if missing:
+            raise ValidationFailed(missing)
+        from_status, to_status = locked.status, transition.target
+        now = timezone.now()
+        milestone = MILESTONE_FIELDS.get(to_status)
+        if milestone and getattr(locked, milestone) is None:
+            setattr(locked, milestone, now)
+            changed[milestone] = now
+        if action == "reopen":
+            locked.resolved_at = None
+            changed["resolved_at"] = None
+        locked.status = to_status
+        _save(locked, {*changed, "status"})
+        event_append(
+            ticket=locked,
+            kind=EventKind.STATUS_CHANGED,
+            actor=actor,
+            source=source,
+            from_status=from_status,
+            to_status=to_status,
+            changes={
+                k: "(recorded)" if isinstance(v, str) and len(v) > 80 else _jsonable(v)
+                for k, v in changed.items()
+                if k not in MILESTONE_FIELDS.values()
+            },
+            message=message,
+            is_public=False,
+        )
+    return locked
+
+
+def problem_investigate(
+    problem: Problem,
+    *,
+    actor: User,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> Problem:
+    """new -> investigating: someone is looking for the root cause."""
+    values: dict[str, Any] = {}
+    if problem.assignee_id is None:
+        values["assignee"] = actor
+    return _transition(
+        problem,
+        action="investigate",
+        actor=actor,
+        source=source,
+        expected_version=expected_version,
+        values=values,
+    )
+
+
+def problem_record_known_error(
+    problem: Problem,
+    *,
+    actor: User,
+    root_cause: str,
+    workaround: str,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> Problem:
+    """investigating -> known error: root cause and workaround recorded; the workaround is
+    published from now on (agents and the requesters of matching incidents see it)."""
+    return _transition(
+        problem,
+        action="known_error",
+        actor=actor,
+        source=source,
+        expected_version=expected_version,
+        values={
+            "root_cause": _clean_text(root_cause, "root_cause"),
+            "workaround": _clean_text(workaround, "workaround"),
+        },
+        message="Known error: the workaround is published.",
+    )
+
+
+@dataclass(frozen=True)
+class IncidentOutcome:
+    """What closing the loop did to one linked incident."""
+
+    number: str
+    resolved: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ProblemResolution:
+    problem: Problem
+    outcomes: list[IncidentOutcome]
+
+    @property
+    def resolved(self) -> list[IncidentOutcome]:
+        return [o for o in self.outcomes if o.resolved]
+
+    @property
+    def refused(self) -> list[IncidentOutcome]:
+        return [o for o in self.outcomes if not o.resolved]
+
+
+def problem_resolve(
+    problem: Problem,
+    *,
+    actor: User,
+    permanent_fix: str,
+    root_cause: str | None = None,
+    resolve_linked: bool = False,
+    incident_resolution_code: str = ResolutionCode.FIXED,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> ProblemResolution:
+    """investigating / known error -> resolved with the permanent fix. With `resolve_linked`, each
+    open linked incident is then resolved with the fix (see problem_resolve_linked_incidents)."""
+    if resolve_linked:
+        _check_linked_code(incident_resolution_code)
+    values = {"permanent_fix": _clean_text(permanent_fix, "permanent_fix")}
+    if root_cause is not None:
+        values["root_cause"] = _clean_text(root_cause, "root_cause")
+    resolved = _transition(
+        problem,
+        action="resolve",
+        actor=actor,
+        source=source,
+        expected_version=expected_version,
+        values=values,
+    )
+    outcomes: list[IncidentOutcome] = []
+    if resolve_linked:
+        outcomes = problem_resolve_linked_incidents(
+            resolved, actor=actor, resolution_code=incident_resolution_code, source=source
+        )
+        resolved.refresh_from_db()
+    return ProblemResolution(resolved, outcomes)
+
+
+def _check_linked_code(code: str) -> None:
+    if code not in LINKED_RESOLUTION_CODES:
+        choices = ", ".join(str(c.label) for c in LINKED_RESOLUTION_CODES)
+        raise ValidationFailed({"incident_resolution_code": f"Choose one of: {choices}."})
+
+
+def problem_resolve_linked_incidents(
+    problem: Problem,
+    *,
+    actor: User,
+    resolution_code: str = ResolutionCode.FIXED,
+    source: str = Source.WEB,
+) -> list[IncidentOutcome]:
+    """Resolve every open linked incident of a resolved problem with its permanent fix.
+
+    Each incident goes through incidents.services (its own lock, timeline event and requester
+    email) in its own transaction, so one that cannot be resolved yet (still logged, a major
+    incident not contained...) is reported with the reason and the others still go through. An
+    incident on hold (typically "awaiting problem") is resumed first. Running it again only
+    touches incidents that are still open.
+    """
+    require_problem_worker(actor)
+    _check_linked_code(resolution_code)
+    if problem.status != ProblemStatus.RESOLVED:
+        raise TransitionError(f"{problem.number} is not resolved; resolve it with its fix first.")
+    notes = f"Fixed by resolving problem {problem.number}:\n\n{problem.permanent_fix}"
+    outcomes: list[IncidentOutcome] = []
+    for incident in open_linked_incidents(problem).select_related("requester"):
+        try:
+            with transaction.atomic():
+                current: Incident = incident
+                if current.status == IncidentStatus.ON_HOLD:
+                    current = incident_services.incident_resume(current, actor=actor, source=source)
+                incident_services.incident_resolve(
+                    current,
+                    actor=actor,
+                    resolution_code=resolution_code,
+                    resolution_notes=notes,
+                    source=source,
+                )
+        except DomainError as exc:
+            outcomes.append(IncidentOutcome(incident.number, resolved=False, reason=str(exc)))
+        else:
+            outcomes.append(IncidentOutcome(incident.number, resolved=True))
+    if outcomes:
+        done = [o.number for o in outcomes if o.resolved]
+        refused = [f"{o.number} ({o.reason})" for o in outcomes if not o.resolved]
+        lines = []
+        if done:
+            lines.append(f"Resolved with the fix: {', '.join(done)}.")
+        if refused:
+            lines.append(f"Not resolved: {'; '.join(refused)}")
+        with transaction.atomic():
+            event_append(
+                ticket=problem,
+                kind=EventKind.FIELDS_CHANGED,
+                actor=actor,
+                source=source,
+                changes={"resolved_incidents": len(done), "not_resolved": len(refused)},
+                message="\n\n".join(lines),
+                is_public=False,
+            )
+    return outcomes
+
+
+def problem_close(
+    problem: Problem,
+    *,
+    actor: User,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> Problem:
+    """resolved -> closed (final): the fix is confirmed."""
+    return _transition(
+        problem, action="close", actor=actor, source=source, expected_version=expected_version
+    )
+
+
+def problem_reopen(
+    problem: Problem,
+    *,
+    actor: User,
+    reason: str,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> Problem:
+    """resolved -> investigating: the fix did not hold."""
+    return _transition(
+        problem,
+        action="reopen",
+        actor=actor,
+        source=source,
+        expected_version=expected_version,
+        message=_clean_text(reason, "reason"),
+    )
+
+
+def problem_cancel(
+    problem: Problem,
+    *,
+    actor: User,
+    cancel_reason: str,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> Problem:
+    """-> cancelled (final): not a problem after all, or a duplicate of another."""
+    reason = _clean_text(cancel_reason, "cancel_reason")
+    return _transition(
+        problem,
+        action="cancel",
+        actor=actor,
+        source=source,
+        expected_version=expected_version,
+        values={"cancel_reason": reason},
+        message=reason,
+    )
+
+
+# Links live in their own module; re-exported here so callers have one place for writes.
+from problems.links import problem_link_incident, problem_unlink_incident  # noqa: E402
+
+__all__ = ["problem_link_incident", "problem_unlink_incident"]

@@ -1,0 +1,19 @@
+"""Celery entry points for problems: thin wrappers around services."""
+
+import logging
+
+from celery import shared_task
+
+from problems.recurrence import proposals_detect
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="problems.detect_recurring", acks_late=True, ignore_result=True)
+def detect_recurring_task() -> int:
+    """Propose problems for clusters of recurring incidents. Idempotent: a cluster is stored once
+    under a unique key, so a duplicated or concurrent run proposes nothing twice."""
+    created = proposals_detect()
+    if created:
+        logger.info("recurrence detection proposed %d problem(s)", len(created))
+    return len(created)
