@@ -233,6 +233,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 600},
     },
+    "problems.detect_recurring": {
+        "task": "problems.detect_recurring",
+        "schedule": float(env_str("PROBLEM_RECURRENCE_INTERVAL_SECONDS", "3600")),
+        "options": {"expires": 600},
+    },
 }
 
 SLA_SWEEP_BATCH_SIZE = env_int("SLA_SWEEP_BATCH_SIZE", 500)
@@ -244,6 +249,10 @@ SLA_AUDIT_GRACE_SECONDS = env_int("SLA_AUDIT_GRACE_SECONDS", 300)
 INCIDENT_REOPEN_WINDOW_DAYS = env_int("INCIDENT_REOPEN_WINDOW_DAYS", 7)
 # Days after which a resolved incident nobody reopened is closed by the system.
 INCIDENT_AUTOCLOSE_DAYS = env_int("INCIDENT_AUTOCLOSE_DAYS", 10)
+# Recurring-incident detection: this many incidents or more on the same service and category
+# within the window, not linked to a problem, are proposed as a problem.
+PROBLEM_RECURRENCE_MIN_INCIDENTS = env_int("PROBLEM_RECURRENCE_MIN_INCIDENTS", 3)
+PROBLEM_RECURRENCE_WINDOW_DAYS = env_int("PROBLEM_RECURRENCE_WINDOW_DAYS", 7)
 # Impact x urgency -> priority (1 = P1 critical ... 5 = P5 planning). Override with a JSON object
 # in PRIORITY_MATRIX, e.g. {"high": {"high": 1, "medium": 2, "low": 3}, ...}.
 PRIORITY_MATRIX_JSON = env_str("PRIORITY_MATRIX", "")

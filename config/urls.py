@@ -20,4 +20,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("core.urls")),
     path("", include("incidents.urls")),
+    path("", include("service_requests.urls")),
+    path("", include("problems.urls")),
 ]

@@ -7,3 +7,9 @@ class ServiceRequestsConfig(AppConfig):
     name = "service_requests"
     label = "requests"
     verbose_name = "Service requests"
+
+    def ready(self) -> None:
+        from service_requests.sla_adapter import ADAPTER
+        from sla.registry import register
+
+        register(ADAPTER)

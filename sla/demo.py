@@ -47,6 +47,16 @@ INCIDENT_TARGETS = {
     5: (timedelta(hours=8), timedelta(hours=100), False),
 }
 
+# Service requests, all on the business-hours calendar (10 h a day): priority -> (start
+# fulfilment, fulfil). P3, the catalog's default: respond in 4 h, fulfil in 3 business days.
+REQUEST_TARGETS = {
+    1: (timedelta(hours=1), timedelta(hours=10)),
+    2: (timedelta(hours=2), timedelta(hours=20)),
+    3: (timedelta(hours=4), timedelta(hours=30)),
+    4: (timedelta(hours=8), timedelta(hours=50)),
+    5: (timedelta(hours=16), timedelta(hours=100)),
+}
+
 
 def seed_sla_demo() -> dict[str, int]:
     """Create the demo calendars and policies (idempotent)."""
@@ -98,6 +108,23 @@ def seed_sla_demo() -> dict[str, int]:
                             policy=policy, percent=90, action=ThresholdAction.NOTIFY_MANAGER
                         ),
                     ]
+                )
+        for priority, (response, resolution) in REQUEST_TARGETS.items():
+            policy, created = SlaPolicy.objects.get_or_create(
+                ticket_kind=TicketKind.REQUEST,
+                priority=priority,
+                service=None,
+                is_active=True,
+                defaults={
+                    "name": f"Requests P{priority}",
+                    "response_target": response,
+                    "resolution_target": resolution,
+                    "calendar": office,
+                },
+            )
+            if created:
+                SlaThreshold.objects.bulk_create(
+                    [SlaThreshold(policy=policy, percent=75, action=ThresholdAction.NOTIFY)]
                 )
     return {"calendars": Calendar.objects.count(), "policies": SlaPolicy.objects.count()}
 

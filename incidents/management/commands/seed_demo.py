@@ -18,6 +18,8 @@ from incidents.demo import (
     seed_reference_data,
 )
 from incidents.models import Incident
+from problems.demo import seed_problems_demo
+from service_requests.demo import seed_requests_demo
 from sla.choices import TicketKind
 from sla.demo import backfill_clocks, seed_sla_demo
 from sla.models import SlaClock
@@ -119,6 +121,17 @@ class Command(BaseCommand):
         sla = seed_sla_demo()
         self._say(f"SLA: {sla['calendars']} calendars, {sla['policies']} policies.")
         self._start_clocks()
+        catalog = seed_requests_demo()
+        self._say(
+            f"Service catalog: {catalog['items']} items; "
+            f"{catalog['requests_created']} demo requests created."
+        )
+        problems = seed_problems_demo()
+        self._say(
+            f"Problems: {problems['problems']} created, {problems['links']} incident links, "
+            f"{problems['proposals']} recurrence proposals, {problems['reviews']} review(s) "
+            "completed."
+        )
         self._summary(time.monotonic() - started)
 
     def _start_clocks(self) -> None:

@@ -1,0 +1,177 @@
+"""The service request lifecycle as one table (DESIGN.md §4). Pure: no database, no settings.
+
+submitted -> awaiting_approval -> approved | rejected -> in_fulfilment -> fulfilled -> closed,
+with on_hold and cancelled. Every status change goes through `check`, called by the one service
+per action in service_requests.services; pages show exactly what `legal_actions` returns.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from core.exceptions import TransitionError
+from service_requests.choices import ApprovalMode
+from service_requests.choices import RequestStatus as S
+
+
+class RequestState(Protocol):
+    status: str
+    status_before_hold: str
+    approval_mode: str
+
+
+@dataclass(frozen=True)
+class Context:
+    now: datetime
+    # Titles of the request's fulfilment tasks that are not done yet.
+    open_tasks: tuple[str, ...] = ()
+
+
+Guard = Callable[[RequestState, Context], str | None]
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: frozenset[str]
+    targets: frozenset[str]
+    required: tuple[str, ...] = ()
+    guards: tuple[Guard, ...] = field(default=())
+
+    def target_for(self, request: RequestState) -> str:
+        if len(self.targets) == 1:
+            return next(iter(self.targets))
+        # resume: back to where the request was before it was put on hold
+        return request.status_before_hold
+
+
+def _needs_approval(request: RequestState, ctx: Context) -> str | None:
+    if request.approval_mode == ApprovalMode.NONE:
+        return "This request needs no approval."
+    return None
+
+
+def _approval_settled(request: RequestState, ctx: Context) -> str | None:
+    if request.status == S.SUBMITTED and request.approval_mode != ApprovalMode.NONE:
+        return "This request must be approved before fulfilment starts."
+    return None
+
+
+def _tasks_done(request: RequestState, ctx: Context) -> str | None:
+    if not ctx.open_tasks:
+        return None
+    names = ", ".join(f"'{title}'" for title in ctx.open_tasks)
+    if len(ctx.open_tasks) == 1:
+        return f"The task {names} is still open; finish it before fulfilling the request."
+    return (
+        f"{len(ctx.open_tasks)} tasks are still open ({names}); "
+        "finish them before fulfilling the request."
+    )
+
+
+def _resume_target_known(request: RequestState, ctx: Context) -> str | None:
+    if request.status_before_hold not in HOLDABLE:
+        return "The status before the hold is unknown."
+    return None
+
+
+HOLDABLE = frozenset({S.SUBMITTED, S.APPROVED, S.IN_FULFILMENT})
+CANCELLABLE = frozenset({S.SUBMITTED, S.AWAITING_APPROVAL, S.APPROVED, S.IN_FULFILMENT, S.ON_HOLD})
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        Transition(
+            "submit_for_approval",
+            "Send for approval",
+            frozenset({S.SUBMITTED}),
+            frozenset({S.AWAITING_APPROVAL}),
+            guards=(_needs_approval,),
+        ),
+        Transition("approve", "Approve", frozenset({S.AWAITING_APPROVAL}), frozenset({S.APPROVED})),
+        Transition(
+            "reject",
+            "Reject",
+            frozenset({S.AWAITING_APPROVAL}),
+            frozenset({S.REJECTED}),
+            required=("reason",),
+        ),
+        Transition(
+            "start",
+            "Start fulfilment",
+            frozenset({S.SUBMITTED, S.APPROVED}),
+            frozenset({S.IN_FULFILMENT}),
+            guards=(_approval_settled,),
+        ),
+        Transition(
+            "fulfil",
+            "Fulfil",
+            frozenset({S.IN_FULFILMENT}),
+            frozenset({S.FULFILLED}),
+            required=("fulfilment_notes",),
+            guards=(_tasks_done,),
+        ),
+        Transition("close", "Close", frozenset({S.FULFILLED, S.REJECTED}), frozenset({S.CLOSED})),
+        Transition(
+            "hold",
+            "Put on hold",
+            HOLDABLE,
+            frozenset({S.ON_HOLD}),
+            required=("on_hold_reason",),
+        ),
+        Transition(
+            "resume",
+            "Resume",
+            frozenset({S.ON_HOLD}),
+            HOLDABLE,
+            guards=(_resume_target_known,),
+        ),
+        Transition(
+            "cancel",
+            "Cancel",
+            CANCELLABLE,
+            frozenset({S.CANCELLED}),
+            required=("cancel_reason",),
+        ),
+    )
+}
+
+FINAL = frozenset({S.CLOSED, S.CANCELLED})
+
+
+def is_legal_pair(source: str, target: str) -> bool:
+    """Whether any action moves a request from `source` to `target` (ignoring guards)."""
+    return any(source in t.sources and target in t.targets for t in TRANSITIONS.values())
+
+
+def check(request: RequestState, action: str, ctx: Context) -> Transition:
+    """Return the transition for `action` now, or raise TransitionError saying why not."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise TransitionError(f"Unknown action '{action}'.")
+    status_label = S(request.status).label if request.status in S.values else request.status
+    if request.status in FINAL:
+        raise TransitionError(f"The request is {status_label.lower()}; it cannot change anymore.")
+    if request.status not in transition.sources:
+        raise TransitionError(
+            f"Cannot {transition.label.lower()} a request that is {status_label.lower()}."
+        )
+    for guard in transition.guards:
+        reason = guard(request, ctx)
+        if reason:
+            raise TransitionError(reason)
+    return transition
+
+
+def legal_actions(request: RequestState, ctx: Context) -> list[Transition]:
+    """The actions that `check` would accept right now, in table order."""
+    legal = []
+    for action, transition in TRANSITIONS.items():
+        try:
+            check(request, action, ctx)
+        except TransitionError:
+            continue
+        legal.append(transition)
+    return legal
