@@ -228,6 +228,11 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 60},
     },
     "sla.audit": {"task": "sla.audit", "schedule": 60.0, "options": {"expires": 120}},
+    "requests.autoclose_fulfilled": {
+        "task": "requests.autoclose_fulfilled",
+        "schedule": 3600.0,
+        "options": {"expires": 600},
+    },
     "incidents.autoclose_resolved": {
         "task": "incidents.autoclose_resolved",
         "schedule": 3600.0,
@@ -249,6 +254,8 @@ SLA_AUDIT_GRACE_SECONDS = env_int("SLA_AUDIT_GRACE_SECONDS", 300)
 INCIDENT_REOPEN_WINDOW_DAYS = env_int("INCIDENT_REOPEN_WINDOW_DAYS", 7)
 # Days after which a resolved incident nobody reopened is closed by the system.
 INCIDENT_AUTOCLOSE_DAYS = env_int("INCIDENT_AUTOCLOSE_DAYS", 10)
+# Days after which a fulfilled service request nobody confirmed is closed by the system.
+REQUEST_AUTOCLOSE_DAYS = env_int("REQUEST_AUTOCLOSE_DAYS", 10)
 # Recurring-incident detection: this many incidents or more on the same service and category
 # within the window, not linked to a problem, are proposed as a problem.
 PROBLEM_RECURRENCE_MIN_INCIDENTS = env_int("PROBLEM_RECURRENCE_MIN_INCIDENTS", 3)

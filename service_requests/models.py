@@ -248,6 +248,12 @@ class ServiceRequest(TicketBase):
                 name="request_pending_group",
                 condition=models.Q(status=RequestStatus.AWAITING_APPROVAL),
             ),
+            # The auto-close sweep reads only fulfilled requests, oldest first.
+            models.Index(
+                fields=["fulfilled_at"],
+                name="request_fulfilled_autoclose",
+                condition=models.Q(status=RequestStatus.FULFILLED),
+            ),
         ]
 
     @property

@@ -226,3 +226,24 @@ def test_the_sla_engine_knows_requests():
 
     adapter = adapter_for_content_type(ContentType.objects.get_for_model(ServiceRequest).pk)
     assert adapter.model is ServiceRequest and adapter.escalate_many is request_escalate_many
+
+
+def test_fulfilled_requests_nobody_confirms_are_closed_by_the_system(
+    in_fulfilment, agent_l1, settings
+):
+    from service_requests.tasks import autoclose_fulfilled_task
+
+    services.request_task_set_done(in_fulfilment.tasks.get(), actor=agent_l1, done=True)
+    fulfilled = services.request_fulfil(in_fulfilment, actor=agent_l1, fulfilment_notes="Done")
+    settings.REQUEST_AUTOCLOSE_DAYS = 10
+    with time_machine.travel(timezone.now() + timedelta(days=9)):
+        assert autoclose_fulfilled_task.run() == 0
+    with time_machine.travel(timezone.now() + timedelta(days=11)):
+        assert autoclose_fulfilled_task.run() == 1
+        assert autoclose_fulfilled_task.run() == 0  # idempotent
+    fulfilled.refresh_from_db()
+    assert fulfilled.status == RequestStatus.CLOSED
+    event = TimelineEvent.objects.filter(
+        ticket_type=ContentType.objects.get_for_model(ServiceRequest), ticket_id=fulfilled.pk
+    ).latest("id")
+    assert event.to_status == RequestStatus.CLOSED and event.actor is None
