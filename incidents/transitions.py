@@ -4,12 +4,11 @@ Every status change goes through `check`, called by the one service per action i
 incidents.services; the HTML shows exactly the actions `legal_actions` returns.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from core.exceptions import TransitionError
+from core.lifecycle import Lifecycle, Transition
 from incidents.choices import IncidentStatus as S
 
 
@@ -29,25 +28,6 @@ class IncidentState(Protocol):
 class Context:
     now: datetime
     reopen_window: timedelta
-
-
-Guard = Callable[[IncidentState, Context], str | None]
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    label: str
-    sources: frozenset[str]
-    targets: frozenset[str]
-    required: tuple[str, ...] = ()
-    guards: tuple[Guard, ...] = field(default=())
-
-    def target_for(self, incident: IncidentState) -> str:
-        if len(self.targets) == 1:
-            return next(iter(self.targets))
-        # resume: back to where the incident was before it was put on hold
-        return incident.status_before_hold
 
 
 def _containment_first(incident: IncidentState, ctx: Context) -> str | None:
@@ -83,9 +63,11 @@ WORKING = frozenset({S.LOGGED, S.CLASSIFIED, S.CONTAINED, S.DIAGNOSED})
 HOLDABLE = WORKING
 CANCELLABLE = frozenset({S.IDENTIFIED, *WORKING, S.ON_HOLD})
 
-TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in (
+LIFECYCLE = Lifecycle(
+    noun="an incident",
+    statuses=S,
+    final=frozenset({S.CLOSED, S.CANCELLED}),
+    transitions=(
         Transition("accept", "Accept (log)", frozenset({S.IDENTIFIED}), frozenset({S.LOGGED})),
         Transition(
             "classify",
@@ -153,43 +135,22 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({S.CANCELLED}),
             required=("cancel_reason",),
         ),
-    )
-}
-
-FINAL = frozenset({S.CLOSED, S.CANCELLED})
+    ),
+)
+TRANSITIONS = LIFECYCLE.table
+FINAL = LIFECYCLE.final
 
 
 def is_legal_pair(source: str, target: str) -> bool:
     """Whether any action moves an incident from `source` to `target` (ignoring guards)."""
-    return any(source in t.sources and target in t.targets for t in TRANSITIONS.values())
+    return LIFECYCLE.is_legal_pair(source, target)
 
 
 def check(incident: IncidentState, action: str, ctx: Context) -> Transition:
     """Return the transition for `action` now, or raise TransitionError saying why not."""
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        raise TransitionError(f"Unknown action '{action}'.")
-    status_label = S(incident.status).label if incident.status in S.values else incident.status
-    if incident.status in FINAL:
-        raise TransitionError(f"The incident is {status_label.lower()}; it cannot change anymore.")
-    if incident.status not in transition.sources:
-        raise TransitionError(
-            f"Cannot {transition.label.lower()} an incident that is {status_label.lower()}."
-        )
-    for guard in transition.guards:
-        reason = guard(incident, ctx)
-        if reason:
-            raise TransitionError(reason)
-    return transition
+    return LIFECYCLE.check(incident, action, ctx)
 
 
 def legal_actions(incident: IncidentState, ctx: Context) -> list[Transition]:
     """The actions that `check` would accept right now, in table order."""
-    legal = []
-    for action, transition in TRANSITIONS.items():
-        try:
-            check(incident, action, ctx)
-        except TransitionError:
-            continue
-        legal.append(transition)
-    return legal
+    return LIFECYCLE.legal_actions(incident, ctx)

@@ -314,7 +314,7 @@ def _transition(
         }
         if missing:
             raise ValidationFailed(missing)
-        from_status, to_status = locked.status, transition.target
+        from_status, to_status = locked.status, transition.target_for(locked)
         now = timezone.now()
         milestone = MILESTONE_FIELDS.get(to_status)
         if milestone and getattr(locked, milestone) is None:

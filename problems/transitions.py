@@ -7,10 +7,9 @@ checks them on the row with the submitted values applied); the HTML offers exact
 `legal_actions` returns.
 """
 
-from dataclasses import dataclass
 from typing import Protocol
 
-from core.exceptions import TransitionError
+from core.lifecycle import Lifecycle, Transition
 from problems.choices import ProblemStatus as S
 
 
@@ -18,77 +17,59 @@ class ProblemState(Protocol):
     status: str
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    label: str
-    sources: frozenset[str]
-    target: str
-    required: tuple[str, ...] = ()
-
-
-TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in (
-        Transition("investigate", "Start investigating", frozenset({S.NEW}), S.INVESTIGATING),
+LIFECYCLE = Lifecycle(
+    noun="a problem",
+    statuses=S,
+    final=frozenset({S.CLOSED, S.CANCELLED}),
+    transitions=(
+        Transition(
+            "investigate", "Start investigating", frozenset({S.NEW}), frozenset({S.INVESTIGATING})
+        ),
         Transition(
             "known_error",
             "Record as known error",
             frozenset({S.INVESTIGATING}),
-            S.KNOWN_ERROR,
+            frozenset({S.KNOWN_ERROR}),
             required=("root_cause", "workaround"),
         ),
         Transition(
             "resolve",
             "Resolve",
             frozenset({S.INVESTIGATING, S.KNOWN_ERROR}),
-            S.RESOLVED,
+            frozenset({S.RESOLVED}),
             required=("root_cause", "permanent_fix"),
         ),
-        Transition("close", "Close", frozenset({S.RESOLVED}), S.CLOSED),
+        Transition("close", "Close", frozenset({S.RESOLVED}), frozenset({S.CLOSED})),
         Transition(
-            "reopen", "Reopen", frozenset({S.RESOLVED}), S.INVESTIGATING, required=("reason",)
+            "reopen",
+            "Reopen",
+            frozenset({S.RESOLVED}),
+            frozenset({S.INVESTIGATING}),
+            required=("reason",),
         ),
         Transition(
             "cancel",
             "Cancel",
             frozenset({S.NEW, S.INVESTIGATING, S.KNOWN_ERROR}),
-            S.CANCELLED,
+            frozenset({S.CANCELLED}),
             required=("cancel_reason",),
         ),
-    )
-}
-
-FINAL = frozenset({S.CLOSED, S.CANCELLED})
+    ),
+)
+TRANSITIONS = LIFECYCLE.table
+FINAL = LIFECYCLE.final
 
 
 def is_legal_pair(source: str, target: str) -> bool:
     """Whether any action moves a problem from `source` to `target`."""
-    return any(source in t.sources and target == t.target for t in TRANSITIONS.values())
-
-
-def _label(status: str) -> str:
-    return S(status).label.lower() if status in S.values else status
+    return LIFECYCLE.is_legal_pair(source, target)
 
 
 def check(problem: ProblemState, action: str) -> Transition:
     """Return the transition for `action` now, or raise TransitionError saying why not."""
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        raise TransitionError(f"Unknown action '{action}'.")
-    if problem.status in FINAL:
-        raise TransitionError(f"The problem is {_label(problem.status)}; it cannot change anymore.")
-    if problem.status not in transition.sources:
-        raise TransitionError(
-            f"Cannot {transition.label.lower()} a problem that is {_label(problem.status)}."
-        )
-    return transition
+    return LIFECYCLE.check(problem, action)
 
 
 def legal_actions(problem: ProblemState) -> list[Transition]:
     """The actions `check` accepts right now, in table order."""
-    return [
-        t
-        for t in TRANSITIONS.values()
-        if problem.status in t.sources and problem.status not in FINAL
-    ]
+    return LIFECYCLE.legal_actions(problem)

@@ -5,12 +5,11 @@ with on_hold and cancelled. Every status change goes through `check`, called by 
 per action in service_requests.services; pages show exactly what `legal_actions` returns.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from core.exceptions import TransitionError
+from core.lifecycle import Lifecycle, Transition
 from service_requests.choices import ApprovalMode
 from service_requests.choices import RequestStatus as S
 
@@ -26,25 +25,6 @@ class Context:
     now: datetime
     # Titles of the request's fulfilment tasks that are not done yet.
     open_tasks: tuple[str, ...] = ()
-
-
-Guard = Callable[[RequestState, Context], str | None]
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    label: str
-    sources: frozenset[str]
-    targets: frozenset[str]
-    required: tuple[str, ...] = ()
-    guards: tuple[Guard, ...] = field(default=())
-
-    def target_for(self, request: RequestState) -> str:
-        if len(self.targets) == 1:
-            return next(iter(self.targets))
-        # resume: back to where the request was before it was put on hold
-        return request.status_before_hold
 
 
 def _needs_approval(request: RequestState, ctx: Context) -> str | None:
@@ -80,9 +60,11 @@ def _resume_target_known(request: RequestState, ctx: Context) -> str | None:
 HOLDABLE = frozenset({S.SUBMITTED, S.APPROVED, S.IN_FULFILMENT})
 CANCELLABLE = frozenset({S.SUBMITTED, S.AWAITING_APPROVAL, S.APPROVED, S.IN_FULFILMENT, S.ON_HOLD})
 
-TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in (
+LIFECYCLE = Lifecycle(
+    noun="a request",
+    statuses=S,
+    final=frozenset({S.CLOSED, S.CANCELLED}),
+    transitions=(
         Transition(
             "submit_for_approval",
             "Send for approval",
@@ -135,43 +117,22 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({S.CANCELLED}),
             required=("cancel_reason",),
         ),
-    )
-}
-
-FINAL = frozenset({S.CLOSED, S.CANCELLED})
+    ),
+)
+TRANSITIONS = LIFECYCLE.table
+FINAL = LIFECYCLE.final
 
 
 def is_legal_pair(source: str, target: str) -> bool:
     """Whether any action moves a request from `source` to `target` (ignoring guards)."""
-    return any(source in t.sources and target in t.targets for t in TRANSITIONS.values())
+    return LIFECYCLE.is_legal_pair(source, target)
 
 
 def check(request: RequestState, action: str, ctx: Context) -> Transition:
     """Return the transition for `action` now, or raise TransitionError saying why not."""
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        raise TransitionError(f"Unknown action '{action}'.")
-    status_label = S(request.status).label if request.status in S.values else request.status
-    if request.status in FINAL:
-        raise TransitionError(f"The request is {status_label.lower()}; it cannot change anymore.")
-    if request.status not in transition.sources:
-        raise TransitionError(
-            f"Cannot {transition.label.lower()} a request that is {status_label.lower()}."
-        )
-    for guard in transition.guards:
-        reason = guard(request, ctx)
-        if reason:
-            raise TransitionError(reason)
-    return transition
+    return LIFECYCLE.check(request, action, ctx)
 
 
 def legal_actions(request: RequestState, ctx: Context) -> list[Transition]:
     """The actions that `check` would accept right now, in table order."""
-    legal = []
-    for action, transition in TRANSITIONS.items():
-        try:
-            check(request, action, ctx)
-        except TransitionError:
-            continue
-        legal.append(transition)
-    return legal
+    return LIFECYCLE.legal_actions(request, ctx)

@@ -1,0 +1,89 @@
+"""Ticket lifecycles as tables (DESIGN.md §4). Pure: no database, no settings reads.
+
+Each ticket kind declares its transitions — action, sources, targets, required fields, guards —
+and wraps them in a `Lifecycle`, which answers the three questions every kind asks: is this
+action legal now (`check`, raising TransitionError with a sentence a person can read), which
+actions are legal now (`legal_actions`, what the pages offer), and which status pairs the table
+allows at all (`is_legal_pair`, what the exhaustive tests compare against a hand-written table).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from django.db.models import TextChoices
+
+from core.exceptions import TransitionError
+
+# guard(ticket, context) -> None when allowed, else the reason it is refused.
+Guard = Callable[[Any, Any], str | None]
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: frozenset[str]
+    targets: frozenset[str]
+    required: tuple[str, ...] = ()
+    guards: tuple[Guard, ...] = field(default=())
+
+    def target_for(self, ticket: Any) -> str:
+        if len(self.targets) == 1:
+            return next(iter(self.targets))
+        # resume: back to where the ticket was before it was put on hold
+        return str(ticket.status_before_hold)
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """A kind's transition table. `noun` names the ticket in messages ("an incident")."""
+
+    noun: str
+    statuses: type[TextChoices]
+    transitions: tuple[Transition, ...]
+    final: frozenset[str]
+
+    @cached_property
+    def table(self) -> dict[str, Transition]:
+        return {transition.action: transition for transition in self.transitions}
+
+    def is_legal_pair(self, source: str, target: str) -> bool:
+        """Whether any action moves a ticket from `source` to `target` (ignoring guards)."""
+        return any(source in t.sources and target in t.targets for t in self.transitions)
+
+    def _status_label(self, status: str) -> str:
+        return (
+            str(self.statuses(status).label).lower() if status in self.statuses.values else status
+        )
+
+    def check(self, ticket: Any, action: str, ctx: Any = None) -> Transition:
+        """Return the transition for `action` now, or raise TransitionError saying why not."""
+        transition = self.table.get(action)
+        if transition is None:
+            raise TransitionError(f"Unknown action '{action}'.")
+        status = self._status_label(ticket.status)
+        kind = self.noun.partition(" ")[2]
+        if ticket.status in self.final:
+            raise TransitionError(f"The {kind} is {status}; it cannot change anymore.")
+        if ticket.status not in transition.sources:
+            raise TransitionError(
+                f"Cannot {transition.label.lower()} {self.noun} that is {status}."
+            )
+        for guard in transition.guards:
+            reason = guard(ticket, ctx)
+            if reason:
+                raise TransitionError(reason)
+        return transition
+
+    def legal_actions(self, ticket: Any, ctx: Any = None) -> list[Transition]:
+        """The actions that `check` would accept right now, in table order."""
+        legal = []
+        for transition in self.transitions:
+            try:
+                self.check(ticket, transition.action, ctx)
+            except TransitionError:
+                continue
+            legal.append(transition)
+        return legal
