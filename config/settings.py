@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "service_requests",
     "problems",
     "reporting",
+    "incidents.alerts",
+    "core.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -101,6 +103,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+    # Lets two test runs share one PostgreSQL server without sharing a test database.
+    if env_str("TEST_DATABASE_NAME", ""):
+        DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

@@ -18,8 +18,10 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("api/", include("config.api_urls")),
     path("", include("core.urls")),
     path("", include("incidents.urls")),
     path("", include("service_requests.urls")),
     path("", include("problems.urls")),
+    path("", include("reporting.urls")),
 ]

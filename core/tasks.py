@@ -32,6 +32,6 @@ def send_email_task(payload: dict[str, Any]) -> None:
 
 
 # Registered here so autodiscovery (which imports each app's tasks module) finds it.
-from core.webhooks import post_webhook_task  # noqa: E402
+from core.webhooks.slack import post_webhook_task  # noqa: E402
 
 __all__ = ["post_webhook_task", "relay_outbox_task", "send_email_task"]

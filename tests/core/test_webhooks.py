@@ -8,7 +8,7 @@ import pytest
 
 from core.models import OutboxStatus
 from core.outbox import outbox_enqueue, run_outbox_message
-from core.webhooks import post_webhook_task
+from core.webhooks.slack import post_webhook_task
 
 pytestmark = pytest.mark.django_db
 

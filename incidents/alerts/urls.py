@@ -1,0 +1,5 @@
+"""Alert intake routes, mounted under /api/v1/ by config/api_urls.py."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
