@@ -17,6 +17,7 @@ from django.utils import timezone
 from core.choices import EventKind, Source
 from core.exceptions import ValidationFailed
 from core.models import Attachment, Comment, TicketBase, TimelineEvent, User
+from core.webhooks.emit import webhook_emit_for_timeline_event
 
 # Types a browser could render as active content are never accepted, whatever the extension says.
 _REFUSED_CONTENT_TYPES = {"text/html", "image/svg+xml", "application/xhtml+xml", "text/xml"}
@@ -36,7 +37,11 @@ def event_append(
     comment: Comment | None = None,
     attachment: Attachment | None = None,
 ) -> TimelineEvent:
-    """Append one event to the ticket's timeline (append-only; never updated afterwards)."""
+    """Append one event to the ticket's timeline (append-only; never updated afterwards).
+
+    Creations, status changes and public replies are also queued as outbound webhooks for the
+    subscriptions that want them (core.webhooks.emit), in the same transaction.
+    """
     event = event_build(
         ticket=ticket,
         kind=kind,
@@ -51,6 +56,7 @@ def event_append(
         attachment=attachment,
     )
     event.save()
+    webhook_emit_for_timeline_event(event=event, ticket=ticket, comment=comment)
     return event
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from core.choices import EventKind, Source
 from core.models import TicketBase, TimelineEvent
 from core.services import event_build
+from core.webhooks.emit import WebhookEvent, ticket_data, webhook_emit_many
 from sla.choices import ClockState, Metric, ThresholdAction
 from sla.models import SlaClock
 from sla.notifications import Audience, NotificationBatch
@@ -203,6 +204,30 @@ def _act(adapter: TicketAdapter, steps: list[Step]) -> None:
             assignee_email=ticket.assignee.email if ticket.assignee else "",
         )
     batch.write()
+    webhook_emit_many(
+        _webhook_event(step, tickets[step.clock.ticket_id], outcomes.get(id(step)))
+        for step in steps
+    )
+
+
+def _webhook_event(
+    step: Step, ticket: TicketBase, outcome: EscalationOutcome | None
+) -> WebhookEvent:
+    """sla.warning / sla.breached, keyed like the notification so it goes out exactly once."""
+
+    def data() -> dict[str, Any]:
+        sla = {
+            "metric": step.clock.metric,
+            "percent": step.percent,
+            "due_at": step.clock.due_at.isoformat() if step.clock.due_at else None,
+            "message": step.reason,
+            "escalated": bool(outcome and outcome.escalated),
+            "from_tier": outcome.from_tier if outcome else ticket.tier,
+            "to_tier": outcome.to_tier if outcome else ticket.tier,
+        }
+        return {**ticket_data(ticket), "sla": sla}
+
+    return WebhookEvent("sla.breached" if step.breached else "sla.warning", step.dedupe_key, data)
 
 
 def _message(

@@ -1,0 +1,234 @@
+"""The webhook emitter: turns something that happened into delivery rows + outbox rows.
+
+Call it inside the transaction of the change. It reads the active subscriptions with one query
+on a small table (nothing else when nobody subscribed to the event type), builds the payload only
+when someone did, and writes one WebhookDelivery and one outbox row per subscription with two
+inserts. Nothing is sent before commit; a rolled-back change leaves no trace and sends nothing.
+Event ids derive from a stable key of the occurrence (a timeline event, an SLA clock stage), so an
+occurrence emitted twice reaches each subscription once (a unique constraint skips the repeat).
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from core.choices import EventKind
+from core.models import Comment, OutboxMessage, TicketBase, TimelineEvent, User
+from core.outbox import outbox_enqueue_many
+from core.webhooks.models import WebhookDelivery, WebhookSubscription
+
+DELIVER_TASK_NAME = "webhooks.deliver"
+EVENT_ID_NAMESPACE = uuid.UUID("6f1f7d0e-3c55-4d0c-9a0e-0b7c2f1d9a41")
+
+# app label -> (kind in payloads and event types, URL name of the agent page)
+_TICKET_KINDS: dict[str, tuple[str, str]] = {
+    "incidents": ("incident", "incidents:agent_detail"),
+    "requests": ("request", "requests:request_detail"),
+    "problems": ("problem", "problems:detail"),
+}
+_RESOLVED = "resolved"
+_KINDS_WITH_RESOLVED_EVENT = frozenset({"incident", "problem"})
+
+PayloadData = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """One occurrence to announce. `key` identifies the occurrence (stable across retries of the
+    code that emits it); `data` is the payload's "data", or a function building it (called only
+    when someone subscribed)."""
+
+    event_type: str
+    key: str
+    data: PayloadData | Callable[[], PayloadData]
+    occurred_at: datetime | None = None
+
+    @property
+    def event_id(self) -> uuid.UUID:
+        return uuid.uuid5(EVENT_ID_NAMESPACE, f"{self.event_type}:{self.key}")
+
+    def envelope(self, now: datetime) -> PayloadData:
+        data = self.data() if callable(self.data) else self.data
+        return {
+            "id": str(self.event_id),
+            "type": self.event_type,
+            "created_at": (self.occurred_at or now).isoformat(),
+            "data": data,
+        }
+
+
+def _subscribers(event_types: set[str]) -> dict[str, list[int]]:
+    """Active subscription ids per wanted event type: one query on a table of a few rows."""
+    by_type: dict[str, list[int]] = defaultdict(list)
+    rows = WebhookSubscription.objects.filter(is_active=True).values_list("pk", "event_types")
+    for pk, types in rows:
+        for event_type in set(types or ()) & event_types:
+            by_type[event_type].append(pk)
+    return by_type
+
+
+def delivery_message(delivery: WebhookDelivery, *, attempt: int, dedupe_key: str) -> OutboxMessage:
+    """The (unsaved) outbox row that runs `attempt` of `delivery`."""
+    return OutboxMessage(
+        task_name=DELIVER_TASK_NAME,
+        payload={"delivery": str(delivery.delivery_id), "attempt": attempt},
+        dedupe_key=dedupe_key,
+    )
+
+
+def webhook_emit_many(events: Iterable[WebhookEvent]) -> int:
+    """Queue every event for every active subscription that wants its type; return how many
+    deliveries were offered. Call inside the transaction of the change (never sends anything)."""
+    events = list(events)
+    if not events:
+        return 0
+    subscribers = _subscribers({event.event_type for event in events})
+    if not subscribers:
+        return 0
+    now = timezone.now()
+    deliveries: list[WebhookDelivery] = []
+    messages: list[OutboxMessage] = []
+    for event in events:
+        subscription_ids = subscribers.get(event.event_type)
+        if not subscription_ids:
+            continue
+        envelope = event.envelope(now)
+        for subscription_id in subscription_ids:
+            delivery = WebhookDelivery(
+                subscription_id=subscription_id,
+                event_id=event.event_id,
+                event_type=event.event_type,
+                payload=envelope,
+                created_at=now,
+                next_attempt_at=now,
+            )
+            deliveries.append(delivery)
+            # Same key as the delivery's unique (subscription, event): a repeat skips both rows.
+            key = f"webhook:{subscription_id}:{event.event_id}"
+            messages.append(delivery_message(delivery, attempt=1, dedupe_key=key))
+    if not deliveries:
+        return 0
+    with transaction.atomic(savepoint=False):
+        WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+        outbox_enqueue_many(messages)
+    return len(deliveries)
+
+
+def webhook_emit(
+    *,
+    event_type: str,
+    key: str,
+    data: PayloadData | Callable[[], PayloadData],
+    occurred_at: datetime | None = None,
+) -> int:
+    """Queue one event (see webhook_emit_many). Call inside the transaction of the change."""
+    return webhook_emit_many([WebhookEvent(event_type, key, data, occurred_at)])
+
+
+# --- Ticket payloads --------------------------------------------------------------------------
+
+
+def ticket_kind(ticket: TicketBase) -> str | None:
+    """ "incident", "request" or "problem"; None for a model that is no ticket kind we announce."""
+    known = _TICKET_KINDS.get(ticket._meta.app_label)
+    return known[0] if known else None
+
+
+def ticket_url(ticket: TicketBase) -> str:
+    from django.conf import settings
+
+    known = _TICKET_KINDS.get(ticket._meta.app_label)
+    if known is None:
+        return ""
+    return f"{settings.SITE_URL.rstrip('/')}{reverse(known[1], args=[ticket.number])}"
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def person_data(user: User | None) -> dict[str, str] | None:
+    """What an agent sees of a person: username and name, never the email address."""
+    if user is None:
+        return None
+    return {"username": user.username, "name": user.get_full_name() or user.username}
+
+
+def ticket_data(
+    ticket: TicketBase,
+    *,
+    from_status: str = "",
+    to_status: str = "",
+    actor: User | None = None,
+) -> PayloadData:
+    """The ticket part of a payload, from the row alone (no query): never the description,
+    internal notes or anyone's email."""
+    return {
+        "number": ticket.number,
+        "kind": ticket_kind(ticket),
+        "title": ticket.title,
+        "status": getattr(ticket, "status", ""),
+        "priority": ticket.priority,
+        "priority_label": ticket.get_priority_display(),
+        "tier": ticket.tier,
+        "from_status": from_status or None,
+        "to_status": to_status or None,
+        "source": ticket.source,
+        "created_at": _when(ticket.created_at),
+        "updated_at": _when(ticket.updated_at),
+        "url": ticket_url(ticket),
+        "actor": person_data(actor),
+    }
+
+
+def _timeline_event_types(kind: str, event: TimelineEvent, comment: Comment | None) -> list[str]:
+    if event.kind == EventKind.CREATED:
+        return [f"{kind}.created"]
+    if event.kind == EventKind.STATUS_CHANGED:
+        types = [f"{kind}.status_changed"]
+        if event.to_status == _RESOLVED and kind in _KINDS_WITH_RESOLVED_EVENT:
+            types.append(f"{kind}.resolved")
+        return types
+    public = event.is_public and comment is not None and not comment.is_internal
+    if event.kind == EventKind.COMMENTED and public:
+        return ["comment.created"]
+    return []
+
+
+def webhook_emit_for_timeline_event(
+    *, event: TimelineEvent, ticket: TicketBase, comment: Comment | None = None
+) -> int:
+    """Announce a saved timeline event: `<kind>.created`, `<kind>.status_changed`,
+    `incident.resolved` / `problem.resolved`, `comment.created` (public replies only). Other
+    events cost nothing; these cost one query when nobody subscribed."""
+    kind = ticket_kind(ticket)
+    if kind is None:
+        return 0
+    types = _timeline_event_types(kind, event, comment)
+    if not types:
+        return 0
+
+    def build() -> PayloadData:
+        data = ticket_data(
+            ticket, from_status=event.from_status, to_status=event.to_status, actor=event.actor
+        )
+        if comment is not None:
+            data["comment"] = {
+                "id": comment.pk,
+                "author": person_data(comment.author),
+                "body": comment.body,
+                "created_at": _when(comment.created_at),
+            }
+        return data
+
+    return webhook_emit_many(
+        WebhookEvent(event_type, f"timeline:{event.pk}", build, event.created_at)
+        for event_type in types
+    )
