@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Model, Q, QuerySet
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
+from django.urls import reverse
 
 from core.choices import Role
 from core.exceptions import ValidationFailed
@@ -24,6 +25,7 @@ from incidents.choices import (
     ResolutionCode,
     Urgency,
 )
+from incidents.satisfaction import COMMENT_MAX_LENGTH, SCORE_LABELS
 
 # No page renders a select box of more than this many options (DESIGN.md §7).
 MAX_SELECT_OPTIONS = 200
@@ -105,6 +107,47 @@ def attachment_help_text() -> str:
     return f"Up to {limit_mb:g} MB. Accepted: {kinds}."
 
 
+# How many files one report may carry; more can be added on the incident page afterwards.
+MAX_REPORT_FILES = 5
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Zero or more uploaded files, each checked like a single attachment (size, type)."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, *args: Any, max_files: int = MAX_REPORT_FILES, **kwargs: Any) -> None:
+        self.max_files = max_files
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        uploads = [u for u in (data if isinstance(data, list | tuple) else [data]) if u]
+        if not uploads:
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return []
+        if len(uploads) > self.max_files:
+            raise forms.ValidationError(
+                f"Attach at most {self.max_files} files here; you can add more on the incident "
+                "page afterwards."
+            )
+        cleaned: list[UploadedFile] = []
+        errors: list[str] = []
+        for upload in uploads:
+            cleaned.append(super().clean(upload, initial))
+            try:
+                attachment_validate(upload)
+            except ValidationFailed as exc:
+                errors.extend(exc.errors.values())
+        if errors:
+            raise forms.ValidationError(errors)
+        return cleaned
+
+
 # --- End-user report ------------------------------------------------------------------------
 
 
@@ -177,21 +220,33 @@ class IncidentReportForm(forms.Form):
         label="How does this affect you?",
         error_messages={"required": "Tell us how this affects you, so we can prioritise it."},
     )
-    attachment = forms.FileField(required=False, label="Screenshot or file")
+    attachment = MultipleFileField(required=False, label="Screenshots or files")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = active_services()  # type: ignore[attr-defined]
-        self.fields["attachment"].help_text = attachment_help_text()
+        limits = attachment_help_text()
+        self.fields[
+            "attachment"
+        ].help_text = f"Up to {MAX_REPORT_FILES} files, each {limits[:1].lower()}{limits[1:]}"
+        # While the title is typed, matching known errors are suggested below it (htmx); the
+        # form works the same without JavaScript.
+        self.fields["title"].widget.attrs.update(
+            {
+                "autocomplete": "off",
+                "hx-get": reverse("problems:portal_suggest"),
+                "hx-trigger": "keyup changed delay:300ms",
+                "hx-target": "#known-error-suggestions",
+                "hx-swap": "innerHTML",
+                "aria-controls": "known-error-suggestions",
+            }
+        )
 
     def clean_title(self) -> str:
         title: str = self.cleaned_data["title"].strip()
         if not title:
             raise forms.ValidationError("Give the incident a short title.")
         return title
-
-    def clean_attachment(self) -> UploadedFile | None:
-        return _check_upload(self.cleaned_data.get("attachment"))
 
     @property
     def chosen_effect(self) -> Effect:
@@ -201,6 +256,40 @@ class IncidentReportForm(forms.Form):
         """The radio options with their explanation, for a template that shows the mapping."""
         subwidgets = {str(w.data["value"]): w for w in self["effect"].subwidgets}
         return [{"effect": e, "widget": subwidgets[e.key]} for e in EFFECTS]
+
+
+# --- Satisfaction ---------------------------------------------------------------------------
+
+
+class SatisfactionForm(forms.Form):
+    """The requester's rating (1-5 stars) and an optional comment; the rules are enforced by
+    incidents.satisfaction / service_requests.satisfaction."""
+
+    score = forms.TypedChoiceField(
+        choices=[(score, f"{score} of 5: {label}") for score, label in SCORE_LABELS.items()],
+        coerce=int,
+        widget=forms.RadioSelect,
+        label="How did we do?",
+        error_messages={
+            "required": "Choose from 1 (very poor) to 5 (excellent) stars.",
+            "invalid_choice": "Choose from 1 (very poor) to 5 (excellent) stars.",
+        },
+    )
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        label="Anything you want to tell us?",
+        help_text="What went well, or what we could do better. Only the service desk sees it.",
+    )
+
+    def star_options(self) -> list[dict[str, Any]]:
+        """The radio options with their score and words, for the star rating template."""
+        subwidgets = {str(w.data["value"]): w for w in self["score"].subwidgets}
+        return [
+            {"score": score, "label": label, "widget": subwidgets[str(score)]}
+            for score, label in SCORE_LABELS.items()
+        ]
 
 
 # --- Comments and files ---------------------------------------------------------------------

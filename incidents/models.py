@@ -42,6 +42,10 @@ class Incident(TicketBase):
     # Set once the post-incident review (problems app) is completed; a major incident cannot be
     # closed before (incidents.transitions).
     review_completed_at = models.DateTimeField(null=True, blank=True)
+    # The requester's rating of the outcome (incidents.satisfaction): 1 (very poor) .. 5.
+    satisfaction_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    satisfaction_comment = models.TextField(blank=True)
+    satisfaction_at = models.DateTimeField(null=True, blank=True)
 
     identified_at = models.DateTimeField()
     logged_at = models.DateTimeField(null=True, blank=True)
@@ -74,6 +78,13 @@ class Incident(TicketBase):
             # Auto-close sweep and reporting by resolution time.
             models.Index(fields=["status", "resolved_at"], name="incident_status_resolved"),
             models.Index(fields=["service", "created_at"], name="incident_service_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(satisfaction_score__isnull=True)
+                | models.Q(satisfaction_score__gte=1, satisfaction_score__lte=5),
+                name="incident_satisfaction_1_to_5",
+            ),
         ]
 
     @property

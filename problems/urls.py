@@ -1,10 +1,17 @@
 from django.urls import path
 
-from problems.views import known_errors, problems, proposals, reviews
+from problems.views import known_errors, portal_search, problems, proposals, reviews
 
 app_name = "problems"
 
 urlpatterns = [
+    # End users: published workarounds (search page, and suggestions while reporting)
+    path("portal/known-errors/", portal_search.known_error_search, name="portal_search"),
+    path(
+        "portal/known-errors/suggest/",
+        portal_search.known_error_suggest,
+        name="portal_suggest",
+    ),
     path("agent/problems/", problems.problem_list, name="list"),
     path("agent/problems/new/", problems.problem_new, name="new"),
     path("agent/problems/proposals/", proposals.proposal_list, name="proposals"),

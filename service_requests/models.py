@@ -215,6 +215,10 @@ class ServiceRequest(TicketBase):
     status_before_hold = models.CharField(max_length=20, choices=RequestStatus.choices, blank=True)
     fulfilment_notes = models.TextField(blank=True)
     cancel_reason = models.CharField(max_length=25, choices=CancelReason.choices, blank=True)
+    # The requester's rating of the outcome (service_requests.satisfaction): 1 (very poor) .. 5.
+    satisfaction_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    satisfaction_comment = models.TextField(blank=True)
+    satisfaction_at = models.DateTimeField(null=True, blank=True)
 
     submitted_at = models.DateTimeField()
     approval_requested_at = models.DateTimeField(null=True, blank=True)
@@ -253,6 +257,13 @@ class ServiceRequest(TicketBase):
                 fields=["fulfilled_at"],
                 name="request_fulfilled_autoclose",
                 condition=models.Q(status=RequestStatus.FULFILLED),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(satisfaction_score__isnull=True)
+                | models.Q(satisfaction_score__gte=1, satisfaction_score__lte=5),
+                name="request_satisfaction_1_to_5",
             ),
         ]
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("portal/requests/<str:number>/attach/", portal.portal_attach, name="portal_attach"),
     path("portal/requests/<str:number>/withdraw/", portal.portal_withdraw, name="portal_withdraw"),
     path("portal/requests/<str:number>/confirm/", portal.portal_confirm, name="portal_confirm"),
+    path("portal/requests/<str:number>/rate/", portal.portal_rate, name="portal_rate"),
     # Approvers
     path("portal/approvals/", approvals.approval_list, name="approval_list"),
     path("portal/approvals/<str:number>/", approvals.approval_detail, name="approval_detail"),

@@ -5,9 +5,10 @@ incidents, only public timeline events and files. Agents use the agent workspace
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -27,9 +28,11 @@ from incidents.forms import (
     IncidentReportForm,
     ReopenForm,
     ReplyForm,
+    SatisfactionForm,
     apply_domain_errors,
 )
 from incidents.models import Incident
+from incidents.satisfaction import SCORE_LABELS, can_rate_incident, incident_rate
 from incidents.selectors import incident_get_for_user, incident_list_for_user
 from incidents.views.common import allowed_transitions, current_user, paginate
 from sla.choices import ClockState, Metric
@@ -37,7 +40,6 @@ from sla.models import SlaClock
 from sla.selectors import clocks_for_ticket
 
 PORTAL_PAGE_SIZE = 25
-HOME_RECENT = 5
 # What a requester may do from the portal (confirm the fix, or reopen), with its form.
 PORTAL_ACTIONS: dict[str, type[CloseForm] | type[ReopenForm]] = {
     "close": CloseForm,
@@ -110,17 +112,6 @@ def _refuse_final(request: HttpRequest, incident: Incident) -> HttpResponse:
 
 
 @login_required
-def portal_home(request: HttpRequest) -> HttpResponse:
-    user = current_user(request)
-    recent = list(
-        incident_list_for_user(user)
-        .filter(requester=user)
-        .order_by("-created_at", "-id")[:HOME_RECENT]
-    )
-    return render(request, "incidents/portal/home.html", {"recent": recent})
-
-
-@login_required
 def portal_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     mine = incident_list_for_user(user).filter(requester=user).order_by("-created_at", "-id")
@@ -131,10 +122,12 @@ def portal_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def portal_report(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    form = IncidentReportForm(request.POST or None, request.FILES or None)
+    # ?title= pre-fills the form, e.g. from a known-error search that found nothing.
+    initial = {"title": request.GET.get("title", "")[:200]}
+    form = IncidentReportForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         effect = form.chosen_effect
-        upload = form.cleaned_data.get("attachment")
+        uploads = form.cleaned_data.get("attachment") or []
         try:
             # One transaction: a refused attachment leaves no incident behind either.
             with transaction.atomic():
@@ -146,7 +139,7 @@ def portal_report(request: HttpRequest) -> HttpResponse:
                     urgency=effect.urgency,
                     service=form.cleaned_data["service"],
                 )
-                if upload is not None:
+                for upload in uploads:
                     attachment_add(ticket=incident, uploaded_by=user, upload=upload)
         except ValidationFailed as exc:
             apply_domain_errors(form, exc, {"file": "attachment"})
@@ -186,8 +179,29 @@ def _detail(
         "can_reply": incident.status not in FINAL_STATUSES,
         "reply_form": bound.get("reply") or ReplyForm(),
         "attach_form": bound.get("attach") or AttachmentForm(),
+        "can_rate": can_rate_incident(user, incident),
+        "rating_form": bound.get("rating") or _rating_form(incident),
+        "score_labels": SCORE_LABELS,
+        **_resolution_dates(incident),
     }
     return render(request, "incidents/portal/detail.html", context)
+
+
+def _rating_form(ticket: Incident) -> SatisfactionForm:
+    initial = {"score": ticket.satisfaction_score, "comment": ticket.satisfaction_comment}
+    return SatisfactionForm(initial=initial, prefix="rating")
+
+
+def _resolution_dates(incident: Incident) -> dict[str, datetime | None]:
+    """Until when a resolved incident can be reopened, and when it closes by itself."""
+    if incident.status != IncidentStatus.RESOLVED or incident.resolved_at is None:
+        return {"reopen_until": None, "autoclose_at": None}
+    reopen_days = getattr(settings, "INCIDENT_REOPEN_WINDOW_DAYS", 7)
+    autoclose_days = getattr(settings, "INCIDENT_AUTOCLOSE_DAYS", 10)
+    return {
+        "reopen_until": incident.resolved_at + timedelta(days=reopen_days),
+        "autoclose_at": incident.resolved_at + timedelta(days=autoclose_days),
+    }
 
 
 @login_required
@@ -272,4 +286,29 @@ def portal_action(request: HttpRequest, number: str, action: str) -> HttpRespons
         return _detail(request, incident, bound={action: form})
     except (TransitionError, ConflictError) as exc:
         messages.error(request, str(exc))
+    return redirect("incidents:portal_detail", number=number)
+
+
+@login_required
+@require_POST
+def portal_rate(request: HttpRequest, number: str) -> HttpResponse:
+    """The requester rates the outcome (incidents.satisfaction decides whether they may)."""
+    incident = _my_incident(request, number)
+    form = SatisfactionForm(request.POST, prefix="rating")
+    if not form.is_valid():
+        return _detail(request, incident, bound={"rating": form})
+    try:
+        incident_rate(
+            incident,
+            actor=current_user(request),
+            score=form.cleaned_data["score"],
+            comment=form.cleaned_data["comment"],
+        )
+    except ValidationFailed as exc:
+        apply_domain_errors(form, exc, {})
+        return _detail(request, incident, bound={"rating": form})
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Thank you for your rating. It helps us get better.")
     return redirect("incidents:portal_detail", number=number)

@@ -19,12 +19,14 @@ from django.views.decorators.http import require_POST
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.selectors import attachments_for_user, timeline_for_user
 from core.services import attachment_add
-from incidents.forms import AttachmentForm, ReplyForm, apply_domain_errors
+from incidents.forms import AttachmentForm, ReplyForm, SatisfactionForm, apply_domain_errors
+from incidents.satisfaction import SCORE_LABELS
 from incidents.views.common import current_user
 from service_requests import services
 from service_requests.choices import CancelReason, RequestStatus
 from service_requests.forms import ConfirmForm, RequestForm, WithdrawForm
 from service_requests.models import ServiceRequest
+from service_requests.satisfaction import can_rate_request, request_rate
 from service_requests.selectors import (
     catalog_categories,
     catalog_item_get,
@@ -140,6 +142,13 @@ def _detail(
         if "close" in actions and sr.status == RequestStatus.FULFILLED
         else None,
         "open_action": next(iter(bound), ""),
+        "can_rate": can_rate_request(user, sr),
+        "rating_form": bound.get("rating")
+        or SatisfactionForm(
+            initial={"score": sr.satisfaction_score, "comment": sr.satisfaction_comment},
+            prefix="rating",
+        ),
+        "score_labels": SCORE_LABELS,
     }
     return render(request, "service_requests/portal/detail.html", context)
 
@@ -230,4 +239,29 @@ def portal_confirm(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Thanks for confirming. {sr.number} is closed.")
+    return redirect("requests:my_request", number=number)
+
+
+@login_required
+@require_POST
+def portal_rate(request: HttpRequest, number: str) -> HttpResponse:
+    """The requester rates the outcome (service_requests.satisfaction decides whether they may)."""
+    sr = _my_request(request, number)
+    form = SatisfactionForm(request.POST, prefix="rating")
+    if not form.is_valid():
+        return _detail(request, sr, bound={"rating": form})
+    try:
+        request_rate(
+            sr,
+            actor=current_user(request),
+            score=form.cleaned_data["score"],
+            comment=form.cleaned_data["comment"],
+        )
+    except ValidationFailed as exc:
+        apply_domain_errors(form, exc, {})
+        return _detail(request, sr, bound={"rating": form})
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Thank you for your rating. It helps us get better.")
     return redirect("requests:my_request", number=number)

@@ -1,0 +1,98 @@
+"""Every portal page renders for its user, anonymous visitors are sent to sign in, and what we
+render respects the strict CSP (no inline script, style or event handler) and the shell's
+accessibility basics (skip link, one main landmark, labelled navigation)."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from incidents.choices import IncidentStatus
+from service_requests.choices import RequestStatus
+from tests.problems.factories import KnownErrorFactory
+
+pytestmark = pytest.mark.django_db
+
+INLINE = [
+    re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I),
+    re.compile(r"\sstyle\s*=", re.I),
+    re.compile(r"\son[a-z]+\s*=", re.I),
+    re.compile(r"<style", re.I),
+]
+
+
+@pytest.fixture
+def pages(make_incident, make_request, catalog_item, service):
+    incident = make_incident(IncidentStatus.RESOLVED)
+    sr = make_request(RequestStatus.FULFILLED)
+    KnownErrorFactory(
+        title="Outlook asks for the password", workaround="Sign in once.", service=service
+    )
+    return [
+        reverse("incidents:portal_home"),
+        reverse("incidents:portal_tickets"),
+        reverse("incidents:portal_tickets") + "?show=waiting&kind=requests",
+        reverse("incidents:portal_report"),
+        reverse("incidents:portal_list"),
+        reverse("incidents:portal_detail", args=[incident.number]),
+        reverse("requests:catalog"),
+        reverse("requests:catalog_item", args=[catalog_item.slug]),
+        reverse("requests:my_requests"),
+        reverse("requests:my_request", args=[sr.number]),
+        reverse("problems:portal_search"),
+        reverse("problems:portal_search") + "?q=outlook",
+        reverse("problems:portal_suggest") + "?title=outlook",
+    ]
+
+
+def _check_csp_safe(url: str, body: str) -> None:
+    for pattern in INLINE:
+        assert not pattern.search(body), f"{url}: inline {pattern.pattern}"
+
+
+def test_every_portal_page_renders_and_is_csp_safe(client_for, end_user, pages):
+    client = client_for(end_user)
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        _check_csp_safe(url, response.content.decode())
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, pages):
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 302 and reverse("login") in response["Location"], url
+
+
+def test_shell_basics(client_for, end_user):
+    body = client_for(end_user).get(reverse("incidents:portal_home")).content.decode()
+    assert '<a class="skip-link" href="#main">Skip to content</a>' in body
+    assert body.count("<main") == 1 and 'id="main"' in body
+    assert '<nav class="mainnav" aria-label="Main">' in body
+    assert 'href="' + reverse("incidents:portal_tickets") + '" aria-current="page"' not in body
+    assert '<html lang="en">' in body
+
+
+def test_nav_marks_my_tickets_on_ticket_pages(client_for, end_user, make_incident):
+    incident = make_incident()
+    body = (
+        client_for(end_user)
+        .get(reverse("incidents:portal_detail", args=[incident.number]))
+        .content.decode()
+    )
+    assert (
+        'href="' + reverse("incidents:portal_tickets") + '" aria-current="page">My tickets' in body
+    )
+
+
+def test_login_page(client):
+    response = client.get(reverse("login"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert '<label for="id_username">Username</label>' in body
+    assert '<label for="id_password">Password</label>' in body
+    assert 'id="login-submit"' in body
+    _check_csp_safe("login", body)
+    failed = client.post(reverse("login"), {"username": "nobody", "password": "wrong"})
+    assert "did not match" in failed.content.decode()
+    assert 'aria-invalid="true"' in failed.content.decode()
