@@ -96,6 +96,8 @@ def ensure_role_groups() -> None:
                     "problems",
                     "sla",
                     "reporting",
+                    "alerts",
+                    "webhooks",
                 ]
             )
         else:

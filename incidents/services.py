@@ -117,8 +117,15 @@ def incident_create(
     category: str = "",
     actor: User | None = None,
     source: str = Source.WEB,
+    support_group: SupportGroup | None = None,
+    by_system: bool = False,
 ) -> Incident:
-    """Open a new incident in `identified`, numbered INC-nnnnnn, with priority from the matrix."""
+    """Open a new incident in `identified`, numbered INC-nnnnnn, with priority from the matrix.
+
+    The creation event is credited to `actor`, else to the requester; with `by_system=True` (alert
+    intake) it has no actor: the system opened it on the requester's behalf. `support_group`
+    overrides the default first-line group for the service.
+    """
     title = (title or "").strip()
     if not title:
         raise ValidationFailed({"title": "Give the incident a short title."})
@@ -129,7 +136,7 @@ def incident_create(
     if category:
         _choice(category, Category, "category")
     _check_ci(service, configuration_item)
-    group = default_group_for(service)
+    group = support_group if support_group is not None else default_group_for(service)
     now = timezone.now()
     with transaction.atomic():
         incident = Incident.objects.create(
@@ -154,7 +161,7 @@ def incident_create(
         event_append(
             ticket=incident,
             kind=EventKind.CREATED,
-            actor=actor if actor is not None else requester,
+            actor=None if by_system else (actor if actor is not None else requester),
             source=source,
             to_status=IncidentStatus.IDENTIFIED,
             changes={"priority": incident.priority, "impact": impact, "urgency": urgency},
@@ -276,7 +283,7 @@ def _jsonable(value: Any) -> Any:
 def incident_accept(
     incident: Incident,
     *,
-    actor: User,
+    actor: User | None,
     source: str = Source.WEB,
     expected_version: int | None = None,
 ) -> Incident:
@@ -289,7 +296,7 @@ def incident_accept(
 def incident_classify(
     incident: Incident,
     *,
-    actor: User,
+    actor: User | None,
     category: str,
     impact: str,
     urgency: str,

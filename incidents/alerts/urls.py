@@ -1,5 +1,12 @@
 """Alert intake routes, mounted under /api/v1/ by config/api_urls.py."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from incidents.alerts import views
+
+app_name = "alerts"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("alerts/", views.alert_intake, name="intake"),
+    path("alerts/<str:token>/", views.alert_intake, name="intake_token"),
+]

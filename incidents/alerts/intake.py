@@ -1,0 +1,464 @@
+"""Alert intake: the parsed alerts of one delivery, deduplicated into incidents.
+
+Per alert, by its fingerprint (or dedup key) among the integration's open alert links:
+
+- firing, no open link: a new incident in `identified` (impact and urgency from the severity),
+  requested by the integration's reporter, created by the system with source `alert`; beyond
+  the integration's rate (max_new_incidents_per_minute, counted in a fixed one-minute window
+  that starts with the first new incident) it joins the integration's storm incident instead;
+- firing, open link: one more occurrence on that incident. The timeline gets an event when the
+  alert fires again after recovering, and otherwise at most one "fired again" summary per
+  ALERTS_OCCURRENCE_EVENT_MINUTES (default 15);
+- resolved, open firing link: the recovery on the timeline; with auto-resolve, the incident is
+  resolved once every alert on it has recovered (incidents.alerts.recovery);
+- resolved, otherwise: nothing to do (counted as ignored).
+
+A link whose incident is no longer open (resolved, closed, cancelled) is closed first, so the
+alert firing again opens a new incident. One delivery is one transaction (after the storm
+budget's own short one). Existing links are read and locked in one query; their changes are
+written with one UPDATE and their events with one INSERT, so repeats cost the same for 1 alert
+or 50.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.choices import EventKind, Source
+from core.models import TimelineEvent
+from core.services import event_build
+from incidents import services as incident_services
+from incidents.alerts.choices import AlertStatus
+from incidents.alerts.models import AlertLink, AlertStorm, Integration
+from incidents.alerts.parsers import ParsedAlert, clip
+from incidents.alerts.rate import count_new, reserve_new_incidents
+from incidents.alerts.recovery import incident_resolve_recovered
+from incidents.alerts.severity import impact_urgency_for
+from incidents.alerts.text import describe, describe_storm, names_summary, when
+from incidents.models import Incident
+from incidents.priority import priority_for
+
+# Alert events use EventKind.ALERT once core has it; until then they are recorded as field
+# changes (the timeline shows their message and the alert's fields either way).
+ALERT_EVENT: str = getattr(EventKind, "ALERT", EventKind.FIELDS_CHANGED)
+STORM_NAMES_SHOWN = 10
+LINK_FIELDS = [
+    "alert_status",
+    "occurrences",
+    "pending_occurrences",
+    "labels",
+    "last_seen_at",
+    "last_event_at",
+    "recovered_at",
+]
+
+
+def event_interval() -> timedelta:
+    return timedelta(minutes=int(getattr(settings, "ALERTS_OCCURRENCE_EVENT_MINUTES", 15)))
+
+
+@dataclass
+class IntakeResult:
+    """What one delivery did, by incident number (returned to the sender as JSON)."""
+
+    received: int = 0
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
+    resolved: list[str] = field(default_factory=list)
+    ignored: int = 0
+    storm: str | None = None
+    storm_alerts: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "received": self.received,
+            "incidents_created": list(dict.fromkeys(self.created)),
+            "incidents_updated": list(dict.fromkeys(self.updated)),
+            "incidents_recovered": list(dict.fromkeys(self.recovered)),
+            "incidents_resolved": list(dict.fromkeys(self.resolved)),
+            "ignored": self.ignored,
+            "storm_incident": self.storm,
+            "storm_alerts": self.storm_alerts,
+        }
+
+
+class _Batch:
+    """Link changes and timeline events of one delivery, written together."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.links: dict[int, AlertLink] = {}
+        self.events: list[TimelineEvent] = []
+
+    def event(self, incident: Incident, message: str, changes: dict[str, Any]) -> None:
+        self.events.append(
+            event_build(
+                ticket=incident,
+                kind=ALERT_EVENT,
+                actor=None,
+                source=Source.ALERT,
+                changes=changes,
+                message=message,
+                is_public=False,
+            )
+        )
+
+    def flush(self) -> None:
+        if self.links:
+            AlertLink.objects.bulk_update(list(self.links.values()), LINK_FIELDS)
+            self.links.clear()
+        if self.events:
+            TimelineEvent.objects.bulk_create(self.events)
+            self.events.clear()
+
+
+def alerts_ingest(*, integration: Integration, alerts: Sequence[ParsedAlert]) -> IntakeResult:
+    """Apply one delivery's alerts to incidents (see the module docstring for the rules).
+
+    The alerts are applied in one transaction: all of it happens or none. Before it, storm
+    protection reserves the new incidents this delivery may open in a short transaction of its
+    own, so concurrent deliveries count each other's (a reservation a failed delivery did not
+    use is simply spent); call it outside a transaction, as the intake view does. Concurrent
+    deliveries of the same new alert open one incident: the unique constraint on open links
+    refuses the second, which then counts as an occurrence of the first. Expects
+    `integration.reporter` and `.service` loaded (integration_get_by_token does).
+    """
+    latest = {alert.fingerprint: alert for alert in alerts}  # the last word on a fingerprint
+    result = IntakeResult(received=len(alerts))
+    now = timezone.now()
+    batch = _Batch(now)
+    budget = reserve_new_incidents(integration, count_new(integration, latest), now)
+    with transaction.atomic():
+        links = _lock_open_links(integration, list(latest), now)
+        new: list[ParsedAlert] = []
+        recovered: dict[int, tuple[Incident, datetime]] = {}
+        for fingerprint in sorted(latest):
+            alert = latest[fingerprint]
+            link = links.get(fingerprint)
+            if link is None:
+                if alert.is_firing:
+                    new.append(alert)
+                else:
+                    result.ignored += 1
+            elif alert.is_firing:
+                _fired(batch, link, alert, result)
+            elif link.alert_status == AlertStatus.FIRING:
+                _recovered(batch, link, alert, result)
+                recovered[link.incident_id] = (link.incident, link.recovered_at or now)
+            else:
+                result.ignored += 1
+        batch.flush()
+        if integration.auto_resolve and recovered:
+            _resolve_recovered(integration, recovered, result, now)
+        if new:
+            _open_new(integration, new, batch, result, budget=budget)
+        batch.flush()
+    return result
+
+
+def _lock_open_links(
+    integration: Integration, fingerprints: Iterable[str], now: datetime
+) -> dict[str, AlertLink]:
+    """The open links of these fingerprints, locked in id order (no deadlock between two
+    deliveries); links whose incident is no longer open are closed on the way."""
+    rows = (
+        AlertLink.objects.select_for_update(of=("self",))
+        .select_related("incident")
+        .filter(integration=integration, is_open=True, fingerprint__in=list(fingerprints))
+        .order_by("pk")
+    )
+    links: dict[str, AlertLink] = {}
+    stale: list[int] = []
+    for link in rows:
+        if link.incident.is_open:
+            links[link.fingerprint] = link
+        else:
+            stale.append(link.pk)
+    if stale:
+        AlertLink.objects.filter(pk__in=stale).update(is_open=False, closed_at=now)
+    return links
+
+
+def _fired(batch: _Batch, link: AlertLink, alert: ParsedAlert, result: IntakeResult) -> None:
+    now = batch.now
+    link.occurrences += 1
+    link.last_seen_at = now
+    if alert.labels:
+        link.labels = alert.labels
+    changes = {"alert": link.fingerprint, "alert_status": AlertStatus.FIRING}
+    if link.alert_status == AlertStatus.RESOLVED:
+        link.alert_status = AlertStatus.FIRING
+        link.recovered_at = None
+        link.pending_occurrences = 0
+        link.last_event_at = now
+        batch.event(
+            link.incident,
+            f"Alert firing again: {alert.title}",
+            {**changes, "occurrences": link.occurrences},
+        )
+    elif now - link.last_event_at >= event_interval():
+        repeats = link.pending_occurrences + 1
+        batch.event(
+            link.incident,
+            f"Alert fired again {repeats} time{'s' if repeats != 1 else ''} since "
+            f"{when(link.last_event_at)} ({link.occurrences} in total): {alert.title}",
+            {**changes, "occurrences": link.occurrences},
+        )
+        link.pending_occurrences = 0
+        link.last_event_at = now
+    else:
+        link.pending_occurrences += 1
+    batch.links[link.pk] = link
+    result.updated.append(link.incident.number)
+
+
+def _recovered(batch: _Batch, link: AlertLink, alert: ParsedAlert, result: IntakeResult) -> None:
+    now = batch.now
+    link.alert_status = AlertStatus.RESOLVED
+    link.recovered_at = min(alert.ends_at or now, now)
+    link.last_seen_at = now
+    unreported = link.pending_occurrences
+    link.pending_occurrences = 0
+    link.last_event_at = now
+    note = f" (it fired {unreported} more time{'s' if unreported != 1 else ''} before)"
+    batch.event(
+        link.incident,
+        f"Alert recovered at {when(link.recovered_at)}{note if unreported else ''}: "
+        f"{alert.title or link.name}",
+        {
+            "alert": link.fingerprint,
+            "alert_status": AlertStatus.RESOLVED,
+            "occurrences": link.occurrences,
+        },
+    )
+    batch.links[link.pk] = link
+    result.recovered.append(link.incident.number)
+
+
+def _resolve_recovered(
+    integration: Integration,
+    recovered: dict[int, tuple[Incident, datetime]],
+    result: IntakeResult,
+    now: datetime,
+) -> None:
+    """Resolve the incidents none of whose open alerts is still firing."""
+    still_firing = set(
+        AlertLink.objects.filter(
+            incident_id__in=list(recovered), is_open=True, alert_status=AlertStatus.FIRING
+        ).values_list("incident_id", flat=True)
+    )
+    for incident_id, (incident, recovered_at) in sorted(recovered.items()):
+        if incident_id in still_firing:
+            continue
+        if incident_resolve_recovered(
+            incident=incident,
+            integration=integration,
+            recovered_at=recovered_at,
+            event_kind=ALERT_EVENT,
+        ):
+            AlertLink.objects.filter(incident_id=incident_id, is_open=True).update(
+                is_open=False, closed_at=now
+            )
+            AlertStorm.objects.filter(incident_id=incident_id, is_open=True).update(is_open=False)
+            result.resolved.append(incident.number)
+
+
+def _rank(alert: ParsedAlert, integration: Integration) -> tuple[int, str]:
+    impact, urgency = impact_urgency_for(alert.severity, integration.severity_map)
+    return priority_for(impact, urgency), alert.fingerprint
+
+
+def _open_new(
+    integration: Integration,
+    new: list[ParsedAlert],
+    batch: _Batch,
+    result: IntakeResult,
+    *,
+    budget: int,
+) -> None:
+    """Open incidents for new alerts, the most severe first, as many as the reserved budget;
+    the rest join the storm incident."""
+    new = sorted(new, key=lambda alert: _rank(alert, integration))
+    overflow = new[budget:]
+    # The storm row is locked before any new link is inserted: every delivery takes its locks
+    # in the same order (existing links, storm, new links by rank), so two cannot deadlock.
+    storm = _storm_for(integration, overflow, batch, result) if overflow else None
+    for alert in new[:budget]:
+        _open_incident(integration, alert, batch, result)
+    if storm is not None:
+        _join_storm(integration, storm[0], overflow, batch, result, started=storm[1])
+
+
+def _open_incident(
+    integration: Integration, alert: ParsedAlert, batch: _Batch, result: IntakeResult
+) -> None:
+    impact, urgency = impact_urgency_for(alert.severity, integration.severity_map)
+    try:
+        with transaction.atomic():
+            incident = incident_services.incident_create(
+                requester=integration.reporter,
+                title=alert.title,
+                description=describe(
+                    alert,
+                    integration_name=integration.name,
+                    kind_label=integration.get_kind_display(),
+                ),
+                impact=impact,
+                urgency=urgency,
+                service=integration.service,
+                category=integration.category,
+                source=Source.ALERT,
+                support_group=integration.support_group,
+                by_system=True,
+            )
+            AlertLink.objects.create(
+                integration=integration,
+                incident=incident,
+                fingerprint=alert.fingerprint,
+                name=alert.title,
+                labels=alert.labels,
+                first_seen_at=batch.now,
+                last_seen_at=batch.now,
+                last_event_at=batch.now,
+                created_at=batch.now,
+            )
+    except IntegrityError:
+        # A concurrent delivery opened this alert's incident first: count an occurrence on it.
+        winner = _lock_open_links(integration, [alert.fingerprint], batch.now)
+        if alert.fingerprint not in winner:
+            raise
+        _fired(batch, winner[alert.fingerprint], alert, result)
+        return
+    result.created.append(incident.number)
+
+
+def _storm_for(
+    integration: Integration, alerts: list[ParsedAlert], batch: _Batch, result: IntakeResult
+) -> tuple[AlertStorm, bool]:
+    """The integration's open storm, locked, and whether this delivery started it (opening
+    its incident) because there was none."""
+    storm = _lock_open_storm(integration)
+    if storm is not None:
+        return storm, False
+    impact, urgency = impact_urgency_for(alerts[0].severity, integration.severity_map)
+    try:
+        with transaction.atomic():
+            incident = incident_services.incident_create(
+                requester=integration.reporter,
+                title=clip(f"Alert storm: {integration.name}", 200),
+                description=describe_storm(
+                    integration_name=integration.name,
+                    limit=integration.max_new_incidents_per_minute,
+                ),
+                impact=impact,
+                urgency=urgency,
+                service=integration.service,
+                category=integration.category,
+                source=Source.ALERT,
+                support_group=integration.support_group,
+                by_system=True,
+            )
+            storm = AlertStorm.objects.create(
+                integration=integration,
+                incident=incident,
+                started_at=batch.now,
+                last_event_at=batch.now,
+            )
+    except IntegrityError:
+        storm = _lock_open_storm(integration)
+        if storm is None:
+            raise
+        return storm, False
+    result.created.append(incident.number)
+    return storm, True
+
+
+def _lock_open_storm(integration: Integration) -> AlertStorm | None:
+    storm = (
+        AlertStorm.objects.select_for_update(of=("self",))
+        .select_related("incident")
+        .filter(integration=integration, is_open=True)
+        .first()
+    )
+    if storm is not None and not storm.incident.is_open:
+        AlertStorm.objects.filter(pk=storm.pk).update(is_open=False)
+        return None
+    return storm
+
+
+def _join_storm(
+    integration: Integration,
+    storm: AlertStorm,
+    alerts: list[ParsedAlert],
+    batch: _Batch,
+    result: IntakeResult,
+    *,
+    started: bool,
+) -> None:
+    """Link the alerts to the storm incident in one insert, count them and summarise them on
+    its timeline: at once when this delivery started the storm, then at most once per
+    interval."""
+    now = batch.now
+    by_fingerprint = {alert.fingerprint: alert for alert in alerts}
+    AlertLink.objects.bulk_create(
+        [
+            AlertLink(
+                integration=integration,
+                incident=storm.incident,
+                fingerprint=alert.fingerprint,
+                name=alert.title,
+                labels=alert.labels,
+                opened_incident=False,
+                first_seen_at=now,
+                last_seen_at=now,
+                last_event_at=now,
+                created_at=now,
+            )
+            for alert in alerts
+        ],
+        ignore_conflicts=True,
+    )
+    # Re-read to tell ours from alerts a concurrent delivery linked first (the insert skipped
+    # those): ours point at the storm and carry this delivery's timestamp.
+    joined: list[str] = []
+    for fingerprint, link in _lock_open_links(integration, list(by_fingerprint), now).items():
+        ours = (
+            link.incident_id == storm.incident_id
+            and link.created_at == now
+            and not link.opened_incident
+            and link.occurrences == 1
+        )
+        if ours:
+            joined.append(link.name)
+        else:
+            _fired(batch, link, by_fingerprint[fingerprint], result)
+    storm.alerts_count += len(joined)
+    storm.pending_count += len(joined)
+    room = STORM_NAMES_SHOWN - len(storm.pending_names)
+    storm.pending_names = [*storm.pending_names, *joined[: max(0, room)]]
+    due = started or now - storm.last_event_at >= event_interval()
+    if due and storm.pending_count:
+        since = "" if started else f" since {when(storm.last_event_at)}"
+        batch.event(
+            storm.incident,
+            f"Alert storm: {storm.pending_count} alert{'s' if storm.pending_count != 1 else ''} "
+            f"joined this incident{since} "
+            f"({storm.alerts_count} in total; the integration's limit is "
+            f"{integration.max_new_incidents_per_minute} new incidents a minute): "
+            f"{names_summary(storm.pending_names, storm.pending_count)}",
+            {"storm_alerts": storm.alerts_count, "joined": storm.pending_count},
+        )
+        storm.pending_count = 0
+        storm.pending_names = []
+        storm.last_event_at = now
+    storm.save(update_fields=["alerts_count", "pending_count", "pending_names", "last_event_at"])
+    result.storm = storm.incident.number
+    result.storm_alerts += len(joined)
+    if joined and not started:
+        result.updated.append(storm.incident.number)

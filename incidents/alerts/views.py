@@ -1,0 +1,145 @@
+"""The intake endpoint: POST /api/v1/alerts/<secret>/ or POST /api/v1/alerts/ with
+`Authorization: Bearer <secret>`.
+
+A plain Django view (no session, no CSRF: the secret is the credential). Every refusal has the
+API's error shape, {"error": {"code", "message", "fields"}}. An unknown or revoked secret stores
+nothing; a body over ALERTS_MAX_BODY_BYTES is refused with 413 before it is read; a malformed
+payload gets 400 with the reason, and both are kept in the integration's intake log.
+"""
+
+import json
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from core.exceptions import ValidationFailed
+from incidents.alerts.intake import alerts_ingest
+from incidents.alerts.models import Integration
+from incidents.alerts.parsers import PayloadError, parse
+from incidents.alerts.selectors import integration_get_by_token
+from incidents.alerts.services import intake_log_record
+
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+logger = logging.getLogger(__name__)
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JsonResponse:
+    response = JsonResponse(
+        {"error": {"code": code, "message": message, "fields": fields or {}}},
+        status=status,
+        headers=headers,
+    )
+    # Django logs every 4xx with the request path, which can hold the secret: log it here
+    # without the path instead.
+    logger.warning("Alert delivery refused: %s %s", status, code)
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
+
+
+def _refuse(
+    request: HttpRequest,
+    integration: Integration,
+    status: int,
+    code: str,
+    message: str,
+    *,
+    fields: dict[str, str] | None = None,
+    body: bytes = b"",
+    body_size: int | None = None,
+) -> JsonResponse:
+    intake_log_record(
+        integration=integration,
+        status_code=status,
+        code=code,
+        message=message,
+        fields=fields,
+        content_type=request.content_type or "",
+        body=body,
+        body_size=body_size,
+    )
+    return error_response(status, code, message, fields)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+@csrf_exempt
+def alert_intake(request: HttpRequest, token: str | None = None) -> JsonResponse:
+    """Receive one delivery from a monitoring tool and apply it (incidents.alerts.intake)."""
+    if request.method != "POST":
+        return error_response(
+            405, "method_not_allowed", "Send alerts with POST.", headers={"Allow": "POST"}
+        )
+    if token is None:
+        scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():
+            return error_response(
+                401,
+                "unauthorized",
+                "Send the integration's secret as 'Authorization: Bearer <secret>', "
+                "or post to /api/v1/alerts/<secret>/.",
+                headers={"WWW-Authenticate": 'Bearer realm="alerts"'},
+            )
+        integration = integration_get_by_token(credentials)
+        if integration is None:
+            return error_response(
+                401,
+                "invalid_token",
+                "Unknown or revoked integration secret.",
+                headers={"WWW-Authenticate": 'Bearer realm="alerts", error="invalid_token"'},
+            )
+    else:
+        integration = integration_get_by_token(token)
+        if integration is None:
+            return error_response(404, "not_found", "Unknown or revoked integration secret.")
+
+    limit = int(getattr(settings, "ALERTS_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
+    too_large = f"The body is larger than the limit of {limit} bytes."
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        return _refuse(
+            request, integration, 413, "payload_too_large", too_large, body_size=declared
+        )
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        return _refuse(
+            request, integration, 413, "payload_too_large", too_large, body_size=len(body)
+        )
+
+    try:
+        payload = json.loads(body, parse_constant=_no_constants)
+    except (ValueError, RecursionError) as exc:
+        return _refuse(
+            request,
+            integration,
+            400,
+            "invalid_json",
+            f"The body is not valid JSON: {exc}",
+            fields={"body": "must be a JSON document."},
+            body=body,
+        )
+    try:
+        alerts = parse(integration.kind, payload, severity_label=integration.severity_label)
+        result = alerts_ingest(integration=integration, alerts=alerts)
+    except PayloadError as exc:
+        return _refuse(
+            request, integration, 400, exc.code, exc.message, fields=exc.fields, body=body
+        )
+    except ValidationFailed as exc:
+        return _refuse(
+            request, integration, 400, "invalid_payload", str(exc), fields=exc.errors, body=body
+        )
+    return JsonResponse(result.as_json())

@@ -1,0 +1,122 @@
+"""Auto-resolve: when every alert on an incident recovered, the system resolves it through the
+lifecycle services, or says on the timeline why it could not."""
+
+from datetime import timedelta
+
+import time_machine
+
+from core.choices import EventKind, Source
+from incidents import services
+from incidents.alerts.models import AlertLink, AlertStorm
+from incidents.choices import Category, IncidentStatus, ResolutionCode
+from incidents.models import Incident
+from tests.alerts.conftest import Poster, timeline
+from tests.alerts.payloads import alertmanager, am_alert
+
+
+def resolved(fingerprint: str) -> dict:
+    return alertmanager(
+        am_alert(fingerprint, status="resolved", ends_at="2025-03-03T09:04:00Z"), status="resolved"
+    )
+
+
+def test_untouched_incident_is_accepted_classified_and_resolved_by_the_system(
+    make_hook, post: Poster, clock: time_machine.Traveller
+) -> None:
+    hook = make_hook(auto_resolve=True)
+    post(hook, alertmanager(am_alert("f1")))
+    clock.shift(timedelta(minutes=5))
+    body = post(hook, resolved("f1")).json()
+    incident = Incident.objects.get()
+    assert body["incidents_resolved"] == [incident.number]
+    assert incident.status == IncidentStatus.RESOLVED
+    assert incident.resolution_code == ResolutionCode.NO_FAULT_FOUND
+    assert incident.resolution_notes.startswith("Recovered automatically")
+    assert "2025-03-03 09:04 UTC" in incident.resolution_notes
+    assert incident.service == hook.integration.service
+    assert incident.category == Category.OTHER
+    steps = [(e.kind, e.to_status, e.actor, e.source) for e in timeline(incident)]
+    assert [s[1] for s in steps if s[0] == EventKind.STATUS_CHANGED] == [
+        IncidentStatus.LOGGED,
+        IncidentStatus.CLASSIFIED,
+        IncidentStatus.RESOLVED,
+    ]
+    assert {(s[2], s[3]) for s in steps} == {(None, Source.ALERT)}
+    assert AlertLink.objects.get().is_open is False
+    # Firing again after the automatic resolution: a new incident.
+    clock.shift(timedelta(minutes=5))
+    again = post(hook, alertmanager(am_alert("f1"))).json()
+    assert len(again["incidents_created"]) == 1
+    assert again["incidents_created"] != [incident.number]
+
+
+def test_incident_agents_worked_on_is_resolved_as_fixed(
+    make_hook, post: Poster, agent_l1, service
+) -> None:
+    hook = make_hook(auto_resolve=True)
+    post(hook, alertmanager(am_alert("f1")))
+    incident = Incident.objects.get()
+    incident = services.incident_accept(incident, actor=agent_l1)
+    services.incident_classify(
+        incident,
+        actor=agent_l1,
+        category=Category.NETWORK,
+        impact="high",
+        urgency="high",
+        service=service,
+    )
+    post(hook, resolved("f1"))
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.RESOLVED
+    assert incident.resolution_code == ResolutionCode.FIXED
+    assert incident.category == Category.NETWORK
+
+
+def test_incident_waits_until_every_alert_on_it_recovered(
+    make_hook, post: Poster, settings
+) -> None:
+    hook = make_hook(auto_resolve=True, max_new_incidents_per_minute=1)
+    # Over the rate: a and b share the storm incident (see test_storm).
+    post(hook, alertmanager(am_alert("x", severity="critical")))
+    post(hook, alertmanager(am_alert("a"), am_alert("b")))
+    storm = Incident.objects.get(title__startswith="Alert storm")
+    assert post(hook, resolved("a")).json()["incidents_resolved"] == []
+    assert Incident.objects.get(pk=storm.pk).status == IncidentStatus.IDENTIFIED
+    assert post(hook, resolved("b")).json()["incidents_resolved"] == [storm.number]
+    assert Incident.objects.get(pk=storm.pk).status == IncidentStatus.RESOLVED
+    assert AlertStorm.objects.get(incident=storm).is_open is False
+
+
+def test_on_hold_incident_is_left_alone_with_the_reason(make_hook, post: Poster, agent_l1) -> None:
+    hook = make_hook(auto_resolve=True)
+    post(hook, alertmanager(am_alert("f1")))
+    incident = services.incident_accept(Incident.objects.get(), actor=agent_l1)
+    services.incident_hold(incident, actor=agent_l1, on_hold_reason="awaiting_vendor")
+    body = post(hook, resolved("f1")).json()
+    incident.refresh_from_db()
+    assert body["incidents_resolved"] == []
+    assert body["incidents_recovered"] == [incident.number]
+    assert incident.status == IncidentStatus.ON_HOLD
+    last = timeline(incident)[-1]
+    assert last.message.startswith("Every alert recovered, but the incident was not resolved")
+    assert "on hold" in last.message.lower()
+    assert AlertLink.objects.get().is_open is True
+
+
+def test_security_incident_needs_containment_first_and_nothing_half_done(
+    make_hook, post: Poster
+) -> None:
+    hook = make_hook(auto_resolve=True, category=Category.SECURITY)
+    post(hook, alertmanager(am_alert("f1")))
+    post(hook, resolved("f1"))
+    incident = Incident.objects.get()
+    # The savepoint undid accept and classify too: still identified, no milestones.
+    assert incident.status == IncidentStatus.IDENTIFIED
+    assert incident.logged_at is None and incident.classified_at is None
+    assert "contained first" in timeline(incident)[-1].message
+
+
+def test_without_auto_resolve_nothing_is_resolved(hook, post: Poster) -> None:
+    post(hook, alertmanager(am_alert("f1")))
+    assert post(hook, resolved("f1")).json()["incidents_resolved"] == []
+    assert Incident.objects.get().status == IncidentStatus.IDENTIFIED
