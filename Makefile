@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint format venv migrate seed lock clean
+.PHONY: run test lint format venv migrate seed lock clean openapi
 
 $(STAMP): requirements-dev.lock
 	@echo "Installing requirements-dev.lock into $(VENV) (only when the lock changes; about a minute)..."
@@ -39,6 +39,11 @@ lint: venv
 	$(VENV)/bin/mypy .
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m core.api.schema --check
+
+## Rewrite the committed OpenAPI schema (config/openapi.yaml) after changing the API.
+openapi: venv
+	$(PY) -m core.api.schema
 
 format: venv
 	$(VENV)/bin/ruff check --fix .

@@ -1,6 +1,13 @@
-"""The REST API: /api/v1/ gathers each app's api/urls.py; the schema and its docs sit beside it."""
+"""The REST API: /api/v1/ gathers each app's api/urls.py; the schema and its docs sit beside it.
 
-from django.urls import include, path
+Any other path under /api/ is a 404 in the API's error format (core.api.errors), not an HTML page.
+"""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
+
+from core.api.docs import ApiDocsView
+from core.api.errors import api_not_found
 
 v1 = [
     path("", include("core.api.urls")),
@@ -14,4 +21,7 @@ v1 = [
 
 urlpatterns = [
     path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^", api_not_found, name="api-not-found"),
 ]

@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
     "csp",
@@ -221,6 +223,18 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_QUEUE_DIR / "beat-schedule")
 OUTBOX_RELAY_INTERVAL_SECONDS = float(env_str("OUTBOX_RELAY_INTERVAL_SECONDS", "2"))
 OUTBOX_REDISPATCH_AFTER_SECONDS = env_int("OUTBOX_REDISPATCH_AFTER_SECONDS", 300)
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+# Monitoring alert intake (incidents/alerts): body size limit, how often repeats reach the
+# timeline, and how much of refused deliveries the per-integration log keeps.
+ALERTS_MAX_BODY_BYTES = env_int("ALERTS_MAX_BODY_BYTES", 1024 * 1024)
+ALERTS_OCCURRENCE_EVENT_MINUTES = env_int("ALERTS_OCCURRENCE_EVENT_MINUTES", 15)
+ALERTS_INTAKE_LOG_KEEP = env_int("ALERTS_INTAKE_LOG_KEEP", 200)
+ALERTS_INTAKE_LOG_BODY_BYTES = env_int("ALERTS_INTAKE_LOG_BODY_BYTES", 8192)
+# Outbound webhooks (core/webhooks): delivery timeout, bounded exponential retries, log retention.
+WEBHOOK_TIMEOUT_SECONDS = float(env_str("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 3600)
+WEBHOOK_DELIVERY_RETENTION_DAYS = env_int("WEBHOOK_DELIVERY_RETENTION_DAYS", 30)
 CELERY_BEAT_SCHEDULE = {
     "core.relay_outbox": {
         "task": "core.relay_outbox",
@@ -233,6 +247,16 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 60},
     },
     "sla.audit": {"task": "sla.audit", "schedule": 60.0, "options": {"expires": 120}},
+    "core.purge_idempotency_records": {
+        "task": "core.purge_idempotency_records",
+        "schedule": 3600.0,
+        "options": {"expires": 600},
+    },
+    "webhooks.prune_deliveries": {
+        "task": "webhooks.prune_deliveries",
+        "schedule": 86400.0,
+        "options": {"expires": 3600},
+    },
     "requests.autoclose_fulfilled": {
         "task": "requests.autoclose_fulfilled",
         "schedule": 3600.0,
@@ -295,10 +319,95 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
 )
 QUEUE_PAGE_SIZE = env_int("QUEUE_PAGE_SIZE", 50)
 
+# --- REST API (core/api: tokens, scopes, errors, pagination, throttles) ----------------------
+# --- Cache --------------------------------------------------------------------------------------
+# API throttle counters live here. One process (make run) is fine with local memory; several web
+# replicas must share Redis (CACHE_URL=redis://host:6379/1), with short socket timeouts so a
+# frozen Redis cannot hold requests.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200)
+API_IDEMPOTENCY_TTL_HOURS = env_int("API_IDEMPOTENCY_TTL_HOURS", 24)
+
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Token first: an unauthenticated request gets 401 with a Bearer challenge, not 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "core.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "core.api.permissions.HasTokenScope",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.KeysetCursorPagination",
+    "PAGE_SIZE": env_int("API_PAGE_SIZE", 50),
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.api.throttling.ApiUserRateThrottle",
+        "core.api.throttling.ApiAnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_user": env_str("API_THROTTLE_USER", "1200/minute") or None,
+        "api_anon": env_str("API_THROTTLE_ANON", "60/minute") or None,
+    },
+    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
+    "EXCEPTION_HANDLER": "core.api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "UNICODE_JSON": True,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Service desk API",
+    "DESCRIPTION": (
+        "Incidents, service requests, problems and SLAs. Authenticate with a personal API token "
+        "(`Authorization: Bearer sdk_…`, created at /account/tokens/) or the browser session. "
+        "Errors: `{\"error\": {\"code\", \"message\", \"fields\"}}`. Updates take `If-Match` with "
+        "the ETag; creations take an `Idempotency-Key` header."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Stable component names for choice sets whose field names repeat across ticket kinds.
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "incidents.choices.IncidentStatus",
+        "IncidentHoldReasonEnum": "incidents.choices.HoldReason",
+        "IncidentCancelReasonEnum": "incidents.choices.CancelReason",
+        "RequestStatusEnum": "service_requests.choices.RequestStatus",
+        "RequestHoldReasonEnum": "service_requests.choices.HoldReason",
+        "RequestCancelReasonEnum": "service_requests.choices.CancelReason",
+        "ProblemStatusEnum": "problems.choices.ProblemStatus",
+        "ProposalStatusEnum": "problems.choices.ProposalStatus",
+        "ReviewStatusEnum": "problems.choices.ReviewStatus",
+        "ClockStateEnum": "sla.choices.ClockState",
+        "SlaStateEnum": "sla.choices.SlaState",
+        "ApiTokenScopeEnum": "core.models.tokens.ApiTokenScope",
+    },
+    # Offline docs: Swagger UI from drf-spectacular-sidecar, its settings script served
+    # separately (SpectacularSwaggerSplitView) because the CSP forbids inline scripts.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False},
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.add_error_responses",
+    ],
 }
 
 LOGGING = {

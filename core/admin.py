@@ -1,11 +1,17 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
 
+from core.api.tokens import api_token_create, api_token_revoke
 from core.models import (
+    ApiToken,
+    ApiTokenScope,
     Attachment,
     Comment,
     ConfigurationItem,
@@ -144,3 +150,107 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
             status=OutboxStatus.PENDING, available_at=timezone.now(), dispatched_at=None
         )
         self.message_user(request, f"{count} message(s) queued again.", messages.SUCCESS)
+
+
+class ApiTokenAddForm(forms.ModelForm):
+    """Create a token for a user (the secret is shown once, on the next page)."""
+
+    scopes = forms.MultipleChoiceField(
+        choices=ApiTokenScope.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["user", "name", "scopes", "expires_at"]
+
+    def clean_expires_at(self) -> Any:
+        value = self.cleaned_data.get("expires_at")
+        if value is not None and value <= timezone.now():
+            raise forms.ValidationError("The expiry must be in the future.")
+        return value
+
+    def clean_user(self) -> Any:
+        user = self.cleaned_data.get("user")
+        if user is not None and not user.is_active:
+            raise forms.ValidationError("Inactive users cannot have tokens.")
+        return user
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Admins create tokens for users (secret shown once) and revoke them; tokens are never
+    edited or deleted, so the audit trail keeps them."""
+
+    list_display = (
+        "name",
+        "user",
+        "prefix",
+        "scopes",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_filter = ("revoked_at",)
+    list_select_related = ("user",)
+    search_fields = ("name", "prefix", "user__username")
+    autocomplete_fields = ("user",)
+    actions = ["revoke"]
+    show_full_result_count = False
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = ApiTokenAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return []
+        return [field.name for field in ApiToken._meta.fields if field.name != "key_hash"]
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["key_hash"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
+        if change:
+            return  # the change form is read-only
+        creator = request.user if request.user.is_authenticated else None
+        new = api_token_create(
+            user=form.cleaned_data["user"],
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            expires_at=form.cleaned_data.get("expires_at"),
+            created_by=creator,
+        )
+        for field in ApiToken._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(new.token, field.attname))
+        obj._state.adding = False
+        obj._new_secret = new.secret  # type: ignore[attr-defined]
+
+    def response_add(
+        self, request: HttpRequest, obj: ApiToken, post_url_continue: Any = None
+    ) -> HttpResponse:
+        """Show the secret on this response only (never in a message or the session)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "API token created",
+            "token": obj,
+            "secret": getattr(obj, "_new_secret", ""),
+            "opts": self.model._meta,
+        }
+        response = TemplateResponse(request, "core/tokens/admin_created.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description="Revoke selected tokens (they stop working at once)")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        count = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            api_token_revoke(token=token, actor=request.user)  # type: ignore[arg-type]
+            count += 1
+        self.message_user(request, f"Revoked {count} token(s).", messages.SUCCESS)

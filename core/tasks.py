@@ -32,6 +32,12 @@ def send_email_task(payload: dict[str, Any]) -> None:
 
 
 # Registered here so autodiscovery (which imports each app's tasks module) finds it.
+from core.api.tasks import purge_idempotency_records_task  # noqa: E402
 from core.webhooks.slack import post_webhook_task  # noqa: E402
 
-__all__ = ["post_webhook_task", "relay_outbox_task", "send_email_task"]
+__all__ = [
+    "post_webhook_task",
+    "purge_idempotency_records_task",
+    "relay_outbox_task",
+    "send_email_task",
+]

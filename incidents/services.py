@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from core.choices import EventKind, Source, Tier
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
-from core.models import ConfigurationItem, Service, SupportGroup, User
+from core.models import Comment, ConfigurationItem, Service, SupportGroup, User
 from core.numbering import allocate_number
 from core.roles import is_agent
 from core.services import event_append
@@ -689,8 +689,9 @@ def incident_mark_review_completed(
 
 def incident_comment(
     incident: Incident, *, author: User, body: str, is_internal: bool, source: str = Source.WEB
-) -> None:
-    """A public reply or an internal note; agents' public replies are emailed to the requester."""
+) -> Comment:
+    """A public reply or an internal note; agents' public replies are emailed to the requester.
+    Returns the comment written."""
     from core.services import comment_add
 
     if is_internal and not is_agent(author):
@@ -715,6 +716,7 @@ def incident_comment(
                 body=f"{author} wrote:\n\n{comment.body}",
                 key=f"comment:{comment.pk}",
             )
+    return comment
 
 
 # Escalation lives in its own module; re-exported here so callers have one place for writes.

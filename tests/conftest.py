@@ -94,6 +94,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         _needs(browser_available())
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """API throttle counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hashing() -> None:
     # PBKDF2's deliberate slowness is for attackers, not for fixtures.

@@ -6,11 +6,15 @@ from core.models.people import User
 from core.models.teams import SupportGroup
 from core.models.tickets import TicketBase
 from core.models.timeline import Attachment, Comment, TimelineEvent
+from core.models.tokens import ApiToken, ApiTokenScope, IdempotencyRecord
 
 __all__ = [
+    "ApiToken",
+    "ApiTokenScope",
     "Attachment",
     "Comment",
     "ConfigurationItem",
+    "IdempotencyRecord",
     "OutboxMessage",
     "OutboxStatus",
     "Service",
