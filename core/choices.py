@@ -49,3 +49,5 @@ class EventKind(models.TextChoices):
     ESCALATED = "escalated", "Escalated"
     DEESCALATED = "deescalated", "De-escalated"
     SLA = "sla", "SLA"
+    ALERT = "alert", "Alert"
+    RATED = "rated", "Rated"

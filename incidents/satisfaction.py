@@ -77,7 +77,7 @@ def rating_event_append(
         message = f"{message}\n\n{quoted}"
     event_append(
         ticket=ticket,
-        kind=EventKind.FIELDS_CHANGED,
+        kind=EventKind.RATED,
         actor=actor,
         source=source,
         changes={"satisfaction_score": score},

@@ -22,7 +22,7 @@ def _events(ticket) -> list[TimelineEvent]:
     return list(
         TimelineEvent.objects.filter(
             ticket_id=ticket.pk,
-            kind=EventKind.FIELDS_CHANGED,
+            kind=EventKind.RATED,
             changes__has_key="satisfaction_score",
         ).order_by("id")
     )
