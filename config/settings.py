@@ -318,6 +318,7 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
     ],
 )
 QUEUE_PAGE_SIZE = env_int("QUEUE_PAGE_SIZE", 50)
+QUEUE_REFRESH_SECONDS = env_int("QUEUE_REFRESH_SECONDS", 15)
 
 # --- REST API (core/api: tokens, scopes, errors, pagination, throttles) ----------------------
 # --- Cache --------------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django_filters import fields as filter_fields
 
 from core.choices import Priority, Tier
-from core.models import Service, SupportGroup, User
-from incidents.choices import OPEN_STATUSES, IncidentStatus
+from core.models import ConfigurationItem, Service, SupportGroup, User
+from incidents.choices import OPEN_STATUSES, Impact, IncidentStatus, Urgency
 from incidents.forms import CappedModelChoiceIterator, active_groups, active_services, agent_users
 from incidents.models import Incident
 from sla.choices import SlaState
@@ -105,6 +105,27 @@ class IncidentFilterSet(django_filters.FilterSet):
     )
     service = CappedModelChoiceFilter(
         queryset=_services, label="Service", empty_label="Any service"
+    )
+    impact = django_filters.ChoiceFilter(choices=Impact.choices, label="Impact")
+    urgency = django_filters.ChoiceFilter(choices=Urgency.choices, label="Urgency")
+    # By id: these are API filters (the HTML list does not render a select of every user/CI).
+    requester = django_filters.ModelChoiceFilter(
+        queryset=User.objects.all(), label="Requester (user id)"
+    )
+    configuration_item = django_filters.ModelChoiceFilter(
+        queryset=ConfigurationItem.objects.all(), label="Configuration item (id)"
+    )
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", label="Created at or after (ISO 8601)"
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", label="Created before (ISO 8601)"
+    )
+    resolved_after = django_filters.IsoDateTimeFilter(
+        field_name="resolved_at", lookup_expr="gte", label="Resolved at or after (ISO 8601)"
+    )
+    resolved_before = django_filters.IsoDateTimeFilter(
+        field_name="resolved_at", lookup_expr="lt", label="Resolved before (ISO 8601)"
     )
     sla_state = django_filters.ChoiceFilter(
         choices=[(state.value, state.label) for state in SLA_STATE_FILTERS],

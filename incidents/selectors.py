@@ -1,12 +1,28 @@
 """Reads of incidents, always scoped to the viewer: agents see every incident, requesters only
-their own. Something out of scope is a 404, never a 403."""
+their own. Something out of scope is a 404, never a 403.
 
-from django.db.models import QuerySet
+The triage queue's tabs (unassigned / mine / my groups / all) narrow an already scoped and
+filtered queryset; `incident_queue_counts` counts every tab in one aggregate query, so the tab
+bar costs the same whatever the page size, and its total doubles as the paginator's count.
+"""
+
+from collections.abc import Iterable
+
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from core.models import User
+from core.models import SupportGroup, User
 from core.roles import is_agent
 from incidents.models import Incident
+
+# The queue's tabs, in the order the page shows them; "all" applies no condition.
+QUEUE_TABS: dict[str, str] = {
+    "unassigned": "Unassigned",
+    "mine": "Mine",
+    "groups": "My groups",
+    "all": "All",
+}
+DEFAULT_QUEUE_TAB = "all"
 
 
 def incident_list_for_user(user: User) -> QuerySet[Incident]:
@@ -23,3 +39,44 @@ def incident_get_for_user(user: User, number: str) -> Incident:
         return incident_list_for_user(user).get(number=number)
     except Incident.DoesNotExist as exc:
         raise Http404(f"No incident {number}.") from exc
+
+
+def incident_list_by_numbers_for_user(user: User, numbers: Iterable[str]) -> list[Incident]:
+    """The incidents with these numbers that `user` may see, in the order given (one query).
+    Unknown and out-of-scope numbers are simply absent: callers report them as not found."""
+    wanted = list(dict.fromkeys(numbers))
+    found = {i.number: i for i in incident_list_for_user(user).filter(number__in=wanted)}
+    return [found[number] for number in wanted if number in found]
+
+
+def queue_tab_or_default(tab: str | None) -> str:
+    return tab if tab in QUEUE_TABS else DEFAULT_QUEUE_TAB
+
+
+def _tab_condition(user: User, tab: str) -> Q | None:
+    if tab == "unassigned":
+        return Q(assignee__isnull=True)
+    if tab == "mine":
+        return Q(assignee_id=user.pk)
+    if tab == "groups":
+        # A subquery, not a join through the members table: a join would repeat each incident
+        # once per member of its group and inflate the counts.
+        memberships = SupportGroup.members.through.objects.filter(user_id=user.pk)
+        return Q(support_group_id__in=memberships.values("supportgroup_id"))
+    return None
+
+
+def incident_queue_tab(queryset: QuerySet[Incident], *, user: User, tab: str) -> QuerySet[Incident]:
+    """`queryset` narrowed to one queue tab for `user` (an unknown tab is "all")."""
+    condition = _tab_condition(user, queue_tab_or_default(tab))
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def incident_queue_counts(queryset: QuerySet[Incident], *, user: User) -> dict[str, int]:
+    """How many incidents of `queryset` each tab holds, in one aggregate query."""
+    aggregates = {}
+    for tab in QUEUE_TABS:
+        condition = _tab_condition(user, tab)
+        aggregates[tab] = Count("pk", filter=condition) if condition is not None else Count("pk")
+    counts = queryset.order_by().aggregate(**aggregates)
+    return {tab: int(counts[tab] or 0) for tab in QUEUE_TABS}

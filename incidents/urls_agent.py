@@ -1,11 +1,13 @@
-"""Agent workspace routes for incidents."""
+"""Agent workspace routes for incidents: the triage queue, its bulk actions, the incident page."""
 
 from django.urls import path
 
-from incidents.views import agent
+from incidents.views import agent, bulk, queue
 
 agent_patterns = [
-    path("agent/incidents/", agent.agent_list, name="agent_list"),
+    path("agent/incidents/", queue.agent_list, name="agent_list"),
+    # Before the incident routes: "bulk" would otherwise be read as an incident number.
+    path("agent/incidents/bulk/", bulk.agent_bulk, name="agent_bulk"),
     path("agent/incidents/<str:number>/", agent.agent_detail, name="agent_detail"),
     path("agent/incidents/<str:number>/assign/", agent.agent_assign, name="agent_assign"),
     path("agent/incidents/<str:number>/claim/", agent.agent_claim, name="agent_claim"),

@@ -29,7 +29,6 @@ from core.choices import Source
 from core.models import Comment, User
 from core.roles import is_agent
 from incidents import services
-from incidents.api.filtersets import IncidentApiFilterSet
 from incidents.api.serializers import (
     EmptyInputSerializer,
     IncidentAssignInputSerializer,
@@ -44,6 +43,7 @@ from incidents.api.serializers import (
     IncidentUpdateInputSerializer,
     ReasonInputSerializer,
 )
+from incidents.filtersets import IncidentFilterSet
 from incidents.models import Incident
 from incidents.permissions import can_perform, can_work
 from incidents.selectors import incident_get_for_user, incident_list_for_user
@@ -133,7 +133,7 @@ class IncidentViewSet(TicketConversationMixin, TicketViewSet):
 
     queryset = Incident.objects.none()  # for the schema only; reads use the selectors
     serializer_class = IncidentOutputSerializer
-    filterset_class = IncidentApiFilterSet
+    filterset_class = IncidentFilterSet
     list_for_user = staticmethod(incident_list_for_user)
     get_for_user = staticmethod(incident_get_for_user)
     attachment_download_url_name = "incidents-attachment-download"

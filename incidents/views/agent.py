@@ -1,11 +1,14 @@
-"""The agent workspace: the incident list (with its HTMX-refreshed rows and SLA badges) and the
-incident page with its SLA panel, one small form per legal transition, escalation between tiers,
-assignment, comments and files."""
+"""The agent workspace's incident page: the SLA panel (ticked live by static/js/queue.js), one
+small form per legal transition, escalation between tiers, claiming and assignment, public
+replies and internal notes as two distinct forms, files and the full timeline.
+
+The triage queue lives in incidents.views.queue, its bulk actions in incidents.views.bulk.
+"""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.forms import Form
@@ -17,12 +20,12 @@ from django.views.decorators.http import require_POST
 
 from core.choices import Tier
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
-from core.models import SupportGroup, User
+from core.models import SupportGroup
 from core.selectors import attachments_for_user, timeline_for_user
 from core.services import attachment_add
 from incidents import services
+from incidents.bulk import transition_perform
 from incidents.escalation import next_tier_group
-from incidents.filtersets import DEFAULT_ORDERING, NULL_VALUE, ORDERINGS, IncidentFilterSet
 from incidents.forms import (
     TRANSITION_FORMS,
     AgentCommentForm,
@@ -33,52 +36,15 @@ from incidents.forms import (
     apply_domain_errors,
 )
 from incidents.models import Incident
-from incidents.selectors import incident_get_for_user, incident_list_for_user
+from incidents.selectors import incident_get_for_user
 from incidents.views.common import (
     HtmxHttpRequest,
     agent_required,
     allowed_transitions,
     current_user,
-    paginate,
     safe_next,
 )
-from sla.selectors import TicketSla, clock_status, clocks_for_ticket, clocks_for_tickets, ticket_sla
-
-# --- List -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QueueRow:
-    incident: Incident
-    sla: TicketSla
-
-
-@agent_required
-def agent_list(request: HtmxHttpRequest) -> HttpResponse:
-    user = current_user(request)
-    filterset = IncidentFilterSet(
-        request.GET, queryset=incident_list_for_user(user), request=request
-    )
-    page = paginate(request, filterset.qs, settings.QUEUE_PAGE_SIZE)
-    incidents = list(page)
-    # One query for the clocks of the whole page, whatever its size.
-    clocks = clocks_for_tickets(incidents)
-    now = timezone.now()
-    cleaned = filterset.form.cleaned_data
-    ordering = cleaned.get("ordering") or DEFAULT_ORDERING
-    context = {
-        "open_only": bool(cleaned.get("open")) and not cleaned.get("status"),
-        "ordering_label": ORDERINGS.get(ordering, ORDERINGS[DEFAULT_ORDERING])[0],
-        "filterset": filterset,
-        "page": page,
-        "rows": [QueueRow(i, ticket_sla(clocks[i.pk], now)) for i in incidents],
-        "null_value": NULL_VALUE,
-        "refresh_url": request.get_full_path(),
-    }
-    if request.htmx:
-        return render(request, "incidents/agent/_rows.html", context)
-    return render(request, "incidents/agent/list.html", context)
-
+from sla.selectors import ClockStatus, clock_status, clocks_for_ticket, ticket_sla
 
 # --- Incident page --------------------------------------------------------------------------
 
@@ -142,6 +108,24 @@ def _tier_moves(incident: Incident, bound: dict[str, Form]) -> list[TierMove]:
     return moves
 
 
+@dataclass(frozen=True)
+class LiveClock:
+    """A clock as the panel shows it, with its warning instant so the page can turn the badge
+    "at risk" and then "breached" while it is open."""
+
+    status: ClockStatus
+    warn_at: datetime | None
+
+
+def _composer(bound: dict[str, Form]) -> str:
+    """Which of the two comment forms a re-shown, invalid comment belongs to."""
+    form = bound.get("comment")
+    if form is None:
+        return ""
+    visibility = form.data.get(f"{form.prefix}-visibility")
+    return "reply" if visibility == AgentCommentForm.PUBLIC else "note"
+
+
 def _detail(
     request: HttpRequest,
     incident: Incident,
@@ -164,11 +148,16 @@ def _detail(
         }
         for transition in allowed_transitions(user, incident)
     ]
+    sla_clocks = [clock_status(clock, now) for clock in clocks]
     context = {
         "incident": incident,
         "actions": actions,
         "open_form": next(iter(bound), ""),
-        "sla_clocks": [clock_status(clock, now) for clock in clocks],
+        "sla_clocks": sla_clocks,
+        "sla_live_clocks": [
+            LiveClock(status, clock.warn_at)
+            for status, clock in zip(sla_clocks, clocks, strict=True)
+        ],
         "sla": ticket_sla(clocks, now),
         "tier_moves": _tier_moves(incident, bound),
         "milestones": [
@@ -188,6 +177,7 @@ def _detail(
             prefix="assign",
         ),
         "comment_form": bound.get("comment") or AgentCommentForm(prefix="comment"),
+        "composer": _composer(bound),
         "attach_form": bound.get("attach") or AttachmentForm(allow_internal=True, prefix="attach"),
     }
     return render(request, "incidents/agent/detail.html", context)
@@ -222,74 +212,6 @@ DONE_MESSAGES = {
 }
 
 
-def _perform(action: str, incident: Incident, actor: User, data: dict[str, Any]) -> Incident:
-    """Call the one service for `action` with the form's cleaned data."""
-    version: int = data["version"]
-    match action:
-        case "accept":
-            return services.incident_accept(incident, actor=actor, expected_version=version)
-        case "classify":
-            return services.incident_classify(
-                incident,
-                actor=actor,
-                category=data["category"],
-                impact=data["impact"],
-                urgency=data["urgency"],
-                service=data["service"],
-                configuration_item=data["configuration_item"],
-                support_group=data["support_group"],
-                is_major=data["is_major"],
-                expected_version=version,
-            )
-        case "contain":
-            return services.incident_contain(
-                incident,
-                actor=actor,
-                containment_notes=data["containment_notes"],
-                expected_version=version,
-            )
-        case "diagnose":
-            return services.incident_diagnose(
-                incident,
-                actor=actor,
-                diagnosis_notes=data["diagnosis_notes"],
-                expected_version=version,
-            )
-        case "resolve":
-            return services.incident_resolve(
-                incident,
-                actor=actor,
-                resolution_code=data["resolution_code"],
-                resolution_notes=data["resolution_notes"],
-                expected_version=version,
-            )
-        case "close":
-            return services.incident_close(incident, actor=actor, expected_version=version)
-        case "reopen":
-            return services.incident_reopen(
-                incident, actor=actor, reason=data["reason"], expected_version=version
-            )
-        case "hold":
-            return services.incident_hold(
-                incident,
-                actor=actor,
-                on_hold_reason=data["on_hold_reason"],
-                note=data["note"],
-                expected_version=version,
-            )
-        case "resume":
-            return services.incident_resume(incident, actor=actor, expected_version=version)
-        case "cancel":
-            return services.incident_cancel(
-                incident,
-                actor=actor,
-                cancel_reason=data["cancel_reason"],
-                note=data["note"],
-                expected_version=version,
-            )
-    raise Http404("No such action.")
-
-
 @agent_required
 @require_POST
 def agent_transition(request: HttpRequest, number: str, action: str) -> HttpResponse:
@@ -301,7 +223,13 @@ def agent_transition(request: HttpRequest, number: str, action: str) -> HttpResp
     if not form.is_valid():
         return _detail(request, incident, bound={action: form})
     try:
-        updated = _perform(action, incident, current_user(request), form.cleaned_data)
+        updated = transition_perform(
+            incident,
+            actor=current_user(request),
+            action=action,
+            data=form.cleaned_data,
+            expected_version=form.cleaned_data["version"],
+        )
     except ValidationFailed as exc:
         apply_domain_errors(form, exc, {"reason": _reason_field(form)})
         return _detail(request, incident, bound={action: form})
@@ -403,14 +331,26 @@ def agent_assign(request: HttpRequest, number: str) -> HttpResponse:
 
 @agent_required
 @require_POST
-def agent_claim(request: HttpRequest, number: str) -> HttpResponse:
+def agent_claim(request: HtmxHttpRequest, number: str) -> HttpResponse:
+    """Assign an unassigned incident to oneself. From the queue (HTMX) the answer is a status
+    line for the page and an event that makes the rows refresh; otherwise a redirect to `next`
+    (the queue, with its filters) or to the incident."""
     incident = _incident(request, number)
     try:
         services.incident_claim(incident, actor=current_user(request))
     except (TransitionError, ConflictError) as exc:
-        messages.error(request, str(exc))
+        level, text = "error", str(exc)
     else:
-        messages.success(request, f"{incident.number} is yours now.")
+        level, text = "success", f"{incident.number} is yours now."
+    if request.htmx:
+        response = render(
+            request,
+            "incidents/agent/_queue_status.html",
+            {"level": level, "text": text, "number": incident.number},
+        )
+        response["HX-Trigger"] = "queue-refresh"
+        return response
+    (messages.success if level == "success" else messages.error)(request, text)
     return redirect(safe_next(request, reverse("incidents:agent_detail", args=[number])))
 
 
