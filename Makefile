@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint format venv migrate seed lock clean openapi
+.PHONY: run test lint format venv migrate seed lock clean openapi e2e-deps
 
 $(STAMP): requirements-dev.lock
 	@echo "Installing requirements-dev.lock into $(VENV) (only when the lock changes; about a minute)..."
@@ -15,6 +15,21 @@ $(STAMP): requirements-dev.lock
 	@touch $(STAMP)
 
 venv: $(STAMP)
+
+E2E_LOCK := tests/e2e/package-lock.json
+E2E_STAMP := tests/e2e/node_modules/.installed-$(shell cksum < $(E2E_LOCK) | cut -d' ' -f1)
+
+## axe-core for the browser accessibility checks: npm ci from the lock, only when it changes;
+## without npm those checks skip (and fail when CI=true).
+$(E2E_STAMP): $(E2E_LOCK)
+	@if command -v npm >/dev/null 2>&1; then \
+		echo "Installing tests/e2e/package-lock.json (axe-core) with npm ci..."; \
+		npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: the accessibility checks in tests/e2e will skip."; \
+	fi
+
+e2e-deps: $(E2E_STAMP)
 
 ## The embedded SQLite database and the filesystem broker live in var/ (or SERVICEDESK_VAR_DIR).
 migrate: venv
@@ -30,7 +45,7 @@ run: seed
 	@$(PY) manage.py runstack
 
 ## Run the whole test suite.
-test: venv
+test: venv e2e-deps
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv

@@ -1,0 +1,467 @@
+"""Accessibility: every HTML page, seen by the role that uses it, checked in Chromium with axe-core
+(tests/e2e/node_modules, from the npm registry). A serious or critical violation fails the test;
+so does a Content-Security-Policy violation or a JavaScript error on the page, since either
+leaves the page broken for everyone.
+
+Pages come from the URL conf, not from a hand-kept list alone: every named route is either a page
+in PAGES (with the role that visits it and how to build its arguments), explained in NOT_PAGES,
+an action that refuses GET (405), or a page without arguments that is swept automatically as an
+admin. A new route that fits none of these fails `test_every_route_is_checked_or_explained`.
+
+axe is injected with `page.evaluate`, which runs through the DevTools protocol and is not subject
+to the page's CSP: `page.add_script_tag(content=...)` adds an inline <script>, which our CSP
+(script-src 'self') blocks, and `bypass_csp=True` would also let through inline styles the real
+page refuses, so the check would no longer see what users see.
+
+Artifacts in var/e2e-screenshots/accessibility/: a PNG of every page and axe-report.json with
+every violation of any impact, by role and page.
+"""
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from core.services import attachment_add
+from incidents import services as incidents
+from incidents.choices import Category, Impact, IncidentStatus, ResolutionCode, Urgency
+from incidents.models import Incident
+from problems.links import problem_link_incident
+from problems.recurrence import proposals_detect
+from problems.reviews import review_start
+from service_requests import services as requests
+from service_requests.models import ServiceRequest
+from tests.conftest import IN_CI
+from tests.e2e.conftest import AXE_JS, PNG_1X1, SCREENSHOT_ROOT, Screenshots
+from tests.factories import IncidentFactory
+from tests.problems.factories import KnownErrorFactory
+
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+# --- Which pages, for whom ------------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    """One ticket of each kind in the state that shows the most of its page."""
+
+    resolved_incident: Incident  # the requester is asked to confirm or reopen
+    open_incident: Incident  # classified, assigned, replies and notes: every agent action
+    major_incident: Incident  # its post-incident review is started
+    pending_request: ServiceRequest  # waits for the manager's approval
+    working_request: ServiceRequest  # in fulfilment, one task done
+    fulfilled_request: ServiceRequest  # the requester is asked to confirm
+    known_error: Any
+    item_slug: str
+    users: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Page:
+    role: str  # "anonymous", "end_user", "manager" (the end user's approver), "agent", "admin"
+    args: Callable[[Sample], list[str]] = lambda sample: []
+    query: str = ""
+    # What a person does on the page before it is checked, to bring up content that loads later.
+    prepare: Callable[[Any, Sample], None] | None = None
+
+
+def _type_a_title_with_suggestions(page: Any, sample: Sample) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_label(re.compile("what is broken", re.I)).press_sequentially("relay certificate")
+    expect(page.get_by_text(sample.known_error.title).first).to_be_visible()
+
+
+def _open_the_bulk_status_panel(page: Any, sample: Sample) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_label("Select all on this page").check()
+    page.get_by_role("button", name=re.compile(r"^Change status")).click()
+    expect(page.locator("#bulk-apply")).to_be_visible()
+
+
+def _create_a_token(page: Any, sample: Sample) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_label("Name", exact=True).fill("Backup script")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.get_by_role("heading", name=re.compile("Your new token"))).to_be_visible()
+
+
+def _wait_for_every_tile(page: Any, sample: Sample) -> None:
+    from playwright.sync_api import expect
+
+    # Tiles load themselves after the page; a tile still loading is marked aria-busy.
+    expect(page.locator("[aria-busy=true]")).to_have_count(0)
+
+
+PAGES: dict[str, Page] = {
+    "login": Page("anonymous"),
+    # Portal
+    "incidents:portal_home": Page("end_user"),
+    "incidents:portal_report": Page("end_user", prepare=_type_a_title_with_suggestions),
+    "incidents:portal_list": Page("end_user"),
+    "incidents:portal_tickets": Page("end_user"),
+    "problems:portal_search": Page("end_user", query="q=relay"),
+    "incidents:portal_detail": Page("end_user", lambda s: [s.resolved_incident.number]),
+    "requests:catalog": Page("end_user"),
+    "requests:catalog_item": Page("end_user", lambda s: [s.item_slug]),
+    "requests:my_requests": Page("end_user"),
+    "requests:my_request": Page("end_user", lambda s: [s.fulfilled_request.number]),
+    "core:tokens": Page("end_user", prepare=_create_a_token),
+    # Approvals and the manager's dashboard
+    "requests:approval_list": Page("manager"),
+    "requests:approval_detail": Page("manager", lambda s: [s.pending_request.number]),
+    "reporting:dashboard": Page("manager", prepare=_wait_for_every_tile),
+    # Agent workspace
+    "incidents:agent_list": Page("agent", prepare=_open_the_bulk_status_panel),
+    "incidents:agent_detail": Page("agent", lambda s: [s.open_incident.number]),
+    "requests:request_list": Page("agent"),
+    "requests:request_detail": Page("agent", lambda s: [s.working_request.number]),
+    "problems:list": Page("agent"),
+    "problems:new": Page("agent"),
+    "problems:detail": Page("agent", lambda s: [s.known_error.number]),
+    "problems:known_errors": Page("agent"),
+    "problems:proposals": Page("agent"),
+    "problems:review": Page("agent", lambda s: [s.major_incident.number]),
+}
+
+NOT_PAGES: dict[str, str] = {
+    "problems:portal_suggest": "partial: the suggestions the report form shows while typing",
+    "incidents:agent_bulk": "POST (the queue's bulk bar; checked there); a GET goes to the queue",
+    "home": "redirects to the portal or the agent workspace",
+    "healthz": "JSON health check",
+    "logout": "POST only",
+    "core:attachment_download": "a file download (Content-Disposition: attachment)",
+    "reporting:dashboard_tile": "partial: one dashboard tile, checked inside the dashboard",
+    "reporting:dashboard_csv": "a CSV download",
+}
+
+ROLES = ("anonymous", "end_user", "manager", "agent", "admin")
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    path: str
+    params: tuple[str, ...]
+
+
+def named_routes() -> list[Route]:
+    """Every named route of the site, except the Django admin and the REST API."""
+    found: dict[str, Route] = {}
+
+    def walk(patterns: list[Any], prefix: str, namespace: str) -> None:
+        for entry in patterns:
+            route = prefix + str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                if route.startswith(("admin/", "api/")):
+                    continue
+                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                walk(entry.url_patterns, route, inner)
+            elif isinstance(entry, URLPattern) and entry.name:
+                name = namespace + entry.name
+                params = tuple(getattr(entry.pattern, "converters", {}) or ())
+                found.setdefault(name, Route(name, route, params))
+
+    walk(get_resolver().url_patterns, "", "")
+    return sorted(found.values(), key=lambda r: r.name)
+
+
+PROBE_VALUES = {"int": "999999", "slug": "no-such-thing", "str": "NO-SUCH-1", "path": "no/such"}
+
+
+def _probe_path(route: Route) -> str:
+    kwargs = {}
+    for param in route.params:
+        kind = next((k for k in PROBE_VALUES if f"<{k}:{param}>" in route.path), "str")
+        kwargs[param] = PROBE_VALUES[kind]
+    return reverse(route.name, kwargs=kwargs)
+
+
+def _is_html_document(response: Any) -> bool:
+    content_type = response.headers.get("Content-Type", "")
+    return (
+        response.status_code == 200
+        and content_type.startswith("text/html")
+        and b"<html" in response.content[:2000].lower()
+    )
+
+
+@dataclass
+class Census:
+    pages: list[str] = field(default_factory=list)  # unlisted pages without arguments
+    actions: list[str] = field(default_factory=list)  # answer GET with 405
+    other: list[str] = field(default_factory=list)  # redirects, JSON, files, partials
+    unexplained: list[str] = field(default_factory=list)
+
+
+def route_census(admin_client: Client) -> Census:
+    """Sort the routes PAGES and NOT_PAGES do not name by what a GET as an admin returns."""
+    census = Census()
+    for route in named_routes():
+        if route.name in PAGES or route.name in NOT_PAGES:
+            continue
+        response = admin_client.get(_probe_path(route))
+        if response.status_code == 405:
+            census.actions.append(route.name)
+        elif route.params:
+            census.unexplained.append(
+                f"{route.name} (/{route.path}) takes arguments and answers GET with "
+                f"{response.status_code}: add it to PAGES in {__name__} with the role that "
+                "visits it and how to build its arguments, or to NOT_PAGES with the reason "
+                "it is not a page"
+            )
+        elif _is_html_document(response):
+            census.pages.append(route.name)
+        elif response.status_code in (200, 301, 302):
+            census.other.append(route.name)
+        else:
+            census.unexplained.append(
+                f"{route.name} (/{route.path}) answers an admin's GET with "
+                f"{response.status_code}: list it in PAGES or NOT_PAGES"
+            )
+    return census
+
+
+def test_every_route_is_checked_or_explained(admin_user, client_for):
+    known = {route.name for route in named_routes()}
+    stale = sorted((set(PAGES) | set(NOT_PAGES)) - known)
+    assert not stale, f"PAGES / NOT_PAGES name routes that no longer exist: {stale}"
+    census = route_census(client_for(admin_user))
+    assert not census.unexplained, "\n".join(census.unexplained)
+
+
+# --- Test data ------------------------------------------------------------------------------
+
+
+def _open_incident(requester, agent, service, title, **classify: Any) -> Incident:
+    incident = incidents.incident_create(
+        requester=requester, title=title, description="It **fails** every time.", service=service
+    )
+    incident = incidents.incident_accept(incident, actor=agent)
+    return incidents.incident_classify(
+        incident,
+        actor=agent,
+        category=classify.pop("category", Category.SOFTWARE),
+        impact=Impact.MEDIUM,
+        urgency=Urgency.HIGH,
+        service=service,
+        **classify,
+    )
+
+
+@pytest.fixture
+def sample(
+    requester,
+    manager,
+    agent_l1,
+    admin_user,
+    service,
+    tiers,
+    incident_policies,
+    request_policies,
+    laptop_item,
+) -> Sample:
+    resolved = _open_incident(requester, agent_l1, service, "Outlook cannot send mail")
+    incidents.incident_comment(
+        resolved, author=agent_l1, body="We are looking at the relay.", is_internal=False
+    )
+    attachment_add(
+        ticket=resolved,
+        uploaded_by=requester,
+        upload=SimpleUploadedFile("error.png", PNG_1X1, content_type="image/png"),
+    )
+    resolved = incidents.incident_resolve(
+        resolved,
+        actor=agent_l1,
+        resolution_code=ResolutionCode.FIXED,
+        resolution_notes="The relay certificate was renewed.",
+    )
+
+    working = _open_incident(requester, agent_l1, service, "VPN drops every hour")
+    incidents.incident_claim(working, actor=agent_l1)
+    incidents.incident_comment(working, author=agent_l1, body="Checking logs.", is_internal=True)
+    incidents.incident_comment(
+        working, author=requester, body="It happened again at 10:00.", is_internal=False
+    )
+    working.refresh_from_db()
+
+    major = _open_incident(
+        requester, agent_l1, service, "Payroll is down", category=Category.DATA, is_major=True
+    )
+    review_start(major, actor=agent_l1)
+
+    known_error = KnownErrorFactory(requester=agent_l1, service=service, title="Relay cert expiry")
+    problem_link_incident(known_error, incident=resolved, actor=agent_l1)
+    for n in range(3):
+        IncidentFactory(
+            requester=requester,
+            service=service,
+            category=Category.NETWORK,
+            status=IncidentStatus.CLASSIFIED,
+            title=f"Wi-Fi drops on floor {n + 2}",
+        )
+    proposals_detect(min_incidents=3)
+
+    def new_request(answers: dict[str, str]) -> ServiceRequest:
+        return requests.request_create(requester=requester, item=laptop_item, answers=answers)
+
+    answers = {"model": 'Standard 14"', "justification": "Mine is five years old."}
+    pending = new_request(answers)
+    working_request = requests.request_approve(new_request(answers), actor=manager)
+    working_request = requests.request_start(working_request, actor=agent_l1)
+    first_task = working_request.tasks.order_by("order").first()
+    requests.request_task_set_done(first_task, actor=agent_l1, done=True)
+    fulfilled = requests.request_approve(new_request(answers), actor=manager)
+    fulfilled = requests.request_start(fulfilled, actor=agent_l1)
+    for task in fulfilled.tasks.all():
+        requests.request_task_set_done(task, actor=agent_l1, done=True)
+    fulfilled = requests.request_fulfil(
+        fulfilled, actor=agent_l1, fulfilment_notes="Delivered to your desk."
+    )
+
+    return Sample(
+        resolved_incident=resolved,
+        open_incident=working,
+        major_incident=major,
+        pending_request=pending,
+        working_request=working_request,
+        fulfilled_request=fulfilled,
+        known_error=known_error,
+        item_slug=laptop_item.slug,
+        users={
+            "anonymous": None,
+            "end_user": requester,
+            "manager": manager,
+            "agent": agent_l1,
+            "admin": admin_user,
+        },
+    )
+
+
+# --- The sweep ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def axe_source() -> str:
+    """axe-core's source; checked before any test data is built."""
+    if not AXE_JS.exists():
+        reason = f"axe-core is not installed at {AXE_JS}: run `npm ci --prefix tests/e2e`"
+        if IN_CI:
+            pytest.fail(f"{reason} — required when CI=true", pytrace=False)
+        pytest.skip(reason)
+    return AXE_JS.read_text()
+
+
+# Closed <details> hold the action forms; open them all (dropping the exclusive-accordion `name`
+# that would close the others) so axe checks those forms as well.
+OPEN_DISCLOSURES = """() => document.querySelectorAll("details").forEach((d) => {
+    d.removeAttribute("name"); d.open = true;
+})"""
+
+RUN_AXE = """async () => {
+    const result = await axe.run(document, { resultTypes: ["violations", "incomplete"] });
+    const nodes = (items) => items.map((n) => ({
+        target: n.target.join(" "), html: n.html.slice(0, 200), summary: n.failureSummary,
+    }));
+    const contrast = result.incomplete.find((r) => r.id === "color-contrast");
+    return {
+        violations: result.violations.map((v) => ({
+            id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl, nodes: nodes(v.nodes),
+        })),
+        // Text whose contrast axe could not measure (e.g. over a gradient): to look at by eye.
+        contrast_unmeasured: contrast ? nodes(contrast.nodes).map((n) => n.target) : [],
+    };
+}"""
+
+
+def _describe(page_name: str, url: str, violation: dict[str, Any]) -> str:
+    lines = [f"{page_name} {url}: [{violation['impact']}] {violation['id']} — {violation['help']}"]
+    for node in violation["nodes"][:8]:
+        lines.append(f"    at {node['target']}: {node['html']}")
+    if len(violation["nodes"]) > 8:
+        lines.append(f"    … and {len(violation['nodes']) - 8} more elements")
+    return "\n".join(lines)
+
+
+def _visits(role: str, sample: Sample, admin_client: Client) -> list[tuple[str, str, Page]]:
+    visits = [
+        (
+            name,
+            reverse(name, args=spec.args(sample)) + (f"?{spec.query}" if spec.query else ""),
+            spec,
+        )
+        for name, spec in PAGES.items()
+        if spec.role == role
+    ]
+    if role == "admin":
+        visits += [
+            (name, reverse(name), Page("admin")) for name in route_census(admin_client).pages
+        ]
+    return visits
+
+
+@pytest.mark.browser
+def test_every_page_has_no_serious_accessibility_violations(
+    axe_source, new_page, login_with_session, sample, client_for
+):
+    """One sweep over every role's pages (one data set, one browser context per role); the
+    failure lists every problem found, not only the first."""
+    shot = Screenshots("accessibility")
+    report_path = SCREENSHOT_ROOT / "accessibility" / "axe-report.json"
+    report: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
+    checked: list[str] = []
+
+    for role in ROLES:
+        page = new_page()
+        page.on(
+            "console",
+            lambda message, role=role, page=page: (
+                problems.append(f"{role} at {page.url}: {message.text}")
+                if message.type == "error" and "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        page.on(
+            "pageerror",
+            lambda error, role=role, page=page: problems.append(
+                f"{role} at {page.url}: JavaScript error: {error}"
+            ),
+        )
+        if sample.users[role] is not None:
+            login_with_session(page, sample.users[role])
+        report[role] = {}
+        for name, url, spec in _visits(role, sample, client_for(sample.users["admin"])):
+            response = page.goto(url)
+            assert response is not None
+            assert response.status == 200, f"{name} {url} answered {response.status} for {role}"
+            if spec.prepare is not None:
+                spec.prepare(page, sample)
+            shot(page, f"{role}-{name.replace(':', '-')}")
+            page.evaluate(OPEN_DISCLOSURES)
+            page.evaluate(axe_source)
+            result = page.evaluate(RUN_AXE)
+            report[role][url] = {"page": name, **result}
+            checked.append(f"{name} as {role}")
+            problems.extend(
+                _describe(f"{name} as {role}", url, violation)
+                for violation in result["violations"]
+                if violation["impact"] in BLOCKING_IMPACTS
+            )
+        page.context.close()
+
+    report_path.write_text(json.dumps(report, indent=2))
+    assert not problems, (
+        f"Checked {len(checked)} pages: {', '.join(checked)}.\n"
+        f"Serious or critical axe violations, CSP violations or JavaScript errors "
+        f"(every violation, of any impact, is in {report_path}):\n" + "\n".join(problems)
+    )
