@@ -39,6 +39,9 @@ class UserPickerField(forms.Field):
         text = str(value or "").strip()[:254]
         if not text:
             return None
+        if "\x00" in text:
+            # PostgreSQL refuses NUL in text parameters; say so instead of failing the query.
+            raise forms.ValidationError("Null characters are not allowed.")
         found = User.objects.filter(
             Q(username__iexact=text) | Q(email__iexact=text), is_active=True
         ).first()

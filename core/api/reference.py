@@ -105,7 +105,7 @@ class ServiceFilterSet(django_filters.FilterSet):
 
 class ConfigurationItemFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method=_name_search(("name",)), label="Search by name")
-    service = django_filters.NumberFilter(field_name="service_id", label="Service (id)")
+    service = django_filters.ModelChoiceFilter(queryset=Service.objects.all(), label="Service (id)")
     kind = django_filters.CharFilter(label="Kind (server, database, …)")
     is_active = django_filters.BooleanFilter(label="Active")
 
@@ -152,8 +152,10 @@ class UserFilterSet(django_filters.FilterSet):
     )
     role = django_filters.ChoiceFilter(choices=Role.choices, method="filter_role", label="Role")
     is_active = django_filters.BooleanFilter(label="Active")
-    support_group = django_filters.NumberFilter(
-        method="filter_support_group", label="Member of this support group (id)"
+    support_group = django_filters.ModelChoiceFilter(
+        queryset=SupportGroup.objects.all(),
+        method="filter_support_group",
+        label="Member of this support group (id)",
     )
 
     class Meta:
@@ -164,11 +166,12 @@ class UserFilterSet(django_filters.FilterSet):
         return queryset.filter(ROLE_CONDITIONS[value]) if value else queryset
 
     def filter_support_group(
-        self, queryset: QuerySet[User], name: str, value: Any
+        self, queryset: QuerySet[User], name: str, value: SupportGroup | None
     ) -> QuerySet[User]:
         if value is None:
             return queryset
-        members = SupportGroup.members.through.objects.filter(supportgroup_id=int(value))
+        # A subquery, not a join: a join would repeat people in several matching rows.
+        members = SupportGroup.members.through.objects.filter(supportgroup_id=value.pk)
         return queryset.filter(pk__in=members.values("user_id"))
 
 
@@ -194,6 +197,7 @@ class ConfigurationItemOutputSerializer(serializers.ModelSerializer[Configuratio
 
 
 class SupportGroupOutputSerializer(serializers.ModelSerializer[SupportGroup]):
+    email = serializers.EmailField(read_only=True, allow_blank=True)
     manager = UserRefSerializer(read_only=True, allow_null=True)
     members = UserRefSerializer(many=True, read_only=True)
 
@@ -205,6 +209,7 @@ class SupportGroupOutputSerializer(serializers.ModelSerializer[SupportGroup]):
 
 class UserOutputSerializer(serializers.ModelSerializer[User]):
     display_name = serializers.CharField(read_only=True)
+    email = serializers.EmailField(read_only=True, allow_blank=True)
     role = serializers.SerializerMethodField()
     manager = UserRefSerializer(read_only=True, allow_null=True)
     support_groups = SupportGroupRefSerializer(many=True, read_only=True)
@@ -318,4 +323,3 @@ class UserViewSet(_ReadOnly):
     def me(self, request: Request) -> Response:
         person = user_list_for_user(self.current_user()).get(pk=self.current_user().pk)
         return self.render(person)
-

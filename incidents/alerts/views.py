@@ -15,7 +15,9 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from core.api.tokens import api_token_authenticate, looks_like_api_token
 from core.exceptions import ValidationFailed
+from core.roles import is_admin
 from incidents.alerts.intake import alerts_ingest
 from incidents.alerts.models import Integration
 from incidents.alerts.parsers import PayloadError, parse
@@ -73,6 +75,37 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _integration_for_personal_token(
+    request: HttpRequest, secret: str
+) -> Integration | JsonResponse | None:
+    """A personal API token with the `alerts` scope, owned by an admin, may post for any active
+    integration named by `?integration=<name>` (e.g. a script that relays alerts for several
+    tools). None for an unknown, revoked or expired token."""
+    token = api_token_authenticate(secret)
+    if token is None:
+        return None
+    if not token.has_scope("alerts"):
+        return error_response(
+            403, "permission_denied", "This token lacks the 'alerts' scope needed for alert intake."
+        )
+    if not is_admin(token.user):
+        return error_response(
+            403, "permission_denied", "Only an admin's token can post alerts for an integration."
+        )
+    name = request.GET.get("integration", "").strip()
+    if not name:
+        return error_response(
+            400,
+            "invalid_parameters",
+            "Name the integration: POST /api/v1/alerts/?integration=<name>.",
+            {"integration": "is required with a personal API token."},
+        )
+    integration = Integration.objects.filter(name=name, is_active=True).first()
+    if integration is None:
+        return error_response(404, "not_found", f"No active integration is named {name!r}.")
+    return integration
+
+
 @csrf_exempt
 def alert_intake(request: HttpRequest, token: str | None = None) -> JsonResponse:
     """Receive one delivery from a monitoring tool and apply it (incidents.alerts.intake)."""
@@ -90,7 +123,13 @@ def alert_intake(request: HttpRequest, token: str | None = None) -> JsonResponse
                 "or post to /api/v1/alerts/<secret>/.",
                 headers={"WWW-Authenticate": 'Bearer realm="alerts"'},
             )
-        integration = integration_get_by_token(credentials)
+        if looks_like_api_token(credentials.strip()):
+            found = _integration_for_personal_token(request, credentials.strip())
+            if isinstance(found, JsonResponse):
+                return found
+            integration = found
+        else:
+            integration = integration_get_by_token(credentials)
         if integration is None:
             return error_response(
                 401,

@@ -67,6 +67,13 @@ class IncidentOutputSerializer(serializers.ModelSerializer):
     support_group = SupportGroupRefSerializer(read_only=True, allow_null=True)
     service = ServiceRefSerializer(read_only=True, allow_null=True)
     configuration_item = ConfigurationItemRefSerializer(read_only=True, allow_null=True)
+    # Blank until set: declared so the schema's enums admit "".
+    category = serializers.ChoiceField(Category.choices, read_only=True, allow_blank=True)
+    on_hold_reason = serializers.ChoiceField(HoldReason.choices, read_only=True, allow_blank=True)
+    resolution_code = serializers.ChoiceField(
+        ResolutionCode.choices, read_only=True, allow_blank=True
+    )
+    cancel_reason = serializers.ChoiceField(CancelReason.choices, read_only=True, allow_blank=True)
     sla = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
 

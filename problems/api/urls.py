@@ -1,5 +1,19 @@
-"""REST API routes of this app, mounted under /api/v1/ by config/api_urls.py."""
+"""REST API routes of problems, mounted under /api/v1/ by config/api_urls.py.
+
+URL names: `problems-list`, `problems-detail`, `problems-<action>` (investigate, known-error,
+resolve, close, reopen, cancel), `problems-analysis`, `problems-incidents`,
+`problems-link-incident`, `problems-unlink-incident`, `problems-resolve-incidents`,
+`problems-comments`, `problems-attachments`, `problems-attachment-download`, `problems-timeline`;
+`known-errors-list`.
+"""
 
 from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from problems.api.views import KnownErrorViewSet, ProblemViewSet
+
+router = SimpleRouter()
+router.register("problems", ProblemViewSet, basename="problems")
+router.register("known-errors", KnownErrorViewSet, basename="known-errors")
+
+urlpatterns: list[URLPattern | URLResolver] = [*router.urls]

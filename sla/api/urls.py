@@ -1,5 +1,16 @@
-"""REST API routes of this app, mounted under /api/v1/ by config/api_urls.py."""
+"""REST API routes of the SLA app, mounted under /api/v1/ by config/api_urls.py.
+
+URL names: `sla-policies-list|detail`, `sla-calendars-list|detail`, `sla-clocks-detail`.
+"""
 
 from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from sla.api.views import CalendarViewSet, SlaPolicyViewSet, TicketClockViewSet
+
+router = SimpleRouter()
+router.register("sla-policies", SlaPolicyViewSet, basename="sla-policies")
+router.register("sla-calendars", CalendarViewSet, basename="sla-calendars")
+router.register("sla-clocks", TicketClockViewSet, basename="sla-clocks")
+
+urlpatterns: list[URLPattern | URLResolver] = [*router.urls]

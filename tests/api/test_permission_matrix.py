@@ -25,22 +25,25 @@ NOT_ENDPOINTS = {"api-not-found"}
 IGNORED_METHODS = {"options", "head", "trace"}
 
 
-def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+def _walk(
+    patterns: list[Any], prefix: str = "", namespace: str = ""
+) -> Iterator[tuple[str, str, URLPattern]]:
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
-            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
         else:
-            yield prefix + str(pattern.pattern), pattern
+            yield prefix + str(pattern.pattern), namespace, pattern
 
 
 def api_endpoints() -> dict[str, set[str] | None]:
     """URL name → methods it answers (None when the view does not say, e.g. a function view),
     for every route under /api/."""
     endpoints: dict[str, set[str] | None] = {}
-    for path, pattern in _walk(get_resolver().url_patterns):
+    for path, namespace, pattern in _walk(get_resolver().url_patterns):
         if not path.startswith("api/"):
             continue
-        name = pattern.name or f"<unnamed {path}>"
+        name = f"{namespace}{pattern.name}" if pattern.name else f"<unnamed {path}>"
         if name in NOT_ENDPOINTS:
             continue
         callback = pattern.callback

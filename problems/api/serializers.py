@@ -1,0 +1,248 @@
+"""Problem API shapes: one output serializer, one input serializer per write, the incident links
+and the known-error database entry. Problems are agents' work: every field is shown."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.api.serializers import (
+    ConfigurationItemRefSerializer,
+    InputSerializer,
+    ServiceRefSerializer,
+    SupportGroupRefSerializer,
+    UserRefSerializer,
+)
+from core.choices import Priority
+from core.models import ConfigurationItem, Service, SupportGroup, User
+from incidents.choices import Category
+from incidents.models import Incident
+from problems.models import Problem, ProblemIncident
+from problems.services import LINKED_RESOLUTION_CODES
+from problems.transitions import legal_actions
+
+TEXT_MAX = 50_000
+# The resolution codes a problem's fix may resolve its linked incidents with.
+LINKED_RESOLUTION_CHOICES = [(code.value, code.label) for code in LINKED_RESOLUTION_CODES]
+
+
+class ProblemOutputSerializer(serializers.ModelSerializer[Problem]):
+    raised_by = UserRefSerializer(source="requester", read_only=True)
+    assignee = UserRefSerializer(read_only=True, allow_null=True)
+    support_group = SupportGroupRefSerializer(read_only=True, allow_null=True)
+    service = ServiceRefSerializer(read_only=True, allow_null=True)
+    configuration_item = ConfigurationItemRefSerializer(read_only=True, allow_null=True)
+    # Blank until set: read-only model fields lose allow_blank, so the schema would refuse "".
+    category = serializers.ChoiceField(Category.choices, read_only=True, allow_blank=True)
+    incident_count = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Problem
+        fields = [
+            "number",
+            "title",
+            "description",
+            "status",
+            "priority",
+            "category",
+            "tier",
+            "raised_by",
+            "assignee",
+            "support_group",
+            "service",
+            "configuration_item",
+            "source",
+            "symptoms",
+            "root_cause",
+            "workaround",
+            "permanent_fix",
+            "cancel_reason",
+            "incident_count",
+            "version",
+            "investigating_at",
+            "known_error_at",
+            "resolved_at",
+            "closed_at",
+            "cancelled_at",
+            "created_at",
+            "updated_at",
+            "actions",
+        ]
+        read_only_fields = fields
+
+    def get_incident_count(self, obj: Problem) -> int:
+        """Linked incidents (annotated by problems.selectors.problem_list_for_user)."""
+        return int(getattr(obj, "incident_count", 0) or 0)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_actions(self, obj: Problem) -> list[str]:
+        """The lifecycle actions allowed now, as the URL segment of their route
+        (POST /problems/{number}/{action}/, e.g. `known-error`)."""
+        return [transition.action.replace("_", "-") for transition in legal_actions(obj)]
+
+
+class KnownErrorOutputSerializer(serializers.ModelSerializer[Problem]):
+    """A published workaround: what agents (and the requesters of matching incidents) apply
+    until the permanent fix is in."""
+
+    service = ServiceRefSerializer(read_only=True, allow_null=True)
+    configuration_item = ConfigurationItemRefSerializer(read_only=True, allow_null=True)
+    category = serializers.ChoiceField(Category.choices, read_only=True, allow_blank=True)
+    incident_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Problem
+        fields = [
+            "number",
+            "title",
+            "status",
+            "category",
+            "service",
+            "configuration_item",
+            "symptoms",
+            "root_cause",
+            "workaround",
+            "permanent_fix",
+            "incident_count",
+            "known_error_at",
+            "resolved_at",
+        ]
+        read_only_fields = fields
+
+    def get_incident_count(self, obj: Problem) -> int:
+        return int(getattr(obj, "incident_count", 0) or 0)
+
+
+class IncidentRefSerializer(serializers.ModelSerializer[Incident]):
+    class Meta:
+        model = Incident
+        fields = ["number", "title", "status", "priority"]
+        read_only_fields = fields
+
+
+class ProblemIncidentOutputSerializer(serializers.ModelSerializer[ProblemIncident]):
+    incident = IncidentRefSerializer(read_only=True)
+    linked_by = UserRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ProblemIncident
+        fields = ["incident", "linked_by", "linked_at"]
+        read_only_fields = fields
+
+
+class IncidentOutcomeOutputSerializer(serializers.Serializer[Any]):
+    number = serializers.CharField(read_only=True)
+    resolved = serializers.BooleanField(read_only=True)
+    reason = serializers.CharField(read_only=True, help_text="Why it was not resolved.")
+
+
+class ResolveIncidentsOutputSerializer(serializers.Serializer[Any]):
+    problem = ProblemOutputSerializer(read_only=True)
+    incidents = IncidentOutcomeOutputSerializer(many=True, read_only=True)
+
+
+# --- inputs ----------------------------------------------------------------------------------
+
+
+def incident_number(value: str) -> str:
+    """INC-42, inc-000042 and 42 all name INC-000042 (as the HTML link form reads them)."""
+    text = value.strip().upper()
+    digits = text.removeprefix("INC-").lstrip("0")
+    return f"INC-{int(digits):06d}" if digits.isdigit() else text
+
+
+def _text(*, required: bool = False) -> serializers.CharField:
+    if required:
+        return serializers.CharField(max_length=TEXT_MAX)
+    return serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+
+
+class _ProblemDetailsInput(InputSerializer):
+    service = serializers.PrimaryKeyRelatedField(
+        queryset=Service.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    configuration_item = serializers.PrimaryKeyRelatedField(
+        queryset=ConfigurationItem.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text="Must belong to `service`.",
+    )
+    category = serializers.ChoiceField(choices=Category.choices, required=False, allow_blank=True)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    support_group = serializers.PrimaryKeyRelatedField(
+        queryset=SupportGroup.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text="An active agent's id.",
+    )
+
+
+class ProblemCreateInputSerializer(_ProblemDetailsInput):
+    title = serializers.CharField(max_length=200)
+    description = _text()
+    symptoms = _text()
+    incident = serializers.CharField(
+        max_length=20,
+        required=False,
+        help_text="Raise it from this incident (INC-…): the incident is linked to the new problem.",
+    )
+
+    def validate_incident(self, value: str) -> str:
+        return incident_number(value)
+
+
+class ProblemUpdateInputSerializer(_ProblemDetailsInput):
+    """PATCH: what the problem is about and who works on it; fields left out keep their value."""
+
+    title = serializers.CharField(max_length=200, required=False)
+    description = _text()
+
+
+class ProblemAnalysisInputSerializer(InputSerializer):
+    """The root-cause analysis; fields left out keep their value."""
+
+    symptoms = _text()
+    root_cause = _text()
+    workaround = _text()
+    permanent_fix = _text()
+
+
+class EmptyInputSerializer(InputSerializer):
+    """Actions that need no fields (investigate, close)."""
+
+
+class ProblemKnownErrorInputSerializer(InputSerializer):
+    root_cause = _text(required=True)
+    workaround = _text(required=True)
+
+
+class ProblemResolveInputSerializer(InputSerializer):
+    permanent_fix = _text(required=True)
+    root_cause = _text()
+
+
+class ProblemReopenInputSerializer(InputSerializer):
+    reason = serializers.CharField(max_length=5_000)
+
+
+class ProblemCancelInputSerializer(InputSerializer):
+    cancel_reason = serializers.CharField(max_length=5_000)
+
+
+class IncidentNumberInputSerializer(InputSerializer):
+    incident = serializers.CharField(max_length=20, help_text="The incident's number, INC-….")
+
+    def validate_incident(self, value: str) -> str:
+        return incident_number(value)
+
+
+class ResolveIncidentsInputSerializer(InputSerializer):
+    incident_resolution_code = serializers.ChoiceField(
+        choices=LINKED_RESOLUTION_CHOICES,
+        default="fixed",
+        help_text="The resolution code each incident is resolved with.",
+    )

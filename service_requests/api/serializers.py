@@ -1,0 +1,336 @@
+"""Service request API shapes: the request, its fulfilment tasks, the catalog, and one input
+serializer per write.
+
+The request output needs `clocks` (request id → SLA clocks, loaded once per page) and `now` in
+its context, like the incident output. Form answers are returned as stored (JSON values keyed by
+the catalog question's key: text, number, ISO date, true/false, user id).
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.api.serializers import (
+    InputSerializer,
+    ServiceRefSerializer,
+    SupportGroupRefSerializer,
+    UserRefSerializer,
+)
+from core.models import SupportGroup, User
+from service_requests.choices import CancelReason, HoldReason, RequestStatus
+from service_requests.models import (
+    CatalogCategory,
+    CatalogField,
+    CatalogItem,
+    CatalogTask,
+    RequestTask,
+    ServiceRequest,
+)
+from service_requests.permissions import can_perform
+from service_requests.transitions import Context, legal_actions
+from sla.api.serializers import TicketSlaOutputSerializer, ticket_sla_data
+from sla.models import SlaClock
+
+# --- catalog ---------------------------------------------------------------------------------
+
+
+class CatalogCategoryRefSerializer(serializers.ModelSerializer[CatalogCategory]):
+    class Meta:
+        model = CatalogCategory
+        fields = ["id", "slug", "name"]
+        read_only_fields = fields
+
+
+class CatalogItemRefSerializer(serializers.ModelSerializer[CatalogItem]):
+    class Meta:
+        model = CatalogItem
+        fields = ["id", "slug", "name"]
+        read_only_fields = fields
+
+
+class CatalogFieldOutputSerializer(serializers.ModelSerializer[CatalogField]):
+    """One question of an item's form. The answer to it goes in `answers[key]` when requesting:
+    text and long_text a string; number a number within min/max; choice one of `choices`; date
+    "YYYY-MM-DD"; yes_no true/false; user a user id, username or email."""
+
+    choices = serializers.SerializerMethodField()
+    min_value = serializers.SerializerMethodField()
+    max_value = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CatalogField
+        fields = [
+            "key",
+            "label",
+            "field_type",
+            "required",
+            "help_text",
+            "choices",
+            "min_value",
+            "max_value",
+        ]
+        read_only_fields = fields
+
+    def get_choices(self, obj: CatalogField) -> list[str]:
+        return obj.choice_list
+
+    @staticmethod
+    def _number(value: Decimal | None) -> float | None:
+        return None if value is None else float(value)
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_min_value(self, obj: CatalogField) -> float | None:
+        return self._number(obj.min_value)
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_max_value(self, obj: CatalogField) -> float | None:
+        return self._number(obj.max_value)
+
+
+class CatalogTaskOutputSerializer(serializers.ModelSerializer[CatalogTask]):
+    class Meta:
+        model = CatalogTask
+        fields = ["title", "order"]
+        read_only_fields = fields
+
+
+class CatalogItemOutputSerializer(serializers.ModelSerializer[CatalogItem]):
+    category = CatalogCategoryRefSerializer(read_only=True)
+    support_group = SupportGroupRefSerializer(read_only=True)
+    service = ServiceRefSerializer(read_only=True, allow_null=True)
+    needs_approval = serializers.BooleanField(read_only=True)
+    form_fields = CatalogFieldOutputSerializer(
+        source="fields",
+        many=True,
+        read_only=True,
+        help_text="The questions of the request form, in order.",
+    )
+    tasks = CatalogTaskOutputSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CatalogItem
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "summary",
+            "description",
+            "category",
+            "support_group",
+            "service",
+            "priority",
+            "approval_mode",
+            "needs_approval",
+            "form_fields",
+            "tasks",
+        ]
+        read_only_fields = fields
+
+
+# --- requests --------------------------------------------------------------------------------
+
+
+class ApproverGroupRefSerializer(serializers.ModelSerializer[Group]):
+    class Meta:
+        model = Group
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class RequestTaskOutputSerializer(serializers.ModelSerializer[RequestTask]):
+    done_by = UserRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = RequestTask
+        fields = ["id", "title", "order", "is_done", "done_by", "done_at"]
+        read_only_fields = fields
+
+
+class ServiceRequestOutputSerializer(serializers.ModelSerializer[ServiceRequest]):
+    catalog_item = CatalogItemRefSerializer(read_only=True)
+    requester = UserRefSerializer(read_only=True)
+    assignee = UserRefSerializer(read_only=True, allow_null=True)
+    support_group = SupportGroupRefSerializer(read_only=True, allow_null=True)
+    service = ServiceRefSerializer(read_only=True, allow_null=True)
+    approver = UserRefSerializer(read_only=True, allow_null=True)
+    approver_group = ApproverGroupRefSerializer(read_only=True, allow_null=True)
+    decided_by = UserRefSerializer(read_only=True, allow_null=True)
+    answers = serializers.DictField(
+        read_only=True, help_text="Form answers by question key (see the catalog item's fields)."
+    )
+    # Blank until set: read-only model fields lose allow_blank, so the schema would refuse "".
+    on_hold_reason = serializers.ChoiceField(HoldReason.choices, read_only=True, allow_blank=True)
+    status_before_hold = serializers.ChoiceField(
+        RequestStatus.choices, read_only=True, allow_blank=True
+    )
+    cancel_reason = serializers.ChoiceField(CancelReason.choices, read_only=True, allow_blank=True)
+    sla = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ServiceRequest
+        fields = [
+            "number",
+            "title",
+            "description",
+            "status",
+            "priority",
+            "tier",
+            "catalog_item",
+            "answers",
+            "requester",
+            "assignee",
+            "support_group",
+            "service",
+            "source",
+            "approval_mode",
+            "approver",
+            "approver_group",
+            "decided_by",
+            "decision_comment",
+            "on_hold_reason",
+            "status_before_hold",
+            "fulfilment_notes",
+            "cancel_reason",
+            "satisfaction_score",
+            "satisfaction_comment",
+            "version",
+            "submitted_at",
+            "approval_requested_at",
+            "approved_at",
+            "rejected_at",
+            "fulfilment_started_at",
+            "fulfilled_at",
+            "closed_at",
+            "cancelled_at",
+            "created_at",
+            "updated_at",
+            "sla",
+            "actions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(TicketSlaOutputSerializer)
+    def get_sla(self, obj: ServiceRequest) -> dict[str, Any]:
+        clocks: list[SlaClock] = self.context.get("clocks", {}).get(obj.pk, [])
+        return ticket_sla_data(clocks, self.context.get("now") or timezone.now())
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_actions(self, obj: ServiceRequest) -> list[str]:
+        """The lifecycle actions the viewer may take now (POST /requests/{number}/{action}/);
+        `fulfil` is listed while tasks are open and then refused naming them."""
+        request = self.context.get("request")
+        viewer = getattr(request, "user", None)
+        if not isinstance(viewer, User):
+            return []
+        ctx = Context(now=self.context.get("now") or timezone.now())
+        return [
+            transition.action
+            for transition in legal_actions(obj, ctx)
+            if can_perform(viewer, obj, transition.action)
+        ]
+
+
+# --- inputs ----------------------------------------------------------------------------------
+
+_SCALARS = (str, int, float, bool)
+
+
+class AnswersField(serializers.DictField):
+    """Answers by question key: each a string, number or true/false (null = unanswered)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(child=serializers.JSONField(allow_null=True), **kwargs)
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        answers: dict[str, Any] = super().to_internal_value(data)
+        bad = {
+            key: ["Give a text, a number or true/false."]
+            for key, value in answers.items()
+            if value is not None and not isinstance(value, _SCALARS)
+        }
+        # The user picker looks people up by the raw text, and PostgreSQL refuses NUL in text.
+        bad.update(
+            {
+                key: ["Null characters are not allowed."]
+                for key, value in answers.items()
+                if isinstance(value, str) and "\x00" in value
+            }
+        )
+        if bad:
+            raise serializers.ValidationError(bad)
+        return answers
+
+
+class ServiceRequestCreateInputSerializer(InputSerializer):
+    catalog_item = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=CatalogItem.objects.filter(is_active=True, category__is_active=True),
+        help_text="The catalog item's slug (GET /api/v1/catalog-items/).",
+    )
+    answers = AnswersField(
+        required=False,
+        default=dict,
+        help_text=(
+            "Answers to the item's questions by key, validated exactly like the portal form: "
+            "missing required answers and bad values are errors on `answers.<key>`; keys the item "
+            "does not ask are refused."
+        ),
+    )
+    details = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+    requester = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text="Agents may request on someone's behalf; others always request for themselves.",
+    )
+
+
+class EmptyInputSerializer(InputSerializer):
+    """Actions that need no fields (start, close, resume)."""
+
+
+class RequestApproveInputSerializer(InputSerializer):
+    comment = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+
+
+class RequestRejectInputSerializer(InputSerializer):
+    reason = serializers.CharField(max_length=5_000, help_text="Sent to the requester.")
+
+
+class RequestFulfilInputSerializer(InputSerializer):
+    fulfilment_notes = serializers.CharField(max_length=10_000)
+
+
+class RequestHoldInputSerializer(InputSerializer):
+    on_hold_reason = serializers.ChoiceField(choices=HoldReason.choices)
+    note = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+
+
+class RequestCancelInputSerializer(InputSerializer):
+    cancel_reason = serializers.ChoiceField(
+        choices=CancelReason.choices,
+        required=False,
+        help_text="Agents: required. Requesters withdraw their own request (`withdrawn`, the "
+        "default for them).",
+    )
+    note = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
+
+
+class RequestAssignInputSerializer(InputSerializer):
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        allow_null=True,
+        help_text="An active agent's id, or null to unassign.",
+    )
+    support_group = serializers.PrimaryKeyRelatedField(
+        queryset=SupportGroup.objects.filter(is_active=True), required=False, allow_null=True
+    )
+
+
+class RequestTaskUpdateInputSerializer(InputSerializer):
+    is_done = serializers.BooleanField()

@@ -1,0 +1,412 @@
+"""/api/v1/requests/: the service request API, and /api/v1/catalog-items/: what can be requested.
+
+Reads go through the request selectors (agents see every request, requesters their own; anything
+else is a 404), writes through service_requests.services, one action per lifecycle transition
+(`POST /api/v1/requests/REQ-000042/approve/`). A request is created from a catalog item with its
+form answers, validated by the same code as the portal form (service_requests.answers).
+
+Who may do what is decided as in the HTML views (service_requests.permissions): requesters may
+withdraw (cancel) and confirm (close) their own requests; the approver a request was sent to
+(its requester's manager, or a member of its approver group) may see it, its public timeline,
+and approve or reject it; agents do everything else. A refusal is a 403 before the service runs;
+an action the lifecycle does not allow now is a 409; a stale If-Match a 412.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+
+from core.api import etag
+from core.api.idempotency import idempotent
+from core.api.views import ApiViewSet, TicketConversationMixin, TicketViewSet, comments_for_user
+from core.choices import Source
+from core.exceptions import ValidationFailed
+from core.models import Comment, User
+from core.roles import is_agent
+from service_requests import services
+from service_requests.api.filtersets import CatalogItemFilterSet
+from service_requests.api.selectors import (
+    api_request_get_for_user,
+    api_request_get_for_user_or_approver,
+    api_request_list_for_user,
+    api_request_pending_for_approver,
+    api_request_task_get,
+    api_request_tasks,
+    catalog_item_list,
+)
+from service_requests.api.serializers import (
+    CatalogItemOutputSerializer,
+    EmptyInputSerializer,
+    RequestApproveInputSerializer,
+    RequestAssignInputSerializer,
+    RequestCancelInputSerializer,
+    RequestFulfilInputSerializer,
+    RequestHoldInputSerializer,
+    RequestRejectInputSerializer,
+    RequestTaskOutputSerializer,
+    RequestTaskUpdateInputSerializer,
+    ServiceRequestCreateInputSerializer,
+    ServiceRequestOutputSerializer,
+)
+from service_requests.choices import CancelReason
+from service_requests.filtersets import RequestFilterSet
+from service_requests.models import CatalogItem, ServiceRequest
+from service_requests.permissions import can_perform, can_work
+from service_requests.selectors import fields_of
+from sla.selectors import clocks_for_tickets
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='The ETag you read (e.g. `"v7"`); a stale one is refused with 412.',
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Any unique string (e.g. a UUID): a retry with the same key creates nothing new.",
+)
+
+# Routes an approver who is not otherwise in scope may use (the portal's approval pages).
+APPROVER_ROUTES = frozenset({"retrieve", "approve", "reject", "timeline"})
+
+Call = Callable[[ServiceRequest, User, dict[str, Any], int | None], ServiceRequest]
+
+
+def _kw(actor: User, expected: int | None) -> dict[str, Any]:
+    return {"actor": actor, "source": Source.API, "expected_version": expected}
+
+
+def _cancel(sr: ServiceRequest, user: User, data: dict[str, Any], v: int | None) -> ServiceRequest:
+    """Agents cancel with a reason; requesters withdraw their own request (the portal's only
+    cancellation), so any other reason from them is refused."""
+    reason = data.get("cancel_reason")
+    if not is_agent(user):
+        if reason not in (None, CancelReason.WITHDRAWN):
+            raise ValidationFailed(
+                {"cancel_reason": "You can withdraw your own request: use 'withdrawn'."}
+            )
+        reason = CancelReason.WITHDRAWN
+    elif not reason:
+        raise ValidationFailed({"cancel_reason": "This field is required."})
+    return services.request_cancel(sr, cancel_reason=reason, note=data["note"], **_kw(user, v))
+
+
+TRANSITIONS: dict[str, tuple[type[BaseSerializer[Any]], Call, str]] = {
+    "approve": (
+        RequestApproveInputSerializer,
+        lambda r, u, d, v: services.request_approve(r, comment=d["comment"], **_kw(u, v)),
+        "awaiting approval → approved, by its approver (optional comment)",
+    ),
+    "reject": (
+        RequestRejectInputSerializer,
+        lambda r, u, d, v: services.request_reject(r, reason=d["reason"], **_kw(u, v)),
+        "awaiting approval → rejected → closed, by its approver, with a reason",
+    ),
+    "start": (
+        EmptyInputSerializer,
+        lambda r, u, d, v: services.request_start(r, **_kw(u, v)),
+        "submitted (no approval needed) or approved → in fulfilment",
+    ),
+    "fulfil": (
+        RequestFulfilInputSerializer,
+        lambda r, u, d, v: services.request_fulfil(
+            r, fulfilment_notes=d["fulfilment_notes"], **_kw(u, v)
+        ),
+        "in fulfilment → fulfilled, with notes for the requester (every task done first)",
+    ),
+    "close": (
+        EmptyInputSerializer,
+        lambda r, u, d, v: services.request_close(r, **_kw(u, v)),
+        "fulfilled → closed (the requester may confirm their own)",
+    ),
+    "hold": (
+        RequestHoldInputSerializer,
+        lambda r, u, d, v: services.request_hold(
+            r, on_hold_reason=d["on_hold_reason"], note=d["note"], **_kw(u, v)
+        ),
+        "→ on hold with a reason (SLA clocks pause)",
+    ),
+    "resume": (
+        EmptyInputSerializer,
+        lambda r, u, d, v: services.request_resume(r, **_kw(u, v)),
+        "on hold → the status before the hold",
+    ),
+    "cancel": (
+        RequestCancelInputSerializer,
+        _cancel,
+        "→ cancelled, with a reason (requesters withdraw their own)",
+    ),
+}
+
+
+class ServiceRequestViewSet(TicketConversationMixin, TicketViewSet):
+    """Service requests by number. List filters: see RequestFilterSet (open requests by default,
+    `?open=false` for all; `ordering=breach|oldest|newest|updated`)."""
+
+    queryset = ServiceRequest.objects.none()  # for the schema only; reads use the selectors
+    serializer_class = ServiceRequestOutputSerializer
+    filterset_class = RequestFilterSet
+    list_for_user = staticmethod(api_request_list_for_user)
+    get_for_user = staticmethod(api_request_get_for_user)
+    attachment_download_url_name = "requests-attachment-download"
+
+    def get_object(self) -> ServiceRequest:
+        """The request in the URL through the scoped selectors; the approval routes also reach
+        the requests sent to this user for approval."""
+        cached: ServiceRequest | None = getattr(self, "_ticket", None)
+        if cached is not None:
+            return cached
+        number = str(self.kwargs[self.lookup_url_kwarg]).upper()
+        user = self.current_user()
+        if self.action in APPROVER_ROUTES:
+            found = api_request_get_for_user_or_approver(user, number)
+        else:
+            found = api_request_get_for_user(user, number)
+        self.check_object_permissions(self.request, found)
+        self._ticket = found
+        return found
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        context.setdefault("now", timezone.now())
+        return context
+
+    def _render_with_clocks(self, sr: ServiceRequest, *, status_code: int = 200) -> Response:
+        context = {**self.get_serializer_context(), "clocks": clocks_for_tickets([sr])}
+        response = Response(
+            ServiceRequestOutputSerializer(sr, context=context).data, status=status_code
+        )
+        return etag.with_etag(response, sr)
+
+    def _fresh(self, sr: ServiceRequest) -> ServiceRequest:
+        """The request re-read through the selectors (with its related rows) after a write."""
+        return api_request_get_for_user_or_approver(self.current_user(), sr.number)
+
+    def _page(self, queryset: Any) -> Response:
+        page: list[ServiceRequest] = list(self.paginate_queryset(queryset) or [])
+        # One query for the SLA clocks of the whole page, whatever its size.
+        context = {**self.get_serializer_context(), "clocks": clocks_for_tickets(page)}
+        data = ServiceRequestOutputSerializer(page, many=True, context=context).data
+        return self.get_paginated_response(data)
+
+    # --- reads ------------------------------------------------------------------------------
+
+    @extend_schema(summary="List requests you may see (cursor-paginated)")
+    def list(self, request: Request) -> Response:
+        return self._page(self.filter_queryset(self.get_queryset()))
+
+    @extend_schema(summary="One request (with its ETag); approvers see the requests sent to them")
+    def retrieve(self, request: Request, number: str) -> Response:
+        return self._render_with_clocks(self.get_object())
+
+    @extend_schema(
+        summary="Requests waiting for your approval (oldest first)",
+        responses=ServiceRequestOutputSerializer(many=True),
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="approvals",
+        url_name="approvals",
+        filter_backends=[],
+    )
+    def approvals(self, request: Request) -> Response:
+        return self._page(api_request_pending_for_approver(self.current_user()))
+
+    # --- creation ---------------------------------------------------------------------------
+
+    @extend_schema(
+        summary="Request a catalog item, with the answers to its form",
+        request=ServiceRequestCreateInputSerializer,
+        responses={201: ServiceRequestOutputSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    @idempotent
+    def create(self, request: Request) -> Response:
+        user = self.current_user()
+        data = self.validated(ServiceRequestCreateInputSerializer)
+        requester: User = data.get("requester") or user
+        if requester.pk != user.pk and not is_agent(user):
+            raise PermissionDenied("Only agents can request on someone else's behalf.")
+        item: CatalogItem = data["catalog_item"]
+        answers: dict[str, Any] = data["answers"]
+        keys = {spec.key for spec in fields_of(item)}
+        unknown = sorted(set(answers) - keys)
+        if unknown:
+            raise ValidationFailed(
+                {f"answers.{key}": f"{item.name} does not ask '{key}'." for key in unknown}
+            )
+        try:
+            with transaction.atomic():
+                created = services.request_create(
+                    requester=requester,
+                    item=item,
+                    answers=answers,
+                    details=data["details"],
+                    actor=user,
+                    source=Source.API,
+                )
+        except ValidationFailed as exc:
+            # The answers' errors are keyed by question; say where they are in the body.
+            raise ValidationFailed(
+                {(f"answers.{k}" if k in keys else k): v for k, v in exc.errors.items()}
+            ) from exc
+        response = self._render_with_clocks(self._fresh(created), status_code=201)
+        response["Location"] = request.build_absolute_uri(
+            reverse("requests-detail", kwargs={"number": created.number})
+        )
+        return response
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def _transition(self, request: Request, name: str) -> Response:
+        serializer_class, call, _ = TRANSITIONS[name]
+        sr = self.get_object()
+        user = self.current_user()
+        if not can_perform(user, sr, name):
+            raise PermissionDenied(f"You may not {name} this request.")
+        expected = self.expected_version(sr)
+        data = self.validated(serializer_class)
+        with etag.precondition(expected):
+            updated = call(sr, user, data, expected)
+        return self._render_with_clocks(self._fresh(updated))
+
+    def _agent(self) -> tuple[ServiceRequest, User]:
+        sr = self.get_object()
+        user = self.current_user()
+        if not can_work(user):
+            raise PermissionDenied("Only agents can do this.")
+        return sr, user
+
+    @extend_schema(
+        summary="Assign to an agent and/or a group (agents)",
+        request=RequestAssignInputSerializer,
+        responses={200: ServiceRequestOutputSerializer},
+        parameters=[IF_MATCH],
+    )
+    @action(detail=True, methods=["post"], url_path="assign", url_name="assign")
+    def assign(self, request: Request, number: str) -> Response:
+        sr, user = self._agent()
+        expected = self.expected_version(sr)
+        data = self.validated(RequestAssignInputSerializer)
+        with etag.precondition(expected):
+            updated = services.request_assign(
+                sr,
+                actor=user,
+                assignee=data["assignee"],
+                support_group=data.get("support_group"),
+                source=Source.API,
+                expected_version=expected,
+            )
+        return self._render_with_clocks(self._fresh(updated))
+
+    # --- fulfilment tasks -------------------------------------------------------------------
+
+    @extend_schema(
+        summary="The request's fulfilment checklist",
+        responses=RequestTaskOutputSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], url_path="tasks", url_name="tasks", filter_backends=[])
+    def tasks(self, request: Request, number: str) -> Response:
+        sr = self.get_object()
+        page = self.paginate_queryset(api_request_tasks(sr))
+        data = RequestTaskOutputSerializer(page, many=True, context=self.get_serializer_context())
+        return self.get_paginated_response(data.data)
+
+    @extend_schema(
+        summary="Tick or untick one fulfilment task (agents; open requests only)",
+        request=RequestTaskUpdateInputSerializer,
+        responses={200: RequestTaskOutputSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["patch"],
+        url_path=r"tasks/(?P<task_id>[0-9]{1,12})",
+        url_name="task",
+        filter_backends=[],
+    )
+    def task(self, request: Request, number: str, task_id: str) -> Response:
+        sr, user = self._agent()
+        found = api_request_task_get(sr, int(task_id))
+        data = self.validated(RequestTaskUpdateInputSerializer)
+        updated = services.request_task_set_done(
+            found, actor=user, done=data["is_done"], source=Source.API
+        )
+        return self.render(updated, RequestTaskOutputSerializer)
+
+    # --- comments (TicketConversationMixin) ------------------------------------------------
+
+    def add_comment(
+        self, ticket: ServiceRequest, *, author: User, body: str, is_internal: bool
+    ) -> Comment:
+        """request_comment returns nothing; the comment it wrote is the author's latest on this
+        request, read inside the same transaction (the caller's)."""
+        services.request_comment(
+            ticket, author=author, body=body, is_internal=is_internal, source=Source.API
+        )
+        return comments_for_user(ticket=ticket, user=author).filter(author=author).latest("id")
+
+
+def _transition_action(name: str) -> Any:
+    """The @action for one transition (named before decorating: DRF maps methods by name)."""
+    serializer_class, _, summary = TRANSITIONS[name]
+
+    def handler(self: ServiceRequestViewSet, request: Request, number: str) -> Response:
+        return self._transition(request, name)
+
+    handler.__name__ = name
+    handler.__qualname__ = f"ServiceRequestViewSet.{name}"
+    routed = action(detail=True, methods=["post"], url_path=name, url_name=name)(handler)
+    return extend_schema(
+        operation_id=f"requests_{name}",
+        summary=summary[:1].upper() + summary[1:],
+        description=(
+            f"Lifecycle action `{name}`: {summary}. Requesters may only cancel (withdraw) or "
+            "close (confirm) their own requests and approvers only approve or reject the "
+            "requests sent to them (403 otherwise); an action the lifecycle does not allow now "
+            "is a 409; a stale If-Match is a 412. Returns the request with its new ETag."
+        ),
+        request=serializer_class,
+        responses={200: ServiceRequestOutputSerializer},
+        parameters=[IF_MATCH],
+    )(routed)
+
+
+for _name in TRANSITIONS:
+    setattr(ServiceRequestViewSet, _name, _transition_action(_name))
+
+
+class CatalogItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """The service catalog: what can be requested, with the questions of each item's form and
+    its fulfilment checklist. Everyone signed in reads it (as in the portal)."""
+
+    queryset = CatalogItem.objects.none()  # for the schema only; reads use the selector
+    serializer_class = CatalogItemOutputSerializer
+    filterset_class = CatalogItemFilterSet
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+
+    def get_queryset(self) -> Any:
+        return catalog_item_list()
+
+    @extend_schema(summary="List catalog items")
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="One catalog item by its slug, with its form's questions")
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
