@@ -252,6 +252,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 600},
     },
+    "reporting.send_scheduled": {
+        "task": "reporting.send_scheduled",
+        "schedule": 900.0,
+        "options": {"expires": 600},
+    },
     "webhooks.prune_deliveries": {
         "task": "webhooks.prune_deliveries",
         "schedule": 86400.0,
@@ -319,6 +324,12 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
 )
 QUEUE_PAGE_SIZE = env_int("QUEUE_PAGE_SIZE", 50)
 QUEUE_REFRESH_SECONDS = env_int("QUEUE_REFRESH_SECONDS", 15)
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
+# Reporting: which impacts count as an outage for MTBF, work_mem for report queries (PostgreSQL),
+# how long the summary tiles are cached.
+REPORTING_OUTAGE_IMPACTS = env_list("REPORTING_OUTAGE_IMPACTS", ["high"])
+REPORTING_WORK_MEM = env_str("REPORTING_WORK_MEM", "64MB")
+REPORTING_SUMMARY_CACHE_SECONDS = env_int("REPORTING_SUMMARY_CACHE_SECONDS", 60)
 
 # --- REST API (core/api: tokens, scopes, errors, pagination, throttles) ----------------------
 # --- Cache --------------------------------------------------------------------------------------
@@ -375,7 +386,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Incidents, service requests, problems and SLAs. Authenticate with a personal API token "
         "(`Authorization: Bearer sdk_…`, created at /account/tokens/) or the browser session. "
-        "Errors: `{\"error\": {\"code\", \"message\", \"fields\"}}`. Updates take `If-Match` with "
+        'Errors: `{"error": {"code", "message", "fields"}}`. Updates take `If-Match` with '
         "the ETag; creations take an `Idempotency-Key` header."
     ),
     "VERSION": "1",

@@ -78,6 +78,13 @@ class Incident(TicketBase):
             # Auto-close sweep and reporting by resolution time.
             models.Index(fields=["status", "resolved_at"], name="incident_status_resolved"),
             models.Index(fields=["service", "created_at"], name="incident_service_created"),
+            # Reporting: MTTA over the period, satisfaction over rated incidents.
+            models.Index(fields=["logged_at"], name="incident_logged"),
+            models.Index(
+                fields=["satisfaction_at"],
+                name="incident_rated",
+                condition=models.Q(satisfaction_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

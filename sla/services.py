@@ -16,9 +16,16 @@ from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from core.models import Service, TicketBase
+from sla.calendar import always_open, business_time_between
 from sla.choices import ClockState, Metric
 from sla.models import SlaClock, SlaPolicy
-from sla.snapshot import dump_instant, snapshot_of, threshold_instants
+from sla.snapshot import (
+    calendar_from_snapshot,
+    dump_instant,
+    parse_pauses,
+    snapshot_of,
+    threshold_instants,
+)
 
 OPEN_CLOCK_STATES = (ClockState.RUNNING, ClockState.PAUSED)
 
@@ -118,11 +125,29 @@ def clock_stop(ticket: TicketBase, *, metric: str) -> SlaClock | None:
         _close_pause(clock, now)
     clock.state = ClockState.BREACHED if late else ClockState.MET
     clock.stopped_at = now
+    clock.elapsed_business_seconds, clock.paused_seconds = clock_elapsed(
+        clock.snapshot, clock.started_at, now, clock.pauses
+    )
     clock.next_deadline_at = None
     clock.updated_at = now
     clock.save()
     _refresh_ticket(ticket)
     return clock
+
+
+def clock_elapsed(
+    snapshot: dict[str, Any], started_at: datetime, stopped_at: datetime, pauses: list[Any]
+) -> tuple[int, int]:
+    """(business seconds, paused seconds) of a clock stopped at `stopped_at`: working time on
+    the snapshot's calendar without the pauses, and the wall-clock time the pauses covered
+    within [start, stop]. Pure; whole seconds, rounded down."""
+    parsed = parse_pauses(pauses)
+    business = business_time_between(
+        started_at, stopped_at, calendar_from_snapshot(snapshot), parsed
+    )
+    unpaused = business_time_between(started_at, stopped_at, always_open(), parsed)
+    paused = (stopped_at - started_at) - unpaused
+    return max(int(business.total_seconds()), 0), max(int(paused.total_seconds()), 0)
 
 
 def _close_pause(clock: SlaClock, now: datetime) -> None:
@@ -176,6 +201,7 @@ def clock_reopen(ticket: TicketBase, *, metric: str = Metric.RESOLUTION) -> SlaC
     clock.pauses = [*clock.pauses, [dump_instant(clock.stopped_at), dump_instant(now)]]
     clock.state = ClockState.RUNNING
     clock.stopped_at = None
+    clock.elapsed_business_seconds = clock.paused_seconds = None
     _deadlines(clock)
     clock.updated_at = now
     clock.save()

@@ -42,6 +42,12 @@ class TimelineEvent(models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["ticket_type", "ticket_id", "id"], name="timeline_ticket_idx"),
+            # Reporting (first-contact resolution, escalation rate) reads only tier moves.
+            models.Index(
+                fields=["ticket_type", "ticket_id"],
+                name="timeline_tier_moves",
+                condition=models.Q(kind__in=["escalated", "deescalated"]),
+            ),
         ]
 
     def __str__(self) -> str:

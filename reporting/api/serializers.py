@@ -1,0 +1,143 @@
+"""Output shapes of the report endpoints (they take no body: the input is the query string,
+parsed by reporting.filters.ReportFilter). Durations are seconds; rates are 0..1 or null."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+
+class FilterOutputSerializer(serializers.Serializer[Any]):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    kind = serializers.CharField()
+    service = serializers.IntegerField(source="service_id", allow_null=True)
+    ci = serializers.IntegerField(source="ci_id", allow_null=True)
+    group = serializers.IntegerField(source="group_id", allow_null=True)
+    tier = serializers.IntegerField(allow_null=True)
+    priority = serializers.IntegerField(allow_null=True)
+
+
+class DurationStatsOutputSerializer(serializers.Serializer[Any]):
+    count = serializers.IntegerField()
+    mean = serializers.FloatField(allow_null=True)
+    median = serializers.FloatField(allow_null=True)
+    p90 = serializers.FloatField(allow_null=True)
+
+
+class DurationReportOutputSerializer(serializers.Serializer[Any]):
+    metric = serializers.CharField()
+    wall = DurationStatsOutputSerializer(help_text="Wall-clock seconds, on-hold time excluded.")
+    business = DurationStatsOutputSerializer(
+        help_text="Business seconds on each ticket's SLA calendar, on-hold time excluded."
+    )
+
+
+class MtbfRowOutputSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    failures = serializers.IntegerField()
+    outage_seconds = serializers.FloatField()
+    mtbf_seconds = serializers.FloatField(allow_null=True)
+    note = serializers.CharField(help_text='"no failure in period" when there was none.')
+
+
+class MtbfReportOutputSerializer(serializers.Serializer[Any]):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField(help_text="The period end, capped at now.")
+    period_seconds = serializers.FloatField()
+    outage_impacts = serializers.ListField(child=serializers.CharField())
+    services = MtbfRowOutputSerializer(many=True)
+    cis = MtbfRowOutputSerializer(many=True)
+
+
+class OutcomeOutputSerializer(serializers.Serializer[Any]):
+    met = serializers.IntegerField()
+    breached = serializers.IntegerField()
+    total = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+
+
+class ComplianceRowOutputSerializer(serializers.Serializer[Any]):
+    key = serializers.IntegerField(allow_null=True)
+    # A field named like Field.label: DRF's metaclass moves it into the declared fields.
+    label = serializers.CharField()  # type: ignore[assignment]
+    response = OutcomeOutputSerializer()
+    resolution = OutcomeOutputSerializer()
+
+
+class ComplianceReportOutputSerializer(serializers.Serializer[Any]):
+    by = serializers.CharField(allow_null=True)
+    total = ComplianceRowOutputSerializer()
+    rows = ComplianceRowOutputSerializer(many=True)
+
+
+class BacklogRowOutputSerializer(serializers.Serializer[Any]):
+    priority = serializers.IntegerField(allow_null=True)
+    buckets = serializers.DictField(child=serializers.IntegerField())
+    total = serializers.IntegerField()
+
+
+class BacklogReportOutputSerializer(serializers.Serializer[Any]):
+    as_of = serializers.DateTimeField()
+    total = BacklogRowOutputSerializer()
+    rows = BacklogRowOutputSerializer(many=True)
+
+
+class VolumeDayOutputSerializer(serializers.Serializer[Any]):
+    day = serializers.DateField()
+    created = serializers.IntegerField()
+    resolved = serializers.IntegerField()
+
+
+class VolumeReportOutputSerializer(serializers.Serializer[Any]):
+    created = serializers.IntegerField()
+    resolved = serializers.IntegerField()
+    days = VolumeDayOutputSerializer(many=True)
+
+
+class RateOutputSerializer(serializers.Serializer[Any]):
+    whole = serializers.IntegerField()
+    part = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+
+
+class TierRateOutputSerializer(RateOutputSerializer):
+    tier = serializers.IntegerField()
+
+
+class FirstContactOutputSerializer(serializers.Serializer[Any]):
+    total = RateOutputSerializer()
+    tiers = TierRateOutputSerializer(many=True)
+
+
+class EscalationRowOutputSerializer(serializers.Serializer[Any]):
+    tier = serializers.IntegerField()
+    handled = serializers.IntegerField()
+    escalated = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+
+
+class EscalationReportOutputSerializer(serializers.Serializer[Any]):
+    tiers = EscalationRowOutputSerializer(many=True)
+
+
+class ScoreCountOutputSerializer(serializers.Serializer[Any]):
+    score = serializers.IntegerField()
+    count = serializers.IntegerField()
+
+
+class SatisfactionOutputSerializer(serializers.Serializer[Any]):
+    count = serializers.IntegerField()
+    average = serializers.FloatField(allow_null=True)
+    scores = ScoreCountOutputSerializer(many=True)
+
+
+class SummaryOutputSerializer(serializers.Serializer[Any]):
+    mttr = DurationReportOutputSerializer()
+    mtta = DurationReportOutputSerializer()
+    compliance = ComplianceRowOutputSerializer()
+    backlog = serializers.IntegerField()
+    reopen = RateOutputSerializer(allow_null=True)
+    first_contact = RateOutputSerializer()
+    satisfaction = serializers.FloatField(allow_null=True, help_text="Average rating, 1..5.")
+    ratings = serializers.IntegerField()

@@ -1,0 +1,348 @@
+"""Reads the dashboard needs beyond reporting.metrics: the compliance trend in one query, the
+tickets breached or at risk right now, and the open work per agent and per tier.
+
+"Breached" and "at risk" are read exactly as the agent queue's `sla_state` filter reads them
+(incidents.filtersets): from the ticket's nearest running clock, `sla_due_at <= now` and
+`sla_warn_at <= now < sla_due_at`, so a "see all" link shows the same tickets the tile counted.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from core.models import User
+from incidents.selectors import incident_list_for_user
+from reporting.filters import ReportFilter
+from reporting.format import duration
+from reporting.kinds import spec_for, tickets_in_scope
+from reporting.metrics.compliance import Outcome
+from reporting.sql import compiled, fetch_all, instant
+from service_requests.selectors import request_list_for_user
+from sla.choices import ClockState, Metric, SlaState, TicketKind
+
+MAX_TREND_POINTS = 26
+NOW_LIMIT = 20
+AGENT_LIMIT = 20
+
+
+# --- Compliance trend ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    start: datetime
+    end: datetime
+    response: Outcome
+    resolution: Outcome
+
+
+def trend_buckets(
+    report: ReportFilter, *, max_points: int = MAX_TREND_POINTS
+) -> list[tuple[datetime, datetime]]:
+    """The period cut at local Mondays (calendar weeks, the first and last clipped to the
+    period); several weeks per bucket when the period would need more than `max_points`."""
+    first = timezone.localtime(report.start).date()
+    last = timezone.localtime(report.end - timedelta(microseconds=1)).date()
+    monday = first - timedelta(days=first.weekday())
+    weeks = (last - monday).days // 7 + 1
+    step = timedelta(weeks=max(1, math.ceil(weeks / max_points)))
+    buckets = []
+    day = monday
+    while True:
+        start = max(report.start, timezone.make_aware(datetime.combine(day, time.min)))
+        if start >= report.end:
+            break
+        day += step
+        end = min(report.end, timezone.make_aware(datetime.combine(day, time.min)))
+        buckets.append((start, end))
+    return buckets
+
+
+def compliance_trend(
+    report: ReportFilter, buckets: Sequence[tuple[datetime, datetime]]
+) -> list[TrendPoint]:
+    """Response and resolution compliance per bucket, in one query.
+
+    Same definition as reporting.metrics.compliance (a clock counts where its outcome was
+    decided: its breach, or its stop for a clock that never breached; cancelled and running
+    unbreached clocks are not counted), so the buckets add up to compliance(report).total
+    (a test holds both to it). Written as two index-friendly branches (breached_at, stopped_at)
+    instead of one OR, and joined to the tickets only when a dimension narrows them."""
+    if not buckets:
+        return []
+    spec = spec_for(report)
+    edges = [end for _, end in buckets[:-1]]
+    case = (
+        "CASE "
+        + " ".join(f"WHEN k.decided < %s THEN {index}" for index in range(len(edges)))
+        + f" ELSE {len(edges)} END"
+        if edges
+        else "0"
+    )
+    join, join_params = "", ()
+    if set(report.dimensions()) - {"kind"}:
+        base_sql, base_params = compiled(tickets_in_scope(report).values("id"))
+        join, join_params = f"JOIN ({base_sql}) t ON t.id = k.ticket_id", base_params
+    start, end = instant(buckets[0][0]), instant(buckets[-1][1])
+    sql = f"""
+        SELECT x.metric, x.b, SUM(x.met), SUM(x.breached) FROM (
+          SELECT k.metric, {case} AS b, k.met, k.breached FROM (
+            SELECT c.ticket_id, c.metric, c.breached_at AS decided, 0 AS met, 1 AS breached
+            FROM sla_slaclock c
+            WHERE c.ticket_type_id = %s AND c.breached_at >= %s AND c.breached_at < %s
+              AND c.state <> %s
+            UNION ALL
+            SELECT c.ticket_id, c.metric, c.stopped_at,
+              CASE WHEN c.state = %s THEN 1 ELSE 0 END, CASE WHEN c.state = %s THEN 1 ELSE 0 END
+            FROM sla_slaclock c
+            WHERE c.ticket_type_id = %s AND c.breached_at IS NULL AND c.state IN (%s, %s)
+              AND c.stopped_at >= %s AND c.stopped_at < %s
+          ) k {join}
+        ) x GROUP BY x.metric, x.b
+    """  # noqa: S608 — only placeholders, bucket numbers and compiled SQL are interpolated
+    params = (
+        *(instant(edge) for edge in edges),
+        spec.content_type_id,
+        start,
+        end,
+        ClockState.CANCELLED,
+        ClockState.MET,
+        ClockState.BREACHED,
+        spec.content_type_id,
+        ClockState.MET,
+        ClockState.BREACHED,
+        start,
+        end,
+        *join_params,
+    )
+    counts: dict[tuple[str, int], Outcome] = {}
+    for metric, bucket, met, breached in fetch_all(sql, params):
+        counts[(str(metric), int(bucket))] = Outcome(int(met or 0), int(breached or 0))
+    return [
+        TrendPoint(
+            start=bucket_start,
+            end=bucket_end,
+            response=counts.get((Metric.RESPONSE, index), Outcome()),
+            resolution=counts.get((Metric.RESOLUTION, index), Outcome()),
+        )
+        for index, (bucket_start, bucket_end) in enumerate(buckets)
+    ]
+
+
+# --- Right now: breached and at risk -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NowTicket:
+    number: str
+    title: str
+    url: str
+    priority: int
+    tier: int
+    group: str
+    assignee: str
+    due_at: datetime
+    when: str
+
+
+@dataclass(frozen=True)
+class NowList:
+    state: str
+    label: str
+    count: int
+    tickets: list[NowTicket]
+    see_all_url: str  # "" when the list page cannot filter by SLA state (requests)
+
+    @property
+    def slug(self) -> str:
+        """For element ids: "breached", "at-risk"."""
+        return self.state.replace("_", "-")
+
+
+def _narrow(queryset: QuerySet[Any], report: ReportFilter) -> QuerySet[Any]:
+    """The report's dimensions on a selector's queryset (same fields as reporting.kinds)."""
+    conditions = {
+        "service_id": report.service_id,
+        "configuration_item_id": report.ci_id,
+        "support_group_id": report.group_id,
+        "priority": report.priority,
+        "tier": report.tier,
+    }
+    return queryset.filter(**{k: v for k, v in conditions.items() if v is not None})
+
+
+def _open_for(report: ReportFilter, user: User) -> QuerySet[Any]:
+    spec = spec_for(report)
+    scoped: QuerySet[Any] = (
+        incident_list_for_user(user)
+        if report.kind == TicketKind.INCIDENT
+        else request_list_for_user(user)
+    )
+    scoped = scoped.select_related(None).select_related("assignee", "support_group")
+    return _narrow(scoped, report).filter(status__in=spec.open_statuses)
+
+
+def queue_params(report: ReportFilter, **extra: Any) -> dict[str, str]:
+    """The agent list's query parameters (incidents.filtersets / service_requests.filtersets
+    names) for the report's dimensions."""
+    params: dict[str, Any] = {"support_group": report.group_id}
+    if report.kind == TicketKind.INCIDENT:
+        params.update(priority=report.priority, tier=report.tier, service=report.service_id)
+    params.update(extra)
+    return {key: str(value) for key, value in params.items() if value is not None}
+
+
+def queue_url(report: ReportFilter, **extra: Any) -> str:
+    """The agent list showing the same tickets, or "" when that list cannot narrow by every
+    dimension in use (the request list has no priority, tier or service filter; neither list
+    filters by CI), so a link never promises a list it does not show."""
+    incident = report.kind == TicketKind.INCIDENT
+    unsupported = [report.ci_id] if incident else [report.ci_id, report.priority, report.tier]
+    if not incident:
+        unsupported.append(report.service_id)
+    if any(value is not None for value in unsupported):
+        return ""
+    name = "incidents:agent_list" if incident else "requests:request_list"
+    params = queue_params(report, **extra)
+    return reverse(name) + (f"?{urlencode(params)}" if params else "")
+
+
+def _ticket_url(report: ReportFilter, number: str) -> str:
+    if report.kind == TicketKind.INCIDENT:
+        return reverse("incidents:agent_detail", args=[number])
+    return reverse("requests:request_detail", args=[number])
+
+
+def right_now(report: ReportFilter, *, user: User, now: datetime) -> list[NowList]:
+    """Open tickets past their due time, then those past their warning: the first NOW_LIMIT of
+    each, nearest due first, with their counts (four queries whatever the numbers)."""
+    open_tickets = _open_for(report, user)
+    states = (
+        (SlaState.BREACHED, "Breached", Q(sla_due_at__lte=now)),
+        (SlaState.AT_RISK, "At risk", Q(sla_warn_at__lte=now, sla_due_at__gt=now)),
+    )
+    lists = []
+    for state, label, condition in states:
+        matching = open_tickets.filter(condition)
+        tickets = [
+            NowTicket(
+                number=ticket.number,
+                title=ticket.title,
+                url=_ticket_url(report, ticket.number),
+                priority=ticket.priority,
+                tier=ticket.tier,
+                group=ticket.support_group.name if ticket.support_group else "",
+                assignee=ticket.assignee.display_name if ticket.assignee else "",
+                due_at=ticket.sla_due_at,
+                when=(
+                    f"overdue by {duration((now - ticket.sla_due_at).total_seconds())}"
+                    if state == SlaState.BREACHED
+                    else f"due in {duration((ticket.sla_due_at - now).total_seconds())}"
+                ),
+            )
+            for ticket in matching.order_by("sla_due_at", "id")[:NOW_LIMIT]
+        ]
+        see_all = (
+            queue_url(report, sla_state=state.value) if report.kind == TicketKind.INCIDENT else ""
+        )
+        lists.append(
+            NowList(
+                state=state.value,
+                label=label,
+                count=matching.count(),
+                tickets=tickets,
+                see_all_url=see_all,
+            )
+        )
+    return lists
+
+
+# --- Workload ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Load:
+    """Open tickets of one agent or tier, and how many of them are breached or at risk."""
+
+    key: int
+    label: str
+    open: int
+    breached: int
+    at_risk: int
+    unassigned: int = 0
+    url: str = ""
+
+    @property
+    def on_track(self) -> int:
+        return self.open - self.breached - self.at_risk
+
+
+def _load_counts(now: datetime) -> dict[str, Any]:
+    return {
+        "open_count": Count("pk"),
+        "breached": Count("pk", filter=Q(sla_due_at__lte=now)),
+        "at_risk": Count("pk", filter=Q(sla_warn_at__lte=now, sla_due_at__gt=now)),
+    }
+
+
+def workload_agents(report: ReportFilter, *, now: datetime) -> list[Load]:
+    """The AGENT_LIMIT agents with the most open tickets in scope, with their names (one
+    query: the name columns ride along in the GROUP BY of the assignee)."""
+    spec = spec_for(report)
+    rows = (
+        tickets_in_scope(report)
+        .filter(status__in=spec.open_statuses, assignee__isnull=False)
+        .values("assignee", "assignee__username", "assignee__first_name", "assignee__last_name")
+        .annotate(**_load_counts(now))
+        .order_by("-open_count", "assignee")[:AGENT_LIMIT]
+    )
+    loads = []
+    for row in rows:
+        name = f"{row['assignee__first_name']} {row['assignee__last_name']}".strip()
+        loads.append(
+            Load(
+                key=row["assignee"],
+                label=name or row["assignee__username"],
+                open=row["open_count"],
+                breached=row["breached"],
+                at_risk=row["at_risk"],
+                url=queue_url(report, assignee=row["assignee"]),
+            )
+        )
+    return loads
+
+
+def workload_tiers(report: ReportFilter, *, now: datetime) -> list[Load]:
+    """Open tickets per tier L1-L3 (every tier listed, zeros included; one query)."""
+    spec = spec_for(report)
+    rows = {
+        row["tier"]: row
+        for row in tickets_in_scope(report)
+        .filter(status__in=spec.open_statuses)
+        .values("tier")
+        .annotate(**_load_counts(now), unassigned=Count("pk", filter=Q(assignee__isnull=True)))
+        .order_by("tier")
+    }
+    tiers = [report.tier] if report.tier is not None else [1, 2, 3]
+    loads = []
+    for tier in tiers:
+        row = rows.get(tier, {})
+        loads.append(
+            Load(
+                key=tier,
+                label=f"L{tier}",
+                open=row.get("open_count", 0),
+                breached=row.get("breached", 0),
+                at_risk=row.get("at_risk", 0),
+                unassigned=row.get("unassigned", 0),
+                url=queue_url(report, tier=tier) if report.kind == TicketKind.INCIDENT else "",
+            )
+        )
+    return loads

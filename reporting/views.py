@@ -1,0 +1,51 @@
+"""Report endpoints outside the JSON API: the streamed CSV export and the Prometheus /metrics.
+
+Both accept a manager's or admin's browser session or a personal API token with the `read`
+scope (reporting.auth); the JSON endpoints live in reporting/api/.
+"""
+
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.views.decorators.http import require_GET
+
+from core.api.errors import error_body
+from core.exceptions import ValidationFailed
+from reporting.auth import report_reader
+from reporting.export import csv_lines, export_filename
+from reporting.filters import ReportFilter
+from reporting.prometheus import CONTENT_TYPE, render_metrics
+
+
+@require_GET
+def export_csv(request: HttpRequest) -> HttpResponseBase:
+    """GET /reports/export.csv?<filter>: one row per ticket created or resolved in the period."""
+    reader = report_reader(request)
+    if isinstance(reader, HttpResponse):
+        return reader
+    try:
+        report = ReportFilter.from_params(request.GET)
+    except ValidationFailed as exc:
+        fields = {name: [message] for name, message in exc.errors.items()}
+        return JsonResponse(
+            error_body("validation_failed", "Some parameters are invalid.", fields), status=400
+        )
+    response = StreamingHttpResponse(csv_lines(report), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(report)}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """GET /metrics: the Prometheus text format, for a scrape with a read token."""
+    reader = report_reader(request)
+    if isinstance(reader, HttpResponse):
+        return reader
+    response = HttpResponse(render_metrics(), content_type=CONTENT_TYPE)
+    response["Cache-Control"] = "no-store"
+    return response
