@@ -1,4 +1,5 @@
-"""Shared setup for benchmark scripts: Django against a throwaway PostgreSQL database."""
+"""Shared setup for benchmark scripts: Django against a throwaway or a seeded PostgreSQL
+database."""
 
 import os
 import subprocess
@@ -24,6 +25,19 @@ def use_fresh_database(name: str) -> str:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    return url
+
+
+def use_database(name: str) -> str:
+    """Point Django at the existing database `name` on the local PostgreSQL (seeded by
+    `manage.py seed_demo`); returns its URL."""
+    admin = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    url = f"{admin.rsplit('/', 1)[0]}/{name}"
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
     return url
 
 

@@ -42,18 +42,22 @@ class GroupSpec:
     extra_agents: int
 
 
+# About sixty agents: a desk that takes a million incidents in two years (DESIGN.md §7) and
+# still fits every assignee select box (at most 200 options).
 GROUPS: tuple[GroupSpec, ...] = (
-    GroupSpec("Service Desk", Tier.L1, "servicedesk@example.com", 3),
-    GroupSpec("Application Support", Tier.L2, "appsupport@example.com", 2),
-    GroupSpec("Infrastructure", Tier.L2, "infrastructure@example.com", 3),
-    GroupSpec("Engineering", Tier.L3, "engineering@example.com", 2),
+    GroupSpec("Service Desk", Tier.L1, "servicedesk@example.com", 21),
+    GroupSpec("Application Support", Tier.L2, "appsupport@example.com", 13),
+    GroupSpec("Infrastructure", Tier.L2, "infrastructure@example.com", 14),
+    GroupSpec("Engineering", Tier.L3, "engineering@example.com", 8),
 )
 FIRST_LINE_GROUP = "Service Desk"
 THIRD_LINE_GROUP = "Engineering"
 
-EXTRA_END_USERS = 30
+# Everyone in the demo, the logins included: the 2,000 users of the benchmark data set.
+PEOPLE = 2_000
 
-# Enough distinct first and last names for every extra person (agents + end users).
+# Names of the extra people: every first name with every last name, then again with a number
+# (emma.khan2), as a big company's directory does.
 FIRST_NAMES: tuple[str, ...] = (
     "Emma",
     "Noah",

@@ -1,41 +1,60 @@
-"""Bulk loading of demo incidents with their timelines (a fixture load, not live work).
+"""Bulk loading of demo incidents with their timelines, comments and SLA clocks (a fixture load,
+not live work).
 
-Seeded history is bulk-inserted (incidents.demo.rows), batch by batch, each batch in its own
-transaction: no service runs, so no outbox rows (no emails) and no per-row timeline writes.
-Numbers are reserved from the ticket counter before each batch is inserted, so live incident
-creation running at the same time never collides with them and continues after them.
+Seeded history is bulk-inserted (incidents.demo.rows), batch by batch: no service runs, so no
+outbox rows (no emails) and no per-row timeline writes. Ticket numbers come from the ticket
+counter (core.numbering.reserve_numbers) and primary keys from the tables' own sequences
+(rows.reserve_ids), both reserved before a batch is planned, so live incident creation running
+at the same time never collides with them and continues after them, and the rows of a batch
+refer to each other without reading anything back.
 
 Two phases keep numbers in the order of time, as live numbering would: first every incident's
-status and report time are drawn (a few bytes each), then the incidents are built and inserted in
-report-time order.
+status, report time and whether it gets a comment are drawn (a few bytes each), then the
+incidents are built and inserted in report-time order. Each batch has its own random stream
+(from the seed and the batch's position), so the same seed and batch size give the same
+incidents, whether batches are planned here or by worker processes (incidents.demo.batches).
+
+Small loads commit batch by batch. A big load on PostgreSQL (`bulk=True`) runs in one
+transaction that drops the plain secondary indexes and the foreign keys of the four tables it
+fills and restores them at the end (incidents.demo.bulk); the tables are locked meanwhile.
+Where the time of a million-incident load goes, and what brought it from eight minutes to
+under three: BENCHMARKS.md, "Demo data".
 """
 
-import random
-from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.models import Comment, TimelineEvent
 from core.numbering import advance_counter, reserve_numbers
-from incidents.demo.planner import IncidentPlanner, PlannedIncident
-from incidents.demo.reference import DemoWorld
-from incidents.demo.rows import RowWriter, TimestampText, ids_by
-from incidents.demo.shape import (
-    COMMENT_FIELDS,
-    COMMENT_TICKET,
-    COVERAGE,
-    EVENT_COMMENT,
-    EVENT_FIELDS,
-    EVENT_TICKET,
+from incidents.demo.batches import (
+    NUMBER_WIDTH,
+    TABLES,
+    BatchRows,
+    BatchTask,
+    BatchWriter,
+    Draws,
+    Planning,
 )
+from incidents.demo.bulk import DeferredIndexes
+from incidents.demo.clocks import ClockPlanner
+from incidents.demo.planner import IncidentPlanner
+from incidents.demo.reference import DemoWorld
+from incidents.demo.rows import TimestampText, reserve_ids
 from incidents.models import Incident
+from sla.models import SlaClock
 
-NUMBER_WIDTH = 6
+# From this many incidents on, PostgreSQL loads take the bulk path (when the table is not
+# already bigger than the load: rebuilding its indexes would cost more than it saves).
+BULK_MIN = 100_000
+LOADING = "Incidents"
+INDEXING = "Indexes"
+# progress(stage, done, total): stage is LOADING, then INDEXING on the bulk path.
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -43,47 +62,19 @@ class LoadResult:
     incidents: int
     events: int
     comments: int
+    clocks: int
     first_number: str
     last_number: str
+    bulk: bool = False
 
 
-INCIDENT_FIELDS = (
-    "number",
-    "title",
-    "description",
-    "requester_id",
-    "assignee_id",
-    "support_group_id",
-    "tier",
-    "priority",
-    "service_id",
-    "configuration_item_id",
-    "source",
-    "status",
-    "category",
-    "impact",
-    "urgency",
-    "is_major",
-    "on_hold_reason",
-    "status_before_hold",
-    "containment_notes",
-    "diagnosis_notes",
-    "resolution_code",
-    "resolution_notes",
-    "cancel_reason",
-    "reopen_count",
-    "identified_at",
-    "created_at",
-    "updated_at",
-    "version",
-    "logged_at",
-    "classified_at",
-    "contained_at",
-    "diagnosed_at",
-    "resolved_at",
-    "closed_at",
-    "cancelled_at",
-)
+def wants_bulk(count: int) -> bool:
+    """Whether loading `count` incidents should take the bulk path."""
+    return (
+        connection.vendor == "postgresql"
+        and count >= BULK_MIN
+        and count >= Incident.objects.count()
+    )
 
 
 def load_incidents(
@@ -92,87 +83,123 @@ def load_incidents(
     count: int,
     seed: int,
     batch_size: int,
-    on_progress: Callable[[int], None] | None = None,
+    bulk: bool = False,
+    workers: int = 1,
+    progress: Progress | None = None,
 ) -> LoadResult:
-    """Insert `count` demo incidents with their timelines and comments; returns what was written.
+    """Insert `count` demo incidents with their timelines, comments and (open ones) SLA clocks;
+    returns what was written. `bulk` (PostgreSQL only) loads in one transaction with index
+    builds and foreign-key checks deferred to the end; `workers` > 1 plans batches in that many
+    worker processes (see the module docstrings).
 
-    The first incidents of every run take the shapes in planner.COVERAGE, so any run of at
+    The first incidents of every run take the shapes in shape.COVERAGE, so any run of at
     least that many shows every status, hold reason and cancel reason.
     """
+    now = timezone.now()
+    times = TimestampText.for_connection()
+    ticket_type_id = ContentType.objects.get_for_model(Incident).pk
     planner = IncidentPlanner(
         world,
-        now=timezone.now(),
+        now=now,
         local_tz=timezone.get_current_timezone(),
-        ticket_type_id=ContentType.objects.get_for_model(Incident).pk,
+        ticket_type_id=ticket_type_id,
         autoclose_days=settings.INCIDENT_AUTOCLOSE_DAYS,
+        times=times,
+        clocks=ClockPlanner.for_services(
+            list(world.service_id.values()),
+            now=int(now.timestamp()),
+            ticket_type_id=ticket_type_id,
+            times=times,
+        ),
     )
-    rng = random.Random(seed)  # noqa: S311 — reproducible demo data, not secrets
-    status_index = {status: i for i, status in enumerate(planner.statuses)}
-    statuses = array("B")
-    starts = array("q")
-    for i in range(count):
-        status = COVERAGE[i].status if i < len(COVERAGE) else planner.pick_status(rng)
-        statuses.append(status_index[status])
-        starts.append(planner.start_time(rng, status))
-    order = sorted(range(count), key=starts.__getitem__)
+    writer = BatchWriter(times)
+    if progress is not None:
+        progress(LOADING, 0, count)
+    with Planning(planner, writer, workers=workers) as planning:
+        drawn = planning.draws(seed, count)
+        order = sorted(range(count), key=drawn.starts.__getitem__)
+        return _load(
+            planning,
+            writer,
+            drawn,
+            order,
+            seed=seed,
+            batch_size=batch_size,
+            bulk=bulk,
+            progress=progress,
+        )
 
+
+def _load(
+    planning: Planning,
+    writer: BatchWriter,
+    drawn: Draws,
+    order: list[int],
+    *,
+    seed: int,
+    batch_size: int,
+    bulk: bool,
+    progress: Progress | None,
+) -> LoadResult:
+    count = len(order)
     prefix = Incident.NUMBER_PREFIX
-    times = TimestampText.for_connection()
-    incident_rows = RowWriter(Incident, INCIDENT_FIELDS, times=times)
-    event_rows = RowWriter(TimelineEvent, EVENT_FIELDS, times=times)
-    comment_rows = RowWriter(Comment, COMMENT_FIELDS, times=times)
-    ticket_type_id = planner.ticket_type_id
-    events_written = comments_written = 0
-    first = last = 0
-    for offset in range(0, count, batch_size):
-        chunk = order[offset : offset + batch_size]
+    numbered: list[int] = []
+    statuses, starts, wants_comment = drawn.statuses, drawn.starts, drawn.wants_comment
+
+    def tasks() -> Iterator[BatchTask]:
+        for position, offset in enumerate(range(0, count, batch_size)):
+            chunk = order[offset : offset + batch_size]
+            wants = bytes(wants_comment[i] for i in chunk)
+            with transaction.atomic():
+                numbers = reserve_numbers(prefix, len(chunk))
+                ids = reserve_ids(Incident, len(chunk))
+                comment_ids = reserve_ids(Comment, sum(wants))
+            numbered.extend((numbers[0], numbers[-1]))
+            yield BatchTask(
+                position=position,
+                seed=seed,
+                indexes=chunk,
+                statuses=bytes(statuses[i] for i in chunk),
+                starts=[starts[i] for i in chunk],
+                wants_comment=wants,
+                numbers=numbers,
+                ids=ids,
+                comment_ids=comment_ids,
+            )
+
+    def report(stage: str, done: int, total: int) -> None:
+        if progress is not None:
+            progress(stage, done, total)
+
+    written = dict.fromkeys(TABLES, 0)
+
+    def write(batch: BatchRows) -> None:
+        writer.write(batch)
+        for table in TABLES:
+            written[table] += batch.counts[table]
+        report(LOADING, written["incidents"], count)
+
+    if bulk:
         with transaction.atomic():
-            numbers = reserve_numbers(prefix, len(chunk))
-            plans = [
-                planner.plan(
-                    rng,
-                    number=f"{prefix}-{number:0{NUMBER_WIDTH}d}",
-                    status=planner.statuses[statuses[index]],
-                    start=starts[index],
-                    coverage=COVERAGE[index] if index < len(COVERAGE) else None,
-                )
-                for index, number in zip(chunk, numbers, strict=True)
-            ]
-            incident_rows.insert_mappings(plan.incident for plan in plans)
-            pks = ids_by(Incident, "number", [plan.incident["number"] for plan in plans])
-            commented: list[PlannedIncident] = []
-            for plan in plans:
-                pk = pks[plan.incident["number"]]
-                for event in plan.events:
-                    event[EVENT_TICKET] = pk
-                if plan.comment is not None:
-                    plan.comment[COMMENT_TICKET] = pk
-                    commented.append(plan)
-            comments_written += comment_rows.insert(
-                plan.comment for plan in commented if plan.comment is not None
-            )
-            # A new incident has at most one comment, so its ticket id finds the comment's id.
-            comment_ids = ids_by(
-                Comment,
-                "ticket_id",
-                [pks[plan.incident["number"]] for plan in commented],
-                ticket_type_id=ticket_type_id,
-            )
-            for plan in commented:
-                if plan.comment_event is not None:
-                    plan.comment_event[EVENT_COMMENT] = comment_ids[pks[plan.incident["number"]]]
-            events_written += event_rows.insert(event for plan in plans for event in plan.events)
-        first = first or numbers[0]
-        last = max(last, numbers[-1])
-        if on_progress is not None:
-            on_progress(offset + len(chunk))
+            deferred = DeferredIndexes([Incident, TimelineEvent, Comment, SlaClock])
+            deferred.drop()
+            for batch in planning.batches(tasks()):
+                write(batch)
+            deferred.restore(lambda step, steps: report(INDEXING, step, steps))
+    else:
+        for batch in planning.batches(tasks()):
+            with transaction.atomic():
+                write(batch)
+    first, last = (min(numbered), max(numbered)) if numbered else (0, 0)
     if last:
         # The reservation already moved the counter; this states the guarantee explicitly.
         advance_counter(prefix, last)
     return LoadResult(
-        incidents=count,
-        events=events_written,
-        comments=comments_written,
+        incidents=written["incidents"],
+        events=written["events"],
+        comments=written["comments"],
+        clocks=written["clocks"],
         first_number=f"{prefix}-{first:0{NUMBER_WIDTH}d}" if first else "",
         last_number=f"{prefix}-{last:0{NUMBER_WIDTH}d}" if last else "",
+        bulk=bulk,
     )

@@ -4,27 +4,29 @@ A plan follows the lifecycle (incidents.transitions): only the milestones its st
 are set, in order (identified ≤ logged ≤ classified ≤ contained ≤ diagnosed ≤ resolved ≤ closed;
 a hold or a cancellation comes last), security and major incidents are contained before
 diagnosis or resolution, unaccepted incidents are unassigned, and every milestone has its
-`status_changed` event at the same instant. Ages depend on the status, so the data looks like a
-desk that has been running for six months: closed work spread over the whole period, open work
+`status_changed` event at the same instant (incidents.demo.timeline); open incidents have their
+SLA clocks (incidents.demo.clocks). Ages depend on the status, so the data looks like a desk
+that has been running for two years: closed work spread over the whole period, open work
 recent, resolved work younger than the auto-close delay.
 
 This runs once per generated incident (a million times for the largest loads), so weighted
 choices use precomputed cumulative weights, times are integer seconds since the epoch (UTC)
-rather than datetimes, and events are lists in shape.EVENT_FIELDS order.
+until the plan is finished and turned into stored text, and rows are tuples or lists in the
+field orders of incidents.demo.shape.
 """
 
-import json
 import random
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, tzinfo
 from itertools import accumulate
+from operator import itemgetter
 from typing import Any
 
-from core.choices import EventKind
 from incidents.choices import CancelReason, Category, HoldReason
 from incidents.demo.catalog import SERVICES, SITES
+from incidents.demo.clocks import ClockPlanner
 from incidents.demo.reference import DemoWorld
-from incidents.demo.rows import JSONText
+from incidents.demo.rows import TimestampText
 from incidents.demo.shape import (
     AUTO_CLOSE_SHARE,
     BUSINESS_HOUR_CUM,
@@ -35,6 +37,7 @@ from incidents.demo.shape import (
     CANCELLED,
     CLASSIFIED,
     CLOSED,
+    COMMENT_AT,
     COMMENT_SHARE,
     CONFIRM_CLOSE_HOURS,
     CONTAINED,
@@ -49,48 +52,44 @@ from incidents.demo.shape import (
     HOLD_FROM_CUM,
     HOUR,
     IDENTIFIED,
+    INCIDENT_FIELDS,
     LEVELS,
     LOGGED,
     MILESTONE_FIELD,
     MINUTE,
     OFF_HOURS_SHARE,
     ON_HOLD,
+    OPEN,
     PACE,
     RESOLVED,
     SECURITY,
-    STATUS_CHANGED,
     STATUS_WEIGHTS,
     STEP_MINUTES,
-    SYSTEM,
     WEB,
     Coverage,
     Row,
 )
-from incidents.demo.templates import (
-    AGENT_REPLIES,
-    CANCEL_NOTES,
-    HOLD_NOTES,
-    INTERNAL_NOTES,
-    REQUESTER_REPLIES,
-    TEMPLATES,
-    IncidentTemplate,
-)
+from incidents.demo.templates import CANCEL_NOTES, HOLD_NOTES, TEMPLATES, IncidentTemplate
+from incidents.demo.timeline import Event, TimelinePlanner
 from incidents.priority import priority_for
+
+# Times the plan holds as epoch seconds until it is finished (the SLA ones come as text).
+TIME_FIELDS = ("identified_at", "created_at", "updated_at", *MILESTONE_FIELD.values())
+_incident_row = itemgetter(*INCIDENT_FIELDS)
+# Local dates are looked up per quarter of an hour: every time zone's midnight falls on one.
+_LOCAL_SLOT = 900
 
 
 @dataclass
 class PlannedIncident:
-    """An incident row (a dict by field attname), its events and maybe a comment (lists in
-    EVENT_FIELDS and COMMENT_FIELDS order). Times are epoch seconds.
+    """Rows ready to insert: the incident (a tuple in INCIDENT_FIELDS order), its events, maybe
+    a comment (lists in EVENT_FIELDS and COMMENT_FIELDS order) and, if it is open, its SLA
+    clocks (CLOCK_FIELDS order). Times are stored text."""
 
-    The loader fills in the events' and the comment's ticket id once the incident has its id,
-    and the comment id of `comment_event` once the comment has its id.
-    """
-
-    incident: Row
-    events: list[list[Any]]
+    incident: tuple[Any, ...]
+    events: list[Event]
     comment: list[Any] | None = None
-    comment_event: list[Any] | None = None
+    clocks: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 class IncidentPlanner:
@@ -104,12 +103,16 @@ class IncidentPlanner:
         local_tz: tzinfo,
         ticket_type_id: int,
         autoclose_days: int,
+        times: TimestampText,
+        clocks: ClockPlanner | None = None,
     ) -> None:
         self.world = world
         self.now = int(now.timestamp())
         self.local_tz = local_tz
         self.ticket_type_id = ticket_type_id
         self.autoclose = max(autoclose_days, 1) * DAY
+        self.times = times
+        self.clocks = clocks
         self.templates = [t for t in TEMPLATES if t.service in world.service_id]
         if not self.templates:
             raise RuntimeError("None of the demo services exist; seed the reference data first.")
@@ -121,22 +124,41 @@ class IncidentPlanner:
         self.template_cum = list(
             accumulate(weight[t.service] / per_service[t.service] for t in self.templates)
         )
+        # Enum members' `.value` costs a descriptor call; a million incidents read it millions
+        # of times. Plain strings per template: (category, impact, urgency, resolution code).
+        self.plain = {
+            id(t): (t.category.value, t.impact.value, t.urgency.value, t.resolution_code.value)
+            for t in self.templates
+        }
+        self.priority = {
+            (impact, urgency): priority_for(impact, urgency)
+            for impact in LEVELS
+            for urgency in LEVELS
+        }
         self.security_templates = [t for t in self.templates if t.category == SECURITY]
         self.major_templates = [t for t in self.templates if t.can_be_major]
         self.statuses = list(STATUS_WEIGHTS)
         self.status_cum = list(accumulate(STATUS_WEIGHTS.values()))
-        self._encoded: dict[tuple[tuple[str, Any], ...], JSONText] = {}
         self.first_line = world.first_line_group_id
         self.first_line_agents = world.group_members[self.first_line]
+        self.timeline = TimelinePlanner(
+            world,
+            ticket_type_id=ticket_type_id,
+            first_line=self.first_line,
+            autoclose=self.autoclose,
+        )
+        self._texts: dict[tuple[int, str], tuple[str, str]] = {}
+        self._local_days: dict[int, tuple[int, int]] = {}
+        self._midnights: dict[int, int] = {}
         resolved_oldest = max(self.autoclose - DAY, 3 * HOUR)
         # Age of the report in seconds, per status: (youngest, oldest).
         self.start_age: dict[str, tuple[float, float]] = {
-            IDENTIFIED: (5 * MINUTE, 2 * DAY),
-            LOGGED: (30 * MINUTE, 4 * DAY),
-            CLASSIFIED: (1 * HOUR, 10 * DAY),
-            CONTAINED: (2 * HOUR, 10 * DAY),
-            DIAGNOSED: (3 * HOUR, 14 * DAY),
-            ON_HOLD: (3 * HOUR, 30 * DAY),
+            IDENTIFIED: (5 * MINUTE, 3 * DAY),
+            LOGGED: (30 * MINUTE, 7 * DAY),
+            CLASSIFIED: (1 * HOUR, 21 * DAY),
+            CONTAINED: (2 * HOUR, 21 * DAY),
+            DIAGNOSED: (3 * HOUR, 30 * DAY),
+            ON_HOLD: (3 * HOUR, 60 * DAY),
             RESOLVED: (3 * HOUR, resolved_oldest),
             CLOSED: (self.autoclose + DAY, HISTORY_DAYS * DAY),
             CANCELLED: (1 * HOUR, HISTORY_DAYS * DAY),
@@ -147,6 +169,11 @@ class IncidentPlanner:
     def pick_status(self, rng: random.Random) -> str:
         return rng.choices(self.statuses, cum_weights=self.status_cum)[0]
 
+    def wants_comment(self, rng: random.Random, status: str) -> bool:
+        """Whether the incident gets a comment if an agent took it up: drawn in phase 1, so the
+        loader reserves comment ids before the batch is planned."""
+        return status != IDENTIFIED and rng.random() < COMMENT_SHARE
+
     def start_time(self, rng: random.Random, status: str) -> int:
         """When the incident was reported (epoch seconds): inside its status's age window,
         mostly during office hours in the local time zone."""
@@ -154,16 +181,36 @@ class IncidentPlanner:
         start = self.now - int(rng.uniform(youngest, oldest))
         if rng.random() < OFF_HOURS_SHARE:
             return start
-        local = datetime.fromtimestamp(start, tz=UTC).astimezone(self.local_tz)
+        day, weekday = self._local_day(start)
         hour = rng.choices(BUSINESS_HOURS, cum_weights=BUSINESS_HOUR_CUM)[0]
-        candidate = local.replace(
-            hour=hour, minute=rng.randrange(60), second=rng.randrange(60), microsecond=0
-        )
-        if candidate.weekday() >= 5 and rng.random() < 0.9:
-            candidate -= timedelta(days=candidate.weekday() - 4)  # back to Friday
-        moment = int(candidate.timestamp())
+        seconds = hour * 3600 + rng.randrange(60) * 60 + rng.randrange(60)
+        if weekday >= 5 and rng.random() < 0.9:
+            day -= weekday - 4  # back to Friday
+        moment = self._local_midnight(day) + seconds
         # Off-hours reports exist: keep the raw time when office hours fall outside the window.
         return moment if youngest <= self.now - moment <= oldest else start
+
+    def _local_day(self, moment: int) -> tuple[int, int]:
+        """(ordinal, weekday) of the local date at `moment`; cached, as converting a time to a
+        time zone costs more than the rest of start_time."""
+        slot = moment // _LOCAL_SLOT
+        found = self._local_days.get(slot)
+        if found is None:
+            local = datetime.fromtimestamp(slot * _LOCAL_SLOT, tz=UTC).astimezone(self.local_tz)
+            found = self._local_days[slot] = (local.toordinal(), local.weekday())
+        return found
+
+    def _local_midnight(self, ordinal: int) -> int:
+        """Epoch seconds of local midnight on a date, on the clock of that day's working hours
+        (the UTC offset at noon: a daylight-saving switch happens at night)."""
+        found = self._midnights.get(ordinal)
+        if found is None:
+            day = date.fromordinal(ordinal)
+            offset = datetime.combine(day, time(12), tzinfo=self.local_tz).utcoffset()
+            midnight = int(datetime.combine(day, time(0), tzinfo=UTC).timestamp())
+            found = midnight - int(offset.total_seconds() if offset else 0)
+            self._midnights[ordinal] = found
+        return found
 
     # --- phase 2: the whole incident --------------------------------------------------------
 
@@ -171,17 +218,29 @@ class IncidentPlanner:
         self,
         rng: random.Random,
         *,
+        pk: int,
         number: str,
         status: str,
         start: int,
         coverage: Coverage | None = None,
+        comment_id: int | None = None,
     ) -> PlannedIncident:
+        """The incident with primary key `pk` (reserved by the loader) and everything it has;
+        with a comment (primary key `comment_id`) if one is offered and the incident was taken
+        up by an agent."""
         world = self.world
         cov = coverage or Coverage(status)
         template = self._template(rng, cov)
-        impact, urgency = self._impact_urgency(rng, template, cov)
-        priority = priority_for(impact, urgency)
+        category, impact, urgency, resolution_code = self.plain[id(template)]
+        impact, urgency = self._impact_urgency(rng, impact, urgency, cov)
+        priority = self.priority[(impact, urgency)]
         site = rng.choice(SITES)
+        text = self._texts.get((id(template), site))
+        if text is None:
+            text = self._texts[(id(template), site)] = (
+                template.title.format(site=site, ci=template.ci)[:200],
+                f"{template.description}\n\nReported from {site}.",
+            )
         if coverage is not None or rng.random() < 0.03:
             requester = world.demo_requester_id
         else:
@@ -199,7 +258,7 @@ class IncidentPlanner:
             and impact == HIGH
             and (cov.major or rng.random() < 0.3)
         )
-        needs_containment = is_major or (classified and template.category == SECURITY)
+        needs_containment = is_major or (classified and category == SECURITY)
         reached = self._reached(rng, before, needs_containment=needs_containment)
         at = self._moments(rng, start, reached, status=status, priority=priority)
 
@@ -218,9 +277,10 @@ class IncidentPlanner:
                 ci_id = world.ci_id[(template.service, ci_name)]
 
         incident: Row = {
+            "id": pk,
             "number": number,
-            "title": template.title.format(site=site, ci=template.ci)[:200],
-            "description": f"{template.description}\n\nReported from {site}.",
+            "title": text[0],
+            "description": text[1],
             "requester_id": requester,
             "assignee_id": assignee,
             "support_group_id": group,
@@ -230,7 +290,7 @@ class IncidentPlanner:
             "configuration_item_id": ci_id,
             "source": WEB if rng.random() < 0.7 else EMAIL,
             "status": status,
-            "category": template.category.value if classified else "",
+            "category": category if classified else "",
             "impact": impact,
             "urgency": urgency,
             "is_major": is_major,
@@ -238,15 +298,16 @@ class IncidentPlanner:
             "status_before_hold": before if status == ON_HOLD else "",
             "containment_notes": template.containment if CONTAINED in at else "",
             "diagnosis_notes": template.diagnosis if DIAGNOSED in at else "",
-            "resolution_code": template.resolution_code.value if RESOLVED in at else "",
+            "resolution_code": resolution_code if RESOLVED in at else "",
             "resolution_notes": template.resolution if RESOLVED in at else "",
             "cancel_reason": "",
             "reopen_count": 0,
             "identified_at": start,
             "created_at": start,
+            "review_completed_at": None,
         }
-        for milestone, field in MILESTONE_FIELD.items():
-            incident[field] = at.get(milestone)
+        for milestone, name in MILESTONE_FIELD.items():
+            incident[name] = at.get(milestone)
         note = ""
         if status == ON_HOLD:
             incident["on_hold_reason"] = cov.hold_reason or rng.choice(HoldReason.values)
@@ -255,15 +316,43 @@ class IncidentPlanner:
             incident["cancel_reason"] = cov.cancel_reason or rng.choice(CancelReason.values)
             note = rng.choice(CANCEL_NOTES[incident["cancel_reason"]])
 
-        events = self._events(
+        timeline = self.timeline
+        events = timeline.events(
             rng, incident, at=at, template=template, accept_agent=accept_agent, note=note
         )
         incident["updated_at"] = events[-1][EVENT_AT]
         # Every transition bumped `version` once, as the services do.
         incident["version"] = len(events)
-        planned = PlannedIncident(incident=incident, events=events)
-        self._comment(rng, planned, accept_agent=accept_agent)
-        return planned
+        comment = None
+        if comment_id is not None:
+            comment = timeline.comment(
+                rng, incident, events, accept_agent=accept_agent, pk=comment_id
+            )
+        clocks: list[tuple[Any, ...]] = []
+        incident["sla_due_at"] = incident["sla_warn_at"] = None
+        if status in OPEN and self.clocks is not None:
+            planned_clocks = self.clocks.plan(
+                ticket_id=pk,
+                priority=priority,
+                service_id=incident["service_id"],
+                reported=start,
+                responded=incident["logged_at"],
+                held_since=incident["updated_at"] if status == ON_HOLD else None,
+            )
+            clocks = planned_clocks.rows
+            incident["sla_due_at"] = planned_clocks.due_at
+            incident["sla_warn_at"] = planned_clocks.warn_at
+
+        times = self.times
+        for name in TIME_FIELDS:
+            value = incident[name]
+            if value is not None:
+                incident[name] = times(value)
+        for event in events:
+            event[EVENT_AT] = times(event[EVENT_AT])
+        if comment is not None:
+            comment[COMMENT_AT] = times(comment[COMMENT_AT])
+        return PlannedIncident(_incident_row(incident), events, comment, clocks)
 
     def _template(self, rng: random.Random, cov: Coverage) -> IncidentTemplate:
         if cov.security and self.security_templates:
@@ -274,11 +363,10 @@ class IncidentPlanner:
 
     @staticmethod
     def _impact_urgency(
-        rng: random.Random, template: IncidentTemplate, cov: Coverage
+        rng: random.Random, impact: str, urgency: str, cov: Coverage
     ) -> tuple[str, str]:
         if cov.major:
             return HIGH, HIGH
-        impact, urgency = template.impact.value, template.urgency.value
         # A quarter of reporters see it one level worse or milder than the typical case.
         if rng.random() < 0.25:
             level = LEVELS.index(impact) + (1 if rng.random() < 0.5 else -1)
@@ -369,169 +457,3 @@ class IncidentPlanner:
         if roll < 0.9 or template.category not in (Category.SOFTWARE, Category.DATA):
             return owner
         return world.third_line_group_id
-
-    def _same(self, changes: dict[str, Any]) -> JSONText:
-        """`changes` encoded once for all events with the same values (most repeat: the same
-        template notes, the same impact and urgency), because encoding is a large part of a load."""
-        key = tuple(changes.items())
-        text = self._encoded.get(key)
-        if text is None:
-            text = self._encoded[key] = JSONText(json.dumps(changes))
-        return text
-
-    def _event(
-        self,
-        at: int,
-        actor: int | None,
-        *,
-        kind: str = STATUS_CHANGED,
-        move: tuple[str, str] = ("", ""),
-        changes: dict[str, Any] | JSONText | None = None,
-        message: str = "",
-        source: str = WEB,
-        is_public: bool = True,
-    ) -> list[Any]:
-        """One event as a list in EVENT_FIELDS order (ticket and comment ids filled later)."""
-        from_status, to_status = move
-        return [
-            None,
-            None,
-            self.ticket_type_id,
-            actor,
-            source,
-            kind,
-            from_status,
-            to_status,
-            changes or {},
-            message,
-            is_public,
-            at,
-        ]
-
-    def _events(
-        self,
-        rng: random.Random,
-        incident: Row,
-        *,
-        at: dict[str, int],
-        template: IncidentTemplate,
-        accept_agent: int | None,
-        note: str,
-    ) -> list[list[Any]]:
-        """The timeline as the services write it: `created`, then one `status_changed` event at
-        the instant of each milestone with the fields that transition set. The accepting agent
-        takes the incident; classification names the resolving group and agent."""
-        world = self.world
-        assignee = incident["assignee_id"]
-        labels = world.user_label
-        created = {
-            "priority": incident["priority"],
-            "impact": incident["impact"],
-            "urgency": incident["urgency"],
-        }
-        events = [
-            self._event(
-                at[IDENTIFIED],
-                incident["requester_id"],
-                kind=EventKind.CREATED.value,
-                move=("", IDENTIFIED),
-                changes=self._same(created),
-                source=incident["source"],
-            )
-        ]
-        status = IDENTIFIED
-
-        def step(
-            target: str,
-            actor: int | None,
-            changes: dict[str, Any] | JSONText | None = None,
-            message: str = "",
-            source: str = WEB,
-        ) -> None:
-            nonlocal status
-            events.append(
-                self._event(
-                    at[target],
-                    actor,
-                    move=(status, target),
-                    changes=changes,
-                    message=message,
-                    source=source,
-                )
-            )
-            status = target
-
-        if accept_agent is not None:
-            step(LOGGED, accept_agent, self._same({"assignee": labels[accept_agent]}))
-        if CLASSIFIED in at:
-            changes: dict[str, Any] = {
-                "category": incident["category"],
-                "impact": incident["impact"],
-                "urgency": incident["urgency"],
-                "priority": incident["priority"],
-                "service": template.service,
-                "configuration_item": world.ci_label.get(incident["configuration_item_id"]),
-                "is_major": incident["is_major"],
-            }
-            if incident["support_group_id"] != self.first_line:
-                changes["support_group"] = world.group_label[incident["support_group_id"]]
-                changes["tier"] = incident["tier"]
-            if assignee != accept_agent and assignee is not None:
-                changes["assignee"] = labels[assignee]
-            step(CLASSIFIED, accept_agent, changes)
-        for milestone, field in (
-            (CONTAINED, "containment_notes"),
-            (DIAGNOSED, "diagnosis_notes"),
-        ):
-            if milestone in at:
-                notes = incident[field]
-                step(milestone, assignee, self._same({field: notes}), notes)
-        if RESOLVED in at:
-            notes = incident["resolution_notes"]
-            resolution = {"resolution_code": incident["resolution_code"], "resolution_notes": notes}
-            step(RESOLVED, assignee, self._same(resolution), notes)
-        if CLOSED in at:
-            if at[CLOSED] - at[RESOLVED] >= self.autoclose:
-                message = "Closed automatically: the resolution was not disputed."
-                step(CLOSED, None, message=message, source=SYSTEM)
-            else:
-                step(CLOSED, incident["requester_id"])
-        if ON_HOLD in at:
-            hold = {"on_hold_reason": incident["on_hold_reason"], "status_before_hold": status}
-            step(ON_HOLD, assignee, self._same(hold), note)
-        if CANCELLED in at:
-            canceller = assignee or rng.choice(self.first_line_agents)
-            step(
-                CANCELLED, canceller, self._same({"cancel_reason": incident["cancel_reason"]}), note
-            )
-        return events
-
-    def _comment(
-        self, rng: random.Random, planned: PlannedIncident, *, accept_agent: int | None
-    ) -> None:
-        """Sometimes one reply or note, between the first agent action and the last change (so
-        the last change stays the incident's `updated_at`), with its `commented` event."""
-        incident, events = planned.incident, planned.events
-        logged_at = incident["logged_at"]
-        if logged_at is None or rng.random() >= COMMENT_SHARE:
-            return
-        last = events[-1][EVENT_AT]
-        if last - logged_at < 2:
-            return
-        moment = logged_at + max(1, int((last - logged_at) * rng.uniform(0.1, 0.9)))
-        agent = incident["assignee_id"] or accept_agent
-        roll = rng.random()
-        if roll < 0.4 and agent:
-            author, body, internal = agent, rng.choice(AGENT_REPLIES), False
-        elif roll < 0.65 or not agent:
-            author, body, internal = incident["requester_id"], rng.choice(REQUESTER_REPLIES), False
-        else:
-            author, body, internal = agent, rng.choice(INTERNAL_NOTES), True
-        commented = self._event(
-            moment, author, kind=EventKind.COMMENTED.value, is_public=not internal
-        )
-        # Keep the timeline in time order (ids follow list order when inserted).
-        position = next(i for i, event in enumerate(events) if event[EVENT_AT] > moment)
-        events.insert(position, commented)
-        planned.comment = [None, self.ticket_type_id, author, body, internal, moment]
-        planned.comment_event = commented

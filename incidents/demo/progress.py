@@ -64,7 +64,8 @@ class ProgressBar:
             tail = f"ETA {_duration((self.total - self.done) / rate)}"
         else:
             tail = "ETA --:--"
-        return f"{self.label} [{bar}] {self.done:,}/{self.total:,}  {rate:,.0f}/s  {tail}"
+        speed = f"{rate:,.1f}" if rate < 10 else f"{rate:,.0f}"
+        return f"{self.label} [{bar}] {self.done:,}/{self.total:,}  {speed}/s  {tail}"
 
     def _draw(self, *, end: str) -> None:
         prefix = "\r" if self.interactive else ""

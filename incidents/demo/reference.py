@@ -19,11 +19,11 @@ from core.roles import ROLE_GROUP_NAMES, ensure_role_groups
 from incidents.demo.catalog import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
-    EXTRA_END_USERS,
     FIRST_LINE_GROUP,
     FIRST_NAMES,
     GROUPS,
     LAST_NAMES,
+    PEOPLE,
     SERVICES,
     THIRD_LINE_GROUP,
     DemoLogin,
@@ -69,23 +69,34 @@ class Person:
 
     @property
     def email(self) -> str:
-        return f"{_ascii_login(self.first_name, self.last_name)}@example.com"
+        return f"{self.username}@example.com"
 
 
 def extra_people() -> tuple[dict[str, list[Person]], list[Person]]:
-    """The extra agents per support group and the extra end users, always the same ones."""
+    """The extra agents per support group and the extra end users, always the same ones:
+    PEOPLE in all with the demo logins."""
     rng = random.Random(PEOPLE_SEED)  # noqa: S311 — reproducible demo names, not secrets
     taken = {(login.first_name, login.last_name) for login in DEMO_LOGINS}
-    firsts = [name for name in FIRST_NAMES if name not in {f for f, _ in taken}]
-    lasts = [name for name in LAST_NAMES if name not in {last for _, last in taken}]
-    rng.shuffle(firsts)
-    rng.shuffle(lasts)
-    # Distinct first names make the usernames (first.last) distinct.
-    pool = [Person(_username(f, last), f, last) for f, last in zip(firsts, lasts, strict=False)]
+    pairs = [(f, last) for f in FIRST_NAMES for last in LAST_NAMES if (f, last) not in taken]
+    rng.shuffle(pairs)
+    wanted = max(PEOPLE - len(DEMO_LOGINS), sum(spec.extra_agents for spec in GROUPS))
+    seen = {login.username for login in DEMO_LOGINS}
+    pool: list[Person] = []
+    round_ = 1
+    while len(pool) < wanted:
+        for first, last in pairs:
+            login = _ascii_login(first, last)
+            username = login if round_ == 1 else f"{login}{round_}"
+            if username not in seen:
+                seen.add(username)
+                pool.append(Person(username, first, last))
+                if len(pool) == wanted:
+                    break
+        round_ += 1
     agents: dict[str, list[Person]] = {}
     for spec in GROUPS:
         agents[spec.name], pool = pool[: spec.extra_agents], pool[spec.extra_agents :]
-    return agents, pool[:EXTRA_END_USERS]
+    return agents, pool
 
 
 def _ascii_login(first: str, last: str) -> str:
@@ -95,31 +106,11 @@ def _ascii_login(first: str, last: str) -> str:
     return folded.lower().replace(" ", "")
 
 
-def _username(first: str, last: str) -> str:
-    return _ascii_login(first, last)
-
-
-class _Passwords:
-    """One PBKDF2 hash of the demo password shared by the crowd: hashing costs ~0.5 s per user
-    at Django's default work factor, which would make seeding 40 people take 20 seconds."""
-
-    def __init__(self) -> None:
-        self._shared: str | None = None
-
-    def shared(self) -> str:
-        if self._shared is None:
-            self._shared = make_password(DEMO_PASSWORD)
-        return self._shared
-
-
-def _ensure_user(
-    person: Person,
-    *,
-    role_group: Group,
-    counts: CreatedCounts,
-    passwords: _Passwords,
-    own_hash: bool = False,
+def _ensure_login(
+    login: DemoLogin, *, role_groups: dict[str, Group], counts: CreatedCounts, hashed: "_Hash"
 ) -> User:
+    """A documented login (its password set when it is created, never reset)."""
+    person = Person(login.username, login.first_name, login.last_name)
     user, created = User.objects.get_or_create(
         username=person.username,
         defaults={
@@ -130,30 +121,9 @@ def _ensure_user(
     )
     if created:
         counts.users += 1
-        if own_hash:
-            user.set_password(DEMO_PASSWORD)
-        else:
-            user.password = passwords.shared()
+        user.password = hashed.demo_password()
         user.save(update_fields=["password"])
-    user.groups.add(role_group)
-    return user
-
-
-def _ensure_login(
-    login: DemoLogin,
-    *,
-    role_groups: dict[str, Group],
-    counts: CreatedCounts,
-    passwords: _Passwords,
-) -> User:
-    person = Person(login.username, login.first_name, login.last_name)
-    user = _ensure_user(
-        person,
-        role_group=role_groups[login.role],
-        counts=counts,
-        passwords=passwords,
-        own_hash=True,
-    )
+    user.groups.add(role_groups[login.role])
     if login.is_superuser and not (user.is_staff and user.is_superuser):
         user.is_staff = True
         user.is_superuser = True
@@ -161,10 +131,74 @@ def _ensure_login(
     return user
 
 
+class _Hash:
+    """One PBKDF2 hash of the demo password for everyone created in a run, made when first
+    needed: hashing costs ~0.5 s at Django's work factor, per user otherwise."""
+
+    def __init__(self) -> None:
+        self._value: str | None = None
+
+    def demo_password(self) -> str:
+        if self._value is None:
+            self._value = make_password(DEMO_PASSWORD)
+        return self._value
+
+
+def _ensure_crowd(
+    members: list[tuple[Person, Group, SupportGroup | None]],
+    *,
+    counts: CreatedCounts,
+    hashed: _Hash,
+) -> None:
+    """Create the people who are missing, set by set (two thousand get_or_create calls took
+    seconds), and put everyone back in their role group and support group."""
+    have = set(User.objects.values_list("username", flat=True))
+    missing = [person for person, _, _ in members if person.username not in have]
+    if missing:
+        shared = hashed.demo_password()
+        User.objects.bulk_create(
+            [
+                User(
+                    username=person.username,
+                    first_name=person.first_name,
+                    last_name=person.last_name,
+                    email=person.email,
+                    password=shared,
+                )
+                for person in missing
+            ],
+            batch_size=500,
+            ignore_conflicts=True,
+        )
+        counts.users += len(missing)
+    wanted = {person.username for person, _, _ in members}
+    ids = {
+        username: pk
+        for username, pk in User.objects.values_list("username", "pk")
+        if username in wanted
+    }
+    roles = User.groups.through
+    roles.objects.bulk_create(
+        [roles(user_id=ids[person.username], group_id=role.pk) for person, role, _ in members],
+        batch_size=500,
+        ignore_conflicts=True,
+    )
+    teams = SupportGroup.members.through
+    teams.objects.bulk_create(
+        [
+            teams(user_id=ids[person.username], supportgroup_id=team.pk)
+            for person, _, team in members
+            if team is not None
+        ],
+        batch_size=500,
+        ignore_conflicts=True,
+    )
+
+
 def seed_reference_data() -> DemoWorld:
     """Create (or reuse) the demo people, support groups, services and CIs; return their ids."""
     counts = CreatedCounts()
-    passwords = _Passwords()
+    hashed = _Hash()
     with transaction.atomic():
         ensure_role_groups()
         role_groups = {
@@ -172,7 +206,7 @@ def seed_reference_data() -> DemoWorld:
         }
         logins = {
             login.username: _ensure_login(
-                login, role_groups=role_groups, counts=counts, passwords=passwords
+                login, role_groups=role_groups, counts=counts, hashed=hashed
             )
             for login in DEMO_LOGINS
         }
@@ -191,16 +225,13 @@ def seed_reference_data() -> DemoWorld:
             if login.support_group:
                 groups[login.support_group].members.add(logins[login.username])
         extra_agents, extra_end_users = extra_people()
-        for group_name, people in extra_agents.items():
-            for person in people:
-                agent = _ensure_user(
-                    person, role_group=role_groups[Role.AGENT], counts=counts, passwords=passwords
-                )
-                groups[group_name].members.add(agent)
-        for person in extra_end_users:
-            _ensure_user(
-                person, role_group=role_groups[Role.END_USER], counts=counts, passwords=passwords
-            )
+        crowd: list[tuple[Person, Group, SupportGroup | None]] = [
+            (person, role_groups[Role.AGENT], groups[group_name])
+            for group_name, people in extra_agents.items()
+            for person in people
+        ]
+        crowd += [(person, role_groups[Role.END_USER], None) for person in extra_end_users]
+        _ensure_crowd(crowd, counts=counts, hashed=hashed)
 
         for service_spec in SERVICES:
             service, created = Service.objects.get_or_create(

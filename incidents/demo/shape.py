@@ -33,20 +33,22 @@ LEVELS = ("low", "medium", "high")  # Impact and Urgency share these values
 DAY = 86_400.0
 HOUR = 3_600.0
 MINUTE = 60.0
-HISTORY_DAYS = 182
+HISTORY_DAYS = 730
 
-# Share of each status in generated data: about one incident in five still open.
+# Share of each status in generated data (per mille): one incident in ten still open, so a
+# million incidents leave the 100,000 open ones of the benchmark data set (DESIGN.md §7).
 STATUS_WEIGHTS: dict[str, int] = {
-    IDENTIFIED: 3,
-    LOGGED: 3,
-    CLASSIFIED: 4,
-    CONTAINED: 2,
-    DIAGNOSED: 3,
-    ON_HOLD: 4,
-    RESOLVED: 6,
-    CLOSED: 70,
-    CANCELLED: 5,
+    IDENTIFIED: 15,
+    LOGGED: 15,
+    CLASSIFIED: 20,
+    CONTAINED: 10,
+    DIAGNOSED: 15,
+    ON_HOLD: 25,
+    RESOLVED: 10,
+    CLOSED: 850,
+    CANCELLED: 40,
 }
+OPEN = frozenset((IDENTIFIED, LOGGED, CLASSIFIED, CONTAINED, DIAGNOSED, ON_HOLD))
 
 # Minutes from one milestone to the next for a P3 incident (low, high, mode); PACE makes other
 # priorities faster or slower.
@@ -108,7 +110,50 @@ COVERAGE: tuple[Coverage, ...] = (
 )
 
 Row = dict[str, Any]
-# Field order of the event and comment lists (see incidents.demo.rows.RowWriter).
+# Field order of the rows the planner produces (see incidents.demo.rows.RowWriter). Ids are
+# reserved before planning (incidents) or right after (comments), so rows refer to each other
+# without reading anything back.
+INCIDENT_FIELDS = (
+    "id",
+    "number",
+    "title",
+    "description",
+    "requester_id",
+    "assignee_id",
+    "support_group_id",
+    "tier",
+    "priority",
+    "service_id",
+    "configuration_item_id",
+    "source",
+    "status",
+    "category",
+    "impact",
+    "urgency",
+    "is_major",
+    "on_hold_reason",
+    "status_before_hold",
+    "containment_notes",
+    "diagnosis_notes",
+    "resolution_code",
+    "resolution_notes",
+    "cancel_reason",
+    "reopen_count",
+    "identified_at",
+    "created_at",
+    "updated_at",
+    "version",
+    "logged_at",
+    "classified_at",
+    "contained_at",
+    "diagnosed_at",
+    "resolved_at",
+    "closed_at",
+    "cancelled_at",
+    "sla_due_at",
+    "sla_warn_at",
+    "review_completed_at",
+)
 EVENT_FIELDS = (
     "ticket_id",
     "comment_id",
@@ -122,7 +167,39 @@ EVENT_FIELDS = (
     "message",
     "is_public",
     "created_at",
+    "attachment_id",
 )
-EVENT_TICKET, EVENT_COMMENT, EVENT_AT = 0, 1, EVENT_FIELDS.index("created_at")
-COMMENT_FIELDS = ("ticket_id", "ticket_type_id", "author_id", "body", "is_internal", "created_at")
-COMMENT_TICKET = 0
+EVENT_COMMENT = EVENT_FIELDS.index("comment_id")
+EVENT_AT = EVENT_FIELDS.index("created_at")
+COMMENT_FIELDS = (
+    "id",
+    "ticket_id",
+    "ticket_type_id",
+    "author_id",
+    "body",
+    "is_internal",
+    "created_at",
+)
+COMMENT_ID, COMMENT_AT = 0, COMMENT_FIELDS.index("created_at")
+CLOCK_FIELDS = (
+    "ticket_type_id",
+    "ticket_id",
+    "metric",
+    "policy_id",
+    "snapshot",
+    "state",
+    "started_at",
+    "target",
+    "due_at",
+    "warn_at",
+    "next_deadline_at",
+    "stage",
+    "pauses",
+    "paused_at",
+    "breached_at",
+    "stopped_at",
+    "elapsed_business_seconds",
+    "paused_seconds",
+    "generation",
+    "updated_at",
+)

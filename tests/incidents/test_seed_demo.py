@@ -41,6 +41,7 @@ from core.models import (
 from core.roles import role_of
 from incidents.choices import CancelReason, Category, HoldReason, Impact, IncidentStatus, Urgency
 from incidents.demo import DEMO_LOGINS, DEMO_PASSWORD, ProgressBar
+from incidents.demo.catalog import PEOPLE
 from incidents.demo.rows import TimestampText
 from incidents.models import Incident
 from incidents.priority import priority_for
@@ -112,7 +113,9 @@ def test_every_role_has_its_demo_login(seeded: str) -> None:
 
 
 def test_reference_data_is_realistic(seeded: str) -> None:
-    assert User.objects.filter(groups__name="End users").count() >= 31
+    assert User.objects.count() == PEOPLE
+    assert User.objects.filter(groups__name="End users").count() >= PEOPLE - 100
+    assert 50 <= User.objects.filter(groups__name="Agents").count() <= 200
     names = set(SupportGroup.objects.values_list("name", "tier"))
     assert {
         ("Service Desk", 1),
@@ -130,7 +133,8 @@ def test_reference_data_is_realistic(seeded: str) -> None:
     assert len(emails) == len(set(emails))
     for email in emails:
         validate_email(email)
-    for user in User.objects.all():
+    # Field validation per user is slow; the crowd is made the same way throughout.
+    for user in User.objects.order_by("pk")[::97]:
         user.full_clean()
 
 
@@ -393,3 +397,225 @@ def test_demo_sla_setup_and_clocks_for_open_incidents(seeded: str) -> None:
     assert sweep().processed == 0
     seed()
     assert set(clocks.values_list("ticket_id", flat=True)) == open_ids
+
+
+def test_status_mix_and_history_look_like_two_years_of_a_desk() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from incidents.choices import OPEN_STATUSES
+
+    seed(incidents=3000)
+
+    open_share = Incident.objects.filter(status__in=OPEN_STATUSES).count() / 3000
+    assert 0.07 <= open_share <= 0.13
+    now = timezone.now()
+    oldest = Incident.objects.order_by("created_at").first()
+    newest = Incident.objects.order_by("-created_at").first()
+    assert oldest is not None and newest is not None
+    assert now - oldest.created_at > timedelta(days=600)
+    assert now - newest.created_at < timedelta(days=3)
+    assert Incident.objects.values("requester").distinct().count() > 1000
+
+
+def test_open_incidents_carry_their_nearest_running_deadline(seeded: str) -> None:
+    from django.db.models import Min
+
+    from incidents.choices import OPEN_STATUSES
+    from sla.choices import ClockState
+    from sla.models import SlaClock
+
+    running = SlaClock.objects.filter(
+        ticket_type=ContentType.objects.get_for_model(Incident),
+        ticket_id=OuterRef("pk"),
+        state=ClockState.RUNNING,
+    ).order_by()
+    nearest = Incident.objects.filter(status__in=OPEN_STATUSES).annotate(
+        due=Subquery(running.values("ticket_id").annotate(m=Min("due_at")).values("m")),
+        warn=Subquery(running.values("ticket_id").annotate(m=Min("warn_at")).values("m")),
+    )
+    assert nearest.filter(due__isnull=False).exists()
+    for incident in nearest:
+        assert (incident.sla_due_at, incident.sla_warn_at) == (incident.due, incident.warn)
+    assert (
+        not Incident.objects.exclude(status__in=OPEN_STATUSES)
+        .filter(sla_due_at__isnull=False)
+        .exists()
+    )
+
+
+def test_live_writes_continue_after_the_seeded_ids(seeded: str) -> None:
+    from core.services import comment_add
+
+    agent = User.objects.get(username="agent1")
+    seeded_incident = Incident.objects.order_by("-pk").first()
+    assert seeded_incident is not None
+    top_comment = Comment.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+    comment = comment_add(
+        ticket=seeded_incident, author=agent, body="Still there?", is_internal=False
+    )
+    live = incident_create(requester=agent, title="Keyboard missing keys")
+
+    assert comment.pk > top_comment
+    assert live.pk > seeded_incident.pk
+
+
+def test_worker_processes_plan_the_same_incidents() -> None:
+    from incidents.demo import load_incidents, seed_reference_data
+    from incidents.demo.batches import can_fork
+
+    if not can_fork():
+        pytest.skip("this platform cannot fork worker processes")
+    from sla.demo import seed_sla_demo
+
+    # Times move with the clock between the two loads; everything else must repeat.
+    fields = ("title", "status", "priority", "requester_id", "assignee_id", "version")
+    world = seed_reference_data()
+    seed_sla_demo()
+
+    load_incidents(world, count=90, seed=11, batch_size=30, workers=1)
+    first = list(Incident.objects.order_by("number").values_list(*fields))
+    first_events = TimelineEvent.objects.count()
+    first_comments = Comment.objects.count()
+    load_incidents(world, count=90, seed=11, batch_size=30, workers=2)
+    second = list(Incident.objects.order_by("number").values_list(*fields))[90:]
+
+    assert second == first
+    assert TimelineEvent.objects.count() == 2 * first_events
+    assert Comment.objects.count() == 2 * first_comments
+
+
+def _schema_of_loaded_tables() -> dict[str, list[tuple[str, str]]]:
+    from django.db import connection
+
+    tables = ["incidents_incident", "core_timelineevent", "core_comment", "sla_slaclock"]
+    schema: dict[str, list[tuple[str, str]]] = {}
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(
+                "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+                "WHERE indrelid = %s::regclass ORDER BY 1",
+                [table],
+            )
+            schema[f"{table} indexes"] = list(cursor.fetchall())
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) || ' ' || convalidated::text "
+                "FROM pg_constraint WHERE conrelid = %s::regclass ORDER BY 1",
+                [table],
+            )
+            schema[f"{table} constraints"] = list(cursor.fetchall())
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal "
+                "ORDER BY 1",
+                [table],
+            )
+            schema[f"{table} triggers"] = list(cursor.fetchall())
+    return schema
+
+
+@pytest.mark.postgres
+def test_bulk_load_rebuilds_every_index_and_checks_every_foreign_key() -> None:
+    from incidents.demo import INDEXING, LOADING, load_incidents, seed_reference_data
+    from sla.demo import seed_sla_demo
+
+    world = seed_reference_data()
+    seed_sla_demo()
+    before = _schema_of_loaded_tables()
+    stages: list[tuple[str, int, int]] = []
+
+    result = load_incidents(
+        world,
+        count=400,
+        seed=5,
+        batch_size=100,
+        bulk=True,
+        workers=2,
+        progress=lambda stage, done, total: stages.append((stage, done, total)),
+    )
+
+    assert result.bulk and result.incidents == Incident.objects.count() == 400
+    assert _schema_of_loaded_tables() == before
+    assert any(
+        index.startswith("incident_open_sla_due")
+        for index, _ in before["incidents_incident indexes"]
+    )
+    assert stages[0] == (LOADING, 0, 400)
+    assert (LOADING, 400, 400) in stages
+    assert stages[-1][0] == INDEXING and stages[-1][1] == stages[-1][2]
+    assert TimelineEvent.objects.count() == result.events
+    assert Comment.objects.count() == result.comments
+    assert not TimelineEvent.objects.filter(kind=EventKind.COMMENTED, comment__isnull=True).exists()
+
+
+@pytest.mark.postgres
+def test_a_failed_bulk_load_leaves_tables_and_schema_as_they_were() -> None:
+    from incidents.demo import INDEXING, load_incidents, seed_reference_data
+    from sla.demo import seed_sla_demo
+
+    world = seed_reference_data()
+    seed_sla_demo()
+    before = _schema_of_loaded_tables()
+
+    def fail_while_indexing(stage: str, done: int, total: int) -> None:
+        if stage == INDEXING and done == 2:
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        load_incidents(
+            world, count=200, seed=5, batch_size=100, bulk=True, progress=fail_while_indexing
+        )
+
+    assert not Incident.objects.exists()
+    assert not TimelineEvent.objects.exists()
+    assert _schema_of_loaded_tables() == before
+
+
+def test_seeded_clock_deadlines_are_the_sla_engines() -> None:
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from incidents.demo.clocks import ClockPlanner
+    from incidents.demo.rows import TimestampText
+    from sla.demo import seed_sla_demo
+    from sla.snapshot import threshold_instants
+
+    seed(incidents=0)
+    seed_sla_demo()
+    planner = ClockPlanner.for_services(
+        list(Service.objects.values_list("pk", flat=True)),
+        now=int(datetime.now(UTC).timestamp()),
+        ticket_type_id=ContentType.objects.get_for_model(Incident).pk,
+        times=TimestampText("+00:00"),
+    )
+    rng = random.Random(3)
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    unique = {(t.policy_id, t.metric): t for metrics in planner.terms.values() for t in metrics}
+    terms = list(unique.values())
+    assert len(terms) == 10
+    for term in terms:
+        for _ in range(40):
+            # Across two years: weekends, holidays, both daylight-saving switches.
+            started = base + timedelta(seconds=rng.randrange(2 * 365 * 86_400))
+            assert term.instants(started) == threshold_instants(term.snapshot, started, [])
+
+
+def test_stopped_seeded_clocks_record_their_working_time(seeded: str) -> None:
+    from sla.calendar import business_time_between
+    from sla.choices import ClockState
+    from sla.models import SlaClock
+    from sla.snapshot import calendar_from_snapshot
+
+    clocks = SlaClock.objects.filter(ticket_type=ContentType.objects.get_for_model(Incident))
+    stopped = clocks.filter(stopped_at__isnull=False)
+    assert stopped.exists()
+    assert set(stopped.values_list("state", flat=True)) <= {ClockState.MET, ClockState.BREACHED}
+    assert not clocks.filter(stopped_at__isnull=True, elapsed_business_seconds__isnull=False)
+    for clock in stopped[:25]:
+        assert clock.stopped_at is not None
+        worked = business_time_between(
+            clock.started_at, clock.stopped_at, calendar_from_snapshot(clock.snapshot)
+        )
+        assert clock.elapsed_business_seconds == int(worked.total_seconds())
+        assert clock.paused_seconds == 0

@@ -1,0 +1,71 @@
+"""Baselines for benchmarks/api_bench.py: the framework's own ceiling over the same table.
+
+DESIGN.md §7 measures the incident API against "a bare Django/DRF view over the same table" in
+the same run. These views keep what every API endpoint pays for (the project's REST_FRAMEWORK
+defaults: token authentication, permissions, throttling, keyset pagination, the JSON renderer)
+and drop what the incident endpoints add (the scoped selector and its joins, the FilterSet, the
+full output serializer, SLA clocks, services, timeline, outbox). Mounted only for benchmarks
+(benchmarks/urls.py); they check no role, so never mount them in a deployment.
+"""
+
+from typing import Any, cast
+
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.models import User
+from core.numbering import allocate_number
+from incidents.choices import OPEN_STATUSES
+from incidents.models import Incident
+
+
+class BareIncidentSerializer(serializers.ModelSerializer[Incident]):
+    class Meta:
+        model = Incident
+        fields = ("id", "number", "title", "status", "priority", "sla_due_at", "created_at")
+
+
+class BareIncidentListView(ListAPIView[Incident]):
+    """Open incidents by time to breach, 50 a page: the agent list's query without the rest."""
+
+    serializer_class = BareIncidentSerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[Incident]:
+        return Incident.objects.filter(status__in=sorted(OPEN_STATUSES)).order_by(
+            F("sla_due_at").asc(nulls_last=True), "id"
+        )
+
+
+class BareIncidentCreateSerializer(serializers.Serializer[Any]):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class BareIncidentCreateView(APIView):
+    """Insert one incident row (a number from the sequence, then one INSERT) and return it:
+    no priority, no clocks, no timeline event, no outbox row."""
+
+    def post(self, request: Request) -> Response:
+        data = BareIncidentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        now = timezone.now()
+        with transaction.atomic():
+            incident = Incident.objects.create(
+                number=allocate_number(Incident.NUMBER_PREFIX),
+                title=data.validated_data["title"],
+                description=data.validated_data["description"],
+                requester=cast(User, request.user),
+                identified_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+        return Response(
+            {"number": incident.number, "title": incident.title}, status=status.HTTP_201_CREATED
+        )

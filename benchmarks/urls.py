@@ -1,0 +1,19 @@
+"""Routes of the benchmark baselines (benchmarks/baseline_views.py), under /bench/.
+
+config/urls.py mounts them only when the environment says BENCHMARK_BASELINE=1; they check no
+role, so a deployment never has them. benchmarks/api_bench.py serves them through its own URL
+configuration (benchmarks/root_urls.py) and does not depend on that switch.
+"""
+
+from django.urls import path
+
+from benchmarks.baseline_views import BareIncidentCreateView, BareIncidentListView
+
+urlpatterns = [
+    path("bench/api/incidents/", BareIncidentListView.as_view(), name="bench-incidents-list"),
+    path(
+        "bench/api/incidents/create/",
+        BareIncidentCreateView.as_view(),
+        name="bench-incidents-create",
+    ),
+]
