@@ -63,11 +63,14 @@ class Lifecycle:
         transition = self.table.get(action)
         if transition is None:
             raise TransitionError(f"Unknown action '{action}'.")
-        status = self._status_label(ticket.status)
-        kind = self.noun.partition(" ")[2]
+        # Labels are built only to explain a refusal: legal_actions calls this for every action
+        # of every row of a list.
         if ticket.status in self.final:
+            kind = self.noun.partition(" ")[2]
+            status = self._status_label(ticket.status)
             raise TransitionError(f"The {kind} is {status}; it cannot change anymore.")
         if ticket.status not in transition.sources:
+            status = self._status_label(ticket.status)
             raise TransitionError(
                 f"Cannot {transition.label.lower()} {self.noun} that is {status}."
             )
@@ -81,6 +84,8 @@ class Lifecycle:
         """The actions that `check` would accept right now, in table order."""
         legal = []
         for transition in self.transitions:
+            if ticket.status in self.final or ticket.status not in transition.sources:
+                continue
             try:
                 self.check(ticket, transition.action, ctx)
             except TransitionError:

@@ -1,5 +1,8 @@
 """Reads shared by every ticket kind, scoped to the viewer."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
@@ -24,3 +27,22 @@ def attachments_for_user(*, ticket: TicketBase, user: User) -> QuerySet[Attachme
     if not is_agent(user):
         files = files.filter(is_internal=False)
     return files.order_by("created_at", "id")
+
+
+def user_refs(user_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """People as tickets refer to them (core.api.serializers.UserRefSerializer's shape: id,
+    username, display name), by id, in one narrow query: for lists that name requesters and
+    assignees without loading User objects. Anyone named on a ticket the viewer may see may be
+    named to them; no email."""
+    ids = [user_id for user_id in set(user_ids) if user_id is not None]
+    if not ids:
+        return {}
+    rows = User.objects.filter(pk__in=ids).values_list("id", "username", "first_name", "last_name")
+    return {
+        user_id: {
+            "id": user_id,
+            "username": username,
+            "display_name": f"{first} {last}".strip() or username,
+        }
+        for user_id, username, first, last in rows
+    }

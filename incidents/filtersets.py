@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_filters import fields as filter_fields
 
 from core.choices import Priority, Tier
+from core.filtering import ListFilterSet
 from core.models import ConfigurationItem, Service, SupportGroup, User
 from incidents.choices import OPEN_STATUSES, Impact, IncidentStatus, Urgency
 from incidents.forms import CappedModelChoiceIterator, active_groups, active_services, agent_users
@@ -73,7 +74,7 @@ def _services(request: Any) -> QuerySet[Service]:
     return active_services()
 
 
-class IncidentFilterSet(django_filters.FilterSet):
+class IncidentFilterSet(ListFilterSet):
     """Filters for incident lists. `open` defaults to true when absent, so a bare list shows the
     open work; it is ignored when statuses are picked explicitly."""
 

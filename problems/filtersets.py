@@ -9,6 +9,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
+from core.filtering import ListFilterSet
 from core.models import Service
 from incidents.filtersets import CappedModelChoiceFilter
 from incidents.forms import active_services
@@ -20,7 +21,7 @@ def _services(request: Any) -> QuerySet[Service]:
     return active_services()
 
 
-class ProblemFilterSet(django_filters.FilterSet):
+class ProblemFilterSet(ListFilterSet):
     """With no status ticked the list shows the open problems."""
 
     q = django_filters.CharFilter(method="filter_q", label="Search")

@@ -12,6 +12,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.http import QueryDict
 
+from core.filtering import ListFilterSet
 from core.models import SupportGroup, User
 from incidents.filtersets import NULL_VALUE, AgentChoiceFilter, CappedModelChoiceFilter
 from incidents.forms import active_groups, agent_users
@@ -40,7 +41,7 @@ def _items(request: Any) -> QuerySet[CatalogItem]:
     return CatalogItem.objects.order_by("name")
 
 
-class RequestFilterSet(django_filters.FilterSet):
+class RequestFilterSet(ListFilterSet):
     """Filters for request lists. `open` defaults to true when absent, so a bare list shows the
     open work; it is ignored when statuses are picked explicitly."""
 

@@ -12,8 +12,10 @@ first, then paused ones; stopped clocks only say whether the ticket met its targ
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Min, Q
 
 from core.models import TicketBase
 from sla.choices import ClockState, Metric, SlaState
@@ -42,6 +44,50 @@ def clocks_for_tickets(tickets: Sequence[TicketBase]) -> dict[int, list[SlaClock
     return by_ticket
 
 
+@dataclass(frozen=True, slots=True)
+class SlaSummary:
+    """A ticket's SLA at a glance: sla_state and nearest_due of its clocks."""
+
+    state: SlaState
+    due_at: datetime | None
+
+
+def sla_summaries_for_tickets(
+    model: type[TicketBase], ticket_ids: Iterable[int], now: datetime
+) -> dict[int, SlaSummary]:
+    """sla_state and nearest_due of each ticket's clocks (tickets of one kind), counted in the
+    database: one aggregate query returning a row per ticket, for lists that show the state but
+    not the clocks. Tickets without clocks are absent (their state is "none")."""
+    ids = list(ticket_ids)
+    if not ids:
+        return {}
+    running = Q(state=ClockState.RUNNING)
+    rows = (
+        SlaClock.objects.filter(
+            ticket_type=ContentType.objects.get_for_model(model), ticket_id__in=ids
+        )
+        .order_by()
+        .values("ticket_id")
+        .annotate(
+            running=Count("pk", filter=running),
+            breached=Count(
+                "pk", filter=running & (Q(breached_at__isnull=False) | Q(due_at__lte=now))
+            ),
+            at_risk=Count("pk", filter=running & Q(warn_at__lte=now)),
+            paused=Count("pk", filter=Q(state=ClockState.PAUSED)),
+            missed=Count("pk", filter=Q(state=ClockState.BREACHED)),
+            met=Count("pk", filter=Q(state=ClockState.MET)),
+            due=Min("due_at", filter=running),
+        )
+        .values_list(
+            "ticket_id", "running", "breached", "at_risk", "paused", "missed", "met", "due"
+        )
+    )
+    return {
+        ticket_id: SlaSummary(_state(ClockCounts(*counts)), due) for ticket_id, *counts, due in rows
+    }
+
+
 def clocks_for_ticket(ticket: TicketBase) -> list[SlaClock]:
     """One ticket's clocks, response first (the ticket itself was read through a scoped
     selector by the caller)."""
@@ -51,38 +97,82 @@ def clocks_for_ticket(ticket: TicketBase) -> list[SlaClock]:
 # --- Pure: state and wording ------------------------------------------------------------------
 
 
-def _is_breached(clock: SlaClock, now: datetime) -> bool:
+class ClockLike(Protocol):
+    """What sla_state and nearest_due read of a clock (an SlaClock, or a stand-in in tests)."""
+
+    @property
+    def state(self) -> str: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+    @property
+    def warn_at(self) -> datetime | None: ...
+    @property
+    def breached_at(self) -> datetime | None: ...
+
+
+def _is_breached(clock: ClockLike, now: datetime) -> bool:
     return clock.breached_at is not None or (clock.due_at is not None and clock.due_at <= now)
 
 
-def _is_at_risk(clock: SlaClock, now: datetime) -> bool:
+def _is_at_risk(clock: ClockLike, now: datetime) -> bool:
     return clock.warn_at is not None and clock.warn_at <= now
 
 
-def sla_state(clocks: Iterable[SlaClock], now: datetime) -> SlaState:
+def nearest_due(clocks: Iterable[ClockLike]) -> datetime | None:
+    """The earliest due time among the running clocks (the ticket's "time to breach")."""
+    running = [c.due_at for c in clocks if c.state == ClockState.RUNNING and c.due_at is not None]
+    return min(running) if running else None
+
+
+@dataclass(frozen=True, slots=True)
+class ClockCounts:
+    """How many of a ticket's clocks are in each situation that decides its SLA state."""
+
+    running: int
+    running_breached: int
+    running_at_risk: int
+    paused: int
+    missed: int
+    met: int
+
+
+def sla_state(clocks: Iterable[ClockLike], now: datetime) -> SlaState:
     """A ticket's SLA state at `now`.
 
     Breached if a running clock is past its due time or was already marked breached; at risk if
     a running clock is past its first warning; on track while clocks run; paused when the open
     clocks are paused (on hold); none without clocks. Once every clock has stopped, breached if
     a target was missed and on track if all were met (cancelled clocks do not count).
+    sla_summaries_for_tickets counts the same in SQL.
     """
     clocks = list(clocks)
     running = [c for c in clocks if c.state == ClockState.RUNNING]
-    if running:
-        if any(_is_breached(c, now) for c in running):
+    return _state(
+        ClockCounts(
+            running=len(running),
+            running_breached=sum(_is_breached(c, now) for c in running),
+            running_at_risk=sum(_is_at_risk(c, now) for c in running),
+            paused=sum(c.state == ClockState.PAUSED for c in clocks),
+            missed=sum(c.state == ClockState.BREACHED for c in clocks),
+            met=sum(c.state == ClockState.MET for c in clocks),
+        )
+    )
+
+
+def _state(counts: ClockCounts) -> SlaState:
+    if counts.running:
+        if counts.running_breached:
             return SlaState.BREACHED
-        if any(_is_at_risk(c, now) for c in running):
+        if counts.running_at_risk:
             return SlaState.AT_RISK
         return SlaState.ON_TRACK
-    if any(c.state == ClockState.PAUSED for c in clocks):
+    if counts.paused:
         return SlaState.PAUSED
-    stopped = [c for c in clocks if c.state in (ClockState.MET, ClockState.BREACHED)]
-    if not stopped:
-        return SlaState.NONE
-    if any(c.state == ClockState.BREACHED for c in stopped):
+    if counts.missed:
         return SlaState.BREACHED
-    return SlaState.ON_TRACK
+    if counts.met:
+        return SlaState.ON_TRACK
+    return SlaState.NONE
 
 
 def format_span(value: timedelta) -> str:

@@ -7,6 +7,7 @@ the primary key as the final tie-breaker, and encodes the last row's values of a
 in an opaque cursor. The next page is "rows after this tuple" as one WHERE clause the ordering
 index can serve, so page 1,000 costs what page 1 costs and rows inserted meanwhile never shift
 a page. Keys must be the model's own concrete fields (`F("x").asc(nulls_last=True)`, "-x", "x").
+The queryset may be a `.values()` one that includes those columns.
 
 Response: {"next": url | null, "previous": url | null, "results": [...]}. `?page_size=` picks
 up to API_MAX_PAGE_SIZE rows (default PAGE_SIZE). A malformed cursor, or one made for another
@@ -206,9 +207,9 @@ class KeysetCursorPagination(BasePagination):
         if rows:
             first, last = rows[0], rows[-1]
             if has_more or backwards:
-                self.next_values = [getattr(last, key.name) for key in self.keys]
+                self.next_values = [_key_value(last, key) for key in self.keys]
             if (has_more and backwards) or (values is not None and not backwards):
-                self.previous_values = [getattr(first, key.name) for key in self.keys]
+                self.previous_values = [_key_value(first, key) for key in self.keys]
         return rows
 
     def _link(self, backwards: bool, values: list[Any] | None) -> str | None:
@@ -256,6 +257,16 @@ class KeysetCursorPagination(BasePagination):
                 "schema": {"type": "integer", "minimum": 1, "maximum": maximum},
             },
         ]
+
+
+def _key_value(row: Any, key: Key) -> Any:
+    """A key's value in a row: a model instance, or a dict from `.values()` (which must include
+    the ordering's columns; the primary key as "id" or "pk")."""
+    if isinstance(row, dict):
+        if key.name in row:
+            return row[key.name]
+        return row["pk"] if "pk" in row else row[key.field.name]
+    return getattr(row, key.name)
 
 
 def _plain(value: Any) -> Any:

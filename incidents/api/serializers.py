@@ -5,7 +5,6 @@ The output needs two things in its context that the view loads once per page: `c
 with the agents' working notes (containment, diagnosis) blanked.
 """
 
-from datetime import datetime
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -32,33 +31,62 @@ from incidents.models import Incident
 from incidents.permissions import can_perform
 from incidents.services import transition_context
 from incidents.transitions import legal_actions
-from sla.choices import SlaState
+from sla.api.serializers import (
+    TicketSlaOutputSerializer,
+    TicketSlaSummaryOutputSerializer,
+    ticket_sla_data,
+    ticket_sla_summary,
+)
 from sla.models import SlaClock
-from sla.selectors import sla_state
 
 AGENT_ONLY_FIELDS = ("containment_notes", "diagnosis_notes")
 
+# The list shape's model fields, in output order (then "sla").
+SUMMARY_FIELDS = (
+    "number",
+    "title",
+    "status",
+    "priority",
+    "impact",
+    "urgency",
+    "category",
+    "is_major",
+    "tier",
+    "source",
+    "requester",
+    "assignee",
+    "support_group",
+    "service",
+    "version",
+    "created_at",
+    "updated_at",
+    "resolved_at",
+)
 
-class SlaClockOutputSerializer(serializers.ModelSerializer):
+
+class IncidentSummaryOutputSerializer(serializers.ModelSerializer[Incident]):
+    """An incident in lists: what a queue or an integration decides on. The detail (GET
+    /incidents/{number}/) adds the description, the working notes, every milestone, the CI,
+    the SLA clocks and the actions. Lists render this shape with incidents.api.listing, from
+    plain values; tests/api/test_incident_list_shape.py holds the two to the same output."""
+
+    requester = UserRefSerializer(read_only=True)
+    assignee = UserRefSerializer(read_only=True, allow_null=True)
+    support_group = SupportGroupRefSerializer(read_only=True, allow_null=True)
+    service = ServiceRefSerializer(read_only=True, allow_null=True)
+    # Blank until set: declared so the schema's enums admit "".
+    category = serializers.ChoiceField(Category.choices, read_only=True, allow_blank=True)
+    sla = serializers.SerializerMethodField()
+
     class Meta:
-        model = SlaClock
-        fields = [
-            "metric",
-            "state",
-            "started_at",
-            "due_at",
-            "warn_at",
-            "paused_at",
-            "breached_at",
-            "stopped_at",
-        ]
+        model = Incident
+        fields = [*SUMMARY_FIELDS, "sla"]
         read_only_fields = fields
 
-
-class IncidentSlaOutputSerializer(serializers.Serializer):
-    state = serializers.ChoiceField(choices=SlaState.choices, read_only=True)
-    due_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    clocks = SlaClockOutputSerializer(many=True, read_only=True)
+    @extend_schema_field(TicketSlaSummaryOutputSerializer)
+    def get_sla(self, obj: Incident) -> dict[str, Any]:
+        clocks: list[SlaClock] = self.context.get("clocks", {}).get(obj.pk, [])
+        return ticket_sla_summary(clocks, self.context["now"])
 
 
 class IncidentOutputSerializer(serializers.ModelSerializer):
@@ -124,18 +152,10 @@ class IncidentOutputSerializer(serializers.ModelSerializer):
         user = getattr(request, "user", None)
         return user if isinstance(user, User) else None
 
-    @extend_schema_field(IncidentSlaOutputSerializer)
+    @extend_schema_field(TicketSlaOutputSerializer)
     def get_sla(self, obj: Incident) -> dict[str, Any]:
         clocks: list[SlaClock] = self.context.get("clocks", {}).get(obj.pk, [])
-        now: datetime = self.context["now"]
-        running = [c.due_at for c in clocks if c.state == "running" and c.due_at is not None]
-        return {
-            "state": sla_state(clocks, now).value,
-            "due_at": serializers.DateTimeField().to_representation(min(running))
-            if running
-            else None,
-            "clocks": SlaClockOutputSerializer(clocks, many=True).data,
-        }
+        return ticket_sla_data(clocks, self.context["now"])
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_actions(self, obj: Incident) -> list[str]:

@@ -29,6 +29,7 @@ from core.choices import Source
 from core.models import Comment, User
 from core.roles import is_agent
 from incidents import services
+from incidents.api.listing import summary_rows, summary_values
 from incidents.api.serializers import (
     EmptyInputSerializer,
     IncidentAssignInputSerializer,
@@ -40,6 +41,7 @@ from incidents.api.serializers import (
     IncidentHoldInputSerializer,
     IncidentOutputSerializer,
     IncidentResolveInputSerializer,
+    IncidentSummaryOutputSerializer,
     IncidentUpdateInputSerializer,
     ReasonInputSerializer,
 )
@@ -157,14 +159,14 @@ class IncidentViewSet(TicketConversationMixin, TicketViewSet):
 
     # --- reads ------------------------------------------------------------------------------
 
-    @extend_schema(summary="List incidents you may see (cursor-paginated)")
+    @extend_schema(
+        summary="List incidents you may see (cursor-paginated, in the summary shape)",
+        responses=IncidentSummaryOutputSerializer(many=True),
+    )
     def list(self, request: Request) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        page: list[Incident] = list(self.paginate_queryset(queryset) or [])
-        # One query for the SLA clocks of the whole page, whatever its size.
-        context = {**self.get_serializer_context(), "clocks": clocks_for_tickets(page)}
-        data = IncidentOutputSerializer(page, many=True, context=context).data
-        return self.get_paginated_response(data)
+        queryset = summary_values(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(queryset) or []
+        return self.get_paginated_response(summary_rows(page, now=timezone.now()))
 
     @extend_schema(summary="One incident (with its ETag)")
     def retrieve(self, request: Request, number: str) -> Response:

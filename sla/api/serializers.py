@@ -6,6 +6,7 @@ clock started), never from the current policy row: editing a policy does not mov
 API does not pretend it does.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from rest_framework import serializers
 from core.api.serializers import ServiceRefSerializer
 from sla.choices import SlaState
 from sla.models import Calendar, Holiday, SlaClock, SlaPolicy, SlaThreshold, WorkingHours
-from sla.selectors import clock_status, sla_state
+from sla.selectors import ClockLike, clock_status, nearest_due, sla_state
 
 # --- the SLA summary embedded in ticket outputs ------------------------------------------------
 
@@ -44,14 +45,34 @@ class TicketSlaOutputSerializer(serializers.Serializer[Any]):
     clocks = TicketClockOutputSerializer(many=True, read_only=True)
 
 
+class TicketSlaSummaryOutputSerializer(serializers.Serializer[Any]):
+    """A ticket's SLA in lists: the state and the nearest running due time (no clocks)."""
+
+    state = serializers.ChoiceField(choices=SlaState.choices, read_only=True)
+    due_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+# Built once: a serializer builds its fields when first used, about a millisecond each time.
+_CLOCK = TicketClockOutputSerializer()
+_INSTANT = serializers.DateTimeField()
+
+
+def ticket_sla_summary(clocks: Sequence[ClockLike], now: datetime) -> dict[str, Any]:
+    """The TicketSlaSummaryOutputSerializer shape of a ticket's clocks. Lists of many tickets
+    count the same in SQL (sla.selectors.sla_summaries_for_tickets)."""
+    due = nearest_due(clocks)
+    return {
+        "state": sla_state(clocks, now).value,
+        "due_at": _INSTANT.to_representation(due) if due is not None else None,
+    }
+
+
 def ticket_sla_data(clocks: list[SlaClock], now: datetime) -> dict[str, Any]:
     """The TicketSlaOutputSerializer shape of a ticket's clocks (loaded by the caller, one query
     per page with sla.selectors.clocks_for_tickets)."""
-    running = [c.due_at for c in clocks if c.state == "running" and c.due_at is not None]
     return {
-        "state": sla_state(clocks, now).value,
-        "due_at": serializers.DateTimeField().to_representation(min(running)) if running else None,
-        "clocks": TicketClockOutputSerializer(clocks, many=True).data,
+        **ticket_sla_summary(clocks, now),
+        "clocks": [_CLOCK.to_representation(clock) for clock in clocks],
     }
 
 
