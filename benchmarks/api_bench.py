@@ -20,7 +20,7 @@ Query counts come from one instrumented request per endpoint, made in this proce
 Django's test client with the same settings.
 
 Usage: .venv/bin/python benchmarks/api_bench.py [--database servicedesk_bench] [--seconds 20]
-       [--rounds 3] [--create-seconds 60] [--workers 3] [--threads 4]
+       [--rounds 3] [--create-seconds 60] [--workers 3] [--threads 4] [--skip-list | --skip-create]
 Writes a Markdown section to stdout (progress to stderr).
 """
 
@@ -65,6 +65,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--agent", default="agent1")
     parser.add_argument("--skip-create", action="store_true")
+    parser.add_argument("--skip-list", action="store_true")
     parser.add_argument(
         "--profile",
         action="store_true",
@@ -379,7 +380,7 @@ def measure(port: int, token: str, args: argparse.Namespace) -> list[Case]:
     cases = []
     base_list = get_request(BASE_LIST_PATH, token)
     agent_list = get_request(LIST_PATH, token)
-    for clients in (1, 16):
+    for clients in () if args.skip_list else (1, 16):
         cases.append(
             compare(
                 f"List, {clients} client{'s' if clients > 1 else ''}",

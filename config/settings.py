@@ -348,6 +348,12 @@ if CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Memos of small configuration tables (SLA policies, webhook subscriptions; core/config_memo.py):
+# other processes see a change within RECHECK seconds through the shared cache, and within
+# MAX_AGE seconds in any case.
+CONFIG_MEMO_RECHECK_SECONDS = env_int("CONFIG_MEMO_RECHECK_SECONDS", 1)
+CONFIG_MEMO_MAX_AGE_SECONDS = env_int("CONFIG_MEMO_MAX_AGE_SECONDS", 60)
+
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200)
 API_IDEMPOTENCY_TTL_HOURS = env_int("API_IDEMPOTENCY_TTL_HOURS", 24)
 

@@ -8,7 +8,9 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents"
 
     def ready(self) -> None:
+        from incidents.services import DEFAULT_GROUP_MEMO
         from incidents.sla_adapter import ADAPTER
         from sla.registry import register
 
         register(ADAPTER)
+        DEFAULT_GROUP_MEMO.connect()

@@ -7,6 +7,7 @@ Views, tasks and commands call these; none of them sets `status` itself. Each se
 own transaction (nested calls join the caller's).
 """
 
+import copy
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.choices import EventKind, Source, Tier
+from core.config_memo import ConfigMemo
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.models import Comment, ConfigurationItem, Service, SupportGroup, User
 from core.numbering import allocate_number
@@ -57,11 +59,20 @@ def transition_context() -> transitions.Context:
     )
 
 
+# The first-line group per service id, read once per process (connected in IncidentsConfig).
+DEFAULT_GROUP_MEMO = ConfigMemo("incident-default-groups", ["core.SupportGroup", "core.Service"])
+
+
 def default_group_for(service: Service | None) -> SupportGroup | None:
     """First-line group for a new incident: the service's owner if it works at L1, else any L1."""
-    if service is not None and service.owner_group.tier == Tier.L1:
-        return service.owner_group
-    return SupportGroup.objects.filter(tier=Tier.L1, is_active=True).order_by("name").first()
+
+    def load() -> SupportGroup | None:
+        if service is not None and service.owner_group.tier == Tier.L1:
+            return service.owner_group
+        return SupportGroup.objects.filter(tier=Tier.L1, is_active=True).order_by("name").first()
+
+    group = DEFAULT_GROUP_MEMO.get(service.pk if service is not None else None, load)
+    return copy.copy(group) if group is not None else None
 
 
 def _require(values: dict[str, Any], names: tuple[str, ...]) -> None:
@@ -124,7 +135,8 @@ def incident_create(
 
     The creation event is credited to `actor`, else to the requester; with `by_system=True` (alert
     intake) it has no actor: the system opened it on the requester's behalf. `support_group`
-    overrides the default first-line group for the service.
+    overrides the default first-line group for the service. The returned incident carries the
+    SLA clocks it started as `started_clocks`, for callers that show it at once.
     """
     title = (title or "").strip()
     if not title:
@@ -138,7 +150,18 @@ def incident_create(
     _check_ci(service, configuration_item)
     group = support_group if support_group is not None else default_group_for(service)
     now = timezone.now()
-    with transaction.atomic():
+    priority = priority_for(impact, urgency)
+    # The clocks are planned first, so the incident's INSERT carries its nearest deadline.
+    clocks = sla.clocks_plan(
+        kind=TicketKind.INCIDENT,
+        priority=priority,
+        service_id=service.pk if service is not None else None,
+        started_at=now,
+    )
+    due, warn = sla.nearest_deadlines(clocks)
+    # No savepoint of its own: a failure here fails the caller's transaction (or the caller's
+    # own savepoint) as a whole.
+    with transaction.atomic(savepoint=False):
         incident = Incident.objects.create(
             number=allocate_number(Incident.NUMBER_PREFIX),
             title=title,
@@ -148,7 +171,7 @@ def incident_create(
             tier=group.tier if group else Tier.L1,
             impact=impact,
             urgency=urgency,
-            priority=priority_for(impact, urgency),
+            priority=priority,
             category=category,
             service=service,
             configuration_item=configuration_item,
@@ -157,6 +180,8 @@ def incident_create(
             identified_at=now,
             created_at=now,
             updated_at=now,
+            sla_due_at=due,
+            sla_warn_at=warn,
         )
         event_append(
             ticket=incident,
@@ -166,7 +191,7 @@ def incident_create(
             to_status=IncidentStatus.IDENTIFIED,
             changes={"priority": incident.priority, "impact": impact, "urgency": urgency},
         )
-        sla.clocks_start(incident, kind=TicketKind.INCIDENT)
+        incident.started_clocks = sla.clocks_save(incident, clocks)
         notifications.notify_requester(
             incident,
             subject=f"We received your report: {incident.title}",

@@ -20,5 +20,7 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         from core.health import register_check
+        from sla.services import POLICY_MEMO
 
         register_check("sla_sweeper", _sla_health)
+        POLICY_MEMO.connect()

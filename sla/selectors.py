@@ -11,11 +11,12 @@ first, then paused ones; stopped clocks only say whether the ticket met its targ
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Min, Q
+from django.db import connection
+from django.utils.dateparse import parse_datetime
 
 from core.models import TicketBase
 from sla.choices import ClockState, Metric, SlaState
@@ -52,40 +53,65 @@ class SlaSummary:
     due_at: datetime | None
 
 
+# The counts ClockCounts holds, per ticket, in one pass over the page's clocks. Written as SQL
+# (FILTER works on PostgreSQL and SQLite): the same query through the ORM spent longer compiling
+# seven filtered aggregates than the database spent running them, on every list request.
+_SUMMARY_SQL = """
+SELECT ticket_id,
+       COUNT(*) FILTER (WHERE state = %(running)s),
+       COUNT(*) FILTER (WHERE state = %(running)s
+                          AND (breached_at IS NOT NULL OR due_at <= %(now)s)),
+       COUNT(*) FILTER (WHERE state = %(running)s AND warn_at <= %(now)s),
+       COUNT(*) FILTER (WHERE state = %(paused)s),
+       COUNT(*) FILTER (WHERE state = %(breached)s),
+       COUNT(*) FILTER (WHERE state = %(met)s),
+       MIN(due_at) FILTER (WHERE state = %(running)s)
+  FROM {table}
+ WHERE ticket_type_id = %(ticket_type)s AND ticket_id IN ({ids})
+ GROUP BY ticket_id
+"""
+
+
 def sla_summaries_for_tickets(
     model: type[TicketBase], ticket_ids: Iterable[int], now: datetime
 ) -> dict[int, SlaSummary]:
     """sla_state and nearest_due of each ticket's clocks (tickets of one kind), counted in the
     database: one aggregate query returning a row per ticket, for lists that show the state but
     not the clocks. Tickets without clocks are absent (their state is "none")."""
-    ids = list(ticket_ids)
+    ids = [int(ticket_id) for ticket_id in ticket_ids]
     if not ids:
         return {}
-    running = Q(state=ClockState.RUNNING)
-    rows = (
-        SlaClock.objects.filter(
-            ticket_type=ContentType.objects.get_for_model(model), ticket_id__in=ids
-        )
-        .order_by()
-        .values("ticket_id")
-        .annotate(
-            running=Count("pk", filter=running),
-            breached=Count(
-                "pk", filter=running & (Q(breached_at__isnull=False) | Q(due_at__lte=now))
-            ),
-            at_risk=Count("pk", filter=running & Q(warn_at__lte=now)),
-            paused=Count("pk", filter=Q(state=ClockState.PAUSED)),
-            missed=Count("pk", filter=Q(state=ClockState.BREACHED)),
-            met=Count("pk", filter=Q(state=ClockState.MET)),
-            due=Min("due_at", filter=running),
-        )
-        .values_list(
-            "ticket_id", "running", "breached", "at_risk", "paused", "missed", "met", "due"
-        )
-    )
-    return {
-        ticket_id: SlaSummary(_state(ClockCounts(*counts)), due) for ticket_id, *counts, due in rows
+    ops = connection.ops
+    params: dict[str, Any] = {
+        "running": ClockState.RUNNING.value,
+        "paused": ClockState.PAUSED.value,
+        "breached": ClockState.BREACHED.value,
+        "met": ClockState.MET.value,
+        "now": ops.adapt_datetimefield_value(now),
+        "ticket_type": ContentType.objects.get_for_model(model).pk,
     }
+    params.update({f"id{n}": ticket_id for n, ticket_id in enumerate(ids)})
+    sql = _SUMMARY_SQL.format(
+        table=ops.quote_name(SlaClock._meta.db_table),
+        ids=", ".join(f"%(id{n})s" for n in range(len(ids))),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return {
+        ticket_id: SlaSummary(_state(ClockCounts(*counts)), _instant(due))
+        for ticket_id, *counts, due in rows
+    }
+
+
+def _instant(value: datetime | str | None) -> datetime | None:
+    """A timestamp from a raw query: PostgreSQL gives aware datetimes, SQLite text in UTC."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise ValueError(f"Not a timestamp: {value!r}")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def clocks_for_ticket(ticket: TicketBase) -> list[SlaClock]:

@@ -102,6 +102,15 @@ def _fresh_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_config_memos() -> None:
+    """No memo of configuration rows (core.config_memo) survives the rollback of the test that
+    read them."""
+    from core.config_memo import clear_config_memos
+
+    clear_config_memos()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hashing() -> None:
     # PBKDF2's deliberate slowness is for attackers, not for fixtures.

@@ -25,7 +25,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.permissions import HasTokenScope, IsAgent
-from core.api.serializers import ServiceRefSerializer, SupportGroupRefSerializer, UserRefSerializer
+from core.api.serializers import (
+    OutputModelSerializer,
+    ServiceRefSerializer,
+    SupportGroupRefSerializer,
+    UserRefSerializer,
+)
 from core.api.views import ApiViewSet
 from core.choices import Criticality, Role
 from core.models import ConfigurationItem, Service, SupportGroup, User
@@ -178,7 +183,7 @@ class UserFilterSet(django_filters.FilterSet):
 # --- output --------------------------------------------------------------------------------------
 
 
-class ServiceOutputSerializer(serializers.ModelSerializer[Service]):
+class ServiceOutputSerializer(OutputModelSerializer):
     owner_group = SupportGroupRefSerializer(read_only=True)
 
     class Meta:
@@ -187,7 +192,7 @@ class ServiceOutputSerializer(serializers.ModelSerializer[Service]):
         read_only_fields = fields
 
 
-class ConfigurationItemOutputSerializer(serializers.ModelSerializer[ConfigurationItem]):
+class ConfigurationItemOutputSerializer(OutputModelSerializer):
     service = ServiceRefSerializer(read_only=True)
 
     class Meta:
@@ -196,7 +201,7 @@ class ConfigurationItemOutputSerializer(serializers.ModelSerializer[Configuratio
         read_only_fields = fields
 
 
-class SupportGroupOutputSerializer(serializers.ModelSerializer[SupportGroup]):
+class SupportGroupOutputSerializer(OutputModelSerializer):
     email = serializers.EmailField(read_only=True, allow_blank=True)
     manager = UserRefSerializer(read_only=True, allow_null=True)
     members = UserRefSerializer(many=True, read_only=True)
@@ -207,7 +212,7 @@ class SupportGroupOutputSerializer(serializers.ModelSerializer[SupportGroup]):
         read_only_fields = fields
 
 
-class UserOutputSerializer(serializers.ModelSerializer[User]):
+class UserOutputSerializer(OutputModelSerializer):
     display_name = serializers.CharField(read_only=True)
     email = serializers.EmailField(read_only=True, allow_blank=True)
     role = serializers.SerializerMethodField()

@@ -14,13 +14,13 @@ from rest_framework.response import Response
 
 from core.api.idempotency import idempotent
 from core.api.permissions import HasTokenScope, IsSessionAuthenticated
-from core.api.serializers import InputSerializer
+from core.api.serializers import InputSerializer, OutputModelSerializer
 from core.api.tokens import api_token_create, api_token_list_for_user, api_token_revoke
 from core.api.views import ApiViewSet
 from core.models import ApiToken, ApiTokenScope
 
 
-class ApiTokenOutputSerializer(serializers.ModelSerializer):
+class ApiTokenOutputSerializer(OutputModelSerializer):
     is_active = serializers.SerializerMethodField()
 
     class Meta:

@@ -37,6 +37,7 @@ from core.api.serializers import (
     CommentCreateInputSerializer,
     CommentOutputSerializer,
     TimelineEventOutputSerializer,
+    render_one,
 )
 from core.choices import Source
 from core.exceptions import TransitionError
@@ -78,8 +79,8 @@ class ApiViewSet(viewsets.GenericViewSet):
         headers: dict[str, str] | None = None,
     ) -> Response:
         serializer_class = serializer_class or self.get_serializer_class()
-        serializer = serializer_class(obj, context=self.get_serializer_context())
-        return Response(serializer.data, status=status_code, headers=headers)
+        data = render_one(serializer_class, obj, self.get_serializer_context())
+        return Response(data, status=status_code, headers=headers)
 
 
 class TicketViewSet(ApiViewSet):

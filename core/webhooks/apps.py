@@ -7,3 +7,8 @@ class WebhooksConfig(AppConfig):
     name = "core.webhooks"
     label = "webhooks"
     verbose_name = "Outbound webhooks"
+
+    def ready(self) -> None:
+        from core.webhooks.emit import ANY_SUBSCRIPTION_MEMO
+
+        ANY_SUBSCRIPTION_MEMO.connect()

@@ -1,7 +1,8 @@
 """The webhook emitter: turns something that happened into delivery rows + outbox rows.
 
 Call it inside the transaction of the change. It reads the active subscriptions with one query
-on a small table (nothing else when nobody subscribed to the event type), builds the payload only
+on a small table (none while no subscription is active; nothing else when nobody subscribed to
+the event type), builds the payload only
 when someone did, and writes one WebhookDelivery and one outbox row per subscription with two
 inserts. Nothing is sent before commit; a rolled-back change leaves no trace and sends nothing.
 Event ids derive from a stable key of the occurrence (a timeline event, an SLA clock stage), so an
@@ -20,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.choices import EventKind
+from core.config_memo import ConfigMemo
 from core.models import Comment, OutboxMessage, TicketBase, TimelineEvent, User
 from core.outbox import outbox_enqueue_many
 from core.webhooks.models import WebhookDelivery, WebhookSubscription
@@ -64,9 +66,24 @@ class WebhookEvent:
         }
 
 
+# Whether any subscription is active, per process (connected in WebhooksConfig.ready()): an
+# installation without webhooks reads nothing for its events. The subscriptions themselves are
+# always read fresh, so a delivery never names one deleted meanwhile.
+ANY_SUBSCRIPTION_MEMO = ConfigMemo("webhook-subscriptions", ["webhooks.WebhookSubscription"])
+
+
+def _any_active_subscription() -> bool:
+    return ANY_SUBSCRIPTION_MEMO.get(
+        "any", WebhookSubscription.objects.filter(is_active=True).exists
+    )
+
+
 def _subscribers(event_types: set[str]) -> dict[str, list[int]]:
-    """Active subscription ids per wanted event type: one query on a table of a few rows."""
+    """Active subscription ids per wanted event type: one query on a table of a few rows, none
+    while no subscription is active."""
     by_type: dict[str, list[int]] = defaultdict(list)
+    if not _any_active_subscription():
+        return by_type
     rows = WebhookSubscription.objects.filter(is_active=True).values_list("pk", "event_types")
     for pk, types in rows:
         for event_type in set(types or ()) & event_types:

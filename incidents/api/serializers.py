@@ -13,6 +13,7 @@ from rest_framework import serializers
 from core.api.serializers import (
     ConfigurationItemRefSerializer,
     InputSerializer,
+    OutputModelSerializer,
     ServiceRefSerializer,
     SupportGroupRefSerializer,
     UserRefSerializer,
@@ -64,7 +65,7 @@ SUMMARY_FIELDS = (
 )
 
 
-class IncidentSummaryOutputSerializer(serializers.ModelSerializer[Incident]):
+class IncidentSummaryOutputSerializer(OutputModelSerializer):
     """An incident in lists: what a queue or an integration decides on. The detail (GET
     /incidents/{number}/) adds the description, the working notes, every milestone, the CI,
     the SLA clocks and the actions. Lists render this shape with incidents.api.listing, from
@@ -89,7 +90,7 @@ class IncidentSummaryOutputSerializer(serializers.ModelSerializer[Incident]):
         return ticket_sla_summary(clocks, self.context["now"])
 
 
-class IncidentOutputSerializer(serializers.ModelSerializer):
+class IncidentOutputSerializer(OutputModelSerializer):
     requester = UserRefSerializer(read_only=True)
     assignee = UserRefSerializer(read_only=True, allow_null=True)
     support_group = SupportGroupRefSerializer(read_only=True, allow_null=True)

@@ -24,6 +24,7 @@ from rest_framework.serializers import BaseSerializer
 
 from core.api import etag
 from core.api.idempotency import idempotent
+from core.api.serializers import render_one
 from core.api.views import TicketConversationMixin, TicketViewSet
 from core.choices import Source
 from core.models import Comment, User
@@ -50,6 +51,7 @@ from incidents.models import Incident
 from incidents.permissions import can_perform, can_work
 from incidents.selectors import incident_get_for_user, incident_list_for_user
 from incidents.services import transition_context
+from sla.models import SlaClock
 from sla.selectors import clocks_for_tickets
 
 IF_MATCH = OpenApiParameter(
@@ -146,12 +148,18 @@ class IncidentViewSet(TicketConversationMixin, TicketViewSet):
         context.setdefault("transition_context", transition_context())
         return context
 
-    def _render_with_clocks(self, incident: Incident, *, status_code: int = 200) -> Response:
-        context = {**self.get_serializer_context(), "clocks": clocks_for_tickets([incident])}
-        response = Response(
-            IncidentOutputSerializer(incident, context=context).data, status=status_code
-        )
-        return etag.with_etag(response, incident)
+    def _render_with_clocks(
+        self,
+        incident: Incident,
+        *,
+        status_code: int = 200,
+        clocks: list[SlaClock] | None = None,
+    ) -> Response:
+        if clocks is None:
+            clocks = clocks_for_tickets([incident])[incident.pk]
+        context = {**self.get_serializer_context(), "clocks": {incident.pk: clocks}}
+        data = render_one(IncidentOutputSerializer, incident, context)
+        return etag.with_etag(Response(data, status=status_code), incident)
 
     def _fresh(self, incident: Incident) -> Incident:
         """The incident re-read through the selector (with its related rows) after a write."""
@@ -191,8 +199,10 @@ class IncidentViewSet(TicketConversationMixin, TicketViewSet):
             incident = services.incident_create(
                 requester=requester, actor=user, source=Source.API, **data
             )
-        incident = self._fresh(incident)
-        response = self._render_with_clocks(incident, status_code=status.HTTP_201_CREATED)
+        # Rendered from the objects in hand (requester, group, service, CI, clocks started).
+        response = self._render_with_clocks(
+            incident, status_code=status.HTTP_201_CREATED, clocks=incident.started_clocks
+        )
         response["Location"] = request.build_absolute_uri(
             reverse("incidents-detail", kwargs={"number": incident.number})
         )

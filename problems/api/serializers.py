@@ -9,6 +9,7 @@ from rest_framework import serializers
 from core.api.serializers import (
     ConfigurationItemRefSerializer,
     InputSerializer,
+    OutputModelSerializer,
     ServiceRefSerializer,
     SupportGroupRefSerializer,
     UserRefSerializer,
@@ -26,7 +27,7 @@ TEXT_MAX = 50_000
 LINKED_RESOLUTION_CHOICES = [(code.value, code.label) for code in LINKED_RESOLUTION_CODES]
 
 
-class ProblemOutputSerializer(serializers.ModelSerializer[Problem]):
+class ProblemOutputSerializer(OutputModelSerializer):
     raised_by = UserRefSerializer(source="requester", read_only=True)
     assignee = UserRefSerializer(read_only=True, allow_null=True)
     support_group = SupportGroupRefSerializer(read_only=True, allow_null=True)
@@ -82,7 +83,7 @@ class ProblemOutputSerializer(serializers.ModelSerializer[Problem]):
         return [transition.action.replace("_", "-") for transition in legal_actions(obj)]
 
 
-class KnownErrorOutputSerializer(serializers.ModelSerializer[Problem]):
+class KnownErrorOutputSerializer(OutputModelSerializer):
     """A published workaround: what agents (and the requesters of matching incidents) apply
     until the permanent fix is in."""
 
@@ -114,14 +115,14 @@ class KnownErrorOutputSerializer(serializers.ModelSerializer[Problem]):
         return int(getattr(obj, "incident_count", 0) or 0)
 
 
-class IncidentRefSerializer(serializers.ModelSerializer[Incident]):
+class IncidentRefSerializer(OutputModelSerializer):
     class Meta:
         model = Incident
         fields = ["number", "title", "status", "priority"]
         read_only_fields = fields
 
 
-class ProblemIncidentOutputSerializer(serializers.ModelSerializer[ProblemIncident]):
+class ProblemIncidentOutputSerializer(OutputModelSerializer):
     incident = IncidentRefSerializer(read_only=True)
     linked_by = UserRefSerializer(read_only=True, allow_null=True)
 

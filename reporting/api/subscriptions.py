@@ -10,14 +10,14 @@ from rest_framework.response import Response
 
 from core.api.idempotency import idempotent
 from core.api.permissions import HasTokenScope, IsManager
-from core.api.serializers import InputSerializer
+from core.api.serializers import InputSerializer, OutputModelSerializer
 from core.api.views import ApiViewSet
 from reporting.models import ReportSubscription, Weekday
 from reporting.selectors import subscription_get_for_user, subscription_list_for_user
 from reporting.services import subscription_create, subscription_delete
 
 
-class ReportSubscriptionOutputSerializer(serializers.ModelSerializer[ReportSubscription]):
+class ReportSubscriptionOutputSerializer(OutputModelSerializer):
     class Meta:
         model = ReportSubscription
         fields = ["id", "weekday", "hour", "filters", "last_sent_at", "created_at"]

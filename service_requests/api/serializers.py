@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from core.api.serializers import (
     InputSerializer,
+    OutputModelSerializer,
     ServiceRefSerializer,
     SupportGroupRefSerializer,
     UserRefSerializer,
@@ -38,21 +39,21 @@ from sla.models import SlaClock
 # --- catalog ---------------------------------------------------------------------------------
 
 
-class CatalogCategoryRefSerializer(serializers.ModelSerializer[CatalogCategory]):
+class CatalogCategoryRefSerializer(OutputModelSerializer):
     class Meta:
         model = CatalogCategory
         fields = ["id", "slug", "name"]
         read_only_fields = fields
 
 
-class CatalogItemRefSerializer(serializers.ModelSerializer[CatalogItem]):
+class CatalogItemRefSerializer(OutputModelSerializer):
     class Meta:
         model = CatalogItem
         fields = ["id", "slug", "name"]
         read_only_fields = fields
 
 
-class CatalogFieldOutputSerializer(serializers.ModelSerializer[CatalogField]):
+class CatalogFieldOutputSerializer(OutputModelSerializer):
     """One question of an item's form. The answer to it goes in `answers[key]` when requesting:
     text and long_text a string; number a number within min/max; choice one of `choices`; date
     "YYYY-MM-DD"; yes_no true/false; user a user id, username or email."""
@@ -91,14 +92,14 @@ class CatalogFieldOutputSerializer(serializers.ModelSerializer[CatalogField]):
         return self._number(obj.max_value)
 
 
-class CatalogTaskOutputSerializer(serializers.ModelSerializer[CatalogTask]):
+class CatalogTaskOutputSerializer(OutputModelSerializer):
     class Meta:
         model = CatalogTask
         fields = ["title", "order"]
         read_only_fields = fields
 
 
-class CatalogItemOutputSerializer(serializers.ModelSerializer[CatalogItem]):
+class CatalogItemOutputSerializer(OutputModelSerializer):
     category = CatalogCategoryRefSerializer(read_only=True)
     support_group = SupportGroupRefSerializer(read_only=True)
     service = ServiceRefSerializer(read_only=True, allow_null=True)
@@ -134,14 +135,14 @@ class CatalogItemOutputSerializer(serializers.ModelSerializer[CatalogItem]):
 # --- requests --------------------------------------------------------------------------------
 
 
-class ApproverGroupRefSerializer(serializers.ModelSerializer[Group]):
+class ApproverGroupRefSerializer(OutputModelSerializer):
     class Meta:
         model = Group
         fields = ["id", "name"]
         read_only_fields = fields
 
 
-class RequestTaskOutputSerializer(serializers.ModelSerializer[RequestTask]):
+class RequestTaskOutputSerializer(OutputModelSerializer):
     done_by = UserRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -150,7 +151,7 @@ class RequestTaskOutputSerializer(serializers.ModelSerializer[RequestTask]):
         read_only_fields = fields
 
 
-class ServiceRequestOutputSerializer(serializers.ModelSerializer[ServiceRequest]):
+class ServiceRequestOutputSerializer(OutputModelSerializer):
     catalog_item = CatalogItemRefSerializer(read_only=True)
     requester = UserRefSerializer(read_only=True)
     assignee = UserRefSerializer(read_only=True, allow_null=True)

@@ -13,7 +13,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import ServiceRefSerializer
+from core.api.serializers import OutputModelSerializer, ServiceRefSerializer
 from sla.choices import SlaState
 from sla.models import Calendar, Holiday, SlaClock, SlaPolicy, SlaThreshold, WorkingHours
 from sla.selectors import ClockLike, clock_status, nearest_due, sla_state
@@ -21,7 +21,7 @@ from sla.selectors import ClockLike, clock_status, nearest_due, sla_state
 # --- the SLA summary embedded in ticket outputs ------------------------------------------------
 
 
-class TicketClockOutputSerializer(serializers.ModelSerializer[SlaClock]):
+class TicketClockOutputSerializer(OutputModelSerializer):
     class Meta:
         model = SlaClock
         fields = [
@@ -79,7 +79,7 @@ def ticket_sla_data(clocks: list[SlaClock], now: datetime) -> dict[str, Any]:
 # --- the clocks of one ticket -------------------------------------------------------------------
 
 
-class ClockDetailOutputSerializer(serializers.ModelSerializer[SlaClock]):
+class ClockDetailOutputSerializer(OutputModelSerializer):
     """One clock with what it says now: the policy and calendar it runs under (its snapshot),
     the label an agent sees, and the business time left while it runs (negative when overdue)."""
 
@@ -148,21 +148,21 @@ class TicketClocksOutputSerializer(serializers.Serializer[Any]):
 # --- policies and calendars ---------------------------------------------------------------------
 
 
-class CalendarRefSerializer(serializers.ModelSerializer[Calendar]):
+class CalendarRefSerializer(OutputModelSerializer):
     class Meta:
         model = Calendar
         fields = ["id", "name", "timezone", "is_24x7"]
         read_only_fields = fields
 
 
-class SlaThresholdOutputSerializer(serializers.ModelSerializer[SlaThreshold]):
+class SlaThresholdOutputSerializer(OutputModelSerializer):
     class Meta:
         model = SlaThreshold
         fields = ["percent", "action"]
         read_only_fields = fields
 
 
-class SlaPolicyOutputSerializer(serializers.ModelSerializer[SlaPolicy]):
+class SlaPolicyOutputSerializer(OutputModelSerializer):
     service = ServiceRefSerializer(read_only=True, allow_null=True)
     calendar = CalendarRefSerializer(read_only=True)
     thresholds = SlaThresholdOutputSerializer(many=True, read_only=True)
@@ -192,7 +192,7 @@ class SlaPolicyOutputSerializer(serializers.ModelSerializer[SlaPolicy]):
         return int(obj.resolution_target.total_seconds())
 
 
-class WorkingHoursOutputSerializer(serializers.ModelSerializer[WorkingHours]):
+class WorkingHoursOutputSerializer(OutputModelSerializer):
     # Wall-clock times in the calendar's timezone ("08:00:00"): not RFC 3339 times, which
     # would need an offset that depends on the date.
     start = serializers.CharField(read_only=True, help_text="HH:MM:SS, the calendar's timezone.")
@@ -204,14 +204,14 @@ class WorkingHoursOutputSerializer(serializers.ModelSerializer[WorkingHours]):
         read_only_fields = fields
 
 
-class HolidayOutputSerializer(serializers.ModelSerializer[Holiday]):
+class HolidayOutputSerializer(OutputModelSerializer):
     class Meta:
         model = Holiday
         fields = ["date", "name"]
         read_only_fields = fields
 
 
-class CalendarOutputSerializer(serializers.ModelSerializer[Calendar]):
+class CalendarOutputSerializer(OutputModelSerializer):
     """Business hours: weekday 0 = Monday, times in the calendar's timezone, an end of 00:00
     means midnight; holidays are dates in that timezone."""
 

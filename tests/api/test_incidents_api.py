@@ -56,6 +56,22 @@ def test_end_user_reports_an_incident_through_the_api(
     assert (event.source, event.actor_id) == ("api", end_user.pk)
 
 
+@pytest.mark.parametrize("with_service", [True, False])
+def test_the_creation_response_is_what_reading_the_incident_back_gives(
+    agent, end_user, service, incident_policies, with_service
+):
+    """The 201 body is rendered from the objects in hand, not re-read: it must not differ."""
+    body = {"title": "VPN drops", "impact": "medium", "urgency": "high", "requester": end_user.pk}
+    if with_service:
+        body["service"] = service.pk
+    created = agent.post("/api/v1/incidents/", body, format="json")
+    assert created.status_code == 201, created.content
+    read = agent.get(f"/api/v1/incidents/{created.json()['number']}/")
+    assert created.json() == read.json()
+    assert created["ETag"] == read["ETag"]
+    assert created.json()["support_group"] is not None
+
+
 def test_end_users_cannot_report_for_someone_else(reporter, other_end_user):
     response = reporter.post(
         "/api/v1/incidents/", {"title": "x", "requester": other_end_user.pk}, format="json"

@@ -1,0 +1,109 @@
+"""Per-process memos of reads from small configuration tables, for the hot write paths.
+
+Creating a ticket reads its SLA policy (the policy, its calendar's hours and holidays, its
+thresholds: four queries) and, for each event, the webhook subscriptions (one more); those rows
+change a few times a year. A `ConfigMemo` keeps such reads in the process and forgets them all
+when a row of one of its models is saved or deleted:
+
+- in this process at once (post_save / post_delete signals, connected by the owning app's
+  ready(), so admin edits, fixtures and tests invalidate too);
+- in other processes (web workers, Celery) through a version in the shared cache (Redis with
+  CACHE_URL), read at most once per CONFIG_MEMO_RECHECK_SECONDS;
+- and in any case after CONFIG_MEMO_MAX_AGE_SECONDS (the bound when the cache is per process).
+
+Bulk `QuerySet.update()` sends no signal: code that changes these tables that way calls
+`clear()` on the memo. A value read inside a transaction that is then rolled back stays until
+the next change or the max age (tests clear the memos between tests for that reason).
+Memoised values must be treated as read-only by callers.
+"""
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, TypeVar
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+_MEMOS: list["ConfigMemo"] = []
+
+
+class ConfigMemo:
+    def __init__(self, name: str, models: Sequence[str]) -> None:
+        """`models` are "app_label.ModelName" strings whose changes invalidate the memo."""
+        self.name = name
+        self.models = tuple(models)
+        self._values: dict[Hashable, Any] = {}
+        self._lock = threading.Lock()
+        self._version: str | None = None
+        self._filled_at = 0.0
+        self._checked_at = 0.0
+        _MEMOS.append(self)
+
+    @property
+    def _version_key(self) -> str:
+        return f"config-memo:{self.name}"
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The memoised value for `key`, computing (and keeping) it when absent or stale."""
+        self._expire_if_stale()
+        try:
+            return self._values[key]
+        except KeyError:
+            pass
+        value = compute()
+        with self._lock:
+            self._values[key] = value
+        return value
+
+    def clear(self, *, everywhere: bool = True) -> None:
+        """Forget every value here and, with `everywhere`, in the other processes too."""
+        with self._lock:
+            self._values = {}
+            self._filled_at = time.monotonic()
+            if everywhere:
+                self._version = uuid.uuid4().hex
+                try:
+                    cache.set(self._version_key, self._version, None)
+                except Exception:
+                    logger.warning("config memo %s: could not publish its version", self.name)
+
+    def connect(self) -> None:
+        """Forget the values whenever a row of the memo's models is saved or deleted. Called
+        from the owning app's AppConfig.ready(), so every process that loads the app sends the
+        invalidation, whether or not it ever reads the memo."""
+        for label in self.models:
+            model = apps.get_model(label)
+            uid = f"config-memo:{self.name}:{label}"
+            post_save.connect(self._invalidate, sender=model, weak=False, dispatch_uid=uid)
+            post_delete.connect(self._invalidate, sender=model, weak=False, dispatch_uid=uid)
+
+    def _invalidate(self, **_: Any) -> None:
+        self.clear()
+
+    def _expire_if_stale(self) -> None:
+        now = time.monotonic()
+        if now - self._filled_at > settings.CONFIG_MEMO_MAX_AGE_SECONDS:
+            self.clear(everywhere=False)
+        if now - self._checked_at < settings.CONFIG_MEMO_RECHECK_SECONDS:
+            return
+        self._checked_at = now
+        try:
+            shared = cache.get(self._version_key)
+        except Exception:
+            return
+        if shared != self._version:
+            self.clear(everywhere=False)
+            self._version = shared
+
+
+def clear_config_memos() -> None:
+    """Forget every memo's values in this process (tests call it between tests)."""
+    for memo in _MEMOS:
+        memo.clear(everywhere=False)

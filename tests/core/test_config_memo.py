@@ -1,0 +1,77 @@
+"""core.config_memo: configuration rows read once per process, forgotten on any change here at
+once, in other processes through the shared cache, and after a maximum age in any case."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core.config_memo import ConfigMemo
+from incidents import services
+from sla.choices import Metric, TicketKind
+from sla.models import Holiday, SlaThreshold
+from sla.services import POLICY_MEMO, policy_plan
+
+pytestmark = pytest.mark.django_db
+
+
+def _plan():
+    return policy_plan(kind=TicketKind.INCIDENT, priority=3, service_id=None)
+
+
+def test_a_policy_is_read_once_then_served_from_memory(incident_policies):
+    assert _plan() is not None
+    with CaptureQueriesContext(connection) as queries:
+        plan = _plan()
+    assert len(queries) == 0
+    assert plan is not None and plan.policy_id == incident_policies[3].pk
+
+
+@pytest.mark.parametrize("change", ["policy", "threshold", "holiday"])
+def test_any_change_to_a_policy_or_its_calendar_applies_to_the_next_ticket(
+    incident_policies, end_user, change
+):
+    policy = incident_policies[3]
+    before = _plan()
+    if change == "policy":
+        policy.response_target = timedelta(minutes=10)
+        policy.save()
+    elif change == "threshold":
+        SlaThreshold.objects.filter(policy=policy).first().delete()
+    else:
+        Holiday.objects.create(calendar=policy.calendar, date="2031-01-01", name="New year")
+    after = _plan()
+    assert after is not before
+    if change == "policy":
+        assert after.targets[Metric.RESPONSE] == timedelta(minutes=10)
+
+
+def test_other_processes_forget_through_the_shared_version(settings):
+    settings.CONFIG_MEMO_RECHECK_SECONDS = 0
+    here, there = ConfigMemo("shared-test", []), ConfigMemo("shared-test", [])
+    assert here.get("k", lambda: 1) == 1
+    assert there.get("k", lambda: 1) == 1
+    here.clear()  # what a save in this process does
+    assert there.get("k", lambda: 2) == 2
+
+
+def test_values_expire_after_the_maximum_age(settings):
+    settings.CONFIG_MEMO_MAX_AGE_SECONDS = 0
+    memo = ConfigMemo("age-test", [])
+    assert memo.get("k", lambda: 1) == 1
+    assert memo.get("k", lambda: 2) == 2
+
+
+def test_a_cache_outage_does_not_fail_ticket_creation(incident_policies, end_user, settings):
+    settings.CONFIG_MEMO_RECHECK_SECONDS = 0
+    POLICY_MEMO.clear(everywhere=False)
+    with (
+        mock.patch.object(cache, "get", side_effect=ConnectionError("redis down")),
+        mock.patch.object(cache, "set", side_effect=ConnectionError("redis down")),
+    ):
+        incident = services.incident_create(requester=end_user, title="Still works")
+        incident_policies[1].save()  # invalidation cannot be published; nothing raises
+    assert incident.sla_due_at is not None
