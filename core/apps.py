@@ -24,5 +24,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from core.roles import connect_role_memo
+
         # After every app's permissions exist: connect without a sender filter, dedupe by uid.
         post_migrate.connect(_ensure_roles, dispatch_uid="core.ensure_role_groups")
+        connect_role_memo()

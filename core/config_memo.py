@@ -5,8 +5,8 @@ thresholds: four queries) and, for each event, the webhook subscriptions (one mo
 change a few times a year. A `ConfigMemo` keeps such reads in the process and forgets them all
 when a row of one of its models is saved or deleted:
 
-- in this process at once (post_save / post_delete signals, connected by the owning app's
-  ready(), so admin edits, fixtures and tests invalidate too);
+- in this process at once (post_save / post_delete / m2m_changed signals, connected by the
+  owning app's ready(), so admin edits, fixtures and tests invalidate too);
 - in other processes (web workers, Celery) through a version in the shared cache (Redis with
   CACHE_URL), read at most once per CONFIG_MEMO_RECHECK_SECONDS;
 - and in any case after CONFIG_MEMO_MAX_AGE_SECONDS (the bound when the cache is per process).
@@ -21,13 +21,13 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -36,7 +36,8 @@ _MEMOS: list["ConfigMemo"] = []
 
 class ConfigMemo:
     def __init__(self, name: str, models: Sequence[str]) -> None:
-        """`models` are "app_label.ModelName" strings whose changes invalidate the memo."""
+        """`models` are "app_label.ModelName" strings whose changes invalidate the memo (a
+        many-to-many through model, e.g. "core.User_groups", for changes of that relation)."""
         self.name = name
         self.models = tuple(models)
         self._values: dict[Hashable, Any] = {}
@@ -68,11 +69,22 @@ class ConfigMemo:
             self._values = {}
             self._filled_at = time.monotonic()
             if everywhere:
-                self._version = uuid.uuid4().hex
-                try:
-                    cache.set(self._version_key, self._version, None)
-                except Exception:
-                    logger.warning("config memo %s: could not publish its version", self.name)
+                self._publish()
+
+    def forget(self, keys: Iterable[Hashable]) -> None:
+        """Forget these keys here, and every value in the other processes (which cannot be told
+        which keys)."""
+        with self._lock:
+            for key in keys:
+                self._values.pop(key, None)
+            self._publish()
+
+    def _publish(self) -> None:
+        self._version = uuid.uuid4().hex
+        try:
+            cache.set(self._version_key, self._version, None)
+        except Exception:  # a cache outage leaves the other processes to the max age
+            logger.warning("config memo %s: could not publish its version", self.name)
 
     def connect(self) -> None:
         """Forget the values whenever a row of the memo's models is saved or deleted. Called
@@ -81,8 +93,8 @@ class ConfigMemo:
         for label in self.models:
             model = apps.get_model(label)
             uid = f"config-memo:{self.name}:{label}"
-            post_save.connect(self._invalidate, sender=model, weak=False, dispatch_uid=uid)
-            post_delete.connect(self._invalidate, sender=model, weak=False, dispatch_uid=uid)
+            for signal in (post_save, post_delete, m2m_changed):
+                signal.connect(self._invalidate, sender=model, weak=False, dispatch_uid=uid)
 
     def _invalidate(self, **_: Any) -> None:
         self.clear()

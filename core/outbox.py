@@ -36,11 +36,14 @@ def outbox_enqueue(
     payload: dict[str, Any],
     dedupe_key: str | None = None,
     delay: timedelta | None = None,
+    key_is_new: bool = False,
 ) -> OutboxMessage | None:
     """Write a side effect to run after the current transaction commits.
 
     Call inside the transaction of the change that causes the effect. A `dedupe_key` already used
-    makes this a no-op (returns None), so a retried change never doubles its effects.
+    makes this a no-op (returns None), so a retried change never doubles its effects. That check
+    costs a savepoint; `key_is_new=True` skips it when the key cannot exist yet (it names a row
+    created in this very transaction, such as a new ticket's "created" notice).
     """
     now = timezone.now()
     message = OutboxMessage(
@@ -50,7 +53,7 @@ def outbox_enqueue(
         available_at=now + (delay or timedelta()),
         created_at=now,
     )
-    if dedupe_key is None:
+    if dedupe_key is None or key_is_new:
         message.save()
         return message
     try:

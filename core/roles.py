@@ -3,9 +3,13 @@
 Used by the HTML decorators, the API permission classes (later) and the selectors.
 """
 
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser
+from django.db.models.signals import m2m_changed
 
 from core.choices import Role
+from core.config_memo import ConfigMemo
 from core.models import User
 
 ROLE_GROUP_NAMES: dict[str, str] = {
@@ -16,12 +20,41 @@ ROLE_GROUP_NAMES: dict[str, str] = {
 }
 
 
+# Each user's role groups, per process: every API request and page asks, and the answer changes
+# only when someone's groups do. A change in this process applies at once (a renamed or deleted
+# group forgets everyone, a membership change only its people); other processes follow within
+# CONFIG_MEMO_RECHECK_SECONDS (core.config_memo). Connected in CoreConfig.ready().
+ROLE_MEMO = ConfigMemo("user-roles", ["auth.Group"])
+
+
+def connect_role_memo() -> None:
+    ROLE_MEMO.connect()
+    m2m_changed.connect(
+        _memberships_changed, sender=User.groups.through, dispatch_uid="core.roles.memberships"
+    )
+
+
+def _memberships_changed(
+    *, instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **_: Any
+) -> None:
+    if not action.startswith("post_"):
+        return
+    if not reverse:  # user.groups.add/remove/clear(): that user
+        ROLE_MEMO.forget([instance.pk])
+    elif pk_set:  # group.user_set.add/remove(...): those users
+        ROLE_MEMO.forget(pk_set)
+    else:  # group.user_set.clear(): whoever was in it
+        ROLE_MEMO.clear()
+
+
 def _group_names(user: User | AnonymousUser) -> frozenset[str]:
     if not user.is_authenticated:
         return frozenset()
     cached: frozenset[str] | None = getattr(user, "_role_group_names", None)
     if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
+        cached = ROLE_MEMO.get(
+            user.pk, lambda: frozenset(user.groups.values_list("name", flat=True))
+        )
         setattr(user, "_role_group_names", cached)  # noqa: B010 — a per-request memo on the object
     return cached
 

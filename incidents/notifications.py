@@ -12,7 +12,11 @@ def _link(incident: Incident, *, for_requester: bool) -> str:
     return f"{settings.SITE_URL}/{area}/incidents/{incident.number}/"
 
 
-def notify_requester(incident: Incident, *, subject: str, body: str, key: str) -> None:
+def notify_requester(
+    incident: Incident, *, subject: str, body: str, key: str, key_is_new: bool = False
+) -> None:
+    """Email the requester (once per `key` for this incident; `key_is_new` when the incident was
+    created in this transaction, so the key cannot have been used)."""
     email = incident.requester.email
     if not email:
         return
@@ -24,6 +28,7 @@ def notify_requester(incident: Incident, *, subject: str, body: str, key: str) -
             "body": f"{body}\n\nFollow it here: {_link(incident, for_requester=True)}\n",
         },
         dedupe_key=f"incident:{incident.pk}:{key}",
+        key_is_new=key_is_new,
     )
 
 

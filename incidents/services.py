@@ -197,6 +197,7 @@ def incident_create(
             subject=f"We received your report: {incident.title}",
             body=f"Your incident {incident.number} is logged with the service desk.",
             key="created",
+            key_is_new=True,
         )
     return incident
 

@@ -5,11 +5,15 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.choices import Role
 from core.config_memo import ConfigMemo
+from core.models import User
+from core.roles import ROLE_GROUP_NAMES, is_agent
 from incidents import services
 from sla.choices import Metric, TicketKind
 from sla.models import Holiday, SlaThreshold
@@ -75,3 +79,30 @@ def test_a_cache_outage_does_not_fail_ticket_creation(incident_policies, end_use
         incident = services.incident_create(requester=end_user, title="Still works")
         incident_policies[1].save()  # invalidation cannot be published; nothing raises
     assert incident.sla_due_at is not None
+
+
+def test_a_role_is_read_once_and_a_change_applies_at_once(end_user):
+    def fresh() -> User:  # the user as the next request loads it
+        return User.objects.get(pk=end_user.pk)
+
+    assert not is_agent(fresh())
+    with CaptureQueriesContext(connection) as queries:
+        assert not is_agent(fresh())
+    assert not any("auth_group" in q["sql"] for q in queries.captured_queries)
+    end_user.groups.add(Group.objects.get(name=ROLE_GROUP_NAMES[Role.AGENT]))
+    assert is_agent(fresh())
+    end_user.groups.clear()
+    assert not is_agent(fresh())
+
+
+def test_membership_changes_forget_only_their_people(end_user, other_end_user):
+    agents = Group.objects.get(name=ROLE_GROUP_NAMES[Role.AGENT])
+    assert not is_agent(User.objects.get(pk=end_user.pk))
+    assert not is_agent(User.objects.get(pk=other_end_user.pk))
+    agents.user_set.add(other_end_user)  # the reverse side names the users
+    with CaptureQueriesContext(connection) as queries:
+        assert not is_agent(User.objects.get(pk=end_user.pk))
+    assert not any("auth_group" in q["sql"] for q in queries.captured_queries)
+    assert is_agent(User.objects.get(pk=other_end_user.pk))
+    agents.user_set.clear()
+    assert not is_agent(User.objects.get(pk=other_end_user.pk))

@@ -2,7 +2,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.models import OutboxMessage, OutboxStatus
@@ -104,3 +105,13 @@ def test_relay_keeps_rows_when_the_broker_is_down(use_broker):
     assert message.status == OutboxStatus.PENDING
     assert message.dispatched_at is None
     assert message.last_error.startswith("publish:")
+
+
+def test_a_key_known_to_be_new_is_written_without_a_savepoint():
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        message = _enqueue(dedupe_key="incident:1:created", key_is_new=True)
+    assert message is not None and message.dedupe_key == "incident:1:created"
+    assert not any("SAVEPOINT" in q["sql"] for q in queries.captured_queries)
+    # The key is still recorded: a later enqueue with it is a no-op.
+    with transaction.atomic():
+        assert _enqueue(dedupe_key="incident:1:created") is None
