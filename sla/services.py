@@ -22,6 +22,7 @@ from core.models import Service, TicketBase
 from sla.calendar import always_open, business_time_between
 from sla.choices import ClockState, Metric
 from sla.models import SlaClock, SlaPolicy
+from sla.selectors import nearest_due
 from sla.snapshot import (
     calendar_from_snapshot,
     dump_instant,
@@ -150,10 +151,8 @@ def clocks_plan(
 
 def nearest_deadlines(clocks: list[SlaClock]) -> tuple[datetime | None, datetime | None]:
     """The ticket's sla_due_at and sla_warn_at for these clocks (the earliest running ones)."""
-    running = [c for c in clocks if c.state == ClockState.RUNNING]
-    dues = [c.due_at for c in running if c.due_at is not None]
-    warns = [c.warn_at for c in running if c.warn_at is not None]
-    return (min(dues) if dues else None, min(warns) if warns else None)
+    warns = [c.warn_at for c in clocks if c.state == ClockState.RUNNING and c.warn_at is not None]
+    return nearest_due(clocks), min(warns) if warns else None
 
 
 def clocks_save(ticket: TicketBase, clocks: list[SlaClock]) -> list[SlaClock]:

@@ -57,7 +57,7 @@ def summary_values(queryset: QuerySet[Incident]) -> QuerySet[Incident, Row]:
     return queryset.values(*COLUMNS)
 
 
-def _instant(zone: tzinfo) -> Callable[[datetime | None], str | None]:
+def _datetime_formatter(zone: tzinfo) -> Callable[[datetime | None], str | None]:
     """DRF's DateTimeField output (ISO 8601 in the current time zone, UTC as "Z") for one zone."""
 
     def render(value: datetime | None) -> str | None:
@@ -74,7 +74,7 @@ def summary_rows(rows: Sequence[Row], *, now: datetime) -> list[Row]:
     the clocks of the whole page)."""
     people = user_refs(_people_ids(rows))
     sla = sla_summaries_for_tickets(Incident, [row["id"] for row in rows], now)
-    instant = _instant(timezone.get_current_timezone())
+    instant = _datetime_formatter(timezone.get_current_timezone())
     return [
         {
             "number": row["number"],

@@ -90,20 +90,17 @@ class IncidentSummaryOutputSerializer(OutputModelSerializer):
         return ticket_sla_summary(clocks, self.context["now"])
 
 
-class IncidentOutputSerializer(OutputModelSerializer):
-    requester = UserRefSerializer(read_only=True)
-    assignee = UserRefSerializer(read_only=True, allow_null=True)
-    support_group = SupportGroupRefSerializer(read_only=True, allow_null=True)
-    service = ServiceRefSerializer(read_only=True, allow_null=True)
+class IncidentOutputSerializer(IncidentSummaryOutputSerializer):
+    """An incident with every field, its SLA clocks and the lifecycle actions the viewer may
+    take now (the list shows the summary's fields)."""
+
     configuration_item = ConfigurationItemRefSerializer(read_only=True, allow_null=True)
     # Blank until set: declared so the schema's enums admit "".
-    category = serializers.ChoiceField(Category.choices, read_only=True, allow_blank=True)
     on_hold_reason = serializers.ChoiceField(HoldReason.choices, read_only=True, allow_blank=True)
     resolution_code = serializers.ChoiceField(
         ResolutionCode.choices, read_only=True, allow_blank=True
     )
     cancel_reason = serializers.ChoiceField(CancelReason.choices, read_only=True, allow_blank=True)
-    sla = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
 
     class Meta:
