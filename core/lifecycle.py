@@ -7,7 +7,7 @@ actions are legal now (`legal_actions`, what the pages offer), and which status 
 allows at all (`is_legal_pair`, what the exhaustive tests compare against a hand-written table).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -38,12 +38,21 @@ class Transition:
 
 @dataclass(frozen=True)
 class Lifecycle:
-    """A kind's transition table. `noun` names the ticket in messages ("an incident")."""
+    """A kind's transition table. `noun` names the ticket in messages ("an incident").
+
+    `initial` is the status a new ticket starts in, `open` the statuses in which it is still
+    being worked (queues, SLA, reporting backlog), `final` those it can never leave, and
+    `milestones` the timestamp field each status sets the first time a pass through the
+    lifecycle reaches it (a reopen starts a new pass by clearing what it undoes).
+    """
 
     noun: str
     statuses: type[TextChoices]
     transitions: tuple[Transition, ...]
     final: frozenset[str]
+    initial: str = ""
+    open: frozenset[str] = frozenset()
+    milestones: Mapping[str, str] = field(default_factory=dict)
 
     @cached_property
     def table(self) -> dict[str, Transition]:

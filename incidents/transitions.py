@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from core.lifecycle import Lifecycle, Transition
+from incidents.choices import OPEN_STATUSES
 from incidents.choices import IncidentStatus as S
 
 
@@ -67,6 +68,18 @@ LIFECYCLE = Lifecycle(
     noun="an incident",
     statuses=S,
     final=frozenset({S.CLOSED, S.CANCELLED}),
+    initial=S.IDENTIFIED,
+    open=OPEN_STATUSES,
+    milestones={
+        S.IDENTIFIED: "identified_at",
+        S.LOGGED: "logged_at",
+        S.CLASSIFIED: "classified_at",
+        S.CONTAINED: "contained_at",
+        S.DIAGNOSED: "diagnosed_at",
+        S.RESOLVED: "resolved_at",
+        S.CLOSED: "closed_at",
+        S.CANCELLED: "cancelled_at",
+    },
     transitions=(
         Transition("accept", "Accept (log)", frozenset({S.IDENTIFIED}), frozenset({S.LOGGED})),
         Transition(

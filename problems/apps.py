@@ -6,3 +6,9 @@ class ProblemsConfig(AppConfig):
 
     name = "problems"
     verbose_name = "Problems"
+
+    def ready(self) -> None:
+        from core.tickets.kinds import register
+        from problems.kind import PROBLEM
+
+        register(PROBLEM)

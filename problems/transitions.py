@@ -10,6 +10,7 @@ checks them on the row with the submitted values applied); the HTML offers exact
 from typing import Protocol
 
 from core.lifecycle import Lifecycle, Transition
+from problems.choices import OPEN_STATUSES
 from problems.choices import ProblemStatus as S
 
 
@@ -21,6 +22,15 @@ LIFECYCLE = Lifecycle(
     noun="a problem",
     statuses=S,
     final=frozenset({S.CLOSED, S.CANCELLED}),
+    initial=S.NEW,
+    open=OPEN_STATUSES,
+    milestones={
+        S.INVESTIGATING: "investigating_at",
+        S.KNOWN_ERROR: "known_error_at",
+        S.RESOLVED: "resolved_at",
+        S.CLOSED: "closed_at",
+        S.CANCELLED: "cancelled_at",
+    },
     transitions=(
         Transition(
             "investigate", "Start investigating", frozenset({S.NEW}), frozenset({S.INVESTIGATING})

@@ -12,7 +12,7 @@ urlpatterns = [
         portal_search.known_error_suggest,
         name="portal_suggest",
     ),
-    path("agent/problems/", problems.problem_list, name="list"),
+    path("agent/problems/", problems.problem_list, name="agent_list"),
     path("agent/problems/new/", problems.problem_new, name="new"),
     path("agent/problems/proposals/", proposals.proposal_list, name="proposals"),
     path(
@@ -45,10 +45,10 @@ urlpatterns = [
         reviews.review_complete_view,
         name="review_complete",
     ),
-    path("agent/problems/<str:number>/", problems.problem_detail, name="detail"),
+    path("agent/problems/<str:number>/", problems.problem_detail, name="agent_detail"),
     path("agent/problems/<str:number>/edit/", problems.problem_edit, name="edit"),
     path("agent/problems/<str:number>/analysis/", problems.problem_analysis, name="analysis"),
-    path("agent/problems/<str:number>/comment/", problems.problem_comment, name="comment"),
+    path("agent/problems/<str:number>/comment/", problems.problem_comment, name="agent_comment"),
     path("agent/problems/<str:number>/link/", problems.problem_link, name="link"),
     path(
         "agent/problems/<str:number>/unlink/<str:incident_number>/",
@@ -63,6 +63,6 @@ urlpatterns = [
     path(
         "agent/problems/<str:number>/do/<slug:action>/",
         problems.problem_transition,
-        name="transition",
+        name="agent_transition",
     ),
 ]

@@ -209,7 +209,7 @@ def queue_url(report: ReportFilter, **extra: Any) -> str:
         unsupported.append(report.service_id)
     if any(value is not None for value in unsupported):
         return ""
-    name = "incidents:agent_list" if incident else "requests:request_list"
+    name = "incidents:agent_list" if incident else "requests:agent_list"
     params = queue_params(report, **extra)
     return reverse(name) + (f"?{urlencode(params)}" if params else "")
 
@@ -217,7 +217,7 @@ def queue_url(report: ReportFilter, **extra: Any) -> str:
 def _ticket_url(report: ReportFilter, number: str) -> str:
     if report.kind == TicketKind.INCIDENT:
         return reverse("incidents:agent_detail", args=[number])
-    return reverse("requests:request_detail", args=[number])
+    return reverse("requests:agent_detail", args=[number])
 
 
 def right_now(report: ReportFilter, *, user: User, now: datetime) -> list[NowList]:

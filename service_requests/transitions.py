@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from core.lifecycle import Lifecycle, Transition
-from service_requests.choices import ApprovalMode
+from service_requests.choices import OPEN_STATUSES, ApprovalMode
 from service_requests.choices import RequestStatus as S
 
 
@@ -64,6 +64,18 @@ LIFECYCLE = Lifecycle(
     noun="a request",
     statuses=S,
     final=frozenset({S.CLOSED, S.CANCELLED}),
+    initial=S.SUBMITTED,
+    open=OPEN_STATUSES,
+    milestones={
+        S.SUBMITTED: "submitted_at",
+        S.AWAITING_APPROVAL: "approval_requested_at",
+        S.APPROVED: "approved_at",
+        S.REJECTED: "rejected_at",
+        S.IN_FULFILMENT: "fulfilment_started_at",
+        S.FULFILLED: "fulfilled_at",
+        S.CLOSED: "closed_at",
+        S.CANCELLED: "cancelled_at",
+    },
     transitions=(
         Transition(
             "submit_for_approval",

@@ -8,8 +8,8 @@ urlpatterns = [
     # End-user portal: the catalog and my requests
     path("portal/catalog/", portal.catalog, name="catalog"),
     path("portal/catalog/<slug:slug>/", portal.catalog_item, name="catalog_item"),
-    path("portal/requests/", portal.portal_list, name="my_requests"),
-    path("portal/requests/<str:number>/", portal.portal_detail, name="my_request"),
+    path("portal/requests/", portal.portal_list, name="portal_list"),
+    path("portal/requests/<str:number>/", portal.portal_detail, name="portal_detail"),
     path("portal/requests/<str:number>/reply/", portal.portal_reply, name="portal_reply"),
     path("portal/requests/<str:number>/attach/", portal.portal_attach, name="portal_attach"),
     path("portal/requests/<str:number>/withdraw/", portal.portal_withdraw, name="portal_withdraw"),
@@ -24,8 +24,8 @@ urlpatterns = [
         name="approval_decide",
     ),
     # Agent workspace
-    path("agent/requests/", agent.agent_list, name="request_list"),
-    path("agent/requests/<str:number>/", agent.agent_detail, name="request_detail"),
+    path("agent/requests/", agent.agent_list, name="agent_list"),
+    path("agent/requests/<str:number>/", agent.agent_detail, name="agent_detail"),
     path("agent/requests/<str:number>/assign/", agent.agent_assign, name="agent_assign"),
     path("agent/requests/<str:number>/comment/", agent.agent_comment, name="agent_comment"),
     path("agent/requests/<str:number>/attach/", agent.agent_attach, name="agent_attach"),

@@ -32,8 +32,8 @@ EVENT_ID_NAMESPACE = uuid.UUID("6f1f7d0e-3c55-4d0c-9a0e-0b7c2f1d9a41")
 # app label -> (kind in payloads and event types, URL name of the agent page)
 _TICKET_KINDS: dict[str, tuple[str, str]] = {
     "incidents": ("incident", "incidents:agent_detail"),
-    "requests": ("request", "requests:request_detail"),
-    "problems": ("problem", "problems:detail"),
+    "requests": ("request", "requests:agent_detail"),
+    "problems": ("problem", "problems:agent_detail"),
 }
 _RESOLVED = "resolved"
 _KINDS_WITH_RESOLVED_EVENT = frozenset({"incident", "problem"})

@@ -113,7 +113,7 @@ def problem_new(request: HttpRequest) -> HttpResponse:
         else:
             linked = f" and {source.number} linked to it" if source is not None else ""
             messages.success(request, f"{problem.number} created{linked}.")
-            return redirect("problems:detail", number=problem.number)
+            return redirect("problems:agent_detail", number=problem.number)
     return render(request, "problems/agent/new.html", {"form": form, "source": source})
 
 
@@ -194,7 +194,7 @@ def _problem(request: HttpRequest, number: str) -> Problem:
 
 
 def _back(number: str) -> HttpResponse:
-    return redirect("problems:detail", number=number)
+    return redirect("problems:agent_detail", number=number)
 
 
 @agent_required
@@ -443,7 +443,7 @@ def problem_unlink(request: HttpRequest, number: str, incident_number: str) -> H
         messages.error(request, _message(exc))
     else:
         messages.success(request, f"{incident.number} unlinked from {problem.number}.")
-    return redirect(safe_next(request, reverse("problems:detail", args=[number])))
+    return redirect(safe_next(request, reverse("problems:agent_detail", args=[number])))
 
 
 @agent_required

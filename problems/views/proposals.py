@@ -57,7 +57,7 @@ def proposal_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(
         request, f"{problem.number} created with {problem.links.count()} linked incidents."
     )
-    return redirect("problems:detail", number=problem.number)
+    return redirect("problems:agent_detail", number=problem.number)
 
 
 @agent_required

@@ -148,7 +148,7 @@ def _request(request: HttpRequest, number: str) -> ServiceRequest:
 
 
 def _back(number: str) -> HttpResponse:
-    return redirect("requests:request_detail", number=number)
+    return redirect("requests:agent_detail", number=number)
 
 
 @agent_required

@@ -84,7 +84,7 @@ def catalog_item(request: HttpRequest, slug: str) -> HttpResponse:
                 f"{created.number} submitted."
                 + (" It goes to its approver first." if item.needs_approval else ""),
             )
-            return redirect("requests:my_request", number=created.number)
+            return redirect("requests:portal_detail", number=created.number)
     return render(
         request,
         "service_requests/portal/item.html",
@@ -172,10 +172,10 @@ def portal_reply(request: HttpRequest, number: str) -> HttpResponse:
             apply_domain_errors(form, exc, {})
         except TransitionError as exc:
             messages.error(request, str(exc))
-            return redirect("requests:my_request", number=number)
+            return redirect("requests:portal_detail", number=number)
         else:
             messages.success(request, "Your reply was sent to the service desk.")
-            return redirect("requests:my_request", number=number)
+            return redirect("requests:portal_detail", number=number)
     return _detail(request, sr, bound={"reply": form})
 
 
@@ -185,7 +185,7 @@ def portal_attach(request: HttpRequest, number: str) -> HttpResponse:
     sr = _my_request(request, number)
     if sr.status in FINAL:
         messages.error(request, f"{sr.number} is {sr.get_status_display().lower()}.")
-        return redirect("requests:my_request", number=number)
+        return redirect("requests:portal_detail", number=number)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -197,7 +197,7 @@ def portal_attach(request: HttpRequest, number: str) -> HttpResponse:
             apply_domain_errors(form, exc, {})
         else:
             messages.success(request, f"{attachment.original_name} was added.")
-            return redirect("requests:my_request", number=number)
+            return redirect("requests:portal_detail", number=number)
     return _detail(request, sr, bound={"attach": form})
 
 
@@ -220,7 +220,7 @@ def portal_withdraw(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"{sr.number} is withdrawn.")
-    return redirect("requests:my_request", number=number)
+    return redirect("requests:portal_detail", number=number)
 
 
 @login_required
@@ -230,7 +230,7 @@ def portal_confirm(request: HttpRequest, number: str) -> HttpResponse:
     form = ConfirmForm(request.POST, prefix="confirm")
     if not form.is_valid():
         messages.error(request, "Reload the page and try again.")
-        return redirect("requests:my_request", number=number)
+        return redirect("requests:portal_detail", number=number)
     try:
         services.request_close(
             sr, actor=current_user(request), expected_version=form.cleaned_data["version"]
@@ -239,7 +239,7 @@ def portal_confirm(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Thanks for confirming. {sr.number} is closed.")
-    return redirect("requests:my_request", number=number)
+    return redirect("requests:portal_detail", number=number)
 
 
 @login_required
@@ -264,4 +264,4 @@ def portal_rate(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Thank you for your rating. It helps us get better.")
-    return redirect("requests:my_request", number=number)
+    return redirect("requests:portal_detail", number=number)

@@ -59,7 +59,7 @@ def test_catalog_request_approved_and_fulfilled(
     # An agent takes it from the request queue, works the checklist and fulfils it.
     agent = new_page()
     login(agent, agent_l1)
-    agent.goto(reverse("requests:request_list"))
+    agent.goto(reverse("requests:agent_list"))
     agent.get_by_role("link", name=re.compile(rf"{sr.number}|{laptop_item.name}")).first.click()
     expect(agent.get_by_text(APPROVAL_COMMENT).first).to_be_visible()
     agent.get_by_role("button", name="Start fulfilment").click()

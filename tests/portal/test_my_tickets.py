@@ -46,7 +46,7 @@ def test_lists_incidents_and_requests_together_by_last_update(
     assert _numbers(response) == [new_incident.number, request.number, old_incident.number]
     body = response.content.decode()
     assert reverse("incidents:portal_detail", args=[new_incident.number]) in body
-    assert reverse("requests:my_request", args=[request.number]) in body
+    assert reverse("requests:portal_detail", args=[request.number]) in body
     assert "badge-status status-resolved" in body and ">Resolved<" in body
     assert "3 tickets." in body
 

@@ -107,7 +107,7 @@ def test_someone_elses_ticket_is_404(client_for, other_end_user, make_incident, 
 def test_rating_a_fulfilled_request(client_for, end_user, make_request):
     sr = make_request(RequestStatus.FULFILLED)
     client = client_for(end_user)
-    page = client.get(reverse("requests:my_request", args=[sr.number])).content.decode()
+    page = client.get(reverse("requests:portal_detail", args=[sr.number])).content.decode()
     assert "How did we do?" in page and 'id="confirm-fulfilled"' in page
     response = client.post(
         reverse("requests:portal_rate", args=[sr.number]),
@@ -123,7 +123,9 @@ def test_closed_and_rated_request_shows_the_rating_without_a_form(
 ):
     sr = make_request(RequestStatus.CLOSED, satisfaction_score=2, satisfaction_comment="Slow")
     body = (
-        client_for(end_user).get(reverse("requests:my_request", args=[sr.number])).content.decode()
+        client_for(end_user)
+        .get(reverse("requests:portal_detail", args=[sr.number]))
+        .content.decode()
     )
     assert "2 of 5" in body and "Slow" in body
     assert "rating-form" not in body and "Change your rating" not in body

@@ -37,9 +37,9 @@ def test_end_users_get_404_on_every_problem_page(client_for, end_user, problem, 
     major = make_incident(IncidentStatus.RESOLVED, is_major=True)
     client = client_for(end_user)
     for url in (
-        reverse("problems:list"),
+        reverse("problems:agent_list"),
         reverse("problems:new"),
-        reverse("problems:detail", args=[problem.number]),
+        reverse("problems:agent_detail", args=[problem.number]),
         reverse("problems:known_errors"),
         reverse("problems:proposals"),
         reverse("problems:review", args=[major.number]),
@@ -53,7 +53,7 @@ def test_end_users_get_404_on_every_problem_page(client_for, end_user, problem, 
             {"problem_link-problem": problem.pk},
         ),
         (
-            reverse("problems:transition", args=[problem.number, "investigate"]),
+            reverse("problems:agent_transition", args=[problem.number, "investigate"]),
             {"investigate-version": 1},
         ),
         (reverse("problems:review_start", args=[major.number]), {}),
@@ -66,7 +66,8 @@ def test_end_users_get_404_on_every_problem_page(client_for, end_user, problem, 
 
 def test_unknown_problem_is_404(client_for, agent_l1):
     assert (
-        client_for(agent_l1).get(reverse("problems:detail", args=["PRB-999999"])).status_code == 404
+        client_for(agent_l1).get(reverse("problems:agent_detail", args=["PRB-999999"])).status_code
+        == 404
     )
 
 
@@ -88,15 +89,15 @@ def test_agent_creates_a_problem_and_walks_it_to_known_error(client_for, agent_l
     )
     problem = Problem.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("problems:detail", args=[problem.number])
+    assert response["Location"] == reverse("problems:agent_detail", args=[problem.number])
     client.post(
-        reverse("problems:transition", args=[problem.number, "investigate"]),
+        reverse("problems:agent_transition", args=[problem.number, "investigate"]),
         {"investigate-version": problem.version},
     )
     problem.refresh_from_db()
     # Missing workaround: the form comes back with the error, nothing changes.
     response = client.post(
-        reverse("problems:transition", args=[problem.number, "known_error"]),
+        reverse("problems:agent_transition", args=[problem.number, "known_error"]),
         {"known_error-version": problem.version, "known_error-root_cause": "Cert"},
     )
     assert response.status_code == 200
@@ -104,7 +105,7 @@ def test_agent_creates_a_problem_and_walks_it_to_known_error(client_for, agent_l
     problem.refresh_from_db()
     assert problem.status == ProblemStatus.INVESTIGATING
     client.post(
-        reverse("problems:transition", args=[problem.number, "known_error"]),
+        reverse("problems:agent_transition", args=[problem.number, "known_error"]),
         {
             "known_error-version": problem.version,
             "known_error-root_cause": "Cert",
@@ -113,7 +114,7 @@ def test_agent_creates_a_problem_and_walks_it_to_known_error(client_for, agent_l
     )
     problem.refresh_from_db()
     assert (problem.status, problem.workaround) == (ProblemStatus.KNOWN_ERROR, "Use webmail")
-    page = client.get(reverse("problems:detail", args=[problem.number]))
+    page = client.get(reverse("problems:agent_detail", args=[problem.number]))
     assert {a["transition"].action for a in page.context["actions"]} == {"resolve", "cancel"}
     assert not INLINE_CODE.search(page.content.decode())
 
@@ -121,7 +122,7 @@ def test_agent_creates_a_problem_and_walks_it_to_known_error(client_for, agent_l
 def test_a_stale_form_is_refused_with_a_message(client_for, agent_l1, problem):
     client = client_for(agent_l1)
     client.post(
-        reverse("problems:transition", args=[problem.number, "investigate"]),
+        reverse("problems:agent_transition", args=[problem.number, "investigate"]),
         {"investigate-version": problem.version},
     )
     response = client.post(
@@ -237,7 +238,7 @@ def test_resolve_with_linked_incidents_reports_each_one(
     for incident in (fixed, stuck):
         problem_link_incident(known_error, incident=incident, actor=agent_l1)
     client = client_for(agent_l1)
-    page = client.get(reverse("problems:detail", args=[known_error.number]))
+    page = client.get(reverse("problems:agent_detail", args=[known_error.number]))
     resolve_form = next(
         a["form"] for a in page.context["actions"] if a["transition"].action == "resolve"
     )
@@ -246,7 +247,7 @@ def test_resolve_with_linked_incidents_reports_each_one(
         == "Also resolve the 2 open linked incidents with this fix"
     )
     response = client.post(
-        reverse("problems:transition", args=[known_error.number, "resolve"]),
+        reverse("problems:agent_transition", args=[known_error.number, "resolve"]),
         {
             "resolve-version": known_error.version,
             "resolve-root_cause": known_error.root_cause,
@@ -263,7 +264,7 @@ def test_resolve_with_linked_incidents_reports_each_one(
     stuck.refresh_from_db()
     assert (fixed.status, stuck.status) == (IncidentStatus.RESOLVED, IncidentStatus.LOGGED)
     # The page then offers to resolve the one still open.
-    page = client.get(reverse("problems:detail", args=[known_error.number]))
+    page = client.get(reverse("problems:agent_detail", args=[known_error.number]))
     assert page.context["open_incident_count"] == 1
     assert reverse("problems:resolve_linked", args=[known_error.number]) in page.content.decode()
 
@@ -288,7 +289,7 @@ def test_accept_and_dismiss_proposals(client_for, agent_l1, make_incident, l1_gr
         reverse("problems:proposal_accept", args=[first.pk]), {"title": "Network flaps"}
     )
     problem = Problem.objects.get()
-    assert response["Location"] == reverse("problems:detail", args=[problem.number])
+    assert response["Location"] == reverse("problems:agent_detail", args=[problem.number])
     assert (problem.title, problem.incidents.count()) == ("Network flaps", 3)
     client.post(reverse("problems:proposal_dismiss", args=[second.pk]))
     second.refresh_from_db()
@@ -378,12 +379,12 @@ def test_problem_list_query_count_is_constant(client_for, agent_l1, service, mak
     client = client_for(agent_l1)
     first = ProblemFactory(service=service, assignee=agent_l1)
     problem_link_incident(first, incident=make_incident(), actor=agent_l1)
-    one = _queries(client, reverse("problems:list"))
+    one = _queries(client, reverse("problems:agent_list"))
     for _ in range(19):
         other = ProblemFactory(service=service, assignee=agent_l1)
         problem_link_incident(other, incident=make_incident(), actor=agent_l1)
     assert Problem.objects.count() == 20
-    assert _queries(client, reverse("problems:list")) == one
+    assert _queries(client, reverse("problems:agent_list")) == one
 
 
 def test_known_error_list_query_count_is_constant(client_for, agent_l1, service):

@@ -129,7 +129,7 @@ def test_incident_page_offers_conversion_and_request_page_shows_the_history(
         {"to_request-version": incident.version, "to_request-item": mfa.pk},
     )
     request = ServiceRequest.objects.get()
-    assert response["Location"] == reverse("requests:request_detail", args=[request.number])
+    assert response["Location"] == reverse("requests:agent_detail", args=[request.number])
     body = client.get(response["Location"]).content.decode()
     assert f"History from incident {incident.number}" in body
     assert "Read-only" in body and "It is for on-call" in body
@@ -143,7 +143,7 @@ def test_requester_sees_the_history_in_the_portal(client_for, incident, requeste
     request = incident_convert_to_request(incident, actor=agent_l1, item=mfa)
     body = (
         client_for(requester)
-        .get(reverse("requests:my_request", args=[request.number]))
+        .get(reverse("requests:portal_detail", args=[request.number]))
         .content.decode()
     )
     assert f"History from incident {incident.number}" in body and "It is for on-call" in body

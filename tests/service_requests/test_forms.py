@@ -123,7 +123,7 @@ def test_portal_form_submits(client_for, end_user, every_type, good):
     response = client_for(end_user).post(url, {**good, "details": "Thanks"})
     request = ServiceRequest.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("requests:my_request", args=[request.number])
+    assert response["Location"] == reverse("requests:portal_detail", args=[request.number])
     assert request.answers["seats"] == 3 and request.description == "Thanks"
 
 

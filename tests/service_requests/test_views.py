@@ -37,21 +37,21 @@ def theirs(other_end_user, mfa):
 
 def test_end_users_see_only_their_own_requests(client_for, requester, mine, theirs):
     client = client_for(requester)
-    listing = client.get(reverse("requests:my_requests"))
+    listing = client.get(reverse("requests:portal_list"))
     assert [r.number for r in listing.context["page"]] == [mine.number]
-    assert client.get(reverse("requests:my_request", args=[mine.number])).status_code == 200
-    for name in ("my_request",):
+    assert client.get(reverse("requests:portal_detail", args=[mine.number])).status_code == 200
+    for name in ("portal_detail",):
         assert client.get(reverse(f"requests:{name}", args=[theirs.number])).status_code == 404
     for name in ("portal_reply", "portal_attach", "portal_withdraw", "portal_confirm"):
         assert client.post(reverse(f"requests:{name}", args=[theirs.number])).status_code == 404
-    assert client.get(reverse("requests:my_request", args=["REQ-999999"])).status_code == 404
+    assert client.get(reverse("requests:portal_detail", args=["REQ-999999"])).status_code == 404
 
 
 @pytest.mark.parametrize(
-    "name", ["request_list", "request_detail", "agent_assign", "agent_comment", "agent_to_incident"]
+    "name", ["agent_list", "agent_detail", "agent_assign", "agent_comment", "agent_to_incident"]
 )
 def test_agent_pages_are_404_for_end_users(client_for, requester, mine, name):
-    args = [] if name == "request_list" else [mine.number]
+    args = [] if name == "agent_list" else [mine.number]
     client = client_for(requester)
     response = client.get(reverse(f"requests:{name}", args=args))
     assert response.status_code == 404
@@ -76,10 +76,8 @@ def test_approvers_see_only_what_they_approve(
     manager_list = client_for(manager).get(reverse("requests:approval_list"))
     assert [r.number for r in manager_list.context["page"]] == [for_manager.number]
     # An approver is not an agent: the request itself stays out of their portal and workspace.
-    assert client.get(reverse("requests:my_request", args=[for_group.number])).status_code == 404
-    assert (
-        client.get(reverse("requests:request_detail", args=[for_group.number])).status_code == 404
-    )
+    assert client.get(reverse("requests:portal_detail", args=[for_group.number])).status_code == 404
+    assert client.get(reverse("requests:agent_detail", args=[for_group.number])).status_code == 404
     stranger = client_for(other_end_user)
     assert (
         stranger.get(reverse("requests:approval_detail", args=[for_group.number])).status_code
@@ -128,7 +126,7 @@ def test_reject_from_the_page_closes_and_tells_the_requester(client_for, request
     assert request.status == RequestStatus.CLOSED
     mail = OutboxMessage.objects.get(dedupe_key=f"request:{request.pk}:rejected")
     assert "Not for contractors" in mail.payload["body"]
-    portal = client_for(requester).get(reverse("requests:my_request", args=[request.number]))
+    portal = client_for(requester).get(reverse("requests:portal_detail", args=[request.number]))
     assert "Not for contractors" in portal.content.decode()
 
 
@@ -174,7 +172,7 @@ def test_requester_withdraws_replies_and_confirms(client_for, requester, agent_l
     )
     services.request_task_set_done(second.tasks.get(), actor=agent_l1, done=True)
     second = services.request_fulfil(second, actor=agent_l1, fulfilment_notes="Reset")
-    page = client.get(reverse("requests:my_request", args=[second.number])).content.decode()
+    page = client.get(reverse("requests:portal_detail", args=[second.number])).content.decode()
     assert "Did you get what you asked for?" in page and "Progress: 1 of 1 step done" in page
     client.post(
         reverse("requests:portal_confirm", args=[second.number]),
@@ -189,7 +187,7 @@ def test_portal_hides_internal_notes(client_for, requester, agent_l1, mine):
     services.request_comment(mine, author=agent_l1, body="Public reply", is_internal=False)
     body = (
         client_for(requester)
-        .get(reverse("requests:my_request", args=[mine.number]))
+        .get(reverse("requests:portal_detail", args=[mine.number]))
         .content.decode()
     )
     assert "Public reply" in body and "SECRET" not in body
@@ -205,7 +203,7 @@ def test_agent_page_shows_actions_tasks_and_answers(
     services.request_approve(request, actor=manager)
     body = (
         client_for(agent_l1)
-        .get(reverse("requests:request_detail", args=[request.number]))
+        .get(reverse("requests:agent_detail", args=[request.number]))
         .content.decode()
     )
     assert "Start fulfilment" in body and "Order the laptop" in body and "Old one died" in body
@@ -245,7 +243,7 @@ def test_agent_cannot_approve_through_the_transition_url(client_for, agent_l1, r
 def test_agent_list_filters(client_for, agent_l1, requester, mine, laptop):
     pending = services.request_create(requester=requester, item=laptop, answers=LAPTOP)
     client = client_for(agent_l1)
-    url = reverse("requests:request_list")
+    url = reverse("requests:agent_list")
     by_status = client.get(url, {"status": "awaiting_approval"})
     assert [r.sr.number for r in by_status.context["rows"]] == [pending.number]
     by_item = client.get(url, {"catalog_item": mine.catalog_item_id})
@@ -275,7 +273,7 @@ def _many(requester, item, n, **answers):
 
 def test_portal_list_query_count_is_constant(client_for, requester, mfa):
     client = client_for(requester)
-    url = reverse("requests:my_requests")
+    url = reverse("requests:portal_list")
     _many(requester, mfa, 1)
     one = _count(client, url)
     _many(requester, mfa, 19)
@@ -284,7 +282,7 @@ def test_portal_list_query_count_is_constant(client_for, requester, mfa):
 
 def test_agent_list_query_count_is_constant(client_for, agent_l1, requester, mfa, request_policies):
     client = client_for(agent_l1)
-    url = reverse("requests:request_list")
+    url = reverse("requests:agent_list")
     _many(requester, mfa, 1)
     one = _count(client, url)
     others = [UserFactory(username=f"req{i}") for i in range(19)]

@@ -1,0 +1,125 @@
+"""The kind registry: what a ticket kind *is*, declared once (DESIGN.md §3, "The ticket kernel").
+
+Each domain app registers one `TicketKind` from its `AppConfig.ready()`. Everything that needs
+"all ticket kinds" — the SLA engine, webhooks, reporting, roles, notifications, the portal, the
+API — iterates this registry or looks a kind up in it; none of them keeps its own list, and
+none of them imports a domain app.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from core.lifecycle import Lifecycle
+from core.models import TicketBase, User
+
+ListForUser = Callable[[User], QuerySet[Any]]
+GetForUser = Callable[[User, str], Any]
+
+
+@dataclass(frozen=True, eq=False)
+class TicketKind:
+    """One ticket kind's declaration.
+
+    `name` is the kind's word in payloads, webhook event types and SLA policies ("incident");
+    `url_namespace` holds the kind's HTML routes under uniform names (`agent_list`,
+    `agent_detail`, `portal_detail`, …); `api_basename` its DRF routes (`<basename>-detail`).
+    The selectors return only what a user may see (out of scope is a 404).
+    """
+
+    name: str
+    model: type[TicketBase]
+    lifecycle: Lifecycle
+    label: str
+    plural: str
+    url_namespace: str
+    api_basename: str
+    list_for_user: ListForUser
+    get_for_user: GetForUser
+    # Requesters follow this kind in the portal (problems are for agents only).
+    has_portal: bool = True
+
+    @property
+    def prefix(self) -> str:
+        return self.model.NUMBER_PREFIX
+
+    @property
+    def noun(self) -> str:
+        """The kind in a sentence: "incident", "request"."""
+        return self.lifecycle.noun.partition(" ")[2]
+
+    @property
+    def content_type_id(self) -> int:
+        # Django's content-type cache answers this without a query after the first call.
+        return ContentType.objects.get_for_model(self.model).pk
+
+    def agent_path(self, number: str) -> str:
+        return reverse(f"{self.url_namespace}:agent_detail", args=[number])
+
+    def portal_path(self, number: str) -> str:
+        return reverse(f"{self.url_namespace}:portal_detail", args=[number])
+
+    def agent_url(self, number: str) -> str:
+        return f"{settings.SITE_URL.rstrip('/')}{self.agent_path(number)}"
+
+    def portal_url(self, number: str) -> str:
+        """Where the requester follows the ticket (the agent page for agent-only kinds)."""
+        path = self.portal_path(number) if self.has_portal else self.agent_path(number)
+        return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
+_BY_NAME: dict[str, TicketKind] = {}
+_BY_MODEL: dict[type[TicketBase], TicketKind] = {}
+
+
+def register(kind: TicketKind) -> None:
+    """Register a kind (from its AppConfig.ready()); registering the same name again replaces
+    it, so a reloaded app does not leave a stale declaration behind."""
+    previous = _BY_NAME.get(kind.name)
+    if previous is not None:
+        _BY_MODEL.pop(previous.model, None)
+    _BY_NAME[kind.name] = kind
+    _BY_MODEL[kind.model] = kind
+
+
+def kinds() -> Iterator[TicketKind]:
+    """Every registered kind, in registration order (INSTALLED_APPS order)."""
+    return iter(list(_BY_NAME.values()))
+
+
+def kind_named(name: str) -> TicketKind:
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise LookupError(f"no ticket kind named {name!r} is registered") from None
+
+
+def kind_of(ticket: TicketBase | type[TicketBase]) -> TicketKind:
+    model = ticket if isinstance(ticket, type) else type(ticket)
+    try:
+        return _BY_MODEL[model]
+    except KeyError:
+        raise LookupError(f"{model.__name__} is not a registered ticket kind") from None
+
+
+def find_kind(ticket: TicketBase | type[TicketBase]) -> TicketKind | None:
+    model = ticket if isinstance(ticket, type) else type(ticket)
+    return _BY_MODEL.get(model)
+
+
+def kind_for_content_type(content_type_id: int) -> TicketKind:
+    model = ContentType.objects.get_for_id(content_type_id).model_class()
+    if model is None or model not in _BY_MODEL:
+        raise LookupError(f"no ticket kind is registered for content type {content_type_id}")
+    return _BY_MODEL[model]
+
+
+def kind_for_number(number: str) -> TicketKind | None:
+    """The kind whose prefix a human number carries (INC-000042 -> incident), if any."""
+    prefix = number.partition("-")[0].upper()
+    return next((kind for kind in _BY_NAME.values() if kind.prefix == prefix), None)
