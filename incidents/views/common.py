@@ -1,52 +1,17 @@
-"""Helpers shared by the portal and agent views."""
-
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
-from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.utils.http import url_has_allowed_host_and_scheme
-from django_htmx.middleware import HtmxDetails
+"""Helpers shared by the incident portal and agent views (the shared ones live in core.web)."""
 
 from core.models import User
-from core.roles import is_agent
+from core.web.access import (
+    HtmxHttpRequest,
+    agent_required,
+    current_user,
+    paginate,
+    safe_next,
+)
 from incidents.models import Incident
 from incidents.permissions import can_perform
 from incidents.services import transition_context
 from incidents.transitions import Transition, legal_actions
-
-ViewFunc = Callable[..., HttpResponse]
-
-
-class HtmxHttpRequest(HttpRequest):
-    """A request as django-htmx's middleware leaves it (for type checking)."""
-
-    htmx: HtmxDetails
-
-
-def current_user(request: HttpRequest) -> User:
-    """The signed-in user (views are behind login_required, so anything else is a 404)."""
-    user = request.user
-    if not isinstance(user, User):
-        raise Http404("Not found.")
-    return user
-
-
-def agent_required(view: ViewFunc) -> ViewFunc:
-    """Agents, managers and admins only; anyone else gets the same 404 as an unknown page,
-    so the agent workspace does not reveal that it exists."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not is_agent(request.user):
-            raise Http404("Not found.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def allowed_transitions(user: User, incident: Incident) -> list[Transition]:
@@ -58,16 +23,11 @@ def allowed_transitions(user: User, incident: Incident) -> list[Transition]:
     ]
 
 
-def paginate(request: HttpRequest, queryset: QuerySet[Incident], per_page: int) -> Page[Incident]:
-    # get_page() turns a bad or out-of-range ?page= into the nearest real page, never a 404.
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
-
-
-def safe_next(request: HttpRequest, fallback: str) -> str:
-    """The `next` URL posted with a form, if it points back into this site."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
+__all__ = [
+    "HtmxHttpRequest",
+    "agent_required",
+    "allowed_transitions",
+    "current_user",
+    "paginate",
+    "safe_next",
+]

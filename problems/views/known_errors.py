@@ -18,5 +18,5 @@ def known_error_list(request: HttpRequest) -> HttpResponse:
         text=data.get("q") or "",
         include_resolved=bool(data.get("include_resolved")),
     )
-    page = paginate(request, errors, settings.QUEUE_PAGE_SIZE)  # type: ignore[arg-type]
+    page = paginate(request, errors, settings.QUEUE_PAGE_SIZE)
     return render(request, "problems/agent/known_errors.html", {"form": form, "page": page})

@@ -51,7 +51,7 @@ from problems.transitions import legal_actions
 def problem_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     filterset = ProblemFilterSet(request.GET, queryset=problem_list_for_user(user))
-    page = paginate(request, filterset.qs, settings.QUEUE_PAGE_SIZE)  # type: ignore[arg-type]
+    page = paginate(request, filterset.qs, settings.QUEUE_PAGE_SIZE)
     statuses = filterset.form.cleaned_data.get("status") if filterset.form.is_valid() else None
     return render(
         request,

@@ -27,7 +27,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     if status not in ProposalStatus.values:
         status = ProposalStatus.OPEN
     proposals = proposal_list_for_user(current_user(request), status=status)
-    page = paginate(request, proposals, 25)  # type: ignore[arg-type]
+    page = paginate(request, proposals, 25)
     return render(
         request,
         "problems/agent/proposals.html",
