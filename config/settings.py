@@ -262,13 +262,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86400.0,
         "options": {"expires": 3600},
     },
-    "requests.autoclose_fulfilled": {
-        "task": "requests.autoclose_fulfilled",
-        "schedule": 3600.0,
-        "options": {"expires": 600},
-    },
-    "incidents.autoclose_resolved": {
-        "task": "incidents.autoclose_resolved",
+    "tickets.autoclose": {
+        "task": "tickets.autoclose",
         "schedule": 3600.0,
         "options": {"expires": 600},
     },

@@ -51,3 +51,9 @@ class EventKind(models.TextChoices):
     SLA = "sla", "SLA"
     ALERT = "alert", "Alert"
     RATED = "rated", "Rated"
+    # Kinds of one ticket kind's own (their constructors live in that app's events.py).
+    TASK_UPDATED = "task_updated", "Task updated"
+    LINKED = "linked", "Linked"
+    UNLINKED = "unlinked", "Unlinked"
+    LINKED_RESOLVED = "linked_resolved", "Linked tickets resolved"
+    REVIEW = "review", "Review"

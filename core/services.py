@@ -1,4 +1,4 @@
-"""Writes shared by every ticket kind: timeline events, comments, attachments.
+"""Comments and attachments on a ticket of any kind, each with its timeline event.
 
 Each function expects to run inside the transaction of the change it records.
 """
@@ -7,89 +7,19 @@ import hashlib
 import mimetypes
 import secrets
 from pathlib import PurePath
-from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
-from core.choices import EventKind, Source
+from core.choices import Source
 from core.exceptions import ValidationFailed
-from core.models import Attachment, Comment, TicketBase, TimelineEvent, User
-from core.webhooks.emit import webhook_emit_for_timeline_event
+from core.models import Attachment, Comment, TicketBase, User
+from core.tickets.events import attached_event, commented_event
 
 # Types a browser could render as active content are never accepted, whatever the extension says.
 _REFUSED_CONTENT_TYPES = {"text/html", "image/svg+xml", "application/xhtml+xml", "text/xml"}
-
-
-def event_append(
-    *,
-    ticket: TicketBase,
-    kind: str,
-    actor: User | None,
-    source: str,
-    from_status: str = "",
-    to_status: str = "",
-    changes: dict[str, Any] | None = None,
-    message: str = "",
-    is_public: bool = True,
-    comment: Comment | None = None,
-    attachment: Attachment | None = None,
-) -> TimelineEvent:
-    """Append one event to the ticket's timeline (append-only; never updated afterwards).
-
-    Creations, status changes and public replies are also queued as outbound webhooks for the
-    subscriptions that want them (core.webhooks.emit), in the same transaction.
-    """
-    event = event_build(
-        ticket=ticket,
-        kind=kind,
-        actor=actor,
-        source=source,
-        from_status=from_status,
-        to_status=to_status,
-        changes=changes,
-        message=message,
-        is_public=is_public,
-        comment=comment,
-        attachment=attachment,
-    )
-    event.save()
-    webhook_emit_for_timeline_event(event=event, ticket=ticket, comment=comment)
-    return event
-
-
-def event_build(
-    *,
-    ticket: TicketBase,
-    kind: str,
-    actor: User | None,
-    source: str,
-    from_status: str = "",
-    to_status: str = "",
-    changes: dict[str, Any] | None = None,
-    message: str = "",
-    is_public: bool = True,
-    comment: Comment | None = None,
-    attachment: Attachment | None = None,
-) -> TimelineEvent:
-    """An unsaved event, for writers that append many at once with bulk_create."""
-    return TimelineEvent(
-        ticket_type=ContentType.objects.get_for_model(ticket),
-        ticket_id=ticket.pk,
-        actor=actor,
-        source=source,
-        kind=kind,
-        from_status=from_status,
-        to_status=to_status,
-        changes=changes or {},
-        message=message,
-        is_public=is_public,
-        comment=comment,
-        attachment=attachment,
-        created_at=timezone.now(),
-    )
 
 
 def _touch(ticket: TicketBase) -> None:
@@ -116,14 +46,7 @@ def comment_add(
         is_internal=is_internal,
         created_at=timezone.now(),
     )
-    event_append(
-        ticket=ticket,
-        kind=EventKind.COMMENTED,
-        actor=author,
-        source=source,
-        is_public=not is_internal,
-        comment=comment,
-    )
+    commented_event(ticket, comment=comment, source=source)
     _touch(ticket)
     return comment
 
@@ -179,14 +102,6 @@ def attachment_add(
     )
     attachment.file.save(attachment.token, upload, save=False)
     attachment.save()
-    event_append(
-        ticket=ticket,
-        kind=EventKind.ATTACHED,
-        actor=uploaded_by,
-        source=source,
-        message=name,
-        is_public=not is_internal,
-        attachment=attachment,
-    )
+    attached_event(ticket, attachment=attachment, source=source)
     _touch(ticket)
     return attachment

@@ -1,4 +1,4 @@
-"""Celery entry points of the shared kernel: the outbox relay and email delivery."""
+"""Celery entry points of the shared kernel: the outbox relay, email delivery, auto-close."""
 
 import smtplib
 from typing import Any
@@ -7,11 +7,26 @@ from celery import shared_task
 from django.core.mail import send_mail
 
 from core.outbox import TransientError, outbox_task, relay_outbox
+from core.tickets.autoclose import tickets_autoclose
+from core.tickets.kinds import kinds
 
 
 @shared_task(name="core.relay_outbox", acks_late=True, ignore_result=True)
 def relay_outbox_task() -> int:
     return relay_outbox()
+
+
+@shared_task(name="tickets.autoclose", acks_late=True, ignore_result=True)
+def autoclose_task(batch_size: int = 500) -> int:
+    """Close, for every kind that declares it, tickets left resolved/fulfilled past their
+    auto-close days; re-queues itself while a batch came back full."""
+    closed, more = 0, False
+    for kind in kinds():
+        count, full = tickets_autoclose(kind, batch_size=batch_size)
+        closed, more = closed + count, more or full
+    if more:
+        autoclose_task.delay(batch_size)
+    return closed
 
 
 @outbox_task("core.send_email")

@@ -8,12 +8,9 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents"
 
     def ready(self) -> None:
-        from core.tickets.kinds import register as register_kind
+        from core.tickets.kinds import register
         from incidents.kind import INCIDENT
         from incidents.services import DEFAULT_GROUP_MEMO
-        from incidents.sla_adapter import ADAPTER
-        from sla.registry import register
 
-        register_kind(INCIDENT)
-        register(ADAPTER)
+        register(INCIDENT)
         DEFAULT_GROUP_MEMO.connect()

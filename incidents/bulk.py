@@ -19,22 +19,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
-from core.choices import EventKind, Priority, Source
-from core.exceptions import ConflictError, DomainError, TransitionError, ValidationFailed
+from core.choices import Priority, Source
+from core.exceptions import DomainError, TransitionError, ValidationFailed
 from core.lifecycle import Transition
 from core.models import SupportGroup, User
 from core.roles import is_agent
-from core.services import event_append
+from core.tickets import clocks
+from core.tickets.events import details_edited_event
+from core.tickets.executor import refuse_unless_open, ticket_lock, ticket_save
 from incidents import services
 from incidents.choices import Impact, Urgency
+from incidents.kind import INCIDENT, transition_context
 from incidents.models import Incident
 from incidents.permissions import can_perform
 from incidents.priority import priority_for
 from incidents.transitions import LIFECYCLE, legal_actions
-from sla import services as sla
-from sla.choices import TicketKind
 
 # --- One incident: priority -----------------------------------------------------------------
 
@@ -89,14 +89,8 @@ def incident_change_priority(
     if not reason:
         raise ValidationFailed({"reason": "Say why the priority changes."})
     with transaction.atomic():
-        locked = Incident.objects.select_for_update(of=("self",)).get(pk=incident.pk)
-        if expected_version is not None and locked.version != expected_version:
-            raise ConflictError(
-                f"{locked.number} was changed by someone else since you opened it "
-                f"(version {expected_version}, now {locked.version}). Reload and try again."
-            )
-        if not locked.is_open:
-            raise TransitionError(f"{locked.number} is {locked.get_status_display().lower()}.")
+        locked = ticket_lock(incident, expected_version)
+        refuse_unless_open(locked)
         if locked.priority == priority:
             return locked
         impact, urgency = matrix_pair_for(priority, impact=locked.impact, urgency=locked.urgency)
@@ -106,29 +100,9 @@ def incident_change_priority(
         if locked.urgency != urgency:
             changes["urgency"] = urgency
         locked.priority, locked.impact, locked.urgency = priority, impact, urgency
-        locked.version += 1
-        locked.updated_at = timezone.now()
-        locked.save(update_fields=["priority", "impact", "urgency", "version", "updated_at"])
-        event_append(
-            ticket=locked,
-            kind=EventKind.FIELDS_CHANGED,
-            actor=actor,
-            source=source,
-            changes=changes,
-            message=reason,
-            is_public=False,
-        )
-        retargeted = sla.clocks_retarget(locked, kind=TicketKind.INCIDENT)
-        if retargeted:
-            event_append(
-                ticket=locked,
-                kind=EventKind.SLA,
-                actor=actor,
-                source=source,
-                changes={"priority": priority, "clocks": retargeted},
-                message=f"SLA re-targeted for priority P{priority}.",
-                is_public=False,
-            )
+        ticket_save(locked, {"priority", "impact", "urgency"})
+        details_edited_event(locked, actor=actor, source=source, fields=changes, message=reason)
+        clocks.retarget(locked, INCIDENT, actor=actor, source=source)
     return locked
 
 
@@ -247,7 +221,7 @@ def bulk_common_actions(user: User, incidents: Sequence[Incident]) -> list[Trans
     `user`, in table order (pure: no query). Empty for an empty selection."""
     if not incidents:
         return []
-    ctx = services.transition_context()
+    ctx = transition_context()
     common: set[str] | None = None
     for incident in incidents:
         actions = {

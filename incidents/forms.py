@@ -17,6 +17,7 @@ from core.exceptions import ValidationFailed
 from core.models import ConfigurationItem, Service, SupportGroup, User
 from core.roles import ROLE_GROUP_NAMES
 from core.services import attachment_validate
+from core.tickets.rating import COMMENT_MAX_LENGTH, SCORE_LABELS
 from incidents.choices import (
     CancelReason,
     Category,
@@ -25,7 +26,6 @@ from incidents.choices import (
     ResolutionCode,
     Urgency,
 )
-from incidents.satisfaction import COMMENT_MAX_LENGTH, SCORE_LABELS
 
 # No page renders a select box of more than this many options (DESIGN.md §7).
 MAX_SELECT_OPTIONS = 200

@@ -1,9 +1,48 @@
 """The incident kind, as the kernel's registry knows it (registered in IncidentsConfig.ready)."""
 
-from core.tickets.kinds import TicketKind
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from core.tickets.kinds import (
+    AutoClose,
+    ClockRules,
+    Conversion,
+    RatingRules,
+    ReportingMilestones,
+    TicketKind,
+)
+from incidents.choices import CancelReason
+from incidents.choices import IncidentStatus as S
 from incidents.models import Incident
+from incidents.permissions import incident_permission
 from incidents.selectors import incident_get_for_user, incident_list_for_user
-from incidents.transitions import LIFECYCLE
+from incidents.services import incident_from_ticket
+from incidents.transitions import LIFECYCLE, Context
+
+
+def transition_context() -> Context:
+    """What the incident lifecycle's guards read besides the incident: now, the reopen window."""
+    return Context(
+        now=timezone.now(),
+        reopen_window=timedelta(days=settings.INCIDENT_REOPEN_WINDOW_DAYS),
+    )
+
+
+def _guard_context(incident: Any, action: str) -> Context:
+    return transition_context()
+
+
+def _reply_refusal(incident: Any) -> str | None:
+    if incident.is_open or incident.status == S.RESOLVED:
+        return None
+    return (
+        f"{incident.number} is {incident.get_status_display().lower()}; "
+        "report a new incident instead."
+    )
+
 
 INCIDENT = TicketKind(
     name="incident",
@@ -15,4 +54,38 @@ INCIDENT = TicketKind(
     api_basename="incidents",
     list_for_user=incident_list_for_user,
     get_for_user=incident_get_for_user,
+    created_verb="reported the incident",
+    created_description="An incident was reported (portal, API, alert or email).",
+    permission=incident_permission,
+    guard_context=_guard_context,
+    reply_refusal=_reply_refusal,
+    note_fields=frozenset({"containment_notes", "diagnosis_notes", "resolution_notes"}),
+    clock_rules=ClockRules(
+        cancel_on=frozenset({S.CANCELLED}),
+        pause_in=frozenset({S.ON_HOLD}),
+        response_met_on=frozenset({S.LOGGED}),
+        resolution_met_on=frozenset({S.RESOLVED}),
+        retarget_on=frozenset({"priority", "service"}),
+    ),
+    reporting=ReportingMilestones(
+        started="identified_at",
+        acknowledged="logged_at",
+        resolved="resolved_at",
+        resolved_statuses=(S.RESOLVED, S.CLOSED),
+    ),
+    rating=RatingRules(
+        done_status=S.RESOLVED,
+        done_field="resolved_at",
+        closed_status=S.CLOSED,
+        asked_verb="reported",
+        wait_text="you can rate it once it is resolved.",
+    ),
+    autoclose=AutoClose(
+        status=S.RESOLVED, since_field="resolved_at", days_setting="INCIDENT_AUTOCLOSE_DAYS"
+    ),
+    resolved_status=S.RESOLVED,
+    conversion=Conversion(
+        create_from=incident_from_ticket,
+        cancel_reasons={"request": CancelReason.CONVERTED_TO_REQUEST},
+    ),
 )

@@ -1,11 +1,6 @@
-from typing import TYPE_CHECKING
-
 from django.db import models
 
 from core.models import TicketBase
-
-if TYPE_CHECKING:
-    from sla.models import SlaClock
 from incidents.choices import (
     OPEN_STATUSES,
     CancelReason,
@@ -27,8 +22,6 @@ class Incident(TicketBase):
     """
 
     NUMBER_PREFIX = "INC"
-    # Set by incidents.services.incident_create on the object it returns (not a column).
-    started_clocks: "list[SlaClock]"
 
     status = models.CharField(
         max_length=20, choices=IncidentStatus.choices, default=IncidentStatus.IDENTIFIED

@@ -1,4 +1,5 @@
-"""Who may do what to an incident; shared by the HTML views, the services and (later) the API."""
+"""Who may do what to an incident; shared by the HTML views, the API and (through the kind
+registry) the kernel's executor."""
 
 from core.models import User
 from core.roles import is_agent
@@ -15,6 +16,12 @@ def can_perform(user: User | None, incident: Incident, action: str) -> bool:
     if is_agent(user):
         return True
     return action in REQUESTER_ACTIONS and incident.requester_id == user.pk
+
+
+def incident_permission(user: User | None, incident: Incident, action: str) -> str | None:
+    if can_perform(user, incident, action):
+        return None
+    return "You are not allowed to do that to this incident."
 
 
 def can_work(user: User) -> bool:

@@ -4,16 +4,15 @@ timelines. Linking changes nothing on the incident itself: no hold, no SLA pause
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.choices import EventKind, Source
+from core.choices import Source
 from core.exceptions import TransitionError, ValidationFailed
 from core.models import User
-from core.services import event_append
+from core.tickets.executor import refuse_final, ticket_lock
 from incidents.choices import IncidentStatus
 from incidents.models import Incident
+from problems.events import linked_event
 from problems.models import Problem, ProblemIncident
 from problems.permissions import require_problem_worker
-from problems.rows import lock_problem as _lock
-from problems.rows import refuse_final as _refuse_final
 
 
 def problem_link_incident(
@@ -23,7 +22,7 @@ def problem_link_incident(
     and SLA are left alone: putting it on hold "awaiting problem" is a separate choice."""
     require_problem_worker(actor)
     with transaction.atomic():
-        locked = _lock(problem, None)
+        locked = ticket_lock(problem)
         if not locked.is_open:
             raise TransitionError(
                 f"{locked.number} is {locked.get_status_display().lower()}; link incidents to "
@@ -40,23 +39,19 @@ def problem_link_incident(
             raise ValidationFailed(
                 {"incident": f"{incident.number} is already linked to {locked.number}."}
             ) from exc
-        event_append(
-            ticket=locked,
-            kind=EventKind.FIELDS_CHANGED,
+        linked_event(
+            locked,
+            other=incident,
             actor=actor,
             source=source,
-            changes={"linked_incident": incident.number},
             message=f"Linked {incident.number}: {incident.title}",
-            is_public=False,
         )
-        event_append(
-            ticket=incident,
-            kind=EventKind.FIELDS_CHANGED,
+        linked_event(
+            incident,
+            other=locked,
             actor=actor,
             source=source,
-            changes={"problem": locked.number},
             message=f"Linked to problem {locked.number}: {locked.title}",
-            is_public=False,
         )
     return link
 
@@ -67,28 +62,26 @@ def problem_unlink_incident(
     """Remove a link (a mistaken one), with an event on both timelines."""
     require_problem_worker(actor)
     with transaction.atomic():
-        locked = _lock(problem, None)
-        _refuse_final(locked)
+        locked = ticket_lock(problem)
+        refuse_final(locked)
         deleted, _ = ProblemIncident.objects.filter(problem=locked, incident=incident).delete()
         if not deleted:
             raise ValidationFailed(
                 {"incident": f"{incident.number} is not linked to {locked.number}."}
             )
-        event_append(
-            ticket=locked,
-            kind=EventKind.FIELDS_CHANGED,
+        linked_event(
+            locked,
+            other=incident,
             actor=actor,
             source=source,
-            changes={"unlinked_incident": incident.number},
             message=f"Unlinked {incident.number}.",
-            is_public=False,
+            linked=False,
         )
-        event_append(
-            ticket=incident,
-            kind=EventKind.FIELDS_CHANGED,
+        linked_event(
+            incident,
+            other=locked,
             actor=actor,
             source=source,
-            changes={"problem": "—"},
             message=f"Unlinked from problem {locked.number}.",
-            is_public=False,
+            linked=False,
         )

@@ -15,7 +15,7 @@ from core.choices import EventKind, Source
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.models import TimelineEvent, User
 from core.roles import is_agent
-from core.services import event_append
+from core.tickets.events import review_event
 from incidents.choices import IncidentStatus
 from incidents.models import Incident
 from incidents.services import incident_mark_review_completed
@@ -59,13 +59,8 @@ def review_start(
                 created_at=now,
                 updated_at=now,
             )
-            event_append(
-                ticket=incident,
-                kind=EventKind.FIELDS_CHANGED,
-                actor=actor,
-                source=source,
-                message="Post-incident review started.",
-                is_public=False,
+            review_event(
+                incident, actor=actor, source=source, message="Post-incident review started."
             )
     except IntegrityError:
         # Two agents started it at the same moment; the other one's review is the review.

@@ -12,40 +12,31 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
-from core.choices import EventKind, Priority, Source
+from core.choices import Priority, Source
 from core.exceptions import DomainError, TransitionError, ValidationFailed
 from core.models import ConfigurationItem, Service, SupportGroup, User
-from core.numbering import allocate_number
 from core.roles import is_agent
-from core.services import comment_add, event_append
+from core.tickets.events import details_edited_event
+from core.tickets.executor import (
+    refuse_final,
+    ticket_apply,
+    ticket_lock,
+    ticket_save,
+    transition_run,
+)
+from core.tickets.opening import ticket_open
+from core.tickets.work import ticket_cancel, ticket_comment
 from incidents import services as incident_services
 from incidents.choices import Category, IncidentStatus, ResolutionCode
 from incidents.models import Incident
 from problems import transitions
 from problems.choices import ProblemStatus
+from problems.events import linked_resolved_event
+from problems.kind import PROBLEM
 from problems.models import Problem
 from problems.permissions import require_problem_worker
-from problems.rows import lock_problem as _lock
-from problems.rows import refuse_final as _refuse_final
 from problems.selectors import open_linked_incidents
-
-MILESTONE_FIELDS: dict[str, str] = {
-    ProblemStatus.INVESTIGATING: "investigating_at",
-    ProblemStatus.KNOWN_ERROR: "known_error_at",
-    ProblemStatus.RESOLVED: "resolved_at",
-    ProblemStatus.CLOSED: "closed_at",
-    ProblemStatus.CANCELLED: "cancelled_at",
-}
-
-REQUIRED_MESSAGES: dict[str, str] = {
-    "root_cause": "Record the root cause first.",
-    "workaround": "A known error needs a workaround that agents and requesters can apply.",
-    "permanent_fix": "Describe the permanent fix.",
-    "cancel_reason": "Say why the problem is cancelled.",
-    "reason": "Say why the problem is reopened.",
-}
 
 # Resolution codes offered when a problem's fix resolves its linked incidents.
 LINKED_RESOLUTION_CODES = (ResolutionCode.FIXED, ResolutionCode.WORKAROUND)
@@ -91,29 +82,6 @@ def _check_classification(
         )
 
 
-def _save(problem: Problem, fields: set[str]) -> None:
-    problem.version += 1
-    problem.updated_at = timezone.now()
-    problem.save(update_fields=sorted({*fields, "version", "updated_at"}))
-
-
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "pk"):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
-def _apply(locked: Problem, values: dict[str, Any]) -> dict[str, Any]:
-    changed: dict[str, Any] = {}
-    for name, value in values.items():
-        if getattr(locked, name) != value:
-            changed[name] = value
-            setattr(locked, name, value)
-    return changed
-
-
 # --- creation and edits ---------------------------------------------------------------------
 
 
@@ -140,36 +108,28 @@ def problem_create(
     if assignee is not None and not (assignee.is_active and is_agent(assignee)):
         raise ValidationFailed({"assignee": f"{assignee} is not an active agent."})
     group = support_group or (service.owner_group if service is not None else None)
-    now = timezone.now()
     with transaction.atomic():
-        problem = Problem.objects.create(
-            number=allocate_number(Problem.NUMBER_PREFIX),
-            title=title,
-            description=_clean_text(description, "description"),
-            symptoms=_clean_text(symptoms, "symptoms"),
-            requester=actor,
-            assignee=assignee,
-            support_group=group,
-            tier=group.tier if group is not None else 1,
-            priority=priority,
-            service=service,
-            configuration_item=configuration_item,
-            category=category,
-            source=source,
-            status=ProblemStatus.NEW,
-            created_at=now,
-            updated_at=now,
-        )
-        event_append(
-            ticket=problem,
-            kind=EventKind.CREATED,
+        return ticket_open(
+            Problem,
+            fields={
+                "title": title,
+                "description": _clean_text(description, "description"),
+                "symptoms": _clean_text(symptoms, "symptoms"),
+                "requester": actor,
+                "assignee": assignee,
+                "support_group": group,
+                "tier": group.tier if group is not None else 1,
+                "priority": priority,
+                "service": service,
+                "configuration_item": configuration_item,
+                "category": category,
+                "source": source,
+            },
             actor=actor,
             source=source,
-            to_status=ProblemStatus.NEW,
-            changes={"priority": priority},
+            event_fields={"priority": priority},
             is_public=False,
         )
-    return problem
 
 
 def problem_update_details(
@@ -196,9 +156,9 @@ def problem_update_details(
     if assignee is not None and not (assignee.is_active and is_agent(assignee)):
         raise ValidationFailed({"assignee": f"{assignee} is not an active agent."})
     with transaction.atomic():
-        locked = _lock(problem, expected_version)
-        _refuse_final(locked)
-        changed = _apply(
+        locked = ticket_lock(problem, expected_version)
+        refuse_final(locked)
+        changed = ticket_apply(
             locked,
             {
                 "title": title,
@@ -215,16 +175,12 @@ def problem_update_details(
             return locked
         if "support_group" in changed and support_group is not None:
             locked.tier = support_group.tier
-        _save(locked, {*changed, "tier"})
-        event_append(
-            ticket=locked,
-            kind=EventKind.FIELDS_CHANGED,
+        ticket_save(locked, {*changed, "tier"})
+        details_edited_event(
+            locked,
             actor=actor,
             source=source,
-            changes={
-                k: ("(edited)" if k == "description" else _jsonable(v)) for k, v in changed.items()
-            },
-            is_public=False,
+            fields={k: ("(edited)" if k == "description" else v) for k, v in changed.items()},
         )
     return locked
 
@@ -250,9 +206,9 @@ def problem_record_analysis(
         "permanent_fix": _clean_text(permanent_fix, "permanent_fix"),
     }
     with transaction.atomic():
-        locked = _lock(problem, expected_version)
-        _refuse_final(locked)
-        changed = _apply(locked, values)
+        locked = ticket_lock(problem, expected_version)
+        refuse_final(locked)
+        changed = ticket_apply(locked, values)
         if not changed:
             return locked
         kept: tuple[str, ...] = ()
@@ -260,87 +216,31 @@ def problem_record_analysis(
             kept = transitions.TRANSITIONS["known_error"].required
         elif locked.status == ProblemStatus.RESOLVED:
             kept = transitions.TRANSITIONS["resolve"].required
-        missing = {name: REQUIRED_MESSAGES[name] for name in kept if not getattr(locked, name)}
+        messages = PROBLEM.required_messages
+        missing = {name: messages[name] for name in kept if not getattr(locked, name)}
         if missing:
             raise ValidationFailed(missing)
-        _save(locked, set(changed))
-        event_append(
-            ticket=locked,
-            kind=EventKind.FIELDS_CHANGED,
+        ticket_save(locked, set(changed))
+        details_edited_event(
+            locked,
             actor=actor,
             source=source,
-            changes=dict.fromkeys(changed, "(edited)"),
+            fields=dict.fromkeys(changed, "(edited)"),
             message=(
                 "The published workaround was updated."
                 if "workaround" in changed and locked.is_known_error
                 else ""
             ),
-            is_public=False,
         )
     return locked
 
 
 def problem_comment(problem: Problem, *, author: User, body: str, source: str = Source.WEB) -> None:
     """An internal note on the problem (problems have no requester-facing view)."""
-    require_problem_worker(author)
-    with transaction.atomic():
-        comment_add(ticket=problem, author=author, body=body, is_internal=True, source=source)
+    ticket_comment(problem, author=author, body=body, is_internal=True, source=source)
 
 
 # --- lifecycle ------------------------------------------------------------------------------
-
-
-def _transition(
-    problem: Problem,
-    *,
-    action: str,
-    actor: User,
-    source: str,
-    expected_version: int | None,
-    values: dict[str, Any] | None = None,
-    message: str = "",
-) -> Problem:
-    """Run one lifecycle action: `values` are the fields it sets; the table's required fields
-    must be filled once they are applied."""
-    require_problem_worker(actor)
-    with transaction.atomic():
-        locked = _lock(problem, expected_version)
-        transition = transitions.check(locked, action)
-        changed = _apply(locked, values or {})
-        missing = {
-            name: REQUIRED_MESSAGES.get(name, "This field is required.")
-            for name in transition.required
-            if not (message if name == "reason" else getattr(locked, name))
-        }
-        if missing:
-            raise ValidationFailed(missing)
-        from_status, to_status = locked.status, transition.target_for(locked)
-        now = timezone.now()
-        milestone = MILESTONE_FIELDS.get(to_status)
-        if milestone and getattr(locked, milestone) is None:
-            setattr(locked, milestone, now)
-            changed[milestone] = now
-        if action == "reopen":
-            locked.resolved_at = None
-            changed["resolved_at"] = None
-        locked.status = to_status
-        _save(locked, {*changed, "status"})
-        event_append(
-            ticket=locked,
-            kind=EventKind.STATUS_CHANGED,
-            actor=actor,
-            source=source,
-            from_status=from_status,
-            to_status=to_status,
-            changes={
-                k: "(recorded)" if isinstance(v, str) and len(v) > 80 else _jsonable(v)
-                for k, v in changed.items()
-                if k not in MILESTONE_FIELDS.values()
-            },
-            message=message,
-            is_public=False,
-        )
-    return locked
 
 
 def problem_investigate(
@@ -354,7 +254,7 @@ def problem_investigate(
     values: dict[str, Any] = {}
     if problem.assignee_id is None:
         values["assignee"] = actor
-    return _transition(
+    return transition_run(
         problem,
         action="investigate",
         actor=actor,
@@ -375,7 +275,7 @@ def problem_record_known_error(
 ) -> Problem:
     """investigating -> known error: root cause and workaround recorded; the workaround is
     published from now on (agents and the requesters of matching incidents see it)."""
-    return _transition(
+    return transition_run(
         problem,
         action="known_error",
         actor=actor,
@@ -430,7 +330,7 @@ def problem_resolve(
     values = {"permanent_fix": _clean_text(permanent_fix, "permanent_fix")}
     if root_cause is not None:
         values["root_cause"] = _clean_text(root_cause, "root_cause")
-    resolved = _transition(
+    resolved = transition_run(
         problem,
         action="resolve",
         actor=actor,
@@ -492,22 +392,13 @@ def problem_resolve_linked_incidents(
         else:
             outcomes.append(IncidentOutcome(incident.number, resolved=True))
     if outcomes:
-        done = [o.number for o in outcomes if o.resolved]
-        refused = [f"{o.number} ({o.reason})" for o in outcomes if not o.resolved]
-        lines = []
-        if done:
-            lines.append(f"Resolved with the fix: {', '.join(done)}.")
-        if refused:
-            lines.append(f"Not resolved: {'; '.join(refused)}")
         with transaction.atomic():
-            event_append(
-                ticket=problem,
-                kind=EventKind.FIELDS_CHANGED,
+            linked_resolved_event(
+                problem,
                 actor=actor,
                 source=source,
-                changes={"resolved_incidents": len(done), "not_resolved": len(refused)},
-                message="\n\n".join(lines),
-                is_public=False,
+                resolved=[o.number for o in outcomes if o.resolved],
+                refused=[f"{o.number} ({o.reason})" for o in outcomes if not o.resolved],
             )
     return outcomes
 
@@ -520,7 +411,7 @@ def problem_close(
     expected_version: int | None = None,
 ) -> Problem:
     """resolved -> closed (final): the fix is confirmed."""
-    return _transition(
+    return transition_run(
         problem, action="close", actor=actor, source=source, expected_version=expected_version
     )
 
@@ -533,13 +424,14 @@ def problem_reopen(
     source: str = Source.WEB,
     expected_version: int | None = None,
 ) -> Problem:
-    """resolved -> investigating: the fix did not hold."""
-    return _transition(
+    """resolved -> investigating: the fix did not hold (a new pass: resolved_at cleared)."""
+    return transition_run(
         problem,
         action="reopen",
         actor=actor,
         source=source,
         expected_version=expected_version,
+        values={"resolved_at": None},
         message=_clean_text(reason, "reason"),
     )
 
@@ -554,14 +446,13 @@ def problem_cancel(
 ) -> Problem:
     """-> cancelled (final): not a problem after all, or a duplicate of another."""
     reason = _clean_text(cancel_reason, "cancel_reason")
-    return _transition(
+    return ticket_cancel(
         problem,
-        action="cancel",
         actor=actor,
+        cancel_reason=reason,
+        note=reason,
         source=source,
         expected_version=expected_version,
-        values={"cancel_reason": reason},
-        message=reason,
     )
 
 

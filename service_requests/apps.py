@@ -9,10 +9,7 @@ class ServiceRequestsConfig(AppConfig):
     verbose_name = "Service requests"
 
     def ready(self) -> None:
-        from core.tickets.kinds import register as register_kind
+        from core.tickets.kinds import register
         from service_requests.kind import SERVICE_REQUEST
-        from service_requests.sla_adapter import ADAPTER
-        from sla.registry import register
 
-        register_kind(SERVICE_REQUEST)
-        register(ADAPTER)
+        register(SERVICE_REQUEST)

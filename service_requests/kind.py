@@ -1,10 +1,44 @@
 """The service-request kind, as the kernel's registry knows it (registered in
 ServiceRequestsConfig.ready)."""
 
-from core.tickets.kinds import TicketKind
+from typing import Any
+
+from django.utils import timezone
+
+from core.tickets.kinds import (
+    AutoClose,
+    ClockRules,
+    Conversion,
+    RatingRules,
+    ReportingMilestones,
+    TicketKind,
+)
+from service_requests.choices import CancelReason
+from service_requests.choices import RequestStatus as S
 from service_requests.models import ServiceRequest
-from service_requests.selectors import request_get_for_user, request_list_for_user
-from service_requests.transitions import LIFECYCLE
+from service_requests.permissions import request_permission
+from service_requests.selectors import (
+    open_task_titles,
+    request_get_for_user,
+    request_list_for_user,
+)
+from service_requests.services import request_from_ticket
+from service_requests.transitions import LIFECYCLE, Context
+
+
+def _guard_context(request: Any, action: str) -> Context:
+    # Only `fulfil` reads the open tasks: the refusal names them.
+    return Context(
+        now=timezone.now(),
+        open_tasks=open_task_titles(request) if action == "fulfil" else (),
+    )
+
+
+def _reply_refusal(request: Any) -> str | None:
+    if request.status not in LIFECYCLE.final:
+        return None
+    return f"{request.number} is {request.get_status_display().lower()}; replies are closed."
+
 
 SERVICE_REQUEST = TicketKind(
     name="request",
@@ -16,4 +50,37 @@ SERVICE_REQUEST = TicketKind(
     api_basename="requests",
     list_for_user=request_list_for_user,
     get_for_user=request_get_for_user,
+    created_verb="submitted the request",
+    created_description="A service request was submitted.",
+    permission=request_permission,
+    guard_context=_guard_context,
+    reply_refusal=_reply_refusal,
+    lock_related=("requester", "catalog_item", "approver"),
+    note_fields=frozenset({"decision_comment", "fulfilment_notes"}),
+    clock_rules=ClockRules(
+        cancel_on=frozenset({S.CANCELLED, S.REJECTED}),
+        pause_in=frozenset({S.AWAITING_APPROVAL, S.ON_HOLD}),
+        response_met_on=frozenset({S.IN_FULFILMENT}),
+        resolution_met_on=frozenset({S.FULFILLED}),
+    ),
+    reporting=ReportingMilestones(
+        started="submitted_at",
+        acknowledged="fulfilment_started_at",
+        resolved="fulfilled_at",
+        resolved_statuses=(S.FULFILLED, S.CLOSED),
+    ),
+    rating=RatingRules(
+        done_status=S.FULFILLED,
+        done_field="fulfilled_at",
+        closed_status=S.CLOSED,
+        asked_verb="asked for",
+        wait_text="you can rate a request once it is fulfilled.",
+    ),
+    autoclose=AutoClose(
+        status=S.FULFILLED, since_field="fulfilled_at", days_setting="REQUEST_AUTOCLOSE_DAYS"
+    ),
+    conversion=Conversion(
+        create_from=request_from_ticket,
+        cancel_reasons={"incident": CancelReason.CONVERTED_TO_INCIDENT},
+    ),
 )

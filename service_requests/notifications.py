@@ -1,56 +1,16 @@
-"""Emails about service requests, written to the outbox inside the change's transaction."""
+"""Emails only service requests send: the approval request to its approver(s). Written to the
+outbox inside the change's transaction (the kernel's core.tickets.notify)."""
 
 from django.conf import settings
 
 from core.models import User
-from core.outbox import outbox_enqueue
+from core.tickets.notify import notify
 from service_requests.choices import ApprovalMode
 from service_requests.models import ServiceRequest
 
 
-def portal_link(request: ServiceRequest) -> str:
-    return f"{settings.SITE_URL}/portal/requests/{request.number}/"
-
-
-def agent_link(request: ServiceRequest) -> str:
-    return f"{settings.SITE_URL}/agent/requests/{request.number}/"
-
-
 def approval_link(request: ServiceRequest) -> str:
-    return f"{settings.SITE_URL}/portal/approvals/{request.number}/"
-
-
-def _send(request: ServiceRequest, to: list[str], subject: str, body: str, key: str) -> None:
-    if not to:
-        return
-    outbox_enqueue(
-        task_name="core.send_email",
-        payload={"to": to, "subject": f"[{request.number}] {subject}", "body": body},
-        dedupe_key=f"request:{request.pk}:{key}",
-    )
-
-
-def notify_requester(request: ServiceRequest, *, subject: str, body: str, key: str) -> None:
-    email = request.requester.email
-    _send(
-        request,
-        [email] if email else [],
-        subject,
-        f"{body}\n\nFollow it here: {portal_link(request)}\n",
-        key,
-    )
-
-
-def notify_agent(
-    request: ServiceRequest, agent: User, *, subject: str, body: str, key: str
-) -> None:
-    _send(
-        request,
-        [agent.email] if agent.email else [],
-        subject,
-        f"{body}\n\n{agent_link(request)}\n",
-        key,
-    )
+    return f"{settings.SITE_URL.rstrip('/')}/portal/approvals/{request.number}/"
 
 
 def approver_emails(request: ServiceRequest) -> list[str]:
@@ -69,11 +29,13 @@ def approver_emails(request: ServiceRequest) -> list[str]:
 
 
 def notify_approvers(request: ServiceRequest) -> None:
-    _send(
+    notify(
         request,
         approver_emails(request),
-        f"Approval needed: {request.title} for {request.requester.display_name}",
-        f"{request.requester.display_name} asked for {request.catalog_item.name}. "
-        f"Please approve or reject it:\n\n{approval_link(request)}\n",
-        "approval",
+        subject=f"Approval needed: {request.title} for {request.requester.display_name}",
+        body=(
+            f"{request.requester.display_name} asked for {request.catalog_item.name}. "
+            f"Please approve or reject it:\n\n{approval_link(request)}\n"
+        ),
+        key="approval",
     )

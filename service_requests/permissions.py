@@ -1,4 +1,5 @@
-"""Who may do what to a service request; shared by the HTML views and the services."""
+"""Who may do what to a service request; shared by the HTML views, the API and (through the
+kind registry) the kernel's executor."""
 
 from core.models import User
 from core.roles import is_agent
@@ -44,6 +45,12 @@ def can_perform(user: User | None, request: ServiceRequest, action: str) -> bool
     if is_agent(user):
         return True
     return action in REQUESTER_ACTIONS and request.requester_id == user.pk
+
+
+def request_permission(user: User | None, request: ServiceRequest, action: str) -> str | None:
+    if can_perform(user, request, action):
+        return None
+    return "You are not allowed to do that to this request."
 
 
 def can_work(user: User) -> bool:

@@ -103,3 +103,10 @@ def catalog_items_for_conversion() -> QuerySet[CatalogItem]:
         .select_related("category")
         .order_by("category__order", "category__name", "order", "name")
     )
+
+
+def open_task_titles(request: ServiceRequest) -> tuple[str, ...]:
+    """Titles of the request's fulfilment tasks not done yet, in order."""
+    return tuple(
+        request.tasks.filter(is_done=False).order_by("order", "id").values_list("title", flat=True)
+    )

@@ -20,7 +20,10 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         from core.health import register_check
+        from core.tickets import clocks
+        from sla.keeper import SlaClockKeeper
         from sla.services import POLICY_MEMO
 
         register_check("sla_sweeper", _sla_health)
+        clocks.install(SlaClockKeeper())
         POLICY_MEMO.connect()

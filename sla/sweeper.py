@@ -19,14 +19,15 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.choices import EventKind, Source
-from core.models import TicketBase, TimelineEvent
-from core.services import event_build
+from core.choices import Source
+from core.models import TicketBase
+from core.tickets.escalation import EscalationOutcome, tickets_escalate_many
+from core.tickets.events import events_record, sla_event_build
+from core.tickets.kinds import TicketKind, kind_for_content_type
 from core.webhooks.emit import WebhookEvent, ticket_data, webhook_emit_many
 from sla.choices import ClockState, Metric, ThresholdAction
 from sla.models import SlaClock
 from sla.notifications import Audience, NotificationBatch
-from sla.registry import EscalationOutcome, TicketAdapter, adapter_for_content_type
 from sla.snapshot import threshold_instants
 
 logger = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ def process_clocks(clocks: list[SlaClock], now: datetime) -> int:
     for step in steps:
         by_kind[step.clock.ticket_type_id].append(step)
     for content_type_id, kind_steps in by_kind.items():
-        _act(adapter_for_content_type(content_type_id), kind_steps)
+        _act(kind_for_content_type(content_type_id), kind_steps)
     return len(steps)
 
 
@@ -167,27 +168,28 @@ def advance_stages(steps: list[Step], now: datetime, chunk: int = 1000) -> set[i
     return moved
 
 
-def _act(adapter: TicketAdapter, steps: list[Step]) -> None:
+def _act(kind: TicketKind, steps: list[Step]) -> None:
     escalating = [step for step in steps if step.escalates]
     outcomes: dict[int, EscalationOutcome] = {}
-    if escalating:
-        results = adapter.escalate_many([(s.clock.ticket_id, s.reason) for s in escalating])
+    if escalating and kind.escalates:
+        results = tickets_escalate_many(kind, [(s.clock.ticket_id, s.reason) for s in escalating])
         outcomes = {id(step): outcome for step, outcome in zip(escalating, results, strict=True)}
-    tickets: dict[int, TicketBase] = adapter.model._default_manager.select_related(
-        "assignee"
-    ).in_bulk({step.clock.ticket_id for step in steps})
-    TimelineEvent.objects.bulk_create(
-        event_build(
-            ticket=tickets[step.clock.ticket_id],
-            kind=EventKind.SLA,
-            actor=None,
-            source=Source.SYSTEM,
-            message=step.reason,
-            is_public=False,
-            changes={"metric": step.clock.metric, "percent": step.percent},
+    tickets: dict[int, TicketBase] = kind.model._default_manager.select_related("assignee").in_bulk(
+        {step.clock.ticket_id for step in steps}
+    )
+    events_record(
+        (
+            tickets[step.clock.ticket_id],
+            sla_event_build(
+                tickets[step.clock.ticket_id],
+                actor=None,
+                source=Source.SYSTEM,
+                message=step.reason,
+                details={"metric": step.clock.metric, "percent": step.percent},
+            ),
         )
         for step in steps
-        if not step.escalates
+        if id(step) not in outcomes
     )
     batch = NotificationBatch()
     batch.load_groups({t.support_group_id for t in tickets.values() if t.support_group_id})
@@ -199,7 +201,7 @@ def _act(adapter: TicketAdapter, steps: list[Step]) -> None:
             dedupe_key=step.dedupe_key,
             subject=subject,
             body=body,
-            link=adapter.agent_url(ticket),
+            link=kind.agent_url(ticket.number),
             audience=audience,
             assignee_email=ticket.assignee.email if ticket.assignee else "",
         )

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -14,6 +16,9 @@ class TicketBase(models.Model):
     """
 
     NUMBER_PREFIX = "TKT"
+    # Set by core.tickets.opening.ticket_open on the ticket it returns (not a column): the SLA
+    # clocks it started, for callers that show them at once.
+    started_clocks: "list[Any]"
 
     number = models.CharField(max_length=20, unique=True, editable=False)
     title = models.CharField(max_length=200)

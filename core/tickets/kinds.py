@@ -6,8 +6,8 @@ API — iterates this registry or looks a kind up in it; none of them keeps its 
 none of them imports a domain app.
 """
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +20,88 @@ from core.models import TicketBase, User
 
 ListForUser = Callable[[User], QuerySet[Any]]
 GetForUser = Callable[[User, str], Any]
+# permission(actor, ticket, action) -> None when allowed, else the refusal said to the user.
+# The actor None is the system (auto-close, alert intake, the SLA sweeper).
+Permission = Callable[[User | None, Any, str], str | None]
+# context(ticket, action) -> what the lifecycle's guards read besides the ticket.
+GuardContext = Callable[[Any, str], Any]
+
+
+@dataclass(frozen=True)
+class ClockRules:
+    """How a kind's SLA clocks follow its lifecycle (the SLA engine applies them).
+
+    Entering a `cancel_on` status cancels every clock; while in a `pause_in` status the clocks
+    are paused; entering a `response_met_on` status stops the response clock, entering a
+    `resolution_met_on` status the resolution clock, and leaving one for a non-final status
+    reopens it. A change to a `retarget_on` field moves the running clocks to the policy the
+    ticket now falls under.
+    """
+
+    cancel_on: frozenset[str]
+    pause_in: frozenset[str]
+    response_met_on: frozenset[str]
+    resolution_met_on: frozenset[str]
+    retarget_on: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ReportingMilestones:
+    """Which timestamps reporting measures: started → acknowledged (MTTA) → resolved (MTTR).
+    `resolved_statuses` are those in which `resolved` is set (lets an index serve periods)."""
+
+    started: str
+    acknowledged: str
+    resolved: str
+    resolved_statuses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RatingRules:
+    """When the requester may rate the outcome: once the ticket reached `done_status` (its
+    `done_field` is set), while it is there, and once more after it closed unrated."""
+
+    done_status: str
+    done_field: str
+    closed_status: str
+    # Words in refusals: "Only the person who {asked_verb} an incident can rate it.", and
+    # "INC-000001 is logged; {wait_text}"
+    asked_verb: str
+    wait_text: str
+
+
+@dataclass(frozen=True)
+class AutoClose:
+    """Close tickets left in `status` for `settings.<days_setting>` days after `since_field`."""
+
+    status: str
+    since_field: str
+    days_setting: str
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """How a kind takes part in conversions (core.tickets.conversion).
+
+    `create_from(origin, *, actor, source, message, **options)` opens one of this kind's tickets
+    from another kind's (None: nothing converts into this kind); `cancel_reasons` is the cancel
+    reason this kind's tickets get when converted into the kind of that name.
+    """
+
+    create_from: Callable[..., Any] | None = None
+    cancel_reasons: Mapping[str, str] = field(default_factory=dict)
+
+
+def _everyone(actor: User | None, ticket: Any, action: str) -> str | None:
+    return None
+
+
+def _no_context(ticket: Any, action: str) -> None:
+    return None
+
+
+def _always_open(ticket: Any) -> str | None:
+    return None
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,8 +123,35 @@ class TicketKind:
     api_basename: str
     list_for_user: ListForUser
     get_for_user: GetForUser
+    # "reported the incident": what the timeline says the creator did.
+    created_verb: str = "created it"
+    # What `<name>.created` means, in the webhook catalogue.
+    created_description: str = "A ticket was created."
     # Requesters follow this kind in the portal (problems are for agents only).
     has_portal: bool = True
+    permission: Permission = _everyone
+    # Why the requester may not reply on their ticket now (None: they may).
+    reply_refusal: Callable[[Any], str | None] = _always_open
+    guard_context: GuardContext = _no_context
+    # Rows the executor's lock reads with the ticket (never locked: FOR UPDATE OF the ticket).
+    lock_related: tuple[str, ...] = ("requester",)
+    # What a refusal says when a required field is empty ("Record the root cause first.").
+    required_messages: Mapping[str, str] = field(default_factory=dict)
+    # Long texts a transition records: in the event they read "(recorded)" unless they are the
+    # event's message, which the timeline shows in full.
+    note_fields: frozenset[str] = frozenset()
+    clock_rules: ClockRules | None = None
+    reporting: ReportingMilestones | None = None
+    rating: RatingRules | None = None
+    autoclose: AutoClose | None = None
+    # The status that also announces `<name>.resolved` to webhooks (None: no such event).
+    resolved_status: str | None = None
+    escalates: bool = True
+    conversion: Conversion | None = None
+
+    @property
+    def has_sla(self) -> bool:
+        return self.clock_rules is not None
 
     @property
     def prefix(self) -> str:

@@ -17,7 +17,7 @@ from django.utils.html import format_html
 
 from core.exceptions import ValidationFailed
 from core.models import User
-from core.webhooks.events import EVENT_TYPE_CHOICES, event_types_clean
+from core.webhooks.events import event_type_choices, event_types_clean
 from core.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from core.webhooks.services import (
     webhook_redeliver,
@@ -36,7 +36,7 @@ class WebhookSubscriptionForm(forms.ModelForm):
         help_text="The endpoint that receives a POST per event (http or https).",
     )
     event_types = forms.MultipleChoiceField(
-        choices=EVENT_TYPE_CHOICES,
+        choices=event_type_choices,
         widget=forms.CheckboxSelectMultiple,
         help_text="The events this endpoint receives.",
     )

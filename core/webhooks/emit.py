@@ -17,26 +17,17 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from core.choices import EventKind
 from core.config_memo import ConfigMemo
 from core.models import Comment, OutboxMessage, TicketBase, TimelineEvent, User
 from core.outbox import outbox_enqueue_many
+from core.tickets.kinds import find_kind
 from core.webhooks.models import WebhookDelivery, WebhookSubscription
 
 DELIVER_TASK_NAME = "webhooks.deliver"
 EVENT_ID_NAMESPACE = uuid.UUID("6f1f7d0e-3c55-4d0c-9a0e-0b7c2f1d9a41")
-
-# app label -> (kind in payloads and event types, URL name of the agent page)
-_TICKET_KINDS: dict[str, tuple[str, str]] = {
-    "incidents": ("incident", "incidents:agent_detail"),
-    "requests": ("request", "requests:agent_detail"),
-    "problems": ("problem", "problems:agent_detail"),
-}
-_RESOLVED = "resolved"
-_KINDS_WITH_RESOLVED_EVENT = frozenset({"incident", "problem"})
 
 PayloadData = dict[str, Any]
 
@@ -153,18 +144,15 @@ def webhook_emit(
 
 
 def ticket_kind(ticket: TicketBase) -> str | None:
-    """ "incident", "request" or "problem"; None for a model that is no ticket kind we announce."""
-    known = _TICKET_KINDS.get(ticket._meta.app_label)
-    return known[0] if known else None
+    """The kind's name ("incident", "request", ...); None for a model that is no registered
+    ticket kind."""
+    kind = find_kind(ticket)
+    return kind.name if kind is not None else None
 
 
 def ticket_url(ticket: TicketBase) -> str:
-    from django.conf import settings
-
-    known = _TICKET_KINDS.get(ticket._meta.app_label)
-    if known is None:
-        return ""
-    return f"{settings.SITE_URL.rstrip('/')}{reverse(known[1], args=[ticket.number])}"
+    kind = find_kind(ticket)
+    return kind.agent_url(ticket.number) if kind is not None else ""
 
 
 def _when(value: datetime | None) -> str | None:
@@ -205,37 +193,34 @@ def ticket_data(
     }
 
 
-def _timeline_event_types(kind: str, event: TimelineEvent, comment: Comment | None) -> list[str]:
+def _timeline_event_types(event: TimelineEvent, ticket: TicketBase) -> list[str]:
+    kind = find_kind(ticket)
+    if kind is None:
+        return []
     if event.kind == EventKind.CREATED:
-        return [f"{kind}.created"]
+        return [f"{kind.name}.created"]
     if event.kind == EventKind.STATUS_CHANGED:
-        types = [f"{kind}.status_changed"]
-        if event.to_status == _RESOLVED and kind in _KINDS_WITH_RESOLVED_EVENT:
-            types.append(f"{kind}.resolved")
+        types = [f"{kind.name}.status_changed"]
+        if kind.resolved_status is not None and event.to_status == kind.resolved_status:
+            types.append(f"{kind.name}.resolved")
         return types
+    comment = event.comment
     public = event.is_public and comment is not None and not comment.is_internal
     if event.kind == EventKind.COMMENTED and public:
         return ["comment.created"]
     return []
 
 
-def webhook_emit_for_timeline_event(
-    *, event: TimelineEvent, ticket: TicketBase, comment: Comment | None = None
-) -> int:
-    """Announce a saved timeline event: `<kind>.created`, `<kind>.status_changed`,
-    `incident.resolved` / `problem.resolved`, `comment.created` (public replies only). Other
-    events cost nothing; these cost one query when nobody subscribed."""
-    kind = ticket_kind(ticket)
-    if kind is None:
-        return 0
-    types = _timeline_event_types(kind, event, comment)
+def _timeline_webhook_events(event: TimelineEvent, ticket: TicketBase) -> Iterable[WebhookEvent]:
+    types = _timeline_event_types(event, ticket)
     if not types:
-        return 0
+        return ()
 
     def build() -> PayloadData:
         data = ticket_data(
             ticket, from_status=event.from_status, to_status=event.to_status, actor=event.actor
         )
+        comment = event.comment
         if comment is not None:
             data["comment"] = {
                 "id": comment.pk,
@@ -245,7 +230,27 @@ def webhook_emit_for_timeline_event(
             }
         return data
 
-    return webhook_emit_many(
+    return [
         WebhookEvent(event_type, f"timeline:{event.pk}", build, event.created_at)
         for event_type in types
+    ]
+
+
+def webhook_emit_for_timeline_event(
+    *, event: TimelineEvent, ticket: TicketBase, comment: Comment | None = None
+) -> int:
+    """Announce a saved timeline event: `<kind>.created`, `<kind>.status_changed`,
+    `<kind>.resolved` (kinds that declare a resolved status), `comment.created` (public replies
+    only). Other events cost nothing; these cost one query when nobody subscribed."""
+    if comment is not None and event.comment is None:
+        event.comment = comment
+    return webhook_emit_many(_timeline_webhook_events(event, ticket))
+
+
+def webhook_emit_for_timeline_events(pairs: Iterable[tuple[TicketBase, TimelineEvent]]) -> int:
+    """Announce many saved timeline events (a batch writer's), as one emission."""
+    return webhook_emit_many(
+        webhook_event
+        for ticket, event in pairs
+        for webhook_event in _timeline_webhook_events(event, ticket)
     )

@@ -1,12 +1,14 @@
 """The catalogue of outbound webhook event types: what a subscription can ask for.
 
-An event type is `<subject>.<what happened>`. The list is a constant: adding a type here (and a
-place that emits it) is the whole change; subscriptions store the chosen types as a list.
+An event type is `<subject>.<what happened>`. The ticket kinds' types follow from the kind
+registry, so a new kind is announced without a change here; subscriptions store the chosen types
+as a list.
 """
 
 from dataclasses import dataclass
 
 from core.exceptions import ValidationFailed
+from core.tickets.kinds import kinds
 
 
 @dataclass(frozen=True)
@@ -15,24 +17,37 @@ class EventType:
     description: str
 
 
-EVENT_TYPES: tuple[EventType, ...] = (
-    EventType("incident.created", "An incident was reported (portal, API, alert or email)."),
-    EventType("incident.status_changed", "An incident moved to another lifecycle state."),
-    EventType("incident.resolved", "An incident reached resolved (also sent as status_changed)."),
-    EventType("request.created", "A service request was submitted."),
-    EventType("request.status_changed", "A service request moved to another lifecycle state."),
-    EventType("problem.created", "A problem was raised."),
-    EventType("problem.status_changed", "A problem moved to another lifecycle state."),
-    EventType("problem.resolved", "A problem reached resolved (also sent as status_changed)."),
+# Events about tickets of no particular kind, after the kinds' own.
+_GENERAL_EVENT_TYPES: tuple[EventType, ...] = (
     EventType("comment.created", "A public reply was added to a ticket (never internal notes)."),
     EventType("sla.warning", "An SLA clock crossed a warning threshold (e.g. 75 % used)."),
     EventType("sla.breached", "An SLA response or resolution target was breached."),
 )
 
-EVENT_TYPE_NAMES: frozenset[str] = frozenset(event.name for event in EVENT_TYPES)
-EVENT_TYPE_CHOICES: list[tuple[str, str]] = [
-    (e.name, f"{e.name} — {e.description}") for e in EVENT_TYPES
-]
+
+def event_types() -> tuple[EventType, ...]:
+    """The catalogue: per registered ticket kind `<kind>.created`, `<kind>.status_changed` and
+    (kinds that declare a resolved status) `<kind>.resolved`; then the general ones."""
+    per_kind: list[EventType] = []
+    for kind in kinds():
+        noun = f"{'An' if kind.noun[:1] in 'aeiou' else 'A'} {kind.noun}"
+        per_kind.append(EventType(f"{kind.name}.created", kind.created_description))
+        per_kind.append(
+            EventType(f"{kind.name}.status_changed", f"{noun} moved to another lifecycle state.")
+        )
+        if kind.resolved_status is not None:
+            per_kind.append(
+                EventType(
+                    f"{kind.name}.resolved",
+                    f"{noun} reached {kind.resolved_status} (also sent as status_changed).",
+                )
+            )
+    return (*per_kind, *_GENERAL_EVENT_TYPES)
+
+
+def event_type_choices() -> list[tuple[str, str]]:
+    return [(e.name, f"{e.name} — {e.description}") for e in event_types()]
+
 
 # Sent only on demand from the admin ("Send a test event"); nobody subscribes to it.
 TEST_EVENT_TYPE = "webhook.test"
@@ -45,10 +60,11 @@ def event_types_clean(value: object) -> list[str]:
     """
     if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
         raise ValidationFailed({"event_types": "Give a list of event type names."})
-    unknown = sorted(set(value) - EVENT_TYPE_NAMES)
+    catalogue = event_types()
+    unknown = sorted(set(value) - {event.name for event in catalogue})
     if unknown:
         raise ValidationFailed({"event_types": f"Unknown event type(s): {', '.join(unknown)}."})
     if not value:
         raise ValidationFailed({"event_types": "Choose at least one event type."})
     chosen = set(value)
-    return [event.name for event in EVENT_TYPES if event.name in chosen]
+    return [event.name for event in catalogue if event.name in chosen]

@@ -29,9 +29,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.choices import EventKind, Source
+from core.choices import Source
 from core.models import TimelineEvent
-from core.services import event_build
+from core.tickets.events import events_record
 from incidents import services as incident_services
 from incidents.alerts.choices import AlertStatus
 from incidents.alerts.models import AlertLink, AlertStorm, Integration
@@ -40,12 +40,10 @@ from incidents.alerts.rate import count_new, reserve_new_incidents
 from incidents.alerts.recovery import incident_resolve_recovered
 from incidents.alerts.severity import impact_urgency_for
 from incidents.alerts.text import describe, describe_storm, names_summary, when
+from incidents.events import alert_event_build
 from incidents.models import Incident
 from incidents.priority import priority_for
 
-# Alert events use EventKind.ALERT once core has it; until then they are recorded as field
-# changes (the timeline shows their message and the alert's fields either way).
-ALERT_EVENT: str = getattr(EventKind, "ALERT", EventKind.FIELDS_CHANGED)
 STORM_NAMES_SHOWN = 10
 LINK_FIELDS = [
     "alert_status",
@@ -94,19 +92,11 @@ class _Batch:
     def __init__(self, now: datetime) -> None:
         self.now = now
         self.links: dict[int, AlertLink] = {}
-        self.events: list[TimelineEvent] = []
+        self.events: list[tuple[Incident, TimelineEvent]] = []
 
     def event(self, incident: Incident, message: str, changes: dict[str, Any]) -> None:
         self.events.append(
-            event_build(
-                ticket=incident,
-                kind=ALERT_EVENT,
-                actor=None,
-                source=Source.ALERT,
-                changes=changes,
-                message=message,
-                is_public=False,
-            )
+            (incident, alert_event_build(incident, message=message, details=changes))
         )
 
     def flush(self) -> None:
@@ -114,7 +104,7 @@ class _Batch:
             AlertLink.objects.bulk_update(list(self.links.values()), LINK_FIELDS)
             self.links.clear()
         if self.events:
-            TimelineEvent.objects.bulk_create(self.events)
+            events_record(self.events)
             self.events.clear()
 
 
@@ -260,7 +250,6 @@ def _resolve_recovered(
             incident=incident,
             integration=integration,
             recovered_at=recovered_at,
-            event_kind=ALERT_EVENT,
         ):
             AlertLink.objects.filter(incident_id=incident_id, is_open=True).update(
                 is_open=False, closed_at=now

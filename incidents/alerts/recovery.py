@@ -15,18 +15,18 @@ from django.db import transaction
 
 from core.choices import Source
 from core.exceptions import DomainError
-from core.services import event_append
 from incidents import services as incident_services
 from incidents.alerts.models import Integration
 from incidents.alerts.text import when
 from incidents.choices import IncidentStatus, ResolutionCode
+from incidents.events import alert_event
 from incidents.models import Incident
 
 UNTOUCHED = frozenset({IncidentStatus.IDENTIFIED, IncidentStatus.LOGGED})
 
 
 def incident_resolve_recovered(
-    *, incident: Incident, integration: Integration, recovered_at: datetime, event_kind: str
+    *, incident: Incident, integration: Integration, recovered_at: datetime
 ) -> bool:
     """Resolve `incident` because every alert on it recovered; True when it is resolved.
 
@@ -69,15 +69,11 @@ def incident_resolve_recovered(
                 source=Source.ALERT,
             )
     except DomainError as refusal:
-        event_append(
-            ticket=incident,
-            kind=event_kind,
-            actor=None,
-            source=Source.ALERT,
-            changes={"auto_resolve": "refused"},
+        alert_event(
+            incident,
             message=f"Every alert recovered, but the incident was not resolved automatically: "
             f"{refusal}",
-            is_public=False,
+            details={"auto_resolve": "refused"},
         )
         return False
     return True

@@ -28,9 +28,9 @@ from incidents.choices import (
     ResolutionCode,
     Urgency,
 )
+from incidents.kind import transition_context
 from incidents.models import Incident
 from incidents.permissions import can_perform
-from incidents.services import transition_context
 from incidents.transitions import legal_actions
 from sla.api.serializers import (
     TicketSlaOutputSerializer,

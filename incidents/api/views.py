@@ -47,10 +47,10 @@ from incidents.api.serializers import (
     ReasonInputSerializer,
 )
 from incidents.filtersets import IncidentFilterSet
+from incidents.kind import transition_context
 from incidents.models import Incident
 from incidents.permissions import can_perform, can_work
 from incidents.selectors import incident_get_for_user, incident_list_for_user
-from incidents.services import transition_context
 from sla.models import SlaClock
 from sla.selectors import clocks_for_tickets
 

@@ -23,9 +23,9 @@ from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.models import SupportGroup
 from core.selectors import attachments_for_user, timeline_for_user
 from core.services import attachment_add
+from core.tickets.escalation import next_tier_group
 from incidents import services
 from incidents.bulk import transition_perform
-from incidents.escalation import next_tier_group
 from incidents.forms import (
     TRANSITION_FORMS,
     AgentCommentForm,

@@ -8,9 +8,9 @@ from core.web.access import (
     paginate,
     safe_next,
 )
+from incidents.kind import transition_context
 from incidents.models import Incident
 from incidents.permissions import can_perform
-from incidents.services import transition_context
 from incidents.transitions import Transition, legal_actions
 
 

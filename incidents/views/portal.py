@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.selectors import attachments_for_user, timeline_for_user
 from core.services import attachment_add
+from core.tickets.rating import SCORE_LABELS, can_rate
 from incidents import services
 from incidents.choices import HoldReason, IncidentStatus
 from incidents.forms import (
@@ -32,8 +33,8 @@ from incidents.forms import (
     apply_domain_errors,
 )
 from incidents.models import Incident
-from incidents.satisfaction import SCORE_LABELS, can_rate_incident, incident_rate
 from incidents.selectors import incident_get_for_user, incident_list_for_user
+from incidents.services import incident_rate
 from incidents.views.common import allowed_transitions, current_user, paginate
 from sla.choices import ClockState, Metric
 from sla.models import SlaClock
@@ -179,7 +180,7 @@ def _detail(
         "can_reply": incident.status not in FINAL_STATUSES,
         "reply_form": bound.get("reply") or ReplyForm(),
         "attach_form": bound.get("attach") or AttachmentForm(),
-        "can_rate": can_rate_incident(user, incident),
+        "can_rate": can_rate(user, incident),
         "rating_form": bound.get("rating") or _rating_form(incident),
         "score_labels": SCORE_LABELS,
         **_resolution_dates(incident),

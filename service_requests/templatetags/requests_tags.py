@@ -13,10 +13,10 @@ from django.http import HttpRequest
 
 from core.models import User
 from core.roles import is_agent
+from core.tickets.conversion import conversion_origin, conversion_successor
 from incidents.models import Incident
 from incidents.transitions import CANCELLABLE as INCIDENT_CANCELLABLE
 from service_requests.forms import ToRequestForm
-from service_requests.views.common import origin_of, successor_of
 
 register = template.Library()
 
@@ -27,8 +27,8 @@ def incident_request_panel(context: template.Context, incident: Incident) -> dic
     user = getattr(request, "user", None)
     if not isinstance(user, User) or not is_agent(user):
         return {"show": False}
-    origin = origin_of(user, incident)
-    successor = successor_of(user, incident)
+    origin = conversion_origin(user, incident)
+    successor = conversion_successor(user, incident)
     can_convert = incident.status in INCIDENT_CANCELLABLE
     return {
         "show": bool(origin or successor or can_convert),

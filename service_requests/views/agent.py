@@ -18,11 +18,11 @@ from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.models import User
 from core.selectors import attachments_for_user, timeline_for_user
 from core.services import attachment_add
+from core.tickets.conversion import conversion_origin, conversion_successor, ticket_convert
+from core.tickets.kinds import kind_named
 from incidents.forms import AgentCommentForm, AttachmentForm, VersionedForm, apply_domain_errors
-from incidents.selectors import incident_get_for_user
 from incidents.views.common import HtmxHttpRequest, agent_required, current_user
 from service_requests import services
-from service_requests.conversion import incident_convert_to_request, request_convert_to_incident
 from service_requests.filtersets import DEFAULT_ORDERING, ORDERINGS, RequestFilterSet
 from service_requests.forms import (
     AGENT_TRANSITION_FORMS,
@@ -38,9 +38,7 @@ from service_requests.transitions import CANCELLABLE
 from service_requests.views.common import (
     allowed_transitions,
     answers_for,
-    origin_of,
     paginate,
-    successor_of,
 )
 from sla.selectors import TicketSla, clock_status, clocks_for_ticket, clocks_for_tickets, ticket_sla
 
@@ -119,8 +117,8 @@ def _detail(
         ],
         "events": timeline_for_user(ticket=sr, user=user),
         "files": attachments_for_user(ticket=sr, user=user),
-        "origin": origin_of(user, sr),
-        "successor": successor_of(user, sr),
+        "origin": conversion_origin(user, sr),
+        "successor": conversion_successor(user, sr),
         "can_approve": can_approve(user, sr),
         "assign_form": bound.get("assign")
         or AssignForm(
@@ -330,8 +328,9 @@ def agent_to_incident(request: HttpRequest, number: str) -> HttpResponse:
     if not form.is_valid():
         return _detail(request, sr, bound={"to_incident": form})
     try:
-        incident = request_convert_to_incident(
+        incident = ticket_convert(
             sr,
+            into="incident",
             actor=current_user(request),
             impact=form.cleaned_data["impact"],
             urgency=form.cleaned_data["urgency"],
@@ -352,14 +351,15 @@ def agent_to_incident(request: HttpRequest, number: str) -> HttpResponse:
 def incident_to_request(request: HttpRequest, number: str) -> HttpResponse:
     """Convert an incident into a request for the chosen catalog item (posted from the incident
     page); the incident is cancelled as converted_to_request, the two are linked."""
-    incident = incident_get_for_user(current_user(request), number)
+    incident = kind_named("incident").get_for_user(current_user(request), number)
     form = ToRequestForm(request.POST, prefix="to_request")
     if not form.is_valid():
         messages.error(request, "Choose the catalog item the request is for.")
         return redirect("incidents:agent_detail", number=number)
     try:
-        created = incident_convert_to_request(
+        created = ticket_convert(
             incident,
+            into="request",
             actor=current_user(request),
             item=form.cleaned_data["item"],
             expected_version=form.cleaned_data["version"],

@@ -9,16 +9,12 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from core.models import TicketBase, TimelineEvent, User
-from core.selectors import timeline_for_user
-from incidents.models import Incident
-from incidents.selectors import incident_list_for_user
+from core.models import User
 from service_requests.answers import AnswerRow, answer_rows, user_ids_in
 from service_requests.choices import RequestStatus
-from service_requests.conversion import converted_from, converted_to
 from service_requests.models import ServiceRequest
 from service_requests.permissions import can_perform
-from service_requests.selectors import fields_of, request_list_for_user
+from service_requests.selectors import fields_of
 from service_requests.transitions import Context, Transition, legal_actions
 from sla.choices import ClockState, Metric
 from sla.models import SlaClock
@@ -43,44 +39,6 @@ def answers_for(request: ServiceRequest) -> list[AnswerRow]:
     ids = user_ids_in(specs, request.answers)
     users = User.objects.in_bulk(list(ids)) if ids else {}
     return answer_rows(specs, request.answers, users)
-
-
-@dataclass(frozen=True)
-class LinkedTicket:
-    """The other side of a conversion, as this viewer may see it (None when out of scope)."""
-
-    ticket: TicketBase
-    kind: str  # "incident" or "request"
-    events: list[TimelineEvent]
-
-
-def _scoped(user: User, ticket: TicketBase | None) -> TicketBase | None:
-    if isinstance(ticket, Incident):
-        return incident_list_for_user(user).filter(pk=ticket.pk).first()
-    if isinstance(ticket, ServiceRequest):
-        return request_list_for_user(user).filter(pk=ticket.pk).first()
-    return None
-
-
-def origin_of(user: User, ticket: TicketBase, *, public_only: bool = False) -> LinkedTicket | None:
-    """The ticket this one was converted from, with its timeline (read-only history)."""
-    origin = _scoped(user, converted_from(ticket))
-    if origin is None:
-        return None
-    events = timeline_for_user(ticket=origin, user=user)
-    if public_only:
-        events = events.filter(is_public=True)
-    kind = "incident" if isinstance(origin, Incident) else "request"
-    return LinkedTicket(origin, kind, list(events))
-
-
-def successor_of(user: User, ticket: TicketBase) -> LinkedTicket | None:
-    """The ticket this one was converted to (no timeline: it has its own page)."""
-    target = _scoped(user, converted_to(ticket))
-    if target is None:
-        return None
-    kind = "incident" if isinstance(target, Incident) else "request"
-    return LinkedTicket(target, kind, [])
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,14 @@ from django.views.decorators.http import require_POST
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.selectors import attachments_for_user, timeline_for_user
 from core.services import attachment_add
+from core.tickets.conversion import conversion_origin, conversion_successor
+from core.tickets.rating import SCORE_LABELS, can_rate
 from incidents.forms import AttachmentForm, ReplyForm, SatisfactionForm, apply_domain_errors
-from incidents.satisfaction import SCORE_LABELS
 from incidents.views.common import current_user
 from service_requests import services
 from service_requests.choices import CancelReason, RequestStatus
 from service_requests.forms import ConfirmForm, RequestForm, WithdrawForm
 from service_requests.models import ServiceRequest
-from service_requests.satisfaction import can_rate_request, request_rate
 from service_requests.selectors import (
     catalog_categories,
     catalog_item_get,
@@ -40,10 +40,8 @@ from service_requests.transitions import FINAL
 from service_requests.views.common import (
     allowed_transitions,
     answers_for,
-    origin_of,
     paginate,
     sla_promises,
-    successor_of,
 )
 from sla.selectors import clocks_for_ticket
 
@@ -127,8 +125,8 @@ def _detail(
         "sla_promises": sla_promises(sr, clocks_for_ticket(sr), timezone.now()),
         "events": timeline_for_user(ticket=sr, user=user).filter(is_public=True),
         "files": attachments_for_user(ticket=sr, user=user).filter(is_internal=False),
-        "origin": origin_of(user, sr, public_only=True),
-        "successor": successor_of(user, sr),
+        "origin": conversion_origin(user, sr, public_only=True),
+        "successor": conversion_successor(user, sr),
         "can_reply": sr.status not in FINAL,
         "reply_form": bound.get("reply") or ReplyForm(),
         "attach_form": bound.get("attach") or AttachmentForm(),
@@ -142,7 +140,7 @@ def _detail(
         if "close" in actions and sr.status == RequestStatus.FULFILLED
         else None,
         "open_action": next(iter(bound), ""),
-        "can_rate": can_rate_request(user, sr),
+        "can_rate": can_rate(user, sr),
         "rating_form": bound.get("rating")
         or SatisfactionForm(
             initial={"score": sr.satisfaction_score, "comment": sr.satisfaction_comment},
@@ -251,7 +249,7 @@ def portal_rate(request: HttpRequest, number: str) -> HttpResponse:
     if not form.is_valid():
         return _detail(request, sr, bound={"rating": form})
     try:
-        request_rate(
+        services.request_rate(
             sr,
             actor=current_user(request),
             score=form.cleaned_data["score"],

@@ -8,7 +8,6 @@ from core.choices import EventKind, Source, Tier
 from core.models import TimelineEvent
 from incidents import services
 from incidents.alerts.choices import AlertStatus, IntegrationKind
-from incidents.alerts.intake import ALERT_EVENT
 from incidents.alerts.models import AlertLink
 from incidents.choices import IncidentStatus
 from incidents.models import Incident
@@ -82,7 +81,7 @@ def test_repeat_adds_occurrences_to_the_same_incident_and_coalesces_events(
     post(hook, payload)
     events = timeline(incident)
     assert len(events) == 2
-    assert events[-1].kind == ALERT_EVENT
+    assert events[-1].kind == "alert"
     assert events[-1].actor is None and events[-1].source == Source.ALERT
     assert events[-1].message.startswith(
         "Alert fired again 4 times since 2025-03-03 09:00 UTC (5 in total)"

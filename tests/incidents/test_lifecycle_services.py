@@ -13,6 +13,7 @@ from django.db import transaction
 from core.choices import EventKind, Role, Source
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.models import OutboxMessage, Service, TimelineEvent, User
+from core.tasks import autoclose_task as autoclose_resolved_task
 from core.tasks import send_email_task
 from incidents import services
 from incidents.choices import (
@@ -25,7 +26,6 @@ from incidents.choices import (
     Urgency,
 )
 from incidents.models import Incident
-from incidents.tasks import autoclose_resolved_task
 from tests.factories import ConfigurationItemFactory, ServiceFactory, UserFactory
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)

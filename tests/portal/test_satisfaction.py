@@ -1,4 +1,4 @@
-"""Rating rules (incidents.satisfaction, service_requests.satisfaction): only the requester,
+"""Rating rules (core.tickets.rating, for incidents and requests): only the requester,
 only once the work is done, changeable until closed, final once closed; bad input and refusals
 change nothing; every rating bumps `version` and appends one agents-only timeline event."""
 
@@ -8,12 +8,13 @@ from django.db import IntegrityError, transaction
 from core.choices import EventKind
 from core.exceptions import TransitionError, ValidationFailed
 from core.models import TimelineEvent
+from core.tickets.rating import can_rate, rating_clean
 from incidents.choices import IncidentStatus
 from incidents.models import Incident
-from incidents.satisfaction import can_rate_incident, incident_rate, rating_clean
+from incidents.services import incident_rate
 from service_requests.choices import RequestStatus
 from service_requests.models import ServiceRequest
-from service_requests.satisfaction import can_rate_request, request_rate
+from service_requests.services import request_rate
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,7 @@ def test_rating_can_change_while_resolved_and_is_final_once_closed(make_incident
     assert "Changed the rating from 2 to 5" in _events(incident)[-1].message
     Incident.objects.filter(pk=incident.pk).update(status=IncidentStatus.CLOSED)
     incident.refresh_from_db()
-    assert not can_rate_incident(end_user, incident)
+    assert not can_rate(end_user, incident)
     with pytest.raises(TransitionError, match="final once closed"):
         incident_rate(incident, actor=end_user, score=1)
     incident.refresh_from_db()
@@ -75,7 +76,7 @@ def test_a_closed_unrated_incident_can_be_rated_once(make_incident, end_user):
 def test_incident_is_rateable_only_when_resolved_or_closed(make_incident, end_user, status):
     incident = make_incident(status)
     expected = status in (IncidentStatus.RESOLVED, IncidentStatus.CLOSED)
-    assert can_rate_incident(end_user, incident) is expected
+    assert can_rate(end_user, incident) is expected
     if expected:
         assert incident_rate(incident, actor=end_user, score=5).satisfaction_score == 5
     else:
@@ -88,7 +89,7 @@ def test_incident_is_rateable_only_when_resolved_or_closed(make_incident, end_us
 def test_only_the_requester_rates_an_incident(make_incident, other_end_user, agent_l1):
     incident = make_incident(IncidentStatus.RESOLVED)
     for someone in (other_end_user, agent_l1):
-        assert not can_rate_incident(someone, incident)
+        assert not can_rate(someone, incident)
         with pytest.raises(TransitionError, match="Only the person who reported"):
             incident_rate(incident, actor=someone, score=5)
     incident.refresh_from_db()
@@ -137,7 +138,7 @@ def test_database_refuses_scores_outside_1_to_5(make_incident, make_request, sco
 def test_request_is_rateable_only_once_fulfilled(make_request, end_user, status):
     sr = make_request(status)
     expected = status in (RequestStatus.FULFILLED, RequestStatus.CLOSED)
-    assert can_rate_request(end_user, sr) is expected
+    assert can_rate(end_user, sr) is expected
     if expected:
         rated = request_rate(sr, actor=end_user, score=4, comment="Fast")
         assert (rated.satisfaction_score, rated.version) == (4, 2)
@@ -152,7 +153,7 @@ def test_request_is_rateable_only_once_fulfilled(make_request, end_user, status)
 
 def test_a_request_closed_after_rejection_cannot_be_rated(make_request, end_user):
     sr = make_request(RequestStatus.CLOSED, fulfilled_at=None)
-    assert not can_rate_request(end_user, sr)
+    assert not can_rate(end_user, sr)
     with pytest.raises(TransitionError):
         request_rate(sr, actor=end_user, score=1)
 

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.models import TimelineEvent
+from core.tasks import autoclose_task as autoclose_resolved_task
 from incidents import services as incident_services
 from incidents.choices import IncidentStatus
-from incidents.tasks import autoclose_resolved_task
 from problems import reviews
 from problems.choices import ReviewStatus
 
@@ -59,7 +59,7 @@ def test_completing_the_review_lets_it_close(major, agent_l1):
     events = TimelineEvent.objects.filter(
         ticket_type=ContentType.objects.get_for_model(major), ticket_id=major.pk
     )
-    assert events.filter(changes__has_key="review_completed_at").count() == 1
+    assert events.filter(kind="review", changes__completed=True).count() == 1
     closed = incident_services.incident_close(major, actor=agent_l1)
     assert closed.status == IncidentStatus.CLOSED
 

@@ -219,9 +219,10 @@ def test_linking_records_events_on_both_timelines_and_leaves_the_incident_alone(
     incident.refresh_from_db()
     assert (incident.status, incident.version, incident.on_hold_reason) == before
     assert list(problem.incidents.all()) == [incident]
-    assert _events(problem)[-1].changes == {"linked_incident": incident.number}
+    problem_event = _events(problem)[-1]
+    assert (problem_event.kind, problem_event.changes) == ("linked", {"other": incident.number})
     incident_event = _events(incident)[-1]
-    assert incident_event.changes == {"problem": problem.number}
+    assert (incident_event.kind, incident_event.changes) == ("linked", {"other": problem.number})
     assert incident_event.is_public is False
 
 

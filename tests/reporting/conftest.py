@@ -33,8 +33,8 @@ import time_machine
 from core.models import Service, User
 from incidents import services
 from incidents.choices import CancelReason, Category, Impact, ResolutionCode, Urgency
-from incidents.escalation import incident_escalate
 from incidents.models import Incident
+from incidents.services import incident_escalate
 from reporting.filters import ReportFilter
 from sla.choices import TicketKind
 from sla.models import Calendar, SlaPolicy, WorkingHours

@@ -7,13 +7,13 @@ from django.urls import reverse
 
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.models import TicketLink, TimelineEvent
+from core.tickets.conversion import ticket_convert
 from incidents import services as incident_services
 from incidents.choices import CancelReason as IncidentCancelReason
 from incidents.choices import Impact, IncidentStatus, Urgency
 from incidents.models import Incident
 from service_requests import services
 from service_requests.choices import CancelReason, RequestStatus
-from service_requests.conversion import incident_convert_to_request, request_convert_to_incident
 from service_requests.models import ServiceRequest
 
 pytestmark = pytest.mark.django_db
@@ -38,8 +38,8 @@ def _events(ticket):
 
 def test_incident_to_request(incident, agent_l1, mfa):
     before = list(_events(incident).values_list("pk", flat=True))
-    request = incident_convert_to_request(
-        incident, actor=agent_l1, item=mfa, expected_version=incident.version
+    request = ticket_convert(
+        incident, into="request", actor=agent_l1, item=mfa, expected_version=incident.version
     )
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.CANCELLED
@@ -64,8 +64,9 @@ def test_request_to_incident(requester, agent_l1, mfa, service):
         request, author=requester, body="My laptop is broken", is_internal=False
     )
     request.refresh_from_db()
-    incident = request_convert_to_incident(
+    incident = ticket_convert(
         request,
+        into="incident",
         actor=agent_l1,
         impact=Impact.MEDIUM,
         urgency=Urgency.HIGH,
@@ -85,8 +86,12 @@ def test_request_to_incident(requester, agent_l1, mfa, service):
 
 def test_a_failed_conversion_leaves_nothing_behind(incident, agent_l1, mfa):
     with pytest.raises(ConflictError):
-        incident_convert_to_request(
-            incident, actor=agent_l1, item=mfa, expected_version=incident.version + 5
+        ticket_convert(
+            incident,
+            into="request",
+            actor=agent_l1,
+            item=mfa,
+            expected_version=incident.version + 5,
         )
     assert not ServiceRequest.objects.exists()
     assert not TicketLink.objects.exists()
@@ -98,19 +103,19 @@ def test_closed_tickets_cannot_be_converted(requester, agent_l1, mfa):
     request = services.request_create(requester=requester, item=mfa, answers={})
     services.request_cancel(request, actor=agent_l1, cancel_reason=CancelReason.DUPLICATE)
     with pytest.raises(TransitionError):
-        request_convert_to_incident(request, actor=agent_l1)
+        ticket_convert(request, into="incident", actor=agent_l1)
     assert not Incident.objects.exists()
 
 
 def test_only_agents_convert(incident, requester, mfa):
     with pytest.raises(TransitionError):
-        incident_convert_to_request(incident, actor=requester, item=mfa)
+        ticket_convert(incident, into="request", actor=requester, item=mfa)
 
 
 def test_conversion_to_a_manager_approved_item_needs_a_manager(end_user, agent_l1, laptop):
     incident = incident_services.incident_create(requester=end_user, title="Need a laptop")
     with pytest.raises(ValidationFailed):
-        incident_convert_to_request(incident, actor=agent_l1, item=laptop)
+        ticket_convert(incident, into="request", actor=agent_l1, item=laptop)
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.IDENTIFIED
 
@@ -140,7 +145,7 @@ def test_incident_page_offers_conversion_and_request_page_shows_the_history(
 
 
 def test_requester_sees_the_history_in_the_portal(client_for, incident, requester, agent_l1, mfa):
-    request = incident_convert_to_request(incident, actor=agent_l1, item=mfa)
+    request = ticket_convert(incident, into="request", actor=agent_l1, item=mfa)
     body = (
         client_for(requester)
         .get(reverse("requests:portal_detail", args=[request.number]))

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from core.exceptions import ConflictError, TransitionError
 from core.models import OutboxMessage, TimelineEvent
+from core.tickets.escalation import tickets_escalate_many
+from core.tickets.kinds import kind_named
 from service_requests import services
 from service_requests.choices import CancelReason, HoldReason, RequestStatus
-from service_requests.escalation import request_escalate_many
 from service_requests.models import RequestTask, ServiceRequest
 from sla.choices import ClockState, Metric
 from sla.models import SlaClock
@@ -96,7 +97,7 @@ def test_ticking_twice_records_one_event(in_fulfilment, agent_l1):
     services.request_task_set_done(task, actor=agent_l1, done=True)
     services.request_task_set_done(task, actor=agent_l1, done=True)
     assert (
-        TimelineEvent.objects.filter(ticket_id=in_fulfilment.pk, kind="fields_changed").count() == 1
+        TimelineEvent.objects.filter(ticket_id=in_fulfilment.pk, kind="task_updated").count() == 1
     )
 
 
@@ -209,29 +210,31 @@ def test_escalate_many_moves_requests_to_the_next_tier(
     requester, mfa, l2_group, l3_group, request_policies
 ):
     request = services.request_create(requester=requester, item=mfa, answers={})
-    outcomes = request_escalate_many([(request.pk, "Response breached.")])
+    outcomes = tickets_escalate_many(kind_named("request"), [(request.pk, "Response breached.")])
     assert outcomes[0].escalated and (outcomes[0].from_tier, outcomes[0].to_tier) == (1, 2)
     request.refresh_from_db()
     assert request.tier == 2 and request.support_group == l2_group
     assert request.version == 2
-    outcomes = request_escalate_many([(request.pk, "again"), (request.pk, "and again")])
+    outcomes = tickets_escalate_many(
+        kind_named("request"), [(request.pk, "again"), (request.pk, "and again")]
+    )
     assert [o.escalated for o in outcomes] == [True, False]
     request.refresh_from_db()
     assert request.tier == 3 and request.support_group == l3_group
     assert TimelineEvent.objects.filter(ticket_id=request.pk, kind="escalated").count() == 2
 
 
-def test_the_sla_engine_knows_requests():
-    from sla.registry import adapter_for_content_type
+def test_the_kernel_registry_knows_requests():
+    from core.tickets.kinds import kind_for_content_type
 
-    adapter = adapter_for_content_type(ContentType.objects.get_for_model(ServiceRequest).pk)
-    assert adapter.model is ServiceRequest and adapter.escalate_many is request_escalate_many
+    kind = kind_for_content_type(ContentType.objects.get_for_model(ServiceRequest).pk)
+    assert kind.model is ServiceRequest and kind.name == "request" and kind.has_sla
 
 
 def test_fulfilled_requests_nobody_confirms_are_closed_by_the_system(
     in_fulfilment, agent_l1, settings
 ):
-    from service_requests.tasks import autoclose_fulfilled_task
+    from core.tasks import autoclose_task as autoclose_fulfilled_task
 
     services.request_task_set_done(in_fulfilment.tasks.get(), actor=agent_l1, done=True)
     fulfilled = services.request_fulfil(in_fulfilment, actor=agent_l1, fulfilment_notes="Done")

@@ -4,9 +4,9 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from core.choices import EventKind, Source
+from core.choices import Source
 from core.models import OutboxMessage
-from core.services import event_append
+from core.tickets.events import created_event, details_edited_event
 from core.webhooks.emit import webhook_emit, webhook_emit_for_timeline_event
 from core.webhooks.models import WebhookDelivery
 from incidents import services as incidents
@@ -25,10 +25,12 @@ def types_sent():
 
 def test_no_subscription_no_rows_and_no_query_once_known(end_user):
     incident = IncidentFactory(requester=end_user)
-    event = event_append(ticket=incident, kind=EventKind.CREATED, actor=end_user, source=Source.WEB)
+    event = created_event(
+        incident, actor=end_user, source=Source.WEB, to_status=incident.status, fields={}
+    )
     with CaptureQueriesContext(connection) as ctx:
         assert webhook_emit_for_timeline_event(event=event, ticket=incident) == 0
-    assert ctx.captured_queries == []  # the event_append above found out: nobody subscribed
+    assert ctx.captured_queries == []  # the created_event above found out: nobody subscribed
     incidents.incident_create(requester=end_user, title="Printer on fire")
     assert not WebhookDelivery.objects.exists()
     assert not webhook_messages().exists()
@@ -43,9 +45,7 @@ def test_a_new_subscription_gets_the_next_event_at_once(end_user, subscribe):
 
 def test_events_nobody_announces_cost_no_query(end_user):
     incident = IncidentFactory(requester=end_user)
-    event = event_append(
-        ticket=incident, kind=EventKind.FIELDS_CHANGED, actor=end_user, source=Source.WEB
-    )
+    event = details_edited_event(incident, actor=end_user, source=Source.WEB, fields={})
     with CaptureQueriesContext(connection) as ctx:
         webhook_emit_for_timeline_event(event=event, ticket=incident)
     assert ctx.captured_queries == []

@@ -176,7 +176,7 @@ def test_links_and_closing_the_loop(agent, problem, service, end_user):
         agent.post(f"{base}/unlink-incident/", {"incident": logged.number}, format="json")
     ) == {"incident"}
     assert ProblemIncident.objects.count() == 1
-    assert TimelineEvent.objects.filter(changes__unlinked_incident=logged.number).exists()
+    assert TimelineEvent.objects.filter(kind="unlinked", changes__other=logged.number).exists()
 
 
 def test_notes_are_internal(agent, problem):

@@ -1,0 +1,398 @@
+"""The timeline's vocabulary: one typed constructor per event kind (STYLE.md, "Events have a
+vocabulary", after Saleor's order/events.py).
+
+Every write path — a transition, a comment, the SLA sweeper's batch, alert intake — appends its
+events through these functions, and every appended event is offered to outbound webhooks the
+same way (`event_record`, `events_record`). What an event *means* is read back in one place,
+`core.tickets.describe.describe`, used by every timeline, email and webhook; nothing else reads
+an event's JSON or compares its message.
+
+Call these inside the transaction of the change they record. Kind-specific events (alerts,
+fulfilment tasks, problem links) have their constructors in their app's `events.py`, built on
+`event_build`/`event_record` below, and their descriptions registered with
+`core.tickets.describe.describes`.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+
+from core.choices import EventKind
+from core.models import Attachment, Comment, TicketBase, TimelineEvent, User
+from core.webhooks.emit import webhook_emit_for_timeline_event, webhook_emit_for_timeline_events
+
+
+def jsonable(value: Any) -> Any:
+    """A field value as the timeline stores it: objects by their name, instants as ISO text."""
+    if hasattr(value, "pk"):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def event_build(
+    ticket: TicketBase,
+    *,
+    kind: str,
+    actor: User | None,
+    source: str,
+    changes: Mapping[str, Any] | None = None,
+    message: str = "",
+    is_public: bool = True,
+    from_status: str = "",
+    to_status: str = "",
+    comment: Comment | None = None,
+    attachment: Attachment | None = None,
+) -> TimelineEvent:
+    """An unsaved event (for the constructors below and for writers that append in bulk)."""
+    return TimelineEvent(
+        ticket_type=ContentType.objects.get_for_model(ticket),
+        ticket_id=ticket.pk,
+        actor=actor,
+        source=source,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        changes=dict(changes or {}),
+        message=message,
+        is_public=is_public,
+        comment=comment,
+        attachment=attachment,
+        created_at=timezone.now(),
+    )
+
+
+def event_record(ticket: TicketBase, event: TimelineEvent) -> TimelineEvent:
+    """Append one built event and offer it to outbound webhooks (creations, status changes and
+    public replies are announced; core.webhooks.emit)."""
+    event.save()
+    webhook_emit_for_timeline_event(event=event, ticket=ticket, comment=event.comment)
+    return event
+
+
+def events_record(pairs: Iterable[tuple[TicketBase, TimelineEvent]]) -> list[TimelineEvent]:
+    """Append many built events with one INSERT, announced to webhooks exactly as
+    `event_record` would announce each (the batch paths: SLA sweeper, escalation, alerts)."""
+    pairs = list(pairs)
+    if not pairs:
+        return []
+    events = TimelineEvent.objects.bulk_create([event for _, event in pairs])
+    webhook_emit_for_timeline_events(pairs)
+    return events
+
+
+# --- Payloads ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """`assigned`: what changed — the assignee (`unassigned` when it became nobody), the group
+    and the tier that follows it; `claimed` when an agent took an unassigned ticket themselves."""
+
+    assignee: str | None = None
+    unassigned: bool = False
+    support_group: str | None = None
+    tier: int | None = None
+    claimed: bool = False
+
+    def as_changes(self) -> dict[str, Any]:
+        changes: dict[str, Any] = {}
+        if self.assignee is not None or self.unassigned:
+            changes["assignee"] = self.assignee
+        if self.support_group is not None:
+            changes["support_group"] = self.support_group
+        if self.tier is not None:
+            changes["tier"] = self.tier
+        if self.claimed:
+            changes["claimed"] = True
+        return changes
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.as_changes()
+
+    @classmethod
+    def read(cls, event: TimelineEvent) -> "Assignment":
+        changes = event.changes or {}
+        return cls(
+            assignee=changes.get("assignee"),
+            unassigned="assignee" in changes and changes["assignee"] is None,
+            support_group=changes.get("support_group"),
+            tier=changes.get("tier"),
+            # Events written before `claimed` existed said so in their message.
+            claimed=bool(changes.get("claimed")) or event.message == "Claimed",
+        )
+
+
+@dataclass(frozen=True)
+class TierMove:
+    """`escalated` / `deescalated`: the route, the groups, and the time spent in the tier left."""
+
+    from_tier: int
+    to_tier: int
+    from_group: str | None
+    to_group: str
+    time_in_tier_seconds: int
+
+    def as_changes(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def read(cls, event: TimelineEvent) -> "TierMove":
+        changes = event.changes or {}
+        return cls(
+            from_tier=int(changes.get("from_tier") or 0),
+            to_tier=int(changes.get("to_tier") or 0),
+            from_group=changes.get("from_group"),
+            to_group=str(changes.get("to_group") or ""),
+            time_in_tier_seconds=int(changes.get("time_in_tier_seconds") or 0),
+        )
+
+
+@dataclass(frozen=True)
+class Rating:
+    """`rated`: the score given, and the one it replaced."""
+
+    satisfaction_score: int
+    previous_score: int | None = None
+
+    def as_changes(self) -> dict[str, Any]:
+        return {name: value for name, value in asdict(self).items() if value is not None}
+
+    @classmethod
+    def read(cls, event: TimelineEvent) -> "Rating":
+        changes = event.changes or {}
+        previous = changes.get("previous_score")
+        return cls(int(changes.get("satisfaction_score") or 0), previous)
+
+
+# --- Constructors -----------------------------------------------------------------------------
+
+
+def created_event(
+    ticket: TicketBase,
+    *,
+    actor: User | None,
+    source: str,
+    to_status: str,
+    fields: Mapping[str, Any],
+    message: str = "",
+    is_public: bool = True,
+    converted_from: str = "",
+) -> TimelineEvent:
+    """The ticket was opened (by `actor`, or by the system for the requester when None).
+    `converted_from` names the ticket it was converted from."""
+    changes = {name: jsonable(value) for name, value in fields.items()}
+    if converted_from:
+        changes["converted_from"] = converted_from
+    return event_record(
+        ticket,
+        event_build(
+            ticket,
+            kind=EventKind.CREATED,
+            actor=actor,
+            source=source,
+            to_status=to_status,
+            changes=changes,
+            message=message,
+            is_public=is_public,
+        ),
+    )
+
+
+def status_changed_event(
+    ticket: TicketBase,
+    *,
+    actor: User | None,
+    source: str,
+    from_status: str,
+    to_status: str,
+    fields: Mapping[str, Any],
+    message: str = "",
+    is_public: bool = True,
+) -> TimelineEvent:
+    """A lifecycle transition, with the fields it set (already redacted by the executor)."""
+    return event_record(
+        ticket,
+        event_build(
+            ticket,
+            kind=EventKind.STATUS_CHANGED,
+            actor=actor,
+            source=source,
+            from_status=from_status,
+            to_status=to_status,
+            changes={name: jsonable(value) for name, value in fields.items()},
+            message=message,
+            is_public=is_public,
+        ),
+    )
+
+
+def details_edited_event(
+    ticket: TicketBase,
+    *,
+    actor: User | None,
+    source: str,
+    fields: Mapping[str, Any],
+    message: str = "",
+    is_public: bool = False,
+) -> TimelineEvent:
+    """Fields changed outside the lifecycle (title, description, analysis, review...)."""
+    return event_record(
+        ticket,
+        event_build(
+            ticket,
+            kind=EventKind.FIELDS_CHANGED,
+            actor=actor,
+            source=source,
+            changes={name: jsonable(value) for name, value in fields.items()},
+            message=message,
+            is_public=is_public,
+        ),
+    )
+
+
+def assigned_event(
+    ticket: TicketBase, *, actor: User, source: str, assignment: Assignment
+) -> TimelineEvent:
+    """The assignee and/or the group changed (internal: the requester is not shown who)."""
+    return event_record(
+        ticket,
+        event_build(
+            ticket,
+            kind=EventKind.ASSIGNED,
+            actor=actor,
+            source=source,
+            changes=assignment.as_changes(),
+            is_public=False,
+        ),
+    )
+
+
+def commented_event(ticket: TicketBase, *, comment: Comment, source: str) -> TimelineEvent:
+    """A public reply (announced as `comment.created`) or an internal note."""
+    return event_record(
+        ticket,
+        event_build(
+            ticket,
+            kind=EventKind.COMMENTED,
+            actor=comment.author,
+            source=source,
+            is_public=not comment.is_internal,
+            comment=comment,
+        ),
+    )
+
+
+def attached_event(ticket: TicketBase, *, attachment: Attachment, source: str) -> TimelineEvent:
+    return event_record(
+        ticket,
+        event_build(
+            ticket,
+            kind=EventKind.ATTACHED,
+            actor=attachment.uploaded_by,
+            source=source,
+            message=attachment.original_name,
+            is_public=not attachment.is_internal,
+            attachment=attachment,
+        ),
+    )
+
+
+def tier_moved_event_build(
+    ticket: TicketBase,
+    *,
+    actor: User | None,
+    source: str,
+    move: TierMove,
+    reason: str,
+) -> TimelineEvent:
+    """An (unsaved) escalation or de-escalation: single moves record it at once, the sweeper's
+    batches with events_record."""
+    return event_build(
+        ticket,
+        kind=EventKind.ESCALATED if move.to_tier > move.from_tier else EventKind.DEESCALATED,
+        actor=actor,
+        source=source,
+        changes=move.as_changes(),
+        message=reason,
+        is_public=False,
+    )
+
+
+def sla_event_build(
+    ticket: TicketBase,
+    *,
+    actor: User | None,
+    source: str,
+    message: str,
+    details: Mapping[str, Any] | None = None,
+) -> TimelineEvent:
+    """An (unsaved) SLA note: a warning, a breach, a refused escalation, re-targeted clocks.
+    `message` may carry ISO instants; pages show them in local time."""
+    return event_build(
+        ticket,
+        kind=EventKind.SLA,
+        actor=actor,
+        source=source,
+        changes=details,
+        message=message,
+        is_public=False,
+    )
+
+
+def rated_event(
+    ticket: TicketBase,
+    *,
+    actor: User,
+    source: str,
+    rating: Rating,
+    label: str,
+    comment: str,
+) -> TimelineEvent:
+    """The requester rated the outcome (internal: the requester sees their rating on the page).
+    The message quotes the comment."""
+    if rating.previous_score is None:
+        message = f"Rated the outcome {rating.satisfaction_score} of 5 ({label})."
+    else:
+        message = (
+            f"Changed the rating from {rating.previous_score} to "
+            f"{rating.satisfaction_score} of 5 ({label})."
+        )
+    if comment:
+        quoted = "\n".join(f"> {line}" if line else ">" for line in comment.splitlines())
+        message = f"{message}\n\n{quoted}"
+    return event_record(
+        ticket,
+        event_build(
+            ticket,
+            kind=EventKind.RATED,
+            actor=actor,
+            source=source,
+            changes=rating.as_changes(),
+            message=message,
+            is_public=False,
+        ),
+    )
+
+
+def review_event(
+    ticket: TicketBase, *, actor: User, source: str, message: str, completed: bool = False
+) -> TimelineEvent:
+    """The ticket's post-incident review was started (or, `completed`, finished)."""
+    return event_record(
+        ticket,
+        event_build(
+            ticket,
+            kind=EventKind.REVIEW,
+            actor=actor,
+            source=source,
+            changes={"completed": True} if completed else {},
+            message=message,
+            is_public=False,
+        ),
+    )

@@ -1,0 +1,52 @@
+"""Emails about a ticket of any kind, written to the outbox inside the change's transaction.
+
+Each email is sent once per (kind, ticket, `key`): a retried or repeated change cannot mail
+twice. Links point to where the reader follows the ticket (the portal for the requester, the
+agent page for agents).
+"""
+
+from core.models import TicketBase, User
+from core.outbox import outbox_enqueue
+from core.tickets.kinds import kind_of
+
+
+def notify(
+    ticket: TicketBase,
+    to: list[str],
+    *,
+    subject: str,
+    body: str,
+    key: str,
+    key_is_new: bool = False,
+) -> None:
+    """Email `to` about the ticket; `key_is_new` when the ticket was created in this
+    transaction, so the key cannot have been used (no dedupe savepoint)."""
+    recipients = [address for address in to if address]
+    if not recipients:
+        return
+    kind = kind_of(ticket)
+    outbox_enqueue(
+        task_name="core.send_email",
+        payload={"to": recipients, "subject": f"[{ticket.number}] {subject}", "body": body},
+        dedupe_key=f"{kind.name}:{ticket.pk}:{key}",
+        key_is_new=key_is_new,
+    )
+
+
+def notify_requester(
+    ticket: TicketBase, *, subject: str, body: str, key: str, key_is_new: bool = False
+) -> None:
+    link = kind_of(ticket).portal_url(ticket.number)
+    notify(
+        ticket,
+        [ticket.requester.email],
+        subject=subject,
+        body=f"{body}\n\nFollow it here: {link}\n",
+        key=key,
+        key_is_new=key_is_new,
+    )
+
+
+def notify_agent(ticket: TicketBase, agent: User, *, subject: str, body: str, key: str) -> None:
+    link = kind_of(ticket).agent_url(ticket.number)
+    notify(ticket, [agent.email], subject=subject, body=f"{body}\n\n{link}\n", key=key)

@@ -1,0 +1,78 @@
+"""The SLA engine's side of the kernel: how every kind's clocks follow its lifecycle.
+
+Installed into core.tickets.clocks from SlaConfig.ready(). A kind declares its `ClockRules`
+(which statuses cancel, pause, meet the response or the resolution target); this applies them
+inside the transition's transaction, so a transition and its clocks commit together.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from core.models import TicketBase, User
+from core.tickets.clocks import ClockPlan
+from core.tickets.events import event_record, sla_event_build
+from core.tickets.kinds import TicketKind
+from sla import services as sla
+from sla.choices import Metric
+from sla.models import SlaClock
+
+
+class SlaClockKeeper:
+    def plan(
+        self, kind: TicketKind, *, priority: int, service_id: int | None, started_at: datetime
+    ) -> ClockPlan:
+        clocks = sla.clocks_plan(
+            kind=kind.name, priority=priority, service_id=service_id, started_at=started_at
+        )
+        due, warn = sla.nearest_deadlines(clocks)
+        return ClockPlan(clocks, due, warn)
+
+    def start(self, ticket: TicketBase, kind: TicketKind, plan: ClockPlan) -> list[SlaClock]:
+        return sla.clocks_save(ticket, plan.clocks)
+
+    def follow(
+        self,
+        ticket: TicketBase,
+        kind: TicketKind,
+        *,
+        from_status: str,
+        to_status: str,
+        changed: Mapping[str, Any],
+        actor: User | None,
+        source: str,
+    ) -> None:
+        rules = kind.clock_rules
+        if rules is None:
+            return
+        if to_status in rules.cancel_on:
+            sla.clocks_cancel(ticket)
+            return
+        if to_status in rules.pause_in and from_status not in rules.pause_in:
+            sla.clocks_pause(ticket)
+        elif from_status in rules.pause_in and to_status not in rules.pause_in:
+            sla.clocks_resume(ticket)
+        if to_status in rules.response_met_on:
+            sla.clock_stop(ticket, metric=Metric.RESPONSE)
+        if to_status in rules.resolution_met_on:
+            sla.clock_stop(ticket, metric=Metric.RESOLUTION)
+        elif from_status in rules.resolution_met_on and to_status not in kind.lifecycle.final:
+            sla.clock_reopen(ticket, metric=Metric.RESOLUTION)
+        if rules.retarget_on & set(changed):
+            self.retarget(ticket, kind, actor=actor, source=source)
+
+    def retarget(
+        self, ticket: TicketBase, kind: TicketKind, *, actor: User | None, source: str
+    ) -> None:
+        retargeted = sla.clocks_retarget(ticket, kind=kind.name)
+        if retargeted:
+            event_record(
+                ticket,
+                sla_event_build(
+                    ticket,
+                    actor=actor,
+                    source=source,
+                    message=f"SLA re-targeted for priority P{ticket.priority}.",
+                    details={"priority": ticket.priority, "clocks": retargeted},
+                ),
+            )
