@@ -19,6 +19,10 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 from django.http import QueryDict
+from django_filters import fields as filter_fields
+
+from core.models import User
+from core.web.forms import CappedModelChoiceIterator
 
 
 class ListFilterSet(django_filters.FilterSet):
@@ -54,3 +58,28 @@ class ListFilterSet(django_filters.FilterSet):
             form_class = super().get_form_class()
             self._form_classes[type(self)] = form_class
         return form_class
+
+
+# Value of the null choice in the assignee and group selects ("?assignee=null" = unassigned).
+NULL_VALUE = "null"
+
+
+class _CappedFilterIterator(filter_fields.ModelChoiceIterator, CappedModelChoiceIterator):
+    """django-filter's null choice ("Unassigned") on top of the 200-option cap."""
+
+
+class _CappedFilterField(filter_fields.ModelChoiceField):
+    iterator = _CappedFilterIterator
+
+
+class _AgentFilterField(_CappedFilterField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.display_name if isinstance(obj, User) else str(obj)
+
+
+class CappedModelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = _CappedFilterField
+
+
+class AgentChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = _AgentFilterField

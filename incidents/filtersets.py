@@ -12,18 +12,14 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.http import QueryDict
 from django.utils import timezone
-from django_filters import fields as filter_fields
 
 from core.choices import Priority, Tier
-from core.filtering import ListFilterSet
+from core.filtering import NULL_VALUE, AgentChoiceFilter, CappedModelChoiceFilter, ListFilterSet
 from core.models import ConfigurationItem, Service, SupportGroup, User
+from core.web.forms import active_groups, active_services, agent_users
 from incidents.choices import OPEN_STATUSES, Impact, IncidentStatus, Urgency
-from incidents.forms import CappedModelChoiceIterator, active_groups, active_services, agent_users
 from incidents.models import Incident
 from sla.choices import SlaState
-
-# Value of the null choice in the assignee and group selects ("?assignee=null" = unassigned).
-NULL_VALUE = "null"
 
 ORDERINGS: dict[str, tuple[str, tuple[str | OrderBy, ...]]] = {
     # Nearest SLA due time first; tickets with no running clock (paused, no SLA) after them.
@@ -39,27 +35,6 @@ DEFAULT_ORDERING = "breach"
 # The states the queue can filter on in the database (from the denormalised nearest running
 # clock); "paused" and "none" both mean "no running clock" there, so they are not offered.
 SLA_STATE_FILTERS = (SlaState.ON_TRACK, SlaState.AT_RISK, SlaState.BREACHED)
-
-
-class _CappedFilterIterator(filter_fields.ModelChoiceIterator, CappedModelChoiceIterator):
-    """django-filter's null choice ("Unassigned") on top of the 200-option cap."""
-
-
-class _CappedFilterField(filter_fields.ModelChoiceField):
-    iterator = _CappedFilterIterator
-
-
-class _AgentFilterField(_CappedFilterField):
-    def label_from_instance(self, obj: Any) -> str:
-        return obj.display_name if isinstance(obj, User) else str(obj)
-
-
-class CappedModelChoiceFilter(django_filters.ModelChoiceFilter):
-    field_class = _CappedFilterField
-
-
-class AgentChoiceFilter(django_filters.ModelChoiceFilter):
-    field_class = _AgentFilterField
 
 
 def _agents(request: Any) -> QuerySet[User]:

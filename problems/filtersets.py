@@ -9,10 +9,9 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
-from core.filtering import ListFilterSet
+from core.filtering import CappedModelChoiceFilter, ListFilterSet
 from core.models import Service
-from incidents.filtersets import CappedModelChoiceFilter
-from incidents.forms import active_services
+from core.web.forms import active_services
 from problems.choices import OPEN_STATUSES, ProblemStatus
 from problems.models import Problem
 

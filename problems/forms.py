@@ -9,8 +9,7 @@ from django.db.models import Model
 
 from core.choices import Priority
 from core.models import ConfigurationItem, Service, SupportGroup, User
-from incidents.choices import Category
-from incidents.forms import (
+from core.web.forms import (
     AgentChoiceField,
     CappedModelChoiceField,
     ConfigurationItemChoiceField,
@@ -19,6 +18,7 @@ from incidents.forms import (
     active_services,
     agent_users,
 )
+from incidents.choices import Category
 from problems.models import Problem
 from problems.reviews import REVIEW_SECTIONS
 from problems.services import LINKED_RESOLUTION_CODES

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from core.choices import Priority, Tier
 from core.exceptions import ValidationFailed
-from incidents.forms import MAX_SELECT_OPTIONS, active_groups, active_services
+from core.web.forms import MAX_SELECT_OPTIONS, active_groups, active_services
 from reporting.filters import ReportFilter
 from sla.choices import TicketKind
 

@@ -12,10 +12,9 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.http import QueryDict
 
-from core.filtering import ListFilterSet
+from core.filtering import NULL_VALUE, AgentChoiceFilter, CappedModelChoiceFilter, ListFilterSet
 from core.models import SupportGroup, User
-from incidents.filtersets import NULL_VALUE, AgentChoiceFilter, CappedModelChoiceFilter
-from incidents.forms import active_groups, agent_users
+from core.web.forms import active_groups, agent_users
 from service_requests.choices import OPEN_STATUSES, RequestStatus
 from service_requests.models import CatalogItem, ServiceRequest
 

@@ -10,14 +10,14 @@ from typing import Any
 from django import forms
 
 from core.models import SupportGroup, User
-from incidents.choices import Impact, Urgency
-from incidents.forms import (
+from core.web.forms import (
     AgentChoiceField,
     CappedModelChoiceField,
     VersionedForm,
     active_groups,
     agent_users,
 )
+from incidents.choices import Impact, Urgency
 from service_requests.answers import form_field_for
 from service_requests.choices import CancelReason, HoldReason
 from service_requests.models import CatalogField, CatalogItem

@@ -24,10 +24,7 @@ from core.models import SupportGroup
 from core.selectors import attachments_for_user, timeline_for_user
 from core.services import attachment_add
 from core.tickets.escalation import next_tier_group
-from incidents import services
-from incidents.bulk import transition_perform
-from incidents.forms import (
-    TRANSITION_FORMS,
+from core.web.forms import (
     AgentCommentForm,
     AssignForm,
     AttachmentForm,
@@ -35,6 +32,9 @@ from incidents.forms import (
     VersionedForm,
     apply_domain_errors,
 )
+from incidents import services
+from incidents.bulk import transition_perform
+from incidents.forms import TRANSITION_FORMS
 from incidents.models import Incident
 from incidents.selectors import incident_get_for_user
 from incidents.views.common import (

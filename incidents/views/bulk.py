@@ -19,6 +19,7 @@ from django.urls import reverse
 from core.choices import Priority
 from core.lifecycle import Transition
 from core.models import SupportGroup, User
+from core.web.forms import MAX_SELECT_OPTIONS, CappedModelChoiceField, active_groups, agent_users
 from incidents.bulk import (
     BulkOutcome,
     bulk_common_actions,
@@ -26,13 +27,7 @@ from incidents.bulk import (
     incident_bulk_change_priority,
     incident_bulk_transition,
 )
-from incidents.forms import (
-    MAX_SELECT_OPTIONS,
-    TRANSITION_FORMS,
-    CappedModelChoiceField,
-    active_groups,
-    agent_users,
-)
+from incidents.forms import TRANSITION_FORMS
 from incidents.models import Incident
 from incidents.selectors import incident_list_by_numbers_for_user
 from incidents.views.common import HtmxHttpRequest, agent_required, current_user, safe_next

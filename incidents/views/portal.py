@@ -21,17 +21,10 @@ from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.selectors import attachments_for_user, timeline_for_user
 from core.services import attachment_add
 from core.tickets.rating import SCORE_LABELS, can_rate
+from core.web.forms import AttachmentForm, ReplyForm, SatisfactionForm, apply_domain_errors
 from incidents import services
 from incidents.choices import HoldReason, IncidentStatus
-from incidents.forms import (
-    AttachmentForm,
-    CloseForm,
-    IncidentReportForm,
-    ReopenForm,
-    ReplyForm,
-    SatisfactionForm,
-    apply_domain_errors,
-)
+from incidents.forms import CloseForm, IncidentReportForm, ReopenForm
 from incidents.models import Incident
 from incidents.selectors import incident_get_for_user, incident_list_for_user
 from incidents.services import incident_rate

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.selectors import timeline_for_user
-from incidents.forms import apply_domain_errors
+from core.web.forms import apply_domain_errors
 from incidents.models import Incident
 from incidents.views.common import agent_required, current_user
 from problems import reviews

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.selectors import timeline_for_user
-from incidents.forms import apply_domain_errors
+from core.web.forms import apply_domain_errors
 from incidents.views.common import current_user
 from service_requests import services
 from service_requests.choices import RequestStatus

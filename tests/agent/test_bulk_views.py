@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from core.choices import Role
+from core.web.forms import MAX_SELECT_OPTIONS
 from incidents.choices import CancelReason, Category, IncidentStatus
-from incidents.forms import MAX_SELECT_OPTIONS
 from incidents.models import Incident
 from tests.factories import IncidentFactory, UserFactory
 

@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import Service
+from core.web.forms import MAX_SELECT_OPTIONS
 from incidents import services
 from incidents.choices import IncidentStatus
-from incidents.forms import MAX_SELECT_OPTIONS
 from incidents.selectors import incident_list_for_user, incident_queue_counts
 from tests.factories import IncidentFactory, UserFactory
 

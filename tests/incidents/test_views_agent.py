@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import Attachment, Comment, Service
+from core.web.forms import MAX_SELECT_OPTIONS
 from incidents import services
 from incidents.choices import (
     CancelReason,
@@ -21,7 +22,6 @@ from incidents.choices import (
     ResolutionCode,
     Urgency,
 )
-from incidents.forms import MAX_SELECT_OPTIONS
 from incidents.models import Incident
 from tests.factories import IncidentFactory, ServiceFactory
 

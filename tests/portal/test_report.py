@@ -6,7 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from core.models import Attachment
-from incidents.forms import EFFECTS, MAX_REPORT_FILES
+from core.web.forms import MAX_REPORT_FILES
+from incidents.forms import EFFECTS
 from incidents.models import Incident
 from incidents.priority import priority_for
 
