@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from core.lifecycle import Lifecycle
 from core.models import TicketBase, User
+from core.tickets.portal_spec import PortalSpec
 
 ListForUser = Callable[[User], QuerySet[Any]]
 GetForUser = Callable[[User, str], Any]
@@ -43,6 +44,9 @@ class TicketKind:
     get_for_user: GetForUser
     # Requesters follow this kind in the portal (problems are for agents only).
     has_portal: bool = True
+    # What the requester's portal home and "My tickets" show for this kind; None keeps the kind
+    # out of them.
+    portal: PortalSpec | None = None
 
     @property
     def prefix(self) -> str:

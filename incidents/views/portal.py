@@ -21,7 +21,7 @@ from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.selectors import attachments_for_user, timeline_for_user
 from core.services import attachment_add
 from incidents import services
-from incidents.choices import HoldReason, IncidentStatus
+from incidents.choices import WAITING_FOR, IncidentStatus
 from incidents.forms import (
     AttachmentForm,
     CloseForm,
@@ -46,15 +46,6 @@ PORTAL_ACTIONS: dict[str, type[CloseForm] | type[ReopenForm]] = {
     "reopen": ReopenForm,
 }
 FINAL_STATUSES = frozenset({IncidentStatus.CLOSED, IncidentStatus.CANCELLED})
-
-
-# Whom a paused SLA waits for, in the requester's words.
-WAITING_FOR: dict[str, str] = {
-    HoldReason.AWAITING_USER.value: "you",
-    HoldReason.AWAITING_VENDOR.value: "a vendor",
-    HoldReason.AWAITING_CHANGE.value: "a planned change",
-    HoldReason.AWAITING_PROBLEM.value: "the fix of an underlying problem",
-}
 
 
 @dataclass(frozen=True)
