@@ -215,10 +215,11 @@ def test_query_count_with_one_kind_only(client_for, end_user, make_incident):
 def test_home_shows_search_actions_and_latest_tickets(
     client_for, end_user, make_incident, make_request
 ):
-    for _ in range(4):
-        make_incident()
-    make_request()
+    older = [make_incident() for _ in range(4)] + [make_request()]
+    for minutes_ago, ticket in enumerate(older, start=10):
+        _touch(ticket, minutes_ago)
     resolved = make_incident(IncidentStatus.RESOLVED)
+    _touch(resolved, 1)
     response = client_for(end_user).get(reverse("portal:home"))
     body = response.content.decode()
     assert len(response.context["rows"]) == 5
