@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "incidents",
     "service_requests",
     "problems",
+    "portal",
     "reporting",
     "incidents.alerts",
     "core.webhooks",

@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("incidents.urls")),
     path("", include("service_requests.urls")),
     path("", include("problems.urls")),
+    path("", include("portal.urls")),
     path("", include("reporting.urls")),
 ]

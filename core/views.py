@@ -10,4 +10,4 @@ def home(request: HttpRequest) -> HttpResponse:
     """Send agents to the incident list and everyone else to the portal."""
     if is_agent(request.user):
         return redirect("incidents:agent_list")
-    return redirect("incidents:portal_home")
+    return redirect("portal:home")

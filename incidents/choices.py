@@ -54,6 +54,15 @@ class HoldReason(models.TextChoices):
     AWAITING_PROBLEM = "awaiting_problem", "Awaiting problem"
 
 
+# Whom a paused SLA waits for, by hold reason, in the requester's words.
+WAITING_FOR: dict[str, str] = {
+    HoldReason.AWAITING_USER.value: "you",
+    HoldReason.AWAITING_VENDOR.value: "a vendor",
+    HoldReason.AWAITING_CHANGE.value: "a planned change",
+    HoldReason.AWAITING_PROBLEM.value: "the fix of an underlying problem",
+}
+
+
 class ResolutionCode(models.TextChoices):
     FIXED = "fixed", "Fixed"
     WORKAROUND = "workaround", "Workaround applied"

@@ -18,6 +18,7 @@ from incidents.choices import CancelReason
 from incidents.choices import IncidentStatus as S
 from incidents.models import Incident
 from incidents.permissions import incident_permission
+from incidents.portal_spec import PORTAL
 from incidents.selectors import incident_get_for_user, incident_list_for_user
 from incidents.services import incident_from_ticket
 from incidents.transitions import LIFECYCLE, Context
@@ -88,4 +89,5 @@ INCIDENT = TicketKind(
         create_from=incident_from_ticket,
         cancel_reasons={"request": CancelReason.CONVERTED_TO_REQUEST},
     ),
+    portal=PORTAL,
 )

@@ -1,12 +1,10 @@
-"""End-user portal routes for incidents, and the portal's home and "My tickets"."""
+"""End-user portal routes for incidents (the portal's home and "My tickets" are in `portal`)."""
 
 from django.urls import path
 
-from incidents.views import portal, portal_tickets
+from incidents.views import portal
 
 portal_patterns = [
-    path("portal/", portal_tickets.portal_home, name="portal_home"),
-    path("portal/tickets/", portal_tickets.portal_tickets, name="portal_tickets"),
     path("portal/incidents/", portal.portal_list, name="portal_list"),
     path("portal/incidents/new/", portal.portal_report, name="portal_report"),
     path("portal/incidents/<str:number>/", portal.portal_detail, name="portal_detail"),

@@ -17,6 +17,7 @@ from service_requests.choices import CancelReason
 from service_requests.choices import RequestStatus as S
 from service_requests.models import ServiceRequest
 from service_requests.permissions import request_permission
+from service_requests.portal_spec import PORTAL
 from service_requests.selectors import (
     open_task_titles,
     request_get_for_user,
@@ -83,4 +84,5 @@ SERVICE_REQUEST = TicketKind(
         create_from=request_from_ticket,
         cancel_reasons={"incident": CancelReason.CONVERTED_TO_INCIDENT},
     ),
+    portal=PORTAL,
 )

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from core.lifecycle import Lifecycle
 from core.models import TicketBase, User
+from core.tickets.portal_spec import PortalSpec
 
 ListForUser = Callable[[User], QuerySet[Any]]
 GetForUser = Callable[[User, str], Any]
@@ -148,6 +149,9 @@ class TicketKind:
     resolved_status: str | None = None
     escalates: bool = True
     conversion: Conversion | None = None
+    # What the requester's portal home and "My tickets" show for this kind; None keeps the kind
+    # out of them.
+    portal: PortalSpec | None = None
 
     @property
     def has_sla(self) -> bool:

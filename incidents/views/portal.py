@@ -23,7 +23,7 @@ from core.services import attachment_add
 from core.tickets.rating import SCORE_LABELS, can_rate
 from core.web.forms import AttachmentForm, ReplyForm, SatisfactionForm, apply_domain_errors
 from incidents import services
-from incidents.choices import HoldReason, IncidentStatus
+from incidents.choices import WAITING_FOR, IncidentStatus
 from incidents.forms import CloseForm, IncidentReportForm, ReopenForm
 from incidents.models import Incident
 from incidents.selectors import incident_get_for_user, incident_list_for_user
@@ -40,15 +40,6 @@ PORTAL_ACTIONS: dict[str, type[CloseForm] | type[ReopenForm]] = {
     "reopen": ReopenForm,
 }
 FINAL_STATUSES = frozenset({IncidentStatus.CLOSED, IncidentStatus.CANCELLED})
-
-
-# Whom a paused SLA waits for, in the requester's words.
-WAITING_FOR: dict[str, str] = {
-    HoldReason.AWAITING_USER.value: "you",
-    HoldReason.AWAITING_VENDOR.value: "a vendor",
-    HoldReason.AWAITING_CHANGE.value: "a planned change",
-    HoldReason.AWAITING_PROBLEM.value: "the fix of an underlying problem",
-}
 
 
 @dataclass(frozen=True)

@@ -105,10 +105,10 @@ def _wait_for_every_tile(page: Any, sample: Sample) -> None:
 PAGES: dict[str, Page] = {
     "login": Page("anonymous"),
     # Portal
-    "incidents:portal_home": Page("end_user"),
+    "portal:home": Page("end_user"),
     "incidents:portal_report": Page("end_user", prepare=_type_a_title_with_suggestions),
     "incidents:portal_list": Page("end_user"),
-    "incidents:portal_tickets": Page("end_user"),
+    "portal:tickets": Page("end_user"),
     "problems:portal_search": Page("end_user", query="q=relay"),
     "incidents:portal_detail": Page("end_user", lambda s: [s.resolved_incident.number]),
     "requests:catalog": Page("end_user"),

@@ -114,7 +114,7 @@ def test_unknown_incident_is_404(client_for, agent_l1):
 
 def test_home_sends_agents_to_list_and_others_to_portal(client_for, agent_l1, end_user):
     assert client_for(agent_l1).get("/")["Location"] == reverse("incidents:agent_list")
-    assert client_for(end_user).get("/")["Location"] == reverse("incidents:portal_home")
+    assert client_for(end_user).get("/")["Location"] == reverse("portal:home")
 
 
 # --- List and filters -----------------------------------------------------------------------

@@ -81,27 +81,25 @@ def _report_data(**overrides):
 def test_portal_pages_render_for_end_user(client_for, end_user, incident):
     client = client_for(end_user)
     for url in (
-        reverse("incidents:portal_home"),
         reverse("incidents:portal_list"),
         reverse("incidents:portal_report"),
         reverse("incidents:portal_detail", args=[incident.number]),
     ):
         response = client.get(url)
         assert response.status_code == 200, url
-    home = client.get(reverse("incidents:portal_home"))
-    assert incident.number in home.content.decode()
+    mine = client.get(reverse("incidents:portal_list"))
+    assert incident.number in mine.content.decode()
 
 
 def test_empty_states_say_what_to_do(client_for, end_user):
     client = client_for(end_user)
-    for url in (reverse("incidents:portal_home"), reverse("incidents:portal_list")):
-        body = client.get(url).content.decode()
-        assert "Report a problem" in body
-        assert reverse("incidents:portal_report") in body
+    body = client.get(reverse("incidents:portal_list")).content.decode()
+    assert "Report a problem" in body
+    assert reverse("incidents:portal_report") in body
 
 
 def test_anonymous_is_sent_to_login(client):
-    response = client.get(reverse("incidents:portal_home"))
+    response = client.get(reverse("incidents:portal_list"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
@@ -121,7 +119,7 @@ def test_agent_sees_only_own_incidents_in_portal(client_for, agent_l1, incident)
     # The portal is the requester's view; agents work others' incidents in the agent workspace.
     client = client_for(agent_l1)
     assert client.get(reverse("incidents:portal_detail", args=[incident.number])).status_code == 404
-    assert client.get(reverse("incidents:portal_home")).status_code == 200
+    assert incident.number not in client.get(reverse("incidents:portal_list")).content.decode()
 
 
 def test_unknown_number_is_404(client_for, end_user):
@@ -477,7 +475,6 @@ def test_portal_pages_have_no_inline_code(client_for, end_user, resolved):
     assert not inline.findall(login.content.decode())
     client = client_for(end_user)
     for url in (
-        reverse("incidents:portal_home"),
         reverse("incidents:portal_list"),
         reverse("incidents:portal_report"),
         reverse("incidents:portal_detail", args=[resolved.number]),

@@ -33,10 +33,14 @@ def catalog_item(l1_group: SupportGroup) -> CatalogItem:
 
 @pytest.fixture
 def make_request(end_user: User, catalog_item: CatalogItem) -> Callable[..., ServiceRequest]:
-    """A request stored directly in `status` (the lifecycle is tested in tests/service_requests)."""
+    """A request stored directly in `status` (the lifecycle is tested in tests/service_requests).
+
+    The n-th request of a test was last updated n minutes ago, whatever ran before it: tests
+    that care how requests and incidents interleave set `updated_at` themselves."""
+    minutes_ago = count(1)
 
     def make(status: str = RequestStatus.SUBMITTED, **fields: Any) -> ServiceRequest:
-        now = timezone.now() - timedelta(minutes=next(_numbers))
+        now = timezone.now() - timedelta(minutes=next(minutes_ago))
         values: dict[str, Any] = {
             "number": f"REQ-8{next(_numbers):05d}",
             "title": "Reset MFA",

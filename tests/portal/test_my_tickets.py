@@ -12,12 +12,13 @@ from django.utils import timezone
 from incidents import services
 from incidents.choices import HoldReason, Impact, IncidentStatus, Urgency
 from incidents.models import Incident
+from portal.selectors import my_ticket_refs, my_tickets_page
 from service_requests.choices import RequestStatus
 from service_requests.models import ServiceRequest
 
 pytestmark = pytest.mark.django_db
 
-URL = reverse("incidents:portal_tickets")
+URL = reverse("portal:tickets")
 
 
 def _numbers(response) -> list[str]:
@@ -51,10 +52,12 @@ def test_lists_incidents_and_requests_together_by_last_update(
     assert "3 tickets." in body
 
 
-def test_agents_see_only_their_own_tickets_here(client_for, agent_l1, make_incident):
+@pytest.mark.parametrize("url", [URL, reverse("portal:home")])
+def test_agents_see_only_their_own_tickets_here(client_for, agent_l1, make_incident, url):
+    # The portal is the requester's view; agents work others' tickets in the agent workspace.
     mine = make_incident(requester=agent_l1)
     make_incident()
-    assert _numbers(client_for(agent_l1).get(URL)) == [mine.number]
+    assert _numbers(client_for(agent_l1).get(url)) == [mine.number]
 
 
 @pytest.mark.parametrize(
@@ -140,6 +143,21 @@ def test_empty_states_say_what_to_do(client_for, end_user, make_incident):
     assert "Nothing waits for you" in waiting and "Show all my tickets" in waiting
 
 
+def test_tickets_updated_in_the_same_instant_keep_one_order_across_pages(
+    client_for, end_user, make_incident, make_request
+):
+    tickets = [make_incident() for _ in range(3)] + [make_request() for _ in range(3)]
+    same_instant = timezone.now() - timedelta(minutes=5)
+    for ticket in tickets:
+        type(ticket).objects.filter(pk=ticket.pk).update(updated_at=same_instant)
+    refs = list(my_ticket_refs(end_user))
+    # Newest id first, then by kind: a total order, so a page boundary never moves.
+    assert refs == sorted(refs, key=lambda ref: (-ref[0], ref[2]))
+    pages = [my_tickets_page(end_user, page=str(n), per_page=4)[1] for n in (1, 2)]
+    listed = [item.ticket.number for page in pages for item in page]
+    assert sorted(listed) == sorted(ticket.number for ticket in tickets)
+
+
 def test_paginates_by_25(client_for, end_user, make_incident, make_request):
     for _ in range(20):
         make_incident()
@@ -161,7 +179,7 @@ def _queries(client, url) -> int:
     return len(ctx.captured_queries)
 
 
-@pytest.mark.parametrize("url", [URL, reverse("incidents:portal_home")])
+@pytest.mark.parametrize("url", [URL, reverse("portal:home")])
 def test_query_count_is_the_same_for_1_and_50_tickets(
     client_for, end_user, service, incident_policies, make_request, url
 ):
@@ -197,23 +215,27 @@ def test_query_count_with_one_kind_only(client_for, end_user, make_incident):
 def test_home_shows_search_actions_and_latest_tickets(
     client_for, end_user, make_incident, make_request
 ):
-    for _ in range(4):
-        make_incident()
-    make_request()
+    older = [make_incident() for _ in range(4)] + [make_request()]
+    for minutes_ago, ticket in enumerate(older, start=10):
+        _touch(ticket, minutes_ago)
     resolved = make_incident(IncidentStatus.RESOLVED)
-    response = client_for(end_user).get(reverse("incidents:portal_home"))
+    _touch(resolved, 1)
+    response = client_for(end_user).get(reverse("portal:home"))
     body = response.content.decode()
     assert len(response.context["rows"]) == 5
     assert response.context["rows"][0].ticket.number == resolved.number
     assert response.context["waiting_count"] == 1
     assert "Something is broken" in body and "I need something" in body
+    assert reverse("incidents:portal_report") in body and reverse("requests:catalog") in body
     assert 'action="' + reverse("problems:portal_search") + '"' in body
     assert 'id="search-q"' in body
     assert "1 ticket waits for you" in body
-    assert reverse("incidents:portal_tickets") + "?show=waiting" in body
+    assert reverse("portal:tickets") + "?show=waiting" in body
 
 
 def test_home_empty_state(client_for, end_user):
-    body = client_for(end_user).get(reverse("incidents:portal_home")).content.decode()
+    body = client_for(end_user).get(reverse("portal:home")).content.decode()
     assert "No tickets yet" in body
     assert "waits for you" not in body
+    assert "Report a problem" in body and reverse("incidents:portal_report") in body
+    assert "Browse the catalog" in body and reverse("requests:catalog") in body

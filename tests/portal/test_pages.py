@@ -29,9 +29,9 @@ def pages(make_incident, make_request, catalog_item, service):
         title="Outlook asks for the password", workaround="Sign in once.", service=service
     )
     return [
-        reverse("incidents:portal_home"),
-        reverse("incidents:portal_tickets"),
-        reverse("incidents:portal_tickets") + "?show=waiting&kind=requests",
+        reverse("portal:home"),
+        reverse("portal:tickets"),
+        reverse("portal:tickets") + "?show=waiting&kind=requests",
         reverse("incidents:portal_report"),
         reverse("incidents:portal_list"),
         reverse("incidents:portal_detail", args=[incident.number]),
@@ -65,11 +65,11 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, pages):
 
 
 def test_shell_basics(client_for, end_user):
-    body = client_for(end_user).get(reverse("incidents:portal_home")).content.decode()
+    body = client_for(end_user).get(reverse("portal:home")).content.decode()
     assert '<a class="skip-link" href="#main">Skip to content</a>' in body
     assert body.count("<main") == 1 and 'id="main"' in body
     assert '<nav class="mainnav" aria-label="Main">' in body
-    assert 'href="' + reverse("incidents:portal_tickets") + '" aria-current="page"' not in body
+    assert 'href="' + reverse("portal:tickets") + '" aria-current="page"' not in body
     assert '<html lang="en">' in body
 
 
@@ -80,9 +80,29 @@ def test_nav_marks_my_tickets_on_ticket_pages(client_for, end_user, make_inciden
         .get(reverse("incidents:portal_detail", args=[incident.number]))
         .content.decode()
     )
-    assert (
-        'href="' + reverse("incidents:portal_tickets") + '" aria-current="page">My tickets' in body
-    )
+    assert 'href="' + reverse("portal:tickets") + '" aria-current="page">My tickets' in body
+
+
+def _current(body: str) -> list[str]:
+    """The main navigation's links marked as the current page, by their text."""
+    nav = body.split('<nav class="mainnav" aria-label="Main">', 1)[1].split("</nav>", 1)[0]
+    return re.findall(r'aria-current="page">([^<]+)</a>', nav)
+
+
+@pytest.mark.parametrize(
+    ("user", "url", "current"),
+    [
+        ("end_user", reverse("portal:home"), ["Home"]),
+        ("end_user", reverse("portal:tickets"), ["My tickets"]),
+        ("end_user", reverse("problems:portal_search"), ["Home"]),
+        ("end_user", reverse("requests:portal_list"), ["My tickets"]),
+        ("agent_l1", reverse("portal:home"), ["Portal"]),
+        ("agent_l1", reverse("portal:tickets"), []),
+    ],
+)
+def test_nav_marks_the_current_portal_page(client_for, request, user, url, current):
+    body = client_for(request.getfixturevalue(user)).get(url).content.decode()
+    assert _current(body) == current
 
 
 def test_login_page(client):

@@ -151,11 +151,6 @@ def test_catalog_lists_active_items_by_category(client_for, end_user, laptop, vp
     )
 
 
-def test_portal_home_links_to_the_catalog(client_for, end_user):
-    body = client_for(end_user).get(reverse("incidents:portal_home")).content.decode()
-    assert reverse("requests:catalog") in body and "I need something" in body
-
-
 def test_requester_withdraws_replies_and_confirms(client_for, requester, agent_l1, mfa):
     client = client_for(requester)
     first = services.request_create(requester=requester, item=mfa, answers={})
