@@ -3,6 +3,10 @@
 The defaults are the embedded ones (SQLite in WAL mode, Celery on kombu's filesystem transport), so
 `make run` needs no server. Production sets DJANGO_SETTINGS_MODULE=config.settings_production and
 real values for SECRET_KEY, DATABASE_URL, CELERY_BROKER_URL and ALLOWED_HOSTS.
+
+This module is the only place a setting gets its default: application code reads
+`django.conf.settings.NAME` when it runs (never `getattr(settings, NAME, default)`, never at import
+time), and tests/core/test_settings.py fails on a read of a name defined nowhere.
 """
 
 import os
@@ -282,6 +286,13 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 600},
     },
 }
+
+# `make run` (manage.py runstack): the web address, and the console log level of its Celery
+# worker and beat (the relay and the sweeper run every few seconds; at INFO they would bury
+# everything else).
+RUNSTACK_HOST = env_str("HOST", "127.0.0.1")
+RUNSTACK_PORT = env_int("PORT", 8000)
+RUNSTACK_CELERY_LOG_LEVEL = env_str("STACK_LOG_LEVEL", "WARNING")
 
 SLA_SWEEP_BATCH_SIZE = env_int("SLA_SWEEP_BATCH_SIZE", 500)
 SLA_SWEEP_TIME_BUDGET_SECONDS = env_int("SLA_SWEEP_TIME_BUDGET_SECONDS", 20)
