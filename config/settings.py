@@ -6,7 +6,9 @@ real values for SECRET_KEY, DATABASE_URL, CELERY_BROKER_URL and ALLOWED_HOSTS.
 
 This module is the only place a setting gets its default: application code reads
 `django.conf.settings.NAME` when it runs (never `getattr(settings, NAME, default)`, never at import
-time), and tests/core/test_settings.py fails on a read of a name defined nowhere.
+time), and tests/core/test_settings.py fails on a read of a name defined nowhere. Importing it has
+no side effects: folders under VAR_DIR are made by what uses them (`make migrate`, runstack,
+collectstatic, the Docker image, the test run).
 """
 
 import os
@@ -147,7 +149,6 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request without it
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {

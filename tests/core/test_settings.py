@@ -1,6 +1,6 @@
 """Settings are read one way: `django.conf.settings.NAME`, at call time, of a name that
 config/settings.py (or Django itself) defines, so every setting has exactly one default. The
-environment readers name the variable of a bad value.
+environment readers name the variable of a bad value, and importing the settings creates nothing.
 """
 
 import ast
@@ -269,6 +269,19 @@ def _set_up_django(
         timeout=60,
         check=False,
     )
+
+
+def test_importing_the_settings_and_setting_up_django_creates_nothing(tmp_path: Path) -> None:
+    var_dir = tmp_path / "var"
+    for module in ("config.settings", "config.settings_production"):
+        done = _set_up_django(
+            tmp_path,
+            module,
+            SERVICEDESK_VAR_DIR=str(var_dir),
+            SECRET_KEY="a-production-key-of-at-least-32-characters",
+        )
+        assert done.returncode == 0, done.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_bad_environment_value_stops_the_import_naming_the_variable(tmp_path: Path) -> None:

@@ -80,8 +80,13 @@ def port_in_use(host: str, port: int) -> bool:
 
 
 def prepare_folders() -> None:
-    """Create what the filesystem broker, beat and uploads need; kombu does not create them."""
-    folders = [Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent, Path(settings.MEDIA_ROOT)]
+    """Create what the filesystem broker, beat and uploads need (kombu does not create them),
+    and STATIC_ROOT, which whitenoise warns about while it is missing and DEBUG is off."""
+    folders = [
+        Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent,
+        Path(settings.MEDIA_ROOT),
+        Path(settings.STATIC_ROOT),
+    ]
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         options: dict[str, Any] = settings.CELERY_BROKER_TRANSPORT_OPTIONS
         for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
