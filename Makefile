@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint format venv migrate seed lock clean openapi e2e-deps
+.PHONY: run test lint format venv var-dir migrate seed lock clean openapi e2e-deps
 
 $(STAMP): requirements-dev.lock
 	@echo "Installing requirements-dev.lock into $(VENV) (only when the lock changes; about a minute)..."
@@ -32,8 +32,14 @@ $(E2E_STAMP): $(E2E_LOCK)
 e2e-deps: $(E2E_STAMP)
 
 ## The embedded SQLite database and the filesystem broker live in var/ (or SERVICEDESK_VAR_DIR).
-migrate: venv
+## Importing the settings creates nothing, so what opens the database makes the folder first
+## (lint too: makemigrations --check reads the migration history).
+var-dir:
 	@mkdir -p "$${SERVICEDESK_VAR_DIR:-var}"
+
+lint: var-dir
+
+migrate: venv var-dir
 	@$(PY) manage.py migrate --noinput
 
 seed: migrate

@@ -3,6 +3,12 @@
 The defaults are the embedded ones (SQLite in WAL mode, Celery on kombu's filesystem transport), so
 `make run` needs no server. Production sets DJANGO_SETTINGS_MODULE=config.settings_production and
 real values for SECRET_KEY, DATABASE_URL, CELERY_BROKER_URL and ALLOWED_HOSTS.
+
+This module is the only place a setting gets its default: application code reads
+`django.conf.settings.NAME` when it runs (never `getattr(settings, NAME, default)`, never at import
+time), and tests/core/test_settings.py fails on a read of a name defined nowhere. Importing it has
+no side effects: folders under VAR_DIR are made by what uses them (`make migrate`, runstack,
+collectstatic, the Docker image, the test run).
 """
 
 import os
@@ -11,7 +17,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SERVICEDESK_VAR_DIR", str(BASE_DIR / "var")))
@@ -85,6 +91,9 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DEFAULT_SQLITE_URL = f"sqlite:///{VAR_DIR / 'servicedesk.sqlite3'}"
 DATABASE_URL = env_str("DATABASE_URL", DEFAULT_SQLITE_URL)
+# PostgreSQL: lets two test runs share one server without sharing a test database (on SQLite
+# each run has a file of its own, below).
+TEST_DATABASE_NAME = env_str("TEST_DATABASE_NAME", "")
 DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0), conn_health_checks=True
@@ -106,9 +115,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
-    # Lets two test runs share one PostgreSQL server without sharing a test database.
-    if env_str("TEST_DATABASE_NAME", ""):
-        DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "")}
+    if TEST_DATABASE_NAME:
+        DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
@@ -142,7 +150,6 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request without it
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
@@ -221,7 +228,7 @@ CELERY_TASK_ROUTES = {"sla.*": {"queue": "sla"}}
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_QUEUE_DIR / "beat-schedule")
-OUTBOX_RELAY_INTERVAL_SECONDS = float(env_str("OUTBOX_RELAY_INTERVAL_SECONDS", "2"))
+OUTBOX_RELAY_INTERVAL_SECONDS = env_float("OUTBOX_RELAY_INTERVAL_SECONDS", 2.0)
 OUTBOX_REDISPATCH_AFTER_SECONDS = env_int("OUTBOX_REDISPATCH_AFTER_SECONDS", 300)
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
 # Monitoring alert intake (incidents/alerts): body size limit, how often repeats reach the
@@ -231,11 +238,13 @@ ALERTS_OCCURRENCE_EVENT_MINUTES = env_int("ALERTS_OCCURRENCE_EVENT_MINUTES", 15)
 ALERTS_INTAKE_LOG_KEEP = env_int("ALERTS_INTAKE_LOG_KEEP", 200)
 ALERTS_INTAKE_LOG_BODY_BYTES = env_int("ALERTS_INTAKE_LOG_BODY_BYTES", 8192)
 # Outbound webhooks (core/webhooks): delivery timeout, bounded exponential retries, log retention.
-WEBHOOK_TIMEOUT_SECONDS = float(env_str("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
 WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 3600)
 WEBHOOK_DELIVERY_RETENTION_DAYS = env_int("WEBHOOK_DELIVERY_RETENTION_DAYS", 30)
+SLA_SWEEP_INTERVAL_SECONDS = env_float("SLA_SWEEP_INTERVAL_SECONDS", 30.0)
+PROBLEM_RECURRENCE_INTERVAL_SECONDS = env_float("PROBLEM_RECURRENCE_INTERVAL_SECONDS", 3600.0)
 CELERY_BEAT_SCHEDULE = {
     "core.relay_outbox": {
         "task": "core.relay_outbox",
@@ -244,7 +253,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sla.sweep": {
         "task": "sla.sweep",
-        "schedule": float(env_str("SLA_SWEEP_INTERVAL_SECONDS", "30")),
+        "schedule": SLA_SWEEP_INTERVAL_SECONDS,
         "options": {"expires": 60},
     },
     "sla.audit": {"task": "sla.audit", "schedule": 60.0, "options": {"expires": 120}},
@@ -270,10 +279,17 @@ CELERY_BEAT_SCHEDULE = {
     },
     "problems.detect_recurring": {
         "task": "problems.detect_recurring",
-        "schedule": float(env_str("PROBLEM_RECURRENCE_INTERVAL_SECONDS", "3600")),
+        "schedule": PROBLEM_RECURRENCE_INTERVAL_SECONDS,
         "options": {"expires": 600},
     },
 }
+
+# `make run` (manage.py runstack): the web address, and the console log level of its Celery
+# worker and beat (the relay and the sweeper run every few seconds; at INFO they would bury
+# everything else).
+RUNSTACK_HOST = env_str("HOST", "127.0.0.1")
+RUNSTACK_PORT = env_int("PORT", 8000)
+RUNSTACK_CELERY_LOG_LEVEL = env_str("STACK_LOG_LEVEL", "WARNING")
 
 SLA_SWEEP_BATCH_SIZE = env_int("SLA_SWEEP_BATCH_SIZE", 500)
 SLA_SWEEP_TIME_BUDGET_SECONDS = env_int("SLA_SWEEP_TIME_BUDGET_SECONDS", 20)

@@ -27,13 +27,12 @@ from reporting.filters import ReportFilter
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SECONDS = 60
 KEY_VERSION = 1
 UNCACHED_TILES = frozenset({"now"})
 
 
 def cache_seconds() -> int:
-    return int(getattr(settings, "DASHBOARD_CACHE_SECONDS", DEFAULT_SECONDS))
+    return settings.DASHBOARD_CACHE_SECONDS
 
 
 def data_version() -> int:

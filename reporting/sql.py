@@ -33,7 +33,7 @@ R = TypeVar("R")
 
 def report_work_mem() -> str:
     """REPORTING_WORK_MEM: the sort and hash memory of report queries on PostgreSQL."""
-    value = str(getattr(settings, "REPORTING_WORK_MEM", "64MB"))
+    value = settings.REPORTING_WORK_MEM
     if not _MEMORY.match(value):
         raise ImproperlyConfigured(f"REPORTING_WORK_MEM must look like 64MB, not {value!r}.")
     return value

@@ -9,6 +9,7 @@ import shutil
 import socket
 from collections.abc import Callable, Iterator
 from datetime import time, timedelta
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -43,6 +44,14 @@ def _sql_flush_keeping_audit(self, style, tables, *, reset_sequences=False, allo
 
 
 SqliteOperations.sql_flush = _sql_flush_keeping_audit  # type: ignore[method-assign]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Importing the settings creates nothing (tests/core/test_settings.py), so the run makes the
+    folders it needs: VAR_DIR holds the SQLite test database, and whitenoise warns at every test
+    client's first request while STATIC_ROOT is missing (tests run with DEBUG off)."""
+    for folder in (settings.VAR_DIR, settings.STATIC_ROOT):
+        Path(folder).mkdir(parents=True, exist_ok=True)
 
 
 def _port_open(url: str, default_port: int) -> bool:

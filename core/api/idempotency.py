@@ -40,7 +40,7 @@ Handler = Callable[..., Response]
 
 
 def ttl() -> timedelta:
-    return timedelta(hours=getattr(settings, "API_IDEMPOTENCY_TTL_HOURS", 24))
+    return timedelta(hours=settings.API_IDEMPOTENCY_TTL_HOURS)
 
 
 def _valid_key(key: str) -> bool:

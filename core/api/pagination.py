@@ -142,7 +142,7 @@ class KeysetCursorPagination(BasePagination):
 
     def get_page_size(self, request: Request) -> int:
         default = int(api_settings.PAGE_SIZE or 50)
-        maximum = int(getattr(settings, "API_MAX_PAGE_SIZE", 200))
+        maximum = settings.API_MAX_PAGE_SIZE
         raw = request.query_params.get(self.page_size_query_param)
         if raw in (None, ""):
             return default
@@ -240,7 +240,7 @@ class KeysetCursorPagination(BasePagination):
         }
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
-        maximum = int(getattr(settings, "API_MAX_PAGE_SIZE", 200))
+        maximum = settings.API_MAX_PAGE_SIZE
         return [
             {
                 "name": self.cursor_query_param,

@@ -38,17 +38,17 @@ _ERROR_BODY_BYTES = 300
 
 
 def max_attempts() -> int:
-    return max(1, int(getattr(settings, "WEBHOOK_MAX_ATTEMPTS", 8)))
+    return max(1, settings.WEBHOOK_MAX_ATTEMPTS)
 
 
 def timeout_seconds() -> float:
-    return float(getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 10.0))
+    return settings.WEBHOOK_TIMEOUT_SECONDS
 
 
 def retry_delay(attempt: int, retry_after: int | None = None) -> timedelta:
     """The wait before the attempt after `attempt` (1-based): base * 2**(attempt-1), capped."""
-    base = float(getattr(settings, "WEBHOOK_RETRY_BASE_SECONDS", 30))
-    cap = float(getattr(settings, "WEBHOOK_RETRY_MAX_SECONDS", 3600))
+    base = float(settings.WEBHOOK_RETRY_BASE_SECONDS)
+    cap = float(settings.WEBHOOK_RETRY_MAX_SECONDS)
     seconds = min(base * 2 ** (attempt - 1), cap)
     if retry_after is not None:
         seconds = max(seconds, min(float(retry_after), cap))

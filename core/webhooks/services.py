@@ -130,11 +130,9 @@ def webhook_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
 
 def webhook_deliveries_prune(*, older_than_days: int | None = None, batch_size: int = 1000) -> int:
     """Delete finished deliveries (succeeded or failed) older than the retention period
-    (WEBHOOK_DELIVERY_RETENTION_DAYS, default 30); pending ones are kept. Returns how many."""
+    (WEBHOOK_DELIVERY_RETENTION_DAYS); pending ones are kept. Returns how many."""
     days = (
-        older_than_days
-        if older_than_days is not None
-        else int(getattr(settings, "WEBHOOK_DELIVERY_RETENTION_DAYS", 30))
+        older_than_days if older_than_days is not None else settings.WEBHOOK_DELIVERY_RETENTION_DAYS
     )
     cutoff = timezone.now() - timedelta(days=days)
     finished = [DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED]

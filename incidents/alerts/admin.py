@@ -25,7 +25,7 @@ _NEW_SECRET = "_alerts_new_secret"  # noqa: S105 — an attribute name
 
 def secret_page(request: HttpRequest, integration: Integration, secret: str) -> HttpResponse:
     """The one page that shows a secret: never cached, never put in a message or the session."""
-    base = getattr(settings, "SITE_URL", "").rstrip("/")
+    base = settings.SITE_URL.rstrip("/")
     context = {
         **admin.site.each_context(request),
         "title": f"Secret of {integration}",

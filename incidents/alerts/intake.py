@@ -57,7 +57,7 @@ LINK_FIELDS = [
 
 
 def event_interval() -> timedelta:
-    return timedelta(minutes=int(getattr(settings, "ALERTS_OCCURRENCE_EVENT_MINUTES", 15)))
+    return timedelta(minutes=settings.ALERTS_OCCURRENCE_EVENT_MINUTES)
 
 
 @dataclass

@@ -136,11 +136,11 @@ def intake_log_record(
 ) -> IntakeLogEntry:
     """Keep a refused delivery in the integration's log; trim the log to the newest entries.
 
-    Keeps ALERTS_INTAKE_LOG_KEEP entries per integration (default 200) and the first
-    ALERTS_INTAKE_LOG_BODY_BYTES of each body (default 8 KiB).
+    Keeps ALERTS_INTAKE_LOG_KEEP entries per integration and the first
+    ALERTS_INTAKE_LOG_BODY_BYTES of each body.
     """
-    keep = max(1, int(getattr(settings, "ALERTS_INTAKE_LOG_KEEP", 200)))
-    excerpt_bytes = int(getattr(settings, "ALERTS_INTAKE_LOG_BODY_BYTES", 8192))
+    keep = max(1, settings.ALERTS_INTAKE_LOG_KEEP)
+    excerpt_bytes = settings.ALERTS_INTAKE_LOG_BODY_BYTES
     excerpt = body[:excerpt_bytes].decode("utf-8", errors="replace").replace("\x00", "\ufffd")
     with transaction.atomic():
         entry = IntakeLogEntry.objects.create(

@@ -24,7 +24,6 @@ from incidents.alerts.parsers import PayloadError, parse
 from incidents.alerts.selectors import integration_get_by_token
 from incidents.alerts.services import intake_log_record
 
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 logger = logging.getLogger(__name__)
 
 
@@ -142,7 +141,7 @@ def alert_intake(request: HttpRequest, token: str | None = None) -> JsonResponse
         if integration is None:
             return error_response(404, "not_found", "Unknown or revoked integration secret.")
 
-    limit = int(getattr(settings, "ALERTS_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
+    limit = settings.ALERTS_MAX_BODY_BYTES
     too_large = f"The body is larger than the limit of {limit} bytes."
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)

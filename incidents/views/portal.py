@@ -181,8 +181,8 @@ def _resolution_dates(incident: Incident) -> dict[str, datetime | None]:
     """Until when a resolved incident can be reopened, and when it closes by itself."""
     if incident.status != IncidentStatus.RESOLVED or incident.resolved_at is None:
         return {"reopen_until": None, "autoclose_at": None}
-    reopen_days = getattr(settings, "INCIDENT_REOPEN_WINDOW_DAYS", 7)
-    autoclose_days = getattr(settings, "INCIDENT_AUTOCLOSE_DAYS", 10)
+    reopen_days = settings.INCIDENT_REOPEN_WINDOW_DAYS
+    autoclose_days = settings.INCIDENT_AUTOCLOSE_DAYS
     return {
         "reopen_until": incident.resolved_at + timedelta(days=reopen_days),
         "autoclose_at": incident.resolved_at + timedelta(days=autoclose_days),

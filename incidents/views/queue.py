@@ -33,12 +33,10 @@ from sla.choices import ClockState
 from sla.models import SlaClock
 from sla.selectors import TicketSla, clocks_for_tickets, ticket_sla
 
-DEFAULT_REFRESH_SECONDS = 15
-
 
 def refresh_seconds() -> int:
     """How often the queue polls for fresh rows; 0 (or less) turns polling off."""
-    return max(0, int(getattr(settings, "QUEUE_REFRESH_SECONDS", DEFAULT_REFRESH_SECONDS)))
+    return max(0, settings.QUEUE_REFRESH_SECONDS)
 
 
 class CountedPaginator(Paginator):

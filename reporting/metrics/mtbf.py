@@ -57,7 +57,7 @@ class MtbfReport:
 
 def outage_impacts() -> tuple[str, ...]:
     """The incident impacts that count as an outage (REPORTING_OUTAGE_IMPACTS)."""
-    configured = tuple(str(v) for v in getattr(settings, "REPORTING_OUTAGE_IMPACTS", ["high"]))
+    configured = tuple(str(v) for v in settings.REPORTING_OUTAGE_IMPACTS)
     unknown = [value for value in configured if value not in Impact.values]
     if unknown or not configured:
         raise ImproperlyConfigured(

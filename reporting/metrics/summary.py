@@ -46,9 +46,9 @@ def summary(report: ReportFilter) -> Summary:
 
 def cached_summary(report: ReportFilter) -> Summary:
     """summary() of the period with its ends rounded down to the minute, kept in the cache for
-    REPORTING_SUMMARY_CACHE_SECONDS (default 60; 0 disables): a dashboard that several
-    managers keep open asks the database once a minute, not on every refresh."""
-    seconds = int(getattr(settings, "REPORTING_SUMMARY_CACHE_SECONDS", 60))
+    REPORTING_SUMMARY_CACHE_SECONDS (0 disables): a dashboard that several managers keep open
+    asks the database once a minute, not on every refresh."""
+    seconds = settings.REPORTING_SUMMARY_CACHE_SECONDS
     if seconds <= 0:
         return summary(report)
     start = report.start.replace(second=0, microsecond=0)

@@ -37,8 +37,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 STOP_TIMEOUT_SECONDS = 10.0
-# The relay and the sweeper run every few seconds; at INFO they would bury everything else.
-CELERY_LOG_LEVEL = os.environ.get("STACK_LOG_LEVEL", "WARNING")
 READY_TIMEOUT_SECONDS = 90.0
 POLL_SECONDS = 0.25
 DEMO_PASSWORD = "demo"  # noqa: S105 — the documented password of the seeded demo accounts
@@ -82,8 +80,13 @@ def port_in_use(host: str, port: int) -> bool:
 
 
 def prepare_folders() -> None:
-    """Create what the filesystem broker, beat and uploads need; kombu does not create them."""
-    folders = [Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent, Path(settings.MEDIA_ROOT)]
+    """Create what the filesystem broker, beat and uploads need (kombu does not create them),
+    and STATIC_ROOT, which whitenoise warns about while it is missing and DEBUG is off."""
+    folders = [
+        Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent,
+        Path(settings.MEDIA_ROOT),
+        Path(settings.STATIC_ROOT),
+    ]
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         options: dict[str, Any] = settings.CELERY_BROKER_TRANSPORT_OPTIONS
         for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
@@ -99,13 +102,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--host",
-            default=os.environ.get("HOST", "127.0.0.1"),
+            default=settings.RUNSTACK_HOST,
             help="Address to listen on (env HOST, default 127.0.0.1).",
         )
         parser.add_argument(
             "--port",
             type=int,
-            default=int(os.environ.get("PORT", "8000")),
+            default=settings.RUNSTACK_PORT,
             help="Port to listen on (env PORT, default 8000).",
         )
         parser.add_argument(
@@ -154,6 +157,7 @@ class Command(BaseCommand):
 
     def _commands(self, host: str, port: int) -> list[tuple[str, list[str]]]:
         python = sys.executable
+        log_level = settings.RUNSTACK_CELERY_LOG_LEVEL
         return [
             (
                 "web",
@@ -171,7 +175,7 @@ class Command(BaseCommand):
                 "worker",
                 [
                     python, "-m", "celery", "-A", "config", "worker",
-                    "-Q", "default,sla", "--concurrency", "2", "--loglevel", CELERY_LOG_LEVEL,
+                    "-Q", "default,sla", "--concurrency", "2", "--loglevel", log_level,
                     # One worker: nobody to gossip or mingle with, and on the filesystem broker
                     # every heartbeat would be a file.
                     "--without-gossip", "--without-mingle", "--without-heartbeat",
@@ -180,7 +184,7 @@ class Command(BaseCommand):
             (
                 "beat",
                 [
-                    python, "-m", "celery", "-A", "config", "beat", "--loglevel", CELERY_LOG_LEVEL,
+                    python, "-m", "celery", "-A", "config", "beat", "--loglevel", log_level,
                     "--schedule", str(settings.CELERY_BEAT_SCHEDULE_FILENAME),
                 ],
             ),
