@@ -36,6 +36,10 @@ def _guard_context(incident: Any, action: str) -> Context:
     return transition_context()
 
 
+def _autoclose_days() -> int:
+    return settings.INCIDENT_AUTOCLOSE_DAYS
+
+
 def _reply_refusal(incident: Any) -> str | None:
     if incident.is_open or incident.status == S.RESOLVED:
         return None
@@ -81,9 +85,7 @@ INCIDENT = TicketKind(
         asked_verb="reported",
         wait_text="you can rate it once it is resolved.",
     ),
-    autoclose=AutoClose(
-        status=S.RESOLVED, since_field="resolved_at", days_setting="INCIDENT_AUTOCLOSE_DAYS"
-    ),
+    autoclose=AutoClose(status=S.RESOLVED, since_field="resolved_at", days=_autoclose_days),
     resolved_status=S.RESOLVED,
     conversion=Conversion(
         create_from=incident_from_ticket,

@@ -3,6 +3,7 @@ ServiceRequestsConfig.ready)."""
 
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from core.tickets.kinds import (
@@ -33,6 +34,10 @@ def _guard_context(request: Any, action: str) -> Context:
         now=timezone.now(),
         open_tasks=open_task_titles(request) if action == "fulfil" else (),
     )
+
+
+def _autoclose_days() -> int:
+    return settings.REQUEST_AUTOCLOSE_DAYS
 
 
 def _reply_refusal(request: Any) -> str | None:
@@ -77,9 +82,7 @@ SERVICE_REQUEST = TicketKind(
         asked_verb="asked for",
         wait_text="you can rate a request once it is fulfilled.",
     ),
-    autoclose=AutoClose(
-        status=S.FULFILLED, since_field="fulfilled_at", days_setting="REQUEST_AUTOCLOSE_DAYS"
-    ),
+    autoclose=AutoClose(status=S.FULFILLED, since_field="fulfilled_at", days=_autoclose_days),
     conversion=Conversion(
         create_from=request_from_ticket,
         cancel_reasons={"incident": CancelReason.CONVERTED_TO_INCIDENT},

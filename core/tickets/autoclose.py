@@ -5,7 +5,6 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 from core.choices import Source
@@ -26,7 +25,7 @@ def tickets_autoclose(kind: TicketKind, *, batch_size: int = 500) -> tuple[int, 
     rule = kind.autoclose
     if rule is None:
         return 0, False
-    cutoff = timezone.now() - timedelta(days=int(getattr(settings, rule.days_setting)))
+    cutoff = timezone.now() - timedelta(days=rule.days())
     manager: Any = kind.model._default_manager  # status and milestones are per kind
     ids = list(
         manager.filter(status=rule.status, **{f"{rule.since_field}__lt": cutoff})

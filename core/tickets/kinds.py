@@ -73,11 +73,12 @@ class RatingRules:
 
 @dataclass(frozen=True)
 class AutoClose:
-    """Close tickets left in `status` for `settings.<days_setting>` days after `since_field`."""
+    """Close tickets left in `status` for `days()` days after `since_field` (a function, so
+    the setting it reads is read when the sweep runs)."""
 
     status: str
     since_field: str
-    days_setting: str
+    days: Callable[[], int]
 
 
 @dataclass(frozen=True)
