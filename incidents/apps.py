@@ -8,9 +8,12 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents"
 
     def ready(self) -> None:
+        from core.tickets.actions import register_actions
         from core.tickets.kinds import register
+        from incidents.actions import INCIDENT_ACTIONS
         from incidents.kind import INCIDENT
         from incidents.services import DEFAULT_GROUP_MEMO
 
         register(INCIDENT)
+        register_actions(INCIDENT, INCIDENT_ACTIONS)
         DEFAULT_GROUP_MEMO.connect()

@@ -21,9 +21,7 @@ from core.web.forms import (
     with_blank,
 )
 from incidents.choices import (
-    CancelReason,
     Category,
-    HoldReason,
     Impact,
     ResolutionCode,
     Urgency,
@@ -139,17 +137,7 @@ class IncidentReportForm(forms.Form):
         return [{"effect": e, "widget": subwidgets[e.key]} for e in EFFECTS]
 
 
-# --- Satisfaction ---------------------------------------------------------------------------
-
-
-# --- Comments and files ---------------------------------------------------------------------
-
-
 # --- Lifecycle transitions ------------------------------------------------------------------
-
-
-class AcceptForm(VersionedForm):
-    pass
 
 
 class ClassifyForm(VersionedForm):
@@ -206,37 +194,5 @@ class ResolveForm(VersionedForm):
     )
 
 
-class CloseForm(VersionedForm):
-    pass
-
-
 class ReopenForm(VersionedForm):
     reason = notes_field("Why is it not fixed?")
-
-
-class HoldForm(VersionedForm):
-    on_hold_reason = forms.ChoiceField(choices=with_blank(HoldReason.choices), label="Waiting for")
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note")
-
-
-class ResumeForm(VersionedForm):
-    pass
-
-
-class CancelForm(VersionedForm):
-    cancel_reason = forms.ChoiceField(choices=with_blank(CancelReason.choices), label="Reason")
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note")
-
-
-TRANSITION_FORMS: dict[str, type[VersionedForm]] = {
-    "accept": AcceptForm,
-    "classify": ClassifyForm,
-    "contain": ContainForm,
-    "diagnose": DiagnoseForm,
-    "resolve": ResolveForm,
-    "close": CloseForm,
-    "reopen": ReopenForm,
-    "hold": HoldForm,
-    "resume": ResumeForm,
-    "cancel": CancelForm,
-}

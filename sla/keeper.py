@@ -6,6 +6,7 @@ inside the transition's transaction, so a transition and its clocks commit toget
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,17 @@ from core.tickets.kinds import TicketKind
 from sla import services as sla
 from sla.choices import Metric
 from sla.models import SlaClock
+from sla.selectors import ClockStatus, clock_status, clocks_for_ticket, ticket_sla
+
+
+@dataclass(frozen=True)
+class PanelClock:
+    """A clock as the agent page shows it: its status, the kind's name for its target, and its
+    warning instant, so the page can turn the badge "at risk" and then "breached" live."""
+
+    status: ClockStatus
+    label: str
+    warn_at: datetime | None
 
 
 class SlaClockKeeper:
@@ -60,6 +72,18 @@ class SlaClockKeeper:
             sla.clock_reopen(ticket, metric=Metric.RESOLUTION)
         if rules.retarget_on & set(changed):
             self.retarget(ticket, kind, actor=actor, source=source)
+
+    def panel(self, ticket: TicketBase, kind: TicketKind, now: datetime) -> dict[str, Any]:
+        labels = kind.clock_rules.metric_labels if kind.clock_rules is not None else {}
+        clocks = clocks_for_ticket(ticket)
+        statuses = [clock_status(clock, now) for clock in clocks]
+        return {
+            "sla_clocks": [
+                PanelClock(status, labels.get(clock.metric, status.metric_label), clock.warn_at)
+                for status, clock in zip(statuses, clocks, strict=True)
+            ],
+            "sla": ticket_sla(clocks, now),
+        }
 
     def retarget(
         self, ticket: TicketBase, kind: TicketKind, *, actor: User | None, source: str

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django import template
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 from django.forms import BoundField
 from django.utils import timezone
@@ -20,7 +19,9 @@ from django.utils.text import slugify
 from django.utils.timesince import timesince
 
 from core.markdown import render_markdown
-from core.models import TimelineEvent
+from core.models import TicketBase, TimelineEvent
+from core.tickets.describe import EventView, choice_label, describe
+from core.tickets.kinds import find_kind
 
 register = template.Library()
 
@@ -31,22 +32,11 @@ def markdown_filter(text: str | None) -> SafeString:
     return render_markdown(text or "")
 
 
-def _choice_label(model: type[Model], field_name: str, value: Any) -> str:
-    try:
-        field = model._meta.get_field(field_name)
-    except FieldDoesNotExist:
-        return str(value)
-    for choice_value, label in getattr(field, "flatchoices", ()) or ():
-        if str(choice_value) == str(value):
-            return str(label)
-    return str(value)
-
-
 @register.simple_tag
 def status_badge(ticket: Model, status: str | None = None) -> SafeString:
     """A coloured badge that also says the status in words (colour is never the only cue)."""
     value = getattr(ticket, "status", "") if status is None else status
-    label = _choice_label(type(ticket), "status", value)
+    label = choice_label(type(ticket), "status", value)
     return format_html(
         '<span class="badge badge-status status-{}">{}</span>', slugify(value), label
     )
@@ -55,7 +45,7 @@ def status_badge(ticket: Model, status: str | None = None) -> SafeString:
 @register.simple_tag
 def priority_badge(ticket: Model) -> SafeString:
     value = getattr(ticket, "priority", "")
-    label = _choice_label(type(ticket), "priority", value)
+    label = choice_label(type(ticket), "priority", value)
     return format_html('<span class="badge badge-priority prio-{}">{}</span>', value, label)
 
 
@@ -86,36 +76,18 @@ def ago(moment: datetime | None) -> str:
     return f"{timesince(moment)} ago"
 
 
-def _readable_value(model: type[Model], name: str, value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if name == "tier" and isinstance(value, int):
-        return f"L{value}"
-    return _choice_label(model, name, value)
-
-
-def _readable_name(model: type[Model], name: str) -> str:
-    try:
-        field = model._meta.get_field(name)
-        verbose = str(getattr(field, "verbose_name", name.replace("_", " ")))
-    except FieldDoesNotExist:
-        verbose = name.replace("_", " ")
-    return verbose[:1].upper() + verbose[1:]
+@register.filter
+def followed_in_portal(ticket: TicketBase) -> bool:
+    """Whether requesters follow the ticket's kind in the portal (then "internal" means
+    something on its timeline)."""
+    kind = find_kind(ticket)
+    return kind is not None and kind.has_portal
 
 
 @register.simple_tag
-def event_changes(ticket: Model, event: TimelineEvent) -> list[tuple[str, str]]:
-    """The event's changed fields as (label, readable value) pairs. Notes that are already the
-    event's message are left out, so they are not shown twice."""
-    model = type(ticket)
-    pairs = []
-    for name, value in (event.changes or {}).items():
-        if isinstance(value, str) and value.strip() and value.strip() == event.message.strip():
-            continue
-        pairs.append((_readable_name(model, name), _readable_value(model, name, value)))
-    return pairs
+def describe_event(event: TimelineEvent, ticket: TicketBase) -> EventView:
+    """What the event means, in words (core.tickets.describe): every timeline uses this."""
+    return describe(event, ticket)
 
 
 @register.simple_tag
@@ -145,39 +117,6 @@ def duration(value: timedelta | None) -> str:
     if minutes:
         parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
     return " ".join(parts)
-
-
-def span_words(seconds: float | None) -> str:
-    """A wall-clock length for the timeline: "<1m", "45m", "3h 10m", "2d 4h"."""
-    if seconds is None:
-        return ""
-    minutes = int(max(0, seconds) // 60)
-    if minutes < 1:
-        return "<1m"
-    hours, minutes = divmod(minutes, 60)
-    if not hours:
-        return f"{minutes}m"
-    if hours < 24:
-        return f"{hours}h {minutes:02d}m"
-    days, hours = divmod(hours, 24)
-    return f"{days}d {hours}h" if hours else f"{days}d"
-
-
-@register.simple_tag
-def tier_move(event: TimelineEvent) -> dict[str, str]:
-    """An escalated / de-escalated event in words: the route ("L1 → L2"), the group it went
-    to, and how long the ticket had been in the tier it left."""
-    changes = event.changes or {}
-    from_tier, to_tier = changes.get("from_tier"), changes.get("to_tier")
-    # Groups are recorded as str(group), "Name (L2)"; the route already says the tier.
-    group = str(changes.get("to_group") or "").removesuffix(f" (L{to_tier})")
-    return {
-        "verb": "escalated" if event.kind == "escalated" else "de-escalated",
-        "route": f"L{from_tier} → L{to_tier}" if from_tier and to_tier else "",
-        "group": group,
-        "from_tier": f"L{from_tier}" if from_tier else "",
-        "time_in_tier": span_words(changes.get("time_in_tier_seconds")),
-    }
 
 
 # ISO 8601 instants as the SLA engine writes them into messages ("due 2026-03-02T14:00:00+00:00").

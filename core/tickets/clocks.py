@@ -48,6 +48,8 @@ class ClockKeeper(Protocol):
         self, ticket: TicketBase, kind: TicketKind, *, actor: User | None, source: str
     ) -> None: ...
 
+    def panel(self, ticket: TicketBase, kind: TicketKind, now: datetime) -> dict[str, Any]: ...
+
 
 _KEEPER: list[ClockKeeper] = []
 
@@ -93,6 +95,14 @@ def follow(
             actor=actor,
             source=source,
         )
+
+
+def page_context(ticket: TicketBase, kind: TicketKind, now: datetime) -> dict[str, Any]:
+    """What the agent page shows of the ticket's clocks: `sla_clocks` (each clock's status,
+    warning instant and the kind's name for its target) and `sla` (the ticket's summary)."""
+    if not _KEEPER or kind.clock_rules is None:
+        return {}
+    return _KEEPER[0].panel(ticket, kind, now)
 
 
 def retarget(ticket: TicketBase, kind: TicketKind, *, actor: User | None, source: str) -> None:

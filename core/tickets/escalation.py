@@ -41,6 +41,7 @@ class EscalationOutcome:
     from_tier: int
     to_tier: int
     message: str
+    to_group: str = ""
 
 
 class GroupFinder:
@@ -118,6 +119,7 @@ def _outcome(move: TierMove) -> EscalationOutcome:
         move.from_tier,
         move.to_tier,
         f"{verb} from L{move.from_tier} to L{move.to_tier} ({move.to_group}).",
+        move.to_group,
     )
 
 

@@ -44,6 +44,8 @@ class ClockRules:
     response_met_on: frozenset[str]
     resolution_met_on: frozenset[str]
     retarget_on: frozenset[str] = frozenset()
+    # What the agent page calls each target ("Start fulfilment"); by default the metric's name.
+    metric_labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,9 @@ class TicketKind:
     api_basename: str
     list_for_user: ListForUser
     get_for_user: GetForUser
+    # Milestone names on the agent page where the status's label would not do ("Raised" for a
+    # new problem, "Fulfilment started" for in_fulfilment).
+    milestone_labels: Mapping[str, str] = field(default_factory=dict)
     # "reported the incident": what the timeline says the creator did.
     created_verb: str = "created it"
     # What `<name>.created` means, in the webhook catalogue.

@@ -264,3 +264,38 @@ class TierMoveForm(VersionedForm):
     """Escalate or de-escalate by hand: the reason goes on the timeline for the next tier."""
 
     reason = notes_field("Reason", "Why it needs another tier; the next group reads this.")
+
+
+class ConfirmForm(VersionedForm):
+    """An action with no fields of its own (accept, close, resume...)."""
+
+
+class ReasonForm(VersionedForm):
+    reason = notes_field("Reason")
+
+
+def reason_form(
+    model: type[Model],
+    field: str,
+    *,
+    label: str,
+    note_help: str = "",
+    exclude: tuple[str, ...] = (),
+) -> type[VersionedForm]:
+    """A form choosing one of the model field's choices (minus `exclude`) with a note: a kind's
+    hold form ("Waiting for") or cancel form ("Reason")."""
+    choices = [
+        (str(value), str(text))
+        for value, text in model._meta.get_field(field).flatchoices  # type: ignore[union-attr]
+        if value not in exclude
+    ]
+    attrs = {
+        field: forms.ChoiceField(choices=with_blank(choices), label=label),
+        "note": forms.CharField(
+            widget=forms.Textarea(attrs={"rows": 2}),
+            required=False,
+            label="Note",
+            help_text=note_help,
+        ),
+    }
+    return type(f"{model.__name__}{field.title().replace('_', '')}Form", (VersionedForm,), attrs)

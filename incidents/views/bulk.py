@@ -19,18 +19,19 @@ from django.urls import reverse
 from core.choices import Priority
 from core.lifecycle import Transition
 from core.models import SupportGroup, User
-from core.web.forms import MAX_SELECT_OPTIONS, CappedModelChoiceField, active_groups, agent_users
-from incidents.bulk import (
+from core.tickets.actions import actions_of
+from core.tickets.bulk import (
     BulkOutcome,
     bulk_common_actions,
-    incident_bulk_assign,
-    incident_bulk_change_priority,
-    incident_bulk_transition,
+    tickets_bulk_assign,
+    tickets_bulk_transition,
 )
-from incidents.forms import TRANSITION_FORMS
+from core.tickets.kinds import kind_named
+from core.web.access import HtmxHttpRequest, agent_required, current_user, safe_next
+from core.web.forms import MAX_SELECT_OPTIONS, CappedModelChoiceField, active_groups, agent_users
+from incidents.bulk import incident_bulk_change_priority
 from incidents.models import Incident
 from incidents.selectors import incident_list_by_numbers_for_user
-from incidents.views.common import HtmxHttpRequest, agent_required, current_user, safe_next
 
 STEPS = {
     "assign": "Assign",
@@ -120,9 +121,12 @@ class BulkStatusForm(forms.Form):
 
 
 def _transition_form(action: str, data: Any = None) -> forms.Form:
-    """The incident page's form for `action`, without the version (bulk acts on each
-    incident's state when it gets there; the service re-checks the table under the lock)."""
-    form = TRANSITION_FORMS[action](data, prefix=f"bulk-{action}")
+    """The incident page's form for `action` (from the action table), without the version
+    (bulk acts on each incident's state when it gets there; the service re-checks the table
+    under the lock)."""
+    row = actions_of(kind_named("incident")).get(action)
+    assert row is not None and row.form is not None
+    form: forms.Form = row.form(data, prefix=f"bulk-{action}")
     del form.fields["version"]
     return form
 
@@ -147,7 +151,7 @@ def _apply(
     data = form.cleaned_data
     if step == "assign":
         keep, assignee = data["assignee"]
-        return incident_bulk_assign(
+        return tickets_bulk_assign(
             incidents,
             actor=user,
             assignee=assignee,
@@ -158,7 +162,8 @@ def _apply(
         return incident_bulk_change_priority(
             incidents, actor=user, priority=data["priority"], reason=data["reason"]
         )
-    return incident_bulk_transition(
+    return tickets_bulk_transition(
+        kind_named("incident"),
         incidents,
         actor=user,
         action=data["transition"],
@@ -185,7 +190,9 @@ def agent_bulk(request: HtmxHttpRequest) -> HttpResponse:
     if numbers and not incidents and not problem:
         problem = "None of the selected incidents exists any more."
     data = request.POST if applying else None
-    actions = bulk_common_actions(user, incidents) if step == "status" else []
+    actions = (
+        bulk_common_actions(kind_named("incident"), user, incidents) if step == "status" else []
+    )
     form: forms.Form | None = None
     subforms: dict[str, forms.Form] = {}
     if not problem:

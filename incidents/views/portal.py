@@ -20,23 +20,31 @@ from django.views.decorators.http import require_POST
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.selectors import attachments_for_user, timeline_for_user
 from core.services import attachment_add
+from core.tickets.actions import actions_of
 from core.tickets.rating import SCORE_LABELS, can_rate
-from core.web.forms import AttachmentForm, ReplyForm, SatisfactionForm, apply_domain_errors
+from core.web.access import current_user, paginate
+from core.web.forms import (
+    AttachmentForm,
+    ConfirmForm,
+    ReplyForm,
+    SatisfactionForm,
+    VersionedForm,
+    apply_domain_errors,
+)
 from incidents import services
 from incidents.choices import WAITING_FOR, IncidentStatus
-from incidents.forms import CloseForm, IncidentReportForm, ReopenForm
+from incidents.forms import IncidentReportForm, ReopenForm
 from incidents.models import Incident
 from incidents.selectors import incident_get_for_user, incident_list_for_user
 from incidents.services import incident_rate
-from incidents.views.common import allowed_transitions, current_user, paginate
 from sla.choices import ClockState, Metric
 from sla.models import SlaClock
 from sla.selectors import clocks_for_ticket
 
 PORTAL_PAGE_SIZE = 25
 # What a requester may do from the portal (confirm the fix, or reopen), with its form.
-PORTAL_ACTIONS: dict[str, type[CloseForm] | type[ReopenForm]] = {
-    "close": CloseForm,
+PORTAL_ACTIONS: dict[str, type[VersionedForm]] = {
+    "close": ConfirmForm,
     "reopen": ReopenForm,
 }
 FINAL_STATUSES = frozenset({IncidentStatus.CLOSED, IncidentStatus.CANCELLED})
@@ -145,7 +153,8 @@ def _detail(
 ) -> HttpResponse:
     user = current_user(request)
     bound = bound or {}
-    actions = {t.action for t in allowed_transitions(user, incident)} & set(PORTAL_ACTIONS)
+    legal = actions_of(incident).legal_now(user, incident)
+    actions = {action.name for action, _ in legal} & set(PORTAL_ACTIONS)
     action_forms = {
         action: bound.get(action)
         or PORTAL_ACTIONS[action](initial={"version": incident.version}, prefix=action)

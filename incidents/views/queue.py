@@ -19,6 +19,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from core.models import User
+from core.web.access import HtmxHttpRequest, agent_required, current_user
 from incidents.filtersets import DEFAULT_ORDERING, NULL_VALUE, ORDERINGS, IncidentFilterSet
 from incidents.models import Incident
 from incidents.selectors import (
@@ -28,7 +29,6 @@ from incidents.selectors import (
     incident_queue_tab,
     queue_tab_or_default,
 )
-from incidents.views.common import HtmxHttpRequest, agent_required, current_user
 from sla.choices import ClockState
 from sla.models import SlaClock
 from sla.selectors import TicketSla, clocks_for_tickets, ticket_sla

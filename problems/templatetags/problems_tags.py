@@ -12,7 +12,7 @@ from typing import Any
 
 from django import template
 
-from core.templatetags.servicedesk import span_words
+from core.tickets.describe import span_words
 from incidents.models import Incident
 from problems.forms import LinkProblemForm
 from problems.permissions import can_work_problems

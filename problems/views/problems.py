@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 from core.exceptions import ConflictError, DomainError, TransitionError, ValidationFailed
 from core.models import User
 from core.selectors import timeline_for_user
+from core.web.access import agent_required, current_user, paginate, safe_next
 from core.web.forms import VersionedForm, apply_domain_errors
 from incidents.models import Incident
 from incidents.selectors import incident_get_for_user
-from incidents.views.common import agent_required, current_user, paginate, safe_next
 from problems import services
 from problems.filtersets import ProblemFilterSet
 from problems.forms import (

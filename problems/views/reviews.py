@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.selectors import timeline_for_user
+from core.web.access import agent_required, current_user
 from core.web.forms import apply_domain_errors
 from incidents.models import Incident
-from incidents.views.common import agent_required, current_user
 from problems import reviews
 from problems.forms import ActionItemForm, CompleteReviewForm, ReviewForm
 from problems.models import PostIncidentReview

@@ -20,8 +20,8 @@ from core.selectors import attachments_for_user, timeline_for_user
 from core.services import attachment_add
 from core.tickets.conversion import conversion_origin, conversion_successor, ticket_convert
 from core.tickets.kinds import kind_named
+from core.web.access import HtmxHttpRequest, agent_required, current_user
 from core.web.forms import AgentCommentForm, AttachmentForm, VersionedForm, apply_domain_errors
-from incidents.views.common import HtmxHttpRequest, agent_required, current_user
 from service_requests import services
 from service_requests.filtersets import DEFAULT_ORDERING, ORDERINGS, RequestFilterSet
 from service_requests.forms import (

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.selectors import timeline_for_user
+from core.web.access import current_user
 from core.web.forms import apply_domain_errors
-from incidents.views.common import current_user
 from service_requests import services
 from service_requests.choices import RequestStatus
 from service_requests.forms import ApproveForm, RejectForm

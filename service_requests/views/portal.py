@@ -21,8 +21,8 @@ from core.selectors import attachments_for_user, timeline_for_user
 from core.services import attachment_add
 from core.tickets.conversion import conversion_origin, conversion_successor
 from core.tickets.rating import SCORE_LABELS, can_rate
+from core.web.access import current_user
 from core.web.forms import AttachmentForm, ReplyForm, SatisfactionForm, apply_domain_errors
-from incidents.views.common import current_user
 from service_requests import services
 from service_requests.choices import CancelReason, RequestStatus
 from service_requests.forms import ConfirmForm, RequestForm, WithdrawForm

@@ -1,5 +1,5 @@
-"""incidents.bulk: priority changes on one incident, and the bulk assign / priority / status
-services, which act incident by incident and report every refusal with its reason."""
+"""incidents.bulk (priority changes) and core.tickets.bulk (assign, status) on incidents: the bulk
+services act incident by incident and report every refusal with its reason."""
 
 from datetime import timedelta
 
@@ -11,11 +11,10 @@ from core.choices import EventKind, Priority
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.models import TimelineEvent
 from incidents import services
+from core.tickets import bulk
+from core.tickets.kinds import kind_named
 from incidents.bulk import (
-    bulk_common_actions,
-    incident_bulk_assign,
     incident_bulk_change_priority,
-    incident_bulk_transition,
     incident_change_priority,
     matrix_pair_for,
 )
@@ -121,7 +120,7 @@ def test_bulk_assign_to_an_agent_reports_each_incident(agent_l1, agent_l2):
     free = IncidentFactory()
     already = IncidentFactory(assignee=agent_l2)
     closed = IncidentFactory(status=IncidentStatus.CLOSED)
-    outcome = incident_bulk_assign(
+    outcome = bulk.tickets_bulk_assign(
         [free, already, closed],
         actor=agent_l1,
         assignee=agent_l2,
@@ -141,7 +140,7 @@ def test_bulk_assign_to_an_agent_reports_each_incident(agent_l1, agent_l2):
 def test_bulk_move_to_group_keeps_assignees_and_moves_the_tier(agent_l1, agent_l2, l2_group):
     mine = IncidentFactory(assignee=agent_l1)
     theirs = IncidentFactory(assignee=agent_l2)
-    outcome = incident_bulk_assign(
+    outcome = bulk.tickets_bulk_assign(
         [mine, theirs],
         actor=agent_l1,
         assignee=None,
@@ -159,7 +158,7 @@ def test_bulk_assign_refuses_an_incident_changed_since_it_was_read(agent_l1, age
     stale = IncidentFactory()
     fresh = IncidentFactory()
     services.incident_claim(Incident.objects.get(pk=stale.pk), actor=agent_l2)
-    outcome = incident_bulk_assign(
+    outcome = bulk.tickets_bulk_assign(
         [stale, fresh],
         actor=agent_l1,
         assignee=None,
@@ -175,7 +174,7 @@ def test_bulk_assign_refuses_an_incident_changed_since_it_was_read(agent_l1, age
 
 def test_bulk_assign_to_a_non_agent_refuses_each(agent_l1, end_user):
     incidents = IncidentFactory.create_batch(2)
-    outcome = incident_bulk_assign(
+    outcome = bulk.tickets_bulk_assign(
         incidents, actor=agent_l1, assignee=end_user, keep_assignee=False, support_group=None
     )
     assert [r.number for r in outcome.refused] == [i.number for i in incidents]
@@ -205,11 +204,15 @@ def test_bulk_priority_changes_open_ones_and_refuses_closed(make_incident, agent
 def test_common_actions_are_those_legal_for_every_incident(agent_l1, make_incident, classify):
     new = make_incident("new")
     worked = classify(make_incident("worked"), agent_l1)
-    assert [t.action for t in bulk_common_actions(agent_l1, [new])] == ["accept", "cancel"]
-    assert [t.action for t in bulk_common_actions(agent_l1, [new, worked])] == ["cancel"]
+    assert [
+        t.action for t in bulk.bulk_common_actions(kind_named("incident"), agent_l1, [new])
+    ] == ["accept", "cancel"]
+    assert [
+        t.action for t in bulk.bulk_common_actions(kind_named("incident"), agent_l1, [new, worked])
+    ] == ["cancel"]
     closed = IncidentFactory(status=IncidentStatus.CLOSED)
-    assert bulk_common_actions(agent_l1, [new, closed]) == []
-    assert bulk_common_actions(agent_l1, []) == []
+    assert bulk.bulk_common_actions(kind_named("incident"), agent_l1, [new, closed]) == []
+    assert bulk.bulk_common_actions(kind_named("incident"), agent_l1, []) == []
 
 
 def test_bulk_transition_does_each_in_its_own_transaction(agent_l1, make_incident, classify):
@@ -220,7 +223,8 @@ def test_bulk_transition_does_each_in_its_own_transaction(agent_l1, make_inciden
         on_hold_reason=HoldReason.AWAITING_USER,
     )
     last = classify(make_incident("last"), agent_l1)
-    outcome = incident_bulk_transition(
+    outcome = bulk.tickets_bulk_transition(
+        kind_named("incident"),
         [first, on_hold, last],
         actor=agent_l1,
         action="resolve",
@@ -246,8 +250,12 @@ def test_bulk_transition_does_each_in_its_own_transaction(agent_l1, make_inciden
 
 def test_bulk_transition_missing_field_is_refused_per_incident(agent_l1, make_incident):
     incidents = [make_incident("a"), make_incident("b")]
-    outcome = incident_bulk_transition(
-        incidents, actor=agent_l1, action="cancel", data={"cancel_reason": "", "note": ""}
+    outcome = bulk.tickets_bulk_transition(
+        kind_named("incident"),
+        incidents,
+        actor=agent_l1,
+        action="cancel",
+        data={"cancel_reason": "", "note": ""},
     )
     assert not outcome.done
     assert [r.reason for r in outcome.refused] == ["This field is required."] * 2
@@ -256,7 +264,8 @@ def test_bulk_transition_missing_field_is_refused_per_incident(agent_l1, make_in
 
 def test_bulk_cancel_with_reason(agent_l1, make_incident):
     incidents = [make_incident("a"), make_incident("b")]
-    outcome = incident_bulk_transition(
+    outcome = bulk.tickets_bulk_transition(
+        kind_named("incident"),
         incidents,
         actor=agent_l1,
         action="cancel",
@@ -268,4 +277,6 @@ def test_bulk_cancel_with_reason(agent_l1, make_incident):
 
 def test_unknown_bulk_action_is_refused(agent_l1):
     with pytest.raises(TransitionError):
-        incident_bulk_transition([IncidentFactory()], actor=agent_l1, action="explode", data={})
+        bulk.tickets_bulk_transition(
+            kind_named("incident"), [IncidentFactory()], actor=agent_l1, action="explode", data={}
+        )

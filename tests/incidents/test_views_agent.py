@@ -278,7 +278,7 @@ def test_selects_never_list_more_than_200_options(client_for, agent_l1, incident
     _logged(incident, agent_l1)
     detail = client.get(reverse("incidents:agent_detail", args=[incident.number]))
     classify = next(
-        a["form"] for a in detail.context["actions"] if a["transition"].action == "classify"
+        a.form for a in detail.context["actions"] if a.transition.action == "classify"
     )
     assert len(list(classify["service"].field.choices)) <= MAX_SELECT_OPTIONS + 1
     # A service past the cap is still accepted when posted (validation uses the whole set).
@@ -328,7 +328,7 @@ def test_list_shows_claim_button_only_on_unassigned_rows(client_for, agent_l1, a
 
 def test_detail_shows_exactly_the_legal_actions(client_for, agent_l1, incident):
     response = client_for(agent_l1).get(reverse("incidents:agent_detail", args=[incident.number]))
-    assert [a["transition"].action for a in response.context["actions"]] == ["accept", "cancel"]
+    assert [a.transition.action for a in response.context["actions"]] == ["accept", "cancel"]
 
 
 def test_accept(client_for, agent_l1, incident):
@@ -372,7 +372,7 @@ def test_classify_with_missing_fields_shows_errors(client_for, agent_l1, inciden
     assert response.status_code == 200
     assert response.context["open_form"] == "classify"
     form = next(
-        a["form"] for a in response.context["actions"] if a["transition"].action == "classify"
+        a.form for a in response.context["actions"] if a.transition.action == "classify"
     )
     assert form.errors["category"] and form.errors["service"]
     incident.refresh_from_db()
@@ -397,7 +397,7 @@ def test_classify_with_ci_of_other_service_is_a_field_error(
         configuration_item=other_ci.pk,
     )
     form = next(
-        a["form"] for a in response.context["actions"] if a["transition"].action == "classify"
+        a.form for a in response.context["actions"] if a.transition.action == "classify"
     )
     assert "another service" in " ".join(form.errors["configuration_item"])
     incident.refresh_from_db()
@@ -444,7 +444,7 @@ def test_resolve_without_notes_is_a_field_error(client_for, agent_l1, incident, 
     )
     assert response.status_code == 200
     form = next(
-        a["form"] for a in response.context["actions"] if a["transition"].action == "resolve"
+        a.form for a in response.context["actions"] if a.transition.action == "resolve"
     )
     assert form.errors["resolution_notes"]
     incident.refresh_from_db()

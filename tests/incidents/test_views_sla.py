@@ -270,7 +270,7 @@ def test_panel_shows_each_clock_with_state_due_time_and_policy(
 ):
     incident = _create(end_user)
     response = _detail(client_for(agent_l1), incident, T0 + timedelta(hours=4))
-    response_clock, resolution_clock = response.context["sla_clocks"]
+    response_clock, resolution_clock = (item.status for item in response.context["sla_clocks"])
     assert (response_clock.metric_label, response_clock.label) == ("Response", "At risk")
     assert response_clock.detail == "in 1h 00m"
     assert (resolution_clock.label, resolution_clock.detail) == ("On track", "in 36h 00m")

@@ -115,7 +115,7 @@ def test_agent_creates_a_problem_and_walks_it_to_known_error(client_for, agent_l
     problem.refresh_from_db()
     assert (problem.status, problem.workaround) == (ProblemStatus.KNOWN_ERROR, "Use webmail")
     page = client.get(reverse("problems:agent_detail", args=[problem.number]))
-    assert {a["transition"].action for a in page.context["actions"]} == {"resolve", "cancel"}
+    assert {a.transition.action for a in page.context["actions"]} == {"resolve", "cancel"}
     assert not INLINE_CODE.search(page.content.decode())
 
 
@@ -240,7 +240,7 @@ def test_resolve_with_linked_incidents_reports_each_one(
     client = client_for(agent_l1)
     page = client.get(reverse("problems:agent_detail", args=[known_error.number]))
     resolve_form = next(
-        a["form"] for a in page.context["actions"] if a["transition"].action == "resolve"
+        a.form for a in page.context["actions"] if a.transition.action == "resolve"
     )
     assert (
         resolve_form.fields["resolve_linked"].label
@@ -313,7 +313,7 @@ def test_review_flow_over_http(client_for, agent_l1, make_incident):
     client = client_for(agent_l1)
     incident_page = client.get(reverse("incidents:agent_detail", args=[major.number]))
     assert "Post-incident review:" in incident_page.content.decode()
-    assert "close" not in {a["transition"].action for a in incident_page.context["actions"]}
+    assert "close" not in {a.transition.action for a in incident_page.context["actions"]}
     client.post(reverse("problems:review_start", args=[major.number]))
     review = major.post_incident_review
     sections = {
@@ -349,7 +349,7 @@ def test_review_flow_over_http(client_for, agent_l1, make_incident):
     )
     assert any("can now be closed" in m for m in _messages(response))
     incident_page = client.get(reverse("incidents:agent_detail", args=[major.number]))
-    assert "close" in {a["transition"].action for a in incident_page.context["actions"]}
+    assert "close" in {a.transition.action for a in incident_page.context["actions"]}
 
 
 def test_completing_an_unfinished_review_says_what_is_missing(client_for, agent_l1, make_incident):

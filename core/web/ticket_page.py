@@ -1,0 +1,207 @@
+"""The agent's ticket page for every kind (as NetBox's ObjectView serves every object).
+
+A kind's page is a `TicketPage` subclass naming its kind and its template (which extends
+templates/tickets/agent/detail.html and fills its blocks), plus `extra_context` for what only
+that kind shows. The page offers the legal lifecycle actions of the kind's action table, the
+timeline, replies and notes, files, milestones, the SLA clocks, assignment and tier moves; the
+generic views in core.web.ticket_views run the posted actions through the table and map a
+domain error back onto the form that was sent, once for every kind.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from core.choices import Tier
+from core.lifecycle import Transition
+from core.models import SupportGroup, TicketBase, User
+from core.selectors import attachments_for_user, timeline_for_user
+from core.tickets import clocks
+from core.tickets.actions import Action, ActionTable, actions_of
+from core.tickets.escalation import next_tier_group
+from core.tickets.kinds import TicketKind, kind_named
+from core.web.access import current_user
+from core.web.forms import AgentCommentForm, AssignForm, AttachmentForm, TierMoveForm
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    """A lifecycle action offered now: its row, the table's transition, its form and URL."""
+
+    action: Action
+    transition: Transition
+    label: str
+    form: Form
+    url: str
+
+
+@dataclass(frozen=True)
+class TierMove:
+    """One of the two tier moves offered on the page (escalate / de-escalate); a move with no
+    group is still listed so the page can say why it is not offered."""
+
+    direction: str
+    label: str
+    to_tier: int
+    group: SupportGroup | None
+    form: Form
+    url: str
+
+
+_MOVES = (("escalate", 1, "Escalate"), ("deescalate", -1, "De-escalate"))
+
+
+class TicketPage:
+    kind_name: ClassVar[str]
+    template: ClassVar[str]
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+        self.user: User = current_user(request)
+
+    @property
+    def kind(self) -> TicketKind:
+        return kind_named(self.kind_name)
+
+    @property
+    def table(self) -> ActionTable:
+        return actions_of(self.kind)
+
+    def url(self, name: str, *args: Any) -> str:
+        return reverse(f"{self.kind.url_namespace}:{name}", args=args)
+
+    def get(self, number: str) -> Any:
+        """The ticket through the kind's scoped selector (out of scope: 404)."""
+        return self.kind.get_for_user(self.user, number)
+
+    def back(self, number: str) -> HttpResponse:
+        return redirect(self.url("agent_detail", number))
+
+    # --- what the page shows ----------------------------------------------------------------
+
+    def action_form(self, action: Action, ticket: TicketBase, bound: Form | None) -> Form:
+        if bound is not None:
+            return bound
+        initial = {"version": ticket.version, **(action.initial(ticket) if action.initial else {})}
+        assert action.form is not None
+        form: Form = action.form(initial=initial, prefix=action.name)
+        return form
+
+    def action_items(self, ticket: TicketBase, bound: dict[str, Form]) -> list[ActionItem]:
+        return [
+            ActionItem(
+                action,
+                transition,
+                self.table.label(action),
+                self.action_form(action, ticket, bound.get(action.name)),
+                self.url("agent_transition", ticket.number, action.name),
+            )
+            for action, transition in self.table.legal_now(self.user, ticket)
+            if action.form is not None
+        ]
+
+    def tier_moves(self, ticket: TicketBase, bound: dict[str, Form]) -> list[TierMove]:
+        if not self.kind.escalates or not self.is_open(ticket):
+            return []
+        moves = []
+        for direction, step, verb in _MOVES:
+            to_tier = ticket.tier + step
+            if not Tier.L1 <= to_tier <= Tier.L3 or self.table.get(direction) is None:
+                continue
+            form = bound.get(direction) or TierMoveForm(
+                initial={"version": ticket.version}, prefix=direction
+            )
+            moves.append(
+                TierMove(
+                    direction,
+                    f"{verb} to L{to_tier}",
+                    to_tier,
+                    next_tier_group(to_tier, ticket.service),
+                    form,
+                    self.url(f"agent_{direction}", ticket.number),
+                )
+            )
+        return moves
+
+    def milestones(self, ticket: TicketBase) -> list[tuple[str, datetime]]:
+        lifecycle = self.kind.lifecycle
+        rows: list[tuple[str, str]] = []
+        if lifecycle.initial not in lifecycle.milestones:
+            rows.append((lifecycle.initial, "created_at"))
+        rows.extend(lifecycle.milestones.items())
+        labels = self.kind.milestone_labels
+        shown = []
+        for status, field in rows:
+            moment = getattr(ticket, field)
+            if moment is not None:
+                label = labels.get(status) or str(lifecycle.statuses(status).label)
+                shown.append((label, moment))
+        return shown
+
+    def is_open(self, ticket: TicketBase) -> bool:
+        return getattr(ticket, "status", "") in self.kind.lifecycle.open
+
+    def sla_context(self, ticket: TicketBase) -> dict[str, Any]:
+        if not self.kind.has_sla:
+            return {}
+        return clocks.page_context(ticket, self.kind, timezone.now())
+
+    def context(self, ticket: TicketBase, bound: dict[str, Form]) -> dict[str, Any]:
+        open_now = self.is_open(ticket)
+        return {
+            "ticket": ticket,
+            "kind": self.kind,
+            "actions": self.action_items(ticket, bound),
+            "open_form": next(iter(bound), ""),
+            "is_open": open_now,
+            "tier_moves": self.tier_moves(ticket, bound),
+            "milestones": self.milestones(ticket),
+            "events": timeline_for_user(ticket=ticket, user=self.user),
+            "files": attachments_for_user(ticket=ticket, user=self.user),
+            "can_claim": open_now and self.table.get("claim") is not None,
+            "assign_form": bound.get("assign")
+            or AssignForm(
+                initial={
+                    "version": ticket.version,
+                    "assignee": ticket.assignee_id,
+                    "support_group": ticket.support_group_id,
+                },
+                prefix="assign",
+            ),
+            "comment_form": bound.get("comment") or AgentCommentForm(prefix="comment"),
+            "composer": _composer(bound),
+            "attach_form": bound.get("attach")
+            or AttachmentForm(allow_internal=self.kind.has_portal, prefix="attach"),
+            "urls": self.urls(ticket),
+            **self.sla_context(ticket),
+            **self.extra_context(ticket, bound),
+        }
+
+    def urls(self, ticket: TicketBase) -> dict[str, str]:
+        urls = {"list": self.url("agent_list")}
+        for name in ("comment", "attach", "assign", "claim"):
+            if name in ("comment", "attach") or self.table.get(name) is not None:
+                urls[name] = self.url(f"agent_{name}", ticket.number)
+        return urls
+
+    def extra_context(self, ticket: Any, bound: dict[str, Form]) -> dict[str, Any]:
+        """What only this kind shows (override)."""
+        return {}
+
+    def render(self, ticket: TicketBase, bound: dict[str, Form] | None = None) -> HttpResponse:
+        return render(self.request, self.template, self.context(ticket, bound or {}))
+
+
+def _composer(bound: dict[str, Form]) -> str:
+    """Which of the two comment forms a re-shown, invalid comment belongs to."""
+    form = bound.get("comment")
+    if form is None:
+        return ""
+    visibility = form.data.get(f"{form.prefix}-visibility")
+    return "reply" if visibility == AgentCommentForm.PUBLIC else "note"
