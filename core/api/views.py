@@ -45,6 +45,7 @@ from core.models import Attachment, Comment, TicketBase, User
 from core.roles import is_agent
 from core.selectors import attachments_for_user, timeline_for_user
 from core.services import attachment_add
+from core.tickets.work import ticket_comment
 
 # A human ticket number in a URL: INC-000042, REQ-000001, PRB-000123 (case-insensitive).
 NUMBER_REGEX = r"[A-Za-z]{3}-[0-9]{1,12}"
@@ -133,15 +134,17 @@ def comments_for_user(*, ticket: TicketBase, user: User) -> QuerySet[Comment]:
 class TicketConversationMixin:
     """Nested routes on a TicketViewSet: `{number}/comments/` (GET, POST), `{number}/attachments/`
     (GET, POST multipart), `{number}/attachments/{token}/download/` (GET) and
-    `{number}/timeline/` (GET). Subclasses implement `add_comment` with their kind's service and
-    may override `can_attach`."""
+    `{number}/timeline/` (GET). Subclasses may override `can_attach`."""
 
     #: URL name of the download route, e.g. "incidents-attachment-download" (router basename +
     #: "-attachment-download"); set by the subclass so download links point into its routes.
     attachment_download_url_name: ClassVar[str] = ""
 
     def add_comment(self, ticket: Any, *, author: User, body: str, is_internal: bool) -> Comment:
-        raise NotImplementedError
+        """The kernel's reply/note for every kind (core.tickets.work.ticket_comment)."""
+        return ticket_comment(
+            ticket, author=author, body=body, is_internal=is_internal, source=Source.API
+        )
 
     def can_attach(self, ticket: Any, user: User) -> None:
         """Raise a DomainError when `user` may not add files to `ticket` now. Default: final

@@ -8,7 +8,6 @@ and escalation; a refusal is a 403 before the service runs. Illegal transitions 
 service, stale If-Match a 412.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -16,51 +15,34 @@ from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import BaseSerializer
 
 from core.api import etag
 from core.api.idempotency import idempotent
 from core.api.serializers import render_one
+from core.api.ticket_actions import IF_MATCH, TicketActionsMixin, route_actions
 from core.api.views import TicketConversationMixin, TicketViewSet
 from core.choices import Source
-from core.models import Comment, User
 from core.roles import is_agent
 from incidents import services
+from incidents.actions import INCIDENT_ACTIONS
 from incidents.api.listing import summary_rows, summary_values
 from incidents.api.serializers import (
-    EmptyInputSerializer,
-    IncidentAssignInputSerializer,
-    IncidentCancelInputSerializer,
-    IncidentClassifyInputSerializer,
-    IncidentContainInputSerializer,
     IncidentCreateInputSerializer,
-    IncidentDiagnoseInputSerializer,
-    IncidentHoldInputSerializer,
     IncidentOutputSerializer,
-    IncidentResolveInputSerializer,
     IncidentSummaryOutputSerializer,
     IncidentUpdateInputSerializer,
-    ReasonInputSerializer,
 )
 from incidents.filtersets import IncidentFilterSet
 from incidents.kind import transition_context
 from incidents.models import Incident
-from incidents.permissions import can_perform, can_work
+from incidents.permissions import can_work
 from incidents.selectors import incident_get_for_user, incident_list_for_user
 from sla.models import SlaClock
 from sla.selectors import clocks_for_tickets
 
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description='The ETag you read (e.g. `"v7"`); a stale one is refused with 412.',
-)
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     str,
@@ -69,69 +51,8 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     description="Any unique string (e.g. a UUID): a retry with the same key creates nothing new.",
 )
 
-# Each transition action: its input serializer and how to call its service with the input.
-Call = Callable[[Incident, User, dict[str, Any], int | None], Any]
 
-
-def _kw(actor: User, expected: int | None) -> dict[str, Any]:
-    return {"actor": actor, "source": Source.API, "expected_version": expected}
-
-
-TRANSITIONS: dict[str, tuple[type[BaseSerializer[Any]], Call, str]] = {
-    "accept": (
-        EmptyInputSerializer,
-        lambda i, u, d, v: services.incident_accept(i, **_kw(u, v)),
-        "identified → logged",
-    ),
-    "classify": (
-        IncidentClassifyInputSerializer,
-        lambda i, u, d, v: services.incident_classify(i, **d, **_kw(u, v)),
-        "logged → classified: category, service, impact, urgency (priority from the matrix)",
-    ),
-    "contain": (
-        IncidentContainInputSerializer,
-        lambda i, u, d, v: services.incident_contain(i, **d, **_kw(u, v)),
-        "classified → contained, with containment notes",
-    ),
-    "diagnose": (
-        IncidentDiagnoseInputSerializer,
-        lambda i, u, d, v: services.incident_diagnose(i, **d, **_kw(u, v)),
-        "→ diagnosed, with diagnosis notes",
-    ),
-    "resolve": (
-        IncidentResolveInputSerializer,
-        lambda i, u, d, v: services.incident_resolve(i, **d, **_kw(u, v)),
-        "→ resolved, with resolution code and notes",
-    ),
-    "close": (
-        EmptyInputSerializer,
-        lambda i, u, d, v: services.incident_close(i, **_kw(u, v)),
-        "resolved → closed (the requester may confirm their own)",
-    ),
-    "reopen": (
-        ReasonInputSerializer,
-        lambda i, u, d, v: services.incident_reopen(i, **d, **_kw(u, v)),
-        "resolved → classified within the reopen window, with a reason",
-    ),
-    "hold": (
-        IncidentHoldInputSerializer,
-        lambda i, u, d, v: services.incident_hold(i, **d, **_kw(u, v)),
-        "→ on hold with a reason (SLA clocks pause)",
-    ),
-    "resume": (
-        EmptyInputSerializer,
-        lambda i, u, d, v: services.incident_resume(i, **_kw(u, v)),
-        "on hold → the status before the hold",
-    ),
-    "cancel": (
-        IncidentCancelInputSerializer,
-        lambda i, u, d, v: services.incident_cancel(i, **d, **_kw(u, v)),
-        "→ cancelled, with a reason",
-    ),
-}
-
-
-class IncidentViewSet(TicketConversationMixin, TicketViewSet):
+class IncidentViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet):
     """Incidents by number. List filters: see IncidentFilterSet (open incidents by default,
     `?open=false` for all; `ordering=breach|priority|oldest|newest|updated`)."""
 
@@ -141,6 +62,7 @@ class IncidentViewSet(TicketConversationMixin, TicketViewSet):
     list_for_user = staticmethod(incident_list_for_user)
     get_for_user = staticmethod(incident_get_for_user)
     attachment_download_url_name = "incidents-attachment-download"
+    kind_name = "incident"
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = dict(super().get_serializer_context())
@@ -232,127 +154,18 @@ class IncidentViewSet(TicketConversationMixin, TicketViewSet):
             )
         return self._render_with_clocks(self._fresh(updated))
 
-    def _transition(self, request: Request, name: str) -> Response:
-        serializer_class, call, _ = TRANSITIONS[name]
-        incident = self.get_object()
-        user = self.current_user()
-        if not can_perform(user, incident, name):
-            raise PermissionDenied(f"You may not {name} this incident.")
-        expected = self.expected_version(incident)
-        data = self.validated(serializer_class)
-        with etag.precondition(expected):
-            updated = call(incident, user, data, expected)
-        return self._render_with_clocks(self._fresh(updated))
-
-    def _work(self, request: Request, serializer_class: type[BaseSerializer[Any]]) -> Any:
-        """For assignment and escalation: the incident, the agent, the version If-Match expects
-        (checked before the body) and the validated input."""
-        incident = self.get_object()
-        user = self.current_user()
-        if not can_work(user):
-            raise PermissionDenied("Only agents can do this.")
-        expected = self.expected_version(incident)
-        return incident, user, expected, self.validated(serializer_class)
-
-    @extend_schema(
-        summary="Assign to an agent and/or a group (agents)",
-        request=IncidentAssignInputSerializer,
-        responses={200: IncidentOutputSerializer},
-        parameters=[IF_MATCH],
-    )
-    @action(detail=True, methods=["post"], url_path="assign", url_name="assign")
-    def assign(self, request: Request, number: str) -> Response:
-        incident, user, expected, data = self._work(request, IncidentAssignInputSerializer)
-        with etag.precondition(expected):
-            updated = services.incident_assign(
-                incident,
-                actor=user,
-                assignee=data["assignee"],
-                support_group=data.get("support_group"),
-                source=Source.API,
-                expected_version=expected,
-            )
-        return self._render_with_clocks(self._fresh(updated))
-
-    @extend_schema(
-        summary="Assign an unassigned incident to yourself (one of many concurrent claims wins)",
-        request=EmptyInputSerializer,
-        responses={200: IncidentOutputSerializer},
-        parameters=[IF_MATCH],
-    )
-    @action(detail=True, methods=["post"], url_path="claim", url_name="claim")
-    def claim(self, request: Request, number: str) -> Response:
-        incident, user, expected, _ = self._work(request, EmptyInputSerializer)
-        with etag.precondition(expected):
-            updated = services.incident_claim(incident, actor=user, source=Source.API)
-        return self._render_with_clocks(self._fresh(updated))
-
-    def _move(self, request: Request, step: int) -> Response:
-        incident, user, expected, data = self._work(request, ReasonInputSerializer)
-        move = services.incident_escalate if step > 0 else services.incident_deescalate
-        with etag.precondition(expected):
-            move(
-                incident,
-                actor=user,
-                reason=data["reason"],
-                source=Source.API,
-                expected_version=expected,
-            )
-        return self._render_with_clocks(self._fresh(incident))
-
-    @extend_schema(
-        summary="Escalate to the next tier's group (agents)",
-        request=ReasonInputSerializer,
-        responses={200: IncidentOutputSerializer},
-        parameters=[IF_MATCH],
-    )
-    @action(detail=True, methods=["post"], url_path="escalate", url_name="escalate")
-    def escalate(self, request: Request, number: str) -> Response:
-        return self._move(request, 1)
-
-    @extend_schema(
-        summary="De-escalate to the previous tier's group (agents)",
-        request=ReasonInputSerializer,
-        responses={200: IncidentOutputSerializer},
-        parameters=[IF_MATCH],
-    )
-    @action(detail=True, methods=["post"], url_path="deescalate", url_name="deescalate")
-    def deescalate(self, request: Request, number: str) -> Response:
-        return self._move(request, -1)
-
-    # --- comments (TicketConversationMixin) ------------------------------------------------
-
-    def add_comment(
-        self, ticket: Incident, *, author: User, body: str, is_internal: bool
-    ) -> Comment:
-        return services.incident_comment(
-            ticket, author=author, body=body, is_internal=is_internal, source=Source.API
-        )
+    def render_after(self, ticket: Incident) -> Response:
+        return self._render_with_clocks(self._fresh(ticket))
 
 
-def _transition_action(name: str) -> Any:
-    """The @action for one transition (named before decorating: DRF maps methods by name)."""
-    serializer_class, _, summary = TRANSITIONS[name]
-
-    def handler(self: IncidentViewSet, request: Request, number: str) -> Response:
-        return self._transition(request, name)
-
-    handler.__name__ = name
-    handler.__qualname__ = f"IncidentViewSet.{name}"
-    routed = action(detail=True, methods=["post"], url_path=name, url_name=name)(handler)
-    return extend_schema(
-        operation_id=f"incidents_{name}",
-        summary=summary[:1].upper() + summary[1:],
-        description=(
-            f"Lifecycle action `{name}`: {summary}. Requesters may only close or reopen their own "
-            "incidents (403 otherwise); an action the lifecycle does not allow now is a 409; a "
-            "stale If-Match is a 412. Returns the incident with its new ETag."
-        ),
-        request=serializer_class,
-        responses={200: IncidentOutputSerializer},
-        parameters=[IF_MATCH],
-    )(routed)
-
-
-for _name in TRANSITIONS:
-    setattr(IncidentViewSet, _name, _transition_action(_name))
+route_actions(
+    IncidentViewSet,
+    INCIDENT_ACTIONS,
+    basename="incidents",
+    noun="incident",
+    output=IncidentOutputSerializer,
+    notes=(
+        "Requesters may only close or reopen their own incidents, and only agents assign, "
+        "claim and escalate (403 otherwise); an action the lifecycle does not allow now is a 409."
+    ),
+)

@@ -10,9 +10,9 @@ from django.contrib.contenttypes.models import ContentType
 from core.choices import EventKind, Priority
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.models import TimelineEvent
-from incidents import services
 from core.tickets import bulk
 from core.tickets.kinds import kind_named
+from incidents import services
 from incidents.bulk import (
     incident_bulk_change_priority,
     incident_change_priority,

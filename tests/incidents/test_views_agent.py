@@ -277,9 +277,7 @@ def test_selects_never_list_more_than_200_options(client_for, agent_l1, incident
     assert len(list(service_field.field.choices)) <= MAX_SELECT_OPTIONS + 1
     _logged(incident, agent_l1)
     detail = client.get(reverse("incidents:agent_detail", args=[incident.number]))
-    classify = next(
-        a.form for a in detail.context["actions"] if a.transition.action == "classify"
-    )
+    classify = next(a.form for a in detail.context["actions"] if a.transition.action == "classify")
     assert len(list(classify["service"].field.choices)) <= MAX_SELECT_OPTIONS + 1
     # A service past the cap is still accepted when posted (validation uses the whole set).
     last = Service.objects.order_by("-name").first()
@@ -371,9 +369,7 @@ def test_classify_with_missing_fields_shows_errors(client_for, agent_l1, inciden
     )
     assert response.status_code == 200
     assert response.context["open_form"] == "classify"
-    form = next(
-        a.form for a in response.context["actions"] if a.transition.action == "classify"
-    )
+    form = next(a.form for a in response.context["actions"] if a.transition.action == "classify")
     assert form.errors["category"] and form.errors["service"]
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.LOGGED
@@ -396,9 +392,7 @@ def test_classify_with_ci_of_other_service_is_a_field_error(
         service=service.pk,
         configuration_item=other_ci.pk,
     )
-    form = next(
-        a.form for a in response.context["actions"] if a.transition.action == "classify"
-    )
+    form = next(a.form for a in response.context["actions"] if a.transition.action == "classify")
     assert "another service" in " ".join(form.errors["configuration_item"])
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.LOGGED
@@ -443,9 +437,7 @@ def test_resolve_without_notes_is_a_field_error(client_for, agent_l1, incident, 
         resolution_notes="",
     )
     assert response.status_code == 200
-    form = next(
-        a.form for a in response.context["actions"] if a.transition.action == "resolve"
-    )
+    form = next(a.form for a in response.context["actions"] if a.transition.action == "resolve")
     assert form.errors["resolution_notes"]
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.CLASSIFIED

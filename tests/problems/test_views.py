@@ -239,9 +239,7 @@ def test_resolve_with_linked_incidents_reports_each_one(
         problem_link_incident(known_error, incident=incident, actor=agent_l1)
     client = client_for(agent_l1)
     page = client.get(reverse("problems:agent_detail", args=[known_error.number]))
-    resolve_form = next(
-        a.form for a in page.context["actions"] if a.transition.action == "resolve"
-    )
+    resolve_form = next(a.form for a in page.context["actions"] if a.transition.action == "resolve")
     assert (
         resolve_form.fields["resolve_linked"].label
         == "Also resolve the 2 open linked incidents with this fix"
