@@ -11,7 +11,7 @@ back the earlier successes). The tickets must come from a scoped selector.
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from core.choices import Source
 from core.exceptions import DomainError, TransitionError, ValidationFailed
@@ -20,6 +20,9 @@ from core.models import SupportGroup, TicketBase, User
 from core.tickets.actions import actions_of
 from core.tickets.kinds import TicketKind
 from core.tickets.work import ticket_assign
+
+
+T = TypeVar("T", bound=TicketBase)
 
 
 @dataclass(frozen=True)
@@ -53,9 +56,7 @@ class BulkOutcome:
         self.refused.append(BulkRefusal(number, reason))
 
 
-def tickets_bulk(
-    tickets: Sequence[TicketBase], *, label: str, change: Callable[[TicketBase], Any]
-) -> BulkOutcome:
+def tickets_bulk(tickets: Sequence[T], *, label: str, change: Callable[[T], Any]) -> BulkOutcome:
     """Apply `change` to each ticket; a ticket whose version did not move is "unchanged"."""
     outcome = BulkOutcome(label=label)
     for ticket in tickets:
