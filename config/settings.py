@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "reporting",
     "incidents.alerts",
     "core.webhooks",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,7 @@
 """SLA clocks of seeded open incidents, planned with the incident itself (no queries while
 planning), so a million-incident load needs no second pass over its open incidents.
 
-The clocks are the ones sla.demo.backfill_clocks gives a demo ticket, as if it had lived: a
+The clocks are the ones demo.sla.backfill_clocks gives a demo ticket, as if it had lived: a
 response and a resolution clock under the policy sla.services.policy_for picks, deadlines from
 sla.snapshot.threshold_instants; a response already given is met or breached, an incident on
 hold has its clocks paused since the hold, and the stages already past count as processed, so
@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.models import Service
-from incidents.demo.rows import TimestampText
+from demo.rows import TimestampText
 from sla.calendar import BusinessCalendar, business_time_between, due_at
 from sla.choices import ClockState, Metric, TicketKind
 from sla.services import policy_for

@@ -19,15 +19,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.models import Comment, TimelineEvent
-from incidents.demo.planner import IncidentPlanner
-from incidents.demo.rows import Payload, RowWriter, TimestampText
-from incidents.demo.shape import (
+from demo.incidents.planner import IncidentPlanner
+from demo.incidents.shape import (
     CLOCK_FIELDS,
     COMMENT_FIELDS,
     COVERAGE,
     EVENT_FIELDS,
     INCIDENT_FIELDS,
 )
+from demo.rows import Payload, RowWriter, TimestampText
 from incidents.models import Incident
 from sla.models import SlaClock
 

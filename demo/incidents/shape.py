@@ -1,6 +1,6 @@
 """The shape of generated demo incidents: status mix, pace of work, ages, forced coverage, and
 the row layouts the planner and the loader share. Tune the data here; the mechanics are in
-incidents.demo.planner.
+demo.incidents.planner.
 
 Statuses and choices are plain strings here: the planner runs once per incident (a million
 times for the largest loads) and enum members cost more to compare and hash.
@@ -110,7 +110,7 @@ COVERAGE: tuple[Coverage, ...] = (
 )
 
 Row = dict[str, Any]
-# Field order of the rows the planner produces (see incidents.demo.rows.RowWriter). Ids are
+# Field order of the rows the planner produces (see demo.rows.RowWriter). Ids are
 # reserved before planning (incidents) or right after (comments), so rows refer to each other
 # without reading anything back.
 INCIDENT_FIELDS = (

@@ -1,10 +1,10 @@
 """Bulk loading of demo incidents with their timelines, comments and SLA clocks (a fixture load,
 not live work).
 
-Seeded history is bulk-inserted (incidents.demo.rows), batch by batch: no service runs, so no
+Seeded history is bulk-inserted (demo.rows), batch by batch: no service runs, so no
 outbox rows (no emails) and no per-row timeline writes. Ticket numbers come from the ticket
 counter (core.numbering.reserve_numbers) and primary keys from the tables' own sequences
-(rows.reserve_ids), both reserved before a batch is planned, so live incident creation running
+(demo.rows.reserve_ids), both reserved before a batch is planned, so live incident creation running
 at the same time never collides with them and continues after them, and the rows of a batch
 refer to each other without reading anything back.
 
@@ -12,11 +12,11 @@ Two phases keep numbers in the order of time, as live numbering would: first eve
 status, report time and whether it gets a comment are drawn (a few bytes each), then the
 incidents are built and inserted in report-time order. Each batch has its own random stream
 (from the seed and the batch's position), so the same seed and batch size give the same
-incidents, whether batches are planned here or by worker processes (incidents.demo.batches).
+incidents, whether batches are planned here or by worker processes (demo.incidents.batches).
 
 Small loads commit batch by batch. A big load on PostgreSQL (`bulk=True`) runs in one
 transaction that drops the plain secondary indexes and the foreign keys of the four tables it
-fills and restores them at the end (incidents.demo.bulk); the tables are locked meanwhile.
+fills and restores them at the end (demo.bulk); the tables are locked meanwhile.
 Where the time of a million-incident load goes, and what brought it from eight minutes to
 under three: BENCHMARKS.md, "Demo data".
 """
@@ -31,7 +31,8 @@ from django.utils import timezone
 
 from core.models import Comment, TimelineEvent
 from core.numbering import advance_counter, reserve_numbers
-from incidents.demo.batches import (
+from demo.bulk import DeferredIndexes
+from demo.incidents.batches import (
     NUMBER_WIDTH,
     TABLES,
     BatchRows,
@@ -40,11 +41,10 @@ from incidents.demo.batches import (
     Draws,
     Planning,
 )
-from incidents.demo.bulk import DeferredIndexes
-from incidents.demo.clocks import ClockPlanner
-from incidents.demo.planner import IncidentPlanner
-from incidents.demo.reference import DemoWorld
-from incidents.demo.rows import TimestampText, reserve_ids
+from demo.incidents.clocks import ClockPlanner
+from demo.incidents.planner import IncidentPlanner
+from demo.reference import DemoWorld
+from demo.rows import TimestampText, reserve_ids
 from incidents.models import Incident
 from sla.models import SlaClock
 

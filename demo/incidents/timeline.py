@@ -11,8 +11,9 @@ import random
 from typing import Any
 
 from core.choices import EventKind
-from incidents.demo.reference import DemoWorld
-from incidents.demo.shape import (
+from demo.incidents.failures import IncidentTemplate
+from demo.incidents.notes import AGENT_REPLIES, INTERNAL_NOTES, REQUESTER_REPLIES
+from demo.incidents.shape import (
     CANCELLED,
     CLASSIFIED,
     CLOSED,
@@ -29,12 +30,7 @@ from incidents.demo.shape import (
     WEB,
     Row,
 )
-from incidents.demo.templates import (
-    AGENT_REPLIES,
-    INTERNAL_NOTES,
-    REQUESTER_REPLIES,
-    IncidentTemplate,
-)
+from demo.reference import DemoWorld
 
 CREATED = EventKind.CREATED.value
 COMMENTED = EventKind.COMMENTED.value

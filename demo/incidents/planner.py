@@ -4,15 +4,15 @@ A plan follows the lifecycle (incidents.transitions): only the milestones its st
 are set, in order (identified ≤ logged ≤ classified ≤ contained ≤ diagnosed ≤ resolved ≤ closed;
 a hold or a cancellation comes last), security and major incidents are contained before
 diagnosis or resolution, unaccepted incidents are unassigned, and every milestone has its
-`status_changed` event at the same instant (incidents.demo.timeline); open incidents have their
-SLA clocks (incidents.demo.clocks). Ages depend on the status, so the data looks like a desk
+`status_changed` event at the same instant (demo.incidents.timeline); open incidents have their
+SLA clocks (demo.incidents.clocks). Ages depend on the status, so the data looks like a desk
 that has been running for two years: closed work spread over the whole period, open work
 recent, resolved work younger than the auto-close delay.
 
 This runs once per generated incident (a million times for the largest loads), so weighted
 choices use precomputed cumulative weights, times are integer seconds since the epoch (UTC)
 until the plan is finished and turned into stored text, and rows are tuples or lists in the
-field orders of incidents.demo.shape.
+field orders of demo.incidents.shape.
 """
 
 import random
@@ -22,12 +22,10 @@ from itertools import accumulate
 from operator import itemgetter
 from typing import Any
 
-from incidents.choices import CancelReason, Category, HoldReason
-from incidents.demo.catalog import SERVICES, SITES
-from incidents.demo.clocks import ClockPlanner
-from incidents.demo.reference import DemoWorld
-from incidents.demo.rows import TimestampText
-from incidents.demo.shape import (
+from demo.incidents.clocks import ClockPlanner
+from demo.incidents.failures import TEMPLATES, IncidentTemplate
+from demo.incidents.notes import CANCEL_NOTES, HOLD_NOTES
+from demo.incidents.shape import (
     AUTO_CLOSE_SHARE,
     BUSINESS_HOUR_CUM,
     BUSINESS_HOURS,
@@ -69,8 +67,11 @@ from incidents.demo.shape import (
     Coverage,
     Row,
 )
-from incidents.demo.templates import CANCEL_NOTES, HOLD_NOTES, TEMPLATES, IncidentTemplate
-from incidents.demo.timeline import Event, TimelinePlanner
+from demo.incidents.timeline import Event, TimelinePlanner
+from demo.organisation import SERVICES, SITES
+from demo.reference import DemoWorld
+from demo.rows import TimestampText
+from incidents.choices import CancelReason, Category, HoldReason
 from incidents.priority import priority_for
 
 # Times the plan holds as epoch seconds until it is finished (the SLA ones come as text).

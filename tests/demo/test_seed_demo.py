@@ -39,10 +39,10 @@ from core.models import (
     User,
 )
 from core.roles import role_of
+from demo.organisation import DEMO_LOGINS, DEMO_PASSWORD, PEOPLE
+from demo.progress import ProgressBar
+from demo.rows import TimestampText
 from incidents.choices import CancelReason, Category, HoldReason, Impact, IncidentStatus, Urgency
-from incidents.demo import DEMO_LOGINS, DEMO_PASSWORD, ProgressBar
-from incidents.demo.catalog import PEOPLE
-from incidents.demo.rows import TimestampText
 from incidents.models import Incident
 from incidents.priority import priority_for
 from incidents.services import incident_create
@@ -463,12 +463,13 @@ def test_live_writes_continue_after_the_seeded_ids(seeded: str) -> None:
 
 
 def test_worker_processes_plan_the_same_incidents() -> None:
-    from incidents.demo import load_incidents, seed_reference_data
-    from incidents.demo.batches import can_fork
+    from demo.incidents.batches import can_fork
+    from demo.incidents.loader import load_incidents
+    from demo.reference import seed_reference_data
 
     if not can_fork():
         pytest.skip("this platform cannot fork worker processes")
-    from sla.demo import seed_sla_demo
+    from demo.sla import seed_sla_demo
 
     # Times move with the clock between the two loads; everything else must repeat.
     fields = ("title", "status", "priority", "requester_id", "assignee_id", "version")
@@ -517,8 +518,9 @@ def _schema_of_loaded_tables() -> dict[str, list[tuple[str, str]]]:
 
 @pytest.mark.postgres
 def test_bulk_load_rebuilds_every_index_and_checks_every_foreign_key() -> None:
-    from incidents.demo import INDEXING, LOADING, load_incidents, seed_reference_data
-    from sla.demo import seed_sla_demo
+    from demo.incidents.loader import INDEXING, LOADING, load_incidents
+    from demo.reference import seed_reference_data
+    from demo.sla import seed_sla_demo
 
     world = seed_reference_data()
     seed_sla_demo()
@@ -551,8 +553,9 @@ def test_bulk_load_rebuilds_every_index_and_checks_every_foreign_key() -> None:
 
 @pytest.mark.postgres
 def test_a_failed_bulk_load_leaves_tables_and_schema_as_they_were() -> None:
-    from incidents.demo import INDEXING, load_incidents, seed_reference_data
-    from sla.demo import seed_sla_demo
+    from demo.incidents.loader import INDEXING, load_incidents
+    from demo.reference import seed_reference_data
+    from demo.sla import seed_sla_demo
 
     world = seed_reference_data()
     seed_sla_demo()
@@ -576,9 +579,9 @@ def test_seeded_clock_deadlines_are_the_sla_engines() -> None:
     import random
     from datetime import UTC, datetime, timedelta
 
-    from incidents.demo.clocks import ClockPlanner
-    from incidents.demo.rows import TimestampText
-    from sla.demo import seed_sla_demo
+    from demo.incidents.clocks import ClockPlanner
+    from demo.rows import TimestampText
+    from demo.sla import seed_sla_demo
     from sla.snapshot import threshold_instants
 
     seed(incidents=0)
