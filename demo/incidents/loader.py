@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from core.models import Comment, TimelineEvent
 from core.numbering import advance_counter, reserve_numbers
+from core.tickets.kinds import kind_named
 from demo.bulk import DeferredIndexes
 from demo.incidents.batches import (
     NUMBER_WIDTH,
@@ -100,6 +101,7 @@ def load_incidents(
     ticket_type_id = ContentType.objects.get_for_model(Incident).pk
     planner = IncidentPlanner(
         world,
+        lifecycle=kind_named("incident").lifecycle,
         now=now,
         local_tz=timezone.get_current_timezone(),
         ticket_type_id=ticket_type_id,
@@ -112,7 +114,7 @@ def load_incidents(
             times=times,
         ),
     )
-    writer = BatchWriter(times)
+    writer = BatchWriter(times, incident_fields=planner.fields)
     if progress is not None:
         progress(LOADING, 0, count)
     with Planning(planner, writer, workers=workers) as planning:

@@ -1,91 +1,69 @@
-"""Plans one demo incident in memory: its row, its timeline and maybe a comment. No queries.
+"""Plans one demo incident in memory: its walk through the lifecycle, its row, its timeline
+and maybe a comment. No queries.
 
-A plan follows the lifecycle (incidents.transitions): only the milestones its status has reached
-are set, in order (identified ≤ logged ≤ classified ≤ contained ≤ diagnosed ≤ resolved ≤ closed;
-a hold or a cancellation comes last), security and major incidents are contained before
-diagnosis or resolution, unaccepted incidents are unassigned, and every milestone has its
-`status_changed` event at the same instant (demo.incidents.timeline); open incidents have their
-SLA clocks (demo.incidents.clocks). Ages depend on the status, so the data looks like a desk
-that has been running for two years: closed work spread over the whole period, open work
-recent, resolved work younger than the auto-close delay.
+A plan follows the incident lifecycle table (incidents.transitions.LIFECYCLE, from the kind
+registry): its walk (demo.incidents.routes, demo.walks) takes only transitions the table has;
+the milestone field of each status it passes (`lifecycle.milestones`) is set to the instant
+it got there, and no other is; the fields a transition requires are filled exactly when the
+walk takes it; every step is a `status_changed` event at that instant
+(demo.incidents.timeline); open incidents have their SLA clocks (demo.incidents.clocks).
+Security and major incidents are contained before diagnosis or resolution, and unaccepted
+incidents are unassigned.
 
-This runs once per generated incident (a million times for the largest loads), so weighted
-choices use precomputed cumulative weights, times are integer seconds since the epoch (UTC)
-until the plan is finished and turned into stored text, and rows are tuples or lists in the
-field orders of demo.incidents.shape.
+This runs once per generated incident (a million times for the largest loads), so walks are
+looked up rather than searched, weighted choices use precomputed cumulative weights, times are
+integer seconds since the epoch (UTC) until the plan is finished and turned into stored text,
+and rows are tuples or lists in the field orders of demo.incidents.shape.
 """
 
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import datetime, tzinfo
 from itertools import accumulate
 from operator import itemgetter
 from typing import Any
 
+from core.lifecycle import Lifecycle
 from demo.incidents.clocks import ClockPlanner
 from demo.incidents.failures import TEMPLATES, IncidentTemplate
 from demo.incidents.notes import CANCEL_NOTES, HOLD_NOTES
+from demo.incidents.routes import Routes
 from demo.incidents.shape import (
-    AUTO_CLOSE_SHARE,
-    BUSINESS_HOUR_CUM,
-    BUSINESS_HOURS,
-    CANCEL_AFTER_MINUTES,
-    CANCEL_FROM,
-    CANCEL_FROM_CUM,
-    CANCELLED,
-    CLASSIFIED,
-    CLOSED,
+    ACCEPT,
+    CLASSIFY,
+    CLOSE,
     COMMENT_AT,
     COMMENT_SHARE,
-    CONFIRM_CLOSE_HOURS,
-    CONTAINED,
     DAY,
-    DIAGNOSED,
     EMAIL,
     EVENT_AT,
     HIGH,
-    HISTORY_DAYS,
-    HOLD_AFTER_MINUTES,
-    HOLD_FROM,
-    HOLD_FROM_CUM,
-    HOUR,
-    IDENTIFIED,
-    INCIDENT_FIELDS,
     LEVELS,
-    LOGGED,
-    MILESTONE_FIELD,
-    MINUTE,
-    OFF_HOURS_SHARE,
     ON_HOLD,
-    OPEN,
-    PACE,
-    RESOLVED,
     SECURITY,
     STATUS_WEIGHTS,
     STEP_MINUTES,
+    UNPACED_MINUTES,
     WEB,
     Coverage,
     Row,
+    incident_fields,
 )
-from demo.incidents.timeline import Event, TimelinePlanner
+from demo.incidents.timeline import Event, Story, TimelinePlanner
+from demo.incidents.timing import Timing
 from demo.organisation import SERVICES, SITES
 from demo.reference import DemoWorld
 from demo.rows import TimestampText
+from demo.walks import Walk
 from incidents.choices import CancelReason, Category, HoldReason
 from incidents.priority import priority_for
-
-# Times the plan holds as epoch seconds until it is finished (the SLA ones come as text).
-TIME_FIELDS = ("identified_at", "created_at", "updated_at", *MILESTONE_FIELD.values())
-_incident_row = itemgetter(*INCIDENT_FIELDS)
-# Local dates are looked up per quarter of an hour: every time zone's midnight falls on one.
-_LOCAL_SLOT = 900
 
 
 @dataclass
 class PlannedIncident:
-    """Rows ready to insert: the incident (a tuple in INCIDENT_FIELDS order), its events, maybe
-    a comment (lists in EVENT_FIELDS and COMMENT_FIELDS order) and, if it is open, its SLA
-    clocks (CLOCK_FIELDS order). Times are stored text."""
+    """Rows ready to insert: the incident (a tuple in IncidentPlanner.fields order), its
+    events, maybe a comment (lists in EVENT_FIELDS and COMMENT_FIELDS order) and, if it is
+    open, its SLA clocks (CLOCK_FIELDS order). Times are stored text."""
 
     incident: tuple[Any, ...]
     events: list[Event]
@@ -94,12 +72,14 @@ class PlannedIncident:
 
 
 class IncidentPlanner:
-    """Turns (status, report time, random stream) into a PlannedIncident for one DemoWorld."""
+    """Turns (status, report time, random stream) into a PlannedIncident for one DemoWorld
+    and one incident lifecycle."""
 
     def __init__(
         self,
         world: DemoWorld,
         *,
+        lifecycle: Lifecycle,
         now: datetime,
         local_tz: tzinfo,
         ticket_type_id: int,
@@ -108,12 +88,40 @@ class IncidentPlanner:
         clocks: ClockPlanner | None = None,
     ) -> None:
         self.world = world
-        self.now = int(now.timestamp())
-        self.local_tz = local_tz
         self.ticket_type_id = ticket_type_id
-        self.autoclose = max(autoclose_days, 1) * DAY
+        autoclose = max(autoclose_days, 1) * DAY
+        self.timing = Timing(now=int(now.timestamp()), local_tz=local_tz, autoclose=autoclose)
         self.times = times
         self.clocks = clocks
+        self._pick_templates(world)
+        self.priority = {
+            (impact, urgency): priority_for(impact, urgency)
+            for impact in LEVELS
+            for urgency in LEVELS
+        }
+        self.statuses = list(STATUS_WEIGHTS)
+        self.status_cum = list(accumulate(STATUS_WEIGHTS.values()))
+        self.first_line = world.first_line_group_id
+        self.first_line_agents = world.group_members[self.first_line]
+        self.timeline = TimelinePlanner(
+            world,
+            ticket_type_id=ticket_type_id,
+            first_line=self.first_line,
+            autoclose=autoclose,
+        )
+        self.initial = str(lifecycle.initial)
+        self.open = frozenset(map(str, lifecycle.open))
+        self.milestone_fields = tuple(dict.fromkeys(lifecycle.milestones.values()))
+        # The row layout: the shape's fields, then the lifecycle's milestones.
+        self.fields = incident_fields(self.milestone_fields)
+        self._row = itemgetter(*self.fields)
+        # Times the plan holds as epoch seconds until it is finished (the SLA ones come as text).
+        self.time_fields = ("created_at", "updated_at", *self.milestone_fields)
+        self.routes = Routes(lifecycle)
+        self._check_walks()
+        self._texts: dict[tuple[int, str], tuple[str, str]] = {}
+
+    def _pick_templates(self, world: DemoWorld) -> None:
         self.templates = [t for t in TEMPLATES if t.service in world.service_id]
         if not self.templates:
             raise RuntimeError("None of the demo services exist; seed the reference data first.")
@@ -131,39 +139,21 @@ class IncidentPlanner:
             id(t): (t.category.value, t.impact.value, t.urgency.value, t.resolution_code.value)
             for t in self.templates
         }
-        self.priority = {
-            (impact, urgency): priority_for(impact, urgency)
-            for impact in LEVELS
-            for urgency in LEVELS
-        }
         self.security_templates = [t for t in self.templates if t.category == SECURITY]
         self.major_templates = [t for t in self.templates if t.can_be_major]
-        self.statuses = list(STATUS_WEIGHTS)
-        self.status_cum = list(accumulate(STATUS_WEIGHTS.values()))
-        self.first_line = world.first_line_group_id
-        self.first_line_agents = world.group_members[self.first_line]
-        self.timeline = TimelinePlanner(
-            world,
-            ticket_type_id=ticket_type_id,
-            first_line=self.first_line,
-            autoclose=self.autoclose,
-        )
-        self._texts: dict[tuple[int, str], tuple[str, str]] = {}
-        self._local_days: dict[int, tuple[int, int]] = {}
-        self._midnights: dict[int, int] = {}
-        resolved_oldest = max(self.autoclose - DAY, 3 * HOUR)
-        # Age of the report in seconds, per status: (youngest, oldest).
-        self.start_age: dict[str, tuple[float, float]] = {
-            IDENTIFIED: (5 * MINUTE, 3 * DAY),
-            LOGGED: (30 * MINUTE, 7 * DAY),
-            CLASSIFIED: (1 * HOUR, 21 * DAY),
-            CONTAINED: (2 * HOUR, 21 * DAY),
-            DIAGNOSED: (3 * HOUR, 30 * DAY),
-            ON_HOLD: (3 * HOUR, 60 * DAY),
-            RESOLVED: (3 * HOUR, resolved_oldest),
-            CLOSED: (self.autoclose + DAY, HISTORY_DAYS * DAY),
-            CANCELLED: (1 * HOUR, HISTORY_DAYS * DAY),
-        }
+
+    def _check_walks(self) -> None:
+        """Refuse to start, naming the action, when the lifecycle leads a demo walk through an
+        action this generator cannot time or write an event for: a new action on the way
+        needs its line in shape.STEP_MINUTES and in TimelinePlanner.writers."""
+        timed = {*STEP_MINUTES, *UNPACED_MINUTES, CLOSE}
+        for walk in self.routes.every_walk():
+            for step in walk.steps:
+                if step.action not in timed or step.action not in self.timeline.writers:
+                    raise RuntimeError(
+                        f"The demo walk to '{walk.end}' takes the action '{step.action}', "
+                        "which the demo incident generator does not know."
+                    )
 
     # --- phase 1: what and when -------------------------------------------------------------
 
@@ -173,45 +163,11 @@ class IncidentPlanner:
     def wants_comment(self, rng: random.Random, status: str) -> bool:
         """Whether the incident gets a comment if an agent took it up: drawn in phase 1, so the
         loader reserves comment ids before the batch is planned."""
-        return status != IDENTIFIED and rng.random() < COMMENT_SHARE
+        return status != self.initial and rng.random() < COMMENT_SHARE
 
     def start_time(self, rng: random.Random, status: str) -> int:
-        """When the incident was reported (epoch seconds): inside its status's age window,
-        mostly during office hours in the local time zone."""
-        youngest, oldest = self.start_age[status]
-        start = self.now - int(rng.uniform(youngest, oldest))
-        if rng.random() < OFF_HOURS_SHARE:
-            return start
-        day, weekday = self._local_day(start)
-        hour = rng.choices(BUSINESS_HOURS, cum_weights=BUSINESS_HOUR_CUM)[0]
-        seconds = hour * 3600 + rng.randrange(60) * 60 + rng.randrange(60)
-        if weekday >= 5 and rng.random() < 0.9:
-            day -= weekday - 4  # back to Friday
-        moment = self._local_midnight(day) + seconds
-        # Off-hours reports exist: keep the raw time when office hours fall outside the window.
-        return moment if youngest <= self.now - moment <= oldest else start
-
-    def _local_day(self, moment: int) -> tuple[int, int]:
-        """(ordinal, weekday) of the local date at `moment`; cached, as converting a time to a
-        time zone costs more than the rest of start_time."""
-        slot = moment // _LOCAL_SLOT
-        found = self._local_days.get(slot)
-        if found is None:
-            local = datetime.fromtimestamp(slot * _LOCAL_SLOT, tz=UTC).astimezone(self.local_tz)
-            found = self._local_days[slot] = (local.toordinal(), local.weekday())
-        return found
-
-    def _local_midnight(self, ordinal: int) -> int:
-        """Epoch seconds of local midnight on a date, on the clock of that day's working hours
-        (the UTC offset at noon: a daylight-saving switch happens at night)."""
-        found = self._midnights.get(ordinal)
-        if found is None:
-            day = date.fromordinal(ordinal)
-            offset = datetime.combine(day, time(12), tzinfo=self.local_tz).utcoffset()
-            midnight = int(datetime.combine(day, time(0), tzinfo=UTC).timestamp())
-            found = midnight - int(offset.total_seconds() if offset else 0)
-            self._midnights[ordinal] = found
-        return found
+        """When the incident was reported (epoch seconds); see Timing.start_time."""
+        return self.timing.start_time(rng, status)
 
     # --- phase 2: the whole incident --------------------------------------------------------
 
@@ -229,109 +185,41 @@ class IncidentPlanner:
         """The incident with primary key `pk` (reserved by the loader) and everything it has;
         with a comment (primary key `comment_id`) if one is offered and the incident was taken
         up by an agent."""
-        world = self.world
         cov = coverage or Coverage(status)
         template = self._template(rng, cov)
-        category, impact, urgency, resolution_code = self.plain[id(template)]
+        category, impact, urgency, _ = self.plain[id(template)]
         impact, urgency = self._impact_urgency(rng, impact, urgency, cov)
-        priority = self.priority[(impact, urgency)]
-        site = rng.choice(SITES)
-        text = self._texts.get((id(template), site))
-        if text is None:
-            text = self._texts[(id(template), site)] = (
-                template.title.format(site=site, ci=template.ci)[:200],
-                f"{template.description}\n\nReported from {site}.",
-            )
+        text = self._text(rng, template)
         if coverage is not None or rng.random() < 0.03:
-            requester = world.demo_requester_id
+            requester = self.world.demo_requester_id
         else:
-            requester = rng.choice(world.requester_ids)
-
-        before = status
-        if status == ON_HOLD:
-            before = rng.choices(HOLD_FROM, cum_weights=HOLD_FROM_CUM)[0]
-        elif status == CANCELLED:
-            before = rng.choices(CANCEL_FROM, cum_weights=CANCEL_FROM_CUM)[0]
-        classified = before not in (IDENTIFIED, LOGGED)
-        is_major = (
-            classified
-            and template.can_be_major
-            and impact == HIGH
-            and (cov.major or rng.random() < 0.3)
+            requester = rng.choice(self.world.requester_ids)
+        walk, is_major = self._walk(rng, status, template, category, impact=impact, cov=cov)
+        priority = self.priority[(impact, urgency)]
+        at = self.timing.moments(rng, start, walk, priority=priority)
+        incident, accept_agent = self._incident(
+            rng, template, walk, is_major=is_major, pk=pk, number=number, text=text
         )
-        needs_containment = is_major or (classified and category == SECURITY)
-        reached = self._reached(rng, before, needs_containment=needs_containment)
-        at = self._moments(rng, start, reached, status=status, priority=priority)
+        incident.update(requester_id=requester, priority=priority, impact=impact, urgency=urgency)
+        incident.update(created_at=start, sla_due_at=None, sla_warn_at=None)
+        for name in self.milestone_fields:
+            incident[name] = None
+        for milestone, name in walk.milestones:
+            incident[name] = at[milestone]
+        note = self._reasons(rng, incident, walk, cov)
 
-        group, assignee, accept_agent = self.first_line, None, None
-        if LOGGED in at:
-            accept_agent = rng.choice(self.first_line_agents)
-            assignee = accept_agent
-        ci_id = None
-        if classified:
-            group = self._resolver_group(rng, template, is_major=is_major)
-            if group != self.first_line or rng.random() > 0.7:
-                assignee = rng.choice(world.group_members[group])
-            ci_id = world.ci_id.get((template.service, template.ci))
-            if ci_id is None and world.cis_of_service[template.service]:
-                ci_name = rng.choice(world.cis_of_service[template.service])
-                ci_id = world.ci_id[(template.service, ci_name)]
-
-        incident: Row = {
-            "id": pk,
-            "number": number,
-            "title": text[0],
-            "description": text[1],
-            "requester_id": requester,
-            "assignee_id": assignee,
-            "support_group_id": group,
-            "tier": world.group_tier[group],
-            "priority": priority,
-            "service_id": world.service_id[template.service],
-            "configuration_item_id": ci_id,
-            "source": WEB if rng.random() < 0.7 else EMAIL,
-            "status": status,
-            "category": category if classified else "",
-            "impact": impact,
-            "urgency": urgency,
-            "is_major": is_major,
-            "on_hold_reason": "",
-            "status_before_hold": before if status == ON_HOLD else "",
-            "containment_notes": template.containment if CONTAINED in at else "",
-            "diagnosis_notes": template.diagnosis if DIAGNOSED in at else "",
-            "resolution_code": resolution_code if RESOLVED in at else "",
-            "resolution_notes": template.resolution if RESOLVED in at else "",
-            "cancel_reason": "",
-            "reopen_count": 0,
-            "identified_at": start,
-            "created_at": start,
-            "review_completed_at": None,
-        }
-        for milestone, name in MILESTONE_FIELD.items():
-            incident[name] = at.get(milestone)
-        note = ""
-        if status == ON_HOLD:
-            incident["on_hold_reason"] = cov.hold_reason or rng.choice(HoldReason.values)
-            note = rng.choice(HOLD_NOTES[incident["on_hold_reason"]])
-        elif status == CANCELLED:
-            incident["cancel_reason"] = cov.cancel_reason or rng.choice(CancelReason.values)
-            note = rng.choice(CANCEL_NOTES[incident["cancel_reason"]])
-
-        timeline = self.timeline
-        events = timeline.events(
-            rng, incident, at=at, template=template, accept_agent=accept_agent, note=note
-        )
+        story = Story(incident, walk, at, template, accept_agent, note)
+        events = self.timeline.events(rng, story)
         incident["updated_at"] = events[-1][EVENT_AT]
         # Every transition bumped `version` once, as the services do.
         incident["version"] = len(events)
         comment = None
         if comment_id is not None:
-            comment = timeline.comment(
+            comment = self.timeline.comment(
                 rng, incident, events, accept_agent=accept_agent, pk=comment_id
             )
         clocks: list[tuple[Any, ...]] = []
-        incident["sla_due_at"] = incident["sla_warn_at"] = None
-        if status in OPEN and self.clocks is not None:
+        if status in self.open and self.clocks is not None:
             planned_clocks = self.clocks.plan(
                 ticket_id=pk,
                 priority=priority,
@@ -343,9 +231,110 @@ class IncidentPlanner:
             clocks = planned_clocks.rows
             incident["sla_due_at"] = planned_clocks.due_at
             incident["sla_warn_at"] = planned_clocks.warn_at
+        return self._finished(incident, events, comment, clocks)
 
+    def _walk(
+        self,
+        rng: random.Random,
+        status: str,
+        template: IncidentTemplate,
+        category: str,
+        *,
+        impact: str,
+        cov: Coverage,
+    ) -> tuple[Walk, bool]:
+        """The incident's walk to `status`, and whether it is a major incident (only a
+        classified one can be; major and security incidents make the containment stop)."""
+        routes = self.routes
+        before = routes.before(rng, status)
+        classified = CLASSIFY in routes.base(before).actions
+        is_major = (
+            classified
+            and template.can_be_major
+            and impact == HIGH
+            and (cov.major or rng.random() < 0.3)
+        )
+        contain_first = is_major or (classified and category == SECURITY)
+        return routes.walk(rng, before, status, contain_first=contain_first), is_major
+
+    def _incident(
+        self,
+        rng: random.Random,
+        template: IncidentTemplate,
+        walk: Walk,
+        *,
+        is_major: bool,
+        pk: int,
+        number: str,
+        text: tuple[str, str],
+    ) -> tuple[Row, int | None]:
+        """The row's people and story fields (the caller adds times and levels), and the
+        agent who accepted the incident, if anyone did."""
+        world = self.world
+        group, assignee, accept_agent = self.first_line, None, None
+        if ACCEPT in walk.actions:
+            accept_agent = assignee = rng.choice(self.first_line_agents)
+        ci_id = None
+        classified = CLASSIFY in walk.actions
+        if classified:
+            group = self._resolver_group(rng, template, is_major=is_major)
+            if group != self.first_line or rng.random() > 0.7:
+                assignee = rng.choice(world.group_members[group])
+            ci_id = world.ci_id.get((template.service, template.ci))
+            if ci_id is None and world.cis_of_service[template.service]:
+                ci_name = rng.choice(world.cis_of_service[template.service])
+                ci_id = world.ci_id[(template.service, ci_name)]
+        category, _, _, resolution_code = self.plain[id(template)]
+        required = walk.required
+        row = {
+            "id": pk,
+            "number": number,
+            "title": text[0],
+            "description": text[1],
+            "assignee_id": assignee,
+            "support_group_id": group,
+            "tier": world.group_tier[group],
+            "service_id": world.service_id[template.service],
+            "configuration_item_id": ci_id,
+            "source": WEB if rng.random() < 0.7 else EMAIL,
+            "status": walk.end,
+            "is_major": is_major,
+            "status_before_hold": walk.steps[-1].source if walk.end == ON_HOLD else "",
+            # What a transition asks for is filled when the walk takes it, and only then.
+            "category": category if "category" in required else "",
+            "containment_notes": template.containment if "containment_notes" in required else "",
+            "diagnosis_notes": template.diagnosis if "diagnosis_notes" in required else "",
+            "resolution_code": resolution_code if "resolution_code" in required else "",
+            "resolution_notes": template.resolution if "resolution_notes" in required else "",
+            "on_hold_reason": "",
+            "cancel_reason": "",
+            "reopen_count": 0,
+            "review_completed_at": None,
+        }
+        return row, accept_agent
+
+    @staticmethod
+    def _reasons(rng: random.Random, incident: Row, walk: Walk, cov: Coverage) -> str:
+        """The hold or cancel reason, if the walk's last transition asks for one, and the note
+        that goes with it."""
+        if "on_hold_reason" in walk.required:
+            incident["on_hold_reason"] = cov.hold_reason or rng.choice(HoldReason.values)
+            return rng.choice(HOLD_NOTES[incident["on_hold_reason"]])
+        if "cancel_reason" in walk.required:
+            incident["cancel_reason"] = cov.cancel_reason or rng.choice(CancelReason.values)
+            return rng.choice(CANCEL_NOTES[incident["cancel_reason"]])
+        return ""
+
+    def _finished(
+        self,
+        incident: Row,
+        events: list[Event],
+        comment: list[Any] | None,
+        clocks: list[tuple[Any, ...]],
+    ) -> PlannedIncident:
+        """The plan with its times as stored text."""
         times = self.times
-        for name in TIME_FIELDS:
+        for name in self.time_fields:
             value = incident[name]
             if value is not None:
                 incident[name] = times(value)
@@ -353,7 +342,18 @@ class IncidentPlanner:
             event[EVENT_AT] = times(event[EVENT_AT])
         if comment is not None:
             comment[COMMENT_AT] = times(comment[COMMENT_AT])
-        return PlannedIncident(_incident_row(incident), events, comment, clocks)
+        return PlannedIncident(self._row(incident), events, comment, clocks)
+
+    def _text(self, rng: random.Random, template: IncidentTemplate) -> tuple[str, str]:
+        """Title and description, with the site the report comes from."""
+        site = rng.choice(SITES)
+        text = self._texts.get((id(template), site))
+        if text is None:
+            text = self._texts[(id(template), site)] = (
+                template.title.format(site=site, ci=template.ci)[:200],
+                f"{template.description}\n\nReported from {site}.",
+            )
+        return text
 
     def _template(self, rng: random.Random, cov: Coverage) -> IncidentTemplate:
         if cov.security and self.security_templates:
@@ -376,72 +376,6 @@ class IncidentPlanner:
             level = LEVELS.index(urgency) + (1 if rng.random() < 0.5 else -1)
             urgency = LEVELS[min(max(level, 0), 2)]
         return impact, urgency
-
-    @staticmethod
-    def _reached(rng: random.Random, before: str, *, needs_containment: bool) -> list[str]:
-        """The working milestones passed on the way to `before` (which is included)."""
-        if before == IDENTIFIED:
-            return []
-        if before == LOGGED:
-            return [LOGGED]
-        path = [LOGGED, CLASSIFIED]
-        if before == CLASSIFIED:
-            return path
-        if before == CONTAINED or needs_containment or rng.random() < 0.15:
-            path.append(CONTAINED)
-        if before == CONTAINED:
-            return path
-        if before == DIAGNOSED or rng.random() < 0.6:
-            path.append(DIAGNOSED)
-        if before == DIAGNOSED:
-            return path
-        path.append(RESOLVED)
-        if before == CLOSED:
-            path.append(CLOSED)
-        return path
-
-    def _moments(
-        self,
-        rng: random.Random,
-        start: int,
-        reached: list[str],
-        *,
-        status: str,
-        priority: int,
-    ) -> dict[str, int]:
-        """When each reached milestone (and the hold or cancellation) happened, never after now."""
-        pace = PACE[priority] * MINUTE
-        triangular = rng.triangular
-        offsets: list[tuple[str, float]] = []
-        elapsed = 0.0
-        for milestone in reached:
-            if milestone != CLOSED:
-                elapsed += max(MINUTE, triangular(*STEP_MINUTES[milestone]) * pace)
-                offsets.append((milestone, elapsed))
-        if status == ON_HOLD:
-            elapsed += triangular(*HOLD_AFTER_MINUTES) * MINUTE
-            offsets.append((ON_HOLD, elapsed))
-        elif status == CANCELLED:
-            elapsed += triangular(*CANCEL_AFTER_MINUTES) * MINUTE
-            offsets.append((CANCELLED, elapsed))
-        room = self.now - start - MINUTE
-        auto_closed = False
-        if reached and reached[-1] == CLOSED:
-            auto_close_at = elapsed + self.autoclose + rng.uniform(0, HOUR)
-            if rng.random() < AUTO_CLOSE_SHARE and auto_close_at <= room:
-                auto_closed = True
-                offsets.append((CLOSED, auto_close_at))
-            else:
-                elapsed += triangular(*CONFIRM_CLOSE_HOURS) * HOUR
-                offsets.append((CLOSED, elapsed))
-        if offsets and not auto_closed and offsets[-1][1] > room:
-            # Squeeze the whole history between the report and now, keeping its shape.
-            scale = max(room, 0.0) / offsets[-1][1]
-            offsets = [(milestone, offset * scale) for milestone, offset in offsets]
-        moments = {IDENTIFIED: start}
-        for milestone, offset in offsets:
-            moments[milestone] = start + int(offset)
-        return moments
 
     def _resolver_group(
         self, rng: random.Random, template: IncidentTemplate, *, is_major: bool
