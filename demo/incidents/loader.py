@@ -132,6 +132,33 @@ def load_incidents(
         )
 
 
+def _tasks(
+    drawn: Draws, order: list[int], *, seed: int, batch_size: int, numbered: list[int]
+) -> Iterator[BatchTask]:
+    """The batches of a load in `order`, each with its numbers and ids reserved as it is
+    handed out; the first and last number of each go to `numbered`."""
+    statuses, starts, wants_comment = drawn.statuses, drawn.starts, drawn.wants_comment
+    for position, offset in enumerate(range(0, len(order), batch_size)):
+        chunk = order[offset : offset + batch_size]
+        wants = bytes(wants_comment[i] for i in chunk)
+        with transaction.atomic():
+            numbers = reserve_numbers(Incident.NUMBER_PREFIX, len(chunk))
+            ids = reserve_ids(Incident, len(chunk))
+            comment_ids = reserve_ids(Comment, sum(wants))
+        numbered.extend((numbers[0], numbers[-1]))
+        yield BatchTask(
+            position=position,
+            seed=seed,
+            indexes=chunk,
+            statuses=bytes(statuses[i] for i in chunk),
+            starts=[starts[i] for i in chunk],
+            wants_comment=wants,
+            numbers=numbers,
+            ids=ids,
+            comment_ids=comment_ids,
+        )
+
+
 def _load(
     planning: Planning,
     writer: BatchWriter,
@@ -146,28 +173,9 @@ def _load(
     count = len(order)
     prefix = Incident.NUMBER_PREFIX
     numbered: list[int] = []
-    statuses, starts, wants_comment = drawn.statuses, drawn.starts, drawn.wants_comment
 
     def tasks() -> Iterator[BatchTask]:
-        for position, offset in enumerate(range(0, count, batch_size)):
-            chunk = order[offset : offset + batch_size]
-            wants = bytes(wants_comment[i] for i in chunk)
-            with transaction.atomic():
-                numbers = reserve_numbers(prefix, len(chunk))
-                ids = reserve_ids(Incident, len(chunk))
-                comment_ids = reserve_ids(Comment, sum(wants))
-            numbered.extend((numbers[0], numbers[-1]))
-            yield BatchTask(
-                position=position,
-                seed=seed,
-                indexes=chunk,
-                statuses=bytes(statuses[i] for i in chunk),
-                starts=[starts[i] for i in chunk],
-                wants_comment=wants,
-                numbers=numbers,
-                ids=ids,
-                comment_ids=comment_ids,
-            )
+        return _tasks(drawn, order, seed=seed, batch_size=batch_size, numbered=numbered)
 
     def report(stage: str, done: int, total: int) -> None:
         if progress is not None:

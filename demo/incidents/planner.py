@@ -218,20 +218,23 @@ class IncidentPlanner:
             comment = self.timeline.comment(
                 rng, incident, events, accept_agent=accept_agent, pk=comment_id
             )
-        clocks: list[tuple[Any, ...]] = []
-        if status in self.open and self.clocks is not None:
-            planned_clocks = self.clocks.plan(
-                ticket_id=pk,
-                priority=priority,
-                service_id=incident["service_id"],
-                reported=start,
-                responded=incident["logged_at"],
-                held_since=incident["updated_at"] if status == ON_HOLD else None,
-            )
-            clocks = planned_clocks.rows
-            incident["sla_due_at"] = planned_clocks.due_at
-            incident["sla_warn_at"] = planned_clocks.warn_at
-        return self._finished(incident, events, comment, clocks)
+        return self._finished(incident, events, comment, self._clocks(incident))
+
+    def _clocks(self, incident: Row) -> list[tuple[Any, ...]]:
+        """The SLA clocks of an open incident (none for others), and its nearest deadlines."""
+        if incident["status"] not in self.open or self.clocks is None:
+            return []
+        planned = self.clocks.plan(
+            ticket_id=incident["id"],
+            priority=incident["priority"],
+            service_id=incident["service_id"],
+            reported=incident["created_at"],
+            responded=incident["logged_at"],
+            held_since=incident["updated_at"] if incident["status"] == ON_HOLD else None,
+        )
+        incident["sla_due_at"] = planned.due_at
+        incident["sla_warn_at"] = planned.warn_at
+        return planned.rows
 
     def _walk(
         self,
