@@ -53,11 +53,6 @@ FROM, TO = EVENT_FIELDS.index("from_status"), EVENT_FIELDS.index("to_status")
 KIND = EVENT_FIELDS.index("kind")
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _history_problems(
     lifecycle: Lifecycle, status: str, moves: list[tuple[str, str]], stamped: set[str]
 ) -> list[str]:
