@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "reporting",
     "incidents.alerts",
     "core.webhooks",
+    "demo",
 ]
 
 MIDDLEWARE = [

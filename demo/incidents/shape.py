@@ -1,11 +1,12 @@
 """The shape of generated demo incidents: status mix, pace of work, ages, forced coverage, and
 the row layouts the planner and the loader share. Tune the data here; the mechanics are in
-incidents.demo.planner.
+demo.incidents.planner.
 
 Statuses and choices are plain strings here: the planner runs once per incident (a million
 times for the largest loads) and enum members cost more to compare and hash.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
@@ -48,41 +49,46 @@ STATUS_WEIGHTS: dict[str, int] = {
     CLOSED: 850,
     CANCELLED: 40,
 }
-OPEN = frozenset((IDENTIFIED, LOGGED, CLASSIFIED, CONTAINED, DIAGNOSED, ON_HOLD))
 
-# Minutes from one milestone to the next for a P3 incident (low, high, mode); PACE makes other
-# priorities faster or slower.
+# What the walks look like. Which statuses an incident passes on its way to where it ends, in
+# which order, by which action, and what each stamps, comes from incidents.transitions.LIFECYCLE
+# (demo.walks); here is only what the table leaves open. Where a hold or a cancellation came
+# from, weighted:
+ENTERED_FROM: dict[str, tuple[tuple[str, int], ...]] = {
+    ON_HOLD: ((LOGGED, 2), (CLASSIFIED, 4), (CONTAINED, 1), (DIAGNOSED, 3)),
+    CANCELLED: ((IDENTIFIED, 5), (LOGGED, 3), (CLASSIFIED, 2)),
+}
+# Optional stops, in walk order, and how often a walk that can pass one on its way does.
+DETOURS: tuple[tuple[str, float], ...] = ((CONTAINED, 0.15), (DIAGNOSED, 0.6))
+# The stop security and major incidents never skip (the table's guard on diagnose and resolve).
+CONTAIN_FIRST = CONTAINED
+
+# The actions of the table the demo writes something for (their timeline events, the fields
+# they fill); tests check they are the table's.
+ACCEPT, CLASSIFY, CLOSE = "accept", "classify", "close"
+# Minutes an action takes after the previous one for a P3 incident (low, high, mode); PACE
+# makes other priorities faster or slower. A hold or a cancellation takes as long whatever
+# the priority; closing is the requester's confirmation or, after the auto-close delay, the
+# system's.
 STEP_MINUTES: dict[str, tuple[float, float, float]] = {
-    LOGGED: (3, 120, 15),
-    CLASSIFIED: (2, 60, 8),
-    CONTAINED: (10, 240, 40),
-    DIAGNOSED: (30, 1_440, 180),
-    RESOLVED: (20, 2_880, 240),
+    ACCEPT: (3, 120, 15),
+    CLASSIFY: (2, 60, 8),
+    "contain": (10, 240, 40),
+    "diagnose": (30, 1_440, 180),
+    "resolve": (20, 2_880, 240),
 }
 PACE: dict[int, float] = {1: 0.12, 2: 0.35, 3: 1.0, 4: 1.8, 5: 3.0}
-HOLD_AFTER_MINUTES = (10, 600, 60)
-CANCEL_AFTER_MINUTES = (5, 240, 30)
+UNPACED_MINUTES: dict[str, tuple[float, float, float]] = {
+    "hold": (10, 600, 60),
+    "cancel": (5, 240, 30),
+}
 CONFIRM_CLOSE_HOURS = (1, 72, 8)
 AUTO_CLOSE_SHARE = 0.6
 # Local hours at which people report problems, weighted (a working day with a lunch dip).
 BUSINESS_HOURS = (8, 9, 10, 11, 12, 13, 14, 15, 16, 17)
 BUSINESS_HOUR_CUM = tuple(accumulate((5, 12, 14, 12, 6, 10, 12, 11, 9, 6)))
 OFF_HOURS_SHARE = 0.08
-HOLD_FROM = (LOGGED, CLASSIFIED, CONTAINED, DIAGNOSED)
-HOLD_FROM_CUM = tuple(accumulate((2, 4, 1, 3)))
-CANCEL_FROM = (IDENTIFIED, LOGGED, CLASSIFIED)
-CANCEL_FROM_CUM = tuple(accumulate((5, 3, 2)))
 COMMENT_SHARE = 0.35
-
-MILESTONE_FIELD: dict[str, str] = {
-    LOGGED: "logged_at",
-    CLASSIFIED: "classified_at",
-    CONTAINED: "contained_at",
-    DIAGNOSED: "diagnosed_at",
-    RESOLVED: "resolved_at",
-    CLOSED: "closed_at",
-    CANCELLED: "cancelled_at",
-}
 
 
 @dataclass(frozen=True)
@@ -110,9 +116,10 @@ COVERAGE: tuple[Coverage, ...] = (
 )
 
 Row = dict[str, Any]
-# Field order of the rows the planner produces (see incidents.demo.rows.RowWriter). Ids are
+# Field order of the rows the planner produces (see demo.rows.RowWriter). Ids are
 # reserved before planning (incidents) or right after (comments), so rows refer to each other
-# without reading anything back.
+# without reading anything back. An incident row continues with the lifecycle's milestone
+# fields (incident_fields).
 INCIDENT_FIELDS = (
     "id",
     "number",
@@ -139,21 +146,20 @@ INCIDENT_FIELDS = (
     "resolution_notes",
     "cancel_reason",
     "reopen_count",
-    "identified_at",
     "created_at",
     "updated_at",
     "version",
-    "logged_at",
-    "classified_at",
-    "contained_at",
-    "diagnosed_at",
-    "resolved_at",
-    "closed_at",
-    "cancelled_at",
     "sla_due_at",
     "sla_warn_at",
     "review_completed_at",
 )
+
+
+def incident_fields(milestones: Iterable[str]) -> tuple[str, ...]:
+    """INCIDENT_FIELDS followed by the milestone fields (each once, in the given order)."""
+    return (*INCIDENT_FIELDS, *dict.fromkeys(milestones))
+
+
 EVENT_FIELDS = (
     "ticket_id",
     "comment_id",

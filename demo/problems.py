@@ -6,6 +6,7 @@ Everything goes through the services, so timelines, links and numbers are as in 
 Idempotent: nothing is added when problems exist already.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,6 +17,8 @@ from django.utils import timezone
 from core.choices import Role
 from core.models import Service, User
 from core.roles import ROLE_GROUP_NAMES
+from core.tickets.kinds import kind_named
+from demo.walks import Walks
 from incidents.choices import OPEN_STATUSES, Category, IncidentStatus
 from incidents.models import Incident
 from problems import reviews, services
@@ -122,7 +125,33 @@ def _link_incidents(problem: Problem, service: Service, actor: User, *, open_one
     return len(chosen)
 
 
+def _resolve(problem: Problem, spec: DemoProblem, actor: User) -> Problem:
+    # The analysis is recorded first, so the resolved problem keeps its workaround too.
+    problem = services.problem_record_analysis(
+        problem,
+        actor=actor,
+        symptoms=spec.symptoms,
+        root_cause=spec.root_cause,
+        workaround=spec.workaround,
+        permanent_fix="",
+    )
+    return services.problem_resolve(problem, actor=actor, permanent_fix=spec.permanent_fix).problem
+
+
+# How the demo takes each problem action on the way to a demo status.
+ACTIONS: dict[str, Callable[[Problem, DemoProblem, User], Problem]] = {
+    "investigate": lambda problem, spec, actor: services.problem_investigate(problem, actor=actor),
+    "known_error": lambda problem, spec, actor: services.problem_record_known_error(
+        problem, actor=actor, root_cause=spec.root_cause, workaround=spec.workaround
+    ),
+    "resolve": _resolve,
+    "close": lambda problem, spec, actor: services.problem_close(problem, actor=actor),
+}
+
+
 def _make_problem(spec: DemoProblem, service: Service, actor: User) -> Problem:
+    """Create the problem and take it to its demo status by the actions of the problem
+    lifecycle's walk there (demo.walks)."""
     problem = services.problem_create(
         actor=actor,
         title=spec.title,
@@ -132,27 +161,11 @@ def _make_problem(spec: DemoProblem, service: Service, actor: User) -> Problem:
         category=spec.category,
         priority=spec.priority,
     )
-    if spec.status == ProblemStatus.NEW:
-        return problem
-    problem = services.problem_investigate(problem, actor=actor)
-    if spec.status == ProblemStatus.KNOWN_ERROR:
-        return services.problem_record_known_error(
-            problem, actor=actor, root_cause=spec.root_cause, workaround=spec.workaround
-        )
-    if spec.status in (ProblemStatus.RESOLVED, ProblemStatus.CLOSED):
-        problem = services.problem_record_analysis(
-            problem,
-            actor=actor,
-            symptoms=spec.symptoms,
-            root_cause=spec.root_cause,
-            workaround=spec.workaround,
-            permanent_fix="",
-        )
-        problem = services.problem_resolve(
-            problem, actor=actor, permanent_fix=spec.permanent_fix
-        ).problem
-        if spec.status == ProblemStatus.CLOSED:
-            problem = services.problem_close(problem, actor=actor)
+    walk = Walks(kind_named("problem").lifecycle).to(spec.status, start=problem.status)
+    for step in walk.steps:
+        if step.action not in ACTIONS:
+            raise RuntimeError(f"The demo cannot take the problem action '{step.action}'.")
+        problem = ACTIONS[step.action](problem, spec, actor)
     return problem
 
 

@@ -61,72 +61,89 @@ REQUEST_TARGETS = {
 def seed_sla_demo() -> dict[str, int]:
     """Create the demo calendars and policies (idempotent)."""
     with transaction.atomic():
-        always, _ = Calendar.objects.get_or_create(
-            name="24x7",
-            defaults={
-                "timezone": "UTC",
-                "is_24x7": True,
-                "description": "Around the clock, for P1 incidents.",
-            },
-        )
-        office, created = Calendar.objects.get_or_create(
-            name="Business hours",
-            defaults={
-                "timezone": "Europe/Berlin",
-                "description": "Mon-Fri 08:00-18:00 Berlin, German public holidays.",
-            },
-        )
-        if created:
-            WorkingHours.objects.bulk_create(
-                WorkingHours(calendar=office, weekday=day, start=time(8), end=time(18))
-                for day in range(5)
-            )
-        known = set(office.holidays.values_list("date", flat=True))
-        Holiday.objects.bulk_create(
-            Holiday(calendar=office, date=day, name=name)
-            for day, name in GERMAN_HOLIDAYS.items()
-            if day not in known
-        )
+        always, office = _calendars()
         for priority, (response, resolution, around_the_clock) in INCIDENT_TARGETS.items():
-            policy, created = SlaPolicy.objects.get_or_create(
-                ticket_kind=TicketKind.INCIDENT,
-                priority=priority,
-                service=None,
-                is_active=True,
-                defaults={
-                    "name": f"Incidents P{priority}",
-                    "response_target": response,
-                    "resolution_target": resolution,
-                    "calendar": always if around_the_clock else office,
-                },
+            _policy(
+                TicketKind.INCIDENT,
+                priority,
+                name=f"Incidents P{priority}",
+                targets=(response, resolution),
+                calendar=always if around_the_clock else office,
+                thresholds=[(75, ThresholdAction.NOTIFY), (90, ThresholdAction.NOTIFY_MANAGER)],
             )
-            if created:
-                SlaThreshold.objects.bulk_create(
-                    [
-                        SlaThreshold(policy=policy, percent=75, action=ThresholdAction.NOTIFY),
-                        SlaThreshold(
-                            policy=policy, percent=90, action=ThresholdAction.NOTIFY_MANAGER
-                        ),
-                    ]
-                )
-        for priority, (response, resolution) in REQUEST_TARGETS.items():
-            policy, created = SlaPolicy.objects.get_or_create(
-                ticket_kind=TicketKind.REQUEST,
-                priority=priority,
-                service=None,
-                is_active=True,
-                defaults={
-                    "name": f"Requests P{priority}",
-                    "response_target": response,
-                    "resolution_target": resolution,
-                    "calendar": office,
-                },
+        for priority, targets in REQUEST_TARGETS.items():
+            _policy(
+                TicketKind.REQUEST,
+                priority,
+                name=f"Requests P{priority}",
+                targets=targets,
+                calendar=office,
+                thresholds=[(75, ThresholdAction.NOTIFY)],
             )
-            if created:
-                SlaThreshold.objects.bulk_create(
-                    [SlaThreshold(policy=policy, percent=75, action=ThresholdAction.NOTIFY)]
-                )
     return {"calendars": Calendar.objects.count(), "policies": SlaPolicy.objects.count()}
+
+
+def _calendars() -> tuple[Calendar, Calendar]:
+    """The 24x7 calendar and the Berlin office calendar with its hours and holidays."""
+    always, _ = Calendar.objects.get_or_create(
+        name="24x7",
+        defaults={
+            "timezone": "UTC",
+            "is_24x7": True,
+            "description": "Around the clock, for P1 incidents.",
+        },
+    )
+    office, created = Calendar.objects.get_or_create(
+        name="Business hours",
+        defaults={
+            "timezone": "Europe/Berlin",
+            "description": "Mon-Fri 08:00-18:00 Berlin, German public holidays.",
+        },
+    )
+    if created:
+        WorkingHours.objects.bulk_create(
+            WorkingHours(calendar=office, weekday=day, start=time(8), end=time(18))
+            for day in range(5)
+        )
+    known = set(office.holidays.values_list("date", flat=True))
+    Holiday.objects.bulk_create(
+        Holiday(calendar=office, date=day, name=name)
+        for day, name in GERMAN_HOLIDAYS.items()
+        if day not in known
+    )
+    return always, office
+
+
+def _policy(
+    kind: str,
+    priority: int,
+    *,
+    name: str,
+    targets: tuple[timedelta, timedelta],
+    calendar: Calendar,
+    thresholds: list[tuple[int, str]],
+) -> None:
+    """An active policy for (kind, priority) on every service, created with its thresholds
+    when there is none."""
+    policy, created = SlaPolicy.objects.get_or_create(
+        ticket_kind=kind,
+        priority=priority,
+        service=None,
+        is_active=True,
+        defaults={
+            "name": name,
+            "response_target": targets[0],
+            "resolution_target": targets[1],
+            "calendar": calendar,
+        },
+    )
+    if created:
+        SlaThreshold.objects.bulk_create(
+            [
+                SlaThreshold(policy=policy, percent=percent, action=action)
+                for percent, action in thresholds
+            ]
+        )
 
 
 def backfill_clocks(
@@ -155,48 +172,69 @@ def backfill_clocks(
         if policy is None:
             continue
         for metric in (Metric.RESPONSE, Metric.RESOLUTION):
-            snapshot = snapshot_of(policy, metric)
-            instants = threshold_instants(snapshot, ticket.created_at, [])
-            due = instants[-1]
             stopped = responded_at.get(ticket.pk) if metric == Metric.RESPONSE else None
-            stage = sum(1 for instant in instants if instant is not None and instant <= now)
-            pauses: list[list[str | None]] = []
-            if stopped is not None:
-                state = ClockState.MET if due and stopped <= due else ClockState.BREACHED
-            elif ticket.pk in paused_since:
-                state = ClockState.PAUSED
-                pauses = [[paused_since[ticket.pk].isoformat(), None]]
-            else:
-                state = ClockState.RUNNING
             clocks.append(
-                SlaClock(
-                    ticket_type=content_type,
-                    ticket_id=ticket.pk,
-                    metric=metric,
-                    policy=policy,
-                    snapshot=snapshot,
-                    state=state,
-                    started_at=ticket.created_at,
-                    target=timedelta(seconds=snapshot["target_seconds"]),
-                    due_at=due,
-                    warn_at=instants[0] if len(instants) > 1 else None,
-                    next_deadline_at=(
-                        instants[stage]
-                        if state == ClockState.RUNNING and stage < len(instants)
-                        else None
-                    ),
-                    stage=stage,
-                    breached_at=due if due and due <= now and state != ClockState.MET else None,
-                    stopped_at=stopped,
-                    pauses=pauses,
-                    paused_at=paused_since.get(ticket.pk) if pauses else None,
-                    updated_at=now,
+                _lived_clock(
+                    ticket,
+                    policy,
+                    metric,
+                    content_type=content_type,
+                    stopped=stopped,
+                    paused=paused_since.get(ticket.pk),
+                    now=now,
                 )
             )
     SlaClock.objects.bulk_create(clocks, batch_size=1000)
     if tickets and content_type is not None:
         _refresh_due(type(tickets[0]), content_type, [t.pk for t in tickets])
     return len(clocks)
+
+
+def _lived_clock(
+    ticket: TicketBase,
+    policy: SlaPolicy,
+    metric: str,
+    *,
+    content_type: ContentType | None,
+    stopped: datetime | None,
+    paused: datetime | None,
+    now: datetime,
+) -> SlaClock:
+    """The clock `metric` of `ticket` under `policy` as if it had run since the ticket was
+    created: met or breached if `stopped`, paused since `paused`, past stages processed."""
+    snapshot = snapshot_of(policy, metric)
+    instants = threshold_instants(snapshot, ticket.created_at, [])
+    due = instants[-1]
+    stage = sum(1 for instant in instants if instant is not None and instant <= now)
+    pauses: list[list[str | None]] = []
+    if stopped is not None:
+        state = ClockState.MET if due and stopped <= due else ClockState.BREACHED
+    elif paused is not None:
+        state = ClockState.PAUSED
+        pauses = [[paused.isoformat(), None]]
+    else:
+        state = ClockState.RUNNING
+    return SlaClock(
+        ticket_type=content_type,
+        ticket_id=ticket.pk,
+        metric=metric,
+        policy=policy,
+        snapshot=snapshot,
+        state=state,
+        started_at=ticket.created_at,
+        target=timedelta(seconds=snapshot["target_seconds"]),
+        due_at=due,
+        warn_at=instants[0] if len(instants) > 1 else None,
+        next_deadline_at=(
+            instants[stage] if state == ClockState.RUNNING and stage < len(instants) else None
+        ),
+        stage=stage,
+        breached_at=due if due and due <= now and state != ClockState.MET else None,
+        stopped_at=stopped,
+        pauses=pauses,
+        paused_at=paused if pauses else None,
+        updated_at=now,
+    )
 
 
 def _refresh_due(model: type[TicketBase], content_type: ContentType, ids: list[int]) -> None:

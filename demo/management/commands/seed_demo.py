@@ -12,22 +12,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
 from core.models import TimelineEvent
+from demo.incidents.loader import BULK_MIN, load_incidents, wants_bulk
+from demo.organisation import DEMO_LOGINS, DEMO_PASSWORD
+from demo.problems import seed_problems_demo
+from demo.progress import ProgressBar
+from demo.reference import DemoWorld, seed_reference_data
+from demo.service_requests import seed_requests_demo
+from demo.sla import backfill_clocks, seed_sla_demo
 from incidents.choices import OPEN_STATUSES, IncidentStatus
-from incidents.demo import (
-    BULK_MIN,
-    DEMO_LOGINS,
-    DEMO_PASSWORD,
-    DemoWorld,
-    ProgressBar,
-    load_incidents,
-    seed_reference_data,
-    wants_bulk,
-)
 from incidents.models import Incident
-from problems.demo import seed_problems_demo
-from service_requests.demo import seed_requests_demo
 from sla.choices import TicketKind
-from sla.demo import backfill_clocks, seed_sla_demo
 from sla.models import SlaClock
 
 DEFAULT_INCIDENTS = 300

@@ -1,10 +1,10 @@
 """Bulk loading of demo incidents with their timelines, comments and SLA clocks (a fixture load,
 not live work).
 
-Seeded history is bulk-inserted (incidents.demo.rows), batch by batch: no service runs, so no
+Seeded history is bulk-inserted (demo.rows), batch by batch: no service runs, so no
 outbox rows (no emails) and no per-row timeline writes. Ticket numbers come from the ticket
 counter (core.numbering.reserve_numbers) and primary keys from the tables' own sequences
-(rows.reserve_ids), both reserved before a batch is planned, so live incident creation running
+(demo.rows.reserve_ids), both reserved before a batch is planned, so live incident creation running
 at the same time never collides with them and continues after them, and the rows of a batch
 refer to each other without reading anything back.
 
@@ -12,11 +12,11 @@ Two phases keep numbers in the order of time, as live numbering would: first eve
 status, report time and whether it gets a comment are drawn (a few bytes each), then the
 incidents are built and inserted in report-time order. Each batch has its own random stream
 (from the seed and the batch's position), so the same seed and batch size give the same
-incidents, whether batches are planned here or by worker processes (incidents.demo.batches).
+incidents, whether batches are planned here or by worker processes (demo.incidents.batches).
 
 Small loads commit batch by batch. A big load on PostgreSQL (`bulk=True`) runs in one
 transaction that drops the plain secondary indexes and the foreign keys of the four tables it
-fills and restores them at the end (incidents.demo.bulk); the tables are locked meanwhile.
+fills and restores them at the end (demo.bulk); the tables are locked meanwhile.
 Where the time of a million-incident load goes, and what brought it from eight minutes to
 under three: BENCHMARKS.md, "Demo data".
 """
@@ -31,7 +31,9 @@ from django.utils import timezone
 
 from core.models import Comment, TimelineEvent
 from core.numbering import advance_counter, reserve_numbers
-from incidents.demo.batches import (
+from core.tickets.kinds import kind_named
+from demo.bulk import DeferredIndexes
+from demo.incidents.batches import (
     NUMBER_WIDTH,
     TABLES,
     BatchRows,
@@ -40,11 +42,10 @@ from incidents.demo.batches import (
     Draws,
     Planning,
 )
-from incidents.demo.bulk import DeferredIndexes
-from incidents.demo.clocks import ClockPlanner
-from incidents.demo.planner import IncidentPlanner
-from incidents.demo.reference import DemoWorld
-from incidents.demo.rows import TimestampText, reserve_ids
+from demo.incidents.clocks import ClockPlanner
+from demo.incidents.planner import IncidentPlanner
+from demo.reference import DemoWorld
+from demo.rows import TimestampText, reserve_ids
 from incidents.models import Incident
 from sla.models import SlaClock
 
@@ -100,6 +101,7 @@ def load_incidents(
     ticket_type_id = ContentType.objects.get_for_model(Incident).pk
     planner = IncidentPlanner(
         world,
+        lifecycle=kind_named("incident").lifecycle,
         now=now,
         local_tz=timezone.get_current_timezone(),
         ticket_type_id=ticket_type_id,
@@ -112,7 +114,7 @@ def load_incidents(
             times=times,
         ),
     )
-    writer = BatchWriter(times)
+    writer = BatchWriter(times, incident_fields=planner.fields)
     if progress is not None:
         progress(LOADING, 0, count)
     with Planning(planner, writer, workers=workers) as planning:
@@ -130,6 +132,33 @@ def load_incidents(
         )
 
 
+def _tasks(
+    drawn: Draws, order: list[int], *, seed: int, batch_size: int, numbered: list[int]
+) -> Iterator[BatchTask]:
+    """The batches of a load in `order`, each with its numbers and ids reserved as it is
+    handed out; the first and last number of each go to `numbered`."""
+    statuses, starts, wants_comment = drawn.statuses, drawn.starts, drawn.wants_comment
+    for position, offset in enumerate(range(0, len(order), batch_size)):
+        chunk = order[offset : offset + batch_size]
+        wants = bytes(wants_comment[i] for i in chunk)
+        with transaction.atomic():
+            numbers = reserve_numbers(Incident.NUMBER_PREFIX, len(chunk))
+            ids = reserve_ids(Incident, len(chunk))
+            comment_ids = reserve_ids(Comment, sum(wants))
+        numbered.extend((numbers[0], numbers[-1]))
+        yield BatchTask(
+            position=position,
+            seed=seed,
+            indexes=chunk,
+            statuses=bytes(statuses[i] for i in chunk),
+            starts=[starts[i] for i in chunk],
+            wants_comment=wants,
+            numbers=numbers,
+            ids=ids,
+            comment_ids=comment_ids,
+        )
+
+
 def _load(
     planning: Planning,
     writer: BatchWriter,
@@ -144,28 +173,9 @@ def _load(
     count = len(order)
     prefix = Incident.NUMBER_PREFIX
     numbered: list[int] = []
-    statuses, starts, wants_comment = drawn.statuses, drawn.starts, drawn.wants_comment
 
     def tasks() -> Iterator[BatchTask]:
-        for position, offset in enumerate(range(0, count, batch_size)):
-            chunk = order[offset : offset + batch_size]
-            wants = bytes(wants_comment[i] for i in chunk)
-            with transaction.atomic():
-                numbers = reserve_numbers(prefix, len(chunk))
-                ids = reserve_ids(Incident, len(chunk))
-                comment_ids = reserve_ids(Comment, sum(wants))
-            numbered.extend((numbers[0], numbers[-1]))
-            yield BatchTask(
-                position=position,
-                seed=seed,
-                indexes=chunk,
-                statuses=bytes(statuses[i] for i in chunk),
-                starts=[starts[i] for i in chunk],
-                wants_comment=wants,
-                numbers=numbers,
-                ids=ids,
-                comment_ids=comment_ids,
-            )
+        return _tasks(drawn, order, seed=seed, batch_size=batch_size, numbered=numbered)
 
     def report(stage: str, done: int, total: int) -> None:
         if progress is not None:

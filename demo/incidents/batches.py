@@ -19,15 +19,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.models import Comment, TimelineEvent
-from incidents.demo.planner import IncidentPlanner
-from incidents.demo.rows import Payload, RowWriter, TimestampText
-from incidents.demo.shape import (
+from demo.incidents.planner import IncidentPlanner
+from demo.incidents.shape import (
     CLOCK_FIELDS,
     COMMENT_FIELDS,
     COVERAGE,
     EVENT_FIELDS,
-    INCIDENT_FIELDS,
 )
+from demo.rows import Payload, RowWriter, TimestampText
 from incidents.models import Incident
 from sla.models import SlaClock
 
@@ -68,9 +67,9 @@ class BatchWriter:
     """The row writers of a load: `encode` turns planned rows into payloads (in a worker or
     here), `write` sends them (here)."""
 
-    def __init__(self, times: TimestampText) -> None:
+    def __init__(self, times: TimestampText, *, incident_fields: tuple[str, ...]) -> None:
         self.writers = {
-            "incidents": RowWriter(Incident, INCIDENT_FIELDS, times=times),
+            "incidents": RowWriter(Incident, incident_fields, times=times),
             "comments": RowWriter(Comment, COMMENT_FIELDS, times=times),
             "events": RowWriter(TimelineEvent, EVENT_FIELDS, times=times),
             "clocks": RowWriter(SlaClock, CLOCK_FIELDS, times=times),

@@ -1,6 +1,10 @@
 """The timeline of one planned incident, as the services would have written it, and maybe one
 comment. No queries.
 
+Each step of the incident's walk through the lifecycle (demo.walks) is one `status_changed`
+event from its source to its target status; what the event records (actor, changed fields,
+message, source) is what the service behind that action writes (TimelinePlanner.writers).
+
 Events are lists in shape.EVENT_FIELDS order with the time still in epoch seconds until the
 planner stores it; `changes` is JSON text, encoded once per distinct value
 because most events repeat (the same template notes, the same impact and urgency).
@@ -8,39 +12,48 @@ because most events repeat (the same template notes, the same impact and urgency
 
 import json
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from core.choices import EventKind
-from incidents.demo.reference import DemoWorld
-from incidents.demo.shape import (
-    CANCELLED,
-    CLASSIFIED,
-    CLOSED,
-    CONTAINED,
-    DIAGNOSED,
+from demo.incidents.failures import IncidentTemplate
+from demo.incidents.notes import AGENT_REPLIES, INTERNAL_NOTES, REQUESTER_REPLIES
+from demo.incidents.shape import (
+    ACCEPT,
+    CLASSIFY,
+    CLOSE,
     EVENT_AT,
     EVENT_COMMENT,
-    IDENTIFIED,
-    LOGGED,
-    ON_HOLD,
-    RESOLVED,
     STATUS_CHANGED,
     SYSTEM,
     WEB,
     Row,
 )
-from incidents.demo.templates import (
-    AGENT_REPLIES,
-    INTERNAL_NOTES,
-    REQUESTER_REPLIES,
-    IncidentTemplate,
-)
+from demo.reference import DemoWorld
+from demo.walks import Step, Walk
 
 CREATED = EventKind.CREATED.value
 COMMENTED = EventKind.COMMENTED.value
 NO_CHANGES = "{}"
 AUTO_CLOSE_MESSAGE = "Closed automatically: the resolution was not disputed."
 Event = list[Any]
+# actor, changes (JSON text), message, source
+Written = tuple[int | None, str, str, str]
+
+
+@dataclass(frozen=True)
+class Story:
+    """One planned incident as its timeline needs it: the row (times still epoch seconds),
+    its walk and when it reached each status, the template it was made from, the agent who
+    accepted it (if anyone did) and the note that goes with its hold or cancellation."""
+
+    incident: Row
+    walk: Walk
+    at: dict[str, int]
+    template: IncidentTemplate
+    accept_agent: int | None
+    note: str
 
 
 class TimelinePlanner:
@@ -56,6 +69,16 @@ class TimelinePlanner:
         self.autoclose = autoclose
         self._encoded: dict[tuple[Any, ...], str] = {}
         self._strings: dict[str | None, str] = {}
+        self.writers: dict[str, Callable[[random.Random, Story, Step], Written]] = {
+            ACCEPT: self._accept,
+            CLASSIFY: self._classify,
+            "contain": self._contain,
+            "diagnose": self._diagnose,
+            "resolve": self._resolve,
+            CLOSE: self._close,
+            "hold": self._hold,
+            "cancel": self._cancel,
+        }
 
     def same(self, key: tuple[Any, ...], *changes: tuple[str, Any]) -> str:
         """The changes (field, value pairs) that `key` stands for, as JSON text: encoded once
@@ -124,26 +147,15 @@ class TimelinePlanner:
             None,
         ]
 
-    def events(
-        self,
-        rng: random.Random,
-        incident: Row,
-        *,
-        at: dict[str, int],
-        template: IncidentTemplate,
-        accept_agent: int | None,
-        note: str,
-    ) -> list[Event]:
-        """The timeline as the services write it: `created`, then one `status_changed` event at
-        the instant of each milestone with the fields that transition set. The accepting agent
-        takes the incident; classification names the resolving group and agent."""
-        world = self.world
+    def events(self, rng: random.Random, story: Story) -> list[Event]:
+        """The timeline as the services write it: `created`, then one `status_changed` event
+        per step of the walk, at the instant it reached its target, with what that action
+        set (`writers`). The accepting agent takes the incident; classification names the
+        resolving group and agent."""
+        incident, walk, at = story.incident, story.walk, story.at
         pk = incident["id"]
-        assignee = incident["assignee_id"]
-        labels = world.user_label
-        same = self.same
         priority, impact, urgency = incident["priority"], incident["impact"], incident["urgency"]
-        created = same(
+        created = self.same(
             ("created", priority, impact, urgency),
             ("priority", priority),
             ("impact", impact),
@@ -152,72 +164,76 @@ class TimelinePlanner:
         events = [
             self.event(
                 pk,
-                at[IDENTIFIED],
+                at[walk.start],
                 incident["requester_id"],
                 kind=CREATED,
-                move=("", IDENTIFIED),
+                move=("", walk.start),
                 changes=created,
                 source=incident["source"],
             )
         ]
-        status = IDENTIFIED
-
-        def step(
-            target: str,
-            actor: int | None,
-            changes: str = NO_CHANGES,
-            message: str = "",
-            source: str = WEB,
-        ) -> None:
-            nonlocal status
+        writers = self.writers
+        for step in walk.steps:
+            actor, changes, message, source = writers[step.action](rng, story, step)
             events.append(
                 self.event(
                     pk,
-                    at[target],
+                    at[step.target],
                     actor,
-                    move=(status, target),
+                    move=(step.source, step.target),
                     changes=changes,
                     message=message,
                     source=source,
                 )
             )
-            status = target
-
-        if accept_agent is not None:
-            label = labels[accept_agent]
-            step(LOGGED, accept_agent, same(("logged", label), ("assignee", label)))
-        if CLASSIFIED in at:
-            step(CLASSIFIED, accept_agent, self.classified(incident, template, accept_agent))
-        for milestone, field in (
-            (CONTAINED, "containment_notes"),
-            (DIAGNOSED, "diagnosis_notes"),
-        ):
-            if milestone in at:
-                notes = incident[field]
-                step(milestone, assignee, same((field, notes), (field, notes)), notes)
-        if RESOLVED in at:
-            code, notes = incident["resolution_code"], incident["resolution_notes"]
-            resolution = same(
-                ("resolved", code, notes), ("resolution_code", code), ("resolution_notes", notes)
-            )
-            step(RESOLVED, assignee, resolution, notes)
-        if CLOSED in at:
-            if at[CLOSED] - at[RESOLVED] >= self.autoclose:
-                step(CLOSED, None, message=AUTO_CLOSE_MESSAGE, source=SYSTEM)
-            else:
-                step(CLOSED, incident["requester_id"])
-        if ON_HOLD in at:
-            reason, before = incident["on_hold_reason"], status
-            hold = same(
-                ("hold", reason, before), ("on_hold_reason", reason), ("status_before_hold", before)
-            )
-            step(ON_HOLD, assignee, hold, note)
-        if CANCELLED in at:
-            canceller = assignee or rng.choice(self.first_line_agents)
-            reason = incident["cancel_reason"]
-            cancel = same(("cancel", reason), ("cancel_reason", reason))
-            step(CANCELLED, canceller, cancel, note)
         return events
+
+    # What each action of the walk writes: (actor, changes as JSON text, message, source).
+
+    def _accept(self, rng: random.Random, story: Story, step: Step) -> Written:
+        agent = story.accept_agent
+        label = self.world.user_label[agent] if agent is not None else None
+        return agent, self.same(("logged", label), ("assignee", label)), "", WEB
+
+    def _classify(self, rng: random.Random, story: Story, step: Step) -> Written:
+        changes = self.classified(story.incident, story.template, story.accept_agent)
+        return story.accept_agent, changes, "", WEB
+
+    def _notes(self, field: str, story: Story) -> Written:
+        notes = story.incident[field]
+        return story.incident["assignee_id"], self.same((field, notes), (field, notes)), notes, WEB
+
+    def _contain(self, rng: random.Random, story: Story, step: Step) -> Written:
+        return self._notes("containment_notes", story)
+
+    def _diagnose(self, rng: random.Random, story: Story, step: Step) -> Written:
+        return self._notes("diagnosis_notes", story)
+
+    def _resolve(self, rng: random.Random, story: Story, step: Step) -> Written:
+        incident = story.incident
+        code, notes = incident["resolution_code"], incident["resolution_notes"]
+        resolution = self.same(
+            ("resolved", code, notes), ("resolution_code", code), ("resolution_notes", notes)
+        )
+        return incident["assignee_id"], resolution, notes, WEB
+
+    def _close(self, rng: random.Random, story: Story, step: Step) -> Written:
+        if story.at[step.target] - story.at[step.source] >= self.autoclose:
+            return None, NO_CHANGES, AUTO_CLOSE_MESSAGE, SYSTEM
+        return story.incident["requester_id"], NO_CHANGES, "", WEB
+
+    def _hold(self, rng: random.Random, story: Story, step: Step) -> Written:
+        reason, before = story.incident["on_hold_reason"], step.source
+        hold = self.same(
+            ("hold", reason, before), ("on_hold_reason", reason), ("status_before_hold", before)
+        )
+        return story.incident["assignee_id"], hold, story.note, WEB
+
+    def _cancel(self, rng: random.Random, story: Story, step: Step) -> Written:
+        canceller = story.incident["assignee_id"] or rng.choice(self.first_line_agents)
+        reason = story.incident["cancel_reason"]
+        cancel = self.same(("cancel", reason), ("cancel_reason", reason))
+        return canceller, cancel, story.note, WEB
 
     def comment(
         self,

@@ -1,5 +1,5 @@
 """Fixed demo content: people, support groups, services with their CIs (incident templates are
-in incidents.demo.templates).
+in demo.incidents.failures).
 
 Plain data, no database. Names come from fixed lists rather than Faker, which is a dev-only
 dependency, so the runtime install can seed too and the same people appear on every machine.

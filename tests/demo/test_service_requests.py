@@ -3,10 +3,10 @@
 import pytest
 
 from core.models import User
-from incidents.demo import seed_reference_data
-from service_requests.demo import seed_requests_demo
+from demo.reference import seed_reference_data
+from demo.service_requests import seed_requests_demo
+from demo.sla import seed_sla_demo
 from service_requests.models import CatalogField, CatalogItem, ServiceRequest
-from sla.demo import seed_sla_demo
 from sla.models import SlaPolicy
 
 pytestmark = pytest.mark.django_db

@@ -3,13 +3,16 @@
 The catalog (categories, items, their form fields and fulfilment checklists) is looked up by
 slug / key and created only when missing. The demo `user` gets the demo `manager` as manager, so
 the approval flow can be tried by signing in as both. Requests are created through the services
-(timeline and SLA clocks as in real life), and only when there are none yet. Loading demo data
-emails nobody: the outbox rows those services wrote are dropped in the same transaction.
+(timeline and SLA clocks as in real life), and only when there are none yet; each is taken to
+its demo status by the actions of the request lifecycle's walk there (demo.walks). Loading demo
+data emails nobody: the outbox rows those services wrote are dropped in the same transaction.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -17,8 +20,10 @@ from django.utils import timezone
 
 from core.choices import Priority
 from core.models import OutboxMessage, Service, SupportGroup, User
+from core.tickets.kinds import kind_named
+from demo.walks import Walks
 from service_requests import services
-from service_requests.choices import ApprovalMode, FieldType
+from service_requests.choices import ApprovalMode, FieldType, RequestStatus
 from service_requests.models import (
     CatalogCategory,
     CatalogField,
@@ -234,53 +239,113 @@ def seed_catalog() -> dict[str, CatalogItem]:
     return items
 
 
+@dataclass(frozen=True)
+class DemoRequest:
+    """A demo request: what the demo user asks for, and the statuses it is taken through (the
+    last is where it stays). The steps between come from the request lifecycle (demo.walks);
+    `notes` holds what the person taking an action writes, by action, and `tasks_done` how
+    many fulfilment tasks are ticked off where it stays."""
+
+    item: str
+    answers: dict[str, Any]
+    route: tuple[str, ...]
+    details: str = ""
+    notes: dict[str, str] = field(default_factory=dict)
+    tasks_done: int = 0
+
+
+def _demo_requests() -> tuple[DemoRequest, ...]:
+    soon = (timezone.localdate() + timedelta(days=10)).isoformat()
+    return (
+        DemoRequest(
+            "new-laptop",
+            {
+                "model": 'Performance 16"',
+                "needed_by": soon,
+                "justification": "My laptop is five years old and cannot run the new CAD tools.",
+            },
+            route=(RequestStatus.AWAITING_APPROVAL,),
+        ),
+        DemoRequest(
+            "vpn-access",
+            {"reason": "On call from home two weeks a month."},
+            route=(RequestStatus.IN_FULFILMENT,),
+            notes={"approve": "Fine for on-call duty."},
+            tasks_done=1,
+        ),
+        DemoRequest(
+            "reset-mfa",
+            {"device_lost": False},
+            route=(RequestStatus.FULFILLED,),
+            notes={"fulfil": "MFA reset; enrol your new phone at next sign-in."},
+        ),
+        DemoRequest(
+            "second-monitor",
+            {"size": '27"'},
+            route=(RequestStatus.SUBMITTED,),
+            details="Desk 4.12, next to the window.",
+        ),
+        DemoRequest(
+            "software-licence",
+            {"product": "Microsoft Visio", "seats": 1},
+            route=(RequestStatus.REJECTED, RequestStatus.CLOSED),
+            notes={"reject": "We use draw.io for diagrams; please try it first."},
+        ),
+    )
+
+
 def _finish_tasks(request: ServiceRequest, agent: User, count: int | None = None) -> None:
     for task in list(request.tasks.order_by("order", "id"))[:count]:
         services.request_task_set_done(task, actor=agent, done=True)
 
 
+Action = Callable[[ServiceRequest, DemoRequest], ServiceRequest]
+
+
+def _actions(manager: User, agent: User) -> dict[str, Action]:
+    """How the demo takes each action: the manager decides, the first-line agent fulfils."""
+
+    def fulfil(request: ServiceRequest, spec: DemoRequest) -> ServiceRequest:
+        # The lifecycle refuses to fulfil while a task is open: the agent ticks them off first.
+        _finish_tasks(request, agent)
+        return services.request_fulfil(request, actor=agent, fulfilment_notes=spec.notes["fulfil"])
+
+    return {
+        "approve": lambda request, spec: services.request_approve(
+            request, actor=manager, comment=spec.notes["approve"]
+        ),
+        "reject": lambda request, spec: services.request_reject(
+            request, actor=manager, reason=spec.notes["reject"]
+        ),
+        "start": lambda request, spec: services.request_start(request, actor=agent),
+        "fulfil": fulfil,
+    }
+
+
+def _take_through(request: ServiceRequest, spec: DemoRequest, actions: dict[str, Action]) -> None:
+    """Take the request along its route, one action of the lifecycle's walk at a time. A
+    service may take more than one step (a rejection closes the request too): the walk goes
+    on from wherever the request is."""
+    route = Walks(kind_named("request").lifecycle).to(*spec.route, start=request.status)
+    while request.status != route.end:
+        if request.status not in route.statuses:
+            raise RuntimeError(f"{request.number} left the demo route at '{request.status}'.")
+        step = route.steps[route.statuses.index(request.status)]
+        if step.action not in actions:
+            raise RuntimeError(f"The demo cannot take the request action '{step.action}'.")
+        request = actions[step.action](request, spec)
+
+
 def _seed_requests(items: dict[str, CatalogItem]) -> int:
     user, manager, agent = _user("user"), _user("manager"), _user("agent1")
-    soon = (timezone.localdate() + timedelta(days=10)).isoformat()
-    services.request_create(
-        requester=user,
-        item=items["new-laptop"],
-        answers={
-            "model": 'Performance 16"',
-            "needed_by": soon,
-            "justification": "My laptop is five years old and cannot run the new CAD tools.",
-        },
-    )
-    vpn = services.request_create(
-        requester=user,
-        item=items["vpn-access"],
-        answers={"reason": "On call from home two weeks a month."},
-    )
-    vpn = services.request_approve(vpn, actor=manager, comment="Fine for on-call duty.")
-    vpn = services.request_start(vpn, actor=agent)
-    _finish_tasks(vpn, agent, count=1)
-    mfa = services.request_create(
-        requester=user, item=items["reset-mfa"], answers={"device_lost": False}
-    )
-    mfa = services.request_start(mfa, actor=agent)
-    _finish_tasks(mfa, agent)
-    services.request_fulfil(
-        mfa, actor=agent, fulfilment_notes="MFA reset; enrol your new phone at next sign-in."
-    )
-    services.request_create(
-        requester=user,
-        item=items["second-monitor"],
-        answers={"size": '27"'},
-        details="Desk 4.12, next to the window.",
-    )
-    licence = services.request_create(
-        requester=user,
-        item=items["software-licence"],
-        answers={"product": "Microsoft Visio", "seats": 1},
-    )
-    services.request_reject(
-        licence, actor=manager, reason="We use draw.io for diagrams; please try it first."
-    )
+    actions = _actions(manager, agent)
+    for spec in _demo_requests():
+        request = services.request_create(
+            requester=user, item=items[spec.item], answers=spec.answers, details=spec.details
+        )
+        _take_through(request, spec, actions)
+        if spec.tasks_done:
+            _finish_tasks(request, agent, count=spec.tasks_done)
     return ServiceRequest.objects.count()
 
 

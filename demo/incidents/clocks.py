@@ -1,7 +1,7 @@
 """SLA clocks of seeded open incidents, planned with the incident itself (no queries while
 planning), so a million-incident load needs no second pass over its open incidents.
 
-The clocks are the ones sla.demo.backfill_clocks gives a demo ticket, as if it had lived: a
+The clocks are the ones demo.sla.backfill_clocks gives a demo ticket, as if it had lived: a
 response and a resolution clock under the policy sla.services.policy_for picks, deadlines from
 sla.snapshot.threshold_instants; a response already given is met or breached, an incident on
 hold has its clocks paused since the hold, and the stages already past count as processed, so
@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.models import Service
-from incidents.demo.rows import TimestampText
+from demo.rows import TimestampText
 from sla.calendar import BusinessCalendar, business_time_between, due_at
 from sla.choices import ClockState, Metric, TicketKind
 from sla.services import policy_for
@@ -134,7 +134,6 @@ class ClockPlanner:
         terms = self.terms.get((priority, service_id)) or self.terms.get((priority, None))
         if not terms:
             return PlannedClocks([], None, None)
-        times, now = self.times, self.now
         started = datetime.fromtimestamp(reported, UTC)
         stopped_at = datetime.fromtimestamp(responded, UTC) if responded is not None else None
         paused_at = datetime.fromtimestamp(held_since, UTC) if held_since is not None else None
@@ -142,58 +141,70 @@ class ClockPlanner:
         nearest_due: datetime | None = None
         nearest_warn: datetime | None = None
         for term in terms:
-            instants = term.instants(started)
-            due = instants[-1]
-            warn = instants[0] if len(instants) > 1 else None
             stopped = stopped_at if term.metric == RESPONSE else None
-            stage = sum(1 for instant in instants if instant is not None and instant <= now)
-            pauses = NO_PAUSES
-            if stopped is not None:
-                state = MET if due and stopped <= due else BREACHED
-            elif paused_at is not None:
-                state = PAUSED
-                pauses = json.dumps([[paused_at.isoformat(), None]])
-            else:
-                state = RUNNING
-            running = state == RUNNING
-            next_deadline = instants[stage] if running and stage < len(instants) else None
-            breached = due if due and due <= now and state != MET else None
-            if running:
-                if due is not None and (nearest_due is None or due < nearest_due):
-                    nearest_due = due
-                if warn is not None and (nearest_warn is None or warn < nearest_warn):
-                    nearest_warn = warn
-            elapsed = paused = None
-            if stopped is not None:
-                # No pause can come before the first response: the paused time is zero.
-                worked = business_time_between(started, stopped, term.calendar)
-                elapsed, paused = max(int(worked.total_seconds()), 0), 0
-            rows.append(
-                (
-                    self.ticket_type_id,
-                    ticket_id,
-                    term.metric,
-                    term.policy_id,
-                    term.snapshot_json,
-                    state,
-                    times(started),
-                    term.target,
-                    times(due) if due else None,
-                    times(warn) if warn else None,
-                    times(next_deadline) if next_deadline else None,
-                    stage,
-                    pauses,
-                    times(paused_at) if state == PAUSED and paused_at else None,
-                    times(breached) if breached else None,
-                    times(stopped) if stopped else None,
-                    elapsed,
-                    paused,
-                    1,
-                    times(now),
-                )
-            )
+            row, due, warn = self._clock(term, ticket_id, started, stopped, paused_at)
+            rows.append(row)
+            if due is not None and (nearest_due is None or due < nearest_due):
+                nearest_due = due
+            if warn is not None and (nearest_warn is None or warn < nearest_warn):
+                nearest_warn = warn
+        times = self.times
         return PlannedClocks(
             rows,
             times(nearest_due) if nearest_due else None,
             times(nearest_warn) if nearest_warn else None,
         )
+
+    def _clock(
+        self,
+        term: ClockTerms,
+        ticket_id: int,
+        started: datetime,
+        stopped: datetime | None,
+        paused_at: datetime | None,
+    ) -> tuple[tuple[Any, ...], datetime | None, datetime | None]:
+        """One clock row, and its due and warning instants if it is running (else None)."""
+        times, now = self.times, self.now
+        instants = term.instants(started)
+        due = instants[-1]
+        warn = instants[0] if len(instants) > 1 else None
+        stage = sum(1 for instant in instants if instant is not None and instant <= now)
+        pauses = NO_PAUSES
+        if stopped is not None:
+            state = MET if due and stopped <= due else BREACHED
+        elif paused_at is not None:
+            state = PAUSED
+            pauses = json.dumps([[paused_at.isoformat(), None]])
+        else:
+            state = RUNNING
+        running = state == RUNNING
+        next_deadline = instants[stage] if running and stage < len(instants) else None
+        breached = due if due and due <= now and state != MET else None
+        elapsed = paused = None
+        if stopped is not None:
+            # No pause can come before the first response: the paused time is zero.
+            worked = business_time_between(started, stopped, term.calendar)
+            elapsed, paused = max(int(worked.total_seconds()), 0), 0
+        row = (
+            self.ticket_type_id,
+            ticket_id,
+            term.metric,
+            term.policy_id,
+            term.snapshot_json,
+            state,
+            times(started),
+            term.target,
+            times(due) if due else None,
+            times(warn) if warn else None,
+            times(next_deadline) if next_deadline else None,
+            stage,
+            pauses,
+            times(paused_at) if state == PAUSED and paused_at else None,
+            times(breached) if breached else None,
+            times(stopped) if stopped else None,
+            elapsed,
+            paused,
+            1,
+            times(now),
+        )
+        return row, (due if running else None), (warn if running else None)

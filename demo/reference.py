@@ -16,7 +16,7 @@ from django.db import transaction
 from core.choices import Role
 from core.models import ConfigurationItem, Service, SupportGroup, User
 from core.roles import ROLE_GROUP_NAMES, ensure_role_groups
-from incidents.demo.catalog import (
+from demo.organisation import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
     FIRST_LINE_GROUP,

@@ -1,7 +1,5 @@
 """`manage.py seed_demo`: demo logins, reference data, incidents consistent with the lifecycle."""
 
-import io
-from datetime import UTC, datetime
 from functools import reduce
 from operator import or_
 
@@ -9,8 +7,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.core.management import call_command
-from django.core.management.base import CommandError, OutputWrapper
+from django.core.management.base import CommandError
 from django.core.validators import validate_email
 from django.db.models import (
     Case,
@@ -39,13 +36,12 @@ from core.models import (
     User,
 )
 from core.roles import role_of
+from demo.organisation import DEMO_LOGINS, DEMO_PASSWORD, PEOPLE
 from incidents.choices import CancelReason, Category, HoldReason, Impact, IncidentStatus, Urgency
-from incidents.demo import DEMO_LOGINS, DEMO_PASSWORD, ProgressBar
-from incidents.demo.catalog import PEOPLE
-from incidents.demo.rows import TimestampText
 from incidents.models import Incident
 from incidents.priority import priority_for
 from incidents.services import incident_create
+from tests.demo.seeding import number_value, seed
 
 pytestmark = pytest.mark.django_db
 
@@ -68,26 +64,6 @@ MILESTONE_OF = {
     S.CLOSED: "closed_at",
     S.CANCELLED: "cancelled_at",
 }
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def seed(**options: object) -> str:
-    out = io.StringIO()
-    call_command("seed_demo", quiet=True, stdout=out, stderr=io.StringIO(), **options)
-    return out.getvalue()
-
-
-def number_value(number: str) -> int:
-    return int(number.split("-", 1)[1])
-
-
-@pytest.fixture
-def seeded() -> str:
-    return seed()
 
 
 def test_every_role_has_its_demo_login(seeded: str) -> None:
@@ -316,88 +292,6 @@ def test_bad_arguments_are_refused(options: dict[str, int], message: str) -> Non
     assert not Incident.objects.exists()
 
 
-def test_progress_bar_shows_count_rate_and_eta() -> None:
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    stream = Terminal()
-    bar = ProgressBar(OutputWrapper(stream), total=1000, label="Incidents")
-    bar.update(250)
-    line = bar.line()
-    bar.close()
-
-    assert "250/1,000" in line
-    assert "/s" in line
-    assert "ETA" in line
-    assert stream.getvalue().startswith("\rIncidents [")
-    assert stream.getvalue().endswith("\n")
-    assert "1,000/1,000" not in line
-
-
-def test_progress_bar_off_a_terminal_writes_plain_lines() -> None:
-    stream = io.StringIO()
-    bar = ProgressBar(OutputWrapper(stream), total=100, label="Incidents")
-    for done in range(10, 101, 10):
-        bar.update(done)
-    bar.close()
-
-    lines = stream.getvalue().splitlines()
-    assert "\r" not in stream.getvalue()
-    assert 9 <= len(lines) <= 11
-    assert lines[-1].startswith("Incidents [") and "100/100" in lines[-1]
-
-
-def test_timestamps_are_written_as_django_stores_them() -> None:
-    moment = datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
-    sqlite_text = TimestampText("")
-    assert sqlite_text(int(moment.timestamp())) == "2023-11-14 22:13:20"
-    assert sqlite_text(moment.replace(microsecond=5)) == "2023-11-14 22:13:20.000005"
-    assert TimestampText("+00:00")(int(moment.timestamp())) == "2023-11-14 22:13:20+00:00"
-    # Read back through the ORM, a seeded time is the same instant on either database.
-    seed(incidents=16)
-    first = Incident.objects.order_by("identified_at").first()
-    assert first is not None
-    created = TimelineEvent.objects.get(
-        ticket_type=ContentType.objects.get_for_model(Incident),
-        ticket_id=first.pk,
-        kind=EventKind.CREATED,
-    )
-    assert created.created_at == first.identified_at == first.created_at
-    assert first.identified_at.tzinfo is not None
-
-
-def test_demo_sla_setup_and_clocks_for_open_incidents(seeded: str) -> None:
-    from django.db.models import Q
-
-    from incidents.choices import OPEN_STATUSES
-    from sla.choices import ClockState
-    from sla.models import Calendar, SlaClock, SlaPolicy
-    from sla.sweeper import sweep
-
-    assert Calendar.objects.get(name="24x7").is_24x7
-    office = Calendar.objects.get(name="Business hours")
-    assert office.hours.count() == 5
-    assert office.holidays.filter(date__year=2026).count() >= 9
-    assert SlaPolicy.objects.get(ticket_kind="incident", priority=1).calendar.is_24x7
-    assert not SlaPolicy.objects.filter(priority__gt=1, calendar__is_24x7=True).exists()
-    open_ids = set(Incident.objects.filter(status__in=OPEN_STATUSES).values_list("pk", flat=True))
-    # Service requests seeded by the demo have clocks too; these checks are about incidents.
-    clocks = SlaClock.objects.filter(ticket_type=ContentType.objects.get_for_model(Incident))
-    assert set(clocks.values_list("ticket_id", flat=True)) == open_ids
-    on_hold = Incident.objects.filter(status=IncidentStatus.ON_HOLD).values_list("pk", flat=True)
-    assert set(clocks.filter(ticket_id__in=on_hold).values_list("state", flat=True)) <= {
-        ClockState.PAUSED,
-        ClockState.MET,
-        ClockState.BREACHED,
-    }
-    assert not clocks.filter(~Q(state=ClockState.RUNNING), next_deadline_at__isnull=False).exists()
-    # History counts as handled: the first sweep replays no months-old warning or breach.
-    assert sweep().processed == 0
-    seed()
-    assert set(clocks.values_list("ticket_id", flat=True)) == open_ids
-
-
 def test_status_mix_and_history_look_like_two_years_of_a_desk() -> None:
     from datetime import timedelta
 
@@ -418,32 +312,6 @@ def test_status_mix_and_history_look_like_two_years_of_a_desk() -> None:
     assert Incident.objects.values("requester").distinct().count() > 1000
 
 
-def test_open_incidents_carry_their_nearest_running_deadline(seeded: str) -> None:
-    from django.db.models import Min
-
-    from incidents.choices import OPEN_STATUSES
-    from sla.choices import ClockState
-    from sla.models import SlaClock
-
-    running = SlaClock.objects.filter(
-        ticket_type=ContentType.objects.get_for_model(Incident),
-        ticket_id=OuterRef("pk"),
-        state=ClockState.RUNNING,
-    ).order_by()
-    nearest = Incident.objects.filter(status__in=OPEN_STATUSES).annotate(
-        due=Subquery(running.values("ticket_id").annotate(m=Min("due_at")).values("m")),
-        warn=Subquery(running.values("ticket_id").annotate(m=Min("warn_at")).values("m")),
-    )
-    assert nearest.filter(due__isnull=False).exists()
-    for incident in nearest:
-        assert (incident.sla_due_at, incident.sla_warn_at) == (incident.due, incident.warn)
-    assert (
-        not Incident.objects.exclude(status__in=OPEN_STATUSES)
-        .filter(sla_due_at__isnull=False)
-        .exists()
-    )
-
-
 def test_live_writes_continue_after_the_seeded_ids(seeded: str) -> None:
     from core.services import comment_add
 
@@ -459,162 +327,3 @@ def test_live_writes_continue_after_the_seeded_ids(seeded: str) -> None:
 
     assert comment.pk > top_comment
     assert live.pk > seeded_incident.pk
-
-
-def test_worker_processes_plan_the_same_incidents() -> None:
-    from incidents.demo import load_incidents, seed_reference_data
-    from incidents.demo.batches import can_fork
-
-    if not can_fork():
-        pytest.skip("this platform cannot fork worker processes")
-    from sla.demo import seed_sla_demo
-
-    # Times move with the clock between the two loads; everything else must repeat.
-    fields = ("title", "status", "priority", "requester_id", "assignee_id", "version")
-    world = seed_reference_data()
-    seed_sla_demo()
-
-    load_incidents(world, count=90, seed=11, batch_size=30, workers=1)
-    first = list(Incident.objects.order_by("number").values_list(*fields))
-    first_events = TimelineEvent.objects.count()
-    first_comments = Comment.objects.count()
-    load_incidents(world, count=90, seed=11, batch_size=30, workers=2)
-    second = list(Incident.objects.order_by("number").values_list(*fields))[90:]
-
-    assert second == first
-    assert TimelineEvent.objects.count() == 2 * first_events
-    assert Comment.objects.count() == 2 * first_comments
-
-
-def _schema_of_loaded_tables() -> dict[str, list[tuple[str, str]]]:
-    from django.db import connection
-
-    tables = ["incidents_incident", "core_timelineevent", "core_comment", "sla_slaclock"]
-    schema: dict[str, list[tuple[str, str]]] = {}
-    with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(
-                "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
-                "WHERE indrelid = %s::regclass ORDER BY 1",
-                [table],
-            )
-            schema[f"{table} indexes"] = list(cursor.fetchall())
-            cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) || ' ' || convalidated::text "
-                "FROM pg_constraint WHERE conrelid = %s::regclass ORDER BY 1",
-                [table],
-            )
-            schema[f"{table} constraints"] = list(cursor.fetchall())
-            cursor.execute(
-                "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal "
-                "ORDER BY 1",
-                [table],
-            )
-            schema[f"{table} triggers"] = list(cursor.fetchall())
-    return schema
-
-
-@pytest.mark.postgres
-def test_bulk_load_rebuilds_every_index_and_checks_every_foreign_key() -> None:
-    from incidents.demo import INDEXING, LOADING, load_incidents, seed_reference_data
-    from sla.demo import seed_sla_demo
-
-    world = seed_reference_data()
-    seed_sla_demo()
-    before = _schema_of_loaded_tables()
-    stages: list[tuple[str, int, int]] = []
-
-    result = load_incidents(
-        world,
-        count=400,
-        seed=5,
-        batch_size=100,
-        bulk=True,
-        workers=2,
-        progress=lambda stage, done, total: stages.append((stage, done, total)),
-    )
-
-    assert result.bulk and result.incidents == Incident.objects.count() == 400
-    assert _schema_of_loaded_tables() == before
-    assert any(
-        index.startswith("incident_open_sla_due")
-        for index, _ in before["incidents_incident indexes"]
-    )
-    assert stages[0] == (LOADING, 0, 400)
-    assert (LOADING, 400, 400) in stages
-    assert stages[-1][0] == INDEXING and stages[-1][1] == stages[-1][2]
-    assert TimelineEvent.objects.count() == result.events
-    assert Comment.objects.count() == result.comments
-    assert not TimelineEvent.objects.filter(kind=EventKind.COMMENTED, comment__isnull=True).exists()
-
-
-@pytest.mark.postgres
-def test_a_failed_bulk_load_leaves_tables_and_schema_as_they_were() -> None:
-    from incidents.demo import INDEXING, load_incidents, seed_reference_data
-    from sla.demo import seed_sla_demo
-
-    world = seed_reference_data()
-    seed_sla_demo()
-    before = _schema_of_loaded_tables()
-
-    def fail_while_indexing(stage: str, done: int, total: int) -> None:
-        if stage == INDEXING and done == 2:
-            raise RuntimeError("disk full")
-
-    with pytest.raises(RuntimeError, match="disk full"):
-        load_incidents(
-            world, count=200, seed=5, batch_size=100, bulk=True, progress=fail_while_indexing
-        )
-
-    assert not Incident.objects.exists()
-    assert not TimelineEvent.objects.exists()
-    assert _schema_of_loaded_tables() == before
-
-
-def test_seeded_clock_deadlines_are_the_sla_engines() -> None:
-    import random
-    from datetime import UTC, datetime, timedelta
-
-    from incidents.demo.clocks import ClockPlanner
-    from incidents.demo.rows import TimestampText
-    from sla.demo import seed_sla_demo
-    from sla.snapshot import threshold_instants
-
-    seed(incidents=0)
-    seed_sla_demo()
-    planner = ClockPlanner.for_services(
-        list(Service.objects.values_list("pk", flat=True)),
-        now=int(datetime.now(UTC).timestamp()),
-        ticket_type_id=ContentType.objects.get_for_model(Incident).pk,
-        times=TimestampText("+00:00"),
-    )
-    rng = random.Random(3)
-    base = datetime(2026, 1, 1, tzinfo=UTC)
-    unique = {(t.policy_id, t.metric): t for metrics in planner.terms.values() for t in metrics}
-    terms = list(unique.values())
-    assert len(terms) == 10
-    for term in terms:
-        for _ in range(40):
-            # Across two years: weekends, holidays, both daylight-saving switches.
-            started = base + timedelta(seconds=rng.randrange(2 * 365 * 86_400))
-            assert term.instants(started) == threshold_instants(term.snapshot, started, [])
-
-
-def test_stopped_seeded_clocks_record_their_working_time(seeded: str) -> None:
-    from sla.calendar import business_time_between
-    from sla.choices import ClockState
-    from sla.models import SlaClock
-    from sla.snapshot import calendar_from_snapshot
-
-    clocks = SlaClock.objects.filter(ticket_type=ContentType.objects.get_for_model(Incident))
-    stopped = clocks.filter(stopped_at__isnull=False)
-    assert stopped.exists()
-    assert set(stopped.values_list("state", flat=True)) <= {ClockState.MET, ClockState.BREACHED}
-    assert not clocks.filter(stopped_at__isnull=True, elapsed_business_seconds__isnull=False)
-    for clock in stopped[:25]:
-        assert clock.stopped_at is not None
-        worked = business_time_between(
-            clock.started_at, clock.stopped_at, calendar_from_snapshot(clock.snapshot)
-        )
-        assert clock.elapsed_business_seconds == int(worked.total_seconds())
-        assert clock.paused_seconds == 0

@@ -1,0 +1,23 @@
+"""The shape of a demo incident template (see demo.incidents.failures)."""
+
+from dataclasses import dataclass
+
+from incidents.choices import Category, Impact, ResolutionCode, Urgency
+
+
+@dataclass(frozen=True)
+class IncidentTemplate:
+    """One kind of failure of a service, with what the agents write at each step."""
+
+    service: str
+    title: str  # may contain {site} and {ci}
+    description: str
+    category: Category
+    impact: Impact
+    urgency: Urgency
+    ci: str  # the configuration item at fault
+    containment: str
+    diagnosis: str
+    resolution: str
+    resolution_code: ResolutionCode
+    can_be_major: bool = False
