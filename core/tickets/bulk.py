@@ -21,7 +21,6 @@ from core.tickets.actions import actions_of
 from core.tickets.kinds import TicketKind
 from core.tickets.work import ticket_assign
 
-
 T = TypeVar("T", bound=TicketBase)
 
 
