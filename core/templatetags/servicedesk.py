@@ -77,6 +77,13 @@ def ago(moment: datetime | None) -> str:
 
 
 @register.filter
+def agent_path(ticket: TicketBase) -> str:
+    """The ticket's page in the agent workspace, whatever its kind."""
+    kind = find_kind(ticket)
+    return kind.agent_path(ticket.number) if kind is not None else ""
+
+
+@register.filter
 def followed_in_portal(ticket: TicketBase) -> bool:
     """Whether requesters follow the ticket's kind in the portal (then "internal" means
     something on its timeline)."""

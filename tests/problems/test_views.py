@@ -115,7 +115,7 @@ def test_agent_creates_a_problem_and_walks_it_to_known_error(client_for, agent_l
     problem.refresh_from_db()
     assert (problem.status, problem.workaround) == (ProblemStatus.KNOWN_ERROR, "Use webmail")
     page = client.get(reverse("problems:agent_detail", args=[problem.number]))
-    assert {a.transition.action for a in page.context["actions"]} == {"resolve", "cancel"}
+    assert {a["transition"].action for a in page.context["actions"]} == {"resolve", "cancel"}
     assert not INLINE_CODE.search(page.content.decode())
 
 
@@ -239,7 +239,9 @@ def test_resolve_with_linked_incidents_reports_each_one(
         problem_link_incident(known_error, incident=incident, actor=agent_l1)
     client = client_for(agent_l1)
     page = client.get(reverse("problems:agent_detail", args=[known_error.number]))
-    resolve_form = next(a.form for a in page.context["actions"] if a.transition.action == "resolve")
+    resolve_form = next(
+        a["form"] for a in page.context["actions"] if a["transition"].action == "resolve"
+    )
     assert (
         resolve_form.fields["resolve_linked"].label
         == "Also resolve the 2 open linked incidents with this fix"
