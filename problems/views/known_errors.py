@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from incidents.views.common import agent_required, current_user, paginate
+from core.web.access import agent_required, current_user, paginate
 from problems.forms import KnownErrorSearchForm
 from problems.selectors import known_error_list_for_user
 

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.exceptions import ConflictError, TransitionError
-from incidents.views.common import agent_required, current_user, paginate
+from core.web.access import agent_required, current_user, paginate
 from problems.choices import ProposalStatus
 from problems.forms import AcceptProposalForm
 from problems.recurrence import proposal_accept, proposal_dismiss
