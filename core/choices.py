@@ -31,6 +31,18 @@ class Criticality(models.TextChoices):
     CRITICAL = "critical", "Critical"
 
 
+class Category(models.TextChoices):
+    """What a ticket is about (incidents, problems and recurrence proposals share it)."""
+
+    HARDWARE = "hardware", "Hardware"
+    SOFTWARE = "software", "Software"
+    NETWORK = "network", "Network"
+    ACCESS = "access", "Access and accounts"
+    SECURITY = "security", "Security"
+    DATA = "data", "Data"
+    OTHER = "other", "Other"
+
+
 class Source(models.TextChoices):
     WEB = "web", "Web"
     API = "api", "API"

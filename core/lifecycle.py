@@ -58,6 +58,13 @@ class Lifecycle:
     def table(self) -> dict[str, Transition]:
         return {transition.action: transition for transition in self.transitions}
 
+    @cached_property
+    def cancelled(self) -> frozenset[str]:
+        """The statuses the `cancel` action leads to (none when the kind cannot be cancelled):
+        a ticket that was never real, unlike one that is closed after it was done."""
+        transition = self.table.get("cancel")
+        return transition.targets if transition is not None else frozenset()
+
     def is_legal_pair(self, source: str, target: str) -> bool:
         """Whether any action moves a ticket from `source` to `target` (ignoring guards)."""
         return any(source in t.sources and target in t.targets for t in self.transitions)

@@ -9,20 +9,20 @@ Idempotent: nothing is added when problems exist already.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core.choices import Role
+from core.choices import Category, Role
 from core.models import Service, User
 from core.roles import ROLE_GROUP_NAMES
 from core.tickets.kinds import kind_named
 from demo.walks import Walks
-from incidents.choices import OPEN_STATUSES, Category, IncidentStatus
-from incidents.models import Incident
 from problems import reviews, services
 from problems.choices import ProblemStatus
+from problems.linked_kind import linked_kind, linked_tickets
 from problems.models import PostIncidentReview, Problem
 from problems.recurrence import proposal_accept, proposal_dismiss, proposals_detect
 
@@ -116,10 +116,21 @@ def _demo_agent() -> User | None:
     return agents.filter(username="agent2").first() or agents.order_by("pk").first()
 
 
+def _incidents() -> Any:
+    return linked_tickets().all()
+
+
+def _closed_statuses() -> list[str]:
+    """Final, but not cancelled: the incidents that were real and are over."""
+    lifecycle = linked_kind().lifecycle
+    return sorted(lifecycle.final - lifecycle.cancelled)
+
+
 def _link_incidents(problem: Problem, service: Service, actor: User, *, open_ones: int) -> int:
-    base = Incident.objects.filter(service=service).exclude(status=IncidentStatus.CANCELLED)
-    chosen = list(base.filter(status__in=sorted(OPEN_STATUSES)).order_by("-created_at")[:open_ones])
-    chosen += list(base.filter(status=IncidentStatus.CLOSED).order_by("-created_at")[:1])
+    """Link the newest open incidents of the service, and its latest closed one."""
+    base = _incidents().filter(service=service).order_by("-created_at")
+    chosen = list(base.filter(status__in=sorted(linked_kind().lifecycle.open))[:open_ones])
+    chosen += list(base.filter(status__in=_closed_statuses())[:1])
     for incident in chosen:
         services.problem_link_incident(problem, incident=incident, actor=actor)
     return len(chosen)
@@ -170,8 +181,10 @@ def _make_problem(spec: DemoProblem, service: Service, actor: User) -> Problem:
 
 
 def _complete_a_review(actor: User) -> int:
+    """Review the latest closed major incident that has no review yet."""
     major = (
-        Incident.objects.filter(is_major=True, status=IncidentStatus.CLOSED)
+        _incidents()
+        .filter(is_major=True, status__in=_closed_statuses())
         .filter(~Q(pk__in=PostIncidentReview.objects.values("incident_id")))
         .order_by("-closed_at")
         .first()

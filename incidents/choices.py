@@ -1,5 +1,8 @@
 from django.db import models
 
+# Shared with problems (core.choices); incidents modules keep naming it from here.
+from core.choices import Category  # noqa: F401
+
 
 class IncidentStatus(models.TextChoices):
     IDENTIFIED = "identified", "Identified"
@@ -35,16 +38,6 @@ class Urgency(models.TextChoices):
     HIGH = "high", "High — work has stopped"
     MEDIUM = "medium", "Medium — work is slowed down"
     LOW = "low", "Low — can wait"
-
-
-class Category(models.TextChoices):
-    HARDWARE = "hardware", "Hardware"
-    SOFTWARE = "software", "Software"
-    NETWORK = "network", "Network"
-    ACCESS = "access", "Access and accounts"
-    SECURITY = "security", "Security"
-    DATA = "data", "Data"
-    OTHER = "other", "Other"
 
 
 class HoldReason(models.TextChoices):

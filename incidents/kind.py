@@ -4,23 +4,33 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
+from core.choices import Source
+from core.models import User
 from core.tickets.kinds import (
     AutoClose,
     ClockRules,
+    ClosedLoop,
     Conversion,
     RatingRules,
     ReportingMilestones,
+    Review,
     TicketKind,
 )
-from incidents.choices import CancelReason
+from incidents.choices import CancelReason, ResolutionCode
 from incidents.choices import IncidentStatus as S
 from incidents.models import Incident
 from incidents.permissions import incident_permission
 from incidents.portal_spec import PORTAL
 from incidents.selectors import incident_get_for_user, incident_list_for_user
-from incidents.services import incident_from_ticket
+from incidents.services import (
+    incident_from_ticket,
+    incident_mark_review_completed,
+    incident_resolve,
+    incident_resume,
+)
 from incidents.transitions import LIFECYCLE, Context
 
 
@@ -47,6 +57,39 @@ def _reply_refusal(incident: Any) -> str | None:
         f"{incident.number} is {incident.get_status_display().lower()}; "
         "report a new incident instead."
     )
+
+
+def _resolve_with_fix(
+    incident: Incident,
+    *,
+    actor: User,
+    resolution_code: str,
+    notes: str,
+    source: str = Source.WEB,
+) -> Incident:
+    """Resolve an open incident with another ticket's fix (a problem's permanent fix): one on
+    hold — typically awaiting that problem — is resumed first. All or nothing: when the
+    incident cannot be resolved (still logged, a major incident not contained...), the resume
+    is rolled back with it."""
+    with transaction.atomic():
+        current = incident
+        if current.status == S.ON_HOLD:
+            current = incident_resume(current, actor=actor, source=source)
+        return incident_resolve(
+            current,
+            actor=actor,
+            resolution_code=resolution_code,
+            resolution_notes=notes,
+            source=source,
+        )
+
+
+def _needs_review(incident: Incident) -> bool:
+    return incident.is_major
+
+
+def _findings(incident: Incident) -> str:
+    return incident.diagnosis_notes
 
 
 INCIDENT = TicketKind(
@@ -92,4 +135,16 @@ INCIDENT = TicketKind(
         cancel_reasons={"request": CancelReason.CONVERTED_TO_REQUEST},
     ),
     portal=PORTAL,
+    closed_loop=ClosedLoop(
+        resolve_with_fix=_resolve_with_fix,
+        resolution_codes=tuple(
+            (code.value, str(code.label))
+            for code in (ResolutionCode.FIXED, ResolutionCode.WORKAROUND)
+        ),
+    ),
+    review=Review(
+        is_needed=_needs_review,
+        findings=_findings,
+        mark_completed=incident_mark_review_completed,
+    ),
 )

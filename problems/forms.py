@@ -1,13 +1,13 @@
 """HTML input validation for the problem pages. Forms only check and convert input; every write
 goes through problems.services / recurrence / reviews, whose domain errors the views map back
-onto these fields (incidents.forms.apply_domain_errors)."""
+onto these fields (core.web.forms.apply_domain_errors)."""
 
 from typing import Any
 
 from django import forms
 from django.db.models import Model
 
-from core.choices import Priority
+from core.choices import Category, Priority
 from core.models import ConfigurationItem, Service, SupportGroup, User
 from core.web.forms import (
     AgentChoiceField,
@@ -18,10 +18,9 @@ from core.web.forms import (
     active_services,
     agent_users,
 )
-from incidents.choices import Category
+from problems.linked_kind import resolution_choices
 from problems.models import Problem
 from problems.reviews import REVIEW_SECTIONS
-from problems.services import LINKED_RESOLUTION_CODES
 
 
 def _text(
@@ -146,7 +145,7 @@ class ResolveForm(VersionedForm):
         required=False, label="Also resolve the open linked incidents with this fix"
     )
     incident_resolution_code = forms.ChoiceField(
-        choices=[(c.value, c.label) for c in LINKED_RESOLUTION_CODES],
+        choices=resolution_choices,
         label="Resolution code for the incidents",
         required=False,
     )
@@ -191,7 +190,7 @@ TRANSITION_FORMS: dict[str, type[VersionedForm]] = {
 
 class ResolveLinkedForm(forms.Form):
     resolution_code = forms.ChoiceField(
-        choices=[(c.value, c.label) for c in LINKED_RESOLUTION_CODES],
+        choices=resolution_choices,
         label="Resolution code",
     )
 

@@ -8,15 +8,14 @@ from core.choices import Source
 from core.exceptions import TransitionError, ValidationFailed
 from core.models import User
 from core.tickets.executor import refuse_final, ticket_lock
-from incidents.choices import IncidentStatus
-from incidents.models import Incident
 from problems.events import linked_event
+from problems.linked_kind import LinkedTicket, linked_kind
 from problems.models import Problem, ProblemIncident
 from problems.permissions import require_problem_worker
 
 
 def problem_link_incident(
-    problem: Problem, *, incident: Incident, actor: User, source: str = Source.WEB
+    problem: Problem, *, incident: LinkedTicket, actor: User, source: str = Source.WEB
 ) -> ProblemIncident:
     """Link an incident to an open problem, with an event on both timelines. The incident's status
     and SLA are left alone: putting it on hold "awaiting problem" is a separate choice."""
@@ -28,7 +27,7 @@ def problem_link_incident(
                 f"{locked.number} is {locked.get_status_display().lower()}; link incidents to "
                 "an open problem."
             )
-        if incident.status == IncidentStatus.CANCELLED:
+        if incident.status in linked_kind().lifecycle.cancelled:
             raise TransitionError(f"{incident.number} is cancelled; it cannot be linked.")
         try:
             with transaction.atomic():
@@ -57,7 +56,7 @@ def problem_link_incident(
 
 
 def problem_unlink_incident(
-    problem: Problem, *, incident: Incident, actor: User, source: str = Source.WEB
+    problem: Problem, *, incident: LinkedTicket, actor: User, source: str = Source.WEB
 ) -> None:
     """Remove a link (a mistaken one), with an event on both timelines."""
     require_problem_worker(actor)

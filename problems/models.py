@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from core.choices import Category
 from core.models import TicketBase
-from incidents.choices import Category
 from problems.choices import OPEN_STATUSES, ProblemStatus, ProposalStatus, ReviewStatus
 
 
@@ -129,9 +129,9 @@ class RecurrenceProposal(models.Model):
 class PostIncidentReview(models.Model):
     """The blameless review of a major incident: what happened (its timeline, assembled from the
     incident's events), impact, detection, response, root cause, what went well and what to
-    improve, with action items. Completing it records `review_completed_at` on the incident
-    (incidents.services), which a major incident needs before it can be closed. A completed
-    review is read-only."""
+    improve, with action items. Completing it records the completion on the incident (through
+    the incident kind's `Review` in the kind registry), which a major incident needs before it
+    can be closed. A completed review is read-only."""
 
     incident = models.OneToOneField(
         "incidents.Incident", on_delete=models.PROTECT, related_name="post_incident_review"

@@ -10,17 +10,18 @@ dismissed. New matching incidents join the open proposal of their service and ca
 """
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, QuerySet
 from django.utils import timezone
 
+from core.choices import Category
 from core.exceptions import ConflictError
 from core.models import User
-from incidents.choices import Category, IncidentStatus
-from incidents.models import Incident
 from problems.choices import ProposalStatus
+from problems.linked_kind import linked_kind, linked_tickets
 from problems.models import Problem, ProblemIncident, RecurrenceProposal
 from problems.permissions import require_problem_worker
 from problems.services import problem_create, problem_link_incident
@@ -28,17 +29,18 @@ from problems.services import problem_create, problem_link_incident
 ProposalIncident = RecurrenceProposal.incidents.through
 
 
-def recurrence_candidates(*, now: datetime, window_days: int) -> QuerySet[Incident]:
+def recurrence_candidates(*, now: datetime, window_days: int) -> QuerySet[Any]:
     """Incidents that may still form a cluster: recent, classified by service and category,
     not cancelled, not linked to a problem, not in any proposal yet."""
     return (
-        Incident.objects.filter(
+        linked_tickets()
+        .filter(
             created_at__gt=now - timedelta(days=window_days),
             created_at__lte=now,
             service__isnull=False,
         )
         .exclude(category="")
-        .exclude(status=IncidentStatus.CANCELLED)
+        .exclude(status__in=sorted(linked_kind().lifecycle.cancelled))
         .exclude(Exists(ProblemIncident.objects.filter(incident_id=OuterRef("pk"))))
         .exclude(Exists(ProposalIncident.objects.filter(incident_id=OuterRef("pk"))))
     )
@@ -100,7 +102,7 @@ def proposals_detect(
     return created
 
 
-def _grow_open_proposals(candidates: QuerySet[Incident]) -> None:
+def _grow_open_proposals(candidates: QuerySet[Any]) -> None:
     """Attach new matching incidents to the open proposal of their service and category."""
     open_proposals = RecurrenceProposal.objects.filter(status=ProposalStatus.OPEN).values_list(
         "pk", "service_id", "category"
@@ -138,8 +140,9 @@ def proposal_accept(proposal: RecurrenceProposal, *, actor: User, title: str = "
     require_problem_worker(actor)
     with transaction.atomic():
         _decide(proposal, actor=actor, status=ProposalStatus.ACCEPTED)
+        cancelled = sorted(linked_kind().lifecycle.cancelled)
         incidents = list(
-            proposal.incidents.exclude(status=IncidentStatus.CANCELLED).order_by("created_at", "id")
+            proposal.incidents.exclude(status__in=cancelled).order_by("created_at", "id")
         )
         category_label = (
             Category(proposal.category).label

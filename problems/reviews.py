@@ -1,7 +1,8 @@
 """Post-incident reviews of major incidents: start, edit, action items, complete.
 
-Completing a review calls incidents.services.incident_mark_review_completed, which is what lets
-a major incident be closed (incidents.transitions refuses `close` before). A completed review is
+Which incidents get a review, and recording its completion on the incident (what lets a major
+incident be closed: the incident lifecycle refuses `close` before), are the incident kind's
+declaration in the kind registry (`Review`); problems only call it. A completed review is
 read-only, except that its action items can still be ticked off as they get done.
 """
 
@@ -11,15 +12,15 @@ from datetime import date, datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.choices import EventKind, Source
+from core.choices import Source
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.models import TimelineEvent, User
 from core.roles import is_agent
+from core.tickets.describe import EventView, choice_label, describe
 from core.tickets.events import review_event
-from incidents.choices import IncidentStatus
-from incidents.models import Incident
-from incidents.services import incident_mark_review_completed
+from core.tickets.kinds import kind_of
 from problems.choices import ReviewStatus
+from problems.linked_kind import LinkedTicket, review_rules
 from problems.models import PostIncidentReview, ReviewActionItem
 from problems.permissions import require_problem_worker
 
@@ -39,12 +40,13 @@ REQUIRED_TO_COMPLETE = tuple(name for name in REVIEW_FIELDS if name != "went_wel
 
 
 def review_start(
-    incident: Incident, *, actor: User, source: str = Source.WEB
+    incident: LinkedTicket, *, actor: User, source: str = Source.WEB
 ) -> PostIncidentReview:
     """Open the review of a major incident (or return the one already open). The root cause is
-    pre-filled from the incident's diagnosis notes."""
+    pre-filled from what the incident records about the cause (its diagnosis notes)."""
     require_problem_worker(actor)
-    if not incident.is_major:
+    rules = review_rules()
+    if not rules.is_needed(incident):
         raise TransitionError(f"{incident.number} is not a major incident; it needs no review.")
     existing = PostIncidentReview.objects.filter(incident=incident).first()
     if existing is not None:
@@ -54,7 +56,7 @@ def review_start(
         with transaction.atomic():
             review = PostIncidentReview.objects.create(
                 incident=incident,
-                root_cause=incident.diagnosis_notes,
+                root_cause=rules.findings(incident),
                 created_by=actor,
                 created_at=now,
                 updated_at=now,
@@ -171,7 +173,7 @@ def review_complete(
         }
         if missing:
             raise ValidationFailed(missing)
-        incident_mark_review_completed(
+        review_rules().mark_completed(
             locked.incident,
             actor=actor,
             summary=f"Post-incident review completed.\n\n{locked.summary}",
@@ -200,35 +202,41 @@ class TimelineRow:
     detail: str
 
 
-def review_timeline(incident: Incident, events: list[TimelineEvent]) -> list[TimelineRow]:
-    """The incident's story for the review, assembled from its timeline events."""
-    start = incident.identified_at
+def review_timeline(incident: LinkedTicket, events: list[TimelineEvent]) -> list[TimelineRow]:
+    """The incident's story for the review, assembled from its timeline events as
+    core.tickets.describe reads them (the one reading every timeline uses): a status change
+    shows its route, anything else what was done, with the text the event carries."""
+    kind = kind_of(incident)
+    started = getattr(incident, kind.reporting.started) if kind.reporting else None
+    start = started or incident.created_at
     rows = []
     for event in events:
-        if event.kind == EventKind.STATUS_CHANGED:
-            what = f"{_status_label(event.from_status)} → {_status_label(event.to_status)}"
-        elif event.kind == EventKind.CREATED:
-            what = "Reported"
-        elif event.kind == EventKind.COMMENTED:
-            what = "Internal note" if event.comment and event.comment.is_internal else "Reply"
+        view = describe(event, incident)
+        if event.from_status and event.to_status:
+            what = " → ".join(
+                choice_label(type(incident), "status", status)
+                for status in (event.from_status, event.to_status)
+            )
         else:
-            what = event.get_kind_display()
-        detail = event.comment.body if event.comment else event.message
-        if event.kind == EventKind.FIELDS_CHANGED and event.message:
-            # Links and review milestones say what happened in their first line.
-            what, _, detail = event.message.partition("\n")
-            detail = detail.strip()
+            what = view.verb[:1].upper() + view.verb[1:]
         rows.append(
             TimelineRow(
                 at=event.created_at,
                 offset_seconds=(event.created_at - start).total_seconds(),
                 actor=event.actor.display_name if event.actor else "System",
                 what=what,
-                detail=detail,
+                detail=_detail(event, view),
             )
         )
     return rows
 
 
-def _status_label(status: str) -> str:
-    return IncidentStatus(status).label if status in IncidentStatus.values else status or "—"
+def _detail(event: TimelineEvent, view: EventView) -> str:
+    # Comments and files have no body in the view: their own rendering shows them.
+    if event.comment is not None:
+        text = event.comment.body
+    elif event.attachment is not None:
+        text = event.attachment.original_name
+    else:
+        text = view.body
+    return "\n\n".join(part for part in (text, view.note) if part)

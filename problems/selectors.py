@@ -2,14 +2,14 @@
 anyone else sees none (a 404). The one exception is `known_errors_for_incident`, which the
 incident pages use to show a requester the published workaround for their own incident."""
 
+from typing import Any
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from core.models import User
-from incidents.choices import OPEN_STATUSES as INCIDENT_OPEN_STATUSES
-from incidents.models import Incident
-from incidents.selectors import incident_get_for_user
 from problems.choices import ProblemStatus, ProposalStatus
+from problems.linked_kind import LinkedTicket, linked_kind, linked_tickets, review_rules
 from problems.models import PostIncidentReview, Problem, ProblemIncident, RecurrenceProposal
 from problems.permissions import can_work_problems
 
@@ -36,13 +36,17 @@ def problem_links(problem: Problem) -> QuerySet[ProblemIncident]:
     ).order_by("linked_at", "id")
 
 
-def open_linked_incidents(problem: Problem) -> QuerySet[Incident]:
-    return Incident.objects.filter(
-        problem_links__problem=problem, status__in=sorted(INCIDENT_OPEN_STATUSES)
-    ).order_by("number")
+def open_linked_incidents(problem: Problem) -> QuerySet[Any]:
+    """The problem's linked incidents still being worked on (the incident kind's open
+    statuses), by number."""
+    return (
+        linked_tickets()
+        .filter(problem_links__problem=problem, status__in=sorted(linked_kind().lifecycle.open))
+        .order_by("number")
+    )
 
 
-def problems_for_incident(user: User, incident: Incident) -> QuerySet[Problem]:
+def problems_for_incident(user: User, incident: LinkedTicket) -> QuerySet[Problem]:
     """The problems an incident is linked to (agents only)."""
     return problem_list_for_user(user).filter(links__incident=incident).order_by("number")
 
@@ -59,7 +63,7 @@ def linkable_problems(user: User) -> QuerySet[Problem]:
 
 
 def known_errors_for_incident(
-    incident: Incident, *, exclude_linked: bool = False
+    incident: LinkedTicket, *, exclude_linked: bool = False
 ) -> QuerySet[Problem]:
     """Published known errors on the incident's service or configuration item.
 
@@ -113,7 +117,7 @@ def proposal_list_for_user(
         .prefetch_related(
             Prefetch(
                 "incidents",
-                queryset=Incident.objects.select_related("requester").order_by("created_at", "id"),
+                queryset=linked_tickets().select_related("requester").order_by("created_at", "id"),
             )
         )
         .order_by("-created_at", "-id")
@@ -127,17 +131,18 @@ def proposal_get_for_user(user: User, pk: int) -> RecurrenceProposal:
         raise Http404("No such open proposal.") from exc
 
 
-def review_incident_for_user(user: User, number: str) -> Incident:
-    """A major incident an agent may review; anything else is a 404."""
+def review_incident_for_user(user: User, number: str) -> LinkedTicket:
+    """A major incident an agent may review (read through the incident kind's selector);
+    anything else is a 404."""
     if not can_work_problems(user):
         raise Http404("Not found.")
-    incident = incident_get_for_user(user, number)
-    if not incident.is_major:
+    incident: LinkedTicket = linked_kind().get_for_user(user, number)
+    if not review_rules().is_needed(incident):
         raise Http404(f"{number} is not a major incident.")
     return incident
 
 
-def review_for_incident(incident: Incident) -> PostIncidentReview | None:
+def review_for_incident(incident: LinkedTicket) -> PostIncidentReview | None:
     return (
         PostIncidentReview.objects.filter(incident=incident)
         .select_related("created_by", "completed_by")

@@ -1,8 +1,8 @@
 """Every write to a problem: creation, one service per lifecycle transition (all through
 `_transition`: lock, check the table, save the changed fields and bump `version`, append a
 timeline event), the analysis fields, links to incidents, and closing the loop (resolving the
-open linked incidents with the fix through incidents.services, each with its own event and
-requester email).
+open linked incidents with the fix through the closed loop the incident kind declares in the
+kind registry, each with its own event and requester email).
 
 Only agents write problems. Each service opens its own transaction (nested calls join the
 caller's).
@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
-from core.choices import Priority, Source
+from core.choices import Category, Priority, Source
 from core.exceptions import DomainError, TransitionError, ValidationFailed
 from core.models import ConfigurationItem, Service, SupportGroup, User
 from core.roles import is_agent
@@ -27,19 +27,14 @@ from core.tickets.executor import (
 )
 from core.tickets.opening import ticket_open
 from core.tickets.work import ticket_cancel, ticket_comment
-from incidents import services as incident_services
-from incidents.choices import Category, IncidentStatus, ResolutionCode
-from incidents.models import Incident
 from problems import transitions
 from problems.choices import ProblemStatus
 from problems.events import linked_resolved_event
 from problems.kind import PROBLEM
+from problems.linked_kind import closed_loop
 from problems.models import Problem
 from problems.permissions import require_problem_worker
 from problems.selectors import open_linked_incidents
-
-# Resolution codes offered when a problem's fix resolves its linked incidents.
-LINKED_RESOLUTION_CODES = (ResolutionCode.FIXED, ResolutionCode.WORKAROUND)
 
 MAX_TEXT = 50_000
 
@@ -319,14 +314,14 @@ def problem_resolve(
     permanent_fix: str,
     root_cause: str | None = None,
     resolve_linked: bool = False,
-    incident_resolution_code: str = ResolutionCode.FIXED,
+    incident_resolution_code: str = "",
     source: str = Source.WEB,
     expected_version: int | None = None,
 ) -> ProblemResolution:
     """investigating / known error -> resolved with the permanent fix. With `resolve_linked`, each
     open linked incident is then resolved with the fix (see problem_resolve_linked_incidents)."""
     if resolve_linked:
-        _check_linked_code(incident_resolution_code)
+        incident_resolution_code = _linked_code(incident_resolution_code)
     values = {"permanent_fix": _clean_text(permanent_fix, "permanent_fix")}
     if root_cause is not None:
         values["root_cause"] = _clean_text(root_cause, "root_cause")
@@ -347,46 +342,45 @@ def problem_resolve(
     return ProblemResolution(resolved, outcomes)
 
 
-def _check_linked_code(code: str) -> None:
-    if code not in LINKED_RESOLUTION_CODES:
-        choices = ", ".join(str(c.label) for c in LINKED_RESOLUTION_CODES)
+def _linked_code(code: str) -> str:
+    """A resolution code the incident kind offers for the closed loop (empty: its usual one)."""
+    codes = closed_loop().resolution_codes
+    if not code:
+        return codes[0][0]
+    if code not in {value for value, _ in codes}:
+        choices = ", ".join(label for _, label in codes)
         raise ValidationFailed({"incident_resolution_code": f"Choose one of: {choices}."})
+    return code
 
 
 def problem_resolve_linked_incidents(
     problem: Problem,
     *,
     actor: User,
-    resolution_code: str = ResolutionCode.FIXED,
+    resolution_code: str = "",
     source: str = Source.WEB,
 ) -> list[IncidentOutcome]:
-    """Resolve every open linked incident of a resolved problem with its permanent fix.
+    """Resolve every open linked incident of a resolved problem with its permanent fix
+    (`resolution_code` empty: the incident kind's usual code for it).
 
-    Each incident goes through incidents.services (its own lock, timeline event and requester
-    email) in its own transaction, so one that cannot be resolved yet (still logged, a major
-    incident not contained...) is reported with the reason and the others still go through. An
-    incident on hold (typically "awaiting problem") is resumed first. Running it again only
-    touches incidents that are still open.
+    Each incident goes through the incident kind's closed loop (ClosedLoop.resolve_with_fix:
+    its own lock, timeline event and requester email, all or nothing), so one that cannot be
+    resolved yet (still logged, a major incident not contained...) is reported with the reason
+    and the others still go through. An incident on hold (typically "awaiting problem") is
+    resumed first. Running it again only touches incidents that are still open.
     """
     require_problem_worker(actor)
-    _check_linked_code(resolution_code)
+    resolution_code = _linked_code(resolution_code)
     if problem.status != ProblemStatus.RESOLVED:
         raise TransitionError(f"{problem.number} is not resolved; resolve it with its fix first.")
     notes = f"Fixed by resolving problem {problem.number}:\n\n{problem.permanent_fix}"
+    resolve_with_fix = closed_loop().resolve_with_fix
     outcomes: list[IncidentOutcome] = []
     for incident in open_linked_incidents(problem).select_related("requester"):
         try:
-            with transaction.atomic():
-                current: Incident = incident
-                if current.status == IncidentStatus.ON_HOLD:
-                    current = incident_services.incident_resume(current, actor=actor, source=source)
-                incident_services.incident_resolve(
-                    current,
-                    actor=actor,
-                    resolution_code=resolution_code,
-                    resolution_notes=notes,
-                    source=source,
-                )
+            resolve_with_fix(
+                incident, actor=actor, resolution_code=resolution_code, notes=notes, source=source
+            )
         except DomainError as exc:
             outcomes.append(IncidentOutcome(incident.number, resolved=False, reason=str(exc)))
         else:

@@ -96,6 +96,39 @@ class Conversion:
     cancel_reasons: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ClosedLoop:
+    """How this kind's tickets are resolved by the fix of a ticket they are linked to (a
+    problem's permanent fix resolves its incidents; a change can fix problems the same way).
+
+    `resolve_with_fix(ticket, *, actor, resolution_code, notes, source)` resolves one open
+    ticket with the fix through the kind's own services (its lock, timeline event, requester
+    notice), first taking it out of any side state that would refuse it (a hold), and returns
+    it; all or nothing: a ticket that cannot be resolved yet raises a DomainError and is left
+    unchanged. `resolution_codes` are the (value, label) codes such a resolution may carry,
+    the usual one first.
+    """
+
+    resolve_with_fix: Callable[..., Any]
+    resolution_codes: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Review:
+    """Post-incident reviews of this kind's tickets (the problems app runs the review itself).
+
+    `is_needed(ticket)`: whether the ticket gets a review (a major incident). `findings(ticket)`:
+    what the ticket already records about the cause, to start the review's root cause from.
+    `mark_completed(ticket, *, actor, summary, source)` records on the ticket that its review
+    is completed, which is what lets it be closed; idempotent, and a DomainError, changing
+    nothing, while the ticket is not done yet.
+    """
+
+    is_needed: Callable[[Any], bool]
+    findings: Callable[[Any], str]
+    mark_completed: Callable[..., Any]
+
+
 def _everyone(actor: User | None, ticket: Any, action: str) -> str | None:
     return None
 
@@ -158,6 +191,10 @@ class TicketKind:
     # What the requester's portal home and "My tickets" show for this kind; None keeps the kind
     # out of them.
     portal: PortalSpec | None = None
+    # How another ticket's fix resolves this kind's tickets linked to it; None: it does not.
+    closed_loop: ClosedLoop | None = None
+    # Post-incident reviews of this kind's tickets; None: they get none.
+    review: Review | None = None
 
     @property
     def has_sla(self) -> bool:

@@ -14,17 +14,17 @@ from core.api.serializers import (
     SupportGroupRefSerializer,
     UserRefSerializer,
 )
-from core.choices import Priority
+from core.choices import Category, Priority
 from core.models import ConfigurationItem, Service, SupportGroup, User
-from incidents.choices import Category
-from incidents.models import Incident
+from problems.linked_kind import linked_kind, resolution_choices
 from problems.models import Problem, ProblemIncident
-from problems.services import LINKED_RESOLUTION_CODES
 from problems.transitions import legal_actions
 
 TEXT_MAX = 50_000
-# The resolution codes a problem's fix may resolve its linked incidents with.
-LINKED_RESOLUTION_CHOICES = [(code.value, code.label) for code in LINKED_RESOLUTION_CODES]
+# The resolution codes a problem's fix may resolve its linked incidents with, as the incident
+# kind declares them. Read from the registry when the API loads (with the URLs, after every
+# app's ready() registered its kind).
+LINKED_RESOLUTION_CHOICES = resolution_choices()
 
 
 class ProblemOutputSerializer(OutputModelSerializer):
@@ -117,7 +117,7 @@ class KnownErrorOutputSerializer(OutputModelSerializer):
 
 class IncidentRefSerializer(OutputModelSerializer):
     class Meta:
-        model = Incident
+        model = linked_kind().model
         fields = ["number", "title", "status", "priority"]
         read_only_fields = fields
 
@@ -244,6 +244,6 @@ class IncidentNumberInputSerializer(InputSerializer):
 class ResolveIncidentsInputSerializer(InputSerializer):
     incident_resolution_code = serializers.ChoiceField(
         choices=LINKED_RESOLUTION_CHOICES,
-        default="fixed",
+        default=LINKED_RESOLUTION_CHOICES[0][0],
         help_text="The resolution code each incident is resolved with.",
     )

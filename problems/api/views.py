@@ -29,8 +29,6 @@ from core.api.permissions import HasTokenScope, IsAgent
 from core.api.views import ApiViewSet, TicketConversationMixin, TicketViewSet, comments_for_user
 from core.choices import Priority, Source
 from core.models import Comment, User
-from incidents.models import Incident
-from incidents.selectors import incident_get_for_user
 from problems import services
 from problems.api.serializers import (
     EmptyInputSerializer,
@@ -50,6 +48,7 @@ from problems.api.serializers import (
 )
 from problems.filtersets import ProblemFilterSet
 from problems.forms import KnownErrorSearchForm
+from problems.linked_kind import LinkedTicket, linked_kind
 from problems.models import Problem
 from problems.selectors import (
     known_error_list_for_user,
@@ -124,11 +123,11 @@ TRANSITIONS: dict[str, tuple[str, type[BaseSerializer[Any]], Call, str]] = {
 }
 
 
-def _incident_in_scope(user: User, number: str, field: str = "incident") -> Incident:
+def _incident_in_scope(user: User, number: str, field: str = "incident") -> LinkedTicket:
     """An incident named in a body, read through the scoped selector (a 400 on the field when
     it does not exist or is out of scope)."""
     try:
-        return incident_get_for_user(user, number)
+        return linked_kind().get_for_user(user, number)
     except Http404 as exc:
         raise ValidationError({field: [f"No incident {number}."]}) from exc
 

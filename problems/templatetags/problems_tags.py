@@ -13,7 +13,6 @@ from typing import Any
 from django import template
 
 from core.tickets.describe import span_words
-from incidents.models import Incident
 from problems.forms import LinkProblemForm
 from problems.permissions import can_work_problems
 from problems.selectors import (
@@ -27,7 +26,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("problems/_incident_panel.html", takes_context=True)
-def incident_problem_panel(context: template.Context, incident: Incident) -> dict[str, Any]:
+def incident_problem_panel(context: template.Context, incident: Any) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
     if request is None or not can_work_problems(user):
@@ -49,7 +48,7 @@ def incident_problem_panel(context: template.Context, incident: Incident) -> dic
 
 
 @register.inclusion_tag("problems/_portal_known_errors.html")
-def incident_known_errors(incident: Incident) -> dict[str, Any]:
+def incident_known_errors(incident: Any) -> dict[str, Any]:
     """Only for an open incident: once it is resolved the requester has its resolution."""
     if not incident.is_open:
         return {"known_errors": []}

@@ -18,8 +18,6 @@ from core.models import User
 from core.selectors import timeline_for_user
 from core.web.access import agent_required, current_user, paginate, safe_next
 from core.web.forms import VersionedForm, apply_domain_errors
-from incidents.models import Incident
-from incidents.selectors import incident_get_for_user
 from problems import services
 from problems.filtersets import ProblemFilterSet
 from problems.forms import (
@@ -33,6 +31,7 @@ from problems.forms import (
     ResolveForm,
     ResolveLinkedForm,
 )
+from problems.linked_kind import LinkedTicket, linked_kind
 from problems.models import Problem
 from problems.selectors import (
     linkable_problems,
@@ -60,12 +59,12 @@ def problem_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _from_incident(user: User, number: str) -> Incident | None:
+def _from_incident(user: User, number: str) -> LinkedTicket | None:
     """The incident a problem is raised from (scope-checked like any read), if any."""
     if not number:
         return None
     try:
-        return incident_get_for_user(user, number)
+        return linked_kind().get_for_user(user, number)
     except Http404:
         return None
 
@@ -415,7 +414,7 @@ def problem_link(request: HttpRequest, number: str) -> HttpResponse:
         return _detail(request, problem, bound={"link": form})
     try:
         # IDs in a write are checked against the user's scope like any read.
-        incident = incident_get_for_user(user, form.cleaned_data["incident"])
+        incident = linked_kind().get_for_user(user, form.cleaned_data["incident"])
     except Http404:
         form.add_error("incident", f"No incident {form.cleaned_data['incident']}.")
         return _detail(request, problem, bound={"link": form})
@@ -436,7 +435,7 @@ def problem_link(request: HttpRequest, number: str) -> HttpResponse:
 def problem_unlink(request: HttpRequest, number: str, incident_number: str) -> HttpResponse:
     problem = _problem(request, number)
     user = current_user(request)
-    incident = incident_get_for_user(user, incident_number)
+    incident = linked_kind().get_for_user(user, incident_number)
     try:
         services.problem_unlink_incident(problem, incident=incident, actor=user)
     except (ValidationFailed, TransitionError) as exc:
@@ -451,7 +450,7 @@ def problem_unlink(request: HttpRequest, number: str, incident_number: str) -> H
 def incident_link_problem(request: HttpRequest, incident_number: str) -> HttpResponse:
     """From the incident page: link the incident to an open problem."""
     user = current_user(request)
-    incident = incident_get_for_user(user, incident_number)
+    incident = linked_kind().get_for_user(user, incident_number)
     back = reverse("incidents:agent_detail", args=[incident.number])
     form = LinkProblemForm(request.POST, prefix="problem_link", problems=linkable_problems(user))
     if not form.is_valid():

@@ -12,16 +12,16 @@ from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.selectors import timeline_for_user
 from core.web.access import agent_required, current_user
 from core.web.forms import apply_domain_errors
-from incidents.models import Incident
 from problems import reviews
 from problems.forms import ActionItemForm, CompleteReviewForm, ReviewForm
+from problems.linked_kind import LinkedTicket
 from problems.models import PostIncidentReview
 from problems.selectors import problems_for_incident, review_for_incident, review_incident_for_user
 
 
 def _render(
     request: HttpRequest,
-    incident: Incident,
+    incident: LinkedTicket,
     review: PostIncidentReview | None,
     *,
     bound: dict[str, Form] | None = None,
@@ -48,11 +48,11 @@ def _render(
     return render(request, "problems/agent/review.html", context)
 
 
-def _incident(request: HttpRequest, number: str) -> Incident:
+def _incident(request: HttpRequest, number: str) -> LinkedTicket:
     return review_incident_for_user(current_user(request), number)
 
 
-def _existing_review(incident: Incident) -> PostIncidentReview:
+def _existing_review(incident: LinkedTicket) -> PostIncidentReview:
     review = review_for_incident(incident)
     if review is None:
         raise Http404("The review has not been started.")

@@ -149,12 +149,20 @@ def test_the_review_timeline_is_assembled_from_the_incident_events(major, agent_
     incident_services.incident_comment(
         major, author=agent_l1, body="Failing over now", is_internal=True
     )
+    incident_services.incident_reopen(major, actor=agent_l1, reason="Mail is down again.")
+    reviews.review_start(major, actor=agent_l1)
     events = list(
         TimelineEvent.objects.filter(
             ticket_type=ContentType.objects.get_for_model(major), ticket_id=major.pk
-        ).select_related("actor", "comment")
+        ).select_related("actor", "comment", "attachment")
     )
     rows = reviews.review_timeline(major, events)
-    assert [(r.what, r.detail) for r in rows] == [("Internal note", "Failing over now")]
+    # What each event means, as core.tickets.describe reads it; a status change by its route.
+    assert [(r.what, r.detail) for r in rows] == [
+        ("Added an internal note", "Failing over now"),
+        ("Resolved → Classified", "Mail is down again."),
+        ("Started the post-incident review", "Post-incident review started."),
+    ]
     assert rows[0].actor == agent_l1.display_name
     assert rows[0].offset_seconds > 0
+    assert [row.at for row in rows] == [event.created_at for event in events]
