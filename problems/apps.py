@@ -9,6 +9,7 @@ class ProblemsConfig(AppConfig):
 
     def ready(self) -> None:
         from core.tickets.kinds import register
+        from problems import events  # noqa: F401 — registers the descriptions of its events
         from problems.kind import PROBLEM
 
         register(PROBLEM)

@@ -10,6 +10,7 @@ class ServiceRequestsConfig(AppConfig):
 
     def ready(self) -> None:
         from core.tickets.kinds import register
+        from service_requests import events  # noqa: F401 — registers the descriptions of its events
         from service_requests.kind import SERVICE_REQUEST
 
         register(SERVICE_REQUEST)

@@ -16,8 +16,8 @@ from django.db.models import Model
 
 from core.choices import EventKind
 from core.models import TicketBase, TimelineEvent
-from core.tickets.events import Assignment, Rating, TierMove
 from core.tickets.kinds import find_kind
+from core.tickets.payloads import Assignment, Rating, TierMove
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,14 @@ def _timeline_event_types(event: TimelineEvent, ticket: TicketBase) -> list[str]
     return []
 
 
-def _timeline_webhook_events(event: TimelineEvent, ticket: TicketBase) -> Iterable[WebhookEvent]:
+# describe(event, ticket) -> what the event means (core.tickets.describe); passed in by the
+# timeline's writers, which sit above this module.
+Describe = Callable[[TimelineEvent, TicketBase], Any]
+
+
+def _timeline_webhook_events(
+    event: TimelineEvent, ticket: TicketBase, describe: Describe | None
+) -> Iterable[WebhookEvent]:
     types = _timeline_event_types(event, ticket)
     if not types:
         return ()
@@ -220,6 +227,13 @@ def _timeline_webhook_events(event: TimelineEvent, ticket: TicketBase) -> Iterab
         data = ticket_data(
             ticket, from_status=event.from_status, to_status=event.to_status, actor=event.actor
         )
+        if describe is not None:
+            actor = person_data(event.actor)
+            who = actor["name"] if actor else "System"
+            data["event"] = {
+                "kind": event.kind,
+                "description": f"{who} {describe(event, ticket).verb}",
+            }
         comment = event.comment
         if comment is not None:
             data["comment"] = {
@@ -237,20 +251,26 @@ def _timeline_webhook_events(event: TimelineEvent, ticket: TicketBase) -> Iterab
 
 
 def webhook_emit_for_timeline_event(
-    *, event: TimelineEvent, ticket: TicketBase, comment: Comment | None = None
+    *,
+    event: TimelineEvent,
+    ticket: TicketBase,
+    comment: Comment | None = None,
+    describe: Describe | None = None,
 ) -> int:
     """Announce a saved timeline event: `<kind>.created`, `<kind>.status_changed`,
     `<kind>.resolved` (kinds that declare a resolved status), `comment.created` (public replies
     only). Other events cost nothing; these cost one query when nobody subscribed."""
     if comment is not None and event.comment is None:
         event.comment = comment
-    return webhook_emit_many(_timeline_webhook_events(event, ticket))
+    return webhook_emit_many(_timeline_webhook_events(event, ticket, describe))
 
 
-def webhook_emit_for_timeline_events(pairs: Iterable[tuple[TicketBase, TimelineEvent]]) -> int:
+def webhook_emit_for_timeline_events(
+    pairs: Iterable[tuple[TicketBase, TimelineEvent]], *, describe: Describe | None = None
+) -> int:
     """Announce many saved timeline events (a batch writer's), as one emission."""
     return webhook_emit_many(
         webhook_event
         for ticket, event in pairs
-        for webhook_event in _timeline_webhook_events(event, ticket)
+        for webhook_event in _timeline_webhook_events(event, ticket, describe)
     )

@@ -155,6 +155,20 @@ def test_payload_holds_no_email_and_no_description(subscribe, end_user):
     assert "Main St" not in text
 
 
+def test_timeline_events_carry_their_description(subscribe, end_user, agent_l1):
+    subscribe("incident.created", "incident.status_changed")
+    incident = incidents.incident_create(requester=end_user, title="Printer jam")
+    incidents.incident_accept(incident, actor=agent_l1)
+    events = [
+        delivery.payload["data"]["event"]
+        for delivery in WebhookDelivery.objects.order_by("created_at", "id")
+    ]
+    assert events == [
+        {"kind": "created", "description": f"{end_user.get_full_name()} reported the incident"},
+        {"kind": "status_changed", "description": f"{agent_l1.get_full_name()} changed the status"},
+    ]
+
+
 def test_the_same_occurrence_emitted_twice_is_queued_once(subscribe):
     subscribe("sla.breached")
     with transaction.atomic():
