@@ -1,6 +1,6 @@
 from django.db import models
 
-from core.models import TicketBase
+from core.models import RatedTicket
 from incidents.choices import (
     OPEN_STATUSES,
     CancelReason,
@@ -13,7 +13,7 @@ from incidents.choices import (
 )
 
 
-class Incident(TicketBase):
+class Incident(RatedTicket):
     """An unplanned interruption or degradation of a service, worked through the ITIL lifecycle.
 
     Status changes only through incidents.services (one service per transition, checked against
@@ -42,10 +42,6 @@ class Incident(TicketBase):
     # Set once the post-incident review (problems app) is completed; a major incident cannot be
     # closed before (incidents.transitions).
     review_completed_at = models.DateTimeField(null=True, blank=True)
-    # The requester's rating of the outcome (incidents.satisfaction): 1 (very poor) .. 5.
-    satisfaction_score = models.PositiveSmallIntegerField(null=True, blank=True)
-    satisfaction_comment = models.TextField(blank=True)
-    satisfaction_at = models.DateTimeField(null=True, blank=True)
 
     identified_at = models.DateTimeField()
     logged_at = models.DateTimeField(null=True, blank=True)

@@ -35,6 +35,7 @@ from core.tickets.work import (
     ticket_assign,
     ticket_cancel,
     ticket_claim,
+    ticket_close,
     ticket_comment,
     ticket_hold,
     ticket_resume,
@@ -320,19 +321,6 @@ def incident_resolve(
     return resolved
 
 
-def incident_close(
-    incident: Incident,
-    *,
-    actor: User | None,
-    source: str = Source.WEB,
-    expected_version: int | None = None,
-) -> Incident:
-    """resolved -> closed (final): the requester confirms, an agent closes, or auto-close."""
-    return transition_run(
-        incident, action="close", actor=actor, source=source, expected_version=expected_version
-    )
-
-
 def incident_reopen(
     incident: Incident,
     *,
@@ -450,6 +438,7 @@ incident_resume = ticket_resume
 incident_cancel = ticket_cancel
 incident_assign = ticket_assign
 incident_claim = ticket_claim
+incident_close = ticket_close
 incident_update_details = ticket_update_details
 incident_comment = ticket_comment
 incident_rate = ticket_rate
@@ -458,6 +447,7 @@ __all__ = [
     "incident_assign",
     "incident_cancel",
     "incident_claim",
+    "incident_close",
     "incident_comment",
     "incident_hold",
     "incident_rate",

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from core.choices import EventKind
 from core.models import TicketBase, TimelineEvent, User
 from core.tickets.describe import EventView, describes
-from core.tickets.events import event_build, event_record
+from core.tickets.events import event_append
 
 
 def linked_event(
@@ -20,17 +20,14 @@ def linked_event(
 ) -> TimelineEvent:
     """`ticket` was linked to (or, with linked=False, unlinked from) `other` (internal); each
     side of a link gets its own event with its own wording."""
-    return event_record(
+    return event_append(
         ticket,
-        event_build(
-            ticket,
-            kind=EventKind.LINKED if linked else EventKind.UNLINKED,
-            actor=actor,
-            source=source,
-            changes={"other": other.number},
-            message=message,
-            is_public=False,
-        ),
+        kind=EventKind.LINKED if linked else EventKind.UNLINKED,
+        actor=actor,
+        source=source,
+        changes={"other": other.number},
+        message=message,
+        is_public=False,
     )
 
 
@@ -48,17 +45,14 @@ def linked_resolved_event(
         lines.append(f"Resolved with the fix: {', '.join(resolved)}.")
     if refused:
         lines.append(f"Not resolved: {'; '.join(refused)}")
-    return event_record(
+    return event_append(
         problem,
-        event_build(
-            problem,
-            kind=EventKind.LINKED_RESOLVED,
-            actor=actor,
-            source=source,
-            changes={"resolved_incidents": len(resolved), "not_resolved": len(refused)},
-            message="\n\n".join(lines),
-            is_public=False,
-        ),
+        kind=EventKind.LINKED_RESOLVED,
+        actor=actor,
+        source=source,
+        changes={"resolved_incidents": len(resolved), "not_resolved": len(refused)},
+        message="\n\n".join(lines),
+        is_public=False,
     )
 
 

@@ -3,24 +3,21 @@
 from core.choices import EventKind
 from core.models import TicketBase, TimelineEvent, User
 from core.tickets.describe import EventView, describes
-from core.tickets.events import event_build, event_record
+from core.tickets.events import event_append
 
 
 def task_updated_event(
     request: TicketBase, *, actor: User, source: str, title: str, done: bool
 ) -> TimelineEvent:
     """A fulfilment task was ticked (`done`) or reopened (internal)."""
-    return event_record(
+    return event_append(
         request,
-        event_build(
-            request,
-            kind=EventKind.TASK_UPDATED,
-            actor=actor,
-            source=source,
-            changes={"task": title, "done": done},
-            message=f"{'Done' if done else 'Reopened'}: {title}",
-            is_public=False,
-        ),
+        kind=EventKind.TASK_UPDATED,
+        actor=actor,
+        source=source,
+        changes={"task": title, "done": done},
+        message=f"{'Done' if done else 'Reopened'}: {title}",
+        is_public=False,
     )
 
 

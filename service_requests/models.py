@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from core.choices import Priority
-from core.models import TicketBase
+from core.models import RatedTicket
 from service_requests.choices import (
     OPEN_STATUSES,
     ApprovalMode,
@@ -171,7 +171,7 @@ class CatalogTask(models.Model):
         return self.title
 
 
-class ServiceRequest(TicketBase):
+class ServiceRequest(RatedTicket):
     """A request for something from the catalog, worked through submitted -> (awaiting approval
     -> approved | rejected) -> in fulfilment -> fulfilled -> closed, with on_hold and cancelled.
 
@@ -215,10 +215,6 @@ class ServiceRequest(TicketBase):
     status_before_hold = models.CharField(max_length=20, choices=RequestStatus.choices, blank=True)
     fulfilment_notes = models.TextField(blank=True)
     cancel_reason = models.CharField(max_length=25, choices=CancelReason.choices, blank=True)
-    # The requester's rating of the outcome (service_requests.satisfaction): 1 (very poor) .. 5.
-    satisfaction_score = models.PositiveSmallIntegerField(null=True, blank=True)
-    satisfaction_comment = models.TextField(blank=True)
-    satisfaction_at = models.DateTimeField(null=True, blank=True)
 
     submitted_at = models.DateTimeField()
     approval_requested_at = models.DateTimeField(null=True, blank=True)

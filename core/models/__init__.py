@@ -4,7 +4,7 @@ from core.models.numbering import TicketCounter
 from core.models.outbox import OutboxMessage, OutboxStatus
 from core.models.people import User
 from core.models.teams import SupportGroup
-from core.models.tickets import TicketBase
+from core.models.tickets import RatedTicket, TicketBase
 from core.models.timeline import Attachment, Comment, TimelineEvent
 from core.models.tokens import ApiToken, ApiTokenScope, IdempotencyRecord
 
@@ -17,6 +17,7 @@ __all__ = [
     "IdempotencyRecord",
     "OutboxMessage",
     "OutboxStatus",
+    "RatedTicket",
     "Service",
     "SupportGroup",
     "TicketBase",

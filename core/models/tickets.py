@@ -72,3 +72,15 @@ class TicketBase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+
+class RatedTicket(TicketBase):
+    """A ticket kind whose requester rates the outcome (core.tickets.rating): 1 (very poor) .. 5,
+    with a comment, at a moment. Each kind adds its own check constraint on the score."""
+
+    satisfaction_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    satisfaction_comment = models.TextField(blank=True)
+    satisfaction_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True

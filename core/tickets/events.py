@@ -58,7 +58,7 @@ def event_build(
         kind=kind,
         from_status=from_status,
         to_status=to_status,
-        changes=dict(changes or {}),
+        changes={name: jsonable(value) for name, value in (changes or {}).items()},
         message=message,
         is_public=is_public,
         comment=comment,
@@ -75,6 +75,11 @@ def event_record(ticket: TicketBase, event: TimelineEvent) -> TimelineEvent:
         event=event, ticket=ticket, comment=event.comment, describe=describe
     )
     return event
+
+
+def event_append(ticket: TicketBase, **fields: Any) -> TimelineEvent:
+    """Build and record one event (`fields` as event_build takes them)."""
+    return event_record(ticket, event_build(ticket, **fields))
 
 
 def events_record(pairs: Iterable[tuple[TicketBase, TimelineEvent]]) -> list[TimelineEvent]:
@@ -104,21 +109,16 @@ def created_event(
 ) -> TimelineEvent:
     """The ticket was opened (by `actor`, or by the system for the requester when None).
     `converted_from` names the ticket it was converted from."""
-    changes = {name: jsonable(value) for name, value in fields.items()}
-    if converted_from:
-        changes["converted_from"] = converted_from
-    return event_record(
+    changes = {**fields, "converted_from": converted_from} if converted_from else fields
+    return event_append(
         ticket,
-        event_build(
-            ticket,
-            kind=EventKind.CREATED,
-            actor=actor,
-            source=source,
-            to_status=to_status,
-            changes=changes,
-            message=message,
-            is_public=is_public,
-        ),
+        kind=EventKind.CREATED,
+        actor=actor,
+        source=source,
+        to_status=to_status,
+        changes=changes,
+        message=message,
+        is_public=is_public,
     )
 
 
@@ -134,19 +134,16 @@ def status_changed_event(
     is_public: bool = True,
 ) -> TimelineEvent:
     """A lifecycle transition, with the fields it set (already redacted by the executor)."""
-    return event_record(
+    return event_append(
         ticket,
-        event_build(
-            ticket,
-            kind=EventKind.STATUS_CHANGED,
-            actor=actor,
-            source=source,
-            from_status=from_status,
-            to_status=to_status,
-            changes={name: jsonable(value) for name, value in fields.items()},
-            message=message,
-            is_public=is_public,
-        ),
+        kind=EventKind.STATUS_CHANGED,
+        actor=actor,
+        source=source,
+        from_status=from_status,
+        to_status=to_status,
+        changes=fields,
+        message=message,
+        is_public=is_public,
     )
 
 
@@ -160,17 +157,14 @@ def details_edited_event(
     is_public: bool = False,
 ) -> TimelineEvent:
     """Fields changed outside the lifecycle (title, description, analysis, review...)."""
-    return event_record(
+    return event_append(
         ticket,
-        event_build(
-            ticket,
-            kind=EventKind.FIELDS_CHANGED,
-            actor=actor,
-            source=source,
-            changes={name: jsonable(value) for name, value in fields.items()},
-            message=message,
-            is_public=is_public,
-        ),
+        kind=EventKind.FIELDS_CHANGED,
+        actor=actor,
+        source=source,
+        changes=fields,
+        message=message,
+        is_public=is_public,
     )
 
 
@@ -178,46 +172,37 @@ def assigned_event(
     ticket: TicketBase, *, actor: User, source: str, assignment: Assignment
 ) -> TimelineEvent:
     """The assignee and/or the group changed (internal: the requester is not shown who)."""
-    return event_record(
+    return event_append(
         ticket,
-        event_build(
-            ticket,
-            kind=EventKind.ASSIGNED,
-            actor=actor,
-            source=source,
-            changes=assignment.as_changes(),
-            is_public=False,
-        ),
+        kind=EventKind.ASSIGNED,
+        actor=actor,
+        source=source,
+        changes=assignment.as_changes(),
+        is_public=False,
     )
 
 
 def commented_event(ticket: TicketBase, *, comment: Comment, source: str) -> TimelineEvent:
     """A public reply (announced as `comment.created`) or an internal note."""
-    return event_record(
+    return event_append(
         ticket,
-        event_build(
-            ticket,
-            kind=EventKind.COMMENTED,
-            actor=comment.author,
-            source=source,
-            is_public=not comment.is_internal,
-            comment=comment,
-        ),
+        kind=EventKind.COMMENTED,
+        actor=comment.author,
+        source=source,
+        is_public=not comment.is_internal,
+        comment=comment,
     )
 
 
 def attached_event(ticket: TicketBase, *, attachment: Attachment, source: str) -> TimelineEvent:
-    return event_record(
+    return event_append(
         ticket,
-        event_build(
-            ticket,
-            kind=EventKind.ATTACHED,
-            actor=attachment.uploaded_by,
-            source=source,
-            message=attachment.original_name,
-            is_public=not attachment.is_internal,
-            attachment=attachment,
-        ),
+        kind=EventKind.ATTACHED,
+        actor=attachment.uploaded_by,
+        source=source,
+        message=attachment.original_name,
+        is_public=not attachment.is_internal,
+        attachment=attachment,
     )
 
 
@@ -284,17 +269,14 @@ def rated_event(
     if comment:
         quoted = "\n".join(f"> {line}" if line else ">" for line in comment.splitlines())
         message = f"{message}\n\n{quoted}"
-    return event_record(
+    return event_append(
         ticket,
-        event_build(
-            ticket,
-            kind=EventKind.RATED,
-            actor=actor,
-            source=source,
-            changes=rating.as_changes(),
-            message=message,
-            is_public=False,
-        ),
+        kind=EventKind.RATED,
+        actor=actor,
+        source=source,
+        changes=rating.as_changes(),
+        message=message,
+        is_public=False,
     )
 
 
@@ -302,15 +284,12 @@ def review_event(
     ticket: TicketBase, *, actor: User, source: str, message: str, completed: bool = False
 ) -> TimelineEvent:
     """The ticket's post-incident review was started (or, `completed`, finished)."""
-    return event_record(
+    return event_append(
         ticket,
-        event_build(
-            ticket,
-            kind=EventKind.REVIEW,
-            actor=actor,
-            source=source,
-            changes={"completed": True} if completed else {},
-            message=message,
-            is_public=False,
-        ),
+        kind=EventKind.REVIEW,
+        actor=actor,
+        source=source,
+        changes={"completed": True} if completed else {},
+        message=message,
+        is_public=False,
     )

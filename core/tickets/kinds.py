@@ -147,19 +147,22 @@ class TicketKind:
 
     `name` is the kind's word in payloads, webhook event types and SLA policies ("incident");
     `url_namespace` holds the kind's HTML routes under uniform names (`agent_list`,
-    `agent_detail`, `portal_detail`, …); `api_basename` its DRF routes (`<basename>-detail`).
+    `agent_detail`, `portal_detail`, …), by default the app's label; `api_basename` its DRF
+    routes (`<basename>-detail`), by default the same; `label` and `plural` default to the
+    model's verbose names.
     The selectors return only what a user may see (out of scope is a 404).
     """
 
     name: str
     model: type[TicketBase]
     lifecycle: Lifecycle
-    label: str
-    plural: str
-    url_namespace: str
-    api_basename: str
     list_for_user: ListForUser
     get_for_user: GetForUser
+    # Default to the model's verbose names and app label (see __post_init__).
+    label: str = ""
+    plural: str = ""
+    url_namespace: str = ""
+    api_basename: str = ""
     # Milestone names on the agent page where the status's label would not do ("Raised" for a
     # new problem, "Fulfilment started" for in_fulfilment).
     milestone_labels: Mapping[str, str] = field(default_factory=dict)
@@ -195,6 +198,19 @@ class TicketKind:
     closed_loop: ClosedLoop | None = None
     # Post-incident reviews of this kind's tickets; None: they get none.
     review: Review | None = None
+
+    def __post_init__(self) -> None:
+        meta = self.model._meta
+        defaults = {
+            "label": str(meta.verbose_name).capitalize(),
+            "plural": str(meta.verbose_name_plural),
+            "url_namespace": meta.app_label,
+        }
+        for name, value in defaults.items():
+            if not getattr(self, name):
+                object.__setattr__(self, name, value)
+        if not self.api_basename:
+            object.__setattr__(self, "api_basename", self.url_namespace)
 
     @property
     def has_sla(self) -> bool:

@@ -107,6 +107,19 @@ def ticket_cancel(
     )
 
 
+def ticket_close(
+    ticket: T,
+    *,
+    actor: User | None,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> T:
+    """-> closed (final): the requester confirms, an agent closes, or the system auto-closes."""
+    return transition_run(
+        ticket, action="close", actor=actor, source=source, expected_version=expected_version
+    )
+
+
 def _refuse_non_agent(actor: User, doing: str) -> None:
     if not is_agent(actor):
         raise TransitionError(f"Only agents can {doing}.")
