@@ -68,6 +68,19 @@ def _check_ci(service: Service | None, ci: ConfigurationItem | None) -> None:
         )
 
 
+def _clean_report(title: str, impact: str, urgency: str, category: str) -> str:
+    title = (title or "").strip()
+    if not title:
+        raise ValidationFailed({"title": "Give the incident a short title."})
+    if len(title) > 200:
+        raise ValidationFailed({"title": "Keep the title under 200 characters."})
+    check_choice(impact, Impact, "impact")
+    check_choice(urgency, Urgency, "urgency")
+    if category:
+        check_choice(category, Category, "category")
+    return title
+
+
 def incident_create(
     *,
     requester: User,
@@ -93,15 +106,7 @@ def incident_create(
     it replaces (with `message` saying so on the timeline). The returned incident carries the
     SLA clocks it started as `started_clocks`, for callers that show it at once.
     """
-    title = (title or "").strip()
-    if not title:
-        raise ValidationFailed({"title": "Give the incident a short title."})
-    if len(title) > 200:
-        raise ValidationFailed({"title": "Keep the title under 200 characters."})
-    check_choice(impact, Impact, "impact")
-    check_choice(urgency, Urgency, "urgency")
-    if category:
-        check_choice(category, Category, "category")
+    title = _clean_report(title, impact, urgency, category)
     _check_ci(service, configuration_item)
     group = support_group if support_group is not None else default_group_for(service)
     priority = priority_for(impact, urgency)

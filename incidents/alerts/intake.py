@@ -381,20 +381,10 @@ def _lock_open_storm(integration: Integration) -> AlertStorm | None:
     return storm
 
 
-def _join_storm(
-    integration: Integration,
-    storm: AlertStorm,
-    alerts: list[ParsedAlert],
-    batch: _Batch,
-    result: IntakeResult,
-    *,
-    started: bool,
+def _link_to_storm(
+    integration: Integration, storm: AlertStorm, alerts: list[ParsedAlert], now: datetime
 ) -> None:
-    """Link the alerts to the storm incident in one insert, count them and summarise them on
-    its timeline: at once when this delivery started the storm, then at most once per
-    interval."""
-    now = batch.now
-    by_fingerprint = {alert.fingerprint: alert for alert in alerts}
+    """One insert; alerts a concurrent delivery linked first are skipped (the caller re-reads)."""
     AlertLink.objects.bulk_create(
         [
             AlertLink(
@@ -413,6 +403,23 @@ def _join_storm(
         ],
         ignore_conflicts=True,
     )
+
+
+def _join_storm(
+    integration: Integration,
+    storm: AlertStorm,
+    alerts: list[ParsedAlert],
+    batch: _Batch,
+    result: IntakeResult,
+    *,
+    started: bool,
+) -> None:
+    """Link the alerts to the storm incident in one insert, count them and summarise them on
+    its timeline: at once when this delivery started the storm, then at most once per
+    interval."""
+    now = batch.now
+    by_fingerprint = {alert.fingerprint: alert for alert in alerts}
+    _link_to_storm(integration, storm, alerts, now)
     # Re-read to tell ours from alerts a concurrent delivery linked first (the insert skipped
     # those): ours point at the storm and carry this delivery's timestamp.
     joined: list[str] = []

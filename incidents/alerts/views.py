@@ -106,41 +106,49 @@ def _integration_for_personal_token(
 
 
 @csrf_exempt
+def _authenticated_integration(
+    request: HttpRequest, token: str | None
+) -> Integration | JsonResponse:
+    """The integration the delivery is for — by the secret in the URL, in a Bearer header, or by
+    an admin's personal token with `?integration=` — or the error response that refuses it."""
+    if token is not None:
+        found = integration_get_by_token(token)
+        if found is None:
+            return error_response(404, "not_found", "Unknown or revoked integration secret.")
+        return found
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        return error_response(
+            401,
+            "unauthorized",
+            "Send the integration's secret as 'Authorization: Bearer <secret>', "
+            "or post to /api/v1/alerts/<secret>/.",
+            headers={"WWW-Authenticate": 'Bearer realm="alerts"'},
+        )
+    integration: Integration | JsonResponse | None
+    if looks_like_api_token(credentials.strip()):
+        integration = _integration_for_personal_token(request, credentials.strip())
+    else:
+        integration = integration_get_by_token(credentials)
+    if integration is None:
+        return error_response(
+            401,
+            "invalid_token",
+            "Unknown or revoked integration secret.",
+            headers={"WWW-Authenticate": 'Bearer realm="alerts", error="invalid_token"'},
+        )
+    return integration
+
+
 def alert_intake(request: HttpRequest, token: str | None = None) -> JsonResponse:
     """Receive one delivery from a monitoring tool and apply it (incidents.alerts.intake)."""
     if request.method != "POST":
         return error_response(
             405, "method_not_allowed", "Send alerts with POST.", headers={"Allow": "POST"}
         )
-    if token is None:
-        scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not credentials.strip():
-            return error_response(
-                401,
-                "unauthorized",
-                "Send the integration's secret as 'Authorization: Bearer <secret>', "
-                "or post to /api/v1/alerts/<secret>/.",
-                headers={"WWW-Authenticate": 'Bearer realm="alerts"'},
-            )
-        if looks_like_api_token(credentials.strip()):
-            found = _integration_for_personal_token(request, credentials.strip())
-            if isinstance(found, JsonResponse):
-                return found
-            integration = found
-        else:
-            integration = integration_get_by_token(credentials)
-        if integration is None:
-            return error_response(
-                401,
-                "invalid_token",
-                "Unknown or revoked integration secret.",
-                headers={"WWW-Authenticate": 'Bearer realm="alerts", error="invalid_token"'},
-            )
-    else:
-        integration = integration_get_by_token(token)
-        if integration is None:
-            return error_response(404, "not_found", "Unknown or revoked integration secret.")
-
+    integration = _authenticated_integration(request, token)
+    if isinstance(integration, JsonResponse):
+        return integration
     limit = settings.ALERTS_MAX_BODY_BYTES
     too_large = f"The body is larger than the limit of {limit} bytes."
     try:

@@ -171,6 +171,43 @@ def _apply(
     )
 
 
+def _panel_forms(
+    request: HtmxHttpRequest, step: str, user: User, actions: list[Transition]
+) -> tuple[forms.Form, dict[str, forms.Form]]:
+    """The step's form, and for "status" the page's form of each action offered (only the chosen
+    one bound to the posted data)."""
+    applying = bool(request.POST.get("apply"))
+    data = request.POST if applying else None
+    if step == "assign":
+        return BulkAssignForm(data, user=user, prefix="bulk"), {}
+    if step == "priority":
+        return BulkPriorityForm(data, prefix="bulk"), {}
+    chosen = request.POST.get("bulk-transition") if applying else None
+    subforms = {
+        t.action: _transition_form(t.action, data if t.action == chosen else None) for t in actions
+    }
+    return BulkStatusForm(data, actions=actions, prefix="bulk"), subforms
+
+
+def _result(
+    request: HtmxHttpRequest, context: dict[str, Any], outcome: BulkOutcome
+) -> HttpResponse:
+    context["outcome"] = outcome
+    if not request.htmx:
+        return render(request, "incidents/agent/bulk.html", context)
+    response = render(request, "incidents/agent/_bulk_result.html", context)
+    response["HX-Trigger"] = json.dumps(
+        {
+            "queue-refresh": {
+                "done": outcome.done,
+                "unchanged": outcome.unchanged,
+                "refused": outcome.refused_numbers,
+            }
+        }
+    )
+    return response
+
+
 @agent_required
 def agent_bulk(request: HtmxHttpRequest) -> HttpResponse:
     """POST opens a panel (`step`) or applies it (`apply`); a GET (reloading the page without
@@ -189,24 +226,10 @@ def agent_bulk(request: HtmxHttpRequest) -> HttpResponse:
     missing = [number for number in numbers if number not in found]
     if numbers and not incidents and not problem:
         problem = "None of the selected incidents exists any more."
-    data = request.POST if applying else None
     actions = (
         bulk_common_actions(kind_named("incident"), user, incidents) if step == "status" else []
     )
-    form: forms.Form | None = None
-    subforms: dict[str, forms.Form] = {}
-    if not problem:
-        if step == "assign":
-            form = BulkAssignForm(data, user=user, prefix="bulk")
-        elif step == "priority":
-            form = BulkPriorityForm(data, prefix="bulk")
-        else:
-            form = BulkStatusForm(data, actions=actions, prefix="bulk")
-            chosen = request.POST.get("bulk-transition") if applying else None
-            subforms = {
-                t.action: _transition_form(t.action, data if t.action == chosen else None)
-                for t in actions
-            }
+    form, subforms = (None, {}) if problem else _panel_forms(request, step, user, actions)
     context: dict[str, Any] = {
         "step": step,
         "step_label": STEPS.get(step, "Bulk action"),
@@ -231,17 +254,4 @@ def agent_bulk(request: HtmxHttpRequest) -> HttpResponse:
     outcome = _apply(step, incidents, user, form, subform)
     for number in missing:
         outcome.refuse(number, f"{number} was not found.")
-    context["outcome"] = outcome
-    if not request.htmx:
-        return render(request, "incidents/agent/bulk.html", context)
-    response = render(request, "incidents/agent/_bulk_result.html", context)
-    response["HX-Trigger"] = json.dumps(
-        {
-            "queue-refresh": {
-                "done": outcome.done,
-                "unchanged": outcome.unchanged,
-                "refused": outcome.refused_numbers,
-            }
-        }
-    )
-    return response
+    return _result(request, context, outcome)
