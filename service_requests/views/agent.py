@@ -1,4 +1,4 @@
-"""The agent workspace for requests: the filtered list, the request page
+"""The agent workspace for requests: the filtered list (with its HTMX refresh), the request page
 (the kernel's ticket page, core.web.ticket_page, with the request's answers, fulfilment tasks,
 notes, approval and conversion), ticking tasks, and conversion between incidents and requests
 (both directions, through core.tickets.conversion and the kind registry).
@@ -27,7 +27,13 @@ from core.tickets.conversion import (
     ticket_convert,
 )
 from core.tickets.kinds import TicketKind, kind_named
-from core.web.access import agent_required, current_user, paginate
+from core.web.access import (
+    HtmxHttpRequest,
+    agent_required,
+    current_user,
+    paginate,
+    queue_refresh_seconds,
+)
 from core.web.forms import apply_domain_errors
 from core.web.ticket_page import TicketPage
 from service_requests import services
@@ -48,9 +54,8 @@ class RequestRow:
     sla: TicketSla
 
 
-@agent_required
-def agent_list(request: HttpRequest) -> HttpResponse:
-    user = current_user(request)
+def list_context(request: HtmxHttpRequest, user: User) -> dict[str, Any]:
+    """What the list page and its rows partial render, for the request's filters."""
     filterset = RequestFilterSet(request.GET, queryset=request_list_for_user(user), request=request)
     page = paginate(request, filterset.qs, settings.QUEUE_PAGE_SIZE)
     rows = list(page)
@@ -59,13 +64,24 @@ def agent_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     cleaned = filterset.form.cleaned_data if filterset.form.is_valid() else {}
     ordering = cleaned.get("ordering") or DEFAULT_ORDERING
-    context = {
+    return {
         "filterset": filterset,
         "page": page,
         "rows": [RequestRow(sr, ticket_sla(clocks[sr.pk], now)) for sr in rows],
         "open_only": bool(cleaned.get("open")) and not cleaned.get("status"),
         "ordering_label": ORDERINGS.get(ordering, ORDERINGS[DEFAULT_ORDERING])[0],
+        "refresh_url": request.get_full_path(),
+        "refresh_seconds": queue_refresh_seconds(),
     }
+
+
+@agent_required
+def agent_list(request: HtmxHttpRequest) -> HttpResponse:
+    """The list page; an HTMX request (the periodic refresh) gets only the rows, with the
+    result count swapped out of band."""
+    context = list_context(request, current_user(request))
+    if request.htmx:
+        return render(request, "service_requests/agent/_rows.html", {**context, "oob": True})
     return render(request, "service_requests/agent/list.html", context)
 
 

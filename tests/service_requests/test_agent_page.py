@@ -1,7 +1,7 @@
 """The agent's request page on the kernel's ticket page (core.web.ticket_page): the actions its
 action table offers now, what only requests show (approval note, SLA and milestone names), the
-shared routes (claim, tier moves, cancel), conversion, and the app's independence from the
-incident app."""
+shared routes (claim, tier moves, cancel), conversion, the list's HTMX refresh, and the app's
+independence from the incident app."""
 
 import ast
 from pathlib import Path
@@ -132,6 +132,22 @@ def test_final_requests_offer_no_conversion(client_for, agent_l1, mine):
     response = _page(client_for(agent_l1), mine)
     assert "convert_form" not in response.context
     assert "Convert to an incident" not in response.content.decode()
+
+
+def test_the_list_refreshes_its_rows_over_htmx(client_for, agent_l1, mine, settings):
+    settings.QUEUE_REFRESH_SECONDS = 30
+    client = client_for(agent_l1)
+    url = reverse("requests:agent_list")
+    page = client.get(url).content.decode()
+    assert f'hx-get="{url}"' in page and 'hx-trigger="every 30s"' in page
+    rows = client.get(url, {"q": mine.number}, HTTP_HX_REQUEST="true")
+    body = rows.content.decode()
+    assert "<html" not in body
+    assert body.count('id="request-rows"') == 1 and mine.number in body
+    assert 'id="result-count" hx-swap-oob="true"' in body
+    assert "1 open request " in body
+    settings.QUEUE_REFRESH_SECONDS = 0
+    assert "hx-trigger" not in client.get(url).content.decode()
 
 
 def test_an_unknown_decision_is_404(client_for, approver, requester, vpn):
