@@ -196,3 +196,15 @@ class ResolveForm(VersionedForm):
 
 class ReopenForm(VersionedForm):
     reason = notes_field("Why is it not fixed?")
+
+
+# --- Conversion -----------------------------------------------------------------------------
+
+
+class ToIncidentForm(VersionedForm):
+    """What an agent chooses when a ticket of another kind turns out to be an incident (the
+    incident kind's Conversion.form; the version is the other ticket's)."""
+
+    prefix = "to_incident"
+    impact = forms.ChoiceField(choices=Impact.choices, initial=Impact.LOW)
+    urgency = forms.ChoiceField(choices=Urgency.choices, initial=Urgency.MEDIUM)

@@ -21,6 +21,7 @@ from core.tickets.kinds import (
 )
 from incidents.choices import CancelReason, ResolutionCode
 from incidents.choices import IncidentStatus as S
+from incidents.forms import ToIncidentForm
 from incidents.models import Incident
 from incidents.permissions import incident_permission
 from incidents.portal_spec import PORTAL
@@ -129,6 +130,7 @@ INCIDENT = TicketKind(
     conversion=Conversion(
         create_from=incident_from_ticket,
         cancel_reasons={"request": CancelReason.CONVERTED_TO_REQUEST},
+        form=ToIncidentForm,
     ),
     portal=PORTAL,
     closed_loop=ClosedLoop(

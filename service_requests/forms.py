@@ -2,29 +2,18 @@
 goes through service_requests.services, whose domain errors the views map back onto fields.
 
 The catalog item's own questions become a real Django form (`RequestForm`), built from the
-same field definitions request_create validates with (service_requests.answers).
+same field definitions request_create validates with (service_requests.answers). The forms of
+the actions every kind shares (hold, cancel, assign, confirm...) are core.web.forms'.
 """
 
 from typing import Any
 
 from django import forms
 
-from core.models import SupportGroup, User
-from core.web.forms import (
-    AgentChoiceField,
-    CappedModelChoiceField,
-    VersionedForm,
-    active_groups,
-    agent_users,
-)
-from incidents.choices import Impact, Urgency
+from core.web.forms import CappedModelChoiceField, VersionedForm
 from service_requests.answers import form_field_for
-from service_requests.choices import CancelReason, HoldReason
 from service_requests.models import CatalogField, CatalogItem
-
-
-def _with_blank(choices: list[tuple[str, str]], label: str = "Choose…") -> list[tuple[str, str]]:
-    return [("", label), *choices]
+from service_requests.selectors import catalog_items_for_conversion
 
 
 def _notes(label: str, help_text: str = "", *, required: bool = True) -> forms.CharField:
@@ -54,55 +43,14 @@ class RequestForm(forms.Form):
 # --- Lifecycle ------------------------------------------------------------------------------
 
 
-class StartForm(VersionedForm):
-    pass
-
-
 class FulfilForm(VersionedForm):
     fulfilment_notes = _notes("What was done", "The requester sees these notes.")
-
-
-class CloseForm(VersionedForm):
-    pass
-
-
-class HoldForm(VersionedForm):
-    on_hold_reason = forms.ChoiceField(choices=_with_blank(HoldReason.choices), label="Waiting for")
-    note = _notes("Note", required=False)
-
-
-class ResumeForm(VersionedForm):
-    pass
-
-
-class CancelForm(VersionedForm):
-    cancel_reason = forms.ChoiceField(
-        choices=_with_blank(
-            [(v, label) for v, label in CancelReason.choices if v != "converted_to_incident"]
-        ),
-        label="Reason",
-    )
-    note = _notes("Note", "The requester sees this note.", required=False)
-
-
-AGENT_TRANSITION_FORMS: dict[str, type[VersionedForm]] = {
-    "start": StartForm,
-    "fulfil": FulfilForm,
-    "close": CloseForm,
-    "hold": HoldForm,
-    "resume": ResumeForm,
-    "cancel": CancelForm,
-}
 
 
 class WithdrawForm(VersionedForm):
     """The requester withdraws their own request."""
 
     note = _notes("Why are you withdrawing it?", required=False)
-
-
-class ConfirmForm(VersionedForm):
-    """The requester confirms a fulfilled request (it closes)."""
 
 
 class ApproveForm(VersionedForm):
@@ -113,30 +61,11 @@ class RejectForm(VersionedForm):
     reason = _notes("Why are you rejecting it?", "The requester sees this reason.")
 
 
-class AssignForm(VersionedForm):
-    assignee = AgentChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Unassigned", label="Assignee"
-    )
-    support_group = CappedModelChoiceField(
-        queryset=SupportGroup.objects.none(),
-        required=False,
-        empty_label="Keep the current group",
-        label="Support group",
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = agent_users()  # type: ignore[attr-defined]
-        self.fields["support_group"].queryset = active_groups()  # type: ignore[attr-defined]
-
-
 class TaskForm(forms.Form):
     done = forms.BooleanField(required=False)
 
 
-class ToIncidentForm(VersionedForm):
-    impact = forms.ChoiceField(choices=Impact.choices, initial=Impact.LOW)
-    urgency = forms.ChoiceField(choices=Urgency.choices, initial=Urgency.MEDIUM)
+# --- Conversion -----------------------------------------------------------------------------
 
 
 class CatalogItemChoiceField(CappedModelChoiceField):
@@ -147,8 +76,11 @@ class CatalogItemChoiceField(CappedModelChoiceField):
 
 
 class ToRequestForm(VersionedForm):
-    """Convert an incident: the catalog item the request is for."""
+    """What an agent chooses when a ticket of another kind turns out to be a request: the
+    catalog item it is for (the request kind's Conversion.form; the version is the other
+    ticket's)."""
 
+    prefix = "to_request"
     item = CatalogItemChoiceField(
         queryset=CatalogItem.objects.none(),
         empty_label="Choose…",
@@ -157,7 +89,5 @@ class ToRequestForm(VersionedForm):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from service_requests.selectors import catalog_items_for_conversion
-
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = catalog_items_for_conversion()  # type: ignore[attr-defined]

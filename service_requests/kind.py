@@ -16,6 +16,7 @@ from core.tickets.kinds import (
 )
 from service_requests.choices import CancelReason
 from service_requests.choices import RequestStatus as S
+from service_requests.forms import ToRequestForm
 from service_requests.models import ServiceRequest
 from service_requests.permissions import request_permission
 from service_requests.portal_spec import PORTAL
@@ -56,6 +57,10 @@ SERVICE_REQUEST = TicketKind(
     api_basename="requests",
     list_for_user=request_list_for_user,
     get_for_user=request_get_for_user,
+    milestone_labels={
+        S.AWAITING_APPROVAL: "Sent for approval",
+        S.IN_FULFILMENT: "Fulfilment started",
+    },
     created_verb="submitted the request",
     created_description="A service request was submitted.",
     permission=request_permission,
@@ -68,6 +73,7 @@ SERVICE_REQUEST = TicketKind(
         pause_in=frozenset({S.AWAITING_APPROVAL, S.ON_HOLD}),
         response_met_on=frozenset({S.IN_FULFILMENT}),
         resolution_met_on=frozenset({S.FULFILLED}),
+        metric_labels={"response": "Start fulfilment", "resolution": "Fulfil"},
     ),
     reporting=ReportingMilestones(
         started="submitted_at",
@@ -86,6 +92,7 @@ SERVICE_REQUEST = TicketKind(
     conversion=Conversion(
         create_from=request_from_ticket,
         cancel_reasons={"incident": CancelReason.CONVERTED_TO_INCIDENT},
+        form=ToRequestForm,
     ),
     portal=PORTAL,
 )

@@ -33,7 +33,7 @@ from core.tickets.work import (
     ticket_resume,
 )
 from service_requests.answers import clean_answers
-from service_requests.choices import ApprovalMode
+from service_requests.choices import ApprovalMode, CancelReason
 from service_requests.events import task_updated_event
 from service_requests.models import CatalogItem, RequestTask, ServiceRequest
 from service_requests.notifications import notify_approvers
@@ -355,6 +355,36 @@ def request_cancel(
                 key="cancelled",
             )
     return cancelled
+
+
+def request_withdraw_or_cancel(
+    request: ServiceRequest,
+    *,
+    actor: User,
+    cancel_reason: str | None = None,
+    note: str = "",
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> ServiceRequest:
+    """The cancel action of the request's action table: agents cancel with a reason; anyone
+    else may only withdraw (their own request: the kind's permission), so no reason or
+    `withdrawn` is accepted from them and any other reason is refused (ValidationFailed)."""
+    if not is_agent(actor):
+        if cancel_reason not in (None, "", CancelReason.WITHDRAWN):
+            raise ValidationFailed(
+                {"cancel_reason": "You can withdraw your own request: use 'withdrawn'."}
+            )
+        cancel_reason = CancelReason.WITHDRAWN
+    elif not cancel_reason:
+        raise ValidationFailed({"cancel_reason": "This field is required."})
+    return request_cancel(
+        request,
+        actor=actor,
+        cancel_reason=cancel_reason,
+        note=note,
+        source=source,
+        expected_version=expected_version,
+    )
 
 
 # --- Work on an open request ----------------------------------------------------------------

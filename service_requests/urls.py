@@ -1,6 +1,8 @@
 from django.urls import path
 
+from core.web.ticket_urls import agent_ticket_urls
 from service_requests.views import agent, approvals, portal
+from service_requests.views.agent import RequestPage
 
 app_name = "requests"
 
@@ -23,23 +25,16 @@ urlpatterns = [
         approvals.approval_decide,
         name="approval_decide",
     ),
-    # Agent workspace
+    # Agent workspace: the list, the request's own routes, then the kernel's ticket routes
     path("agent/requests/", agent.agent_list, name="agent_list"),
-    path("agent/requests/<str:number>/", agent.agent_detail, name="agent_detail"),
-    path("agent/requests/<str:number>/assign/", agent.agent_assign, name="agent_assign"),
-    path("agent/requests/<str:number>/comment/", agent.agent_comment, name="agent_comment"),
-    path("agent/requests/<str:number>/attach/", agent.agent_attach, name="agent_attach"),
     path("agent/requests/<str:number>/tasks/<int:task_id>/", agent.agent_task, name="agent_task"),
     path(
         "agent/requests/<str:number>/to-incident/",
         agent.agent_to_incident,
         name="agent_to_incident",
     ),
-    path(
-        "agent/requests/<str:number>/do/<slug:action>/",
-        agent.agent_transition,
-        name="agent_transition",
-    ),
+    *agent_ticket_urls("agent/requests/", RequestPage),
+    # Posted from the incident page's request panel (service_requests.templatetags)
     path(
         "agent/incidents/<str:number>/to-request/",
         agent.incident_to_request,

@@ -71,6 +71,20 @@ def ticket_convert(
     return created
 
 
+def conversion_offered(user: User, ticket: TicketBase, into: str) -> bool:
+    """Whether a page should offer `user` to convert `ticket` into the kind named `into` now:
+    the two kinds convert that way (the target with a form for its options), the user is an
+    agent and the ticket's lifecycle would cancel it now. `ticket_convert` decides again."""
+    kind = kind_of(ticket)
+    target = kind_named(into)
+    if kind.conversion is None or into not in kind.conversion.cancel_reasons:
+        return False
+    if target.conversion is None or target.conversion.form is None or not is_agent(user):
+        return False
+    legal = kind.lifecycle.legal_actions(ticket, kind.guard_context(ticket, "cancel"))
+    return any(transition.action == "cancel" for transition in legal)
+
+
 @dataclass(frozen=True)
 class LinkedTicket:
     """The other side of a conversion, as this viewer may see it."""
@@ -78,6 +92,15 @@ class LinkedTicket:
     ticket: TicketBase
     kind: TicketKind
     events: list[TimelineEvent]
+
+    @property
+    def agent_path(self) -> str:
+        return self.kind.agent_path(self.ticket.number)
+
+    @property
+    def portal_path(self) -> str:
+        """The requester's page of the other ticket ("" for a kind requesters do not follow)."""
+        return self.kind.portal_path(self.ticket.number) if self.kind.has_portal else ""
 
 
 def _scoped(user: User, ticket: TicketBase | None) -> tuple[TicketBase, TicketKind] | None:

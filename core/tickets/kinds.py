@@ -89,11 +89,15 @@ class Conversion:
 
     `create_from(origin, *, actor, source, message, **options)` opens one of this kind's tickets
     from another kind's (None: nothing converts into this kind); `cancel_reasons` is the cancel
-    reason this kind's tickets get when converted into the kind of that name.
+    reason this kind's tickets get when converted into the kind of that name. `form` asks an
+    agent for the `options` (a versioned form: its `version` is the origin's; its class
+    `prefix` names it on a page), so the page of another kind can offer the conversion without
+    knowing this kind.
     """
 
     create_from: Callable[..., Any] | None = None
     cancel_reasons: Mapping[str, str] = field(default_factory=dict)
+    form: type[Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
@@ -49,6 +50,11 @@ def agent_required(view: ViewFunc) -> ViewFunc:
 def paginate(request: HttpRequest, queryset: QuerySet[M], per_page: int) -> Page[M]:
     # get_page() turns a bad or out-of-range ?page= into the nearest real page, never a 404.
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def queue_refresh_seconds() -> int:
+    """How often ticket lists poll for fresh rows (HTMX); 0 (or less) turns polling off."""
+    return max(0, settings.QUEUE_REFRESH_SECONDS)
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:

@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from core.models import User
-from core.web.access import HtmxHttpRequest, agent_required, current_user
+from core.web.access import HtmxHttpRequest, agent_required, current_user, queue_refresh_seconds
 from incidents.filtersets import DEFAULT_ORDERING, NULL_VALUE, ORDERINGS, IncidentFilterSet
 from incidents.models import Incident
 from incidents.selectors import (
@@ -32,11 +32,6 @@ from incidents.selectors import (
 from sla.choices import ClockState
 from sla.models import SlaClock
 from sla.selectors import TicketSla, clocks_for_tickets, ticket_sla
-
-
-def refresh_seconds() -> int:
-    """How often the queue polls for fresh rows; 0 (or less) turns polling off."""
-    return max(0, settings.QUEUE_REFRESH_SECONDS)
 
 
 class CountedPaginator(Paginator):
@@ -122,7 +117,7 @@ def queue_context(request: HtmxHttpRequest, user: User) -> dict[str, Any]:
         "tabs": [Tab(key, label, counts[key], key == tab) for key, label in QUEUE_TABS.items()],
         "null_value": NULL_VALUE,
         "refresh_url": request.get_full_path(),
-        "refresh_seconds": refresh_seconds(),
+        "refresh_seconds": queue_refresh_seconds(),
         "bulk_max": settings.QUEUE_PAGE_SIZE,
     }
 

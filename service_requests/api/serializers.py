@@ -1,5 +1,5 @@
-"""Service request API shapes: the request, its fulfilment tasks, the catalog, and one input
-serializer per write.
+"""Service request API shapes: the request, its fulfilment tasks, the catalog, and the input
+serializers of the writes only requests have (the others are core.api.action_inputs').
 
 The request output needs `clocks` (request id → SLA clocks, loaded once per page) and `now` in
 its context, like the incident output. Form answers are returned as stored (JSON values keyed by
@@ -21,7 +21,7 @@ from core.api.serializers import (
     SupportGroupRefSerializer,
     UserRefSerializer,
 )
-from core.models import SupportGroup, User
+from core.models import User
 from service_requests.choices import CancelReason, HoldReason, RequestStatus
 from service_requests.models import (
     CatalogCategory,
@@ -291,10 +291,6 @@ class ServiceRequestCreateInputSerializer(InputSerializer):
     )
 
 
-class EmptyInputSerializer(InputSerializer):
-    """Actions that need no fields (start, close, resume)."""
-
-
 class RequestApproveInputSerializer(InputSerializer):
     comment = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
 
@@ -307,11 +303,6 @@ class RequestFulfilInputSerializer(InputSerializer):
     fulfilment_notes = serializers.CharField(max_length=10_000)
 
 
-class RequestHoldInputSerializer(InputSerializer):
-    on_hold_reason = serializers.ChoiceField(choices=HoldReason.choices)
-    note = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
-
-
 class RequestCancelInputSerializer(InputSerializer):
     cancel_reason = serializers.ChoiceField(
         choices=CancelReason.choices,
@@ -320,17 +311,6 @@ class RequestCancelInputSerializer(InputSerializer):
         "default for them).",
     )
     note = serializers.CharField(max_length=5_000, required=False, allow_blank=True, default="")
-
-
-class RequestAssignInputSerializer(InputSerializer):
-    assignee = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True),
-        allow_null=True,
-        help_text="An active agent's id, or null to unassign.",
-    )
-    support_group = serializers.PrimaryKeyRelatedField(
-        queryset=SupportGroup.objects.filter(is_active=True), required=False, allow_null=True
-    )
 
 
 class RequestTaskUpdateInputSerializer(InputSerializer):

@@ -1,8 +1,9 @@
 """REST API routes of service requests, mounted under /api/v1/ by config/api_urls.py. The app's
 folder is service_requests/, its URLs say `requests` (DESIGN.md §3).
 
-URL names: `requests-list`, `requests-detail`, `requests-approvals`, `requests-<action>` (approve,
-reject, start, fulfil, close, hold, resume, cancel, assign), `requests-tasks`, `requests-task`,
+URL names: `requests-list`, `requests-detail`, `requests-approvals`, `requests-<action>` (every row
+of service_requests.actions: approve, reject, start, fulfil, close, hold, resume, cancel, assign,
+claim, escalate, deescalate), `requests-tasks`, `requests-task`,
 `requests-comments`, `requests-attachments`, `requests-attachment-download`, `requests-timeline`;
 `catalog-items-list`, `catalog-items-detail`.
 """

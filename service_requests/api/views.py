@@ -1,18 +1,18 @@
 """/api/v1/requests/: the service request API, and /api/v1/catalog-items/: what can be requested.
 
 Reads go through the request selectors (agents see every request, requesters their own; anything
-else is a 404), writes through service_requests.services, one action per lifecycle transition
-(`POST /api/v1/requests/REQ-000042/approve/`). A request is created from a catalog item with its
-form answers, validated by the same code as the portal form (service_requests.answers).
+else is a 404), writes through service_requests.services. Every row of the request's action table
+(service_requests.actions) is an action (`POST /api/v1/requests/REQ-000042/approve/`), run by
+core.api.ticket_actions. A request is created from a catalog item with its form answers,
+validated by the same code as the portal form (service_requests.answers).
 
-Who may do what is decided as in the HTML views (service_requests.permissions): requesters may
-withdraw (cancel) and confirm (close) their own requests; the approver a request was sent to
-(its requester's manager, or a member of its approver group) may see it, its public timeline,
-and approve or reject it; agents do everything else. A refusal is a 403 before the service runs;
-an action the lifecycle does not allow now is a 409; a stale If-Match a 412.
+Who may do what is decided by the action table, as in the HTML views: requesters may withdraw
+(cancel) and confirm (close) their own requests; the approver a request was sent to (its
+requester's manager, or a member of its approver group) may see it, its public timeline, and
+approve or reject it; agents do everything else. A refusal is a 403 before the service runs; an
+action the lifecycle does not allow now is a 409; a stale If-Match a 412.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -24,16 +24,17 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import BaseSerializer
 
 from core.api import etag
 from core.api.idempotency import idempotent
-from core.api.views import ApiViewSet, TicketConversationMixin, TicketViewSet, comments_for_user
+from core.api.ticket_actions import TicketActionsMixin, route_actions
+from core.api.views import ApiViewSet, TicketConversationMixin, TicketViewSet
 from core.choices import Source
 from core.exceptions import ValidationFailed
-from core.models import Comment, User
+from core.models import User
 from core.roles import is_agent
 from service_requests import services
+from service_requests.actions import REQUEST_ACTIONS
 from service_requests.api.filtersets import CatalogItemFilterSet
 from service_requests.api.selectors import (
     api_request_get_for_user,
@@ -46,32 +47,17 @@ from service_requests.api.selectors import (
 )
 from service_requests.api.serializers import (
     CatalogItemOutputSerializer,
-    EmptyInputSerializer,
-    RequestApproveInputSerializer,
-    RequestAssignInputSerializer,
-    RequestCancelInputSerializer,
-    RequestFulfilInputSerializer,
-    RequestHoldInputSerializer,
-    RequestRejectInputSerializer,
     RequestTaskOutputSerializer,
     RequestTaskUpdateInputSerializer,
     ServiceRequestCreateInputSerializer,
     ServiceRequestOutputSerializer,
 )
-from service_requests.choices import CancelReason
 from service_requests.filtersets import RequestFilterSet
 from service_requests.models import CatalogItem, ServiceRequest
-from service_requests.permissions import can_perform, can_work
+from service_requests.permissions import can_work
 from service_requests.selectors import fields_of
 from sla.selectors import clocks_for_tickets
 
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description='The ETag you read (e.g. `"v7"`); a stale one is refused with 412.',
-)
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     str,
@@ -83,77 +69,8 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 # Routes an approver who is not otherwise in scope may use (the portal's approval pages).
 APPROVER_ROUTES = frozenset({"retrieve", "approve", "reject", "timeline"})
 
-Call = Callable[[ServiceRequest, User, dict[str, Any], int | None], ServiceRequest]
 
-
-def _kw(actor: User, expected: int | None) -> dict[str, Any]:
-    return {"actor": actor, "source": Source.API, "expected_version": expected}
-
-
-def _cancel(sr: ServiceRequest, user: User, data: dict[str, Any], v: int | None) -> ServiceRequest:
-    """Agents cancel with a reason; requesters withdraw their own request (the portal's only
-    cancellation), so any other reason from them is refused."""
-    reason = data.get("cancel_reason")
-    if not is_agent(user):
-        if reason not in (None, CancelReason.WITHDRAWN):
-            raise ValidationFailed(
-                {"cancel_reason": "You can withdraw your own request: use 'withdrawn'."}
-            )
-        reason = CancelReason.WITHDRAWN
-    elif not reason:
-        raise ValidationFailed({"cancel_reason": "This field is required."})
-    return services.request_cancel(sr, cancel_reason=reason, note=data["note"], **_kw(user, v))
-
-
-TRANSITIONS: dict[str, tuple[type[BaseSerializer[Any]], Call, str]] = {
-    "approve": (
-        RequestApproveInputSerializer,
-        lambda r, u, d, v: services.request_approve(r, comment=d["comment"], **_kw(u, v)),
-        "awaiting approval → approved, by its approver (optional comment)",
-    ),
-    "reject": (
-        RequestRejectInputSerializer,
-        lambda r, u, d, v: services.request_reject(r, reason=d["reason"], **_kw(u, v)),
-        "awaiting approval → rejected → closed, by its approver, with a reason",
-    ),
-    "start": (
-        EmptyInputSerializer,
-        lambda r, u, d, v: services.request_start(r, **_kw(u, v)),
-        "submitted (no approval needed) or approved → in fulfilment",
-    ),
-    "fulfil": (
-        RequestFulfilInputSerializer,
-        lambda r, u, d, v: services.request_fulfil(
-            r, fulfilment_notes=d["fulfilment_notes"], **_kw(u, v)
-        ),
-        "in fulfilment → fulfilled, with notes for the requester (every task done first)",
-    ),
-    "close": (
-        EmptyInputSerializer,
-        lambda r, u, d, v: services.request_close(r, **_kw(u, v)),
-        "fulfilled → closed (the requester may confirm their own)",
-    ),
-    "hold": (
-        RequestHoldInputSerializer,
-        lambda r, u, d, v: services.request_hold(
-            r, on_hold_reason=d["on_hold_reason"], note=d["note"], **_kw(u, v)
-        ),
-        "→ on hold with a reason (SLA clocks pause)",
-    ),
-    "resume": (
-        EmptyInputSerializer,
-        lambda r, u, d, v: services.request_resume(r, **_kw(u, v)),
-        "on hold → the status before the hold",
-    ),
-    "cancel": (
-        RequestCancelInputSerializer,
-        _cancel,
-        "→ cancelled, with a reason (requesters withdraw their own)",
-    ),
-}
-
-
-class ServiceRequestViewSet(TicketConversationMixin, TicketViewSet):
+class ServiceRequestViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet):
     """Service requests by number. List filters: see RequestFilterSet (open requests by default,
     `?open=false` for all; `ordering=breach|oldest|newest|updated`)."""
 
@@ -163,6 +80,7 @@ class ServiceRequestViewSet(TicketConversationMixin, TicketViewSet):
     list_for_user = staticmethod(api_request_list_for_user)
     get_for_user = staticmethod(api_request_get_for_user)
     attachment_download_url_name = "requests-attachment-download"
+    kind_name = "request"
 
     def get_object(self) -> ServiceRequest:
         """The request in the URL through the scoped selectors; the approval routes also reach
@@ -271,48 +189,10 @@ class ServiceRequestViewSet(TicketConversationMixin, TicketViewSet):
         )
         return response
 
-    # --- lifecycle --------------------------------------------------------------------------
+    # --- actions (the request's action table, routed below) --------------------------------
 
-    def _transition(self, request: Request, name: str) -> Response:
-        serializer_class, call, _ = TRANSITIONS[name]
-        sr = self.get_object()
-        user = self.current_user()
-        if not can_perform(user, sr, name):
-            raise PermissionDenied(f"You may not {name} this request.")
-        expected = self.expected_version(sr)
-        data = self.validated(serializer_class)
-        with etag.precondition(expected):
-            updated = call(sr, user, data, expected)
-        return self._render_with_clocks(self._fresh(updated))
-
-    def _agent(self) -> tuple[ServiceRequest, User]:
-        sr = self.get_object()
-        user = self.current_user()
-        if not can_work(user):
-            raise PermissionDenied("Only agents can do this.")
-        return sr, user
-
-    @extend_schema(
-        summary="Assign to an agent and/or a group (agents)",
-        request=RequestAssignInputSerializer,
-        responses={200: ServiceRequestOutputSerializer},
-        parameters=[IF_MATCH],
-    )
-    @action(detail=True, methods=["post"], url_path="assign", url_name="assign")
-    def assign(self, request: Request, number: str) -> Response:
-        sr, user = self._agent()
-        expected = self.expected_version(sr)
-        data = self.validated(RequestAssignInputSerializer)
-        with etag.precondition(expected):
-            updated = services.request_assign(
-                sr,
-                actor=user,
-                assignee=data["assignee"],
-                support_group=data.get("support_group"),
-                source=Source.API,
-                expected_version=expected,
-            )
-        return self._render_with_clocks(self._fresh(updated))
+    def render_after(self, ticket: ServiceRequest) -> Response:
+        return self._render_with_clocks(self._fresh(ticket))
 
     # --- fulfilment tasks -------------------------------------------------------------------
 
@@ -340,7 +220,10 @@ class ServiceRequestViewSet(TicketConversationMixin, TicketViewSet):
         filter_backends=[],
     )
     def task(self, request: Request, number: str, task_id: str) -> Response:
-        sr, user = self._agent()
+        sr = self.get_object()
+        user = self.current_user()
+        if not can_work(user):
+            raise PermissionDenied("Only agents can do this.")
         found = api_request_task_get(sr, int(task_id))
         data = self.validated(RequestTaskUpdateInputSerializer)
         updated = services.request_task_set_done(
@@ -348,46 +231,19 @@ class ServiceRequestViewSet(TicketConversationMixin, TicketViewSet):
         )
         return self.render(updated, RequestTaskOutputSerializer)
 
-    # --- comments (TicketConversationMixin) ------------------------------------------------
 
-    def add_comment(
-        self, ticket: ServiceRequest, *, author: User, body: str, is_internal: bool
-    ) -> Comment:
-        """request_comment returns nothing; the comment it wrote is the author's latest on this
-        request, read inside the same transaction (the caller's)."""
-        services.request_comment(
-            ticket, author=author, body=body, is_internal=is_internal, source=Source.API
-        )
-        return comments_for_user(ticket=ticket, user=author).filter(author=author).latest("id")
-
-
-def _transition_action(name: str) -> Any:
-    """The @action for one transition (named before decorating: DRF maps methods by name)."""
-    serializer_class, _, summary = TRANSITIONS[name]
-
-    def handler(self: ServiceRequestViewSet, request: Request, number: str) -> Response:
-        return self._transition(request, name)
-
-    handler.__name__ = name
-    handler.__qualname__ = f"ServiceRequestViewSet.{name}"
-    routed = action(detail=True, methods=["post"], url_path=name, url_name=name)(handler)
-    return extend_schema(
-        operation_id=f"requests_{name}",
-        summary=summary[:1].upper() + summary[1:],
-        description=(
-            f"Lifecycle action `{name}`: {summary}. Requesters may only cancel (withdraw) or "
-            "close (confirm) their own requests and approvers only approve or reject the "
-            "requests sent to them (403 otherwise); an action the lifecycle does not allow now "
-            "is a 409; a stale If-Match is a 412. Returns the request with its new ETag."
-        ),
-        request=serializer_class,
-        responses={200: ServiceRequestOutputSerializer},
-        parameters=[IF_MATCH],
-    )(routed)
-
-
-for _name in TRANSITIONS:
-    setattr(ServiceRequestViewSet, _name, _transition_action(_name))
+route_actions(
+    ServiceRequestViewSet,
+    REQUEST_ACTIONS,
+    basename="requests",
+    noun="request",
+    output=ServiceRequestOutputSerializer,
+    notes=(
+        "Requesters may only cancel (withdraw) or close (confirm) their own requests, approvers "
+        "only approve or reject the requests sent to them, and only agents assign, claim and "
+        "escalate (403 otherwise); an action the lifecycle does not allow now is a 409."
+    ),
+)
 
 
 class CatalogItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):

@@ -11,11 +11,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from core.exceptions import ConflictError, TransitionError, ValidationFailed
+from core.choices import Source
+from core.exceptions import DomainError, ValidationFailed
 from core.selectors import timeline_for_user
-from core.web.access import current_user
-from core.web.forms import apply_domain_errors
-from service_requests import services
+from core.tickets.actions import actions_of
+from core.web.access import current_user, paginate
+from core.web.forms import VersionedForm, apply_domain_errors
 from service_requests.choices import RequestStatus
 from service_requests.forms import ApproveForm, RejectForm
 from service_requests.models import ServiceRequest
@@ -25,10 +26,12 @@ from service_requests.selectors import (
     request_list_for_approver,
     request_pending_for_approver,
 )
-from service_requests.views.common import answers_for, paginate
+from service_requests.views.common import answers_for
 
 APPROVALS_PAGE_SIZE = 25
 RECENT_DECISIONS = 10
+# The approver's two actions of the request's action table, with this page's forms.
+DECISION_FORMS: dict[str, type[VersionedForm]] = {"approve": ApproveForm, "reject": RejectForm}
 
 
 @login_required
@@ -73,38 +76,34 @@ def approval_detail(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 def approval_decide(request: HttpRequest, number: str, decision: str) -> HttpResponse:
+    """Approve or reject through the request's action table (its rows decide who may and say
+    what was done)."""
     user = current_user(request)
     sr = request_get_for_approver(user, number)
-    form: ApproveForm | RejectForm
-    if decision == "approve":
-        form = ApproveForm(request.POST, prefix="approve")
-    elif decision == "reject":
-        form = RejectForm(request.POST, prefix="reject")
-    else:
+    table = actions_of(sr)
+    form_class = DECISION_FORMS.get(decision)
+    row = table.get(decision)
+    if form_class is None or row is None:
         raise Http404("No such decision.")
+    form = form_class(request.POST, prefix=decision)
     if not form.is_valid():
         return _detail(request, sr, bound={decision: form})
     try:
-        if isinstance(form, ApproveForm):
-            services.request_approve(
-                sr,
-                actor=user,
-                comment=form.cleaned_data["comment"],
-                expected_version=form.cleaned_data["version"],
-            )
-            messages.success(request, f"{sr.number} approved; the requester was told.")
-        else:
-            services.request_reject(
-                sr,
-                actor=user,
-                reason=form.cleaned_data["reason"],
-                expected_version=form.cleaned_data["version"],
-            )
-            messages.success(request, f"{sr.number} rejected and closed; the requester was told.")
+        refusal = row.refusal(table.kind, user, sr)
+        if refusal:
+            raise DomainError(refusal)
+        result = row.run(
+            sr,
+            actor=user,
+            source=Source.WEB,
+            expected_version=form.cleaned_data["version"],
+            data=form.cleaned_data,
+        )
     except ValidationFailed as exc:
         apply_domain_errors(form, exc, {})
         return _detail(request, sr, bound={decision: form})
-    except (TransitionError, ConflictError) as exc:
+    except DomainError as exc:
         messages.error(request, str(exc))
         return redirect("requests:approval_detail", number=number)
+    messages.success(request, row.done_message(sr, result))
     return redirect("requests:approval_list")

@@ -1,37 +1,16 @@
-"""Helpers shared by the portal, agent and approval pages of service requests."""
+"""What the portal, agent and approval pages of requests show alike: the answers to the item's
+questions, and the SLA targets in the requester's words."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
-
-from django.core.paginator import Page, Paginator
-from django.db.models import Model, QuerySet
-from django.http import HttpRequest
-from django.utils import timezone
 
 from core.models import User
 from service_requests.answers import AnswerRow, answer_rows, user_ids_in
 from service_requests.choices import RequestStatus
 from service_requests.models import ServiceRequest
-from service_requests.permissions import can_perform
 from service_requests.selectors import fields_of
-from service_requests.transitions import Context, Transition, legal_actions
 from sla.choices import ClockState, Metric
 from sla.models import SlaClock
-
-M = TypeVar("M", bound=Model)
-
-
-def paginate(request: HttpRequest, queryset: QuerySet[M], per_page: int) -> Page[M]:
-    # get_page() turns a bad or out-of-range ?page= into the nearest real page, never a 404.
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
-
-
-def allowed_transitions(user: User, request: ServiceRequest) -> list[Transition]:
-    """The lifecycle actions this user may take on this request now (task gating is checked
-    when `fulfil` is submitted, so the refusal can name the open tasks)."""
-    ctx = Context(now=timezone.now())
-    return [t for t in legal_actions(request, ctx) if can_perform(user, request, t.action)]
 
 
 def answers_for(request: ServiceRequest) -> list[AnswerRow]:

@@ -19,13 +19,20 @@ from django.views.decorators.http import require_POST
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.selectors import attachments_for_user, timeline_for_user
 from core.services import attachment_add
+from core.tickets.actions import actions_of
 from core.tickets.conversion import conversion_origin, conversion_successor
 from core.tickets.rating import SCORE_LABELS, can_rate
-from core.web.access import current_user
-from core.web.forms import AttachmentForm, ReplyForm, SatisfactionForm, apply_domain_errors
+from core.web.access import current_user, paginate
+from core.web.forms import (
+    AttachmentForm,
+    ConfirmForm,
+    ReplyForm,
+    SatisfactionForm,
+    apply_domain_errors,
+)
 from service_requests import services
 from service_requests.choices import CancelReason, RequestStatus
-from service_requests.forms import ConfirmForm, RequestForm, WithdrawForm
+from service_requests.forms import RequestForm, WithdrawForm
 from service_requests.models import ServiceRequest
 from service_requests.selectors import (
     catalog_categories,
@@ -37,12 +44,7 @@ from service_requests.selectors import (
     tasks_of,
 )
 from service_requests.transitions import FINAL
-from service_requests.views.common import (
-    allowed_transitions,
-    answers_for,
-    paginate,
-    sla_promises,
-)
+from service_requests.views.common import answers_for, sla_promises
 from sla.selectors import clocks_for_ticket
 
 PORTAL_PAGE_SIZE = 25
@@ -115,7 +117,7 @@ def _detail(
 ) -> HttpResponse:
     user = current_user(request)
     bound = bound or {}
-    actions = {t.action for t in allowed_transitions(user, sr)}
+    actions = {action.name for action, _ in actions_of(sr).legal_now(user, sr)}
     tasks = tasks_of(sr)
     context: dict[str, Any] = {
         "sr": sr,

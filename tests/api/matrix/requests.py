@@ -235,6 +235,18 @@ CASES = [
         note="someone else's",
     ),
     Case("requests-assign", "post", AGENT_ONLY, setup=own(), body=assign_to_agent_l1),
+    Case("requests-claim", "post", AGENT_ONLY, setup=own()),
+    Case("requests-claim", "post", AGENT_ONLY_OTHERS, setup=others(), note="someone else's"),
+    Case("requests-escalate", "post", AGENT_ONLY, setup=own(), body=body(reason="Needs L2.")),
+    Case(
+        "requests-deescalate",
+        "post",
+        AGENT_ONLY,
+        setup=lambda ctx: {
+            "number": service_request(ctx, tier=2, support_group=ctx.groups[2]).number
+        },
+        body=body(reason="Back to L1."),
+    ),
     Case("requests-tasks", "get", ALL, setup=own()),
     Case("requests-tasks", "get", AGENT_ONLY_OTHERS, setup=others(), note="someone else's"),
     Case("requests-task", "patch", AGENT_ONLY, setup=with_task, body=body(is_done=True)),

@@ -332,6 +332,23 @@ def test_hold_resume_and_assign(agent, agent_l2, l2_group, end_user, mfa, make_r
     assert set(fields_of(refused)) == {"assignee"}
 
 
+def test_claim_and_tier_moves_come_from_the_action_table(
+    agent, reporter, l2_group, end_user, mfa, make_request
+):
+    sr = make_request(mfa, end_user)
+    base = f"/api/v1/requests/{sr.number}"
+    assert reporter.post(f"{base}/claim/", {}, format="json").status_code == 403
+    claimed = agent.post(f"{base}/claim/", {}, format="json")
+    assert claimed.status_code == 200, claimed.content
+    assert claimed.json()["assignee"]["username"] == "agent1"
+    assert claimed["ETag"] == f'"v{claimed.json()["version"]}"'
+    assert set(fields_of(agent.post(f"{base}/escalate/", {}, format="json"))) == {"reason"}
+    moved = agent.post(f"{base}/escalate/", {"reason": "Needs L2."}, format="json")
+    assert moved.status_code == 200, moved.content
+    assert (moved.json()["tier"], moved.json()["support_group"]["id"]) == (2, l2_group.pk)
+    assert moved.json()["assignee"] is None
+
+
 # --- conversation ------------------------------------------------------------------------------
 
 
