@@ -22,6 +22,7 @@ from core.roles import is_agent
 from core.tickets.escalation import EscalationOutcome, ticket_move_tier
 from core.tickets.events import review_event
 from core.tickets.executor import (
+    Notice,
     check_choice,
     refuse_missing,
     ticket_lock,
@@ -303,27 +304,21 @@ def incident_resolve(
     notes = (resolution_notes or "").strip()
     if resolution_code:
         check_choice(resolution_code, ResolutionCode, "resolution_code")
-    with transaction.atomic():
-        resolved = transition_run(
-            incident,
-            action="resolve",
-            actor=actor,
-            source=source,
-            expected_version=expected_version,
-            values={"resolution_code": resolution_code, "resolution_notes": notes},
-            message=notes,
-        )
-        notify_requester(
-            resolved,
-            subject=f"Resolved: {resolved.title}",
-            body=(
-                f"{resolved.number} is resolved.\n\n{notes}\n\n"
-                f"If it is not fixed, you can reopen it within "
-                f"{settings.INCIDENT_REOPEN_WINDOW_DAYS} days."
-            ),
-            key=f"resolved:{resolved.version}",
-        )
-    return resolved
+    return transition_run(
+        incident,
+        action="resolve",
+        actor=actor,
+        source=source,
+        expected_version=expected_version,
+        values={"resolution_code": resolution_code, "resolution_notes": notes},
+        message=notes,
+        notice=lambda resolved: Notice(
+            f"Resolved: {resolved.title}",
+            f"{resolved.number} is resolved.\n\n{notes}\n\nIf it is not fixed, you can reopen "
+            f"it within {settings.INCIDENT_REOPEN_WINDOW_DAYS} days.",
+            f"resolved:{resolved.version}",
+        ),
+    )
 
 
 def incident_reopen(

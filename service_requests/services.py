@@ -21,7 +21,7 @@ from core.choices import Source, Tier
 from core.exceptions import TransitionError, ValidationFailed
 from core.models import SupportGroup, TicketBase, User
 from core.roles import is_agent
-from core.tickets.executor import refuse_missing, ticket_lock, transition_run
+from core.tickets.executor import Notice, refuse_missing, ticket_lock, transition_run
 from core.tickets.notify import notify_requester
 from core.tickets.opening import ticket_open
 from core.tickets.rating import ticket_rate
@@ -196,27 +196,22 @@ def request_approve(
 ) -> ServiceRequest:
     """awaiting_approval -> approved by its approver; the requester is told, clocks resume."""
     comment = (comment or "").strip()
-    with transaction.atomic():
-        approved = transition_run(
-            request,
-            action="approve",
-            actor=actor,
-            source=source,
-            expected_version=expected_version,
-            values={"decided_by": actor, "decision_comment": comment},
-            message=comment,
-        )
-        notify_requester(
-            approved,
-            subject=f"Approved: {approved.title}",
-            body=(
-                f"{actor.display_name} approved your request {approved.number}."
-                + (f"\n\n{comment}" if comment else "")
-                + "\n\nThe service desk will now fulfil it."
-            ),
-            key="approved",
-        )
-    return approved
+    return transition_run(
+        request,
+        action="approve",
+        actor=actor,
+        source=source,
+        expected_version=expected_version,
+        values={"decided_by": actor, "decision_comment": comment},
+        message=comment,
+        notice=lambda approved: Notice(
+            f"Approved: {approved.title}",
+            f"{actor.display_name} approved your request {approved.number}."
+            + (f"\n\n{comment}" if comment else "")
+            + "\n\nThe service desk will now fulfil it.",
+            "approved",
+        ),
+    )
 
 
 def request_reject(
@@ -241,23 +236,19 @@ def request_reject(
             values={"decided_by": actor, "decision_comment": reason},
             message=reason,
         )
-        closed = transition_run(
+        return transition_run(
             rejected,
             action="close",
             actor=None,
             source=Source.SYSTEM,
             message=f"Closed because the request was rejected: {reason}",
-        )
-        notify_requester(
-            closed,
-            subject=f"Rejected: {closed.title}",
-            body=(
+            notice=lambda closed: Notice(
+                f"Rejected: {closed.title}",
                 f"{actor.display_name} rejected your request {closed.number}, so it is "
-                f"closed.\n\nReason: {reason}"
+                f"closed.\n\nReason: {reason}",
+                "rejected",
             ),
-            key="rejected",
         )
-    return closed
 
 
 def request_start(
@@ -290,23 +281,20 @@ def request_fulfil(
     """in_fulfilment -> fulfilled, refused while a fulfilment task is open (the refusal names
     it). The requester sees the notes and is emailed; the resolution clock stops."""
     notes = (fulfilment_notes or "").strip()
-    with transaction.atomic():
-        fulfilled = transition_run(
-            request,
-            action="fulfil",
-            actor=actor,
-            source=source,
-            expected_version=expected_version,
-            values={"fulfilment_notes": notes},
-            message=notes,
-        )
-        notify_requester(
-            fulfilled,
-            subject=f"Fulfilled: {fulfilled.title}",
-            body=f"{fulfilled.number} is fulfilled.\n\n{notes}",
-            key="fulfilled",
-        )
-    return fulfilled
+    return transition_run(
+        request,
+        action="fulfil",
+        actor=actor,
+        source=source,
+        expected_version=expected_version,
+        values={"fulfilment_notes": notes},
+        message=notes,
+        notice=lambda fulfilled: Notice(
+            f"Fulfilled: {fulfilled.title}",
+            f"{fulfilled.number} is fulfilled.\n\n{notes}",
+            "fulfilled",
+        ),
+    )
 
 
 def request_close(

@@ -10,6 +10,7 @@ is one), so a kind's service wrapper is a few typed lines around these.
 """
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -21,8 +22,21 @@ from core.models import TicketBase, User
 from core.tickets import clocks
 from core.tickets.events import status_changed_event
 from core.tickets.kinds import TicketKind, kind_of
+from core.tickets.notify import notify_requester
 
 T = TypeVar("T", bound=TicketBase)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """An email to the requester about a transition: written to the outbox in its transaction,
+    sent once per (ticket, `key`)."""
+
+    subject: str
+    body: str
+    key: str
+
+
 Values = Mapping[str, Any] | Callable[[Any], Mapping[str, Any]] | None
 
 REQUIRED = "This field is required."
@@ -157,13 +171,15 @@ def transition_run(
     values: Values = None,
     message: str = "",
     is_public: bool = True,
+    notice: Callable[[T], Notice] | None = None,
 ) -> T:
     """Run one lifecycle action and return the saved ticket.
 
     `values` are the fields the action sets: a mapping, or a function of the locked row for
-    fields that depend on its current state (the status before a hold). Refusals change
-    nothing: TransitionError (not allowed now, or not by this actor), ValidationFailed (a
-    required field is empty), ConflictError (stale `expected_version`).
+    fields that depend on its current state (the status before a hold). `notice` builds the
+    requester's email from the saved ticket. Refusals change nothing: TransitionError (not
+    allowed now, or not by this actor), ValidationFailed (a required field is empty),
+    ConflictError (stale `expected_version`).
     """
     kind = kind_of(ticket)
     with transaction.atomic():
@@ -201,4 +217,7 @@ def transition_run(
             actor=actor,
             source=source,
         )
+        if notice is not None:
+            told = notice(locked)
+            notify_requester(locked, subject=told.subject, body=told.body, key=told.key)
     return locked
