@@ -108,3 +108,28 @@ class Lifecycle:
                 continue
             legal.append(transition)
         return legal
+
+
+def hold_resume_cancel(
+    *, holdable: frozenset[str], on_hold: str, cancellable: frozenset[str], cancelled: str
+) -> tuple[Transition, Transition, Transition]:
+    """The side states every kind with holds shares: `hold` (from a holdable status, with a
+    reason), `resume` (back to the status it had before, which must be holdable) and `cancel`
+    (with a reason)."""
+
+    def resume_target_known(ticket: Any, ctx: Any) -> str | None:
+        if ticket.status_before_hold not in holdable:
+            return "The status before the hold is unknown."
+        return None
+
+    return (
+        Transition(
+            "hold", "Put on hold", holdable, frozenset({on_hold}), required=("on_hold_reason",)
+        ),
+        Transition(
+            "resume", "Resume", frozenset({on_hold}), holdable, guards=(resume_target_known,)
+        ),
+        Transition(
+            "cancel", "Cancel", cancellable, frozenset({cancelled}), required=("cancel_reason",)
+        ),
+    )

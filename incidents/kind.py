@@ -35,16 +35,12 @@ from incidents.services import (
 from incidents.transitions import LIFECYCLE, Context
 
 
-def transition_context() -> Context:
+def _guard_context(incident: Any, action: str) -> Context:
     """What the incident lifecycle's guards read besides the incident: now, the reopen window."""
     return Context(
         now=timezone.now(),
         reopen_window=timedelta(days=settings.INCIDENT_REOPEN_WINDOW_DAYS),
     )
-
-
-def _guard_context(incident: Any, action: str) -> Context:
-    return transition_context()
 
 
 def _autoclose_days() -> int:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from core.lifecycle import Lifecycle, Transition
+from core.lifecycle import Lifecycle, Transition, hold_resume_cancel
 from incidents.choices import OPEN_STATUSES
 from incidents.choices import IncidentStatus as S
 
@@ -51,12 +51,6 @@ def _within_reopen_window(incident: IncidentState, ctx: Context) -> str | None:
 def _review_completed_if_major(incident: IncidentState, ctx: Context) -> str | None:
     if incident.is_major and incident.review_completed_at is None:
         return "A major incident can be closed only after its post-incident review is completed."
-    return None
-
-
-def _resume_target_known(incident: IncidentState, ctx: Context) -> str | None:
-    if incident.status_before_hold not in HOLDABLE:
-        return "The status before the hold is unknown."
     return None
 
 
@@ -127,43 +121,8 @@ LIFECYCLE = Lifecycle(
             required=("reason",),
             guards=(_within_reopen_window,),
         ),
-        Transition(
-            "hold",
-            "Put on hold",
-            HOLDABLE,
-            frozenset({S.ON_HOLD}),
-            required=("on_hold_reason",),
-        ),
-        Transition(
-            "resume",
-            "Resume",
-            frozenset({S.ON_HOLD}),
-            HOLDABLE,
-            guards=(_resume_target_known,),
-        ),
-        Transition(
-            "cancel",
-            "Cancel",
-            CANCELLABLE,
-            frozenset({S.CANCELLED}),
-            required=("cancel_reason",),
+        *hold_resume_cancel(
+            holdable=HOLDABLE, on_hold=S.ON_HOLD, cancellable=CANCELLABLE, cancelled=S.CANCELLED
         ),
     ),
 )
-TRANSITIONS = LIFECYCLE.table
-FINAL = LIFECYCLE.final
-
-
-def is_legal_pair(source: str, target: str) -> bool:
-    """Whether any action moves an incident from `source` to `target` (ignoring guards)."""
-    return LIFECYCLE.is_legal_pair(source, target)
-
-
-def check(incident: IncidentState, action: str, ctx: Context) -> Transition:
-    """Return the transition for `action` now, or raise TransitionError saying why not."""
-    return LIFECYCLE.check(incident, action, ctx)
-
-
-def legal_actions(incident: IncidentState, ctx: Context) -> list[Transition]:
-    """The actions that `check` would accept right now, in table order."""
-    return LIFECYCLE.legal_actions(incident, ctx)

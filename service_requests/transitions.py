@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from core.lifecycle import Lifecycle, Transition
+from core.lifecycle import Lifecycle, Transition, hold_resume_cancel
 from service_requests.choices import OPEN_STATUSES, ApprovalMode
 from service_requests.choices import RequestStatus as S
 
@@ -49,12 +49,6 @@ def _tasks_done(request: RequestState, ctx: Context) -> str | None:
         f"{len(ctx.open_tasks)} tasks are still open ({names}); "
         "finish them before fulfilling the request."
     )
-
-
-def _resume_target_known(request: RequestState, ctx: Context) -> str | None:
-    if request.status_before_hold not in HOLDABLE:
-        return "The status before the hold is unknown."
-    return None
 
 
 HOLDABLE = frozenset({S.SUBMITTED, S.APPROVED, S.IN_FULFILMENT})
@@ -108,43 +102,8 @@ LIFECYCLE = Lifecycle(
             guards=(_tasks_done,),
         ),
         Transition("close", "Close", frozenset({S.FULFILLED, S.REJECTED}), frozenset({S.CLOSED})),
-        Transition(
-            "hold",
-            "Put on hold",
-            HOLDABLE,
-            frozenset({S.ON_HOLD}),
-            required=("on_hold_reason",),
-        ),
-        Transition(
-            "resume",
-            "Resume",
-            frozenset({S.ON_HOLD}),
-            HOLDABLE,
-            guards=(_resume_target_known,),
-        ),
-        Transition(
-            "cancel",
-            "Cancel",
-            CANCELLABLE,
-            frozenset({S.CANCELLED}),
-            required=("cancel_reason",),
+        *hold_resume_cancel(
+            holdable=HOLDABLE, on_hold=S.ON_HOLD, cancellable=CANCELLABLE, cancelled=S.CANCELLED
         ),
     ),
 )
-TRANSITIONS = LIFECYCLE.table
-FINAL = LIFECYCLE.final
-
-
-def is_legal_pair(source: str, target: str) -> bool:
-    """Whether any action moves a request from `source` to `target` (ignoring guards)."""
-    return LIFECYCLE.is_legal_pair(source, target)
-
-
-def check(request: RequestState, action: str, ctx: Context) -> Transition:
-    """Return the transition for `action` now, or raise TransitionError saying why not."""
-    return LIFECYCLE.check(request, action, ctx)
-
-
-def legal_actions(request: RequestState, ctx: Context) -> list[Transition]:
-    """The actions that `check` would accept right now, in table order."""
-    return LIFECYCLE.legal_actions(request, ctx)

@@ -20,6 +20,7 @@ from core.api.serializers import (
 )
 from core.models import ConfigurationItem, Service, SupportGroup, User
 from core.roles import is_agent
+from core.tickets.actions import actions_of
 from incidents.choices import (
     CancelReason,
     Category,
@@ -28,10 +29,7 @@ from incidents.choices import (
     ResolutionCode,
     Urgency,
 )
-from incidents.kind import transition_context
 from incidents.models import Incident
-from incidents.permissions import can_perform
-from incidents.transitions import legal_actions
 from sla.api.serializers import (
     TicketSlaOutputSerializer,
     TicketSlaSummaryOutputSerializer,
@@ -161,12 +159,7 @@ class IncidentOutputSerializer(IncidentSummaryOutputSerializer):
         viewer = self._viewer()
         if viewer is None:
             return []
-        context = self.context.get("transition_context") or transition_context()
-        return [
-            transition.action
-            for transition in legal_actions(obj, context)
-            if can_perform(viewer, obj, transition.action)
-        ]
+        return [action.name for action, _ in actions_of(obj).legal_now(viewer, obj)]
 
     def to_representation(self, instance: Incident) -> dict[str, Any]:
         data = super().to_representation(instance)

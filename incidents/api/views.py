@@ -36,7 +36,6 @@ from incidents.api.serializers import (
     IncidentUpdateInputSerializer,
 )
 from incidents.filtersets import IncidentFilterSet
-from incidents.kind import transition_context
 from incidents.models import Incident
 from incidents.permissions import can_work
 from incidents.selectors import incident_get_for_user, incident_list_for_user
@@ -67,7 +66,6 @@ class IncidentViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet
     def get_serializer_context(self) -> dict[str, Any]:
         context = dict(super().get_serializer_context())
         context.setdefault("now", timezone.now())
-        context.setdefault("transition_context", transition_context())
         return context
 
     def _render_with_clocks(

@@ -22,6 +22,7 @@ from core.api.serializers import (
     UserRefSerializer,
 )
 from core.models import User
+from core.tickets.actions import actions_of
 from service_requests.choices import CancelReason, HoldReason, RequestStatus
 from service_requests.models import (
     CatalogCategory,
@@ -31,8 +32,6 @@ from service_requests.models import (
     RequestTask,
     ServiceRequest,
 )
-from service_requests.permissions import can_perform
-from service_requests.transitions import Context, legal_actions
 from sla.api.serializers import TicketSlaOutputSerializer, ticket_sla_data
 from sla.models import SlaClock
 
@@ -228,12 +227,7 @@ class ServiceRequestOutputSerializer(OutputModelSerializer):
         viewer = getattr(request, "user", None)
         if not isinstance(viewer, User):
             return []
-        ctx = Context(now=self.context.get("now") or timezone.now())
-        return [
-            transition.action
-            for transition in legal_actions(obj, ctx)
-            if can_perform(viewer, obj, transition.action)
-        ]
+        return [action.name for action, _ in actions_of(obj).legal_now(viewer, obj)]
 
 
 # --- inputs ----------------------------------------------------------------------------------

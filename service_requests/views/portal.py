@@ -43,7 +43,7 @@ from service_requests.selectors import (
     request_pending_for_approver,
     tasks_of,
 )
-from service_requests.transitions import FINAL
+from service_requests.transitions import LIFECYCLE
 from service_requests.views.common import answers_for, sla_promises
 from sla.selectors import clocks_for_ticket
 
@@ -129,7 +129,7 @@ def _detail(
         "files": attachments_for_user(ticket=sr, user=user).filter(is_internal=False),
         "origin": conversion_origin(user, sr, public_only=True),
         "successor": conversion_successor(user, sr),
-        "can_reply": sr.status not in FINAL,
+        "can_reply": sr.status not in LIFECYCLE.final,
         "reply_form": bound.get("reply") or ReplyForm(),
         "attach_form": bound.get("attach") or AttachmentForm(),
         "withdraw_form": (
@@ -183,7 +183,7 @@ def portal_reply(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def portal_attach(request: HttpRequest, number: str) -> HttpResponse:
     sr = _my_request(request, number)
-    if sr.status in FINAL:
+    if sr.status in LIFECYCLE.final:
         messages.error(request, f"{sr.number} is {sr.get_status_display().lower()}.")
         return redirect("requests:portal_detail", number=number)
     form = AttachmentForm(request.POST, request.FILES)

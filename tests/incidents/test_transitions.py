@@ -91,14 +91,14 @@ ALL_ACTIONS = [
 def test_the_expected_tables_cover_every_status_and_action() -> None:
     assert set(ALL_STATUSES) == set(S.values)
     assert set(EXPECTED_LEGAL) == set(S.values)
-    assert set(ALL_ACTIONS) == set(transitions.TRANSITIONS)
+    assert set(ALL_ACTIONS) == set(transitions.LIFECYCLE.table)
     assert sum(len(targets) for targets in EXPECTED_LEGAL.values()) == 24
 
 
 @pytest.mark.parametrize("target", ALL_STATUSES)
 @pytest.mark.parametrize("source", ALL_STATUSES)
 def test_every_status_pair_is_legal_or_illegal_as_designed(source: str, target: str) -> None:
-    assert transitions.is_legal_pair(source, target) is (target in EXPECTED_LEGAL[source])
+    assert transitions.LIFECYCLE.is_legal_pair(source, target) is (target in EXPECTED_LEGAL[source])
 
 
 def _unguarded(status: str) -> FakeIncident:
@@ -115,20 +115,20 @@ def _unguarded(status: str) -> FakeIncident:
 def test_every_action_from_every_status(status: str, action: str) -> None:
     incident = _unguarded(status)
     if action in EXPECTED_ACTIONS[status]:
-        transition = transitions.check(incident, action, CTX)
+        transition = transitions.LIFECYCLE.check(incident, action, CTX)
         assert transition.action == action
         assert status in transition.sources
-        assert transitions.is_legal_pair(status, transition.target_for(incident))
+        assert transitions.LIFECYCLE.is_legal_pair(status, transition.target_for(incident))
     else:
         with pytest.raises(TransitionError) as refused:
-            transitions.check(incident, action, CTX)
+            transitions.LIFECYCLE.check(incident, action, CTX)
         # The refusal names the state the incident is in.
         assert S(status).label.lower() in str(refused.value)
 
 
 @pytest.mark.parametrize("status", ALL_STATUSES)
 def test_legal_actions_lists_exactly_what_check_accepts(status: str) -> None:
-    listed = {t.action for t in transitions.legal_actions(_unguarded(status), CTX)}
+    listed = {t.action for t in transitions.LIFECYCLE.legal_actions(_unguarded(status), CTX)}
     assert listed == EXPECTED_ACTIONS[status]
 
 
@@ -147,7 +147,7 @@ def test_legal_actions_lists_exactly_what_check_accepts(status: str) -> None:
     ],
 )
 def test_each_action_has_its_designed_target(action: str, target: str) -> None:
-    assert transitions.TRANSITIONS[action].targets == frozenset({target})
+    assert transitions.LIFECYCLE.table[action].targets == frozenset({target})
 
 
 @pytest.mark.parametrize(
@@ -166,12 +166,12 @@ def test_each_action_has_its_designed_target(action: str, target: str) -> None:
     ],
 )
 def test_required_fields_per_action(action: str, required: set[str]) -> None:
-    assert set(transitions.TRANSITIONS[action].required) == required
+    assert set(transitions.LIFECYCLE.table[action].required) == required
 
 
 def test_unknown_action_is_refused_by_name() -> None:
     with pytest.raises(TransitionError, match="Unknown action 'explode'"):
-        transitions.check(_unguarded(S.LOGGED), "explode", CTX)
+        transitions.LIFECYCLE.check(_unguarded(S.LOGGED), "explode", CTX)
 
 
 # --- guards ---------------------------------------------------------------------------------
@@ -190,8 +190,8 @@ def test_containment_is_required_for_security_and_major(
     incident: FakeIncident, action: str
 ) -> None:
     with pytest.raises(TransitionError, match="must be contained first"):
-        transitions.check(incident, action, CTX)
-    assert action not in {t.action for t in transitions.legal_actions(incident, CTX)}
+        transitions.LIFECYCLE.check(incident, action, CTX)
+    assert action not in {t.action for t in transitions.LIFECYCLE.legal_actions(incident, CTX)}
 
 
 @pytest.mark.parametrize("action", ["diagnose", "resolve"])
@@ -199,67 +199,67 @@ def test_contained_security_incident_may_be_diagnosed_and_resolved(action: str) 
     contained = FakeIncident(
         status=S.CONTAINED, category="security", is_major=True, contained_at=NOW
     )
-    assert transitions.check(contained, action, CTX).action == action
+    assert transitions.LIFECYCLE.check(contained, action, CTX).action == action
 
 
 def test_containment_recorded_in_an_earlier_pass_still_counts() -> None:
     # Reopened security incident back in classified: it was contained before.
     reopened = FakeIncident(status=S.CLASSIFIED, category="security", contained_at=NOW)
-    assert transitions.check(reopened, "resolve", CTX).action == "resolve"
+    assert transitions.LIFECYCLE.check(reopened, "resolve", CTX).action == "resolve"
 
 
 @pytest.mark.parametrize("category", ["hardware", "software", "network", "access", "data", ""])
 @pytest.mark.parametrize("action", ["diagnose", "resolve"])
 def test_other_incidents_may_skip_containment(category: str, action: str) -> None:
     incident = FakeIncident(status=S.CLASSIFIED, category=category)
-    assert transitions.check(incident, action, CTX).action == action
+    assert transitions.LIFECYCLE.check(incident, action, CTX).action == action
 
 
 def test_reopen_exactly_at_the_end_of_the_window_is_accepted() -> None:
     incident = FakeIncident(status=S.RESOLVED, resolved_at=NOW - WINDOW)
-    assert transitions.check(incident, "reopen", CTX).target_for(incident) == S.CLASSIFIED
+    assert transitions.LIFECYCLE.check(incident, "reopen", CTX).target_for(incident) == S.CLASSIFIED
 
 
 def test_reopen_just_outside_the_window_is_refused() -> None:
     incident = FakeIncident(status=S.RESOLVED, resolved_at=NOW - WINDOW - timedelta(seconds=1))
     with pytest.raises(TransitionError, match=r"reopen window \(7 days after resolution\)"):
-        transitions.check(incident, "reopen", CTX)
+        transitions.LIFECYCLE.check(incident, "reopen", CTX)
     # Closing is still possible after the window.
-    assert transitions.check(incident, "close", CTX).action == "close"
+    assert transitions.LIFECYCLE.check(incident, "close", CTX).action == "close"
 
 
 def test_reopen_window_comes_from_the_context() -> None:
     incident = FakeIncident(status=S.RESOLVED, resolved_at=NOW - timedelta(days=2))
     short = transitions.Context(now=NOW, reopen_window=timedelta(days=1))
     with pytest.raises(TransitionError, match=r"1 days"):
-        transitions.check(incident, "reopen", short)
+        transitions.LIFECYCLE.check(incident, "reopen", short)
 
 
 def test_reopen_without_a_resolution_time_is_refused() -> None:
     with pytest.raises(TransitionError, match="no resolution time"):
-        transitions.check(FakeIncident(status=S.RESOLVED), "reopen", CTX)
+        transitions.LIFECYCLE.check(FakeIncident(status=S.RESOLVED), "reopen", CTX)
 
 
 def test_a_major_incident_is_closed_only_after_its_review() -> None:
     major = FakeIncident(status=S.RESOLVED, is_major=True, resolved_at=NOW - timedelta(hours=1))
     with pytest.raises(TransitionError, match="post-incident review is completed"):
-        transitions.check(major, "close", CTX)
-    assert "close" not in {t.action for t in transitions.legal_actions(major, CTX)}
+        transitions.LIFECYCLE.check(major, "close", CTX)
+    assert "close" not in {t.action for t in transitions.LIFECYCLE.legal_actions(major, CTX)}
     # Reopening is not blocked by the missing review.
-    assert transitions.check(major, "reopen", CTX).action == "reopen"
+    assert transitions.LIFECYCLE.check(major, "reopen", CTX).action == "reopen"
     major.review_completed_at = NOW
-    assert transitions.check(major, "close", CTX).target_for(major) == S.CLOSED
+    assert transitions.LIFECYCLE.check(major, "close", CTX).target_for(major) == S.CLOSED
 
 
 def test_the_review_guard_leaves_other_incidents_alone() -> None:
     minor = FakeIncident(status=S.RESOLVED, resolved_at=NOW - timedelta(hours=1))
-    assert transitions.check(minor, "close", CTX).action == "close"
+    assert transitions.LIFECYCLE.check(minor, "close", CTX).action == "close"
 
 
 @pytest.mark.parametrize("before", [S.LOGGED, S.CLASSIFIED, S.CONTAINED, S.DIAGNOSED])
 def test_resume_goes_back_to_the_status_before_the_hold(before: str) -> None:
     incident = FakeIncident(status=S.ON_HOLD, status_before_hold=before)
-    transition = transitions.check(incident, "resume", CTX)
+    transition = transitions.LIFECYCLE.check(incident, "resume", CTX)
     assert transition.target_for(incident) == before
 
 
@@ -267,12 +267,12 @@ def test_resume_goes_back_to_the_status_before_the_hold(before: str) -> None:
 def test_resume_refuses_an_unknown_or_non_working_origin(before: str) -> None:
     incident = FakeIncident(status=S.ON_HOLD, status_before_hold=before)
     with pytest.raises(TransitionError, match="status before the hold is unknown"):
-        transitions.check(incident, "resume", CTX)
+        transitions.LIFECYCLE.check(incident, "resume", CTX)
 
 
 @pytest.mark.parametrize("status", [S.CLOSED, S.CANCELLED])
 @pytest.mark.parametrize("action", ALL_ACTIONS)
 def test_final_states_refuse_everything_clearly(status: str, action: str) -> None:
     with pytest.raises(TransitionError) as refused:
-        transitions.check(FakeIncident(status=status), action, CTX)
+        transitions.LIFECYCLE.check(FakeIncident(status=status), action, CTX)
     assert str(refused.value) == f"The incident is {status}; it cannot change anymore."
