@@ -8,27 +8,28 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import F, Q, QuerySet
-from django.db.models.expressions import OrderBy
-from django.http import QueryDict
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.choices import Priority, Tier
-from core.filtering import NULL_VALUE, AgentChoiceFilter, CappedModelChoiceFilter, ListFilterSet
-from core.models import ConfigurationItem, Service, SupportGroup, User
-from core.web.forms import active_groups, active_services, agent_users
-from incidents.choices import OPEN_STATUSES, Impact, IncidentStatus, Urgency
+from core.filtering import (
+    BY_AGE,
+    BY_BREACH,
+    CappedModelChoiceFilter,
+    Orderings,
+    TicketFilterSet,
+    ordering_filter,
+)
+from core.models import ConfigurationItem, Service, User
+from core.web.forms import active_services
+from incidents.choices import Impact, IncidentStatus, Urgency
 from incidents.models import Incident
 from sla.choices import SlaState
 
-ORDERINGS: dict[str, tuple[str, tuple[str | OrderBy, ...]]] = {
-    # Nearest SLA due time first; tickets with no running clock (paused, no SLA) after them.
-    # Matches the partial index incident_open_sla_due (PostgreSQL sorts NULLs last by default).
-    "breach": ("Time to breach", (F("sla_due_at").asc(nulls_last=True), "id")),
+ORDERINGS: Orderings = {
+    "breach": BY_BREACH,
     "priority": ("Priority, then oldest", ("priority", "created_at", "id")),
-    "oldest": ("Oldest first", ("created_at", "id")),
-    "newest": ("Newest first", ("-created_at", "-id")),
-    "updated": ("Recently updated", ("-updated_at", "-id")),
+    **BY_AGE,
 }
 DEFAULT_ORDERING = "breach"
 
@@ -37,48 +38,36 @@ DEFAULT_ORDERING = "breach"
 SLA_STATE_FILTERS = (SlaState.ON_TRACK, SlaState.AT_RISK, SlaState.BREACHED)
 
 
-def _agents(request: Any) -> QuerySet[User]:
-    return agent_users()
-
-
-def _groups(request: Any) -> QuerySet[SupportGroup]:
-    return active_groups()
-
-
 def _services(request: Any) -> QuerySet[Service]:
     return active_services()
 
 
-class IncidentFilterSet(ListFilterSet):
-    """Filters for incident lists. `open` defaults to true when absent, so a bare list shows the
-    open work; it is ignored when statuses are picked explicitly."""
+class IncidentFilterSet(TicketFilterSet):
+    """Filters for incident lists (the shared ones: core.filtering.TicketFilterSet)."""
 
-    q = django_filters.CharFilter(method="filter_q", label="Search")
+    orderings = ORDERINGS
+    default_ordering = DEFAULT_ORDERING
+    counted = (
+        "q",
+        "status",
+        "priority",
+        "tier",
+        "support_group",
+        "assignee",
+        "service",
+        "sla_state",
+    )
+
     status = django_filters.MultipleChoiceFilter(
         choices=IncidentStatus.choices,
         label="Status",
         distinct=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    open = django_filters.BooleanFilter(method="filter_open", label="Open only")
     priority = django_filters.ChoiceFilter(
         choices=Priority.choices, label="Priority", empty_label="Any priority"
     )
     tier = django_filters.ChoiceFilter(choices=Tier.choices, label="Tier", empty_label="Any tier")
-    support_group = CappedModelChoiceFilter(
-        queryset=_groups,
-        label="Group",
-        empty_label="Any group",
-        null_label="No group",
-        null_value=NULL_VALUE,
-    )
-    assignee = AgentChoiceFilter(
-        queryset=_agents,
-        label="Assignee",
-        empty_label="Anyone",
-        null_label="Unassigned",
-        null_value=NULL_VALUE,
-    )
     service = CappedModelChoiceFilter(
         queryset=_services, label="Service", empty_label="Any service"
     )
@@ -109,55 +98,11 @@ class IncidentFilterSet(ListFilterSet):
         label="SLA",
         empty_label="Any SLA state",
     )
-    ordering = django_filters.ChoiceFilter(
-        choices=[(key, label) for key, (label, _) in ORDERINGS.items()],
-        method="filter_ordering",
-        label="Sort by",
-        empty_label=None,
-    )
+    ordering = ordering_filter(ORDERINGS)
 
     class Meta:
         model = Incident
         fields: list[str] = []
-
-    def __init__(
-        self,
-        data: QueryDict | dict[str, Any] | None = None,
-        queryset: QuerySet[Incident] | None = None,
-        *,
-        request: Any = None,
-        prefix: str | None = None,
-    ) -> None:
-        bound = QueryDict(mutable=True)
-        if isinstance(data, QueryDict):
-            bound = data.copy()
-        elif data is not None:
-            for key, value in data.items():
-                values = value if isinstance(value, list | tuple) else [value]
-                bound.setlist(key, [str(v) for v in values])
-        # Absent means "default": open work only, the nearest breach first.
-        if "open" not in bound:
-            bound["open"] = "true"
-        if not bound.get("ordering"):
-            bound["ordering"] = DEFAULT_ORDERING
-        super().__init__(bound, queryset, request=request, prefix=prefix)
-
-    def filter_q(self, queryset: QuerySet[Incident], name: str, value: str) -> QuerySet[Incident]:
-        text = value.strip()
-        if not text:
-            return queryset
-        match = Q(title__icontains=text) | Q(number__iexact=text)
-        digits = text.upper().removeprefix("INC-").lstrip("0")
-        if digits.isdigit():
-            match |= Q(number=f"{Incident.NUMBER_PREFIX}-{int(digits):06d}")
-        return queryset.filter(match)
-
-    def filter_open(
-        self, queryset: QuerySet[Incident], name: str, value: bool | None
-    ) -> QuerySet[Incident]:
-        if not value or self.form.cleaned_data.get("status"):
-            return queryset
-        return queryset.filter(status__in=sorted(OPEN_STATUSES))
 
     def filter_sla_state(
         self, queryset: QuerySet[Incident], name: str, value: str
@@ -174,31 +119,3 @@ class IncidentFilterSet(ListFilterSet):
                 Q(sla_warn_at__isnull=True) | Q(sla_warn_at__gt=now), sla_due_at__gt=now
             )
         return queryset
-
-    def filter_ordering(
-        self, queryset: QuerySet[Incident], name: str, value: str
-    ) -> QuerySet[Incident]:
-        _, order = ORDERINGS.get(value or DEFAULT_ORDERING, ORDERINGS[DEFAULT_ORDERING])
-        return queryset.order_by(*order)
-
-    @property
-    def active_filter_count(self) -> int:
-        """How many filters narrow the list beyond the defaults (for the "Clear filters" link)."""
-        if not self.form.is_valid():
-            return 0
-        data = self.form.cleaned_data
-        count = sum(
-            1
-            for name in (
-                "q",
-                "status",
-                "priority",
-                "tier",
-                "support_group",
-                "assignee",
-                "service",
-                "sla_state",
-            )
-            if data.get(name) not in (None, "", [])
-        )
-        return count + (0 if data.get("open") else 1)

@@ -18,9 +18,10 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from core.filtering import NULL_VALUE
 from core.models import User
 from core.web.access import HtmxHttpRequest, agent_required, current_user, queue_refresh_seconds
-from incidents.filtersets import DEFAULT_ORDERING, NULL_VALUE, ORDERINGS, IncidentFilterSet
+from incidents.filtersets import DEFAULT_ORDERING, ORDERINGS, IncidentFilterSet
 from incidents.models import Incident
 from incidents.selectors import (
     QUEUE_TABS,
