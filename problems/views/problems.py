@@ -1,5 +1,5 @@
-"""The agent's problem pages: the list (ProblemFilterSet), a new
-problem (also raised from an incident), the problem page (the kernel's ticket page with the
+"""The agent's problem pages: the list (ProblemFilterSet, its rows refreshed through HTMX), a
+new problem (also raised from an incident), the problem page (the kernel's ticket page with the
 problem's panels; its actions are the kernel's generic views, routed in problems.urls) and the
 links that name an incident in the URL (unlink, and linking from the incident page)."""
 
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from core.exceptions import DomainError, TransitionError, ValidationFailed
 from core.models import TicketBase, User
 from core.tickets.actions import Action
-from core.web.access import agent_required, current_user, paginate, safe_next
+from core.web.access import HtmxHttpRequest, agent_required, current_user, paginate, safe_next
 from core.web.forms import apply_domain_errors
 from core.web.ticket_page import TicketPage
 from problems import services
@@ -37,16 +37,20 @@ from problems.selectors import (
 
 
 @agent_required
-def problem_list(request: HttpRequest) -> HttpResponse:
+def problem_list(request: HtmxHttpRequest) -> HttpResponse:
+    """The list; an HTMX request (the page refreshing itself) gets the table only."""
     user = current_user(request)
     filterset = ProblemFilterSet(request.GET, queryset=problem_list_for_user(user))
     page = paginate(request, filterset.qs, settings.QUEUE_PAGE_SIZE)
     statuses = filterset.form.cleaned_data.get("status") if filterset.form.is_valid() else None
-    return render(
-        request,
-        "problems/agent/list.html",
-        {"filterset": filterset, "page": page, "open_only": not statuses},
-    )
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "open_only": not statuses,
+        "refresh_seconds": max(0, settings.QUEUE_REFRESH_SECONDS),
+    }
+    template = "problems/agent/_rows.html" if request.htmx else "problems/agent/list.html"
+    return render(request, template, context)
 
 
 def _from_incident(user: User, number: str) -> LinkedTicket | None:

@@ -1,6 +1,6 @@
 """The problem page on the kernel's ticket page: its sections and forms, the panels that post
 rows of the problem's action table (details, analysis, links, closing the loop), claiming and
-assignment, no tier moves and its milestones."""
+assignment, no tier moves, its milestones, and the list refreshing its rows through HTMX."""
 
 import pytest
 from django.contrib.messages import get_messages
@@ -172,3 +172,20 @@ def test_resolving_without_the_linked_incidents_leaves_them_open(
     ]
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.RESOLVED
+
+
+def test_the_list_refreshes_its_rows_with_its_filters(client_for, agent_l1, settings):
+    settings.QUEUE_REFRESH_SECONDS = 20
+    closed = ProblemFactory(status=ProblemStatus.CLOSED, title="Old printer fault")
+    ProblemFactory(title="Open one")
+    client = client_for(agent_l1)
+    url = reverse("problems:agent_list")
+    page = client.get(url, {"status": "closed"}).content.decode()
+    assert 'hx-trigger="every 20s"' in page
+    assert f'hx-get="{url}?status=closed"' in page
+    rows = client.get(url, {"status": "closed"}, HTTP_HX_REQUEST="true")
+    body = rows.content.decode()
+    assert "<html" not in body and "<table" in body
+    assert closed.title in body and "Open one" not in body
+    settings.QUEUE_REFRESH_SECONDS = 0
+    assert "hx-trigger" not in client.get(url).content.decode()
