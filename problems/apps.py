@@ -8,8 +8,11 @@ class ProblemsConfig(AppConfig):
     verbose_name = "Problems"
 
     def ready(self) -> None:
+        from core.tickets.actions import register_actions
         from core.tickets.kinds import register
         from problems import events  # noqa: F401 — registers the descriptions of its events
+        from problems.actions import PROBLEM_ACTIONS
         from problems.kind import PROBLEM
 
         register(PROBLEM)
+        register_actions(PROBLEM, PROBLEM_ACTIONS)

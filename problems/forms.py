@@ -108,22 +108,8 @@ class AnalysisForm(VersionedForm):
     )
     permanent_fix = _text("Permanent fix", rows=3)
 
-    @classmethod
-    def initial_for(cls, problem: Problem) -> dict[str, Any]:
-        return {
-            "version": problem.version,
-            "symptoms": problem.symptoms,
-            "root_cause": problem.root_cause,
-            "workaround": problem.workaround,
-            "permanent_fix": problem.permanent_fix,
-        }
-
 
 # --- Lifecycle ------------------------------------------------------------------------------
-
-
-class InvestigateForm(VersionedForm):
-    pass
 
 
 class KnownErrorForm(VersionedForm):
@@ -150,24 +136,26 @@ class ResolveForm(VersionedForm):
         required=False,
     )
 
-    def __init__(self, *args: Any, open_incidents: int = 0, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, open_incidents: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if open_incidents:
-            self.fields["resolve_linked"].label = (
-                f"Also resolve the {open_incidents} open linked incident"
-                f"{'s' if open_incidents != 1 else ''} with this fix"
-            )
-            self.fields["resolve_linked"].help_text = (
-                "Each is resolved on its own timeline and its requester is told; any that cannot "
-                "be resolved yet are listed afterwards."
-            )
-        else:
-            del self.fields["resolve_linked"]
-            del self.fields["incident_resolution_code"]
+        if open_incidents is not None:
+            self.offer_linked(open_incidents)
 
-
-class CloseForm(VersionedForm):
-    pass
+    def offer_linked(self, open_incidents: int) -> None:
+        """Word the offer for the problem's open linked incidents, or drop it when none is
+        open. Without it (a posted form) both fields are read as sent."""
+        if not open_incidents:
+            self.fields.pop("resolve_linked", None)
+            self.fields.pop("incident_resolution_code", None)
+            return
+        self.fields["resolve_linked"].label = (
+            f"Also resolve the {open_incidents} open linked incident"
+            f"{'s' if open_incidents != 1 else ''} with this fix"
+        )
+        self.fields["resolve_linked"].help_text = (
+            "Each is resolved on its own timeline and its requester is told; any that cannot "
+            "be resolved yet are listed afterwards."
+        )
 
 
 class ReopenForm(VersionedForm):
@@ -176,16 +164,6 @@ class ReopenForm(VersionedForm):
 
 class CancelForm(VersionedForm):
     cancel_reason = _text("Why is it cancelled?", rows=2, required=True)
-
-
-TRANSITION_FORMS: dict[str, type[VersionedForm]] = {
-    "investigate": InvestigateForm,
-    "known_error": KnownErrorForm,
-    "resolve": ResolveForm,
-    "close": CloseForm,
-    "reopen": ReopenForm,
-    "cancel": CancelForm,
-}
 
 
 class ResolveLinkedForm(forms.Form):
@@ -226,10 +204,6 @@ class LinkProblemForm(forms.Form):
     def __init__(self, *args: Any, problems: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["problem"].queryset = problems  # type: ignore[attr-defined]
-
-
-class CommentForm(forms.Form):
-    body = _text("Internal note", "Agents only. Markdown is supported.", rows=3, required=True)
 
 
 class KnownErrorSearchForm(forms.Form):

@@ -40,4 +40,7 @@ PROBLEM = TicketKind(
         {"symptoms", "root_cause", "workaround", "permanent_fix", "cancel_reason"}
     ),
     resolved_status=S.RESOLVED,
+    milestone_labels={S.NEW: "Raised"},
+    # Problems are worked by whoever investigates them; no tier moves, by hand or by SLA.
+    escalates=False,
 )

@@ -1,8 +1,23 @@
+"""Problem routes. The problem page and its actions, notes, files, assignment and claiming are
+the kernel's (core.web.ticket_urls: `agent_detail`, `agent_transition`, `agent_comment`...),
+after every problem route whose second segment could be read as a problem number."""
+
 from django.urls import path
 
+from core.web.ticket_urls import agent_ticket_urls
+from core.web.ticket_views import ticket_action
 from problems.views import known_errors, portal_search, problems, proposals, reviews
+from problems.views.problems import ProblemPage
 
 app_name = "problems"
+
+# The problem page's own panels: (URL segment, action and URL name).
+PANEL_ROUTES = (
+    ("edit", "edit"),
+    ("analysis", "analysis"),
+    ("link", "link"),
+    ("resolve-incidents", "resolve_linked"),
+)
 
 urlpatterns = [
     # End users: published workarounds (search page, and suggestions while reporting)
@@ -45,24 +60,21 @@ urlpatterns = [
         reviews.review_complete_view,
         name="review_complete",
     ),
-    path("agent/problems/<str:number>/", problems.problem_detail, name="agent_detail"),
-    path("agent/problems/<str:number>/edit/", problems.problem_edit, name="edit"),
-    path("agent/problems/<str:number>/analysis/", problems.problem_analysis, name="analysis"),
-    path("agent/problems/<str:number>/comment/", problems.problem_comment, name="agent_comment"),
-    path("agent/problems/<str:number>/link/", problems.problem_link, name="link"),
+    # The problem's panels post rows of its action table (problems.actions) through the
+    # kernel's action view, under the paths and names they always had.
+    *[
+        path(
+            f"agent/problems/<str:number>/{segment}/",
+            ticket_action,
+            {"page": ProblemPage, "action": action},
+            name=action,
+        )
+        for segment, action in PANEL_ROUTES
+    ],
     path(
         "agent/problems/<str:number>/unlink/<str:incident_number>/",
         problems.problem_unlink,
         name="unlink",
     ),
-    path(
-        "agent/problems/<str:number>/resolve-incidents/",
-        problems.problem_resolve_linked,
-        name="resolve_linked",
-    ),
-    path(
-        "agent/problems/<str:number>/do/<slug:action>/",
-        problems.problem_transition,
-        name="agent_transition",
-    ),
+    *agent_ticket_urls("agent/problems/", ProblemPage),
 ]

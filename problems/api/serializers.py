@@ -212,10 +212,6 @@ class ProblemAnalysisInputSerializer(InputSerializer):
     permanent_fix = _text()
 
 
-class EmptyInputSerializer(InputSerializer):
-    """Actions that need no fields (investigate, close)."""
-
-
 class ProblemKnownErrorInputSerializer(InputSerializer):
     root_cause = _text(required=True)
     workaround = _text(required=True)
@@ -224,10 +220,6 @@ class ProblemKnownErrorInputSerializer(InputSerializer):
 class ProblemResolveInputSerializer(InputSerializer):
     permanent_fix = _text(required=True)
     root_cause = _text()
-
-
-class ProblemReopenInputSerializer(InputSerializer):
-    reason = serializers.CharField(max_length=5_000)
 
 
 class ProblemCancelInputSerializer(InputSerializer):

@@ -1,10 +1,10 @@
 """REST API routes of problems, mounted under /api/v1/ by config/api_urls.py.
 
-URL names: `problems-list`, `problems-detail`, `problems-<action>` (investigate, known-error,
-resolve, close, reopen, cancel), `problems-analysis`, `problems-incidents`,
-`problems-link-incident`, `problems-unlink-incident`, `problems-resolve-incidents`,
-`problems-comments`, `problems-attachments`, `problems-attachment-download`, `problems-timeline`;
-`known-errors-list`.
+URL names: `problems-list`, `problems-detail`, `problems-<action>` (the action table's:
+investigate, known-error, resolve, close, reopen, cancel, assign, claim, analysis),
+`problems-incidents`, `problems-link-incident`, `problems-unlink-incident`,
+`problems-resolve-incidents`, `problems-comments`, `problems-attachments`,
+`problems-attachment-download`, `problems-timeline`; `known-errors-list`.
 """
 
 from django.urls import URLPattern, URLResolver

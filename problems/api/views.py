@@ -2,12 +2,13 @@
 
 Problems are agents' work, as in the HTML (problems.permissions): anyone else gets a 403 on
 every route (the role is refused before any problem is looked up, so numbers do not leak).
-Reads go through problems.selectors, writes through problems.services, one action per lifecycle
-transition (`POST /api/v1/problems/PRB-000007/known-error/`). Incident numbers in a body are
-read through the incident selector like any other read.
+Reads go through problems.selectors, writes through problems.services: the actions of the
+problem's action table (problems.actions) are routed by the kernel (core.api.ticket_actions),
+one per lifecycle transition (`POST /api/v1/problems/PRB-000007/known-error/`) plus the
+analysis, assignment and claiming. Incident numbers in a body are read through the incident
+selector like any other read.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -21,27 +22,22 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import BaseSerializer
 
 from core.api import etag
 from core.api.idempotency import idempotent
 from core.api.permissions import HasTokenScope, IsAgent
+from core.api.ticket_actions import IF_MATCH, TicketActionsMixin, route_actions
 from core.api.views import ApiViewSet, TicketConversationMixin, TicketViewSet, comments_for_user
 from core.choices import Priority, Source
 from core.models import Comment, User
 from problems import services
+from problems.actions import PROBLEM_ACTIONS
 from problems.api.serializers import (
-    EmptyInputSerializer,
     IncidentNumberInputSerializer,
     KnownErrorOutputSerializer,
-    ProblemAnalysisInputSerializer,
-    ProblemCancelInputSerializer,
     ProblemCreateInputSerializer,
     ProblemIncidentOutputSerializer,
-    ProblemKnownErrorInputSerializer,
     ProblemOutputSerializer,
-    ProblemReopenInputSerializer,
-    ProblemResolveInputSerializer,
     ProblemUpdateInputSerializer,
     ResolveIncidentsInputSerializer,
     ResolveIncidentsOutputSerializer,
@@ -59,13 +55,6 @@ from problems.selectors import (
 
 AGENTS = [IsAuthenticated, HasTokenScope, IsAgent]
 
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description='The ETag you read (e.g. `"v7"`); a stale one is refused with 412.',
-)
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     str,
@@ -73,54 +62,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     required=False,
     description="Any unique string (e.g. a UUID): a retry with the same key creates nothing new.",
 )
-
-Call = Callable[[Problem, User, dict[str, Any], int | None], Problem]
-
-
-def _kw(actor: User, expected: int | None) -> dict[str, Any]:
-    return {"actor": actor, "source": Source.API, "expected_version": expected}
-
-
-# name -> (URL segment, input, service call, summary)
-TRANSITIONS: dict[str, tuple[str, type[BaseSerializer[Any]], Call, str]] = {
-    "investigate": (
-        "investigate",
-        EmptyInputSerializer,
-        lambda p, u, d, v: services.problem_investigate(p, **_kw(u, v)),
-        "new → investigating (an unassigned problem is assigned to you)",
-    ),
-    "known_error": (
-        "known-error",
-        ProblemKnownErrorInputSerializer,
-        lambda p, u, d, v: services.problem_record_known_error(p, **d, **_kw(u, v)),
-        "investigating → known error, with root cause and workaround (published from now on)",
-    ),
-    "resolve": (
-        "resolve",
-        ProblemResolveInputSerializer,
-        lambda p, u, d, v: services.problem_resolve(p, **d, **_kw(u, v)).problem,
-        "investigating or known error → resolved, with the permanent fix "
-        "(then `resolve-incidents/` resolves the open linked incidents with it)",
-    ),
-    "close": (
-        "close",
-        EmptyInputSerializer,
-        lambda p, u, d, v: services.problem_close(p, **_kw(u, v)),
-        "resolved → closed (final)",
-    ),
-    "reopen": (
-        "reopen",
-        ProblemReopenInputSerializer,
-        lambda p, u, d, v: services.problem_reopen(p, **d, **_kw(u, v)),
-        "resolved → investigating: the fix did not hold, with a reason",
-    ),
-    "cancel": (
-        "cancel",
-        ProblemCancelInputSerializer,
-        lambda p, u, d, v: services.problem_cancel(p, **d, **_kw(u, v)),
-        "new, investigating or known error → cancelled (final), with a reason",
-    ),
-}
 
 
 def _incident_in_scope(user: User, number: str, field: str = "incident") -> LinkedTicket:
@@ -132,7 +73,7 @@ def _incident_in_scope(user: User, number: str, field: str = "incident") -> Link
         raise ValidationError({field: [f"No incident {number}."]}) from exc
 
 
-class ProblemViewSet(TicketConversationMixin, TicketViewSet):
+class ProblemViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet):
     """Problems by number (agents). List filters: see ProblemFilterSet (open problems unless
     `status` is given; highest priority first, then newest)."""
 
@@ -143,9 +84,13 @@ class ProblemViewSet(TicketConversationMixin, TicketViewSet):
     list_for_user = staticmethod(problem_list_for_user)
     get_for_user = staticmethod(problem_get_for_user)
     attachment_download_url_name = "problems-attachment-download"
+    kind_name = "problem"
 
     def _fresh(self, problem: Problem) -> Problem:
         return problem_get_for_user(self.current_user(), problem.number)
+
+    def render_after(self, ticket: Problem) -> Response:
+        return self.render_ticket(self._fresh(ticket))
 
     # --- reads ------------------------------------------------------------------------------
 
@@ -215,38 +160,6 @@ class ProblemViewSet(TicketConversationMixin, TicketViewSet):
                 expected_version=expected,
                 **{**current, **data},
             )
-        return self.render_ticket(self._fresh(updated))
-
-    @extend_schema(
-        summary="Record the root-cause analysis (fields left out keep their value)",
-        request=ProblemAnalysisInputSerializer,
-        responses={200: ProblemOutputSerializer},
-        parameters=[IF_MATCH],
-    )
-    @action(detail=True, methods=["post"], url_path="analysis", url_name="analysis")
-    def analysis(self, request: Request, number: str) -> Response:
-        problem = self.get_object()
-        expected = self.expected_version(problem)
-        data = self.validated(ProblemAnalysisInputSerializer)
-        fields = ("symptoms", "root_cause", "workaround", "permanent_fix")
-        values = {name: data.get(name, getattr(problem, name)) for name in fields}
-        with etag.precondition(expected):
-            updated = services.problem_record_analysis(
-                problem,
-                actor=self.current_user(),
-                source=Source.API,
-                expected_version=expected,
-                **values,
-            )
-        return self.render_ticket(self._fresh(updated))
-
-    def _transition(self, request: Request, name: str) -> Response:
-        _, serializer_class, call, _ = TRANSITIONS[name]
-        problem = self.get_object()
-        expected = self.expected_version(problem)
-        data = self.validated(serializer_class)
-        with etag.precondition(expected):
-            updated = call(problem, self.current_user(), data, expected)
         return self.render_ticket(self._fresh(updated))
 
     # --- linked incidents -------------------------------------------------------------------
@@ -341,32 +254,17 @@ class ProblemViewSet(TicketConversationMixin, TicketViewSet):
         return comments_for_user(ticket=ticket, user=author).filter(author=author).latest("id")
 
 
-def _transition_action(name: str) -> Any:
-    """The @action for one transition (named before decorating: DRF maps methods by name)."""
-    segment, serializer_class, _, summary = TRANSITIONS[name]
-
-    def handler(self: ProblemViewSet, request: Request, number: str) -> Response:
-        return self._transition(request, name)
-
-    handler.__name__ = name
-    handler.__qualname__ = f"ProblemViewSet.{name}"
-    routed = action(detail=True, methods=["post"], url_path=segment, url_name=segment)(handler)
-    return extend_schema(
-        operation_id=f"problems_{name}",
-        summary=summary[:1].upper() + summary[1:],
-        description=(
-            f"Lifecycle action `{name}`: {summary}. An action the lifecycle does not allow now "
-            "is a 409; missing required fields a 400; a stale If-Match a 412. Returns the "
-            "problem with its new ETag."
-        ),
-        request=serializer_class,
-        responses={200: ProblemOutputSerializer},
-        parameters=[IF_MATCH],
-    )(routed)
-
-
-for _name in TRANSITIONS:
-    setattr(ProblemViewSet, _name, _transition_action(_name))
+route_actions(
+    ProblemViewSet,
+    PROBLEM_ACTIONS,
+    basename="problems",
+    noun="problem",
+    output=ProblemOutputSerializer,
+    notes=(
+        "Only agents work problems (403 otherwise); an action the lifecycle does not allow now "
+        "is a 409, missing required fields a 400."
+    ),
+)
 
 
 class KnownErrorViewSet(mixins.ListModelMixin, ApiViewSet):

@@ -115,7 +115,7 @@ def test_agent_creates_a_problem_and_walks_it_to_known_error(client_for, agent_l
     problem.refresh_from_db()
     assert (problem.status, problem.workaround) == (ProblemStatus.KNOWN_ERROR, "Use webmail")
     page = client.get(reverse("problems:agent_detail", args=[problem.number]))
-    assert {a["transition"].action for a in page.context["actions"]} == {"resolve", "cancel"}
+    assert {a.transition.action for a in page.context["actions"]} == {"resolve", "cancel"}
     assert not INLINE_CODE.search(page.content.decode())
 
 
@@ -239,9 +239,7 @@ def test_resolve_with_linked_incidents_reports_each_one(
         problem_link_incident(known_error, incident=incident, actor=agent_l1)
     client = client_for(agent_l1)
     page = client.get(reverse("problems:agent_detail", args=[known_error.number]))
-    resolve_form = next(
-        a["form"] for a in page.context["actions"] if a["transition"].action == "resolve"
-    )
+    resolve_form = next(a.form for a in page.context["actions"] if a.action.name == "resolve")
     assert (
         resolve_form.fields["resolve_linked"].label
         == "Also resolve the 2 open linked incidents with this fix"
@@ -257,9 +255,11 @@ def test_resolve_with_linked_incidents_reports_each_one(
         },
     )
     assert response.status_code == 302
-    notes = _messages(response)
-    assert any(fixed.number in m and "Resolved 1 linked incident" in m for m in notes)
-    assert any(m.startswith(f"{stuck.number} was not resolved") for m in notes)
+    # One message says what happened to the problem and to each linked incident.
+    (note,) = _messages(response)
+    assert note.startswith(f"{known_error.number} resolved. Resolved 1 linked incident")
+    assert f"with the fix: {fixed.number}." in note
+    assert f"{stuck.number} was not resolved: " in note
     fixed.refresh_from_db()
     stuck.refresh_from_db()
     assert (fixed.status, stuck.status) == (IncidentStatus.RESOLVED, IncidentStatus.LOGGED)

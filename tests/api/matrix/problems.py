@@ -53,6 +53,12 @@ def body(**values: Any) -> Any:
     return lambda ctx, kwargs: values
 
 
+def assign_body(ctx: MatrixContext, kwargs: dict[str, Any]) -> dict[str, Any]:
+    agent = ctx.users["agent_l1"]
+    assert agent is not None
+    return {"assignee": agent.pk}
+
+
 AGENTS = statuses(end_user=403, agent=200)
 AGENTS_CREATE = statuses(end_user=403, agent=201)
 
@@ -89,6 +95,8 @@ CASES = [
     ),
     Case("problems-cancel", "post", AGENTS, setup=in_status(), body=body(cancel_reason="Dup.")),
     Case("problems-analysis", "post", AGENTS, setup=in_status(), body=body(symptoms="Bounces.")),
+    Case("problems-assign", "post", AGENTS, setup=in_status("investigating"), body=assign_body),
+    Case("problems-claim", "post", AGENTS, setup=in_status("investigating")),
     Case("problems-incidents", "get", AGENTS, setup=linked),
     Case("problems-link-incident", "post", AGENTS_CREATE, setup=in_status(), body=new_incident),
     Case(

@@ -206,3 +206,23 @@ def test_known_error_database(agent, agent_l1, service):
     row = agent.get("/api/v1/known-errors/?q=printer").json()["results"][0]
     assert row["workaround"] == "Reinstall it."
     assert error_fields(agent.get("/api/v1/known-errors/?q=" + "x" * 201)) == {"q"}
+
+
+def test_claim_and_assign_like_any_ticket(agent, client_as, problem, agent_l1, agent_l2, l2_group):
+    base = f"/api/v1/problems/{problem.number}"
+    claimed = agent.post(f"{base}/claim/", {}, format="json")
+    assert claimed.status_code == 200, claimed.content
+    assert claimed.json()["assignee"]["username"] == agent_l1.username
+    assert client_as(agent_l2).post(f"{base}/claim/", {}, format="json").status_code == 409
+    etag = agent.get(f"{base}/")["ETag"]
+    moved = agent.post(
+        f"{base}/assign/",
+        {"assignee": agent_l2.pk, "support_group": l2_group.pk},
+        format="json",
+        HTTP_IF_MATCH=etag,
+    )
+    assert moved.status_code == 200, moved.content
+    assert (moved.json()["assignee"]["username"], moved.json()["tier"]) == ("agent2", 2)
+    stale = agent.post(f"{base}/assign/", {"assignee": None}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    assert TimelineEvent.objects.filter(kind="assigned").count() == 2
