@@ -54,10 +54,13 @@ run: seed
 test: venv e2e-deps
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
+## ruff, mypy, the import-linter contracts of pyproject.toml (DESIGN.md §3 layering), Django's checks,
+## migrations and the committed OpenAPI schema.
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports --no-logo
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m core.api.schema --check
