@@ -50,14 +50,20 @@ seed: migrate
 run: seed
 	@$(PY) manage.py runstack
 
-## Run the whole test suite.
+## Run the whole test suite on pytest-xdist workers, one per CPU. PYTEST_ARGS go to pytest
+## (make test PYTEST_ARGS="tests/sla -k sweeper"); PYTEST_WORKERS=0 runs it in one process
+## (for --pdb), PYTEST_WORKERS=4 on four workers.
+PYTEST_WORKERS ?= auto
 test: venv e2e-deps
-	@$(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
+## ruff, mypy, the import-linter contracts of pyproject.toml (DESIGN.md §3 layering), Django's checks,
+## migrations and the committed OpenAPI schema.
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports --no-logo
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m core.api.schema --check

@@ -90,6 +90,43 @@ def _needs(reason_ok: tuple[bool, str]) -> None:
     pytest.skip(reason)
 
 
+# `make test` runs the suite on pytest-xdist workers (--dist load), which hand tests out in
+# collection order. A few tests take tens of seconds each (a Chromium, or a stack of real
+# processes: make run, a Celery worker and beat); met late, one of them keeps a worker busy while
+# the others have finished. So they go early: those that use no test database first of all,
+# the others first within pytest-django's order (database tests, then transactional ones, then
+# the rest: a transactional test empties the tables when it ends, so it never runs before a
+# database test of the same worker). The sort is stable: every worker collects the same list,
+# as xdist requires.
+LONG_RUNNING_MARKERS = ("browser", "slow")
+
+
+def _database_use(item: pytest.Item) -> int:
+    """pytest-django's order: 0 database test, 1 transactional, 2 no database."""
+    fixtures = getattr(item, "fixturenames", ())
+    marker = item.get_closest_marker("django_db")
+    if (
+        marker is not None
+        and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+    ) or {"transactional_db", "live_server"} & set(fixtures):
+        return 1
+    if marker is not None or "db" in fixtures:
+        return 0
+    return 2
+
+
+def _run_order(item: pytest.Item) -> tuple[int, bool]:
+    long_running = any(item.get_closest_marker(name) for name in LONG_RUNNING_MARKERS)
+    database_use = _database_use(item)
+    if long_running and database_use == 2:
+        return (-1, False)
+    return (database_use, not long_running)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_run_order)
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     if item.get_closest_marker("postgres") and not on_postgres:

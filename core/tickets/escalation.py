@@ -22,7 +22,6 @@ from core.exceptions import TransitionError
 from core.models import Service, SupportGroup, TicketBase, TimelineEvent, User
 from core.roles import is_agent
 from core.tickets.events import (
-    TierMove,
     event_record,
     events_record,
     sla_event_build,
@@ -30,6 +29,7 @@ from core.tickets.events import (
 )
 from core.tickets.executor import refuse_missing, ticket_lock, tickets_lock
 from core.tickets.kinds import TicketKind, kind_of
+from core.tickets.payloads import TierMove
 
 T = TypeVar("T", bound=TicketBase)
 _MOVES = (EventKind.ESCALATED, EventKind.DEESCALATED)

@@ -16,9 +16,10 @@ from django.utils import timezone
 from core.choices import Source
 from core.exceptions import TransitionError, ValidationFailed
 from core.models import TicketBase, User
-from core.tickets.events import Rating, rated_event
+from core.tickets.events import rated_event
 from core.tickets.executor import ticket_lock, ticket_save
 from core.tickets.kinds import kind_of
+from core.tickets.payloads import Rating
 
 T = TypeVar("T", bound=TicketBase)
 

@@ -17,7 +17,7 @@ from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.models import Comment, SupportGroup, TicketBase, User
 from core.roles import is_agent
 from core.services import comment_add
-from core.tickets.events import Assignment, assigned_event, details_edited_event
+from core.tickets.events import assigned_event, details_edited_event
 from core.tickets.executor import (
     check_field_choice,
     refuse_unless_open,
@@ -27,6 +27,7 @@ from core.tickets.executor import (
 )
 from core.tickets.kinds import kind_of
 from core.tickets.notify import notify_agent, notify_requester
+from core.tickets.payloads import Assignment
 
 T = TypeVar("T", bound=TicketBase)
 

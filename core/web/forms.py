@@ -3,8 +3,10 @@ replies and notes, files, ratings, assignment and tier moves, and mapping a serv
 ValidationFailed back onto a form's fields. Forms only check and convert input; every write goes
 through a service."""
 
+from __future__ import annotations
+
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -22,8 +24,16 @@ from core.tickets.rating import COMMENT_MAX_LENGTH, SCORE_LABELS
 # No page renders a select box of more than this many options (DESIGN.md §7).
 MAX_SELECT_OPTIONS = 200
 
+if TYPE_CHECKING:
+    # Generic in django-stubs only: at run time these classes take no type arguments.
+    _ModelChoiceIterator = ModelChoiceIterator[Model]
+    _ModelChoiceField = forms.ModelChoiceField[Model]
+else:
+    _ModelChoiceIterator = ModelChoiceIterator
+    _ModelChoiceField = forms.ModelChoiceField
 
-class CappedModelChoiceIterator(ModelChoiceIterator):
+
+class CappedModelChoiceIterator(_ModelChoiceIterator):
     """Renders at most MAX_SELECT_OPTIONS choices; validation still looks at the whole queryset."""
 
     def __iter__(self) -> Iterator[tuple[ModelChoiceIteratorValue | str, Any]]:
@@ -38,7 +48,7 @@ class CappedModelChoiceIterator(ModelChoiceIterator):
         )
 
 
-class CappedModelChoiceField(forms.ModelChoiceField):
+class CappedModelChoiceField(_ModelChoiceField):
     iterator = CappedModelChoiceIterator
 
 
@@ -83,7 +93,7 @@ def apply_domain_errors(form: forms.Form, error: ValidationFailed, aliases: dict
         form.add_error(field if field in form.fields else None, message)
 
 
-def check_upload(upload: UploadedFile | None) -> UploadedFile | None:
+def check_upload(upload: UploadedFile[bytes] | None) -> UploadedFile[bytes] | None:
     if upload is None:
         return None
     try:
@@ -116,7 +126,7 @@ class MultipleFileField(forms.FileField):
         self.max_files = max_files
         super().__init__(*args, **kwargs)
 
-    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile[bytes]]:
         uploads = [u for u in (data if isinstance(data, list | tuple) else [data]) if u]
         if not uploads:
             if self.required:
@@ -127,7 +137,7 @@ class MultipleFileField(forms.FileField):
                 f"Attach at most {self.max_files} files here; you can add more on the incident "
                 "page afterwards."
             )
-        cleaned: list[UploadedFile] = []
+        cleaned: list[UploadedFile[bytes]] = []
         errors: list[str] = []
         for upload in uploads:
             cleaned.append(super().clean(upload, initial))
@@ -224,7 +234,7 @@ class AttachmentForm(forms.Form):
                 required=False, label="Internal (agents only; the requester cannot see it)"
             )
 
-    def clean_file(self) -> UploadedFile | None:
+    def clean_file(self) -> UploadedFile[bytes] | None:
         return check_upload(self.cleaned_data.get("file"))
 
 

@@ -1,0 +1,1 @@
+"""Development tooling that runs from the repository (never imported by the application)."""
