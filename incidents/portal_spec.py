@@ -16,7 +16,7 @@ from sla.choices import Metric
 
 def _paused(incident: Incident) -> str:
     who = WAITING_FOR.get(incident.on_hold_reason, "someone outside the service desk")
-    return f"Paused while we wait for {who}."
+    return f"Our target times are paused while we wait for {who}."
 
 
 def _next_step(incident: Incident) -> Expectation | None:
@@ -41,6 +41,6 @@ PORTAL = PortalSpec(
     waiting_on_requester=Q(status=IncidentStatus.RESOLVED)
     | Q(status=IncidentStatus.ON_HOLD, on_hold_reason=HoldReason.AWAITING_USER),
     next_step=_next_step,
-    sla_aims={Metric.RESPONSE: "respond", Metric.RESOLUTION: "resolve it"},
+    sla_aims={Metric.RESPONSE: "respond", Metric.RESOLUTION: "resolve this"},
     paused=_paused,
 )

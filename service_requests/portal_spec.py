@@ -16,7 +16,9 @@ from sla.choices import Metric
 
 
 def _paused(request: ServiceRequest) -> str:
-    return "Paused while the request is on hold."
+    if request.status == RequestStatus.AWAITING_APPROVAL:
+        return "Our target times start once your request is approved."
+    return "Our target times are paused while the request is on hold."
 
 
 def _next_step(request: ServiceRequest) -> Expectation | None:
@@ -48,6 +50,6 @@ PORTAL = PortalSpec(
     waiting_on_requester=Q(status=RequestStatus.FULFILLED)
     | Q(status=RequestStatus.ON_HOLD, on_hold_reason=HoldReason.AWAITING_USER),
     next_step=_next_step,
-    sla_aims={Metric.RESPONSE: "start on it", Metric.RESOLUTION: "fulfil it"},
+    sla_aims={Metric.RESPONSE: "start on this", Metric.RESOLUTION: "fulfil this"},
     paused=_paused,
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from core.web.ticket_urls import agent_ticket_urls
+from core.web.ticket_urls import agent_ticket_urls, portal_ticket_urls
 from service_requests.views import agent, approvals, portal
 from service_requests.views.agent import RequestPage
 
@@ -11,12 +11,7 @@ urlpatterns = [
     path("portal/catalog/", portal.catalog, name="catalog"),
     path("portal/catalog/<slug:slug>/", portal.catalog_item, name="catalog_item"),
     path("portal/requests/", portal.portal_list, name="portal_list"),
-    path("portal/requests/<str:number>/", portal.portal_detail, name="portal_detail"),
-    path("portal/requests/<str:number>/reply/", portal.portal_reply, name="portal_reply"),
-    path("portal/requests/<str:number>/attach/", portal.portal_attach, name="portal_attach"),
-    path("portal/requests/<str:number>/withdraw/", portal.portal_withdraw, name="portal_withdraw"),
-    path("portal/requests/<str:number>/confirm/", portal.portal_confirm, name="portal_confirm"),
-    path("portal/requests/<str:number>/rate/", portal.portal_rate, name="portal_rate"),
+    *portal_ticket_urls("portal/requests/", portal.RequestPortalPage),
     # Approvers
     path("portal/approvals/", approvals.approval_list, name="approval_list"),
     path("portal/approvals/<str:number>/", approvals.approval_detail, name="approval_detail"),

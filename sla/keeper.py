@@ -14,8 +14,9 @@ from core.models import TicketBase, User
 from core.tickets.clocks import ClockPlan
 from core.tickets.events import event_record, sla_event_build
 from core.tickets.kinds import TicketKind
+from core.tickets.portal_spec import Expectation
 from sla import services as sla
-from sla.choices import Metric
+from sla.choices import ClockState, Metric
 from sla.models import SlaClock
 from sla.selectors import ClockStatus, clock_status, clocks_for_ticket, ticket_sla
 
@@ -84,6 +85,24 @@ class SlaClockKeeper:
             ],
             "sla": ticket_sla(clocks, now),
         }
+
+    def promises(self, ticket: TicketBase, kind: TicketKind, now: datetime) -> list[Expectation]:
+        spec = kind.portal
+        if spec is None:
+            return []
+        clocks = clocks_for_ticket(ticket)
+        lines = []
+        for clock in clocks:
+            if clock.state != ClockState.RUNNING or clock.due_at is None:
+                continue
+            aim = spec.sla_aims.get(clock.metric, spec.sla_aims[Metric.RESOLUTION])
+            if clock.due_at > now:
+                lines.append(Expectation(f"We aim to {aim} by", clock.due_at))
+            else:
+                lines.append(Expectation(f"We aimed to {aim} by", clock.due_at, tone="late"))
+        if any(clock.state == ClockState.PAUSED for clock in clocks):
+            lines.append(Expectation(spec.paused(ticket)))
+        return lines
 
     def retarget(
         self, ticket: TicketBase, kind: TicketKind, *, actor: User | None, source: str

@@ -50,6 +50,8 @@ class ClockKeeper(Protocol):
 
     def panel(self, ticket: TicketBase, kind: TicketKind, now: datetime) -> dict[str, Any]: ...
 
+    def promises(self, ticket: TicketBase, kind: TicketKind, now: datetime) -> list[Any]: ...
+
 
 _KEEPER: list[ClockKeeper] = []
 
@@ -103,6 +105,14 @@ def page_context(ticket: TicketBase, kind: TicketKind, now: datetime) -> dict[st
     if not _KEEPER or kind.clock_rules is None:
         return {}
     return _KEEPER[0].panel(ticket, kind, now)
+
+
+def promises(ticket: TicketBase, kind: TicketKind, now: datetime) -> list[Any]:
+    """What the requester is promised on the ticket's portal page, in the kind's words
+    (core.tickets.portal_spec.Expectation lines): each running target, or that they pause."""
+    if not _KEEPER or kind.clock_rules is None or kind.portal is None:
+        return []
+    return _KEEPER[0].promises(ticket, kind, now)
 
 
 def retarget(ticket: TicketBase, kind: TicketKind, *, actor: User | None, source: str) -> None:

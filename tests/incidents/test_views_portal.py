@@ -373,7 +373,7 @@ def test_reopen_without_reason_is_a_field_error(client_for, end_user, resolved):
         {"reopen-version": resolved.version, "reopen-reason": ""},
     )
     assert response.status_code == 200
-    assert response.context["action_forms"]["reopen"].errors["reason"]
+    assert response.context["action_forms"]["reopen"].form.errors["reason"]
     resolved.refresh_from_db()
     assert resolved.status == IncidentStatus.RESOLVED
 

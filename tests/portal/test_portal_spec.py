@@ -83,11 +83,21 @@ def test_closed_statuses_end_the_story(make_incident, make_request, kind_name):
 @pytest.mark.parametrize(
     ("kind_name", "status", "reason", "text"),
     [
-        ("incident", "on_hold", "awaiting_vendor", "Paused while we wait for a vendor."),
+        (
+            "incident",
+            "on_hold",
+            "awaiting_vendor",
+            "Our target times are paused while we wait for a vendor.",
+        ),
         ("incident", "on_hold", "awaiting_user", "We need your reply to go on."),
         ("incident", "resolved", "", "Fixed? Please confirm, or tell us it is still broken."),
         ("incident", "cancelled", "", "Cancelled."),
-        ("request", "on_hold", "awaiting_delivery", "Paused while the request is on hold."),
+        (
+            "request",
+            "on_hold",
+            "awaiting_delivery",
+            "Our target times are paused while the request is on hold.",
+        ),
         ("request", "fulfilled", "", "Got what you asked for? Please confirm."),
         ("request", "rejected", "", "Not approved. See the request for the reason."),
     ],
@@ -111,23 +121,23 @@ def _clock(metric: str, state: str, due_in: timedelta | None) -> SlaClock:
 
 RUNNING_SOON = ("response", "running", 1)
 PAUSED = ("resolution", "paused", None)
-OUTSIDE = "Paused while we wait for someone outside the service desk."
+OUTSIDE = "Our target times are paused while we wait for someone outside the service desk."
 
 
 @pytest.mark.parametrize(
     ("kind_name", "clocks", "text", "tone"),
     [
         ("incident", [RUNNING_SOON], "We aim to respond by", "info"),
-        ("incident", [("resolution", "running", -1)], "we aimed to resolve it by", "late"),
+        ("incident", [("resolution", "running", -1)], "we aimed to resolve this by", "late"),
         (
             "request",
             [("response", "met", None), ("resolution", "running", 2)],
-            "We aim to fulfil it by",
+            "We aim to fulfil this by",
             "info",
         ),
-        ("request", [RUNNING_SOON], "We aim to start on it by", "info"),
+        ("request", [RUNNING_SOON], "We aim to start on this by", "info"),
         ("incident", [PAUSED], OUTSIDE, "info"),
-        ("request", [PAUSED], "Paused while the request is on hold.", "info"),
+        ("request", [PAUSED], "Our target times are paused while the request is on hold.", "info"),
         ("incident", [], "The service desk is on it; updates appear here.", "info"),
     ],
 )

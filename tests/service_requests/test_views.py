@@ -42,8 +42,11 @@ def test_end_users_see_only_their_own_requests(client_for, requester, mine, thei
     assert client.get(reverse("requests:portal_detail", args=[mine.number])).status_code == 200
     for name in ("portal_detail",):
         assert client.get(reverse(f"requests:{name}", args=[theirs.number])).status_code == 404
-    for name in ("portal_reply", "portal_attach", "portal_withdraw", "portal_confirm"):
+    for name in ("portal_reply", "portal_attach"):
         assert client.post(reverse(f"requests:{name}", args=[theirs.number])).status_code == 404
+    for action in ("withdraw", "confirm"):
+        url = reverse("requests:portal_action", args=[theirs.number, action])
+        assert client.post(url).status_code == 404
     assert client.get(reverse("requests:portal_detail", args=["REQ-999999"])).status_code == 404
 
 
@@ -156,7 +159,7 @@ def test_requester_withdraws_replies_and_confirms(client_for, requester, agent_l
     first = services.request_create(requester=requester, item=mfa, answers={})
     client.post(reverse("requests:portal_reply", args=[first.number]), {"body": "Any news?"})
     client.post(
-        reverse("requests:portal_withdraw", args=[first.number]),
+        reverse("requests:portal_action", args=[first.number, "withdraw"]),
         {"withdraw-version": first.version, "withdraw-note": "Found my token"},
     )
     first.refresh_from_db()
@@ -170,7 +173,7 @@ def test_requester_withdraws_replies_and_confirms(client_for, requester, agent_l
     page = client.get(reverse("requests:portal_detail", args=[second.number])).content.decode()
     assert "Did you get what you asked for?" in page and "Progress: 1 of 1 step done" in page
     client.post(
-        reverse("requests:portal_confirm", args=[second.number]),
+        reverse("requests:portal_action", args=[second.number, "confirm"]),
         {"confirm-version": second.version},
     )
     second.refresh_from_db()
