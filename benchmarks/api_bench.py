@@ -105,8 +105,8 @@ def main() -> None:
 def data_set_facts() -> dict[str, object]:
     from django.db import connection
 
-    from incidents.choices import OPEN_STATUSES
     from incidents.models import Incident
+    from incidents.transitions import OPEN_STATUSES
 
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")

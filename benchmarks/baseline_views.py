@@ -21,8 +21,8 @@ from rest_framework.views import APIView
 
 from core.models import User
 from core.numbering import allocate_number
-from incidents.choices import OPEN_STATUSES
 from incidents.models import Incident
+from incidents.transitions import OPEN_STATUSES
 
 
 class BareIncidentSerializer(serializers.ModelSerializer[Incident]):

@@ -133,3 +133,19 @@ def hold_resume_cancel(
             "cancel", "Cancel", cancellable, frozenset({cancelled}), required=("cancel_reason",)
         ),
     )
+
+
+def milestone_fields(
+    statuses: type[TextChoices],
+    *,
+    without: frozenset[str] = frozenset(),
+    named: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Each status's milestone timestamp: `<status>_at`, unless `named` gives another field;
+    statuses in `without` (a hold, a status set at creation) stamp nothing."""
+    named = named or {}
+    return {
+        str(status): named.get(status, f"{status}_at")
+        for status in statuses.values
+        if status not in without
+    }

@@ -16,18 +16,6 @@ class IncidentStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-OPEN_STATUSES = frozenset(
-    {
-        IncidentStatus.IDENTIFIED,
-        IncidentStatus.LOGGED,
-        IncidentStatus.CLASSIFIED,
-        IncidentStatus.CONTAINED,
-        IncidentStatus.DIAGNOSED,
-        IncidentStatus.ON_HOLD,
-    }
-)
-
-
 class Impact(models.TextChoices):
     HIGH = "high", "High — many users or a whole service"
     MEDIUM = "medium", "Medium — a team or part of a service"

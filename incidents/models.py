@@ -2,7 +2,6 @@ from django.db import models
 
 from core.models import RatedTicket
 from incidents.choices import (
-    OPEN_STATUSES,
     CancelReason,
     Category,
     HoldReason,
@@ -11,6 +10,7 @@ from incidents.choices import (
     ResolutionCode,
     Urgency,
 )
+from incidents.transitions import OPEN_STATUSES
 
 
 class Incident(RatedTicket):

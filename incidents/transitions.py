@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from core.lifecycle import Lifecycle, Transition, hold_resume_cancel
-from incidents.choices import OPEN_STATUSES
+from core.lifecycle import Lifecycle, Transition, hold_resume_cancel, milestone_fields
 from incidents.choices import IncidentStatus as S
 
 
@@ -57,6 +56,8 @@ def _review_completed_if_major(incident: IncidentState, ctx: Context) -> str | N
 WORKING = frozenset({S.LOGGED, S.CLASSIFIED, S.CONTAINED, S.DIAGNOSED})
 HOLDABLE = WORKING
 CANCELLABLE = frozenset({S.IDENTIFIED, *WORKING, S.ON_HOLD})
+# Still being worked: queues, SLA sweeps and the backlog count these.
+OPEN_STATUSES = frozenset(S) - {S.RESOLVED, S.CLOSED, S.CANCELLED}
 
 LIFECYCLE = Lifecycle(
     noun="an incident",
@@ -64,16 +65,7 @@ LIFECYCLE = Lifecycle(
     final=frozenset({S.CLOSED, S.CANCELLED}),
     initial=S.IDENTIFIED,
     open=OPEN_STATUSES,
-    milestones={
-        S.IDENTIFIED: "identified_at",
-        S.LOGGED: "logged_at",
-        S.CLASSIFIED: "classified_at",
-        S.CONTAINED: "contained_at",
-        S.DIAGNOSED: "diagnosed_at",
-        S.RESOLVED: "resolved_at",
-        S.CLOSED: "closed_at",
-        S.CANCELLED: "cancelled_at",
-    },
+    milestones=milestone_fields(S, without=frozenset({S.ON_HOLD})),
     transitions=(
         Transition("accept", "Accept (log)", frozenset({S.IDENTIFIED}), frozenset({S.LOGGED})),
         Transition(

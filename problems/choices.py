@@ -10,11 +10,6 @@ class ProblemStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-OPEN_STATUSES = frozenset(
-    {ProblemStatus.NEW, ProblemStatus.INVESTIGATING, ProblemStatus.KNOWN_ERROR}
-)
-
-
 class ProposalStatus(models.TextChoices):
     OPEN = "open", "Open"
     ACCEPTED = "accepted", "Accepted"

@@ -12,8 +12,9 @@ from django.db.models import Q, QuerySet
 from core.filtering import CappedModelChoiceFilter, ListFilterSet
 from core.models import Service
 from core.web.forms import active_services
-from problems.choices import OPEN_STATUSES, ProblemStatus
+from problems.choices import ProblemStatus
 from problems.models import Problem
+from problems.transitions import OPEN_STATUSES
 
 
 def _services(request: Any) -> QuerySet[Service]:

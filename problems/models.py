@@ -3,7 +3,8 @@ from django.db import models
 
 from core.choices import Category
 from core.models import TicketBase
-from problems.choices import OPEN_STATUSES, ProblemStatus, ProposalStatus, ReviewStatus
+from problems.choices import ProblemStatus, ProposalStatus, ReviewStatus
+from problems.transitions import OPEN_STATUSES
 
 
 class Problem(TicketBase):

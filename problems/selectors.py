@@ -53,7 +53,7 @@ def problems_for_incident(user: User, incident: LinkedTicket) -> QuerySet[Proble
 
 def linkable_problems(user: User) -> QuerySet[Problem]:
     """Problems an incident may be linked to: the open ones."""
-    from problems.choices import OPEN_STATUSES
+    from problems.transitions import OPEN_STATUSES
 
     return (
         problem_list_for_user(user)

@@ -9,13 +9,16 @@ checks them on the row with the submitted values applied); the HTML offers exact
 
 from typing import Protocol
 
-from core.lifecycle import Lifecycle, Transition
-from problems.choices import OPEN_STATUSES
+from core.lifecycle import Lifecycle, Transition, milestone_fields
 from problems.choices import ProblemStatus as S
 
 
 class ProblemState(Protocol):
     status: str
+
+
+# Still being worked on (a resolved problem waits for its fix to be confirmed).
+OPEN_STATUSES = frozenset(S) - {S.RESOLVED, S.CLOSED, S.CANCELLED}
 
 
 LIFECYCLE = Lifecycle(
@@ -24,13 +27,8 @@ LIFECYCLE = Lifecycle(
     final=frozenset({S.CLOSED, S.CANCELLED}),
     initial=S.NEW,
     open=OPEN_STATUSES,
-    milestones={
-        S.INVESTIGATING: "investigating_at",
-        S.KNOWN_ERROR: "known_error_at",
-        S.RESOLVED: "resolved_at",
-        S.CLOSED: "closed_at",
-        S.CANCELLED: "cancelled_at",
-    },
+    # A new problem's moment is its created_at.
+    milestones=milestone_fields(S, without=frozenset({S.NEW})),
     transitions=(
         Transition(
             "investigate", "Start investigating", frozenset({S.NEW}), frozenset({S.INVESTIGATING})

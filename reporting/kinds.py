@@ -11,13 +11,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
 from core.models import TicketBase
-from incidents.choices import OPEN_STATUSES as INCIDENT_OPEN
 from incidents.choices import IncidentStatus
 from incidents.models import Incident
+from incidents.transitions import OPEN_STATUSES as INCIDENT_OPEN
 from reporting.filters import ReportFilter
-from service_requests.choices import OPEN_STATUSES as REQUEST_OPEN
 from service_requests.choices import RequestStatus
 from service_requests.models import ServiceRequest
+from service_requests.transitions import OPEN_STATUSES as REQUEST_OPEN
 from sla.choices import TicketKind
 
 

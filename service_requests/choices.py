@@ -13,18 +13,6 @@ class RequestStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-OPEN_STATUSES = frozenset(
-    {
-        RequestStatus.SUBMITTED,
-        RequestStatus.AWAITING_APPROVAL,
-        RequestStatus.APPROVED,
-        RequestStatus.IN_FULFILMENT,
-        RequestStatus.ON_HOLD,
-    }
-)
-FINAL_STATUSES = frozenset({RequestStatus.CLOSED, RequestStatus.CANCELLED})
-
-
 class ApprovalMode(models.TextChoices):
     """Who approves a catalog item's requests before fulfilment."""
 

@@ -8,13 +8,13 @@ from django.db import models
 from core.choices import Priority
 from core.models import RatedTicket
 from service_requests.choices import (
-    OPEN_STATUSES,
     ApprovalMode,
     CancelReason,
     FieldType,
     HoldReason,
     RequestStatus,
 )
+from service_requests.transitions import OPEN_STATUSES
 
 # Form field keys become HTML names and JSON keys: short identifiers, never the fixed fields.
 FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")

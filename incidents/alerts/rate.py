@@ -10,7 +10,7 @@ from django.db import transaction
 
 from incidents.alerts.models import AlertLink, Integration
 from incidents.alerts.parsers import ParsedAlert
-from incidents.choices import OPEN_STATUSES
+from incidents.transitions import OPEN_STATUSES
 
 STORM_WINDOW = timedelta(minutes=1)
 

@@ -297,7 +297,7 @@ def test_status_mix_and_history_look_like_two_years_of_a_desk() -> None:
 
     from django.utils import timezone
 
-    from incidents.choices import OPEN_STATUSES
+    from incidents.transitions import OPEN_STATUSES
 
     seed(incidents=3000)
 

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_sla_setup_and_clocks_for_open_incidents(seeded: str) -> None:
 
-    from incidents.choices import OPEN_STATUSES
+    from incidents.transitions import OPEN_STATUSES
     from sla.choices import ClockState
     from sla.models import Calendar, SlaClock, SlaPolicy
     from sla.sweeper import sweep
@@ -54,7 +54,7 @@ def test_demo_sla_setup_and_clocks_for_open_incidents(seeded: str) -> None:
 def test_open_incidents_carry_their_nearest_running_deadline(seeded: str) -> None:
     from django.db.models import Min
 
-    from incidents.choices import OPEN_STATUSES
+    from incidents.transitions import OPEN_STATUSES
     from sla.choices import ClockState
     from sla.models import SlaClock
 

@@ -19,8 +19,9 @@ from demo.progress import ProgressBar
 from demo.reference import DemoWorld, seed_reference_data
 from demo.service_requests import seed_requests_demo
 from demo.sla import backfill_clocks, seed_sla_demo
-from incidents.choices import OPEN_STATUSES, IncidentStatus
+from incidents.choices import IncidentStatus
 from incidents.models import Incident
+from incidents.transitions import OPEN_STATUSES
 from sla.choices import TicketKind
 from sla.models import SlaClock
 
