@@ -13,14 +13,11 @@ from rest_framework import serializers
 from core.api.serializers import (
     ConfigurationItemRefSerializer,
     InputSerializer,
-    OutputModelSerializer,
-    ServiceRefSerializer,
-    SupportGroupRefSerializer,
     UserRefSerializer,
 )
+from core.api.ticket_output import TICKET_HEAD, TicketOutputSerializer, ticket_stamps
 from core.models import ConfigurationItem, Service, SupportGroup, User
 from core.roles import is_agent
-from core.tickets.actions import actions_of
 from incidents.choices import (
     CancelReason,
     Category,
@@ -30,6 +27,7 @@ from incidents.choices import (
     Urgency,
 )
 from incidents.models import Incident
+from incidents.transitions import LIFECYCLE
 from sla.api.serializers import (
     TicketSlaOutputSerializer,
     TicketSlaSummaryOutputSerializer,
@@ -63,16 +61,13 @@ SUMMARY_FIELDS = (
 )
 
 
-class IncidentSummaryOutputSerializer(OutputModelSerializer):
+class IncidentSummaryOutputSerializer(TicketOutputSerializer):
     """An incident in lists: what a queue or an integration decides on. The detail (GET
     /incidents/{number}/) adds the description, the working notes, every milestone, the CI,
     the SLA clocks and the actions. Lists render this shape with incidents.api.listing, from
     plain values; tests/api/test_incident_list_shape.py holds the two to the same output."""
 
     requester = UserRefSerializer(read_only=True)
-    assignee = UserRefSerializer(read_only=True, allow_null=True)
-    support_group = SupportGroupRefSerializer(read_only=True, allow_null=True)
-    service = ServiceRefSerializer(read_only=True, allow_null=True)
     # Blank until set: declared so the schema's enums admit "".
     category = serializers.ChoiceField(Category.choices, read_only=True, allow_blank=True)
     sla = serializers.SerializerMethodField()
@@ -99,16 +94,11 @@ class IncidentOutputSerializer(IncidentSummaryOutputSerializer):
         ResolutionCode.choices, read_only=True, allow_blank=True
     )
     cancel_reason = serializers.ChoiceField(CancelReason.choices, read_only=True, allow_blank=True)
-    actions = serializers.SerializerMethodField()
 
     class Meta:
         model = Incident
         fields = [
-            "number",
-            "title",
-            "description",
-            "status",
-            "priority",
+            *TICKET_HEAD,
             "impact",
             "urgency",
             "category",
@@ -127,43 +117,20 @@ class IncidentOutputSerializer(IncidentSummaryOutputSerializer):
             "resolution_notes",
             "cancel_reason",
             "reopen_count",
-            "version",
-            "identified_at",
-            "logged_at",
-            "classified_at",
-            "contained_at",
-            "diagnosed_at",
-            "resolved_at",
-            "closed_at",
-            "cancelled_at",
-            "created_at",
-            "updated_at",
+            *ticket_stamps(LIFECYCLE),
             "sla",
             "actions",
         ]
         read_only_fields = fields
-
-    def _viewer(self) -> User | None:
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        return user if isinstance(user, User) else None
 
     @extend_schema_field(TicketSlaOutputSerializer)
     def get_sla(self, obj: Incident) -> dict[str, Any]:
         clocks: list[SlaClock] = self.context.get("clocks", {}).get(obj.pk, [])
         return ticket_sla_data(clocks, self.context["now"])
 
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_actions(self, obj: Incident) -> list[str]:
-        """The lifecycle actions the viewer may take now (POST /incidents/{number}/{action}/)."""
-        viewer = self._viewer()
-        if viewer is None:
-            return []
-        return [action.name for action, _ in actions_of(obj).legal_now(viewer, obj)]
-
     def to_representation(self, instance: Incident) -> dict[str, Any]:
         data = super().to_representation(instance)
-        viewer = self._viewer()
+        viewer = self.viewer()
         if viewer is None or not is_agent(viewer):
             for name in AGENT_ONLY_FIELDS:
                 data[name] = ""

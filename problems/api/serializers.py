@@ -3,7 +3,6 @@ and the known-error database entry. Problems are agents' work: every field is sh
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import (
@@ -11,14 +10,14 @@ from core.api.serializers import (
     InputSerializer,
     OutputModelSerializer,
     ServiceRefSerializer,
-    SupportGroupRefSerializer,
     UserRefSerializer,
 )
+from core.api.ticket_output import TICKET_HEAD, TicketOutputSerializer, ticket_stamps
 from core.choices import Category, Priority
 from core.models import ConfigurationItem, Service, SupportGroup, User
 from problems.linked_kind import linked_kind, resolution_choices
 from problems.models import Problem, ProblemIncident
-from problems.transitions import legal_actions
+from problems.transitions import LIFECYCLE
 
 TEXT_MAX = 50_000
 # The resolution codes a problem's fix may resolve its linked incidents with, as the incident
@@ -27,25 +26,17 @@ TEXT_MAX = 50_000
 LINKED_RESOLUTION_CHOICES = resolution_choices()
 
 
-class ProblemOutputSerializer(OutputModelSerializer):
+class ProblemOutputSerializer(TicketOutputSerializer):
     raised_by = UserRefSerializer(source="requester", read_only=True)
-    assignee = UserRefSerializer(read_only=True, allow_null=True)
-    support_group = SupportGroupRefSerializer(read_only=True, allow_null=True)
-    service = ServiceRefSerializer(read_only=True, allow_null=True)
     configuration_item = ConfigurationItemRefSerializer(read_only=True, allow_null=True)
     # Blank until set: read-only model fields lose allow_blank, so the schema would refuse "".
     category = serializers.ChoiceField(Category.choices, read_only=True, allow_blank=True)
     incident_count = serializers.SerializerMethodField()
-    actions = serializers.SerializerMethodField()
 
     class Meta:
         model = Problem
         fields = [
-            "number",
-            "title",
-            "description",
-            "status",
-            "priority",
+            *TICKET_HEAD,
             "category",
             "tier",
             "raised_by",
@@ -60,14 +51,7 @@ class ProblemOutputSerializer(OutputModelSerializer):
             "permanent_fix",
             "cancel_reason",
             "incident_count",
-            "version",
-            "investigating_at",
-            "known_error_at",
-            "resolved_at",
-            "closed_at",
-            "cancelled_at",
-            "created_at",
-            "updated_at",
+            *ticket_stamps(LIFECYCLE),
             "actions",
         ]
         read_only_fields = fields
@@ -75,12 +59,6 @@ class ProblemOutputSerializer(OutputModelSerializer):
     def get_incident_count(self, obj: Problem) -> int:
         """Linked incidents (annotated by problems.selectors.problem_list_for_user)."""
         return int(getattr(obj, "incident_count", 0) or 0)
-
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_actions(self, obj: Problem) -> list[str]:
-        """The lifecycle actions allowed now, as the URL segment of their route
-        (POST /problems/{number}/{action}/, e.g. `known-error`)."""
-        return [transition.action.replace("_", "-") for transition in legal_actions(obj)]
 
 
 class KnownErrorOutputSerializer(OutputModelSerializer):

@@ -21,8 +21,8 @@ from core.api.serializers import (
     SupportGroupRefSerializer,
     UserRefSerializer,
 )
+from core.api.ticket_output import TICKET_HEAD, TicketOutputSerializer, ticket_stamps
 from core.models import User
-from core.tickets.actions import actions_of
 from service_requests.choices import CancelReason, HoldReason, RequestStatus
 from service_requests.models import (
     CatalogCategory,
@@ -32,6 +32,7 @@ from service_requests.models import (
     RequestTask,
     ServiceRequest,
 )
+from service_requests.transitions import LIFECYCLE
 from sla.api.serializers import TicketSlaOutputSerializer, ticket_sla_data
 from sla.models import SlaClock
 
@@ -150,12 +151,9 @@ class RequestTaskOutputSerializer(OutputModelSerializer):
         read_only_fields = fields
 
 
-class ServiceRequestOutputSerializer(OutputModelSerializer):
+class ServiceRequestOutputSerializer(TicketOutputSerializer):
     catalog_item = CatalogItemRefSerializer(read_only=True)
     requester = UserRefSerializer(read_only=True)
-    assignee = UserRefSerializer(read_only=True, allow_null=True)
-    support_group = SupportGroupRefSerializer(read_only=True, allow_null=True)
-    service = ServiceRefSerializer(read_only=True, allow_null=True)
     approver = UserRefSerializer(read_only=True, allow_null=True)
     approver_group = ApproverGroupRefSerializer(read_only=True, allow_null=True)
     decided_by = UserRefSerializer(read_only=True, allow_null=True)
@@ -169,16 +167,11 @@ class ServiceRequestOutputSerializer(OutputModelSerializer):
     )
     cancel_reason = serializers.ChoiceField(CancelReason.choices, read_only=True, allow_blank=True)
     sla = serializers.SerializerMethodField()
-    actions = serializers.SerializerMethodField()
 
     class Meta:
         model = ServiceRequest
         fields = [
-            "number",
-            "title",
-            "description",
-            "status",
-            "priority",
+            *TICKET_HEAD,
             "tier",
             "catalog_item",
             "answers",
@@ -198,17 +191,7 @@ class ServiceRequestOutputSerializer(OutputModelSerializer):
             "cancel_reason",
             "satisfaction_score",
             "satisfaction_comment",
-            "version",
-            "submitted_at",
-            "approval_requested_at",
-            "approved_at",
-            "rejected_at",
-            "fulfilment_started_at",
-            "fulfilled_at",
-            "closed_at",
-            "cancelled_at",
-            "created_at",
-            "updated_at",
+            *ticket_stamps(LIFECYCLE),
             "sla",
             "actions",
         ]
@@ -218,16 +201,6 @@ class ServiceRequestOutputSerializer(OutputModelSerializer):
     def get_sla(self, obj: ServiceRequest) -> dict[str, Any]:
         clocks: list[SlaClock] = self.context.get("clocks", {}).get(obj.pk, [])
         return ticket_sla_data(clocks, self.context.get("now") or timezone.now())
-
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_actions(self, obj: ServiceRequest) -> list[str]:
-        """The lifecycle actions the viewer may take now (POST /requests/{number}/{action}/);
-        `fulfil` is listed while tasks are open and then refused naming them."""
-        request = self.context.get("request")
-        viewer = getattr(request, "user", None)
-        if not isinstance(viewer, User):
-            return []
-        return [action.name for action, _ in actions_of(obj).legal_now(viewer, obj)]
 
 
 # --- inputs ----------------------------------------------------------------------------------
