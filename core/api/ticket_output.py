@@ -19,6 +19,8 @@ from core.tickets.actions import actions_of
 
 # number, title, description, status, priority: how every ticket's shape begins.
 TICKET_HEAD = ("number", "title", "description", "status", "priority")
+# Who asked, who works on it, in which group, for which service.
+TICKET_PEOPLE = ("requester", "assignee", "support_group", "service")
 
 
 def ticket_stamps(lifecycle: Lifecycle) -> tuple[str, ...]:

@@ -15,7 +15,12 @@ from core.api.serializers import (
     InputSerializer,
     UserRefSerializer,
 )
-from core.api.ticket_output import TICKET_HEAD, TicketOutputSerializer, ticket_stamps
+from core.api.ticket_output import (
+    TICKET_HEAD,
+    TICKET_PEOPLE,
+    TicketOutputSerializer,
+    ticket_stamps,
+)
 from core.models import ConfigurationItem, Service, SupportGroup, User
 from core.roles import is_agent
 from incidents.choices import (
@@ -29,35 +34,22 @@ from incidents.choices import (
 from incidents.models import Incident
 from incidents.transitions import LIFECYCLE
 from sla.api.serializers import (
-    TicketSlaOutputSerializer,
     TicketSlaSummaryOutputSerializer,
-    ticket_sla_data,
+    WithSlaClocks,
     ticket_sla_summary,
 )
 from sla.models import SlaClock
 
 AGENT_ONLY_FIELDS = ("containment_notes", "diagnosis_notes")
 
+# How an incident is classified (the priority follows impact x urgency).
+CLASSIFICATION = ("impact", "urgency", "category", "is_major", "tier")
 # The list shape's model fields, in output order (then "sla").
 SUMMARY_FIELDS = (
-    "number",
-    "title",
-    "status",
-    "priority",
-    "impact",
-    "urgency",
-    "category",
-    "is_major",
-    "tier",
-    "source",
-    "requester",
-    "assignee",
-    "support_group",
-    "service",
-    "version",
-    "created_at",
-    "updated_at",
-    "resolved_at",
+    *("number", "title", "status", "priority"),
+    *CLASSIFICATION,
+    *("source", "requester", "assignee", "support_group", "service"),
+    *("version", "created_at", "updated_at", "resolved_at"),
 )
 
 
@@ -83,7 +75,7 @@ class IncidentSummaryOutputSerializer(TicketOutputSerializer):
         return ticket_sla_summary(clocks, self.context["now"])
 
 
-class IncidentOutputSerializer(IncidentSummaryOutputSerializer):
+class IncidentOutputSerializer(WithSlaClocks, IncidentSummaryOutputSerializer):
     """An incident with every field, its SLA clocks and the lifecycle actions the viewer may
     take now (the list shows the summary's fields)."""
 
@@ -99,34 +91,17 @@ class IncidentOutputSerializer(IncidentSummaryOutputSerializer):
         model = Incident
         fields = [
             *TICKET_HEAD,
-            "impact",
-            "urgency",
-            "category",
-            "is_major",
-            "tier",
-            "requester",
-            "assignee",
-            "support_group",
-            "service",
+            *CLASSIFICATION,
+            *TICKET_PEOPLE,
             "configuration_item",
             "source",
-            "on_hold_reason",
-            "containment_notes",
-            "diagnosis_notes",
-            "resolution_code",
-            "resolution_notes",
-            "cancel_reason",
-            "reopen_count",
+            *("on_hold_reason", "containment_notes", "diagnosis_notes"),
+            *("resolution_code", "resolution_notes", "cancel_reason", "reopen_count"),
             *ticket_stamps(LIFECYCLE),
             "sla",
             "actions",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(TicketSlaOutputSerializer)
-    def get_sla(self, obj: Incident) -> dict[str, Any]:
-        clocks: list[SlaClock] = self.context.get("clocks", {}).get(obj.pk, [])
-        return ticket_sla_data(clocks, self.context["now"])
 
     def to_representation(self, instance: Incident) -> dict[str, Any]:
         data = super().to_representation(instance)

@@ -26,6 +26,10 @@ TEXT_MAX = 50_000
 LINKED_RESOLUTION_CHOICES = resolution_choices()
 
 
+# What a problem's root-cause analysis records, in the order people fill it in.
+ANALYSIS = ("symptoms", "root_cause", "workaround", "permanent_fix")
+
+
 class ProblemOutputSerializer(TicketOutputSerializer):
     raised_by = UserRefSerializer(source="requester", read_only=True)
     configuration_item = ConfigurationItemRefSerializer(read_only=True, allow_null=True)
@@ -37,20 +41,8 @@ class ProblemOutputSerializer(TicketOutputSerializer):
         model = Problem
         fields = [
             *TICKET_HEAD,
-            "category",
-            "tier",
-            "raised_by",
-            "assignee",
-            "support_group",
-            "service",
-            "configuration_item",
-            "source",
-            "symptoms",
-            "root_cause",
-            "workaround",
-            "permanent_fix",
-            "cancel_reason",
-            "incident_count",
+            *("category", "tier", "raised_by", "assignee", "support_group", "service"),
+            *("configuration_item", "source", *ANALYSIS, "cancel_reason", "incident_count"),
             *ticket_stamps(LIFECYCLE),
             "actions",
         ]
@@ -73,19 +65,9 @@ class KnownErrorOutputSerializer(OutputModelSerializer):
     class Meta:
         model = Problem
         fields = [
-            "number",
-            "title",
-            "status",
-            "category",
-            "service",
-            "configuration_item",
-            "symptoms",
-            "root_cause",
-            "workaround",
-            "permanent_fix",
-            "incident_count",
-            "known_error_at",
-            "resolved_at",
+            *("number", "title", "status", "category", "service", "configuration_item"),
+            *ANALYSIS,
+            *("incident_count", "known_error_at", "resolved_at"),
         ]
         read_only_fields = fields
 

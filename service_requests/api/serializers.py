@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -21,7 +20,12 @@ from core.api.serializers import (
     SupportGroupRefSerializer,
     UserRefSerializer,
 )
-from core.api.ticket_output import TICKET_HEAD, TicketOutputSerializer, ticket_stamps
+from core.api.ticket_output import (
+    TICKET_HEAD,
+    TICKET_PEOPLE,
+    TicketOutputSerializer,
+    ticket_stamps,
+)
 from core.models import User
 from service_requests.choices import CancelReason, HoldReason, RequestStatus
 from service_requests.models import (
@@ -33,8 +37,7 @@ from service_requests.models import (
     ServiceRequest,
 )
 from service_requests.transitions import LIFECYCLE
-from sla.api.serializers import TicketSlaOutputSerializer, ticket_sla_data
-from sla.models import SlaClock
+from sla.api.serializers import WithSlaClocks
 
 # --- catalog ---------------------------------------------------------------------------------
 
@@ -151,7 +154,7 @@ class RequestTaskOutputSerializer(OutputModelSerializer):
         read_only_fields = fields
 
 
-class ServiceRequestOutputSerializer(TicketOutputSerializer):
+class ServiceRequestOutputSerializer(WithSlaClocks, TicketOutputSerializer):
     catalog_item = CatalogItemRefSerializer(read_only=True)
     requester = UserRefSerializer(read_only=True)
     approver = UserRefSerializer(read_only=True, allow_null=True)
@@ -166,7 +169,6 @@ class ServiceRequestOutputSerializer(TicketOutputSerializer):
         RequestStatus.choices, read_only=True, allow_blank=True
     )
     cancel_reason = serializers.ChoiceField(CancelReason.choices, read_only=True, allow_blank=True)
-    sla = serializers.SerializerMethodField()
 
     class Meta:
         model = ServiceRequest
@@ -175,32 +177,16 @@ class ServiceRequestOutputSerializer(TicketOutputSerializer):
             "tier",
             "catalog_item",
             "answers",
-            "requester",
-            "assignee",
-            "support_group",
-            "service",
+            *TICKET_PEOPLE,
             "source",
-            "approval_mode",
-            "approver",
-            "approver_group",
-            "decided_by",
-            "decision_comment",
-            "on_hold_reason",
-            "status_before_hold",
-            "fulfilment_notes",
-            "cancel_reason",
-            "satisfaction_score",
-            "satisfaction_comment",
+            *("approval_mode", "approver", "approver_group", "decided_by", "decision_comment"),
+            *("on_hold_reason", "status_before_hold", "fulfilment_notes", "cancel_reason"),
+            *("satisfaction_score", "satisfaction_comment"),
             *ticket_stamps(LIFECYCLE),
             "sla",
             "actions",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(TicketSlaOutputSerializer)
-    def get_sla(self, obj: ServiceRequest) -> dict[str, Any]:
-        clocks: list[SlaClock] = self.context.get("clocks", {}).get(obj.pk, [])
-        return ticket_sla_data(clocks, self.context.get("now") or timezone.now())
 
 
 # --- inputs ----------------------------------------------------------------------------------
