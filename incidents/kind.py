@@ -15,11 +15,12 @@ from core.tickets.kinds import (
     ClosedLoop,
     Conversion,
     RatingRules,
+    ReportingExtras,
     ReportingMilestones,
     Review,
     TicketKind,
 )
-from incidents.choices import CancelReason, ResolutionCode
+from incidents.choices import CancelReason, Impact, ResolutionCode
 from incidents.choices import IncidentStatus as S
 from incidents.forms import ToIncidentForm
 from incidents.models import Incident
@@ -140,5 +141,13 @@ INCIDENT = TicketKind(
         is_needed=_needs_review,
         findings=_findings,
         mark_completed=incident_mark_review_completed,
+    ),
+    reporting_extras=ReportingExtras(
+        impact="impact",
+        impacts=tuple(Impact.values),
+        reopen_count="reopen_count",
+        queue_filters=frozenset(
+            {"support_group", "assignee", "priority", "tier", "service", "sla_state"}
+        ),
     ),
 )

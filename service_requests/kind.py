@@ -11,6 +11,7 @@ from core.tickets.kinds import (
     ClockRules,
     Conversion,
     RatingRules,
+    ReportingExtras,
     ReportingMilestones,
     TicketKind,
 )
@@ -91,4 +92,6 @@ SERVICE_REQUEST = TicketKind(
         form=ToRequestForm,
     ),
     portal=PORTAL,
+    # The request list filters neither by priority, tier and service nor by SLA state.
+    reporting_extras=ReportingExtras(queue_filters=frozenset({"support_group", "assignee"})),
 )
