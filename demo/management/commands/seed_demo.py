@@ -21,7 +21,6 @@ from demo.service_requests import seed_requests_demo
 from demo.sla import backfill_clocks, seed_sla_demo
 from incidents.choices import OPEN_STATUSES, IncidentStatus
 from incidents.models import Incident
-from sla.choices import TicketKind
 from sla.models import SlaClock
 
 DEFAULT_INCIDENTS = 300
@@ -207,7 +206,7 @@ class Command(BaseCommand):
         incidents = list(waiting.select_related("service"))
         started = backfill_clocks(
             incidents,
-            kind=TicketKind.INCIDENT,
+            kind="incident",
             responded_at={i.pk: i.logged_at for i in incidents},
             paused_since={
                 i.pk: i.updated_at for i in incidents if i.status == IncidentStatus.ON_HOLD
