@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core.choices import Source
+from core.choices import Role, Source
 from core.models import User
 from core.tickets.kinds import (
     AutoClose,
@@ -150,4 +150,5 @@ INCIDENT = TicketKind(
             {"support_group", "assignee", "priority", "tier", "service", "sla_state"}
         ),
     ),
+    view_roles=frozenset({Role.AGENT, Role.MANAGER}),
 )

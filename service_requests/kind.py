@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from core.choices import Role
 from core.tickets.kinds import (
     AutoClose,
     ClockRules,
@@ -94,4 +95,5 @@ SERVICE_REQUEST = TicketKind(
     portal=PORTAL,
     # The request list filters neither by priority, tier and service nor by SLA state.
     reporting_extras=ReportingExtras(queue_filters=frozenset({"support_group", "assignee"})),
+    view_roles=frozenset({Role.AGENT, Role.MANAGER}),
 )

@@ -225,6 +225,9 @@ class TicketKind:
     # What reporting measures on this kind only (MTBF, reopen rate, links to its queue); None:
     # nothing beyond what every reported kind has.
     reporting_extras: ReportingExtras | None = None
+    # The roles (core.choices.Role values) whose groups get the model's view permission, which
+    # the Django admin reads; admins have every permission anyway (core.roles).
+    view_roles: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         meta = self.model._meta
