@@ -78,7 +78,6 @@ def seed(count: int) -> None:
     from core.numbering import advance_counter
     from core.roles import ROLE_GROUP_NAMES
     from incidents.models import Incident
-    from sla.choices import TicketKind
     from sla.models import Calendar, SlaPolicy, WorkingHours
     from sla.snapshot import snapshot_of
 
@@ -106,7 +105,7 @@ def seed(count: int) -> None:
     policies = [
         SlaPolicy.objects.create(
             name=f"P{p}",
-            ticket_kind=TicketKind.INCIDENT,
+            ticket_kind="incident",
             priority=p,
             calendar=office,
             response_target=timedelta(minutes=90),

@@ -65,7 +65,7 @@ def setup_fixtures() -> dict[str, int]:
     from core.choices import Role, Tier
     from core.models import SupportGroup, User
     from core.roles import ROLE_GROUP_NAMES
-    from sla.choices import ThresholdAction, TicketKind
+    from sla.choices import ThresholdAction
     from sla.models import Calendar, SlaPolicy, SlaThreshold
 
     manager = User.objects.create(username="manager", email="manager@example.com")
@@ -79,7 +79,7 @@ def setup_fixtures() -> dict[str, int]:
     calendar = Calendar.objects.create(name="24x7", is_24x7=True)
     policy = SlaPolicy.objects.create(
         name="P5",
-        ticket_kind=TicketKind.INCIDENT,
+        ticket_kind="incident",
         priority=5,
         calendar=calendar,
         response_target=timedelta(hours=1),

@@ -5,12 +5,14 @@ Used by the HTML decorators, the API permission classes (later) and the selector
 
 from typing import Any
 
+from django.contrib.auth import get_permission_codename
 from django.contrib.auth.models import AnonymousUser
 from django.db.models.signals import m2m_changed
 
 from core.choices import Role
 from core.config_memo import ConfigMemo
 from core.models import User
+from core.tickets.kinds import kinds
 
 ROLE_GROUP_NAMES: dict[str, str] = {
     Role.END_USER: "End users",
@@ -88,20 +90,17 @@ def role_of(user: User | AnonymousUser) -> Role:
     return Role.END_USER
 
 
-# Model permissions each role's group carries (the Django admin reads them; staff flag needed).
+# Model permissions each role's group carries besides the ticket kinds' (the Django admin reads
+# them; staff flag needed). The kinds' view permissions come from the kind registry.
 _ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.END_USER: [],
     Role.AGENT: [
-        "incidents.view_incident",
-        "requests.view_servicerequest",
         "core.view_service",
         "core.view_configurationitem",
         "core.view_supportgroup",
         "core.view_timelineevent",
     ],
     Role.MANAGER: [
-        "incidents.view_incident",
-        "requests.view_servicerequest",
         "core.view_service",
         "core.view_configurationitem",
         "core.view_supportgroup",
@@ -111,6 +110,28 @@ _ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.ADMIN: ["*"],
 }
+# The apps besides the ticket kinds' whose every permission admins carry.
+_ADMIN_APPS = ("core", "sla", "reporting", "alerts", "webhooks")
+
+
+def role_permissions(role: str) -> list[str]:
+    """The "app_label.codename" permissions of a role's group: the view permission of every
+    registered kind that names the role in its `view_roles`, then the role's own ("*" for
+    admins: every permission of admin_app_labels())."""
+    if _ROLE_PERMISSIONS[role] == ["*"]:
+        return ["*"]
+    viewed = [
+        f"{kind.model._meta.app_label}.{get_permission_codename('view', kind.model._meta)}"
+        for kind in kinds()
+        if role in kind.view_roles
+    ]
+    return [*viewed, *_ROLE_PERMISSIONS[role]]
+
+
+def admin_app_labels() -> list[str]:
+    """Every registered ticket kind's app, then the other apps admins manage."""
+    labels = [kind.model._meta.app_label for kind in kinds()]
+    return list(dict.fromkeys([*labels, *_ADMIN_APPS]))
 
 
 def ensure_role_groups() -> None:
@@ -119,20 +140,9 @@ def ensure_role_groups() -> None:
 
     for role, group_name in ROLE_GROUP_NAMES.items():
         group, _ = Group.objects.get_or_create(name=group_name)
-        wanted = _ROLE_PERMISSIONS[role]
+        wanted = role_permissions(role)
         if wanted == ["*"]:
-            perms = Permission.objects.filter(
-                content_type__app_label__in=[
-                    "core",
-                    "incidents",
-                    "requests",
-                    "problems",
-                    "sla",
-                    "reporting",
-                    "alerts",
-                    "webhooks",
-                ]
-            )
+            perms = Permission.objects.filter(content_type__app_label__in=admin_app_labels())
         else:
             pairs = [name.split(".", 1) for name in wanted]
             perms = Permission.objects.filter(

@@ -12,7 +12,7 @@ from django.db.models import Min, OuterRef, Subquery
 from django.utils import timezone
 
 from core.models import TicketBase
-from sla.choices import ClockState, Metric, ThresholdAction, TicketKind
+from sla.choices import ClockState, Metric, ThresholdAction
 from sla.models import Calendar, Holiday, SlaClock, SlaPolicy, SlaThreshold, WorkingHours
 from sla.services import policy_for
 from sla.snapshot import snapshot_of, threshold_instants
@@ -64,7 +64,7 @@ def seed_sla_demo() -> dict[str, int]:
         always, office = _calendars()
         for priority, (response, resolution, around_the_clock) in INCIDENT_TARGETS.items():
             _policy(
-                TicketKind.INCIDENT,
+                "incident",
                 priority,
                 name=f"Incidents P{priority}",
                 targets=(response, resolution),
@@ -73,7 +73,7 @@ def seed_sla_demo() -> dict[str, int]:
             )
         for priority, targets in REQUEST_TARGETS.items():
             _policy(
-                TicketKind.REQUEST,
+                "request",
                 priority,
                 name=f"Requests P{priority}",
                 targets=targets,

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core.choices import Source
+from core.choices import Role, Source
 from core.models import User
 from core.tickets.kinds import (
     AutoClose,
@@ -15,11 +15,12 @@ from core.tickets.kinds import (
     ClosedLoop,
     Conversion,
     RatingRules,
+    ReportingExtras,
     ReportingMilestones,
     Review,
     TicketKind,
 )
-from incidents.choices import CancelReason, ResolutionCode
+from incidents.choices import CancelReason, Impact, ResolutionCode
 from incidents.choices import IncidentStatus as S
 from incidents.forms import ToIncidentForm
 from incidents.models import Incident
@@ -141,4 +142,13 @@ INCIDENT = TicketKind(
         findings=_findings,
         mark_completed=incident_mark_review_completed,
     ),
+    reporting_extras=ReportingExtras(
+        impact="impact",
+        impacts=tuple(Impact.values),
+        reopen_count="reopen_count",
+        queue_filters=frozenset(
+            {"support_group", "assignee", "priority", "tier", "service", "sla_state"}
+        ),
+    ),
+    view_roles=frozenset({Role.AGENT, Role.MANAGER}),
 )

@@ -19,7 +19,7 @@ from core.choices import Priority, Tier
 from core.exceptions import ValidationFailed
 from core.web.forms import MAX_SELECT_OPTIONS, active_groups, active_services
 from reporting.filters import ReportFilter
-from sla.choices import TicketKind
+from reporting.kinds import default_kind, reported_kinds
 
 PRESETS: dict[str, int] = {"7": 7, "30": 30, "90": 90}
 DEFAULT_PRESET = "30"
@@ -28,6 +28,11 @@ PERIOD_CHOICES = [("7", "7 days"), ("30", "30 days"), ("90", "90 days"), (CUSTOM
 # Query parameters of the filter bar, in the order links write them.
 FILTER_PARAMETERS = ("period", "start", "end", "kind", "group", "service", "priority", "tier")
 DIMENSIONS = ("group", "service", "priority", "tier")
+
+
+def _kind_choices() -> list[tuple[str, str]]:
+    """Every kind reports measure, from the registry: ("incident", "Incidents"), …"""
+    return [(spec.name, spec.label) for spec in reported_kinds()]
 
 
 class DashboardFilterForm(forms.Form):
@@ -47,11 +52,7 @@ class DashboardFilterForm(forms.Form):
         help_text="Both days included.",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    kind = forms.ChoiceField(
-        choices=[(TicketKind.INCIDENT.value, "Incidents"), (TicketKind.REQUEST.value, "Requests")],
-        required=False,
-        label="Tickets",
-    )
+    kind = forms.ChoiceField(choices=_kind_choices, required=False, label="Tickets")
     group = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Group")
     service = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Service")
     priority = forms.TypedChoiceField(
@@ -105,8 +106,8 @@ class DashboardQuery:
             for name in ("start", "end"):
                 if data.get(name):
                     values[name] = data[name].isoformat()
-        kind = data.get("kind") or TicketKind.INCIDENT
-        if kind != TicketKind.INCIDENT:
+        kind = data.get("kind") or default_kind()
+        if kind != default_kind():
             values["kind"] = kind
         for name in DIMENSIONS:
             if data.get(name) is not None:
@@ -115,7 +116,8 @@ class DashboardQuery:
 
     @property
     def active_dimensions(self) -> int:
-        """How many of kind/group/service/priority/tier narrow the view (kind: not incidents)."""
+        """How many of kind/group/service/priority/tier narrow the view (kind: not the default
+        one, incidents)."""
         return len(set(self.params()) - {"period", "start", "end"})
 
     @property
@@ -190,7 +192,7 @@ def dashboard_query(params: Any, *, now: datetime | None = None) -> DashboardQue
     report_params: dict[str, Any] = {
         "start": data["start"].isoformat() if data.get("start") else "",
         "end": data["end"].isoformat() if data.get("end") else "",
-        "kind": data.get("kind") or TicketKind.INCIDENT,
+        "kind": data.get("kind") or default_kind(),
     }
     for name in DIMENSIONS:
         report_params[name] = "" if data.get(name) is None else str(data[name])

@@ -2,8 +2,10 @@
 tickets breached or at risk right now, and the open work per agent and per tier.
 
 "Breached" and "at risk" are read exactly as the agent queue's `sla_state` filter reads them
-(incidents.filtersets): from the ticket's nearest running clock, `sla_due_at <= now` and
-`sla_warn_at <= now < sla_due_at`, so a "see all" link shows the same tickets the tile counted.
+(the incident list's FilterSet): from the ticket's nearest running clock, `sla_due_at <= now`
+and `sla_warn_at <= now < sla_due_at`, so a "see all" link shows the same tickets the tile
+counted. Tickets are read through their kind's selector and linked to through its URL names,
+both from the kind registry.
 """
 
 import math
@@ -18,14 +20,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import User
-from incidents.selectors import incident_list_for_user
 from reporting.filters import ReportFilter
 from reporting.format import duration
-from reporting.kinds import spec_for, tickets_in_scope
 from reporting.metrics.compliance import Outcome
+from reporting.scope import spec_for, tickets_in_scope
 from reporting.sql import compiled, fetch_all, instant
-from service_requests.selectors import request_list_for_user
-from sla.choices import ClockState, Metric, SlaState, TicketKind
+from sla.choices import ClockState, Metric, SlaState
 
 MAX_TREND_POINTS = 26
 NOW_LIMIT = 20
@@ -167,7 +167,7 @@ class NowList:
 
 
 def _narrow(queryset: QuerySet[Any], report: ReportFilter) -> QuerySet[Any]:
-    """The report's dimensions on a selector's queryset (same fields as reporting.kinds)."""
+    """The report's dimensions on a selector's queryset (same fields as reporting.scope)."""
     conditions = {
         "service_id": report.service_id,
         "configuration_item_id": report.ci_id,
@@ -180,49 +180,41 @@ def _narrow(queryset: QuerySet[Any], report: ReportFilter) -> QuerySet[Any]:
 
 def _open_for(report: ReportFilter, user: User) -> QuerySet[Any]:
     spec = spec_for(report)
-    scoped: QuerySet[Any] = (
-        incident_list_for_user(user)
-        if report.kind == TicketKind.INCIDENT
-        else request_list_for_user(user)
-    )
+    scoped: QuerySet[Any] = spec.kind.list_for_user(user)
     scoped = scoped.select_related(None).select_related("assignee", "support_group")
     return _narrow(scoped, report).filter(status__in=spec.open_statuses)
 
 
-def queue_params(report: ReportFilter, **extra: Any) -> dict[str, str]:
-    """The agent list's query parameters (incidents.filtersets / service_requests.filtersets
-    names) for the report's dimensions."""
-    params: dict[str, Any] = {"support_group": report.group_id}
-    if report.kind == TicketKind.INCIDENT:
-        params.update(priority=report.priority, tier=report.tier, service=report.service_id)
-    params.update(extra)
-    return {key: str(value) for key, value in params.items() if value is not None}
+# The report's dimensions as the agent lists' query parameters, in the order links write them.
+_QUEUE_DIMENSIONS = (
+    ("group_id", "support_group"),
+    ("priority", "priority"),
+    ("tier", "tier"),
+    ("service_id", "service"),
+    ("ci_id", "configuration_item"),
+)
 
 
 def queue_url(report: ReportFilter, **extra: Any) -> str:
-    """The agent list showing the same tickets, or "" when that list cannot narrow by every
-    dimension in use (the request list has no priority, tier or service filter; neither list
-    filters by CI), so a link never promises a list it does not show."""
-    incident = report.kind == TicketKind.INCIDENT
-    unsupported = [report.ci_id] if incident else [report.ci_id, report.priority, report.tier]
-    if not incident:
-        unsupported.append(report.service_id)
-    if any(value is not None for value in unsupported):
+    """The kind's agent list showing the same tickets, or "" when that list cannot narrow by
+    every dimension in use and every `extra` parameter (the kind's
+    ReportingExtras.queue_filters: the request list has no priority, tier, service or SLA
+    state filter; no list is linked to by CI), so a link never promises a list it does not
+    show."""
+    spec = spec_for(report)
+    params = {name: getattr(report, attribute) for attribute, name in _QUEUE_DIMENSIONS}
+    params.update(extra)
+    query = {key: str(value) for key, value in params.items() if value is not None}
+    if not spec.extras.queue_filters.issuperset(query):
         return ""
-    name = "incidents:agent_list" if incident else "requests:agent_list"
-    params = queue_params(report, **extra)
-    return reverse(name) + (f"?{urlencode(params)}" if params else "")
-
-
-def _ticket_url(report: ReportFilter, number: str) -> str:
-    if report.kind == TicketKind.INCIDENT:
-        return reverse("incidents:agent_detail", args=[number])
-    return reverse("requests:agent_detail", args=[number])
+    url = reverse(f"{spec.kind.url_namespace}:agent_list")
+    return url + (f"?{urlencode(query)}" if query else "")
 
 
 def right_now(report: ReportFilter, *, user: User, now: datetime) -> list[NowList]:
     """Open tickets past their due time, then those past their warning: the first NOW_LIMIT of
     each, nearest due first, with their counts (four queries whatever the numbers)."""
+    spec = spec_for(report)
     open_tickets = _open_for(report, user)
     states = (
         (SlaState.BREACHED, "Breached", Q(sla_due_at__lte=now)),
@@ -235,7 +227,7 @@ def right_now(report: ReportFilter, *, user: User, now: datetime) -> list[NowLis
             NowTicket(
                 number=ticket.number,
                 title=ticket.title,
-                url=_ticket_url(report, ticket.number),
+                url=spec.kind.agent_path(ticket.number),
                 priority=ticket.priority,
                 tier=ticket.tier,
                 group=ticket.support_group.name if ticket.support_group else "",
@@ -249,9 +241,7 @@ def right_now(report: ReportFilter, *, user: User, now: datetime) -> list[NowLis
             )
             for ticket in matching.order_by("sla_due_at", "id")[:NOW_LIMIT]
         ]
-        see_all = (
-            queue_url(report, sla_state=state.value) if report.kind == TicketKind.INCIDENT else ""
-        )
+        see_all = queue_url(report, sla_state=state.value)
         lists.append(
             NowList(
                 state=state.value,
@@ -342,7 +332,7 @@ def workload_tiers(report: ReportFilter, *, now: datetime) -> list[Load]:
                 breached=row.get("breached", 0),
                 at_risk=row.get("at_risk", 0),
                 unassigned=row.get("unassigned", 0),
-                url=queue_url(report, tier=tier) if report.kind == TicketKind.INCIDENT else "",
+                url=queue_url(report, tier=tier),
             )
         )
     return loads

@@ -34,14 +34,14 @@ from reporting.dashboard_queries import (
 )
 from reporting.filters import ReportFilter
 from reporting.format import percent
-from reporting.kinds import spec_for
+from reporting.kinds import outage_refusal, reopen_refusal
 from reporting.metrics.compliance import Outcome
 from reporting.metrics.durations import mtta, mttr
 from reporting.metrics.flow import AGE_BUCKETS, backlog, reopen_rate, volume
 from reporting.metrics.mtbf import MtbfRow, mtbf, outage_impacts
 from reporting.metrics.satisfaction import satisfaction
 from reporting.metrics.tiers import first_contact
-from sla.choices import TicketKind
+from reporting.scope import spec_for
 
 # Above this many days the volume chart shows weeks instead of days.
 DAILY_VOLUME_DAYS = 92
@@ -370,8 +370,9 @@ def _failing_first(rows: Iterable[MtbfRow]) -> list[MtbfRow]:
 
 def tile_mtbf(ctx: TileContext) -> dict[str, Any]:
     impacts = ", ".join(outage_impacts())
-    if ctx.report.kind != TicketKind.INCIDENT:
-        return {"refused": "MTBF is measured on incidents only.", "impacts": impacts}
+    refusal = outage_refusal(ctx.report.kind)
+    if refusal:
+        return {"refused": refusal, "impacts": impacts}
     try:
         report = mtbf(ctx.report, now=ctx.now)
     except ValidationFailed as exc:
@@ -390,8 +391,9 @@ def tile_mtbf(ctx: TileContext) -> dict[str, Any]:
 
 
 def csv_mtbf(ctx: TileContext) -> Iterator[list[Any]]:
-    if ctx.report.kind != TicketKind.INCIDENT:
-        raise ValidationFailed({"kind": "MTBF is measured on incidents only."})
+    refusal = outage_refusal(ctx.report.kind)
+    if refusal:
+        raise ValidationFailed({"kind": refusal})
     report = mtbf(ctx.report, now=ctx.now)
     yield ["scope", "id", "name", "failures", "outage_seconds", "mtbf_seconds"]
     for scope, rows in (("service", report.services), ("ci", report.cis)):
@@ -422,7 +424,7 @@ def tile_quality(ctx: TileContext) -> dict[str, Any]:
     )
     return {
         "first_contact": first_contact(ctx.report).total,
-        "reopen": reopen_rate(ctx.report) if ctx.report.kind == TicketKind.INCIDENT else None,
+        "reopen": None if reopen_refusal(ctx.report.kind) else reopen_rate(ctx.report),
         "satisfaction": rated,
         "chart": chart,
     }

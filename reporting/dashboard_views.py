@@ -44,7 +44,7 @@ from core.models import Service, SupportGroup, User
 from reporting.dashboard_cache import cached_tile
 from reporting.dashboard_filters import FILTER_PARAMETERS, DashboardQuery, dashboard_query
 from reporting.dashboard_tiles import CSV_EXPORTS, DAILY_VOLUME_DAYS, TILES, TileContext
-from reporting.kinds import spec_for
+from reporting.kinds import default_kind, outage_refusal, spec_named
 from reporting.metrics.mtbf import outage_impacts
 from reporting.models import ReportSubscription, Weekday
 from reporting.permissions import can_view_reports
@@ -116,11 +116,10 @@ def _tile(name: str, query: DashboardQuery, data: dict[str, Any] | None) -> dict
         "downloads": [
             (text, _csv_url(chart, query))
             for text, chart in TILE_DOWNLOADS.get(name, [])
-            if report is not None and (chart != "mtbf" or report.kind == "incident")
+            if report is not None and (chart != "mtbf" or not outage_refusal(report.kind))
         ],
         "data": data,
-        "noun": spec_for(report).noun if report else "",
-        "is_incident": bool(report and report.kind == "incident"),
+        "noun": spec_named(report.kind).noun if report else "",
     }
 
 
@@ -133,7 +132,7 @@ def _scope(query: DashboardQuery) -> list[str]:
     if query.report is None:
         return []
     form = query.form
-    words = [spec_for(query.report).noun.capitalize()]
+    words = [spec_named(query.report.kind).label]
     for name in ("group", "service", "priority", "tier"):
         value = form.cleaned_data.get(name)
         if value is None:
@@ -298,7 +297,7 @@ def _describe(subscriptions: list[ReportSubscription]) -> list[tuple[ReportSubsc
     described = []
     for subscription in subscriptions:
         filters = subscription.filters
-        words = ["requests" if filters.get("kind") == "request" else "incidents"]
+        words = [_noun(filters.get("kind") or default_kind())]
         if "group" in filters:
             words.append(f"group {groups.get(int(filters['group']), filters['group'])}")
         if "service" in filters:
@@ -311,6 +310,14 @@ def _describe(subscriptions: list[ReportSubscription]) -> list[tuple[ReportSubsc
             words.append(f"CI #{filters['ci']}")
         described.append((subscription, ", ".join(words)))
     return described
+
+
+def _noun(kind: str) -> str:
+    """A stored kind in words; one no longer registered is shown by its name."""
+    try:
+        return spec_named(kind).noun
+    except LookupError:
+        return kind
 
 
 def _subscription_context(

@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from reporting.filters import ReportFilter
 from reporting.format import duration, percent
-from reporting.kinds import spec_for
 from reporting.metrics.summary import summary
+from reporting.scope import spec_for
 
 
 def summary_email(report: ReportFilter) -> tuple[str, str]:

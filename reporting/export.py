@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from core.choices import EventKind
 from reporting.filters import ReportFilter
-from reporting.kinds import KindSpec, spec_for, tickets_in_scope
+from reporting.kinds import KindSpec
+from reporting.scope import spec_for, tickets_in_scope
 from reporting.sql import compiled, iso_text, seconds_between
 from sla.choices import Metric
 
@@ -58,7 +59,8 @@ def export_sql(report: ReportFilter) -> tuple[str, tuple[Any, ...]]:
         status__in=spec.resolved_statuses,
         **{f"{spec.resolved}__gte": report.start, f"{spec.resolved}__lt": report.end},
     )
-    incident = spec.kind == "incident"
+    # Impact and reopens where the kind has them (incidents), empty columns otherwise.
+    optional = [name for name in (spec.extras.impact, spec.extras.reopen_count) if name]
     tickets = (
         tickets_in_scope(report)
         .filter(in_period)
@@ -76,14 +78,16 @@ def export_sql(report: ReportFilter) -> tuple[str, tuple[Any, ...]]:
             "group_name",
             "service_name",
             "ci_name",
-            *(["impact", "reopen_count"] if incident else []),
+            *optional,
             spec.started,
             spec.acknowledged,
             spec.resolved,
         )
     )
     base_sql, base_params = compiled(tickets)
-    extra = "t.impact, t.reopen_count" if incident else "'', ''"
+    extra = ", ".join(
+        f"t.{name}" if name else "''" for name in (spec.extras.impact, spec.extras.reopen_count)
+    )
     started, acknowledged, resolved = (
         f"t.{name}" for name in (spec.started, spec.acknowledged, spec.resolved)
     )
@@ -144,7 +148,7 @@ def _line(spec: KindSpec, row: Sequence[Any]) -> list[Any]:
     *timing, moved = rest
     return [
         number,
-        spec.kind,
+        spec.name,
         status,
         f"P{priority}",
         f"L{tier}",

@@ -6,7 +6,7 @@ is computed. The period is half-open, [start, end): a date given as `end` includ
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from core.choices import Priority, Tier
 from core.exceptions import ValidationFailed
 from core.models import ConfigurationItem, Service, SupportGroup
-from sla.choices import TicketKind
+from reporting.kinds import default_kind, reported_kind_names
 
 DEFAULT_PERIOD_DAYS = 30
 MAX_PERIOD_DAYS = 5 * 366
@@ -35,12 +35,13 @@ class ReportFilter:
     """A period [start, end) and the dimensions every metric narrows its tickets by.
 
     `tier` is the ticket's current tier (for the escalation rate: the tier whose row is shown);
-    `kind` is incident or request; metrics defined for incidents only refuse `request`.
+    `kind` names a registered kind with reporting milestones (by default the first: incidents);
+    metrics defined for some kinds only (MTBF, the reopen rate) refuse the others.
     """
 
     start: datetime
     end: datetime
-    kind: str = TicketKind.INCIDENT
+    kind: str = field(default_factory=default_kind)
     service_id: int | None = None
     ci_id: int | None = None
     group_id: int | None = None
@@ -72,9 +73,10 @@ class ReportFilter:
                 errors["start"] = "The start must be before the end."
             elif end - start > timedelta(days=MAX_PERIOD_DAYS):
                 errors["end"] = f"A report covers at most {MAX_PERIOD_DAYS} days."
-        kind = str(params.get("kind") or TicketKind.INCIDENT)
-        if kind not in TicketKind.values:
-            errors["kind"] = f"Choose one of: {', '.join(TicketKind.values)}."
+        kind = str(params.get("kind") or default_kind())
+        known = reported_kind_names()
+        if kind not in known:
+            errors["kind"] = f"Choose one of: {', '.join(known)}."
         dims: dict[str, Any] = {}
         for name, (attribute, model) in _ID_DIMENSIONS.items():
             dims[attribute] = _existing_id(params.get(name), name, model, errors)

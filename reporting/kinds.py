@@ -1,95 +1,128 @@
-"""Which table and which milestone fields each ticket kind measures with.
+"""The ticket kinds reports measure, as the kernel's registry declares them (core.tickets.kinds):
+every registered kind with reporting milestones, in registration order. Reporting keeps no list
+of kinds of its own and imports no domain app (DESIGN.md §3).
 
-Incidents: identified -> logged (acknowledged) -> resolved. Service requests: submitted ->
-in fulfilment (acknowledged: the response clock stops there) -> fulfilled.
+A kind is measured from `started` to `acknowledged` (MTTA) and to `resolved` (MTTR), e.g.
+incidents identified -> logged -> resolved, service requests submitted -> in fulfilment (the
+response clock stops there) -> fulfilled.
 """
 
 from dataclasses import dataclass
-from typing import Any
-
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
 
 from core.models import TicketBase
-from incidents.choices import IncidentStatus
-from incidents.models import Incident
-from incidents.transitions import OPEN_STATUSES as INCIDENT_OPEN
-from reporting.filters import ReportFilter
-from service_requests.choices import RequestStatus
-from service_requests.models import ServiceRequest
-from service_requests.transitions import OPEN_STATUSES as REQUEST_OPEN
-from sla.choices import TicketKind
+from core.tickets.kinds import ReportingExtras, TicketKind, kind_named, kinds
 
 
 @dataclass(frozen=True)
 class KindSpec:
-    kind: str
+    """What reports read of one registered kind: its table, milestone fields, the statuses in
+    which `resolved` is set (lets the (status, resolved_at) index serve periods), those in
+    which a ticket is open, those it ends in without having been resolved (cancelled), and what
+    only some kinds have (`extras`: impact, reopen count, their agent list's filters)."""
+
+    kind: TicketKind
+    name: str
     model: type[TicketBase]
     started: str
     acknowledged: str
     resolved: str
-    # Statuses in which `resolved` is set: lets the (status, resolved_at) index serve periods.
     resolved_statuses: tuple[str, ...]
     open_statuses: tuple[str, ...]
+    ended_unresolved: tuple[str, ...]
     noun: str
+    extras: ReportingExtras
+
+    @classmethod
+    def of(cls, kind: TicketKind) -> "KindSpec":
+        milestones = kind.reporting
+        if milestones is None:
+            raise LookupError(f"{kind.plural} are not measured by reports")
+        return cls(
+            kind=kind,
+            name=kind.name,
+            model=kind.model,
+            started=milestones.started,
+            acknowledged=milestones.acknowledged,
+            resolved=milestones.resolved,
+            resolved_statuses=milestones.resolved_statuses,
+            open_statuses=tuple(sorted(kind.lifecycle.open)),
+            ended_unresolved=tuple(
+                sorted(kind.lifecycle.final - set(milestones.resolved_statuses))
+            ),
+            noun=kind.plural,
+            extras=kind.reporting_extras or ReportingExtras(),
+        )
 
     @property
     def content_type_id(self) -> int:
-        # Django's content-type cache answers this without a query after the first call.
-        return ContentType.objects.get_for_model(self.model).pk
+        return self.kind.content_type_id
+
+    @property
+    def label(self) -> str:
+        """The kind in a choice list: "Incidents", "Service requests"."""
+        return self.noun[:1].upper() + self.noun[1:]
+
+    @property
+    def is_rated(self) -> bool:
+        """Whether requesters rate this kind's tickets (satisfaction_score, satisfaction_at)."""
+        return self.kind.rating is not None
+
+    @property
+    def measures_outages(self) -> bool:
+        return self.extras.impact is not None
+
+    @property
+    def measures_reopens(self) -> bool:
+        return self.extras.reopen_count is not None
 
 
-KINDS: dict[str, KindSpec] = {
-    TicketKind.INCIDENT: KindSpec(
-        kind=TicketKind.INCIDENT,
-        model=Incident,
-        started="identified_at",
-        acknowledged="logged_at",
-        resolved="resolved_at",
-        resolved_statuses=(IncidentStatus.RESOLVED, IncidentStatus.CLOSED),
-        open_statuses=tuple(sorted(INCIDENT_OPEN)),
-        noun="incidents",
-    ),
-    TicketKind.REQUEST: KindSpec(
-        kind=TicketKind.REQUEST,
-        model=ServiceRequest,
-        started="submitted_at",
-        acknowledged="fulfilment_started_at",
-        resolved="fulfilled_at",
-        resolved_statuses=(RequestStatus.FULFILLED, RequestStatus.CLOSED),
-        open_statuses=tuple(sorted(REQUEST_OPEN)),
-        noun="service requests",
-    ),
-}
+def reported_kinds() -> list[KindSpec]:
+    """Every registered kind that reports measure, in registration order."""
+    return [KindSpec.of(kind) for kind in kinds() if kind.reporting is not None]
 
 
-def spec_for(report: ReportFilter) -> KindSpec:
-    return KINDS[report.kind]
+def reported_kind_names() -> list[str]:
+    return [kind.name for kind in kinds() if kind.reporting is not None]
 
 
-def tickets_in_scope(report: ReportFilter, *, with_tier: bool = True) -> QuerySet[Any]:
-    """The report's tickets narrowed by every dimension but the period (no ordering)."""
-    spec = spec_for(report)
-    condition = Q()
-    if report.service_id is not None:
-        condition &= Q(service_id=report.service_id)
-    if report.ci_id is not None:
-        condition &= Q(configuration_item_id=report.ci_id)
-    if report.group_id is not None:
-        condition &= Q(support_group_id=report.group_id)
-    if report.priority is not None:
-        condition &= Q(priority=report.priority)
-    if with_tier and report.tier is not None:
-        condition &= Q(tier=report.tier)
-    # Typed Any: the fields used per kind (impact, resolved_at...) are not on TicketBase.
-    manager: Any = spec.model._default_manager
-    return manager.filter(condition).order_by()
+def default_kind() -> str:
+    """The kind a report is about when it names none: the first registered (incidents)."""
+    names = reported_kind_names()
+    if not names:
+        raise LookupError("no registered ticket kind declares reporting milestones")
+    return names[0]
 
 
-def resolved_in_period(report: ReportFilter) -> QuerySet[Any]:
-    """Tickets whose (last) resolution falls in the period."""
-    spec = spec_for(report)
-    return tickets_in_scope(report).filter(
-        status__in=spec.resolved_statuses,
-        **{f"{spec.resolved}__gte": report.start, f"{spec.resolved}__lt": report.end},
-    )
+def spec_named(name: str) -> KindSpec:
+    """The kind of that name (LookupError when none is registered or it is not measured)."""
+    return KindSpec.of(kind_named(name))
+
+
+def nouns(specs: list[KindSpec]) -> str:
+    """The kinds in a sentence: "incidents", "incidents and problems"."""
+    words = [spec.noun for spec in specs]
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def outage_refusal(name: str) -> str:
+    """Why MTBF is not measured on the kind of that name ("" when it is): only kinds whose
+    tickets have an impact (ReportingExtras.impact) are."""
+    if spec_named(name).measures_outages:
+        return ""
+    measured = [spec for spec in reported_kinds() if spec.measures_outages]
+    if not measured:
+        return "No ticket kind is measured for MTBF."
+    return f"MTBF is measured on {nouns(measured)} only."
+
+
+def reopen_refusal(name: str) -> str:
+    """Why the kind of that name has no reopen rate ("" when it has): only kinds that count
+    their reopens (ReportingExtras.reopen_count) do."""
+    if spec_named(name).measures_reopens:
+        return ""
+    measured = [spec for spec in reported_kinds() if spec.measures_reopens]
+    if not measured:
+        return "No ticket kind counts its reopens."
+    return f"Only {nouns(measured)} can be reopened."

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from core.choices import Priority
 from reporting.filters import ReportFilter
-from reporting.kinds import KINDS, KindSpec
+from reporting.kinds import KindSpec, reported_kind_names, reported_kinds
 from reporting.metrics.compliance import compliance
 from reporting.metrics.durations import mtta, mttr
 
@@ -43,7 +43,7 @@ def _family(name: str, help_text: str, samples: Iterable[str]) -> list[str]:
 
 def _open_tickets() -> list[str]:
     samples = []
-    for kind, spec in KINDS.items():
+    for spec in reported_kinds():
         counts = {
             (row["status"], row["priority"]): row["n"]
             for row in _manager(spec)
@@ -54,7 +54,7 @@ def _open_tickets() -> list[str]:
         }
         for status in spec.open_statuses:
             for priority in Priority.values:
-                labels = {"kind": kind, "status": status, "priority": f"P{priority}"}
+                labels = {"kind": spec.name, "status": status, "priority": f"P{priority}"}
                 samples.append(
                     _sample("servicedesk_open_tickets", labels, counts.get((status, priority), 0))
                 )
@@ -65,7 +65,7 @@ def _open_tickets() -> list[str]:
 
 def _overdue(now: datetime) -> list[str]:
     samples = []
-    for kind, spec in KINDS.items():
+    for spec in reported_kinds():
         counts = dict(
             _manager(spec)
             .filter(status__in=spec.open_statuses, sla_due_at__lt=now)
@@ -75,7 +75,7 @@ def _overdue(now: datetime) -> list[str]:
             .values_list("priority", "n")
         )
         for priority in Priority.values:
-            labels = {"kind": kind, "priority": f"P{priority}"}
+            labels = {"kind": spec.name, "priority": f"P{priority}"}
             samples.append(
                 _sample("servicedesk_sla_overdue_tickets", labels, counts.get(priority, 0))
             )
@@ -95,7 +95,7 @@ def render_metrics(*, now: datetime | None = None) -> str:
     ratio: list[str] = []
     resolve: list[str] = []
     acknowledge: list[str] = []
-    for kind in KINDS:
+    for kind in reported_kind_names():
         window = ReportFilter.last_days(WINDOW_DAYS, now=now, kind=kind)
         total = compliance(window).total
         for metric, outcome in (("response", total.response), ("resolution", total.resolution)):

@@ -6,11 +6,13 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from core.choices import Role
 from core.tickets.kinds import (
     AutoClose,
     ClockRules,
     Conversion,
     RatingRules,
+    ReportingExtras,
     ReportingMilestones,
     TicketKind,
 )
@@ -91,4 +93,7 @@ SERVICE_REQUEST = TicketKind(
         form=ToRequestForm,
     ),
     portal=PORTAL,
+    # The request list filters neither by priority, tier and service nor by SLA state.
+    reporting_extras=ReportingExtras(queue_filters=frozenset({"support_group", "assignee"})),
+    view_roles=frozenset({Role.AGENT, Role.MANAGER}),
 )

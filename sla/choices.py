@@ -1,9 +1,13 @@
 from django.db import models
 
+from core.tickets.kinds import kinds
 
-class TicketKind(models.TextChoices):
-    INCIDENT = "incident", "Incident"
-    REQUEST = "request", "Service request"
+
+def ticket_kind_choices() -> list[tuple[str, str]]:
+    """(name, label) of every registered ticket kind with SLA clocks, in registration order:
+    the kinds an SLA policy can be for. SlaPolicy.ticket_kind reads it as a callable, so its
+    migrations refer to this function instead of copying a list of kinds."""
+    return [(kind.name, kind.label) for kind in kinds() if kind.has_sla]
 
 
 class Metric(models.TextChoices):

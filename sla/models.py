@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from sla.choices import ClockState, Metric, ThresholdAction, TicketKind
+from sla.choices import ClockState, Metric, ThresholdAction, ticket_kind_choices
 
 
 def _validate_timezone(value: str) -> None:
@@ -84,7 +84,7 @@ class SlaPolicy(models.Model):
     never moves a running clock."""
 
     name = models.CharField(max_length=120)
-    ticket_kind = models.CharField(max_length=10, choices=TicketKind.choices)
+    ticket_kind = models.CharField(max_length=10, choices=ticket_kind_choices)
     priority = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(5)]
     )

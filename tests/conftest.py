@@ -20,7 +20,7 @@ from django.test import Client
 from core.audit_sql import SQLITE_CREATE, SQLITE_DROP
 from core.choices import Role, Tier
 from core.models import Service, SupportGroup, User
-from sla.choices import ThresholdAction, TicketKind
+from sla.choices import ThresholdAction
 from sla.models import Calendar, SlaPolicy, SlaThreshold, WorkingHours
 from tests.brokers import use_broker_fixture
 from tests.factories import ServiceFactory, SupportGroupFactory, UserFactory
@@ -271,7 +271,7 @@ def incident_policies(always_open_calendar):
     for priority in range(1, 6):
         policy = SlaPolicy.objects.create(
             name=f"Incidents P{priority}",
-            ticket_kind=TicketKind.INCIDENT,
+            ticket_kind="incident",
             priority=priority,
             response_target=timedelta(hours=priority),
             resolution_target=timedelta(hours=8 * priority),

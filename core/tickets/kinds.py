@@ -60,6 +60,26 @@ class ReportingMilestones:
 
 
 @dataclass(frozen=True)
+class ReportingExtras:
+    """What reporting reads on some kinds only, besides the milestones and the fields every
+    ticket has.
+
+    `impact` names the field holding a ticket's impact on its service, one of `impacts`: the
+    CSV export shows it, and MTBF counts the kind's tickets whose impact is among
+    REPORTING_OUTAGE_IMPACTS as outages of their service and configuration item.
+    `reopen_count` names the field counting a ticket's reopens (the reopen rate).
+    `queue_filters` are the query parameters the kind's agent list (`<url_namespace>:agent_list`)
+    understands among support_group, assignee, priority, tier, service and sla_state: the
+    dashboard links to that list only when it narrows it by every dimension in use.
+    """
+
+    impact: str | None = None
+    impacts: tuple[str, ...] = ()
+    reopen_count: str | None = None
+    queue_filters: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class RatingRules:
     """When the requester may rate the outcome: once the ticket reached `done_status` (its
     `done_field` is set), while it is there, and once more after it closed unrated."""
@@ -202,6 +222,12 @@ class TicketKind:
     closed_loop: ClosedLoop | None = None
     # Post-incident reviews of this kind's tickets; None: they get none.
     review: Review | None = None
+    # What reporting measures on this kind only (MTBF, reopen rate, links to its queue); None:
+    # nothing beyond what every reported kind has.
+    reporting_extras: ReportingExtras | None = None
+    # The roles (core.choices.Role values) whose groups get the model's view permission, which
+    # the Django admin reads; admins have every permission anyway (core.roles).
+    view_roles: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         meta = self.model._meta

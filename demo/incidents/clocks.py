@@ -18,7 +18,7 @@ from typing import Any
 from core.models import Service
 from demo.rows import TimestampText
 from sla.calendar import BusinessCalendar, business_time_between, due_at
-from sla.choices import ClockState, Metric, TicketKind
+from sla.choices import ClockState, Metric
 from sla.services import policy_for
 from sla.snapshot import Snapshot, calendar_from_snapshot, snapshot_of
 
@@ -111,7 +111,7 @@ class ClockPlanner:
         services: list[Service | None] = [None, *Service.objects.filter(pk__in=service_ids)]
         for service in services:
             for priority in range(1, 6):
-                policy = policy_for(kind=TicketKind.INCIDENT, priority=priority, service=service)
+                policy = policy_for(kind="incident", priority=priority, service=service)
                 if policy is None:
                     continue
                 terms[(priority, service.pk if service else None)] = tuple(

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from core.api.permissions import HasTokenScope, IsManager
 from reporting.api import serializers as out
 from reporting.filters import ReportFilter
+from reporting.kinds import reported_kind_names
 from reporting.metrics.compliance import BREAKDOWNS, compliance
 from reporting.metrics.durations import mtta, mttr
 from reporting.metrics.flow import backlog, reopen_rate, volume
@@ -28,7 +29,7 @@ from reporting.metrics.tiers import escalation_rate, first_contact
 FILTER_PARAMETERS = [
     OpenApiParameter("start", OpenApiTypes.STR, description="Date or ISO date-time (inclusive)."),
     OpenApiParameter("end", OpenApiTypes.STR, description="Date (inclusive) or ISO date-time."),
-    OpenApiParameter("kind", OpenApiTypes.STR, enum=["incident", "request"]),
+    OpenApiParameter("kind", OpenApiTypes.STR, enum=reported_kind_names()),
     OpenApiParameter("service", OpenApiTypes.INT),
     OpenApiParameter("ci", OpenApiTypes.INT, description="Configuration item id."),
     OpenApiParameter("group", OpenApiTypes.INT, description="Support group id."),

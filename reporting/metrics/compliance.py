@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from core.exceptions import ValidationFailed
 from core.models import Service, SupportGroup
 from reporting.filters import ReportFilter
-from reporting.kinds import spec_for, tickets_in_scope
+from reporting.scope import spec_for, tickets_in_scope
 from reporting.sql import compiled, fetch_all, instant, tuned
 from sla.choices import ClockState, Metric
 

@@ -14,7 +14,8 @@ clock likewise.
 from dataclasses import dataclass
 
 from reporting.filters import ReportFilter
-from reporting.kinds import KindSpec, resolved_in_period, spec_for, tickets_in_scope
+from reporting.kinds import KindSpec
+from reporting.scope import resolved_in_period, spec_for, tickets_in_scope
 from reporting.sql import DurationStats, compiled, duration_stats, seconds_between, tuned
 from sla.choices import Metric
 

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from core.exceptions import ValidationFailed
 from reporting.filters import ReportFilter
-from reporting.kinds import resolved_in_period, spec_for, tickets_in_scope
+from reporting.kinds import reopen_refusal
+from reporting.scope import resolved_in_period, spec_for, tickets_in_scope
 from reporting.sql import tuned
-from sla.choices import TicketKind
 
 # (key, label, from days, to days): a ticket is in a bucket when from <= age < to.
 AGE_BUCKETS: tuple[tuple[str, str, int, int | None], ...] = (
@@ -137,11 +137,14 @@ class RateReport:
 
 @tuned
 def reopen_rate(report: ReportFilter) -> RateReport:
-    """Of the incidents whose last resolution falls in the period, those reopened at least once
-    (an incident reopened and not yet resolved again is counted when it is)."""
-    if report.kind != TicketKind.INCIDENT:
-        raise ValidationFailed({"kind": "Only incidents can be reopened."})
+    """Of the tickets whose last resolution falls in the period, those reopened at least once
+    (a ticket reopened and not yet resolved again is counted when it is). Only for kinds that
+    count their reopens (incidents)."""
+    refusal = reopen_refusal(report.kind)
+    if refusal:
+        raise ValidationFailed({"kind": refusal})
+    reopened = Q(**{f"{spec_for(report).extras.reopen_count}__gt": 0})
     counts = resolved_in_period(report).aggregate(
-        whole=Count("pk"), part=Count("pk", filter=Q(reopen_count__gt=0))
+        whole=Count("pk"), part=Count("pk", filter=reopened)
     )
     return RateReport(whole=counts["whole"], part=counts["part"])

@@ -1,10 +1,12 @@
 """MTBF per service and per configuration item.
 
-For a period [start, end) (end capped at now): failures are the incidents on the service (CI)
-whose impact counts as an outage (REPORTING_OUTAGE_IMPACTS, default ["high"]), cancelled ones
-excluded. Each is down from identified to resolved (still down if unresolved), clipped to the
-period. Overlapping or touching outages of the same service are merged into one (gaps and
-islands with window functions), so
+For a period [start, end) (end capped at now): failures are the tickets on the service (CI)
+whose impact counts as an outage (REPORTING_OUTAGE_IMPACTS, default ["high"]), those that ended
+without being resolved (cancelled) excluded. Only kinds whose tickets have an impact are
+measured (ReportingExtras.impact: incidents). Each is down from its start to its resolution
+(identified to resolved; still down if unresolved), clipped to the period. Overlapping or
+touching outages of the same service are merged into one (gaps and islands with window
+functions), so
 
     MTBF = (period length - total outage time) / number of merged outages
 
@@ -23,11 +25,10 @@ from django.utils import timezone
 
 from core.exceptions import ValidationFailed
 from core.models import ConfigurationItem, Service
-from incidents.choices import Impact, IncidentStatus
 from reporting.filters import ReportFilter
-from reporting.kinds import tickets_in_scope
+from reporting.kinds import outage_refusal, reported_kinds
+from reporting.scope import spec_for, tickets_in_scope
 from reporting.sql import compiled, fetch_all, number, seconds_between, tuned
-from sla.choices import TicketKind
 
 NO_FAILURE = "no failure in period"
 
@@ -56,12 +57,17 @@ class MtbfReport:
 
 
 def outage_impacts() -> tuple[str, ...]:
-    """The incident impacts that count as an outage (REPORTING_OUTAGE_IMPACTS)."""
+    """The impacts that count as an outage (REPORTING_OUTAGE_IMPACTS), among those the kinds
+    measured for MTBF declare (ReportingExtras.impacts)."""
     configured = tuple(str(v) for v in settings.REPORTING_OUTAGE_IMPACTS)
-    unknown = [value for value in configured if value not in Impact.values]
+    known = list(
+        dict.fromkeys(impact for spec in reported_kinds() for impact in spec.extras.impacts)
+    )
+    # With no kind measured there is nothing to check against (and no MTBF to compute).
+    unknown = [value for value in configured if known and value not in known]
     if unknown or not configured:
         raise ImproperlyConfigured(
-            f"REPORTING_OUTAGE_IMPACTS must list impacts among {', '.join(Impact.values)}; "
+            f"REPORTING_OUTAGE_IMPACTS must list impacts among {', '.join(known)}; "
             f"got {', '.join(configured) or 'nothing'}."
         )
     return configured
@@ -69,22 +75,25 @@ def outage_impacts() -> tuple[str, ...]:
 
 @tuned
 def mtbf(report: ReportFilter, *, now: datetime | None = None) -> MtbfReport:
-    """MTBF of every service (and of the CIs with failures) for the report's incidents."""
-    if report.kind != TicketKind.INCIDENT:
-        raise ValidationFailed({"kind": "MTBF is measured on incidents only."})
+    """MTBF of every service (and of the CIs with failures) for the report's tickets."""
+    refusal = outage_refusal(report.kind)
+    if refusal:
+        raise ValidationFailed({"kind": refusal})
     horizon = min(report.end, now or timezone.now())
     if horizon <= report.start:
         raise ValidationFailed({"start": "The period has not started yet."})
     period = (horizon - report.start).total_seconds()
     impacts = outage_impacts()
+    spec = spec_for(report)
+    started, resolved = spec.started, spec.resolved
     outages = (
         tickets_in_scope(report)
-        .filter(impact__in=impacts, identified_at__lt=horizon)
-        .exclude(status=IncidentStatus.CANCELLED)
-        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gt=report.start))
+        .filter(**{f"{spec.extras.impact}__in": impacts, f"{started}__lt": horizon})
+        .exclude(status__in=spec.ended_unresolved)
+        .filter(Q(**{f"{resolved}__isnull": True}) | Q(**{f"{resolved}__gt": report.start}))
         .annotate(
-            o_start=Greatest(F("identified_at"), Value(report.start)),
-            o_end=Least(Coalesce(F("resolved_at"), Value(horizon)), Value(horizon)),
+            o_start=Greatest(F(started), Value(report.start)),
+            o_end=Least(Coalesce(F(resolved), Value(horizon)), Value(horizon)),
         )
     )
     by_service = _merged_outages(outages, "service_id")

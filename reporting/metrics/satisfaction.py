@@ -1,11 +1,12 @@
-"""Satisfaction: the requesters' ratings (1 = very poor .. 5 = very good) given in the period."""
+"""Satisfaction: the requesters' ratings (1 = very poor .. 5 = very good) given in the period,
+for kinds whose tickets are rated (TicketKind.rating); nobody rated the others."""
 
 from dataclasses import dataclass
 
 from django.db.models import Avg, Count, Q
 
 from reporting.filters import ReportFilter
-from reporting.kinds import tickets_in_scope
+from reporting.scope import spec_for, tickets_in_scope
 from reporting.sql import tuned
 
 SCORES = (1, 2, 3, 4, 5)
@@ -26,6 +27,8 @@ class SatisfactionReport:
 
 @tuned
 def satisfaction(report: ReportFilter) -> SatisfactionReport:
+    if not spec_for(report).is_rated:
+        return SatisfactionReport(count=0, average=None, distribution=dict.fromkeys(SCORES, 0))
     counts = {f"s{score}": Count("pk", filter=Q(satisfaction_score=score)) for score in SCORES}
     row = (
         tickets_in_scope(report)

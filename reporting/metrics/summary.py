@@ -8,13 +8,13 @@ from django.conf import settings
 from django.core.cache import cache
 
 from reporting.filters import ReportFilter
+from reporting.kinds import reopen_refusal
 from reporting.metrics.compliance import ComplianceRow, compliance
 from reporting.metrics.durations import DurationReport, mtta, mttr
 from reporting.metrics.flow import RateReport, backlog, reopen_rate
 from reporting.metrics.satisfaction import satisfaction
 from reporting.metrics.tiers import first_contact
 from reporting.sql import tuned
-from sla.choices import TicketKind
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def summary(report: ReportFilter) -> Summary:
         mtta=mtta(report, percentiles=False),
         compliance=compliance(report).total,
         backlog=backlog(report).total.total,
-        reopen=reopen_rate(report) if report.kind == TicketKind.INCIDENT else None,
+        reopen=None if reopen_refusal(report.kind) else reopen_rate(report),
         first_contact=first_contact(report).total,
         satisfaction=rated.average,
         ratings=rated.count,

@@ -9,8 +9,8 @@ from django.db.models.functions import Cast
 from core.choices import EventKind, Tier
 from core.models import TimelineEvent
 from reporting.filters import ReportFilter
-from reporting.kinds import resolved_in_period, spec_for, tickets_in_scope
 from reporting.metrics.flow import RateReport
+from reporting.scope import resolved_in_period, spec_for, tickets_in_scope
 from reporting.sql import compiled, fetch_all, tuned
 
 MOVES = (EventKind.ESCALATED, EventKind.DEESCALATED)

@@ -2,28 +2,18 @@
 
 Policies and calendars are the service desk's own configuration: agents, managers and admins read
 them (anyone else gets nothing). The clocks of one ticket are visible to whoever may see that
-ticket, decided by the ticket kind's own selector: the SLA engine knows ticket kinds only by name
-(DESIGN.md §3), so the selectors are looked up from TICKET_SELECTORS when a request needs them.
+ticket, decided by the ticket kind's own selector: the SLA engine knows ticket kinds only through
+the kind registry (DESIGN.md §3), which names the kind of a number by its prefix.
 """
-
-from collections.abc import Callable
-from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils.module_loading import import_string
 
 from core.models import TicketBase, User
 from core.roles import is_agent
+from core.tickets.kinds import kind_for_number
 from sla.models import Calendar, SlaClock, SlaPolicy
 from sla.selectors import clocks_for_ticket
-
-# Number prefix -> the kind's "get for user" selector (user, number) -> ticket or Http404.
-# Problems have no SLA clocks, so PRB numbers are not here (a 404).
-TICKET_SELECTORS: dict[str, str] = {
-    "INC": "incidents.selectors.incident_get_for_user",
-    "REQ": "service_requests.selectors.request_get_for_user",
-}
 
 
 def policy_list_for_user(user: User) -> QuerySet[SlaPolicy]:
@@ -43,13 +33,12 @@ def calendar_list_for_user(user: User) -> QuerySet[Calendar]:
 
 
 def ticket_get_for_user(user: User, number: str) -> TicketBase:
-    """The ticket with this number (INC-…, REQ-…) if `user` may see it, else Http404."""
-    prefix = number.split("-", 1)[0].upper()
-    path = TICKET_SELECTORS.get(prefix)
-    if path is None:
+    """The ticket with this number (INC-…, REQ-…) if `user` may see it, else Http404; a kind
+    without SLA clocks (problems) is a 404 too."""
+    kind = kind_for_number(number)
+    if kind is None or not kind.has_sla:
         raise Http404(f"No ticket {number} with SLA clocks.")
-    selector: Callable[[User, str], Any] = import_string(path)
-    ticket: TicketBase = selector(user, number.upper())
+    ticket: TicketBase = kind.get_for_user(user, number.upper())
     return ticket
 
 

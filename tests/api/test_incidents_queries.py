@@ -12,7 +12,6 @@ from rest_framework.test import APIClient
 from core.api.tokens import api_token_create
 from core.services import attachment_add, comment_add
 from incidents.models import Incident
-from sla.choices import TicketKind
 from sla.services import clocks_start
 from tests.factories import IncidentFactory, UserFactory
 
@@ -55,7 +54,7 @@ def _incidents(incident_policies, service, agent_l1, l1_group):
                 assignee=agent_l1,
                 requester=UserFactory(),
             )
-            clocks_start(incident, kind=TicketKind.INCIDENT)
+            clocks_start(incident, kind="incident")
 
     return add
 

@@ -42,7 +42,6 @@ from problems import services as problem_services
 from service_requests import services as request_services
 from service_requests.choices import ApprovalMode, FieldType
 from service_requests.models import CatalogCategory, CatalogField, CatalogItem, CatalogTask
-from sla.choices import TicketKind
 from sla.models import Calendar, Holiday, SlaPolicy, SlaThreshold, WorkingHours
 from tests.factories import ConfigurationItemFactory, UserFactory
 
@@ -93,7 +92,7 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
     calendar = Calendar.objects.create(name="Fuzz office", timezone="Europe/Berlin")
     WorkingHours.objects.create(calendar=calendar, weekday=0, start="08:00", end="00:00")
     Holiday.objects.create(calendar=calendar, date="2030-12-25", name="Christmas")
-    for kind in (TicketKind.INCIDENT, TicketKind.REQUEST):
+    for kind in ("incident", "request"):
         policy = SlaPolicy.objects.create(
             name=f"Fuzz {kind}",
             ticket_kind=kind,

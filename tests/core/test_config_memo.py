@@ -15,7 +15,7 @@ from core.config_memo import ConfigMemo
 from core.models import User
 from core.roles import ROLE_GROUP_NAMES, is_agent
 from incidents import services
-from sla.choices import Metric, TicketKind
+from sla.choices import Metric
 from sla.models import Holiday, SlaThreshold
 from sla.services import POLICY_MEMO, policy_plan
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _plan():
-    return policy_plan(kind=TicketKind.INCIDENT, priority=3, service_id=None)
+    return policy_plan(kind="incident", priority=3, service_id=None)
 
 
 def test_a_policy_is_read_once_then_served_from_memory(incident_policies):

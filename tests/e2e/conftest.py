@@ -26,7 +26,6 @@ from django.test import Client
 from core.models import SupportGroup, User
 from service_requests.choices import ApprovalMode, FieldType
 from service_requests.models import CatalogCategory, CatalogField, CatalogItem, CatalogTask
-from sla.choices import TicketKind
 from sla.models import Calendar, SlaPolicy
 
 CHROMIUM = "/usr/bin/chromium"
@@ -242,7 +241,7 @@ def request_policies(always_open_calendar: Calendar) -> None:
     for priority in range(1, 6):
         SlaPolicy.objects.create(
             name=f"Requests P{priority}",
-            ticket_kind=TicketKind.REQUEST,
+            ticket_kind="request",
             priority=priority,
             response_target=timedelta(hours=4),
             resolution_target=timedelta(hours=24),

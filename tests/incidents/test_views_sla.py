@@ -15,7 +15,7 @@ from core.choices import Tier
 from incidents import services
 from incidents.choices import CancelReason, HoldReason, Impact, Urgency
 from incidents.models import Incident
-from sla.choices import ClockState, SlaState, ThresholdAction, TicketKind
+from sla.choices import ClockState, SlaState, ThresholdAction
 from sla.models import Calendar, SlaClock, SlaPolicy, SlaThreshold, WorkingHours
 from sla.selectors import clocks_for_tickets, format_span, relative, sla_state
 from sla.sweeper import sweep
@@ -37,7 +37,7 @@ def policies(db):
     for priority in range(1, 6):
         policy = SlaPolicy.objects.create(
             name=f"Incidents P{priority}",
-            ticket_kind=TicketKind.INCIDENT,
+            ticket_kind="incident",
             priority=priority,
             response_target=timedelta(hours=priority),
             resolution_target=timedelta(hours=8 * priority),
@@ -150,7 +150,7 @@ def test_queue_badge_uses_business_time(client_for, agent_l1, end_user, l1_group
         WorkingHours.objects.create(calendar=office, weekday=day, start=time(8), end=time(18))
     SlaPolicy.objects.create(
         name="Office P5",
-        ticket_kind=TicketKind.INCIDENT,
+        ticket_kind="incident",
         priority=5,
         response_target=timedelta(hours=2),
         resolution_target=timedelta(hours=20),

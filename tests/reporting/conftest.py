@@ -36,7 +36,6 @@ from incidents.choices import CancelReason, Category, Impact, ResolutionCode, Ur
 from incidents.models import Incident
 from incidents.services import incident_escalate
 from reporting.filters import ReportFilter
-from sla.choices import TicketKind
 from sla.models import Calendar, SlaPolicy, WorkingHours
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -61,7 +60,7 @@ def berlin_policies(db: None) -> dict[int, SlaPolicy]:
     return {
         priority: SlaPolicy.objects.create(
             name=f"P{priority}",
-            ticket_kind=TicketKind.INCIDENT,
+            ticket_kind="incident",
             priority=priority,
             response_target=timedelta(hours=1),
             resolution_target=timedelta(hours=8),

@@ -18,7 +18,6 @@ from reporting.metrics.flow import backlog, volume
 from reporting.metrics.tiers import escalation_rate, first_contact
 from service_requests import services
 from service_requests.models import CatalogCategory, CatalogItem
-from sla.choices import TicketKind
 from sla.models import SlaPolicy
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +30,7 @@ def requests_desk(end_user, agent_l1, l1_group, always_open_calendar):
     for priority in range(1, 6):
         SlaPolicy.objects.create(
             name=f"R{priority}",
-            ticket_kind=TicketKind.REQUEST,
+            ticket_kind="request",
             priority=priority,
             response_target=timedelta(hours=4),
             resolution_target=timedelta(hours=24),

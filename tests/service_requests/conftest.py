@@ -11,7 +11,7 @@ from core.choices import Role
 from core.models import User
 from service_requests.choices import ApprovalMode, FieldType
 from service_requests.models import CatalogCategory, CatalogField, CatalogItem, CatalogTask
-from sla.choices import ThresholdAction, TicketKind
+from sla.choices import ThresholdAction
 from sla.models import SlaPolicy, SlaThreshold
 from tests.factories import UserFactory
 
@@ -23,7 +23,7 @@ def request_policies(always_open_calendar):
     for priority in range(1, 6):
         policy = SlaPolicy.objects.create(
             name=f"Requests P{priority}",
-            ticket_kind=TicketKind.REQUEST,
+            ticket_kind="request",
             priority=priority,
             response_target=timedelta(hours=4),
             resolution_target=timedelta(hours=24),

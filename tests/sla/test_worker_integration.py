@@ -20,7 +20,6 @@ from core.choices import EventKind, Tier
 from core.models import OutboxMessage, OutboxStatus, TimelineEvent
 from incidents.choices import Impact, Urgency
 from incidents.services import incident_create
-from sla.choices import TicketKind
 from sla.models import Calendar, SlaPolicy
 from tests.conftest import REDIS_URL
 
@@ -65,7 +64,7 @@ def test_worker_and_beat_escalate_a_breached_incident_once(tmp_path, end_user, t
     calendar = Calendar.objects.create(name="24x7", timezone="UTC", is_24x7=True)
     SlaPolicy.objects.create(
         name="Fast P5",
-        ticket_kind=TicketKind.INCIDENT,
+        ticket_kind="incident",
         priority=5,
         calendar=calendar,
         response_target=timedelta(seconds=2),

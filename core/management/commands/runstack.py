@@ -285,6 +285,7 @@ class Command(BaseCommand):
     def _banner(self, host: str, port: int) -> None:
         base = f"http://{url_host(ANY_ADDRESS.get(host, host))}:{port}"
         from core.models import User
+        from core.views import agent_start_path
 
         existing = set(
             User.objects.filter(username__in=[name for name, _ in DEMO_LOGINS]).values_list(
@@ -297,7 +298,7 @@ class Command(BaseCommand):
             f"  Service desk is running at {base}/",
             "",
             f"    portal (end users)     {base}/portal/",
-            f"    agent workspace        {base}/agent/incidents/",
+            f"    agent workspace        {base}{agent_start_path()}",
             f"    admin                  {base}/admin/",
             f"    health                 {base}/healthz",
             "",

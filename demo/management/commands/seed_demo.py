@@ -22,7 +22,6 @@ from demo.sla import backfill_clocks, seed_sla_demo
 from incidents.choices import IncidentStatus
 from incidents.models import Incident
 from incidents.transitions import OPEN_STATUSES
-from sla.choices import TicketKind
 from sla.models import SlaClock
 
 DEFAULT_INCIDENTS = 300
@@ -208,7 +207,7 @@ class Command(BaseCommand):
         incidents = list(waiting.select_related("service"))
         started = backfill_clocks(
             incidents,
-            kind=TicketKind.INCIDENT,
+            kind="incident",
             responded_at={i.pk: i.logged_at for i in incidents},
             paused_since={
                 i.pk: i.updated_at for i in incidents if i.status == IncidentStatus.ON_HOLD

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from sla.choices import TicketKind
 from sla.models import Holiday
 from sla.services import clocks_start
 from tests.factories import IncidentFactory
@@ -49,7 +48,7 @@ def test_the_clocks_of_a_ticket(
 ):
     started = timezone.now() - timedelta(minutes=30)
     incident = IncidentFactory(requester=end_user, priority=2, identified_at=started)
-    clocks_start(incident, kind=TicketKind.INCIDENT)
+    clocks_start(incident, kind="incident")
     response = reporter.get(f"/api/v1/sla-clocks/{incident.number}/")
     assert response.status_code == 200, response.content
     data = response.json()
