@@ -43,12 +43,10 @@ class KindSpec:
             model=kind.model,
             started=milestones.started,
             acknowledged=milestones.acknowledged,
-            resolved=milestones.resolved,
-            resolved_statuses=milestones.resolved_statuses,
+            resolved=kind.resolved_field,
+            resolved_statuses=kind.resolved_statuses,
             open_statuses=tuple(sorted(kind.lifecycle.open)),
-            ended_unresolved=tuple(
-                sorted(kind.lifecycle.final - set(milestones.resolved_statuses))
-            ),
+            ended_unresolved=tuple(sorted(kind.lifecycle.final - set(kind.resolved_statuses))),
             noun=kind.plural,
             extras=kind.reporting_extras or ReportingExtras(),
         )

@@ -73,20 +73,12 @@ SERVICE_REQUEST = TicketKind(
         resolution_met_on=frozenset({S.FULFILLED}),
         metric_labels={"response": "Start fulfilment", "resolution": "Fulfil"},
     ),
-    reporting=ReportingMilestones(
-        started="submitted_at",
-        acknowledged="fulfilment_started_at",
-        resolved="fulfilled_at",
-        resolved_statuses=(S.FULFILLED, S.CLOSED),
-    ),
+    resolved_status=S.FULFILLED,
+    reporting=ReportingMilestones(started="submitted_at", acknowledged="fulfilment_started_at"),
     rating=RatingRules(
-        done_status=S.FULFILLED,
-        done_field="fulfilled_at",
-        closed_status=S.CLOSED,
-        asked_verb="asked for",
-        wait_text="you can rate a request once it is fulfilled.",
+        asked_verb="asked for", wait_text="you can rate a request once it is fulfilled."
     ),
-    autoclose=AutoClose(status=S.FULFILLED, since_field="fulfilled_at", days=_autoclose_days),
+    autoclose=AutoClose(days=_autoclose_days),
     conversion=Conversion(
         create_from=request_from_ticket,
         cancel_reasons={"incident": CancelReason.CONVERTED_TO_INCIDENT},

@@ -28,8 +28,8 @@ def tickets_autoclose(kind: TicketKind, *, batch_size: int = 500) -> tuple[int, 
     cutoff = timezone.now() - timedelta(days=rule.days())
     manager: Any = kind.model._default_manager  # status and milestones are per kind
     ids = list(
-        manager.filter(status=rule.status, **{f"{rule.since_field}__lt": cutoff})
-        .order_by(rule.since_field)
+        manager.filter(status=kind.resolved_status, **{f"{kind.resolved_field}__lt": cutoff})
+        .order_by(kind.resolved_field)
         .values_list("pk", flat=True)[:batch_size]
     )
     closed = 0

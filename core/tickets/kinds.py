@@ -51,12 +51,10 @@ class ClockRules:
 @dataclass(frozen=True)
 class ReportingMilestones:
     """Which timestamps reporting measures: started → acknowledged (MTTA) → resolved (MTTR).
-    `resolved_statuses` are those in which `resolved` is set (lets an index serve periods)."""
+    The resolved one is the kind's `resolved_field`."""
 
     started: str
     acknowledged: str
-    resolved: str
-    resolved_statuses: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -81,12 +79,9 @@ class ReportingExtras:
 
 @dataclass(frozen=True)
 class RatingRules:
-    """When the requester may rate the outcome: once the ticket reached `done_status` (its
-    `done_field` is set), while it is there, and once more after it closed unrated."""
+    """The requester may rate the outcome once the ticket reached the kind's `resolved_status`
+    (its `resolved_field` is set), while it is there, and once more after it closed unrated."""
 
-    done_status: str
-    done_field: str
-    closed_status: str
     # Words in refusals: "Only the person who {asked_verb} an incident can rate it.", and
     # "INC-000001 is logged; {wait_text}"
     asked_verb: str
@@ -95,11 +90,9 @@ class RatingRules:
 
 @dataclass(frozen=True)
 class AutoClose:
-    """Close tickets left in `status` for `days()` days after `since_field` (a function, so
-    the setting it reads is read when the sweep runs)."""
+    """Close tickets left in the kind's `resolved_status` for `days()` days after their
+    `resolved_field` (a function, so the setting it reads is read when the sweep runs)."""
 
-    status: str
-    since_field: str
     days: Callable[[], int]
 
 
@@ -211,7 +204,10 @@ class TicketKind:
     reporting: ReportingMilestones | None = None
     rating: RatingRules | None = None
     autoclose: AutoClose | None = None
-    # The status that also announces `<name>.resolved` to webhooks (None: no such event).
+    # The status in which the ticket's work is done (resolved, fulfilled): webhooks announce
+    # `<name>.resolved` when a ticket reaches it; rating waits for it, auto-close closes from it
+    # and reporting measures up to its milestone, `resolved_field`. None: no such status (and
+    # then neither reporting, rating nor auto-close).
     resolved_status: str | None = None
     escalates: bool = True
     conversion: Conversion | None = None
@@ -241,6 +237,37 @@ class TicketKind:
                 object.__setattr__(self, name, value)
         if not self.api_basename:
             object.__setattr__(self, "api_basename", self.url_namespace)
+        needs_resolved = {
+            "reporting": self.reporting,
+            "rating": self.rating,
+            "autoclose": self.autoclose,
+        }
+        for part, rules in needs_resolved.items():
+            if rules is not None and not (self.resolved_field and self.closed_status):
+                raise ValueError(
+                    f"{self.name}: {part} needs a resolved_status with a milestone and a "
+                    "close action in the lifecycle"
+                )
+
+    @property
+    def resolved_field(self) -> str:
+        """The milestone `resolved_status` sets ("resolved_at"); "" without one."""
+        if self.resolved_status is None:
+            return ""
+        return self.lifecycle.milestones.get(self.resolved_status, "")
+
+    @property
+    def closed_status(self) -> str:
+        """Where the `close` action leads (a done ticket, confirmed); "" without one."""
+        transition = self.lifecycle.table.get("close")
+        return next(iter(transition.targets)) if transition is not None else ""
+
+    @property
+    def resolved_statuses(self) -> tuple[str, ...]:
+        """The statuses in which `resolved_field` is set: done, then closed."""
+        if not self.resolved_field:
+            return ()
+        return tuple(s for s in (self.resolved_status, self.closed_status) if s)
 
     @property
     def has_sla(self) -> bool:

@@ -59,13 +59,13 @@ def rating_refusal(user: User, ticket: TicketBase) -> str | None:
         article = "an" if kind.noun[:1] in "aeiou" else "a"
         return f"Only the person who {rules.asked_verb} {article} {kind.noun} can rate it."
     status: str = getattr(ticket, "status", "")
-    done = status == rules.done_status or (
-        status == rules.closed_status and getattr(ticket, rules.done_field) is not None
+    done = status == kind.resolved_status or (
+        status == kind.closed_status and getattr(ticket, kind.resolved_field) is not None
     )
     if not done:
         label = ticket.get_status_display().lower()  # type: ignore[attr-defined]
         return f"{ticket.number} is {label}; {rules.wait_text}"
-    if status == rules.closed_status and getattr(ticket, "satisfaction_score", None) is not None:
+    if status == kind.closed_status and getattr(ticket, "satisfaction_score", None) is not None:
         return f"{ticket.number} is closed and already rated; a rating is final once closed."
     return None
 

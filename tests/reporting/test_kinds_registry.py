@@ -53,12 +53,7 @@ def problems_reported() -> Iterator[TicketKind]:
     register(
         replace(
             original,
-            reporting=ReportingMilestones(
-                started="created_at",
-                acknowledged="investigating_at",
-                resolved="resolved_at",
-                resolved_statuses=(ProblemStatus.RESOLVED, ProblemStatus.CLOSED),
-            ),
+            reporting=ReportingMilestones(started="created_at", acknowledged="investigating_at"),
             reporting_extras=ReportingExtras(queue_filters=frozenset({"assignee"})),
         )
     )
