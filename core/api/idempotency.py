@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,6 +34,14 @@ from core.api.errors import Conflict, UnprocessableRequest
 from core.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
+# The header in the schema of every endpoint decorated with @idempotent.
+IDEMPOTENCY_KEY = OpenApiParameter(
+    HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Any unique string (e.g. a UUID): a retry with the same key creates nothing new.",
+)
 # Response headers worth replaying with the stored body.
 REPLAYED_HEADERS = ("Location", "ETag")
 

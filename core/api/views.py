@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import FileResponse, Http404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
@@ -115,6 +116,13 @@ class TicketViewSet(ApiViewSet):
     def render_ticket(self, ticket: Any, *, status_code: int = status.HTTP_200_OK) -> Response:
         """The ticket in its output shape, with its ETag."""
         return etag.with_etag(self.render(ticket, status_code=status_code), ticket)
+
+    def with_location(self, response: Response, ticket: Any) -> Response:
+        """A 201 that names where the new ticket lives (its detail route in this viewset)."""
+        response["Location"] = self.request.build_absolute_uri(
+            reverse(f"{self.basename}-detail", kwargs={"number": ticket.number})
+        )
+        return response
 
 
 def _ticket_content_type(ticket: Model) -> ContentType:

@@ -11,16 +11,15 @@ service, stale If-Match a 412.
 from typing import Any
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import etag
-from core.api.idempotency import idempotent
+from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from core.api.serializers import render_one
 from core.api.ticket_actions import IF_MATCH, TicketActionsMixin, route_actions
 from core.api.views import TicketConversationMixin, TicketViewSet
@@ -41,14 +40,6 @@ from incidents.permissions import can_work
 from incidents.selectors import incident_get_for_user, incident_list_for_user
 from sla.models import SlaClock
 from sla.selectors import clocks_for_tickets
-
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="Any unique string (e.g. a UUID): a retry with the same key creates nothing new.",
-)
 
 
 class IncidentViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet):
@@ -123,10 +114,7 @@ class IncidentViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet
         response = self._render_with_clocks(
             incident, status_code=status.HTTP_201_CREATED, clocks=incident.started_clocks
         )
-        response["Location"] = request.build_absolute_uri(
-            reverse("incidents-detail", kwargs={"number": incident.number})
-        )
-        return response
+        return self.with_location(response, incident)
 
     @extend_schema(
         summary="Edit title and description (agents)",

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db import transaction
 from django.http import Http404
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
@@ -24,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import etag
-from core.api.idempotency import idempotent
+from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from core.api.permissions import HasTokenScope, IsAgent
 from core.api.ticket_actions import IF_MATCH, TicketActionsMixin, route_actions
 from core.api.views import ApiViewSet, TicketConversationMixin, TicketViewSet, comments_for_user
@@ -54,14 +53,6 @@ from problems.selectors import (
 )
 
 AGENTS = [IsAuthenticated, HasTokenScope, IsAgent]
-
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="Any unique string (e.g. a UUID): a retry with the same key creates nothing new.",
-)
 
 
 def _incident_in_scope(user: User, number: str, field: str = "incident") -> LinkedTicket:
@@ -127,10 +118,7 @@ class ProblemViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet)
                     problem, incident=source, actor=user, source=Source.API
                 )
         response = self.render_ticket(self._fresh(problem), status_code=status.HTTP_201_CREATED)
-        response["Location"] = request.build_absolute_uri(
-            reverse("problems-detail", kwargs={"number": problem.number})
-        )
-        return response
+        return self.with_location(response, problem)
 
     @extend_schema(
         summary="Edit what the problem is about and who works on it",

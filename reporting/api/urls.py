@@ -14,28 +14,13 @@ router = SimpleRouter()
 router.register("reports/subscriptions", ReportSubscriptionViewSet, basename="report-subscriptions")
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("reports/mttr/", views.MttrReportView.as_view(), name="reports-mttr"),
-    path("reports/mtta/", views.MttaReportView.as_view(), name="reports-mtta"),
-    path("reports/mtbf/", views.MtbfReportView.as_view(), name="reports-mtbf"),
-    path("reports/compliance/", views.ComplianceReportView.as_view(), name="reports-compliance"),
-    path("reports/backlog/", views.BacklogReportView.as_view(), name="reports-backlog"),
-    path("reports/volume/", views.VolumeReportView.as_view(), name="reports-volume"),
-    path("reports/reopen-rate/", views.ReopenRateReportView.as_view(), name="reports-reopen-rate"),
-    path(
-        "reports/first-contact/",
-        views.FirstContactReportView.as_view(),
-        name="reports-first-contact",
+    *(
+        path(
+            f"reports/{report.slug}/",
+            views.report_view(report).as_view(),
+            name=f"reports-{report.slug}",
+        )
+        for report in views.REPORTS
     ),
-    path(
-        "reports/escalation-rate/",
-        views.EscalationRateReportView.as_view(),
-        name="reports-escalation-rate",
-    ),
-    path(
-        "reports/satisfaction/",
-        views.SatisfactionReportView.as_view(),
-        name="reports-satisfaction",
-    ),
-    path("reports/summary/", views.SummaryReportView.as_view(), name="reports-summary"),
     *router.urls,
 ]

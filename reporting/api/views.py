@@ -4,6 +4,8 @@
 {"filter": <the filter as understood>, "report": <the metric>}; bad parameters are a 400 listing
 each field's error (core.api.errors), and nothing is computed."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -38,30 +40,48 @@ FILTER_PARAMETERS = [
 ]
 
 
-def _envelope(name: str, report: serializers.Serializer[Any]) -> type[serializers.Serializer[Any]]:
-    """A response serializer {"filter", "report"} named for the schema."""
-    return type(
-        f"{name}ResponseSerializer",
-        (serializers.Serializer,),
-        {"filter": out.FilterOutputSerializer(), "report": report},
-    )
+# What each report's operation says in the schema.
+SUMMARIES = {
+    "mttr": "Mean time to resolve (mean, median, p90; wall-clock and business)",
+    "mtta": "Mean time to acknowledge (mean, median, p90; wall-clock and business)",
+    "mtbf": "Mean time between failures per service and CI (incidents only)",
+    "compliance": "SLA compliance, met / (met + breached), response and resolution",
+    "backlog": "Open tickets now by age and priority (the period does not apply)",
+    "volume": "Tickets created and resolved per day",
+    "reopen_rate": "Share of incidents resolved in the period that were reopened",
+    "first_contact": "First-contact resolution: resolved without a tier move",
+    "escalation_rate": "Escalation rate per tier, tickets created in the period",
+    "satisfaction": "Average rating (1-5) and distribution, rated in period",
+    "summary": (
+        "The dashboard tiles: headline numbers of every metric (means; cached up to a minute)"
+    ),
+}
 
 
-def _schema(
-    name: str,
-    output: type[serializers.Serializer[Any]],
-    summary: str,
-    extra: list[OpenApiParameter] | None = None,
-) -> Any:
-    return extend_schema_view(
-        get=extend_schema(
-            operation_id=f"reports_{name}",
-            summary=summary,
-            parameters=[*FILTER_PARAMETERS, *(extra or [])],
-            responses={200: output},
-            tags=["reports"],
+@dataclass(frozen=True)
+class Report:
+    """One report endpoint: GET reports/<name with dashes>/ answers
+    {"filter", "report": compute(filter, **options)}, where `options` are its own query
+    parameters besides the filter's (None when absent). `name` is also its operationId suffix
+    and names its response in the schema.
+    """
+
+    name: str
+    report: serializers.Serializer[Any]
+    compute: Callable[..., Any]
+    options: tuple[OpenApiParameter, ...] = ()
+
+    @property
+    def slug(self) -> str:
+        return self.name.replace("_", "-")
+
+    def envelope(self) -> type[serializers.Serializer[Any]]:
+        """The response serializer {"filter", "report"}, named for the schema."""
+        return type(
+            f"{self.name.title().replace('_', '')}ResponseSerializer",
+            (serializers.Serializer,),
+            {"filter": out.FilterOutputSerializer(), "report": self.report},
         )
-    )
 
 
 class ReportView(APIView):
@@ -69,121 +89,51 @@ class ReportView(APIView):
 
     permission_classes = [IsAuthenticated, HasTokenScope, IsManager]
     output: type[serializers.Serializer[Any]]
-
-    def compute(self, report: ReportFilter, request: Request) -> Any:
-        raise NotImplementedError
+    report: Report
 
     def get(self, request: Request) -> Response:
         report = ReportFilter.from_params(request.query_params)
-        result = self.compute(report, request)
+        options = {p.name: request.query_params.get(p.name) or None for p in self.report.options}
+        result = self.report.compute(report, **options)
         return Response(self.output({"filter": report, "report": result}).data)
 
 
-MTTR = _envelope("Mttr", out.DurationReportOutputSerializer())
-MTTA = _envelope("Mtta", out.DurationReportOutputSerializer())
-MTBF = _envelope("Mtbf", out.MtbfReportOutputSerializer())
-COMPLIANCE = _envelope("Compliance", out.ComplianceReportOutputSerializer())
-BACKLOG = _envelope("Backlog", out.BacklogReportOutputSerializer())
-VOLUME = _envelope("Volume", out.VolumeReportOutputSerializer())
-REOPEN = _envelope("ReopenRate", out.RateOutputSerializer())
-FIRST_CONTACT = _envelope("FirstContact", out.FirstContactOutputSerializer())
-ESCALATION = _envelope("EscalationRate", out.EscalationReportOutputSerializer())
-SATISFACTION = _envelope("Satisfaction", out.SatisfactionOutputSerializer())
-SUMMARY = _envelope("Summary", out.SummaryOutputSerializer())
+def report_view(report: Report) -> type[ReportView]:
+    """The view class of one report, with its schema."""
+    output = report.envelope()
+    view = type(
+        f"{output.__name__.removesuffix('ResponseSerializer')}ReportView",
+        (ReportView,),
+        {"output": output, "report": report},
+    )
+    schema = extend_schema_view(
+        get=extend_schema(
+            operation_id=f"reports_{report.name}",
+            summary=SUMMARIES[report.name],
+            parameters=[*FILTER_PARAMETERS, *report.options],
+            responses={200: output},
+            tags=["reports"],
+        )
+    )
+    return schema(view)
 
 
-@_schema("mttr", MTTR, "Mean time to resolve (mean, median, p90; wall-clock and business)")
-class MttrReportView(ReportView):
-    output = MTTR
-
-    def compute(self, report: ReportFilter, request: Request) -> Any:
-        return mttr(report)
+def _escalation(report: ReportFilter) -> dict[str, Any]:
+    return {"tiers": escalation_rate(report)}
 
 
-@_schema("mtta", MTTA, "Mean time to acknowledge (mean, median, p90; wall-clock and business)")
-class MttaReportView(ReportView):
-    output = MTTA
+BY = OpenApiParameter("by", OpenApiTypes.STR, enum=list(BREAKDOWNS), description="Breakdown.")
 
-    def compute(self, report: ReportFilter, request: Request) -> Any:
-        return mtta(report)
-
-
-@_schema("mtbf", MTBF, "Mean time between failures per service and CI (incidents only)")
-class MtbfReportView(ReportView):
-    output = MTBF
-
-    def compute(self, report: ReportFilter, request: Request) -> Any:
-        return mtbf(report)
-
-
-@_schema(
-    "compliance",
-    COMPLIANCE,
-    "SLA compliance, met / (met + breached), response and resolution",
-    [OpenApiParameter("by", OpenApiTypes.STR, enum=list(BREAKDOWNS), description="Breakdown.")],
+REPORTS: tuple[Report, ...] = (
+    Report("mttr", out.DurationReportOutputSerializer(), mttr),
+    Report("mtta", out.DurationReportOutputSerializer(), mtta),
+    Report("mtbf", out.MtbfReportOutputSerializer(), mtbf),
+    Report("compliance", out.ComplianceReportOutputSerializer(), compliance, (BY,)),
+    Report("backlog", out.BacklogReportOutputSerializer(), backlog),
+    Report("volume", out.VolumeReportOutputSerializer(), volume),
+    Report("reopen_rate", out.RateOutputSerializer(), reopen_rate),
+    Report("first_contact", out.FirstContactOutputSerializer(), first_contact),
+    Report("escalation_rate", out.EscalationReportOutputSerializer(), _escalation),
+    Report("satisfaction", out.SatisfactionOutputSerializer(), satisfaction),
+    Report("summary", out.SummaryOutputSerializer(), cached_summary),
 )
-class ComplianceReportView(ReportView):
-    output = COMPLIANCE
-
-    def compute(self, report: ReportFilter, request: Request) -> Any:
-        return compliance(report, by=request.query_params.get("by") or None)
-
-
-@_schema("backlog", BACKLOG, "Open tickets now by age and priority (the period does not apply)")
-class BacklogReportView(ReportView):
-    output = BACKLOG
-
-    def compute(self, report: ReportFilter, request: Request) -> Any:
-        return backlog(report)
-
-
-@_schema("volume", VOLUME, "Tickets created and resolved per day")
-class VolumeReportView(ReportView):
-    output = VOLUME
-
-    def compute(self, report: ReportFilter, request: Request) -> Any:
-        return volume(report)
-
-
-@_schema("reopen_rate", REOPEN, "Share of incidents resolved in the period that were reopened")
-class ReopenRateReportView(ReportView):
-    output = REOPEN
-
-    def compute(self, report: ReportFilter, request: Request) -> Any:
-        return reopen_rate(report)
-
-
-@_schema("first_contact", FIRST_CONTACT, "First-contact resolution: resolved without a tier move")
-class FirstContactReportView(ReportView):
-    output = FIRST_CONTACT
-
-    def compute(self, report: ReportFilter, request: Request) -> Any:
-        return first_contact(report)
-
-
-@_schema("escalation_rate", ESCALATION, "Escalation rate per tier, tickets created in the period")
-class EscalationRateReportView(ReportView):
-    output = ESCALATION
-
-    def compute(self, report: ReportFilter, request: Request) -> Any:
-        return {"tiers": escalation_rate(report)}
-
-
-@_schema("satisfaction", SATISFACTION, "Average rating (1-5) and distribution, rated in period")
-class SatisfactionReportView(ReportView):
-    output = SATISFACTION
-
-    def compute(self, report: ReportFilter, request: Request) -> Any:
-        return satisfaction(report)
-
-
-@_schema(
-    "summary",
-    SUMMARY,
-    "The dashboard tiles: headline numbers of every metric (means; cached up to a minute)",
-)
-class SummaryReportView(ReportView):
-    output = SUMMARY
-
-    def compute(self, report: ReportFilter, request: Request) -> Any:
-        return cached_summary(report)

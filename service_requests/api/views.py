@@ -16,9 +16,8 @@ action the lifecycle does not allow now is a 409; a stale If-Match a 412.
 from typing import Any
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -26,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import etag
-from core.api.idempotency import idempotent
+from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from core.api.ticket_actions import TicketActionsMixin, route_actions
 from core.api.views import ApiViewSet, TicketConversationMixin, TicketViewSet
 from core.choices import Source
@@ -57,14 +56,6 @@ from service_requests.models import CatalogItem, ServiceRequest
 from service_requests.permissions import can_work
 from service_requests.selectors import fields_of
 from sla.selectors import clocks_for_tickets
-
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="Any unique string (e.g. a UUID): a retry with the same key creates nothing new.",
-)
 
 # Routes an approver who is not otherwise in scope may use (the portal's approval pages).
 APPROVER_ROUTES = frozenset({"retrieve", "approve", "reject", "timeline"})
@@ -184,10 +175,7 @@ class ServiceRequestViewSet(TicketActionsMixin, TicketConversationMixin, TicketV
                 {(f"answers.{k}" if k in keys else k): v for k, v in exc.errors.items()}
             ) from exc
         response = self._render_with_clocks(self._fresh(created), status_code=201)
-        response["Location"] = request.build_absolute_uri(
-            reverse("requests-detail", kwargs={"number": created.number})
-        )
-        return response
+        return self.with_location(response, created)
 
     # --- actions (the request's action table, routed below) --------------------------------
 
