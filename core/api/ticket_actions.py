@@ -36,8 +36,8 @@ class TicketActionsMixin:
 
     kind_name: str
 
-    def render_after(self, ticket: Any) -> Response:
-        raise NotImplementedError
+    def render_after(self: Any, ticket: Any) -> Response:
+        return self.render_ticket(self.fresh(ticket))
 
     def run_action(self: Any, request: Request, name: str) -> Response:
         kind = kind_named(self.kind_name)

@@ -8,11 +8,9 @@ and escalation; a refusal is a 403 before the service runs. Illegal transitions 
 service, stale If-Match a 412.
 """
 
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -20,9 +18,8 @@ from rest_framework.response import Response
 
 from core.api import etag
 from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
-from core.api.serializers import render_one
 from core.api.ticket_actions import IF_MATCH, TicketActionsMixin, route_actions
-from core.api.views import TicketConversationMixin, TicketViewSet
+from core.api.views import TicketConversationMixin
 from core.choices import Source
 from core.roles import is_agent
 from incidents import services
@@ -38,11 +35,11 @@ from incidents.filtersets import IncidentFilterSet
 from incidents.models import Incident
 from incidents.permissions import can_work
 from incidents.selectors import incident_get_for_user, incident_list_for_user
-from sla.models import SlaClock
-from sla.selectors import clocks_for_tickets
+from sla.api.rendering import ClockedTicketViewSet
 
 
-class IncidentViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet):
+@extend_schema_view(retrieve=extend_schema(summary="One incident (with its ETag)"))
+class IncidentViewSet(TicketActionsMixin, TicketConversationMixin, ClockedTicketViewSet):
     """Incidents by number. List filters: see IncidentFilterSet (open incidents by default,
     `?open=false` for all; `ordering=breach|priority|oldest|newest|updated`)."""
 
@@ -54,28 +51,6 @@ class IncidentViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet
     attachment_download_url_name = "incidents-attachment-download"
     kind_name = "incident"
 
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = dict(super().get_serializer_context())
-        context.setdefault("now", timezone.now())
-        return context
-
-    def _render_with_clocks(
-        self,
-        incident: Incident,
-        *,
-        status_code: int = 200,
-        clocks: list[SlaClock] | None = None,
-    ) -> Response:
-        if clocks is None:
-            clocks = clocks_for_tickets([incident])[incident.pk]
-        context = {**self.get_serializer_context(), "clocks": {incident.pk: clocks}}
-        data = render_one(IncidentOutputSerializer, incident, context)
-        return etag.with_etag(Response(data, status=status_code), incident)
-
-    def _fresh(self, incident: Incident) -> Incident:
-        """The incident re-read through the selector (with its related rows) after a write."""
-        return incident_get_for_user(self.current_user(), incident.number)
-
     # --- reads ------------------------------------------------------------------------------
 
     @extend_schema(
@@ -86,10 +61,6 @@ class IncidentViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet
         queryset = summary_values(self.filter_queryset(self.get_queryset()))
         page = self.paginate_queryset(queryset) or []
         return self.get_paginated_response(summary_rows(page, now=timezone.now()))
-
-    @extend_schema(summary="One incident (with its ETag)")
-    def retrieve(self, request: Request, number: str) -> Response:
-        return self._render_with_clocks(self.get_object())
 
     # --- writes -----------------------------------------------------------------------------
 
@@ -111,7 +82,7 @@ class IncidentViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet
                 requester=requester, actor=user, source=Source.API, **data
             )
         # Rendered from the objects in hand (requester, group, service, CI, clocks started).
-        response = self._render_with_clocks(
+        response = self.render_ticket(
             incident, status_code=status.HTTP_201_CREATED, clocks=incident.started_clocks
         )
         return self.with_location(response, incident)
@@ -138,10 +109,7 @@ class IncidentViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet
                 source=Source.API,
                 expected_version=expected,
             )
-        return self._render_with_clocks(self._fresh(updated))
-
-    def render_after(self, ticket: Incident) -> Response:
-        return self._render_with_clocks(self._fresh(ticket))
+        return self.render_ticket(self.fresh(updated))
 
 
 route_actions(

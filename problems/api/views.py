@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -64,6 +64,7 @@ def _incident_in_scope(user: User, number: str, field: str = "incident") -> Link
         raise ValidationError({field: [f"No incident {number}."]}) from exc
 
 
+@extend_schema_view(retrieve=extend_schema(summary="One problem (with its ETag)"))
 class ProblemViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet):
     """Problems by number (agents). List filters: see ProblemFilterSet (open problems unless
     `status` is given; highest priority first, then newest)."""
@@ -77,12 +78,6 @@ class ProblemViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet)
     attachment_download_url_name = "problems-attachment-download"
     kind_name = "problem"
 
-    def _fresh(self, problem: Problem) -> Problem:
-        return problem_get_for_user(self.current_user(), problem.number)
-
-    def render_after(self, ticket: Problem) -> Response:
-        return self.render_ticket(self._fresh(ticket))
-
     # --- reads ------------------------------------------------------------------------------
 
     @extend_schema(summary="List problems (agents; cursor-paginated)")
@@ -90,10 +85,6 @@ class ProblemViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet)
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    @extend_schema(summary="One problem (with its ETag)")
-    def retrieve(self, request: Request, number: str) -> Response:
-        return self.render_ticket(self.get_object())
 
     # --- writes -----------------------------------------------------------------------------
 
@@ -117,7 +108,7 @@ class ProblemViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet)
                 services.problem_link_incident(
                     problem, incident=source, actor=user, source=Source.API
                 )
-        response = self.render_ticket(self._fresh(problem), status_code=status.HTTP_201_CREATED)
+        response = self.render_ticket(self.fresh(problem), status_code=status.HTTP_201_CREATED)
         return self.with_location(response, problem)
 
     @extend_schema(
@@ -148,7 +139,7 @@ class ProblemViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet)
                 expected_version=expected,
                 **{**current, **data},
             )
-        return self.render_ticket(self._fresh(updated))
+        return self.render_ticket(self.fresh(updated))
 
     # --- linked incidents -------------------------------------------------------------------
 
@@ -229,7 +220,7 @@ class ProblemViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet)
             resolution_code=data["incident_resolution_code"],
             source=Source.API,
         )
-        payload = {"problem": self._fresh(problem), "incidents": outcomes}
+        payload = {"problem": self.fresh(problem), "incidents": outcomes}
         return self.render(payload, ResolveIncidentsOutputSerializer)
 
     # --- comments (TicketConversationMixin): internal notes only ---------------------------

@@ -2,6 +2,9 @@
 timeline assembled from its events, action items, and completion (which lets the incident be
 closed)."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
+from core.models import User
 from core.selectors import timeline_for_user
 from core.web.access import agent_required, current_user
 from core.web.forms import apply_domain_errors
@@ -80,57 +84,64 @@ def review_start_view(request: HttpRequest, number: str) -> HttpResponse:
     return _back(number)
 
 
+def _post_form(
+    request: HttpRequest,
+    number: str,
+    form_class: type[Form],
+    *,
+    prefix: str,
+    write: Callable[[PostIncidentReview, dict[str, Any], User], object],
+    success: str,
+) -> HttpResponse:
+    """Bind the page's form of that `prefix` (the name `_render` knows it by) and
+    `write(review, data, actor)`: invalid fields show on the page again with what was typed,
+    any other refusal is a message above it."""
+    incident = _incident(request, number)
+    review = _existing_review(incident)
+    form = form_class(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            write(review, form.cleaned_data, current_user(request))
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc, {})
+        except (TransitionError, ConflictError) as exc:
+            messages.error(request, str(exc))
+            return _back(number)
+        else:
+            messages.success(request, success)
+            return _back(number)
+    return _render(request, incident, review, bound={prefix: form})
+
+
 @agent_required
 @require_POST
 def review_save(request: HttpRequest, number: str) -> HttpResponse:
-    incident = _incident(request, number)
-    review = _existing_review(incident)
-    form = ReviewForm(request.POST, prefix="review")
-    if not form.is_valid():
-        return _render(request, incident, review, bound={"review": form})
-    data = form.cleaned_data
-    try:
-        reviews.review_update(
-            review,
-            actor=current_user(request),
-            values={name: data[name] for name in reviews.REVIEW_FIELDS},
-            expected_version=data["version"],
+    def write(review: PostIncidentReview, data: dict[str, Any], actor: User) -> object:
+        values = {name: data[name] for name in reviews.REVIEW_FIELDS}
+        return reviews.review_update(
+            review, actor=actor, values=values, expected_version=data["version"]
         )
-    except ValidationFailed as exc:
-        apply_domain_errors(form, exc, {})
-        return _render(request, incident, review, bound={"review": form})
-    except (TransitionError, ConflictError) as exc:
-        messages.error(request, str(exc))
-        return _back(number)
-    messages.success(request, "Review saved.")
-    return _back(number)
+
+    return _post_form(
+        request, number, ReviewForm, prefix="review", write=write, success="Review saved."
+    )
 
 
 @agent_required
 @require_POST
 def review_add_item(request: HttpRequest, number: str) -> HttpResponse:
-    incident = _incident(request, number)
-    review = _existing_review(incident)
-    form = ActionItemForm(request.POST, prefix="item")
-    if not form.is_valid():
-        return _render(request, incident, review, bound={"item": form})
-    data = form.cleaned_data
-    try:
-        reviews.review_add_action_item(
+    def write(review: PostIncidentReview, data: dict[str, Any], actor: User) -> object:
+        return reviews.review_add_action_item(
             review,
-            actor=current_user(request),
+            actor=actor,
             description=data["description"],
             owner=data["owner"],
             due_date=data["due_date"],
         )
-    except ValidationFailed as exc:
-        apply_domain_errors(form, exc, {})
-        return _render(request, incident, review, bound={"item": form})
-    except TransitionError as exc:
-        messages.error(request, str(exc))
-        return _back(number)
-    messages.success(request, "Action item added.")
-    return _back(number)
+
+    return _post_form(
+        request, number, ActionItemForm, prefix="item", write=write, success="Action item added."
+    )
 
 
 @agent_required

@@ -16,18 +16,16 @@ action the lifecycle does not allow now is a 409; a stale If-Match a 412.
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api import etag
 from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from core.api.ticket_actions import TicketActionsMixin, route_actions
-from core.api.views import ApiViewSet, TicketConversationMixin, TicketViewSet
+from core.api.views import ApiViewSet, TicketConversationMixin
 from core.choices import Source
 from core.exceptions import ValidationFailed
 from core.models import User
@@ -55,13 +53,18 @@ from service_requests.filtersets import RequestFilterSet
 from service_requests.models import CatalogItem, ServiceRequest
 from service_requests.permissions import can_work
 from service_requests.selectors import fields_of
-from sla.selectors import clocks_for_tickets
+from sla.api.rendering import ClockedTicketViewSet
 
 # Routes an approver who is not otherwise in scope may use (the portal's approval pages).
 APPROVER_ROUTES = frozenset({"retrieve", "approve", "reject", "timeline"})
 
 
-class ServiceRequestViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet):
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="One request (with its ETag); approvers see the requests sent to them"
+    )
+)
+class ServiceRequestViewSet(TicketActionsMixin, TicketConversationMixin, ClockedTicketViewSet):
     """Service requests by number. List filters: see RequestFilterSet (open requests by default,
     `?open=false` for all; `ordering=breach|oldest|newest|updated`)."""
 
@@ -89,38 +92,18 @@ class ServiceRequestViewSet(TicketActionsMixin, TicketConversationMixin, TicketV
         self._ticket = found
         return found
 
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = dict(super().get_serializer_context())
-        context.setdefault("now", timezone.now())
-        return context
-
-    def _render_with_clocks(self, sr: ServiceRequest, *, status_code: int = 200) -> Response:
-        context = {**self.get_serializer_context(), "clocks": clocks_for_tickets([sr])}
-        response = Response(
-            ServiceRequestOutputSerializer(sr, context=context).data, status=status_code
-        )
-        return etag.with_etag(response, sr)
-
-    def _fresh(self, sr: ServiceRequest) -> ServiceRequest:
-        """The request re-read through the selectors (with its related rows) after a write."""
-        return api_request_get_for_user_or_approver(self.current_user(), sr.number)
+    def fresh(self, ticket: ServiceRequest) -> ServiceRequest:
+        """The request re-read after a write (also by the approver it was sent to)."""
+        return api_request_get_for_user_or_approver(self.current_user(), ticket.number)
 
     def _page(self, queryset: Any) -> Response:
-        page: list[ServiceRequest] = list(self.paginate_queryset(queryset) or [])
-        # One query for the SLA clocks of the whole page, whatever its size.
-        context = {**self.get_serializer_context(), "clocks": clocks_for_tickets(page)}
-        data = ServiceRequestOutputSerializer(page, many=True, context=context).data
-        return self.get_paginated_response(data)
+        return self.render_page(list(self.paginate_queryset(queryset) or []))
 
     # --- reads ------------------------------------------------------------------------------
 
     @extend_schema(summary="List requests you may see (cursor-paginated)")
     def list(self, request: Request) -> Response:
         return self._page(self.filter_queryset(self.get_queryset()))
-
-    @extend_schema(summary="One request (with its ETag); approvers see the requests sent to them")
-    def retrieve(self, request: Request, number: str) -> Response:
-        return self._render_with_clocks(self.get_object())
 
     @extend_schema(
         summary="Requests waiting for your approval (oldest first)",
@@ -174,13 +157,10 @@ class ServiceRequestViewSet(TicketActionsMixin, TicketConversationMixin, TicketV
             raise ValidationFailed(
                 {(f"answers.{k}" if k in keys else k): v for k, v in exc.errors.items()}
             ) from exc
-        response = self._render_with_clocks(self._fresh(created), status_code=201)
+        response = self.render_ticket(self.fresh(created), status_code=201)
         return self.with_location(response, created)
 
     # --- actions (the request's action table, routed below) --------------------------------
-
-    def render_after(self, ticket: ServiceRequest) -> Response:
-        return self._render_with_clocks(self._fresh(ticket))
 
     # --- fulfilment tasks -------------------------------------------------------------------
 

@@ -1,8 +1,4 @@
-from typing import Any
-
 from rest_framework import serializers
-from rest_framework.request import Request
-from rest_framework.response import Response
 
 from core.api.serializers import OutputModelSerializer, UserRefSerializer
 from core.api.ticket_actions import TicketActionsMixin, route_actions
@@ -29,12 +25,6 @@ class ChoreViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet):
     get_for_user = staticmethod(_get)
     attachment_download_url_name = "chores-attachment-download"
     kind_name = "chore"
-
-    def retrieve(self, request: Request, number: str) -> Response:
-        return self.render_ticket(self.get_object())
-
-    def render_after(self, ticket: Any) -> Response:
-        return self.render_ticket(_get(self.current_user(), ticket.number))
 
 
 route_actions(
