@@ -33,6 +33,7 @@ from core.tickets.notify import notify_agent, notify_requester
 from core.tickets.opening import ticket_open
 from core.tickets.rating import ticket_rate
 from core.tickets.work import (
+    notes_step,
     ticket_assign,
     ticket_cancel,
     ticket_claim,
@@ -227,68 +228,11 @@ def incident_classify(
     )
 
 
-def _record_notes(
-    incident: Incident,
-    *,
-    action: str,
-    field: str,
-    notes: str,
-    actor: User,
-    source: str,
-    expected_version: int | None,
-) -> Incident:
-    notes = (notes or "").strip()
-    return transition_run(
-        incident,
-        action=action,
-        actor=actor,
-        source=source,
-        expected_version=expected_version,
-        # Working notes are for agents; the requester sees the resolution.
-        is_public=False,
-        values={field: notes},
-        message=notes,
-    )
+# classified -> contained: the spread is stopped or a workaround is in place.
+incident_contain = notes_step("contain", "containment_notes")
 
-
-def incident_contain(
-    incident: Incident,
-    *,
-    actor: User,
-    containment_notes: str,
-    source: str = Source.WEB,
-    expected_version: int | None = None,
-) -> Incident:
-    """classified -> contained: the spread is stopped or a workaround is in place."""
-    return _record_notes(
-        incident,
-        action="contain",
-        field="containment_notes",
-        notes=containment_notes,
-        actor=actor,
-        source=source,
-        expected_version=expected_version,
-    )
-
-
-def incident_diagnose(
-    incident: Incident,
-    *,
-    actor: User,
-    diagnosis_notes: str,
-    source: str = Source.WEB,
-    expected_version: int | None = None,
-) -> Incident:
-    """-> diagnosed: the cause is found and recorded."""
-    return _record_notes(
-        incident,
-        action="diagnose",
-        field="diagnosis_notes",
-        notes=diagnosis_notes,
-        actor=actor,
-        source=source,
-        expected_version=expected_version,
-    )
+# -> diagnosed: the cause is found and recorded.
+incident_diagnose = notes_step("diagnose", "diagnosis_notes")
 
 
 def incident_resolve(

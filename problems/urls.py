@@ -2,7 +2,7 @@
 the kernel's (core.web.ticket_urls: `agent_detail`, `agent_transition`, `agent_comment`...),
 after every problem route whose second segment could be read as a problem number."""
 
-from django.urls import path
+from django.urls import include, path
 
 from core.web.ticket_urls import agent_ticket_urls
 from core.web.ticket_views import ticket_action
@@ -19,6 +19,23 @@ PANEL_ROUTES = (
     ("resolve-incidents", "resolve_linked"),
 )
 
+# A major incident's post-incident review, under agent/reviews/<incident number>/.
+REVIEW_ROUTES = [
+    path("", reviews.review_page, name="review"),
+    path("start/", reviews.review_start_view, name="review_start"),
+    path("save/", reviews.review_save, name="review_save"),
+    path("items/", reviews.review_add_item, name="review_add_item"),
+    path("items/<int:item_id>/", reviews.review_toggle_item, name="review_toggle_item"),
+    path("complete/", reviews.review_complete_view, name="review_complete"),
+]
+
+# Recurrence proposals (problems.proposals), under agent/problems/proposals/.
+PROPOSAL_ROUTES = [
+    path("", proposals.proposal_list, name="proposals"),
+    path("<int:pk>/accept/", proposals.proposal_accept_view, name="proposal_accept"),
+    path("<int:pk>/dismiss/", proposals.proposal_dismiss_view, name="proposal_dismiss"),
+]
+
 urlpatterns = [
     # End users: published workarounds (search page, and suggestions while reporting)
     path("portal/known-errors/", portal_search.known_error_search, name="portal_search"),
@@ -29,37 +46,14 @@ urlpatterns = [
     ),
     path("agent/problems/", problems.problem_list, name="agent_list"),
     path("agent/problems/new/", problems.problem_new, name="new"),
-    path("agent/problems/proposals/", proposals.proposal_list, name="proposals"),
-    path(
-        "agent/problems/proposals/<int:pk>/accept/",
-        proposals.proposal_accept_view,
-        name="proposal_accept",
-    ),
-    path(
-        "agent/problems/proposals/<int:pk>/dismiss/",
-        proposals.proposal_dismiss_view,
-        name="proposal_dismiss",
-    ),
+    path("agent/problems/proposals/", include(PROPOSAL_ROUTES)),
     path("agent/known-errors/", known_errors.known_error_list, name="known_errors"),
     path(
         "agent/problems/link-incident/<str:incident_number>/",
         problems.incident_link_problem,
         name="incident_link",
     ),
-    path("agent/reviews/<str:number>/", reviews.review_page, name="review"),
-    path("agent/reviews/<str:number>/start/", reviews.review_start_view, name="review_start"),
-    path("agent/reviews/<str:number>/save/", reviews.review_save, name="review_save"),
-    path("agent/reviews/<str:number>/items/", reviews.review_add_item, name="review_add_item"),
-    path(
-        "agent/reviews/<str:number>/items/<int:item_id>/",
-        reviews.review_toggle_item,
-        name="review_toggle_item",
-    ),
-    path(
-        "agent/reviews/<str:number>/complete/",
-        reviews.review_complete_view,
-        name="review_complete",
-    ),
+    path("agent/reviews/<str:number>/", include(REVIEW_ROUTES)),
     # The problem's panels post rows of its action table (problems.actions) through the
     # kernel's action view, under the paths and names they always had.
     *[

@@ -13,11 +13,11 @@ Who sees what, decided here and documented in the schema:
   themselves (`/users/me/`, or their own id); anyone else is a 404, the list holds only them.
 """
 
-from typing import Any
+from typing import Any, ClassVar
 
 import django_filters
 from django.db.models import Q, QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -244,47 +244,42 @@ class UserOutputSerializer(OutputModelSerializer):
 
 
 class _ReadOnly(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """A read-only reference resource by id; `list_for_user` is its scoped selector (what
+    is out of scope is a 404)."""
+
     lookup_value_regex = r"[0-9]{1,12}"
+    list_for_user: ClassVar["staticmethod[[User], QuerySet[Any]]"]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return type(self).list_for_user(self.current_user())
 
 
+def _summaries(many: str, one: str) -> Any:
+    """What the list and the retrieve operation say in the schema."""
+    return extend_schema_view(list=extend_schema(summary=many), retrieve=extend_schema(summary=one))
+
+
+@_summaries("List services", "One service")
 class ServiceViewSet(_ReadOnly):
     """Business and technical services (end users: the active ones)."""
 
     queryset = Service.objects.none()  # for the schema only; reads use the selector
     serializer_class = ServiceOutputSerializer
     filterset_class = ServiceFilterSet
-
-    def get_queryset(self) -> QuerySet[Service]:
-        return service_list_for_user(self.current_user())
-
-    @extend_schema(summary="List services")
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(summary="One service")
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
+    list_for_user = staticmethod(service_list_for_user)
 
 
+@_summaries("List configuration items", "One configuration item")
 class ConfigurationItemViewSet(_ReadOnly):
     """Configuration items, each of one service (end users: active ones of active services)."""
 
     queryset = ConfigurationItem.objects.none()  # for the schema only
     serializer_class = ConfigurationItemOutputSerializer
     filterset_class = ConfigurationItemFilterSet
-
-    def get_queryset(self) -> QuerySet[ConfigurationItem]:
-        return configuration_item_list_for_user(self.current_user())
-
-    @extend_schema(summary="List configuration items")
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(summary="One configuration item")
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
+    list_for_user = staticmethod(configuration_item_list_for_user)
 
 
+@_summaries("List support groups (agents)", "One support group (agents)")
 class SupportGroupViewSet(_ReadOnly):
     """Support groups by tier with their manager and members (agents)."""
 
@@ -292,36 +287,20 @@ class SupportGroupViewSet(_ReadOnly):
     serializer_class = SupportGroupOutputSerializer
     filterset_class = SupportGroupFilterSet
     permission_classes = [IsAuthenticated, HasTokenScope, IsAgent]
-
-    def get_queryset(self) -> QuerySet[SupportGroup]:
-        return support_group_list_for_user(self.current_user())
-
-    @extend_schema(summary="List support groups (agents)")
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(summary="One support group (agents)")
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
+    list_for_user = staticmethod(support_group_list_for_user)
 
 
+@_summaries(
+    "List people (end users: only themselves)",
+    "One person (end users: only themselves, anyone else is a 404)",
+)
 class UserViewSet(_ReadOnly):
     """People. Agents, managers and admins see everyone; end users only themselves."""
 
     queryset = User.objects.none()  # for the schema only
     serializer_class = UserOutputSerializer
     filterset_class = UserFilterSet
-
-    def get_queryset(self) -> QuerySet[User]:
-        return user_list_for_user(self.current_user())
-
-    @extend_schema(summary="List people (end users: only themselves)")
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(summary="One person (end users: only themselves, anyone else is a 404)")
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
+    list_for_user = staticmethod(user_list_for_user)
 
     @extend_schema(summary="The signed-in person", responses=UserOutputSerializer)
     @action(detail=False, methods=["get"], url_path="me", url_name="me", filter_backends=[])

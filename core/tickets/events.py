@@ -154,17 +154,17 @@ def details_edited_event(
     source: str,
     fields: Mapping[str, Any],
     message: str = "",
-    is_public: bool = False,
 ) -> TimelineEvent:
-    """Fields changed outside the lifecycle (title, description, analysis, review...)."""
+    """Fields changed outside the lifecycle (title, description, analysis, review...); for
+    agents only, like the edit itself."""
     return event_append(
         ticket,
         kind=EventKind.FIELDS_CHANGED,
+        is_public=False,
         actor=actor,
         source=source,
         changes=fields,
         message=message,
-        is_public=is_public,
     )
 
 

@@ -6,7 +6,7 @@ Each opens its own transaction (joining the caller's) and refuses with a domain 
 changes nothing.
 """
 
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from django.db import transaction
 from django.db.models import F
@@ -30,6 +30,51 @@ from core.tickets.notify import notify_agent, notify_requester
 from core.tickets.payloads import Assignment
 
 T = TypeVar("T", bound=TicketBase)
+
+
+class NotesStep(Protocol):
+    """A service made by `notes_step`: service(ticket, actor=..., <field>="...", ...)."""
+
+    def __call__(
+        self,
+        ticket: T,
+        *,
+        actor: User,
+        source: str = Source.WEB,
+        expected_version: int | None = None,
+        **notes: str,
+    ) -> T: ...
+
+
+def notes_step(action: str, field: str) -> NotesStep:
+    """The service of a lifecycle action whose only input is working notes (an incident's
+    contain and diagnose): `field` gets the notes, trimmed, and the event shows them as its
+    message, for agents only. A required field left empty is refused by the lifecycle."""
+
+    def service(
+        ticket: T,
+        *,
+        actor: User,
+        source: str = Source.WEB,
+        expected_version: int | None = None,
+        **notes: str,
+    ) -> T:
+        if set(notes) != {field}:
+            raise TypeError(f"{action} takes {field}=..., not {sorted(notes)}")
+        text = (notes[field] or "").strip()
+        return transition_run(
+            ticket,
+            action=action,
+            actor=actor,
+            source=source,
+            expected_version=expected_version,
+            is_public=False,
+            values={field: text},
+            message=text,
+        )
+
+    service.__name__ = service.__qualname__ = f"ticket_{action}"
+    return service
 
 
 def _has_field(ticket: TicketBase, name: str) -> bool:
