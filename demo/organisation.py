@@ -6,8 +6,10 @@ dependency, so the runtime install can seed too and the same people appear on ev
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from core.choices import Criticality, Role, Tier
+from demo.data import load
 
 DEMO_PASSWORD = "demo"  # noqa: S105 — documented demo credential, printed by the README
 
@@ -181,111 +183,17 @@ class ServiceSpec:
     weight: int  # how often it breaks, relative to the others
 
 
-SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec(
-        "Email",
-        "Company email, calendars and shared mailboxes.",
-        "Infrastructure",
-        Criticality.HIGH,
-        (
-            ("mail-01", "server"),
-            ("mail-02", "server"),
-            ("exchange-db", "database"),
-            ("mail-gateway", "appliance"),
-        ),
-        14,
-    ),
-    ServiceSpec(
-        "VPN",
-        "Remote access to the internal network.",
-        "Infrastructure",
-        Criticality.HIGH,
-        (("vpn-gw-1", "appliance"), ("vpn-gw-2", "appliance"), ("radius-01", "server")),
-        9,
-    ),
-    ServiceSpec(
-        "ERP",
-        "Orders, purchasing, stock and finance.",
-        "Application Support",
-        Criticality.CRITICAL,
-        (("erp-app", "application"), ("erp-db", "database"), ("erp-batch", "server")),
-        8,
-    ),
-    ServiceSpec(
-        "Wi-Fi",
-        "Office wireless network for staff and guests.",
-        "Infrastructure",
-        Criticality.MEDIUM,
-        (
-            ("wlc-01", "controller"),
-            ("ap-hq-2f", "access point"),
-            ("ap-hq-3f", "access point"),
-            ("ap-berlin-1", "access point"),
-        ),
-        9,
-    ),
-    ServiceSpec(
-        "Laptops",
-        "Staff laptops, docking stations and device management.",
-        "Service Desk",
-        Criticality.MEDIUM,
-        (("laptop-fleet", "hardware"), ("mdm-server", "server"), ("docking-stations", "hardware")),
-        16,
-    ),
-    ServiceSpec(
-        "Payroll",
-        "Monthly payroll, payslips and expense refunds.",
-        "Application Support",
-        Criticality.CRITICAL,
-        (("payroll-app", "application"), ("payroll-db", "database")),
-        3,
-    ),
-    ServiceSpec(
-        "Website",
-        "The public website and customer portal.",
-        "Engineering",
-        Criticality.HIGH,
-        (("web-01", "server"), ("web-02", "server"), ("web-db", "database"), ("cdn", "service")),
-        5,
-    ),
-    ServiceSpec(
-        "File shares",
-        "Department shares and home drives.",
-        "Infrastructure",
-        Criticality.MEDIUM,
-        (("fs-01", "server"), ("fs-02", "server"), ("backup-01", "server")),
-        7,
-    ),
-    ServiceSpec(
-        "Printing",
-        "Office printers and scanning to email.",
-        "Service Desk",
-        Criticality.LOW,
-        (("print-srv-01", "server"), ("printer-hq-2f", "printer"), ("printer-lyon", "printer")),
-        8,
-    ),
-    ServiceSpec(
-        "Identity & SSO",
-        "Accounts, passwords, single sign-on and MFA.",
-        "Infrastructure",
-        Criticality.CRITICAL,
-        (("ad-dc-01", "server"), ("ad-dc-02", "server"), ("sso-idp", "application")),
-        10,
-    ),
-    ServiceSpec(
-        "CRM",
-        "Customer records, sales pipeline and support history.",
-        "Application Support",
-        Criticality.HIGH,
-        (("crm-app", "application"), ("crm-db", "database")),
-        6,
-    ),
-    ServiceSpec(
-        "Telephony",
-        "Desk phones, softphones and the contact-centre lines.",
-        "Infrastructure",
-        Criticality.MEDIUM,
-        (("pbx-01", "server"), ("softphone", "application"), ("sip-trunk", "service")),
-        5,
-    ),
-)
+def _service(entry: dict[str, Any]) -> ServiceSpec:
+    return ServiceSpec(
+        name=entry.pop("name"),
+        description=entry.pop("description"),
+        owner=entry.pop("owner"),
+        criticality=Criticality(entry.pop("criticality")),
+        cis=tuple((name, kind) for name, kind in entry.pop("cis")),
+        weight=int(entry.pop("weight")),
+        **entry,  # an unknown key is a TypeError, reported with its entry
+    )
+
+
+# The services and their CIs: demo/data/services.toml.
+SERVICES: tuple[ServiceSpec, ...] = load("services.toml", "service", _service)

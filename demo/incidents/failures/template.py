@@ -1,6 +1,7 @@
 """The shape of a demo incident template (see demo.incidents.failures)."""
 
 from dataclasses import dataclass
+from typing import Any, Self
 
 from incidents.choices import Category, Impact, ResolutionCode, Urgency
 
@@ -21,3 +22,15 @@ class IncidentTemplate:
     resolution: str
     resolution_code: ResolutionCode
     can_be_major: bool = False
+
+    @classmethod
+    def from_entry(cls, entry: dict[str, Any]) -> Self:
+        """One `[[failure]]` of demo/data/failures.toml (choices by value; a bad one or an
+        unknown key raises)."""
+        return cls(
+            category=Category(entry.pop("category")),
+            impact=Impact(entry.pop("impact")),
+            urgency=Urgency(entry.pop("urgency")),
+            resolution_code=ResolutionCode(entry.pop("resolution_code")),
+            **entry,
+        )
