@@ -161,22 +161,8 @@ def time_chart(
         for index, text in enumerate(categories)
         if index % every == 0
     ]
-    rects: list[Rect] = []
-    if bars is not None:
-        width = _round(max(slot * 0.7, 1.0))
-        for index, value in enumerate(bars.values):
-            if not value:
-                continue
-            top = y_of(value)
-            rects.append(
-                Rect(
-                    x=_round(x_of(index) - width / 2),
-                    y=top,
-                    width=width,
-                    height=_round(bottom - top),
-                    title=f"{categories[index]}: {bars.say(value)} {bars.label.lower()}",
-                )
-            )
+    width = _round(max(slot * 0.7, 1.0))
+    rects = _bars(bars, categories, x_of, y_of, width=width, bottom=bottom) if bars else []
     markers = len(categories) <= MAX_MARKERS
     drawn = [_line(series, categories, x_of, y_of, markers=markers) for series in lines]
     return TimeChart(
@@ -193,6 +179,33 @@ def time_chart(
         bars=rects,
         lines=drawn,
     )
+
+
+def _bars(
+    bars: BarSeries,
+    categories: Sequence[str],
+    x_of: Callable[[int], float],
+    y_of: Callable[[float], float],
+    *,
+    width: float,
+    bottom: float,
+) -> list[Rect]:
+    """One bar per non-empty value, centred on its category, up from the x axis (`bottom`)."""
+    rects: list[Rect] = []
+    for index, value in enumerate(bars.values):
+        if not value:
+            continue
+        top = y_of(value)
+        rects.append(
+            Rect(
+                x=_round(x_of(index) - width / 2),
+                y=top,
+                width=width,
+                height=_round(bottom - top),
+                title=f"{categories[index]}: {bars.say(value)} {bars.label.lower()}",
+            )
+        )
+    return rects
 
 
 def _line(

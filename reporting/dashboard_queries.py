@@ -65,6 +65,15 @@ def trend_buckets(
     return buckets
 
 
+def _bucket_of(column: str, edges: int) -> str:
+    """SQL numbering the bucket `column` falls in: 0 before the first of `edges` inner
+    edges (%s placeholders, in order), then 1, 2... up to `edges`."""
+    if not edges:
+        return "0"
+    whens = " ".join(f"WHEN {column} < %s THEN {index}" for index in range(edges))
+    return f"CASE {whens} ELSE {edges} END"
+
+
 def compliance_trend(
     report: ReportFilter, buckets: Sequence[tuple[datetime, datetime]]
 ) -> list[TrendPoint]:
@@ -79,13 +88,7 @@ def compliance_trend(
         return []
     spec = spec_for(report)
     edges = [end for _, end in buckets[:-1]]
-    case = (
-        "CASE "
-        + " ".join(f"WHEN k.decided < %s THEN {index}" for index in range(len(edges)))
-        + f" ELSE {len(edges)} END"
-        if edges
-        else "0"
-    )
+    case = _bucket_of("k.decided", len(edges))
     join, join_params = "", ()
     if set(report.dimensions()) - {"kind"}:
         base_sql, base_params = compiled(tickets_in_scope(report).values("id"))
@@ -107,20 +110,12 @@ def compliance_trend(
           ) k {join}
         ) x GROUP BY x.metric, x.b
     """  # noqa: S608 — only placeholders, bucket numbers and compiled SQL are interpolated
+    ct = spec.content_type_id
     params = (
         *(instant(edge) for edge in edges),
-        spec.content_type_id,
-        start,
-        end,
-        ClockState.CANCELLED,
-        ClockState.MET,
-        ClockState.BREACHED,
-        spec.content_type_id,
-        ClockState.MET,
-        ClockState.BREACHED,
-        start,
-        end,
-        *join_params,
+        *(ct, start, end, ClockState.CANCELLED),
+        *(ClockState.MET, ClockState.BREACHED, ct, ClockState.MET, ClockState.BREACHED),
+        *(start, end, *join_params),
     )
     counts: dict[tuple[str, int], Outcome] = {}
     for metric, bucket, met, breached in fetch_all(sql, params):

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from core.choices import EventKind
@@ -51,17 +51,15 @@ HEADER = (
 )
 
 
-def export_sql(report: ReportFilter) -> tuple[str, tuple[Any, ...]]:
-    """The export statement: ticket columns, then response clock (state, paused, business),
-    resolution clock (same), and whether the ticket ever changed tier."""
-    spec = spec_for(report)
+def _tickets(report: ReportFilter, spec: KindSpec) -> QuerySet[Any]:
+    """The tickets created or resolved in the period, with the columns the export reads."""
     in_period = Q(created_at__gte=report.start, created_at__lt=report.end) | Q(
         status__in=spec.resolved_statuses,
         **{f"{spec.resolved}__gte": report.start, f"{spec.resolved}__lt": report.end},
     )
     # Impact and reopens where the kind has them (incidents), empty columns otherwise.
     optional = [name for name in (spec.extras.impact, spec.extras.reopen_count) if name]
-    tickets = (
+    return (
         tickets_in_scope(report)
         .filter(in_period)
         .annotate(
@@ -84,7 +82,13 @@ def export_sql(report: ReportFilter) -> tuple[str, tuple[Any, ...]]:
             spec.resolved,
         )
     )
-    base_sql, base_params = compiled(tickets)
+
+
+def export_sql(report: ReportFilter) -> tuple[str, tuple[Any, ...]]:
+    """The export statement: ticket columns, then response clock (state, paused, business),
+    resolution clock (same), and whether the ticket ever changed tier."""
+    spec = spec_for(report)
+    base_sql, base_params = compiled(_tickets(report, spec))
     extra = ", ".join(
         f"t.{name}" if name else "''" for name in (spec.extras.impact, spec.extras.reopen_count)
     )

@@ -259,7 +259,7 @@ def clock_status(clock: SlaClock, now: datetime) -> ClockStatus:
     snapshot = clock.snapshot
     calendar = snapshot.get("calendar", {})
     always_open = bool(calendar.get("always_open"))
-    common = {
+    common: dict[str, Any] = {
         "metric": clock.metric,
         "metric_label": _label(clock.metric),
         "policy_name": snapshot.get("policy_name") or str(clock.policy_id),
@@ -287,53 +287,40 @@ def clock_status(clock: SlaClock, now: datetime) -> ClockStatus:
             wall_left=clock.due_at - now,
             detail=relative(left, suffix="" if always_open else "business time"),
         )
-    if clock.state == ClockState.PAUSED:
-        return ClockStatus(
-            **common,
-            state=SlaState.PAUSED,
-            tone="paused",
-            label="Paused",
-            moment_label="Paused since",
-            moment=clock.paused_at,
-            business_left=None,
-            wall_left=None,
-            detail="on hold: the clock does not run",
-        )
-    if clock.state == ClockState.MET:
-        return ClockStatus(
-            **common,
-            state=SlaState.ON_TRACK,
-            tone="met",
-            label="Met",
-            moment_label="Met at",
-            moment=clock.stopped_at,
-            business_left=None,
-            wall_left=None,
-            detail="",
-        )
-    if clock.state == ClockState.BREACHED:
-        return ClockStatus(
-            **common,
-            state=SlaState.BREACHED,
-            tone="breached",
-            label="Breached",
-            moment_label="Breached at",
-            moment=clock.breached_at or clock.due_at,
-            business_left=None,
-            wall_left=None,
-            detail="",
-        )
+    state, tone, label, moment_label, moment, detail = _stopped_reading(clock)
     return ClockStatus(
         **common,
-        state=SlaState.NONE,
-        tone="none",
-        label="Cancelled",
-        moment_label="",
-        moment=None,
+        state=state,
+        tone=tone,
+        label=label,
+        moment_label=moment_label,
+        moment=moment,
         business_left=None,
         wall_left=None,
-        detail="no longer counted",
+        detail=detail,
     )
+
+
+def _stopped_reading(
+    clock: SlaClock,
+) -> tuple[SlaState, str, str, str, datetime | None, str]:
+    """How a clock that does not run reads: (state, tone, label, moment label, moment,
+    detail)."""
+    if clock.state == ClockState.PAUSED:
+        return (
+            SlaState.PAUSED,
+            "paused",
+            "Paused",
+            "Paused since",
+            clock.paused_at,
+            "on hold: the clock does not run",
+        )
+    if clock.state == ClockState.MET:
+        return SlaState.ON_TRACK, "met", "Met", "Met at", clock.stopped_at, ""
+    if clock.state == ClockState.BREACHED:
+        moment = clock.breached_at or clock.due_at
+        return SlaState.BREACHED, "breached", "Breached", "Breached at", moment, ""
+    return SlaState.NONE, "none", "Cancelled", "", None, "no longer counted"
 
 
 def _left_or_over(value: timedelta) -> str:

@@ -60,8 +60,23 @@ def compliance(report: ReportFilter, *, by: str | None = None) -> ComplianceRepo
     """Compliance over the clocks decided in the period, overall and per `by` value."""
     if by is not None and by not in BREAKDOWNS:
         raise ValidationFailed({"by": f"Choose one of: {', '.join(BREAKDOWNS)}."})
+    counts = _counts(report, BREAKDOWNS[by] if by else None)
+    total = ComplianceRow(
+        key=None,
+        label="All",
+        response=_sum(c.get(Metric.RESPONSE, Outcome()) for c in counts.values()),
+        resolution=_sum(c.get(Metric.RESOLUTION, Outcome()) for c in counts.values()),
+    )
+    return ComplianceReport(by=by, total=total, rows=_rows(by, counts) if by else [])
+
+
+Counts = dict[int | None, dict[str, Outcome]]
+
+
+def _counts(report: ReportFilter, dimension: str | None) -> Counts:
+    """Met and breached clocks by metric, per value of the ticket's `dimension` column (all
+    under None without one); one query."""
     spec = spec_for(report)
-    dimension = BREAKDOWNS[by] if by else None
     columns = ["id", dimension] if dimension else ["id"]
     dims = (report.service_id, report.ci_id, report.group_id, report.tier, report.priority)
     narrowed = dimension is not None or any(value is not None for value in dims)
@@ -100,29 +115,24 @@ def compliance(report: ReportFilter, *, by: str | None = None) -> ComplianceRepo
         *(ct, start, end, ClockState.CANCELLED),
         *base_params,
     )
-    counts: dict[int | None, dict[str, Outcome]] = {}
+    counts: Counts = {}
     for key, metric, met, breached in fetch_all(sql, params):
         counts.setdefault(key, {})[metric] = Outcome(int(met or 0), int(breached or 0))
-    rows = (
-        [
-            ComplianceRow(
-                key=key,
-                label=label,
-                response=counts.get(key, {}).get(Metric.RESPONSE, Outcome()),
-                resolution=counts.get(key, {}).get(Metric.RESOLUTION, Outcome()),
-            )
-            for key, label in _labels(by, [k for k in counts if k is not None])
-        ]
-        if by
-        else []
-    )
-    total = ComplianceRow(
-        key=None,
-        label="All",
-        response=_sum(c.get(Metric.RESPONSE, Outcome()) for c in counts.values()),
-        resolution=_sum(c.get(Metric.RESOLUTION, Outcome()) for c in counts.values()),
-    )
-    if by and None in counts:
+    return counts
+
+
+def _rows(by: str, counts: Counts) -> list[ComplianceRow]:
+    """One row per value of the breakdown, labelled; tickets without one last."""
+    rows = [
+        ComplianceRow(
+            key=key,
+            label=label,
+            response=counts.get(key, {}).get(Metric.RESPONSE, Outcome()),
+            resolution=counts.get(key, {}).get(Metric.RESOLUTION, Outcome()),
+        )
+        for key, label in _labels(by, [k for k in counts if k is not None])
+    ]
+    if None in counts:
         rows.append(
             ComplianceRow(
                 key=None,
@@ -131,7 +141,7 @@ def compliance(report: ReportFilter, *, by: str | None = None) -> ComplianceRepo
                 resolution=counts[None].get(Metric.RESOLUTION, Outcome()),
             )
         )
-    return ComplianceReport(by=by, total=total, rows=rows)
+    return rows
 
 
 def _sum(outcomes: Iterable[Outcome]) -> Outcome:
