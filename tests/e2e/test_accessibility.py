@@ -158,20 +158,21 @@ def named_routes() -> list[Route]:
     """Every named route of the site, except the Django admin and the REST API."""
     found: dict[str, Route] = {}
 
-    def walk(patterns: list[Any], prefix: str, namespace: str) -> None:
+    def walk(patterns: list[Any], prefix: str, namespace: str, outer: tuple[str, ...]) -> None:
         for entry in patterns:
             route = prefix + str(entry.pattern)
+            # Parameters of this pattern, after those of the include()s it sits in.
+            params = outer + tuple(getattr(entry.pattern, "converters", {}) or ())
             if isinstance(entry, URLResolver):
                 if route.startswith(("admin/", "api/")):
                     continue
                 inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-                walk(entry.url_patterns, route, inner)
+                walk(entry.url_patterns, route, inner, params)
             elif isinstance(entry, URLPattern) and entry.name:
                 name = namespace + entry.name
-                params = tuple(getattr(entry.pattern, "converters", {}) or ())
                 found.setdefault(name, Route(name, route, params))
 
-    walk(get_resolver().url_patterns, "", "")
+    walk(get_resolver().url_patterns, "", "", ())
     return sorted(found.values(), key=lambda r: r.name)
 
 
