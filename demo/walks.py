@@ -28,11 +28,14 @@ class Step:
     target: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Walk:
     """Transitions from `start`, in order, with what they add up to: every status passed
     (`statuses`, the start first), the actions taken, the fields those transitions require,
-    and the milestone field each status stamps, as (status, field) in walk order."""
+    and the milestone field each status stamps, as (status, field) in walk order.
+
+    Compared and hashed by identity: Walks hands out one object per walk, so callers can key
+    their own per-walk tables by it cheaply."""
 
     start: str
     steps: tuple[Step, ...]

@@ -112,6 +112,7 @@ class IncidentPlanner:
         self.initial = str(lifecycle.initial)
         self.open = frozenset(map(str, lifecycle.open))
         self.milestone_fields = tuple(dict.fromkeys(lifecycle.milestones.values()))
+        self._unstamped = dict.fromkeys((*self.milestone_fields, "sla_due_at", "sla_warn_at"))
         # The row layout: the shape's fields, then the lifecycle's milestones.
         self.fields = incident_fields(self.milestone_fields)
         self._row = itemgetter(*self.fields)
@@ -119,6 +120,12 @@ class IncidentPlanner:
         self.time_fields = ("created_at", "updated_at", *self.milestone_fields)
         self.routes = Routes(lifecycle)
         self._check_walks()
+        # Only a classified incident can be major: whether it was, by where it ended up.
+        self._classified_before = {
+            status: CLASSIFY in self.routes.base(status).actions for status in self.routes.detours
+        }
+        # Phase 1: when an incident was reported, from where it ends up (Timing.start_time).
+        self.start_time = self.timing.start_time
         self._texts: dict[tuple[int, str], tuple[str, str]] = {}
 
     def _pick_templates(self, world: DemoWorld) -> None:
@@ -165,10 +172,6 @@ class IncidentPlanner:
         loader reserves comment ids before the batch is planned."""
         return status != self.initial and rng.random() < COMMENT_SHARE
 
-    def start_time(self, rng: random.Random, status: str) -> int:
-        """When the incident was reported (epoch seconds); see Timing.start_time."""
-        return self.timing.start_time(rng, status)
-
     # --- phase 2: the whole incident --------------------------------------------------------
 
     def plan(
@@ -200,10 +203,12 @@ class IncidentPlanner:
         incident, accept_agent = self._incident(
             rng, template, walk, is_major=is_major, pk=pk, number=number, text=text
         )
-        incident.update(requester_id=requester, priority=priority, impact=impact, urgency=urgency)
-        incident.update(created_at=start, sla_due_at=None, sla_warn_at=None)
-        for name in self.milestone_fields:
-            incident[name] = None
+        incident["requester_id"] = requester
+        incident["priority"] = priority
+        incident["impact"] = impact
+        incident["urgency"] = urgency
+        incident["created_at"] = start
+        incident.update(self._unstamped)
         for milestone, name in walk.milestones:
             incident[name] = at[milestone]
         note = self._reasons(rng, incident, walk, cov)
@@ -250,7 +255,7 @@ class IncidentPlanner:
         classified one can be; major and security incidents make the containment stop)."""
         routes = self.routes
         before = routes.before(rng, status)
-        classified = CLASSIFY in routes.base(before).actions
+        classified = self._classified_before[before]
         is_major = (
             classified
             and template.can_be_major

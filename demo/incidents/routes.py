@@ -52,11 +52,10 @@ class Routes:
 
     def walk(self, rng: random.Random, before: str, status: str, *, contain_first: bool) -> Walk:
         """The walk to `before` with the optional stops drawn, then on to `status`."""
-        stops = [
-            stop
-            for stop, share in self.detours[before]
-            if (contain_first and stop == CONTAIN_FIRST) or rng.random() < share
-        ]
+        stops = []
+        for stop, share in self.detours[before]:
+            if (contain_first and stop == CONTAIN_FIRST) or rng.random() < share:
+                stops.append(stop)
         return self.walks.to(*stops, before, status)
 
     def every_walk(self) -> Iterator[Walk]:

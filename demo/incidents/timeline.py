@@ -13,8 +13,7 @@ because most events repeat (the same template notes, the same impact and urgency
 import json
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.choices import EventKind
 from demo.incidents.failures import IncidentTemplate
@@ -42,8 +41,7 @@ Event = list[Any]
 Written = tuple[int | None, str, str, str]
 
 
-@dataclass(frozen=True)
-class Story:
+class Story(NamedTuple):
     """One planned incident as its timeline needs it: the row (times still epoch seconds),
     its walk and when it reached each status, the template it was made from, the agent who
     accepted it (if anyone did) and the note that goes with its hold or cancellation."""
@@ -54,6 +52,9 @@ class Story:
     template: IncidentTemplate
     accept_agent: int | None
     note: str
+
+
+Writer = Callable[[random.Random, Story, Step], Written]
 
 
 class TimelinePlanner:
@@ -69,7 +70,7 @@ class TimelinePlanner:
         self.autoclose = autoclose
         self._encoded: dict[tuple[Any, ...], str] = {}
         self._strings: dict[str | None, str] = {}
-        self.writers: dict[str, Callable[[random.Random, Story, Step], Written]] = {
+        self.writers: dict[str, Writer] = {
             ACCEPT: self._accept,
             CLASSIFY: self._classify,
             "contain": self._contain,
@@ -79,6 +80,7 @@ class TimelinePlanner:
             "hold": self._hold,
             "cancel": self._cancel,
         }
+        self._writers: dict[Walk, tuple[tuple[Writer, Step], ...]] = {}
 
     def same(self, key: tuple[Any, ...], *changes: tuple[str, Any]) -> str:
         """The changes (field, value pairs) that `key` stands for, as JSON text: encoded once
@@ -172,9 +174,13 @@ class TimelinePlanner:
                 source=incident["source"],
             )
         ]
-        writers = self.writers
-        for step in walk.steps:
-            actor, changes, message, source = writers[step.action](rng, story, step)
+        writers = self._writers.get(walk)
+        if writers is None:
+            writers = self._writers[walk] = tuple(
+                (self.writers[step.action], step) for step in walk.steps
+            )
+        for write, step in writers:
+            actor, changes, message, source = write(rng, story, step)
             events.append(
                 self.event(
                     pk,

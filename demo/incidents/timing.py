@@ -38,6 +38,9 @@ from demo.walks import Walk
 
 # Local dates are looked up per quarter of an hour: every time zone's midnight falls on one.
 _LOCAL_SLOT = 900
+# How a step's duration is drawn.
+_PACED, _UNPACED, _CLOSING = "paced", "unpaced", "closing"
+Durations = tuple[tuple[str, str, tuple[float, float, float]], ...]
 
 
 class Timing:
@@ -48,6 +51,7 @@ class Timing:
         self.local_tz = local_tz
         self.autoclose = autoclose
         self._local_days: dict[int, tuple[int, int]] = {}
+        self._durations: dict[Walk, Durations] = {}
         self._midnights: dict[int, int] = {}
         resolved_oldest = max(autoclose - DAY, 3 * HOUR)
         # Age of the report in seconds, per status: (youngest, oldest).
@@ -86,26 +90,28 @@ class Timing:
         A close comes after the requester's confirmation or, often, after the auto-close
         delay; other steps take STEP_MINUTES (scaled by the priority's pace) or
         UNPACED_MINUTES."""
+        durations = self._durations.get(walk)
+        if durations is None:
+            durations = self._durations[walk] = self._durations_of(walk)
         pace = PACE[priority] * MINUTE
         triangular = rng.triangular
         offsets: list[tuple[str, float]] = []
         elapsed = 0.0
         room = self.now - start - MINUTE
         auto_closed = False
-        for step in walk.steps:
-            action = step.action
-            if action == CLOSE:
+        for target, how, minutes in durations:
+            if how is _CLOSING:
                 auto_close_at = elapsed + self.autoclose + rng.uniform(0, HOUR)
                 if rng.random() < AUTO_CLOSE_SHARE and auto_close_at <= room:
                     auto_closed = True
-                    offsets.append((step.target, auto_close_at))
+                    offsets.append((target, auto_close_at))
                     continue
                 elapsed += triangular(*CONFIRM_CLOSE_HOURS) * HOUR
-            elif action in STEP_MINUTES:
-                elapsed += max(MINUTE, triangular(*STEP_MINUTES[action]) * pace)
+            elif how is _PACED:
+                elapsed += max(MINUTE, triangular(*minutes) * pace)
             else:
-                elapsed += triangular(*UNPACED_MINUTES[action]) * MINUTE
-            offsets.append((step.target, elapsed))
+                elapsed += triangular(*minutes) * MINUTE
+            offsets.append((target, elapsed))
         if offsets and not auto_closed and offsets[-1][1] > room:
             # Squeeze the whole history between the report and now, keeping its shape.
             scale = max(room, 0.0) / offsets[-1][1]
@@ -114,6 +120,20 @@ class Timing:
         for status, offset in offsets:
             moments[status] = start + int(offset)
         return moments
+
+    @staticmethod
+    def _durations_of(walk: Walk) -> Durations:
+        """Per step of the walk: its target, how its duration is drawn, and the minutes (the
+        hours of a close)."""
+        durations: list[tuple[str, str, tuple[float, float, float]]] = []
+        for step in walk.steps:
+            if step.action == CLOSE:
+                durations.append((step.target, _CLOSING, CONFIRM_CLOSE_HOURS))
+            elif step.action in STEP_MINUTES:
+                durations.append((step.target, _PACED, STEP_MINUTES[step.action]))
+            else:
+                durations.append((step.target, _UNPACED, UNPACED_MINUTES[step.action]))
+        return tuple(durations)
 
     def _local_day(self, moment: int) -> tuple[int, int]:
         """(ordinal, weekday) of the local date at `moment`; cached, as converting a time to a
