@@ -2,6 +2,8 @@
 file, a rating and the requester's actions (core.web.portal_page). A refusal the person can
 fix goes back onto the form they sent; any other is a message on the reloaded page."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -9,13 +11,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_POST
 
 from core.choices import Source
-from core.exceptions import DomainError, ValidationFailed
+from core.exceptions import DomainError
 from core.services import attachment_add
 from core.tickets.actions import actions_of
 from core.tickets.rating import ticket_rate
 from core.tickets.work import ticket_comment
-from core.web.forms import AttachmentForm, ReplyForm, SatisfactionForm, apply_domain_errors
+from core.web.forms import AttachmentForm, ReplyForm, SatisfactionForm
 from core.web.portal_page import PortalTicketPage
+from core.web.submit import form_submit
 
 
 @login_required
@@ -33,19 +36,12 @@ def portal_reply(
 ) -> HttpResponse:
     view = page(request)
     ticket = view.get(number)
-    form = ReplyForm(request.POST)
-    if not form.is_valid():
-        return view.render(ticket, {"reply": form})
-    try:
-        ticket_comment(ticket, author=view.user, body=form.cleaned_data["body"], is_internal=False)
-    except ValidationFailed as exc:
-        apply_domain_errors(form, exc, {})
-        return view.render(ticket, {"reply": form})
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Your reply was sent to the service desk.")
-    return view.back(number)
+
+    def write(data: dict[str, Any]) -> str:
+        ticket_comment(ticket, author=view.user, body=data["body"], is_internal=False)
+        return "Your reply was sent to the service desk."
+
+    return form_submit(view, ticket, ReplyForm(request.POST), write, name="reply")
 
 
 @login_required
@@ -60,19 +56,14 @@ def portal_attach(
     if refusal:
         messages.error(request, refusal)
         return view.back(number)
-    form = AttachmentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return view.render(ticket, {"attach": form})
-    try:
+
+    def write(data: dict[str, Any]) -> str:
         with transaction.atomic():
-            attachment = attachment_add(
-                ticket=ticket, uploaded_by=view.user, upload=form.cleaned_data["file"]
-            )
-    except ValidationFailed as exc:
-        apply_domain_errors(form, exc, {})
-        return view.render(ticket, {"attach": form})
-    messages.success(request, f"{attachment.original_name} was added.")
-    return view.back(number)
+            attachment = attachment_add(ticket=ticket, uploaded_by=view.user, upload=data["file"])
+        return f"{attachment.original_name} was added."
+
+    form = AttachmentForm(request.POST, request.FILES)
+    return form_submit(view, ticket, form, write, name="attach")
 
 
 @login_required
@@ -81,24 +72,13 @@ def portal_rate(request: HttpRequest, number: str, *, page: type[PortalTicketPag
     """The requester rates the outcome (core.tickets.rating decides whether they may)."""
     view = page(request)
     ticket = view.get(number)
+
+    def write(data: dict[str, Any]) -> str:
+        ticket_rate(ticket, actor=view.user, score=data["score"], comment=data["comment"])
+        return "Thank you for your rating. It helps us get better."
+
     form = SatisfactionForm(request.POST, prefix="rating")
-    if not form.is_valid():
-        return view.render(ticket, {"rating": form})
-    try:
-        ticket_rate(
-            ticket,
-            actor=view.user,
-            score=form.cleaned_data["score"],
-            comment=form.cleaned_data["comment"],
-        )
-    except ValidationFailed as exc:
-        apply_domain_errors(form, exc, {})
-        return view.render(ticket, {"rating": form})
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Thank you for your rating. It helps us get better.")
-    return view.back(number)
+    return form_submit(view, ticket, form, write, name="rating")
 
 
 @login_required
@@ -114,9 +94,8 @@ def portal_action(
     if offered is None or row is None:
         raise Http404("No such action.")
     form = offered.form(request.POST, prefix=action)
-    if not form.is_valid():
-        return view.render(ticket, {action: form})
-    try:
+
+    def write(data: dict[str, Any]) -> str:
         refusal = row.refusal(view.kind, view.user, ticket)
         if refusal:
             raise DomainError(refusal)
@@ -124,14 +103,9 @@ def portal_action(
             ticket,
             actor=view.user,
             source=Source.WEB,
-            expected_version=form.cleaned_data["version"],
-            data=offered.data(form.cleaned_data),
+            expected_version=data["version"],
+            data=offered.data(data),
         )
-    except ValidationFailed as exc:
-        apply_domain_errors(form, exc, {})
-        return view.render(ticket, {action: form})
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, offered.done.format(number=ticket.number))
-    return view.back(number)
+        return offered.done.format(number=ticket.number)
+
+    return form_submit(view, ticket, form, write, name=action)

@@ -21,6 +21,7 @@ from core.tickets.actions import Action
 from core.tickets.work import ticket_comment
 from core.web.access import HtmxHttpRequest, agent_required, safe_next
 from core.web.forms import AgentCommentForm, AttachmentForm, apply_domain_errors
+from core.web.submit import form_submit, refusal_message
 from core.web.ticket_page import TicketPage
 
 
@@ -28,12 +29,6 @@ from core.web.ticket_page import TicketPage
 def ticket_detail(request: HttpRequest, number: str, *, page: type[TicketPage]) -> HttpResponse:
     view = page(request)
     return view.render(view.get(number))
-
-
-def _message(error: DomainError) -> str:
-    if isinstance(error, ValidationFailed):
-        return " ".join(error.errors.values())
-    return str(error)
 
 
 def _perform(
@@ -57,7 +52,7 @@ def _perform(
         apply_domain_errors(form, exc, dict(action.aliases))
         return view.render(ticket, {action.name: form}), None
     except DomainError as exc:
-        messages.error(view.request, _message(exc))
+        messages.error(view.request, refusal_message(exc))
         return view.back(ticket.number), None
     return None, result
 
@@ -103,7 +98,7 @@ def ticket_claim(request: HtmxHttpRequest, number: str, *, page: type[TicketPage
             raise DomainError(refusal)
         row.run(ticket, actor=view.user, source="web", expected_version=None, data={})
     except DomainError as exc:
-        level, text = "error", _message(exc)
+        level, text = "error", refusal_message(exc)
     else:
         level, text = "success", row.done_message(ticket, None)
     if request.htmx:
@@ -124,26 +119,15 @@ def ticket_comment_add(
     view = page(request)
     ticket = view.get(number)
     form = AgentCommentForm(request.POST, prefix="comment")
-    if not form.is_valid():
-        return view.render(ticket, {"comment": form})
-    internal = form.is_internal or not view.kind.has_portal
-    try:
-        ticket_comment(
-            ticket, author=view.user, body=form.cleaned_data["body"], is_internal=internal
-        )
-    except ValidationFailed as exc:
-        apply_domain_errors(form, exc, {})
-        return view.render(ticket, {"comment": form})
-    except DomainError as exc:
-        messages.error(request, _message(exc))
-        return view.back(number)
-    if not view.kind.has_portal:
-        messages.success(request, "Note added.")
-    else:
-        messages.success(
-            request, "Internal note added." if internal else "Reply sent to the requester."
-        )
-    return view.back(number)
+
+    def write(data: dict[str, Any]) -> str:
+        internal = form.is_internal or not view.kind.has_portal
+        ticket_comment(ticket, author=view.user, body=data["body"], is_internal=internal)
+        if not view.kind.has_portal:
+            return "Note added."
+        return "Internal note added." if internal else "Reply sent to the requester."
+
+    return form_submit(view, ticket, form, write, name="comment")
 
 
 @agent_required
@@ -154,18 +138,15 @@ def ticket_attach(request: HttpRequest, number: str, *, page: type[TicketPage]) 
     form = AttachmentForm(
         request.POST, request.FILES, allow_internal=view.kind.has_portal, prefix="attach"
     )
-    if not form.is_valid():
-        return view.render(ticket, {"attach": form})
-    try:
+
+    def write(data: dict[str, Any]) -> str:
         with transaction.atomic():
             attachment = attachment_add(
                 ticket=ticket,
                 uploaded_by=view.user,
-                upload=form.cleaned_data["file"],
-                is_internal=form.cleaned_data.get("is_internal", False),
+                upload=data["file"],
+                is_internal=data.get("is_internal", False),
             )
-    except ValidationFailed as exc:
-        apply_domain_errors(form, exc, {})
-        return view.render(ticket, {"attach": form})
-    messages.success(request, f"{attachment.original_name} was added.")
-    return view.back(number)
+        return f"{attachment.original_name} was added."
+
+    return form_submit(view, ticket, form, write, name="attach")

@@ -2,7 +2,6 @@
 timeline assembled from its events, action items, and completion (which lets the incident be
 closed)."""
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -12,10 +11,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
-from core.models import User
 from core.selectors import timeline_for_user
 from core.web.access import agent_required, current_user
-from core.web.forms import apply_domain_errors
+from core.web.submit import form_submit
 from problems import reviews
 from problems.forms import ActionItemForm, CompleteReviewForm, ReviewForm
 from problems.linked_kind import LinkedTicket
@@ -84,64 +82,55 @@ def review_start_view(request: HttpRequest, number: str) -> HttpResponse:
     return _back(number)
 
 
-def _post_form(
-    request: HttpRequest,
-    number: str,
-    form_class: type[Form],
-    *,
-    prefix: str,
-    write: Callable[[PostIncidentReview, dict[str, Any], User], object],
-    success: str,
-) -> HttpResponse:
-    """Bind the page's form of that `prefix` (the name `_render` knows it by) and
-    `write(review, data, actor)`: invalid fields show on the page again with what was typed,
-    any other refusal is a message above it."""
-    incident = _incident(request, number)
-    review = _existing_review(incident)
-    form = form_class(request.POST, prefix=prefix)
-    if form.is_valid():
-        try:
-            write(review, form.cleaned_data, current_user(request))
-        except ValidationFailed as exc:
-            apply_domain_errors(form, exc, {})
-        except (TransitionError, ConflictError) as exc:
-            messages.error(request, str(exc))
-            return _back(number)
-        else:
-            messages.success(request, success)
-            return _back(number)
-    return _render(request, incident, review, bound={prefix: form})
+class _ReviewPage:
+    """The review page as core.web.submit sees it: the incident is its ticket."""
+
+    def __init__(self, request: HttpRequest, review: PostIncidentReview) -> None:
+        self.request = request
+        self.review = review
+
+    def render(self, ticket: Any, bound: dict[str, Form] | None = None) -> HttpResponse:
+        return _render(self.request, ticket, self.review, bound=bound)
+
+    def back(self, number: str) -> HttpResponse:
+        return _back(number)
 
 
 @agent_required
 @require_POST
 def review_save(request: HttpRequest, number: str) -> HttpResponse:
-    def write(review: PostIncidentReview, data: dict[str, Any], actor: User) -> object:
-        values = {name: data[name] for name in reviews.REVIEW_FIELDS}
-        return reviews.review_update(
-            review, actor=actor, values=values, expected_version=data["version"]
-        )
+    incident = _incident(request, number)
+    review = _existing_review(incident)
 
-    return _post_form(
-        request, number, ReviewForm, prefix="review", write=write, success="Review saved."
-    )
+    def write(data: dict[str, Any]) -> str:
+        values = {name: data[name] for name in reviews.REVIEW_FIELDS}
+        reviews.review_update(
+            review, actor=current_user(request), values=values, expected_version=data["version"]
+        )
+        return "Review saved."
+
+    form = ReviewForm(request.POST, prefix="review")
+    return form_submit(_ReviewPage(request, review), incident, form, write, name="review")
 
 
 @agent_required
 @require_POST
 def review_add_item(request: HttpRequest, number: str) -> HttpResponse:
-    def write(review: PostIncidentReview, data: dict[str, Any], actor: User) -> object:
-        return reviews.review_add_action_item(
+    incident = _incident(request, number)
+    review = _existing_review(incident)
+
+    def write(data: dict[str, Any]) -> str:
+        reviews.review_add_action_item(
             review,
-            actor=actor,
+            actor=current_user(request),
             description=data["description"],
             owner=data["owner"],
             due_date=data["due_date"],
         )
+        return "Action item added."
 
-    return _post_form(
-        request, number, ActionItemForm, prefix="item", write=write, success="Action item added."
-    )
+    form = ActionItemForm(request.POST, prefix="item")
+    return form_submit(_ReviewPage(request, review), incident, form, write, name="item")
 
 
 @agent_required

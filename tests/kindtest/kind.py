@@ -10,17 +10,17 @@ from core.web.forms import ConfirmForm
 from tests.kindtest.models import Chore
 from tests.kindtest.models import ChoreStatus as S
 
-HOLDABLE = frozenset({S.TODO, S.DOING})
+HOLDABLE = frozenset({S.QUEUED, S.DOING})
 
 LIFECYCLE = Lifecycle(
     noun="a chore",
     statuses=S,
     final=frozenset({S.DONE, S.CANCELLED}),
-    initial=S.TODO,
-    open=frozenset({S.TODO, S.DOING, S.ON_HOLD}),
+    initial=S.QUEUED,
+    open=frozenset({S.QUEUED, S.DOING, S.ON_HOLD}),
     milestones={S.DOING: "started_at", S.DONE: "done_at", S.CANCELLED: "cancelled_at"},
     transitions=(
-        Transition("start", "Start", frozenset({S.TODO}), frozenset({S.DOING})),
+        Transition("start", "Start", frozenset({S.QUEUED}), frozenset({S.DOING})),
         Transition("finish", "Finish", frozenset({S.DOING}), frozenset({S.DONE})),
         Transition(
             "hold", "Put on hold", HOLDABLE, frozenset({S.ON_HOLD}), required=("on_hold_reason",)
@@ -29,7 +29,7 @@ LIFECYCLE = Lifecycle(
         Transition(
             "cancel",
             "Cancel",
-            frozenset({S.TODO, S.DOING, S.ON_HOLD}),
+            frozenset({S.QUEUED, S.DOING, S.ON_HOLD}),
             frozenset({S.CANCELLED}),
             required=("cancel_reason",),
         ),
@@ -89,7 +89,7 @@ CHORE_ACTIONS: tuple[Action, ...] = (
         "{number} started.",
         form=ConfirmForm,
         serializer=EmptyInputSerializer,
-        summary="to do → doing",
+        summary="queued → doing",
     ),
     Action(
         "finish",

@@ -4,7 +4,7 @@ from core.models import TicketBase
 
 
 class ChoreStatus(models.TextChoices):
-    TODO = "todo", "To do"
+    QUEUED = "queued", "Queued"
     DOING = "doing", "Doing"
     ON_HOLD = "on_hold", "On hold"
     DONE = "done", "Done"
@@ -20,11 +20,11 @@ class ChoreCancelReason(models.TextChoices):
 
 
 class Chore(TicketBase):
-    """A small job for the desk: to do, doing, done (test-only kind)."""
+    """A small job for the desk: queued, doing, done (test-only kind)."""
 
     NUMBER_PREFIX = "CHR"
 
-    status = models.CharField(max_length=20, choices=ChoreStatus.choices, default="todo")
+    status = models.CharField(max_length=20, choices=ChoreStatus.choices, default="queued")
     on_hold_reason = models.CharField(max_length=20, choices=ChoreHoldReason.choices, blank=True)
     status_before_hold = models.CharField(max_length=20, blank=True)
     cancel_reason = models.CharField(max_length=20, choices=ChoreCancelReason.choices, blank=True)

@@ -63,7 +63,7 @@ def test_the_registry_knows_the_kind():
 
 def test_transitions_milestones_timeline_and_refusals(agent_l1, end_user):
     chore = _open(end_user)
-    assert chore.number.startswith("CHR-") and chore.status == ChoreStatus.TODO
+    assert chore.number.startswith("CHR-") and chore.status == ChoreStatus.QUEUED
     started = transition_run(chore, action="start", actor=agent_l1, source=Source.WEB)
     assert (started.status, started.version) == (ChoreStatus.DOING, 2)
     assert started.started_at is not None

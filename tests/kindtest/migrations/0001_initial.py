@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(db_index=True)),
                 ('updated_at', models.DateTimeField()),
                 ('version', models.PositiveIntegerField(default=1)),
-                ('status', models.CharField(choices=[('todo', 'To do'), ('doing', 'Doing'), ('on_hold', 'On hold'), ('done', 'Done'), ('cancelled', 'Cancelled')], default='todo', max_length=20)),
+                ('status', models.CharField(choices=[('queued', 'Queued'), ('doing', 'Doing'), ('on_hold', 'On hold'), ('done', 'Done'), ('cancelled', 'Cancelled')], default='queued', max_length=20)),
                 ('on_hold_reason', models.CharField(blank=True, choices=[('awaiting_parts', 'Awaiting parts')], max_length=20)),
                 ('status_before_hold', models.CharField(blank=True, max_length=20)),
                 ('cancel_reason', models.CharField(blank=True, choices=[('not_needed', 'Not needed')], max_length=20)),
