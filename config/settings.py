@@ -229,9 +229,24 @@ CELERY_TASK_ROUTES = {"sla.*": {"queue": "sla"}}
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_QUEUE_DIR / "beat-schedule")
+# A database outage answers 503 with this Retry-After (core/server_errors.py).
+DATABASE_OUTAGE_RETRY_AFTER_SECONDS = env_int("DATABASE_OUTAGE_RETRY_AFTER_SECONDS", 5)
+# The outbox relay (core/outbox_relay.py): how often beat runs it; after how long a dispatched
+# row nobody claimed counts as lost and a running row as interrupted (its worker died); rows per
+# round, ids per Celery message, how many may wait in the broker at once; the relay's lease.
 OUTBOX_RELAY_INTERVAL_SECONDS = env_float("OUTBOX_RELAY_INTERVAL_SECONDS", 2.0)
-OUTBOX_REDISPATCH_AFTER_SECONDS = env_int("OUTBOX_REDISPATCH_AFTER_SECONDS", 300)
+OUTBOX_REDISPATCH_AFTER_SECONDS = env_int("OUTBOX_REDISPATCH_AFTER_SECONDS", 30)
+OUTBOX_RUNNING_LEASE_SECONDS = env_int("OUTBOX_RUNNING_LEASE_SECONDS", 45)
+OUTBOX_RELAY_BATCH_SIZE = env_int("OUTBOX_RELAY_BATCH_SIZE", 500)
+OUTBOX_TASK_BATCH_SIZE = env_int("OUTBOX_TASK_BATCH_SIZE", 50)
+OUTBOX_MAX_IN_FLIGHT = env_int("OUTBOX_MAX_IN_FLIGHT", 2000)
+OUTBOX_RELAY_LEASE_SECONDS = env_int("OUTBOX_RELAY_LEASE_SECONDS", 60)
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+# Celery retries of an outbox task that met a database error (backoff 2 s doubling to 30 s).
+OUTBOX_TASK_MAX_RETRIES = env_int("OUTBOX_TASK_MAX_RETRIES", 10)
+# /healthz says "degraded" when the worker's heartbeat task (run by beat every this many seconds)
+# or the SLA sweep has not run for two of its periods.
+WORKER_HEARTBEAT_SECONDS = env_float("WORKER_HEARTBEAT_SECONDS", 15.0)
 # Monitoring alert intake (incidents/alerts): body size limit, how often repeats reach the
 # timeline, and how much of refused deliveries the per-integration log keeps.
 ALERTS_MAX_BODY_BYTES = env_int("ALERTS_MAX_BODY_BYTES", 1024 * 1024)
@@ -247,10 +262,16 @@ WEBHOOK_DELIVERY_RETENTION_DAYS = env_int("WEBHOOK_DELIVERY_RETENTION_DAYS", 30)
 SLA_SWEEP_INTERVAL_SECONDS = env_float("SLA_SWEEP_INTERVAL_SECONDS", 30.0)
 PROBLEM_RECURRENCE_INTERVAL_SECONDS = env_float("PROBLEM_RECURRENCE_INTERVAL_SECONDS", 3600.0)
 CELERY_BEAT_SCHEDULE = {
+    # A relay message older than a few runs is useless (the next one is already queued).
     "core.relay_outbox": {
         "task": "core.relay_outbox",
         "schedule": OUTBOX_RELAY_INTERVAL_SECONDS,
-        "options": {"expires": 30},
+        "options": {"expires": max(5.0, 3 * OUTBOX_RELAY_INTERVAL_SECONDS)},
+    },
+    "core.heartbeat": {
+        "task": "core.heartbeat",
+        "schedule": WORKER_HEARTBEAT_SECONDS,
+        "options": {"expires": WORKER_HEARTBEAT_SECONDS},
     },
     "sla.sweep": {
         "task": "sla.sweep",
@@ -347,15 +368,21 @@ REPORTING_SUMMARY_CACHE_SECONDS = env_int("REPORTING_SUMMARY_CACHE_SECONDS", 60)
 # --- REST API (core/api: tokens, scopes, errors, pagination, throttles) ----------------------
 # --- Cache --------------------------------------------------------------------------------------
 # API throttle counters live here. One process (make run) is fine with local memory; several web
-# replicas must share Redis (CACHE_URL=redis://host:6379/1), with short socket timeouts so a
-# frozen Redis cannot hold requests.
+# replicas must share Redis (CACHE_URL=redis://host:6379/1). Nothing in the cache is needed to
+# answer a request, so the Redis cache fails open (core/resilient_cache.py): short socket
+# timeouts, and after a failure a circuit breaker skips Redis for CACHE_BREAKER_OPEN_SECONDS.
 CACHE_URL = env_str("CACHE_URL", "")
+CACHE_SOCKET_TIMEOUT_SECONDS = env_float("CACHE_SOCKET_TIMEOUT_SECONDS", 0.5)
+CACHE_BREAKER_OPEN_SECONDS = env_float("CACHE_BREAKER_OPEN_SECONDS", 5.0)
 if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.resilient_cache.FailOpenRedisCache",
             "LOCATION": CACHE_URL,
-            "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
+            "OPTIONS": {
+                "socket_timeout": CACHE_SOCKET_TIMEOUT_SECONDS,
+                "socket_connect_timeout": CACHE_SOCKET_TIMEOUT_SECONDS,
+            },
         }
     }
 else:

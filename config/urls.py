@@ -26,3 +26,7 @@ urlpatterns = [
     path("", include("portal.urls")),
     path("", include("reporting.urls")),
 ]
+
+# An unhandled exception: 503 with Retry-After when the database is unreachable, else 500
+# (core/server_errors.py).
+handler500 = "core.server_errors.server_error"

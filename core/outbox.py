@@ -1,22 +1,27 @@
 """The transactional outbox (DESIGN.md §8).
 
 `outbox_enqueue` writes a row in the caller's transaction. Nothing touches the broker on the
-request path: the relay (`relay_outbox`, run by Celery beat every couple of seconds and by
-`manage.py relay_outbox`) hands pending rows to Celery, and puts them back when the broker is
-unreachable. The task that runs a message claims it with a compare-and-set first
-(`outbox_task`), so a message delivered twice runs its handler once.
+request path: the relay (core/outbox_relay.py, run by Celery beat every couple of seconds and by
+`manage.py relay_outbox`) hands due rows to Celery in batches, and puts them back when the broker
+is unreachable. The task that runs a message claims its row with a compare-and-set first
+(`run_outbox_message`), so a message delivered twice runs its handler once.
+
+When a worker dies in the middle of a handler its row stays "running"; once the running lease has
+passed the relay hands it out again. Handlers declared `rerun_interrupted=True` (signed webhooks:
+the receiver deduplicates by delivery id) then run again; the others (email) are marked failed
+with the reason, because a message that may already have gone out must never go out twice.
 """
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from core.models import OutboxMessage, OutboxStatus
@@ -24,6 +29,9 @@ from core.models import OutboxMessage, OutboxStatus
 logger = logging.getLogger(__name__)
 
 OutboxHandler = Callable[[dict[str, Any]], None]
+
+# The database did not answer: not the message's fault, so never a reason to fail it.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
 class TransientError(Exception):
@@ -75,91 +83,49 @@ def outbox_enqueue_many(messages: list[OutboxMessage]) -> int:
     return len(messages)
 
 
-def _publish(message: OutboxMessage, connection: Any) -> None:
-    from config.celery import app
-
-    # By name: the relay needs no import of the task's module. retry=False: a down broker must
-    # fail this publish at once; the row stays for the next relay.
-    app.send_task(message.task_name, args=[message.pk], retry=False, connection=connection)
+INTERRUPTED_ERROR = (
+    "interrupted: the worker running it stopped before it finished; not run again, because "
+    "it may already have been sent"
+)
 
 
-def relay_outbox(*, batch_size: int = 200, max_batches: int = 20) -> int:
-    """Hand due outbox rows to Celery; return how many were published.
-
-    Each row is claimed with a conditional update before publishing, so two relays never publish
-    the same row in the same round. A publish that fails puts the row back to pending and stops
-    the round (the broker is probably down). Rows dispatched or running for longer than
-    OUTBOX_REDISPATCH_AFTER_SECONDS (a lost message, a killed worker) are published again.
-    """
-    from config.celery import app
-
-    with app.connection_for_write() as connection:
-        return _relay_rounds(connection, batch_size=batch_size, max_batches=max_batches)
-
-
-def _relay_rounds(connection: Any, *, batch_size: int, max_batches: int) -> int:
-    published = 0
-    stale = timezone.now() - timedelta(seconds=settings.OUTBOX_REDISPATCH_AFTER_SECONDS)
-    for _ in range(max_batches):
-        now = timezone.now()
-        due = Q(status=OutboxStatus.PENDING, available_at__lte=now) | Q(
-            status__in=[OutboxStatus.DISPATCHED, OutboxStatus.RUNNING],
-            dispatched_at__lt=stale,
-        )
-        candidates = list(
-            OutboxMessage.objects.filter(due).order_by("available_at", "id")[:batch_size]
-        )
-        if not candidates:
-            break
-        for message in candidates:
-            claimed = OutboxMessage.objects.filter(
-                pk=message.pk, status=message.status, dispatched_at=message.dispatched_at
-            ).update(status=OutboxStatus.DISPATCHED, dispatched_at=now)
-            if not claimed:
-                continue
-            try:
-                _publish(message, connection)
-            except Exception as exc:  # broker unreachable or refusing: keep the row for later
-                OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.DISPATCHED).update(
-                    status=OutboxStatus.PENDING, dispatched_at=None, last_error=f"publish: {exc}"
-                )
-                logger.warning("outbox relay: broker unavailable (%s); will retry", exc)
-                return published
-            published += 1
-        if len(candidates) < batch_size:
-            break
-    return published
-
-
-def run_outbox_message(message_id: int, handler: OutboxHandler) -> bool:
+def run_outbox_message(
+    message_id: int, handler: OutboxHandler, *, rerun_interrupted: bool = True
+) -> bool:
     """Claim message `message_id` and run `handler(payload)`; True when this call ran it.
 
     A message already done, failed, or being run by another delivery is left alone. A
-    TransientError puts the message back with exponential backoff until OUTBOX_MAX_ATTEMPTS.
+    TransientError puts the message back with exponential backoff until OUTBOX_MAX_ATTEMPTS. A
+    message whose earlier run was interrupted (it carries a start time) runs again only when
+    `rerun_interrupted`, else it fails with INTERRUPTED_ERROR.
     """
+    message = (
+        OutboxMessage.objects.filter(
+            pk=message_id, status__in=[OutboxStatus.PENDING, OutboxStatus.DISPATCHED]
+        )
+        .only("status", "dispatched_at", "started_at", "attempts", "payload", "task_name")
+        .first()
+    )
+    if message is None:
+        return False
     now = timezone.now()
     claimed = OutboxMessage.objects.filter(
-        pk=message_id, status__in=[OutboxStatus.PENDING, OutboxStatus.DISPATCHED]
+        pk=message_id, status=message.status, dispatched_at=message.dispatched_at
     ).update(status=OutboxStatus.RUNNING, started_at=now, dispatched_at=now)
     if not claimed:
         return False
-    message = OutboxMessage.objects.get(pk=message_id)
     attempts = message.attempts + 1
+    if message.started_at is not None and not rerun_interrupted:
+        _finish(message_id, OutboxStatus.FAILED, attempts, INTERRUPTED_ERROR)
+        logger.warning("outbox %s (%s): %s", message_id, message.task_name, INTERRUPTED_ERROR)
+        return True
     try:
         handler(message.payload)
     except TransientError as exc:
-        if attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-            _finish(message_id, OutboxStatus.FAILED, attempts, str(exc))
-        else:
-            backoff = timedelta(seconds=min(2**attempts * 5, 3600))
-            OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.RUNNING).update(
-                status=OutboxStatus.PENDING,
-                attempts=attempts,
-                available_at=timezone.now() + backoff,
-                dispatched_at=None,
-                last_error=str(exc),
-            )
+        _retry_later(message_id, attempts, str(exc))
         return True
+    except DATABASE_ERRORS:
+        raise  # the row stays "running"; the task retries, the relay re-dispatches after the lease
     except Exception as exc:
         logger.exception("outbox message %s (%s) failed", message_id, message.task_name)
         _finish(message_id, OutboxStatus.FAILED, attempts, f"{type(exc).__name__}: {exc}")
@@ -168,23 +134,62 @@ def run_outbox_message(message_id: int, handler: OutboxHandler) -> bool:
     return True
 
 
+def _retry_later(message_id: int, attempts: int, error: str) -> None:
+    if attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        _finish(message_id, OutboxStatus.FAILED, attempts, error)
+        return
+    backoff = timedelta(seconds=min(2**attempts * 5, 3600))
+    OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.RUNNING).update(
+        status=OutboxStatus.PENDING,
+        attempts=attempts,
+        available_at=timezone.now() + backoff,
+        dispatched_at=None,
+        started_at=None,  # a clean stop: the next run is a retry, not a rerun after a crash
+        last_error=error,
+    )
+
+
 def _finish(message_id: int, status: str, attempts: int, error: str) -> None:
     OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.RUNNING).update(
         status=status, attempts=attempts, done_at=timezone.now(), last_error=error
     )
 
 
-def outbox_task(name: str) -> Callable[[OutboxHandler], Any]:
+BatchContext = Callable[[], AbstractContextManager[object]]
+
+
+def outbox_task(
+    name: str, *, rerun_interrupted: bool = True, batch_context: BatchContext | None = None
+) -> Callable[[OutboxHandler], Any]:
     """Declare a Celery task that runs an outbox handler: `@outbox_task("core.send_email")`.
 
-    The task takes the outbox row id, is acks_late, and is idempotent through run_outbox_message.
+    The task takes one outbox row id or a list of them (the relay sends batches), is acks_late,
+    and is idempotent through run_outbox_message. `batch_context` wraps one batch (email opens
+    one SMTP connection for all of it). A database error retries the task with backoff: rows
+    already done are no-ops the second time. `rerun_interrupted` says whether a message whose
+    worker died mid-run may run again (see the module docstring).
     """
 
     def decorate(handler: OutboxHandler) -> Any:
-        @shared_task(name=name, acks_late=True, ignore_result=True)
+        @shared_task(
+            name=name,
+            acks_late=True,
+            ignore_result=True,
+            autoretry_for=DATABASE_ERRORS,
+            retry_backoff=2,
+            retry_backoff_max=30,
+            retry_jitter=False,
+            max_retries=settings.OUTBOX_TASK_MAX_RETRIES,
+        )
         @wraps(handler)
-        def task(message_id: int) -> bool:
-            return run_outbox_message(message_id, handler)
+        def task(message_ids: int | list[int]) -> int:
+            ids = [message_ids] if isinstance(message_ids, int) else list(message_ids)
+            context = batch_context() if batch_context is not None else nullcontext()
+            with context:
+                return sum(
+                    run_outbox_message(pk, handler, rerun_interrupted=rerun_interrupted)
+                    for pk in ids
+                )
 
         task.handler = handler  # type: ignore[attr-defined]
         return task

@@ -1,12 +1,18 @@
-"""Celery entry points of the shared kernel: the outbox relay, email delivery, auto-close."""
+"""Celery entry points of the shared kernel: the outbox relay, email delivery, auto-close,
+the worker heartbeat."""
 
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from celery import shared_task
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
 
-from core.outbox import TransientError, outbox_task, relay_outbox
+from core.leases import heartbeat
+from core.outbox import TransientError, outbox_task
+from core.outbox_relay import relay_outbox
 from core.tickets.autoclose import tickets_autoclose
 from core.tickets.kinds import kinds
 
@@ -14,6 +20,12 @@ from core.tickets.kinds import kinds
 @shared_task(name="core.relay_outbox", acks_late=True, ignore_result=True)
 def relay_outbox_task() -> int:
     return relay_outbox()
+
+
+@shared_task(name="core.heartbeat", acks_late=True, ignore_result=True)
+def heartbeat_task() -> None:
+    """Beat sends this to the default queue; /healthz reads when a worker last ran it."""
+    heartbeat("worker")
 
 
 @shared_task(name="tickets.autoclose", acks_late=True, ignore_result=True)
@@ -29,7 +41,29 @@ def autoclose_task(batch_size: int = 500) -> int:
     return closed
 
 
-@outbox_task("core.send_email")
+_SMTP: ContextVar[Any] = ContextVar("outbox_smtp_connection", default=None)
+
+
+@contextmanager
+def _one_smtp_connection() -> Iterator[None]:
+    """One mail connection for a whole batch of emails (one SMTP login, not one per message).
+    A server that refuses the connection is left to each send, which retries it transiently."""
+    connection = get_connection()
+    try:
+        connection.open()
+    except (smtplib.SMTPException, OSError):
+        yield
+        return
+    token = _SMTP.set(connection)
+    try:
+        yield
+    finally:
+        _SMTP.reset(token)
+        connection.close()
+
+
+# Never re-sent after a crash mid-send: a duplicate email cannot be taken back.
+@outbox_task("core.send_email", rerun_interrupted=False, batch_context=_one_smtp_connection)
 def send_email_task(payload: dict[str, Any]) -> None:
     """Send one email: payload {"to": [...], "subject": str, "body": str}."""
     recipients = [address for address in payload.get("to", []) if address]
@@ -41,6 +75,7 @@ def send_email_task(payload: dict[str, Any]) -> None:
             message=payload["body"],
             from_email=None,
             recipient_list=recipients,
+            connection=_SMTP.get(),
         )
     except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
         raise TransientError(str(exc)) from exc
@@ -51,6 +86,7 @@ from core.api.tasks import purge_idempotency_records_task  # noqa: E402
 from core.webhooks.slack import post_webhook_task  # noqa: E402
 
 __all__ = [
+    "heartbeat_task",
     "post_webhook_task",
     "purge_idempotency_records_task",
     "relay_outbox_task",

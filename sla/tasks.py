@@ -10,6 +10,7 @@ import time
 from celery import shared_task
 from django.conf import settings
 
+from core.leases import heartbeat
 from sla.sweeper import overdue_unprocessed, sweep
 
 logger = logging.getLogger(__name__)
@@ -19,6 +20,7 @@ logger = logging.getLogger(__name__)
 def sweep_task() -> int:
     """Sweep batches until nothing is due or the time budget is used; then re-queue if more."""
     deadline = time.monotonic() + settings.SLA_SWEEP_TIME_BUDGET_SECONDS
+    heartbeat("sla.sweep")
     processed = 0
     while True:
         result = sweep(batch_size=settings.SLA_SWEEP_BATCH_SIZE)

@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
 from core.exceptions import ConflictError, DomainError, TransitionError, ValidationFailed
+from core.outage import OUTAGE_CODE, OUTAGE_MESSAGE, is_database_outage, retry_after_seconds
 
 logger = logging.getLogger("core.api")
 
@@ -139,6 +140,12 @@ def _code(exc: exceptions.APIException) -> str:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """REST_FRAMEWORK["EXCEPTION_HANDLER"]: every error in the one format, never a bare 500."""
+    if is_database_outage(exc):
+        logger.warning("database unavailable: %s", exc)
+        set_rollback()
+        outage = error_response(status.HTTP_503_SERVICE_UNAVAILABLE, OUTAGE_CODE, OUTAGE_MESSAGE)
+        outage["Retry-After"] = retry_after_seconds()
+        return outage
     exc = _translate(exc)
     response = exception_handler(exc, context)  # sets Retry-After / WWW-Authenticate headers
     if response is None or not isinstance(exc, exceptions.APIException):

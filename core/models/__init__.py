@@ -1,4 +1,5 @@
 from core.models.cmdb import ConfigurationItem, Service
+from core.models.coordination import Heartbeat, Lease
 from core.models.links import TicketLink, TicketLinkKind
 from core.models.numbering import TicketCounter
 from core.models.outbox import OutboxMessage, OutboxStatus
@@ -14,7 +15,9 @@ __all__ = [
     "Attachment",
     "Comment",
     "ConfigurationItem",
+    "Heartbeat",
     "IdempotencyRecord",
+    "Lease",
     "OutboxMessage",
     "OutboxStatus",
     "RatedTicket",

@@ -11,7 +11,7 @@ from django.core import mail
 
 from config.celery import app
 from core.models import OutboxMessage, OutboxStatus
-from core.outbox import relay_outbox
+from core.outbox_relay import relay_outbox
 from incidents.models import Incident
 from incidents.services import incident_create
 from tests.brokers import CLOSED_PORT_BROKER, drain
@@ -49,7 +49,7 @@ def test_work_queued_during_an_outage_is_delivered_when_the_broker_returns(end_u
     drain()
     assert relay_outbox() == 1
     published = drain()
-    assert published == [("core.send_email", [pending.pk])]
+    assert published == [("core.send_email", [[pending.pk]])]
     _deliver_like_a_worker(published + published)  # a duplicate delivery too
     pending.refresh_from_db()
     assert pending.status == OutboxStatus.DONE
@@ -65,7 +65,7 @@ def test_same_with_a_real_redis_broker(end_user, use_broker):
     drain()
     assert relay_outbox() == 1
     published = drain()
-    assert published == [("core.send_email", [pending.pk])]
+    assert published == [("core.send_email", [[pending.pk]])]
     _deliver_like_a_worker(published)
     pending.refresh_from_db()
     assert pending.status == OutboxStatus.DONE

@@ -7,7 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.models import OutboxMessage, OutboxStatus
-from core.outbox import TransientError, outbox_enqueue, relay_outbox, run_outbox_message
+from core.outbox import TransientError, outbox_enqueue, run_outbox_message
+from core.outbox_relay import relay_outbox
 from tests.brokers import CLOSED_PORT_BROKER, drain
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +80,7 @@ def test_relay_publishes_due_rows_once_and_skips_delayed_ones(use_broker):
     later = _enqueue(delay=timedelta(minutes=5))
     assert relay_outbox() == 1
     assert relay_outbox() == 0  # already dispatched: not published again
-    assert drain() == [("core.send_email", [due.pk])]
+    assert drain() == [("core.send_email", [[due.pk]])]
     later.refresh_from_db()
     assert later.status == OutboxStatus.PENDING
 
@@ -94,7 +95,7 @@ def test_relay_republishes_messages_lost_after_dispatch(use_broker, settings):
         timezone.now() + timedelta(seconds=settings.OUTBOX_REDISPATCH_AFTER_SECONDS + 1)
     ):
         assert relay_outbox() == 1
-    assert drain() == [("core.send_email", [message.pk])]
+    assert drain() == [("core.send_email", [[message.pk]])]
 
 
 def test_relay_keeps_rows_when_the_broker_is_down(use_broker):

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from core.outbox import relay_outbox
+from core.outbox_relay import relay_outbox
 
 
 class Command(BaseCommand):
