@@ -92,6 +92,11 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DEFAULT_SQLITE_URL = f"sqlite:///{VAR_DIR / 'servicedesk.sqlite3'}"
 DATABASE_URL = env_str("DATABASE_URL", DEFAULT_SQLITE_URL)
+# PostgreSQL with two roles (docs/deployment.md): web, worker and beat connect through DATABASE_URL
+# as a runtime role that owns nothing; `manage.py migrate` runs with DATABASE_URL set to the
+# owner's connection and, at its end, grants the role named here what the runtime may do (the
+# timeline: read and append only). Empty: no grants (SQLite, or one role for everything).
+DATABASE_RUNTIME_ROLE = env_str("DATABASE_RUNTIME_ROLE", "")
 # PostgreSQL: lets two test runs share one server without sharing a test database (on SQLite
 # each run has a file of its own, below).
 TEST_DATABASE_NAME = env_str("TEST_DATABASE_NAME", "")

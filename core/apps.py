@@ -1,19 +1,33 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import post_migrate
 
 
-def _ensure_roles(sender: AppConfig, **kwargs: Any) -> None:
+def _is_last_app_with_models(sender: AppConfig) -> bool:
+    """post_migrate fires once per app that has models; the handlers below act once, after the
+    last of them, when every app's tables and permissions exist."""
     from django.apps import apps
 
-    # post_migrate fires once per app that has models; act once, after the last of them.
     with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
-    if sender.label != with_models[-1].label:
+    return sender.label == with_models[-1].label
+
+
+def _ensure_roles(sender: AppConfig, **kwargs: Any) -> None:
+    if not _is_last_app_with_models(sender):
         return
     from core.roles import ensure_role_groups
 
     ensure_role_groups()
+
+
+def _grant_runtime_role(sender: AppConfig, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
+    if not _is_last_app_with_models(sender):
+        return
+    from core.db_roles import runtime_privileges_grant_configured
+
+    runtime_privileges_grant_configured(using)
 
 
 class CoreConfig(AppConfig):
@@ -28,4 +42,6 @@ class CoreConfig(AppConfig):
 
         # After every app's permissions exist: connect without a sender filter, dedupe by uid.
         post_migrate.connect(_ensure_roles, dispatch_uid="core.ensure_role_groups")
+        # After every app's tables exist; runs on every migrate, so later tables are covered.
+        post_migrate.connect(_grant_runtime_role, dispatch_uid="core.grant_runtime_role")
         connect_role_memo()

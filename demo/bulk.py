@@ -45,6 +45,15 @@ _FOREIGN_KEYS = """
     ORDER BY 1
 """
 
+# Dropping an index or a foreign key is the owner's right: the runtime role of a two-role
+# deployment (core/db_roles.py) may load rows, not rebuild the tables.
+_NOT_OWNED = """
+    SELECT c.relname FROM pg_class c
+    WHERE c.oid IN (SELECT to_regclass(name) FROM unnest(%s::text[]) AS name)
+      AND NOT pg_has_role(c.relowner, 'USAGE')
+    ORDER BY 1
+"""
+
 
 @dataclass
 class _Table:
@@ -75,6 +84,14 @@ class DeferredIndexes:
             raise RuntimeError("Drop the indexes inside the load's transaction.")
         quote = connection.ops.quote_name
         with connection.cursor() as cursor:
+            cursor.execute(_NOT_OWNED, [[table.name for table in self.tables]])
+            not_owned = [name for (name,) in cursor.fetchall()]
+            if not_owned:
+                raise RuntimeError(
+                    f"Bulk loads rebuild the indexes of {', '.join(not_owned)}, which only their "
+                    "owner may do: run this load with DATABASE_URL set to the owner's connection "
+                    "(docs/deployment.md). Smaller loads keep the indexes and run as any role."
+                )
             cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
             for table in self.tables:
                 name = quote(table.name)

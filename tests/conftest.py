@@ -14,10 +14,11 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from django.db.backends.sqlite3.base import DatabaseOperations as SqliteOperations
 from django.test import Client
 
-from core.audit_sql import SQLITE_CREATE, SQLITE_DROP
+from core.audit_sql import SQLITE_CREATE, SQLITE_DROP, TRUNCATE_TRIGGER
 from core.choices import Role, Tier
 from core.models import Service, SupportGroup, User
 from sla.choices import ThresholdAction
@@ -29,8 +30,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 # Transactional tests on SQLite empty tables with DELETE, which the timeline's append-only trigger
-# refuses: lift the trigger for the flush only (PostgreSQL flushes with TRUNCATE, which row
-# triggers do not see).
+# refuses: lift the trigger for the flush only.
 _sqlite_sql_flush = SqliteOperations.sql_flush
 
 
@@ -44,6 +44,26 @@ def _sql_flush_keeping_audit(self, style, tables, *, reset_sequences=False, allo
 
 
 SqliteOperations.sql_flush = _sql_flush_keeping_audit  # type: ignore[method-assign]
+
+# PostgreSQL flushes with TRUNCATE, which the timeline's statement trigger refuses: switch it off
+# for the flush only (Django runs the flush in one transaction, so it is never left off).
+_pg_sql_flush = PostgresOperations.sql_flush
+
+
+def _pg_flush_keeping_audit(self, style, tables, *, reset_sequences=False, allow_cascade=False):  # type: ignore[no-untyped-def]
+    statements = _pg_sql_flush(
+        self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+    )
+    if "core_timelineevent" in tables:
+        return [
+            f"ALTER TABLE core_timelineevent DISABLE TRIGGER {TRUNCATE_TRIGGER}",
+            *statements,
+            f"ALTER TABLE core_timelineevent ENABLE TRIGGER {TRUNCATE_TRIGGER}",
+        ]
+    return statements
+
+
+PostgresOperations.sql_flush = _pg_flush_keeping_audit  # type: ignore[method-assign]
 
 
 def pytest_configure(config: pytest.Config) -> None:
