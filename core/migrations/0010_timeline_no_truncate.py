@@ -16,6 +16,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0008_timeline_event_kinds")]
+    dependencies = [("core", "0009_coordination")]
 
     operations = [migrations.RunPython(forwards, backwards)]
