@@ -7,6 +7,7 @@ from celery import shared_task
 from django.core.mail import send_mail
 
 from core.outbox import TransientError, outbox_task, relay_outbox
+from core.single_line import single_line_normalise
 from core.tickets.autoclose import tickets_autoclose
 from core.tickets.kinds import kinds
 
@@ -31,13 +32,15 @@ def autoclose_task(batch_size: int = 500) -> int:
 
 @outbox_task("core.send_email")
 def send_email_task(payload: dict[str, Any]) -> None:
-    """Send one email: payload {"to": [...], "subject": str, "body": str}."""
+    """Send one email: payload {"to": [...], "subject": str, "body": str}. The subject is made
+    one line here too, for messages queued before their builder did it: a CR/LF in it would fail
+    the message for good (BadHeaderError), not once."""
     recipients = [address for address in payload.get("to", []) if address]
     if not recipients:
         return
     try:
         send_mail(
-            subject=payload["subject"],
+            subject=single_line_normalise(payload["subject"]),
             message=payload["body"],
             from_email=None,
             recipient_list=recipients,
