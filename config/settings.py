@@ -236,6 +236,8 @@ OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
 # timeline, and how much of refused deliveries the per-integration log keeps.
 ALERTS_MAX_BODY_BYTES = env_int("ALERTS_MAX_BODY_BYTES", 1024 * 1024)
 ALERTS_OCCURRENCE_EVENT_MINUTES = env_int("ALERTS_OCCURRENCE_EVENT_MINUTES", 15)
+# An alert firing again this soon after auto-resolve reopens its incident (0: always a new one).
+ALERTS_REOPEN_WINDOW_MINUTES = env_int("ALERTS_REOPEN_WINDOW_MINUTES", 30)
 ALERTS_INTAKE_LOG_KEEP = env_int("ALERTS_INTAKE_LOG_KEEP", 200)
 ALERTS_INTAKE_LOG_BODY_BYTES = env_int("ALERTS_INTAKE_LOG_BODY_BYTES", 8192)
 # Outbound webhooks (core/webhooks): delivery timeout, bounded exponential retries, log retention.
