@@ -16,7 +16,7 @@ host is replaced by that address, the `Host` header keeps the name, and TLS send
 and verifies the certificate against it (httpcore's `sni_hostname` request extension). A DNS
 answer that changes between the check and the connection (rebinding) therefore changes nothing.
 Redirects are never followed, and proxies from the environment are not used (the guard must see
-the address the request really goes to).
+the address the request really goes to); its CA bundle (SSL_CERT_FILE, SSL_CERT_DIR) is.
 """
 
 import ipaddress
@@ -180,8 +180,14 @@ def outbound_post(
     as much of it as it wants). Raises TargetRefused, TargetUnresolved, or httpx.HTTPError."""
     target = target_check(url)
     extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else {}
+    # Proxies from the environment are off (trust_env=False); its CA bundle (SSL_CERT_FILE,
+    # SSL_CERT_DIR: an internal CA for receivers on the premises) is still honoured.
     with httpx.Client(
-        transport=transport, timeout=timeout, follow_redirects=False, trust_env=False
+        transport=transport,
+        timeout=timeout,
+        follow_redirects=False,
+        trust_env=False,
+        verify=httpx.create_ssl_context(trust_env=True),
     ) as client:
         request = client.build_request(
             "POST",
