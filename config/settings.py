@@ -256,6 +256,8 @@ WORKER_HEARTBEAT_SECONDS = env_float("WORKER_HEARTBEAT_SECONDS", 15.0)
 # timeline, and how much of refused deliveries the per-integration log keeps.
 ALERTS_MAX_BODY_BYTES = env_int("ALERTS_MAX_BODY_BYTES", 1024 * 1024)
 ALERTS_OCCURRENCE_EVENT_MINUTES = env_int("ALERTS_OCCURRENCE_EVENT_MINUTES", 15)
+# An alert firing again this soon after auto-resolve reopens its incident (0: always a new one).
+ALERTS_REOPEN_WINDOW_MINUTES = env_int("ALERTS_REOPEN_WINDOW_MINUTES", 30)
 ALERTS_INTAKE_LOG_KEEP = env_int("ALERTS_INTAKE_LOG_KEEP", 200)
 ALERTS_INTAKE_LOG_BODY_BYTES = env_int("ALERTS_INTAKE_LOG_BODY_BYTES", 8192)
 # Outbound webhooks (core/webhooks): delivery timeout, bounded exponential retries, log retention.
@@ -264,6 +266,9 @@ WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
 WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 3600)
 WEBHOOK_DELIVERY_RETENTION_DAYS = env_int("WEBHOOK_DELIVERY_RETENTION_DAYS", 30)
+# Outbound webhooks refuse loopback, private, link-local and other non-public addresses; true
+# lets them reach receivers inside the network (on-premise chat, a local relay).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
 SLA_SWEEP_INTERVAL_SECONDS = env_float("SLA_SWEEP_INTERVAL_SECONDS", 30.0)
 PROBLEM_RECURRENCE_INTERVAL_SECONDS = env_float("PROBLEM_RECURRENCE_INTERVAL_SECONDS", 3600.0)
 CELERY_BEAT_SCHEDULE = {

@@ -22,6 +22,7 @@ from core.models import (
     TimelineEvent,
     User,
 )
+from core.webhooks.outbound import public_target_validate
 
 
 @admin.register(User)
@@ -47,8 +48,20 @@ class UserAdmin(DjangoUserAdmin):
         self.message_user(request, f"Deactivated {count} user(s).", messages.SUCCESS)
 
 
+class SupportGroupForm(forms.ModelForm):
+    webhook_url = forms.URLField(
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        validators=[public_target_validate],
+        help_text="Optional Slack-compatible incoming webhook for SLA notifications (a public "
+        "address unless WEBHOOK_ALLOW_PRIVATE_TARGETS is set).",
+    )
+
+
 @admin.register(SupportGroup)
 class SupportGroupAdmin(admin.ModelAdmin):
+    form = SupportGroupForm
     list_display = ("name", "tier", "manager", "is_active")
     list_filter = ("tier", "is_active")
     search_fields = ("name",)

@@ -39,9 +39,11 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from core.roles import connect_role_memo
+        from core.single_line import single_line_guard_install
 
         # After every app's permissions exist: connect without a sender filter, dedupe by uid.
         post_migrate.connect(_ensure_roles, dispatch_uid="core.ensure_role_groups")
         # After every app's tables exist; runs on every migrate, so later tables are covered.
         post_migrate.connect(_grant_runtime_role, dispatch_uid="core.grant_runtime_role")
         connect_role_memo()
+        single_line_guard_install()

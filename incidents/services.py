@@ -268,12 +268,13 @@ def incident_resolve(
 def incident_reopen(
     incident: Incident,
     *,
-    actor: User,
+    actor: User | None,
     reason: str,
     source: str = Source.WEB,
     expected_version: int | None = None,
 ) -> Incident:
-    """resolved -> classified within the reopen window; starts a new pass (resolved_at cleared)."""
+    """resolved -> classified within the reopen window; starts a new pass (resolved_at cleared).
+    `actor` None is the system (a flapping alert, incidents.alerts.flapping)."""
     reason = (reason or "").strip()
     refuse_missing({"reason": reason}, ("reason",))
     with transaction.atomic():

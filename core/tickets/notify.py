@@ -7,6 +7,7 @@ agent page for agents).
 
 from core.models import TicketBase, User
 from core.outbox import outbox_enqueue
+from core.single_line import single_line_normalise
 from core.tickets.kinds import kind_of
 
 
@@ -25,9 +26,12 @@ def notify(
     if not recipients:
         return
     kind = kind_of(ticket)
+    # The subject carries the title: a row stored before control characters were refused must
+    # still make a one-line header (Django refuses CR/LF in headers with BadHeaderError).
+    header = single_line_normalise(f"[{ticket.number}] {subject}")
     outbox_enqueue(
         task_name="core.send_email",
-        payload={"to": recipients, "subject": f"[{ticket.number}] {subject}", "body": body},
+        payload={"to": recipients, "subject": header, "body": body},
         dedupe_key=f"{kind.name}:{ticket.pk}:{key}",
         key_is_new=key_is_new,
     )

@@ -19,6 +19,7 @@ from core.exceptions import ValidationFailed
 from core.models import User
 from core.webhooks.events import event_type_choices, event_types_clean
 from core.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from core.webhooks.outbound import public_target_validate
 from core.webhooks.services import (
     webhook_redeliver,
     webhook_send_test,
@@ -33,7 +34,9 @@ class WebhookSubscriptionForm(forms.ModelForm):
     url = forms.URLField(
         max_length=500,
         assume_scheme="https",
-        help_text="The endpoint that receives a POST per event (http or https).",
+        validators=[public_target_validate],
+        help_text="The endpoint that receives a POST per event (http or https, a public "
+        "address unless WEBHOOK_ALLOW_PRIVATE_TARGETS is set).",
     )
     event_types = forms.MultipleChoiceField(
         choices=event_type_choices,

@@ -1,5 +1,10 @@
 """One delivery attempt: sign, POST with httpx, record the outcome, schedule the next attempt.
 
+The POST goes through core.webhooks.outbound: to the checked, public address of the URL's host
+(unless WEBHOOK_ALLOW_PRIVATE_TARGETS). A refused target fails the delivery at once, without a
+connection and without retries (the log says why); a host name that does not resolve right now
+is retried like a network error.
+
 Runs from the outbox (task "webhooks.deliver"), outside any transaction of the request. Outcomes:
 2xx succeeded; network errors, timeouts, 429 and 5xx are retried with exponential backoff
 (WEBHOOK_RETRY_BASE_SECONDS doubling, capped by WEBHOOK_RETRY_MAX_SECONDS, at least a 429/503's
@@ -23,6 +28,7 @@ from core.outbox import outbox_enqueue_many
 from core.webhooks.emit import delivery_message
 from core.webhooks.events import TEST_EVENT_TYPE
 from core.webhooks.models import DeliveryStatus, WebhookDelivery
+from core.webhooks.outbound import TargetRefused, TargetUnresolved, outbound_post
 from core.webhooks.signing import (
     DELIVERY_HEADER,
     EVENT_HEADER,
@@ -86,13 +92,8 @@ def webhook_post(*, url: str, secret: str, delivery: WebhookDelivery) -> Attempt
     started = time.perf_counter()
     try:
         # Streamed: only the start of an error body is read, whatever the receiver sends back.
-        with httpx.stream(
-            "POST",
-            url,
-            content=body,
-            headers=headers,
-            timeout=timeout_seconds(),
-            follow_redirects=False,
+        with outbound_post(
+            url, content=body, headers=headers, timeout=timeout_seconds()
         ) as response:
             snippet = b""
             if not 200 <= response.status_code < 300:
@@ -100,7 +101,11 @@ def webhook_post(*, url: str, secret: str, delivery: WebhookDelivery) -> Attempt
                     snippet += chunk
                     if len(snippet) >= _ERROR_BODY_BYTES:
                         break
-    except httpx.HTTPError as exc:
+    except TargetRefused as refused:
+        return AttemptResult(
+            None, 0, f"Refused, no connection made: {refused.reason}."[:500], False
+        )
+    except (httpx.HTTPError, TargetUnresolved) as exc:
         elapsed = int((time.perf_counter() - started) * 1000)
         return AttemptResult(None, elapsed, f"{type(exc).__name__}: {exc}"[:500], transient=True)
     elapsed = int((time.perf_counter() - started) * 1000)

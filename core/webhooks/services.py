@@ -15,6 +15,7 @@ from core.outbox import outbox_enqueue_many
 from core.webhooks.emit import delivery_message
 from core.webhooks.events import TEST_EVENT_TYPE, event_types_clean
 from core.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from core.webhooks.outbound import target_refusal_at_save
 from core.webhooks.signing import webhook_secret_generate
 
 _URL_VALIDATOR = URLValidator(schemes=["http", "https"])
@@ -28,6 +29,9 @@ def _url_clean(url: str) -> str:
         raise ValidationFailed({"url": "Give a full http:// or https:// URL."}) from exc
     if len(url) > 500:
         raise ValidationFailed({"url": "Keep the URL under 500 characters."})
+    refusal = target_refusal_at_save(url)
+    if refusal:
+        raise ValidationFailed({"url": f"This URL cannot be called: {refusal}."})
     return url
 
 
@@ -41,8 +45,8 @@ def webhook_subscription_create(
 ) -> tuple[WebhookSubscription, str]:
     """Create a subscription with a new secret; return it and the secret (show it once).
 
-    Raises ValidationFailed (nothing stored) for an empty name, a non-http(s) URL or unknown
-    event types.
+    Raises ValidationFailed (nothing stored) for an empty name, a non-http(s) URL, a URL whose
+    host is not public (core.webhooks.outbound) or unknown event types.
     """
     name = (name or "").strip()
     if not name or len(name) > 100:

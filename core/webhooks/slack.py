@@ -1,23 +1,48 @@
-"""Outbound HTTP for notifications (Slack-compatible incoming webhooks), run from the outbox."""
+"""Outbound HTTP for notifications (Slack-compatible incoming webhooks), run from the outbox.
 
+The URL is a group's `webhook_url`: it goes through core.webhooks.outbound like a subscription's
+(public addresses only unless WEBHOOK_ALLOW_PRIVATE_TARGETS, connection to the checked address).
+"""
+
+import json
 from typing import Any
 
 import httpx
 
 from core.outbox import TransientError, outbox_task
+from core.webhooks.outbound import TargetRefused, TargetUnresolved, outbound_post
 
 WEBHOOK_TIMEOUT_SECONDS = 5.0
+_ERROR_BODY_BYTES = 200
 
 
 @outbox_task("core.post_webhook")
 def post_webhook_task(payload: dict[str, Any]) -> None:
     """POST payload["json"] to payload["url"]. Network errors, 429 and 5xx are retried by the
-    outbox with backoff; other 4xx answers fail the message (retrying cannot help)."""
+    outbox with backoff; other 4xx answers and a refused target fail the message (retrying
+    cannot help)."""
+    body = json.dumps(payload["json"]).encode()
+    headers = {"Content-Type": "application/json"}
     try:
-        response = httpx.post(payload["url"], json=payload["json"], timeout=WEBHOOK_TIMEOUT_SECONDS)
-    except httpx.HTTPError as exc:
+        with outbound_post(
+            payload["url"], content=body, headers=headers, timeout=WEBHOOK_TIMEOUT_SECONDS
+        ) as response:
+            status = response.status_code
+            snippet = b"" if status < 400 else _start_of(response)
+    except TargetRefused as refused:
+        raise ValueError(f"Refused, no connection made: {refused.reason}.") from refused
+    except (httpx.HTTPError, TargetUnresolved) as exc:
         raise TransientError(f"{type(exc).__name__}: {exc}") from exc
-    if response.status_code == 429 or response.status_code >= 500:
-        raise TransientError(f"HTTP {response.status_code}")
-    if response.status_code >= 400:
-        raise ValueError(f"HTTP {response.status_code}: {response.text[:200]}")
+    if status == 429 or status >= 500:
+        raise TransientError(f"HTTP {status}")
+    if status >= 400:
+        raise ValueError(f"HTTP {status}: {snippet.decode('utf-8', 'replace')}")
+
+
+def _start_of(response: httpx.Response) -> bytes:
+    snippet = b""
+    for chunk in response.iter_bytes():
+        snippet += chunk
+        if len(snippet) >= _ERROR_BODY_BYTES:
+            break
+    return snippet[:_ERROR_BODY_BYTES]

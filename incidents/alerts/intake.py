@@ -2,10 +2,13 @@
 
 Per alert, by its fingerprint (or dedup key) among the integration's open alert links:
 
+- firing, no open link, but auto-resolve closed its link moments ago: its incident is reopened
+  (incidents.alerts.flapping);
 - firing, no open link: a new incident in `identified` (impact and urgency from the severity),
   requested by the integration's reporter, created by the system with source `alert`; beyond
-  the integration's rate (max_new_incidents_per_minute, counted in a fixed one-minute window
-  that starts with the first new incident) it joins the integration's storm incident instead;
+  the integration's rate (max_new_incidents_per_minute distinct alerts, counted in a fixed
+  one-minute window that starts with the first new incident) it joins the integration's storm
+  incident instead;
 - firing, open link: one more occurrence on that incident. The timeline gets an event when the
   alert fires again after recovering, and otherwise at most one "fired again" summary per
   ALERTS_OCCURRENCE_EVENT_MINUTES (default 15);
@@ -34,9 +37,10 @@ from core.models import TimelineEvent
 from core.tickets.events import events_record
 from incidents import services as incident_services
 from incidents.alerts.choices import AlertStatus
+from incidents.alerts.flapping import alert_reopen_incident, flapping_links
 from incidents.alerts.models import AlertLink, AlertStorm, Integration
 from incidents.alerts.parsers import ParsedAlert, clip
-from incidents.alerts.rate import count_new, reserve_new_incidents
+from incidents.alerts.rate import new_alert_fingerprints, reserve_new_incidents
 from incidents.alerts.recovery import incident_resolve_recovered
 from incidents.alerts.severity import impact_urgency_for
 from incidents.alerts.text import describe, describe_storm, names_summary, when
@@ -69,6 +73,7 @@ class IntakeResult:
     updated: list[str] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)
+    reopened: list[str] = field(default_factory=list)
     ignored: int = 0
     storm: str | None = None
     storm_alerts: int = 0
@@ -80,6 +85,7 @@ class IntakeResult:
             "incidents_updated": list(dict.fromkeys(self.updated)),
             "incidents_recovered": list(dict.fromkeys(self.recovered)),
             "incidents_resolved": list(dict.fromkeys(self.resolved)),
+            "incidents_reopened": list(dict.fromkeys(self.reopened)),
             "ignored": self.ignored,
             "storm_incident": self.storm,
             "storm_alerts": self.storm_alerts,
@@ -112,18 +118,19 @@ def alerts_ingest(*, integration: Integration, alerts: Sequence[ParsedAlert]) ->
     """Apply one delivery's alerts to incidents (see the module docstring for the rules).
 
     The alerts are applied in one transaction: all of it happens or none. Before it, storm
-    protection reserves the new incidents this delivery may open in a short transaction of its
-    own, so concurrent deliveries count each other's (a reservation a failed delivery did not
-    use is simply spent); call it outside a transaction, as the intake view does. Concurrent
-    deliveries of the same new alert open one incident: the unique constraint on open links
-    refuses the second, which then counts as an occurrence of the first. Expects
+    protection reserves a slot per distinct new alert in a short transaction of its own, so
+    concurrent deliveries count each other's and copies of one alert share its slot (a slot a
+    failed delivery did not use stays with its alert for the minute); flapping alerts, which
+    reopen their incident, take none. Call it outside a transaction, as the intake view does.
+    Concurrent deliveries of the same new alert open one incident: the unique constraint on open
+    links refuses the second, which then counts as an occurrence of the first. Expects
     `integration.reporter` and `.service` loaded (integration_get_by_token does).
     """
     latest = {alert.fingerprint: alert for alert in alerts}  # the last word on a fingerprint
     result = IntakeResult(received=len(alerts))
     now = timezone.now()
     batch = _Batch(now)
-    budget = reserve_new_incidents(integration, count_new(integration, latest), now)
+    granted = reserve_new_incidents(integration, _wanted_slots(integration, latest, now), now)
     with transaction.atomic():
         links = _lock_open_links(integration, list(latest), now)
         new: list[ParsedAlert] = []
@@ -147,9 +154,38 @@ def alerts_ingest(*, integration: Integration, alerts: Sequence[ParsedAlert]) ->
         if integration.auto_resolve and recovered:
             _resolve_recovered(integration, recovered, result, now)
         if new:
-            _open_new(integration, new, batch, result, budget=budget)
+            new = _reopen_flapping(integration, new, result, now)
+        if new:
+            _open_new(integration, new, batch, result, granted=granted)
         batch.flush()
     return result
+
+
+def _wanted_slots(
+    integration: Integration, latest: dict[str, ParsedAlert], now: datetime
+) -> list[str]:
+    """The alerts that may open an incident, the most severe first (a read without locks)."""
+    fingerprints = new_alert_fingerprints(integration, latest)
+    flapping = flapping_links(integration, fingerprints, now)
+    wanted = [fingerprint for fingerprint in fingerprints if fingerprint not in flapping]
+    return sorted(wanted, key=lambda fingerprint: _rank(latest[fingerprint], integration))
+
+
+def _reopen_flapping(
+    integration: Integration, new: list[ParsedAlert], result: IntakeResult, now: datetime
+) -> list[ParsedAlert]:
+    """Reopen the incidents of the flapping alerts among `new`; return the others."""
+    flapping = flapping_links(integration, [alert.fingerprint for alert in new], now, lock=True)
+    remaining: list[ParsedAlert] = []
+    for alert in new:
+        link = flapping.get(alert.fingerprint)
+        incident = alert_reopen_incident(link=link, alert=alert, now=now) if link else None
+        if incident is None:
+            remaining.append(alert)
+        else:
+            result.reopened.append(incident.number)
+            result.updated.append(incident.number)
+    return remaining
 
 
 def _lock_open_links(
@@ -252,7 +288,7 @@ def _resolve_recovered(
             recovered_at=recovered_at,
         ):
             AlertLink.objects.filter(incident_id=incident_id, is_open=True).update(
-                is_open=False, closed_at=now
+                is_open=False, closed_at=now, closed_by_auto_resolve=True
             )
             AlertStorm.objects.filter(incident_id=incident_id, is_open=True).update(is_open=False)
             result.resolved.append(incident.number)
@@ -269,16 +305,17 @@ def _open_new(
     batch: _Batch,
     result: IntakeResult,
     *,
-    budget: int,
+    granted: frozenset[str] | None,
 ) -> None:
-    """Open incidents for new alerts, the most severe first, as many as the reserved budget;
-    the rest join the storm incident."""
+    """Open incidents for the new alerts that hold a slot of the rate window (`granted`, None:
+    no limit), the most severe first; the rest join the storm incident."""
     new = sorted(new, key=lambda alert: _rank(alert, integration))
-    overflow = new[budget:]
+    opening = [alert for alert in new if granted is None or alert.fingerprint in granted]
+    overflow = [alert for alert in new if granted is not None and alert.fingerprint not in granted]
     # The storm row is locked before any new link is inserted: every delivery takes its locks
     # in the same order (existing links, storm, new links by rank), so two cannot deadlock.
     storm = _storm_for(integration, overflow, batch, result) if overflow else None
-    for alert in new[:budget]:
+    for alert in opening:
         _open_incident(integration, alert, batch, result)
     if storm is not None:
         _join_storm(integration, storm[0], overflow, batch, result, started=storm[1])

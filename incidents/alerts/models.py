@@ -65,10 +65,13 @@ class Integration(models.Model):
             "storm incident instead. 0 turns the limit off."
         ),
     )
-    # Storm protection's fixed one-minute window: when it started and how many new incidents it
-    # has granted (incidents.alerts.intake reserves from it in a short transaction of its own).
+    # Storm protection's fixed one-minute window: when it started, how many new incidents it
+    # has granted, and to which alerts (digests of their fingerprints: a duplicate delivery of
+    # one alert, even a concurrent one, holds the slot its alert already has). Reserved from in
+    # a short transaction of its own (incidents.alerts.rate).
     rate_window_started_at = models.DateTimeField(null=True, blank=True, editable=False)
     rate_window_used = models.PositiveIntegerField(default=0, editable=False)
+    rate_window_alerts = models.JSONField(default=list, blank=True, editable=False)
     reporter = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -137,9 +140,12 @@ class AlertLink(models.Model):
     An open link is the alert's one open incident: the partial unique constraint on (integration,
     fingerprint) among open links makes concurrent deliveries of a new alert open ONE incident.
     A link closes (is_open=False) when its incident is no longer open; the next firing of the
-    fingerprint then opens a new incident. `occurrences` counts firing deliveries; the timeline
-    gets an event per status change and at most one "fired again" summary per interval
-    (`pending_occurrences` counts those since the last one).
+    fingerprint then opens a new incident, except right after auto-resolve: a link closed by it
+    (`closed_by_auto_resolve`) whose incident is still resolved is reopened with its incident
+    when the alert fires again within ALERTS_REOPEN_WINDOW_MINUTES (a flapping alert).
+    `occurrences` counts firing deliveries; the timeline gets an event per status change and at
+    most one "fired again" summary per interval (`pending_occurrences` counts those since the
+    last one).
     """
 
     integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="links")
@@ -164,6 +170,7 @@ class AlertLink(models.Model):
     recovered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by_auto_resolve = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -177,6 +184,12 @@ class AlertLink(models.Model):
         indexes = [
             # Auto-resolve asks whether other alerts on the incident are still firing.
             models.Index(fields=["incident", "is_open"], name="alertlink_incident_open"),
+            # A firing alert without an open link asks for a recent auto-resolve to reopen.
+            models.Index(
+                fields=["integration", "fingerprint", "-closed_at"],
+                condition=Q(closed_by_auto_resolve=True),
+                name="alertlink_auto_resolved",
+            ),
         ]
 
     def __str__(self) -> str:

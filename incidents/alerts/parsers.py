@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from core.single_line import single_line_normalise
 from incidents.alerts.choices import AlertStatus, IntegrationKind
 
 MAX_ALERTS = 1000
@@ -74,14 +75,18 @@ def _string_map(value: Any, path: str) -> dict[str, str]:
     return mapping
 
 
-def _text(value: Any, path: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
+def _text(
+    value: Any, path: str, *, required: bool = False, limit: int = MAX_TEXT, one_line: bool = False
+) -> str:
+    """A string field; `one_line` for what lands in a single-line field (a title, a key): its
+    control characters become spaces rather than refusing the alert, which must not be lost."""
     if value is None or value == "":
         if required:
             raise _fail(path, "is required.")
         return ""
     if not isinstance(value, str):
         raise _fail(path, "must be a string.")
-    value = value.strip()
+    value = single_line_normalise(value) if one_line else value.strip()
     if required and not value:
         raise _fail(path, "is required.")
     if len(value) > limit:
@@ -138,8 +143,9 @@ def _title(labels: dict[str, str], annotations: dict[str, str]) -> str:
 
 
 def clip(text: str, limit: int) -> str:
-    """Shorten to `limit` characters, marking the cut."""
-    text = " ".join(text.split())
+    """One line of at most `limit` characters, marking the cut: whitespace runs and control
+    characters become single spaces."""
+    text = " ".join(single_line_normalise(text).split())
     return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
@@ -149,7 +155,11 @@ def _grouped_alert(
     """One alert of the Alertmanager/Grafana grouped shape (they share it)."""
     alert = _object(raw, path)
     fingerprint = _text(
-        alert.get("fingerprint"), f"{path}.fingerprint", required=True, limit=MAX_FINGERPRINT
+        alert.get("fingerprint"),
+        f"{path}.fingerprint",
+        required=True,
+        limit=MAX_FINGERPRINT,
+        one_line=True,
     )
     labels = _string_map(alert.get("labels"), f"{path}.labels")
     annotations = _string_map(alert.get("annotations"), f"{path}.annotations")
@@ -158,7 +168,7 @@ def _grouped_alert(
         fingerprint=fingerprint,
         status=_status(alert.get("status"), f"{path}.status"),
         title=_title(labels, annotations),
-        severity=labels.get(severity_label, ""),
+        severity=single_line_normalise(labels.get(severity_label, "")),
         description=clip_block(annotations.get("description", ""), MAX_TEXT),
         labels=labels,
         annotations=annotations,
@@ -255,11 +265,15 @@ def parse_generic(payload: Any, *, severity_label: str = "severity") -> list[Par
     return [
         ParsedAlert(
             fingerprint=_text(
-                body.get("dedup_key"), "dedup_key", required=True, limit=MAX_FINGERPRINT
+                body.get("dedup_key"),
+                "dedup_key",
+                required=True,
+                limit=MAX_FINGERPRINT,
+                one_line=True,
             ),
             status=_status(body.get("status"), "status", default=AlertStatus.FIRING),
-            title=_text(body.get("title"), "title", required=True, limit=MAX_TITLE),
-            severity=_text(body.get("severity"), "severity", limit=50),
+            title=_text(body.get("title"), "title", required=True, limit=MAX_TITLE, one_line=True),
+            severity=_text(body.get("severity"), "severity", limit=50, one_line=True),
             description=_text(body.get("description"), "description"),
             details=details or {},
         )

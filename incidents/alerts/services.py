@@ -17,6 +17,7 @@ from django.utils.text import slugify
 
 from core.exceptions import ValidationFailed
 from core.models import Service, SupportGroup, User
+from core.single_line import single_line_normalise
 from incidents.alerts.models import IntakeLogEntry, Integration
 from incidents.choices import Category
 
@@ -150,7 +151,7 @@ def intake_log_record(
             code=code,
             message=message[:2000],
             fields=fields or {},
-            content_type=content_type[:100],
+            content_type=single_line_normalise(content_type)[:100],
             body_size=len(body) if body_size is None else body_size,
             body_excerpt=excerpt,
         )

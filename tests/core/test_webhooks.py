@@ -13,6 +13,12 @@ from core.webhooks.slack import post_webhook_task
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _local_receivers_allowed(settings):
+    # The receivers here listen on 127.0.0.1, a private target (refusals: tests/webhooks/).
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+
+
 @pytest.fixture
 def receiver():
     received, answers = [], []
@@ -32,6 +38,15 @@ def receiver():
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/hook", received, answers
     server.shutdown()
+
+
+def test_a_refused_target_fails_without_retry(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    message = _message("http://169.254.169.254/latest/meta-data/")
+    run_outbox_message(message.pk, post_webhook_task.handler)
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.FAILED
+    assert "link-local" in message.last_error
 
 
 def _message(url):
@@ -62,8 +77,8 @@ def test_retries_only_transient_answers(receiver, status, expected):
     assert message.status == expected
 
 
-def test_unreachable_receiver_is_retried():
-    message = _message("http://127.0.0.1:1/hook")
+def test_unreachable_receiver_is_retried(free_tcp_port):
+    message = _message(f"http://127.0.0.1:{free_tcp_port}/hook")
     run_outbox_message(message.pk, post_webhook_task.handler)
     message.refresh_from_db()
     assert message.status == OutboxStatus.PENDING

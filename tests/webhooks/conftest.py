@@ -60,7 +60,10 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
+def receiver(settings: Any) -> Iterator[Receiver]:
+    """A receiver on 127.0.0.1: a private target, so these tests allow private targets
+    explicitly (tests/webhooks/test_outbound_targets.py proves what is refused without it)."""
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     state = Receiver(url="")
     lock = threading.Lock()
 

@@ -128,8 +128,8 @@ def test_4xx_and_redirects_fail_at_once_without_retry(receiver, subscribe, end_u
     assert len(receiver.received) == 1
 
 
-def test_unreachable_endpoint_is_retried_and_logged(subscribe, end_user):
-    subscribe("incident.created", url="http://127.0.0.1:1/hook")
+def test_unreachable_endpoint_is_retried_and_logged(subscribe, end_user, free_tcp_port):
+    subscribe("incident.created", url=f"http://127.0.0.1:{free_tcp_port}/hook")
     create_incident(end_user)
     run_queued()
     delivery = WebhookDelivery.objects.get()
