@@ -120,7 +120,7 @@ def test_email_about_a_title_stored_before_the_rule_has_a_one_line_subject(
         incident, subject=f"Update: {incident.title}", body="Body\nkeeps lines", key="k"
     )
     row = OutboxMessage.objects.get(task_name="core.send_email")
-    assert send_email_task(row.pk) is True
+    assert send_email_task(row.pk) == 1
     [sent] = mail.outbox
     assert sent.subject == f"[{incident.number}] Update: Printer jams Bcc: everyone@example.com"
     assert sent.body.startswith("Body\nkeeps lines")
@@ -134,7 +134,7 @@ def test_an_email_queued_with_a_line_break_in_its_subject_still_sends(end_user: 
         dedupe_key="queued-before-the-rule",
     )
     row = OutboxMessage.objects.get()
-    assert send_email_task(row.pk) is True
+    assert send_email_task(row.pk) == 1
     assert [m.subject for m in mail.outbox] == ["Hello Bcc: x@example.com"]
 
 
