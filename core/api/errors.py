@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import csrf
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
@@ -139,8 +140,19 @@ def _code(exc: exceptions.APIException) -> str:
     return exc.default_code
 
 
+def _answer_errors_in_json(context: dict[str, Any]) -> None:
+    """A client that asked for a file (`Accept: application/octet-stream`) gets its error as
+    JSON labelled as JSON, not the envelope under an octet-stream type it would save as the file."""
+    request = context.get("request")
+    renderer = getattr(request, "accepted_renderer", None)
+    if request is not None and renderer is not None and not isinstance(renderer, JSONRenderer):
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """REST_FRAMEWORK["EXCEPTION_HANDLER"]: every error in the one format, never a bare 500."""
+    _answer_errors_in_json(context)
     exc = _translate(exc)
     response = exception_handler(exc, context)  # sets Retry-After / WWW-Authenticate headers
     if response is None or not isinstance(exc, exceptions.APIException):
