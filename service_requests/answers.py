@@ -67,7 +67,7 @@ class PersonAsWrittenField(forms.CharField):
         super().__init__(max_length=254, strip=True, **kwargs)
 
     def to_python(self, value: Any) -> str:
-        text: str = super().to_python(value)
+        text = super().to_python(value) or ""
         if "\x00" in text:
             raise forms.ValidationError("Null characters are not allowed.")
         return text
