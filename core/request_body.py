@@ -28,12 +28,12 @@ DJANGO_DEFAULT_MEMORY_SIZE = 2_621_440
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
 
 
-def body_limit(setting_name: str) -> Callable[[ViewFunc], ViewFunc]:
-    """Mark a view that reads and size-checks its own body: its limit is settings.<setting_name>
-    (read per request, so tests and operators can change it)."""
+def body_limit(read_limit: Callable[[], int]) -> Callable[[ViewFunc], ViewFunc]:
+    """Mark a view that reads and size-checks its own body; `read_limit` gives its limit in
+    bytes, read per request (so a changed setting applies at once)."""
 
     def mark(view: ViewFunc) -> ViewFunc:
-        view.body_limit_setting = setting_name  # type: ignore[attr-defined]
+        view.body_limit = read_limit  # type: ignore[attr-defined]
         return view
 
     return mark
@@ -97,11 +97,11 @@ class RequestBodyMiddleware:
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
     ) -> HttpResponseBase | None:
-        own_setting = getattr(view, "body_limit_setting", None)
-        limit: int = getattr(settings, own_setting) if own_setting else _default_limit(request)
+        own_limit: Callable[[], int] | None = getattr(view, "body_limit", None)
+        limit = own_limit() if own_limit is not None else _default_limit(request)
         if _is_chunked(request):
-            return self._read_chunked(request, limit, checks_itself=own_setting is not None)
-        if own_setting is None and _declared_length(request) > limit:
+            return self._read_chunked(request, limit, checks_itself=own_limit is not None)
+        if own_limit is None and _declared_length(request) > limit:
             return payload_too_large(request, limit)
         return None
 

@@ -141,7 +141,7 @@ def _authenticated_integration(
 
 
 @csrf_exempt
-@body_limit("ALERTS_MAX_BODY_BYTES")
+@body_limit(lambda: settings.ALERTS_MAX_BODY_BYTES)
 def alert_intake(request: HttpRequest, token: str | None = None) -> JsonResponse:
     """Receive one delivery from a monitoring tool and apply it (incidents.alerts.intake).
 
