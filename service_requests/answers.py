@@ -5,6 +5,12 @@ raw answers again with the same fields, so an API or a forged POST gets the same
 errors as the page. Answers are stored by CatalogField.key as JSON values: text as str, numbers
 as int (or float when they have decimals), dates as ISO "YYYY-MM-DD", yes/no as bool, users as
 their id.
+
+Only agents' answers to a user picker are looked up. An end user's answer is kept as written
+(a string): looking it up would tell them whether a user name or email exists (a 400 for an
+unknown one, a name shown back for a known one), and end users may not browse the directory
+(the users API shows them only themselves). The agent handling the request reads what was
+written.
 """
 
 from collections.abc import Iterable, Mapping
@@ -53,6 +59,20 @@ class UserPickerField(forms.Field):
         return value.username if isinstance(value, User) else value
 
 
+class PersonAsWrittenField(forms.CharField):
+    """A user picker answered by an end user: the text as written, never looked up, so the
+    answer is the same whether or not such a person exists."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=254, strip=True, **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value) or ""
+        if "\x00" in text:
+            raise forms.ValidationError("Null characters are not allowed.")
+        return text
+
+
 def _limit(value: Decimal | None) -> Decimal | int | None:
     # Stored with four decimals; shown in error messages as people wrote them ("20", "2.5").
     if value is None:
@@ -60,8 +80,9 @@ def _limit(value: Decimal | None) -> Decimal | int | None:
     return int(value) if value == value.to_integral_value() else value.normalize()
 
 
-def form_field_for(spec: CatalogField) -> forms.Field:
-    """The Django form field that asks and validates one catalog question."""
+def form_field_for(spec: CatalogField, *, may_look_up_people: bool = True) -> forms.Field:
+    """The Django form field that asks and validates one catalog question; a user picker looks
+    the person up only when `may_look_up_people` (agents)."""
     common: dict[str, Any] = {
         "label": spec.label,
         "required": spec.required,
@@ -96,6 +117,11 @@ def form_field_for(spec: CatalogField) -> forms.Field:
                 widget=forms.RadioSelect,
                 **common,
             )
+        case FieldType.USER if not may_look_up_people:
+            return PersonAsWrittenField(
+                widget=forms.TextInput(attrs={"autocomplete": "off", "maxlength": 254}),
+                **common,
+            )
         case FieldType.USER:
             return UserPickerField(
                 widget=forms.TextInput(attrs={"autocomplete": "off", "maxlength": 254}),
@@ -126,7 +152,9 @@ def to_json(spec: CatalogField, value: Any) -> Any:
     return value
 
 
-def clean_answers(specs: Iterable[CatalogField], raw: Mapping[str, Any]) -> dict[str, Any]:
+def clean_answers(
+    specs: Iterable[CatalogField], raw: Mapping[str, Any], *, may_look_up_people: bool = True
+) -> dict[str, Any]:
     """Validate raw answers (strings from a form, or JSON values) against the item's questions.
 
     Returns the typed answers by key; raises ValidationFailed with one message per bad field
@@ -135,7 +163,7 @@ def clean_answers(specs: Iterable[CatalogField], raw: Mapping[str, Any]) -> dict
     answers: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for spec in specs:
-        field = form_field_for(spec)
+        field = form_field_for(spec, may_look_up_people=may_look_up_people)
         value = raw.get(spec.key)
         if spec.field_type == FieldType.YES_NO:
             value = _yes_no_input(value)
@@ -181,6 +209,8 @@ def _readable(field_type: str, value: Any, users: Mapping[int, User]) -> str:
     if field_type == FieldType.YES_NO:
         return "Yes" if value else "No"
     if field_type == FieldType.USER:
+        if isinstance(value, str):
+            return value  # an end user's answer, as written
         person = users.get(value) if isinstance(value, int) else None
         return person.display_name if person else f"User #{value}"
     if field_type == FieldType.DATE:

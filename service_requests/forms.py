@@ -29,10 +29,12 @@ def _notes(label: str, help_text: str = "", *, required: bool = True) -> forms.C
 class RequestForm(forms.Form):
     """The item's questions (one field per CatalogField, named by its key) and free details."""
 
-    def __init__(self, *args: Any, specs: list[CatalogField], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, specs: list[CatalogField], may_look_up_people: bool, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         for spec in specs:
-            self.fields[spec.key] = form_field_for(spec)
+            self.fields[spec.key] = form_field_for(spec, may_look_up_people=may_look_up_people)
         self.fields["details"] = _notes(
             "Anything else we should know?",
             "Markdown is supported.",

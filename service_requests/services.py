@@ -133,14 +133,19 @@ def request_create(
 
     `answers` are raw values by CatalogField.key (form strings or JSON values); they are
     validated against the item's questions first, and any bad value raises ValidationFailed with
-    one message per field before anything is written.
+    one message per field before anything is written. A user picker is looked up only when
+    an agent submits (service_requests.answers: no user enumeration from an end user's seat).
     """
     if not item.is_active:
         raise ValidationFailed({"item": f"{item.name} can no longer be requested."})
     details = (details or "").strip()
     if len(details) > 10_000:
         raise ValidationFailed({"details": "Keep the details under 10,000 characters."})
-    typed = clean_answers(item.fields.order_by("order", "id"), answers)
+    typed = clean_answers(
+        item.fields.order_by("order", "id"),
+        answers,
+        may_look_up_people=is_agent(actor or requester),
+    )
     return open_request(
         requester=requester,
         item=item,

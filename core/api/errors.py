@@ -17,8 +17,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import csrf
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
@@ -138,8 +141,19 @@ def _code(exc: exceptions.APIException) -> str:
     return exc.default_code
 
 
+def _answer_errors_in_json(context: dict[str, Any]) -> None:
+    """A client that asked for a file (`Accept: application/octet-stream`) gets its error as
+    JSON labelled as JSON, not the envelope under an octet-stream type it would save as the file."""
+    request = context.get("request")
+    renderer = getattr(request, "accepted_renderer", None)
+    if request is not None and renderer is not None and not isinstance(renderer, JSONRenderer):
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """REST_FRAMEWORK["EXCEPTION_HANDLER"]: every error in the one format, never a bare 500."""
+    _answer_errors_in_json(context)
     if is_database_outage(exc):
         logger.warning("database unavailable: %s", exc)
         set_rollback()
@@ -163,6 +177,17 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     return response
 
 
+@csrf_exempt
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-    """Any path under /api/ that no route matches: a 404 in the API's format, not an HTML page."""
+    """Any path under /api/ that no route matches, with any method: a 404 in the API's format,
+    not an HTML page. Exempt from CSRF, or a POST without a token would get the CSRF page."""
     return JsonResponse(error_body("not_found", f"No API endpoint at {request.path}."), status=404)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: under /api/ a 403 in the API's format (a plain Django view there, such
+    as a form post with a session, must not answer HTML); elsewhere Django's own page."""
+    if request.path.startswith("/api/"):
+        message = "CSRF check failed: send the X-CSRFToken header with a session, or use a token."
+        return JsonResponse(error_body("csrf_failed", message), status=403)
+    return csrf.csrf_failure(request, reason)

@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from core.api.tokens import api_token_authenticate, looks_like_api_token
 from core.exceptions import ValidationFailed
+from core.request_body import body_limit
 from core.roles import is_admin
 from incidents.alerts.intake import alerts_ingest
 from incidents.alerts.models import Integration
@@ -105,7 +106,6 @@ def _integration_for_personal_token(
     return integration
 
 
-@csrf_exempt
 def _authenticated_integration(
     request: HttpRequest, token: str | None
 ) -> Integration | JsonResponse:
@@ -140,8 +140,14 @@ def _authenticated_integration(
     return integration
 
 
+@csrf_exempt
+@body_limit(lambda: settings.ALERTS_MAX_BODY_BYTES)
 def alert_intake(request: HttpRequest, token: str | None = None) -> JsonResponse:
-    """Receive one delivery from a monitoring tool and apply it (incidents.alerts.intake)."""
+    """Receive one delivery from a monitoring tool and apply it (incidents.alerts.intake).
+
+    Exempt from CSRF (the secret is the credential, there is no session); a chunked body reaches
+    it de-chunked and cut at the limit + 1 bytes (core.request_body), so the size check below
+    covers both ways of sending a body."""
     if request.method != "POST":
         return error_response(
             405, "method_not_allowed", "Send alerts with POST.", headers={"Allow": "POST"}

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from core.api import etag
 from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
+from core.api.on_behalf import refuse_on_behalf_unless_agent
 from core.api.ticket_actions import IF_MATCH, TicketActionsMixin, route_actions
 from core.api.views import TicketConversationMixin
 from core.choices import Source
@@ -36,6 +37,8 @@ from incidents.models import Incident
 from incidents.permissions import can_work
 from incidents.selectors import incident_get_for_user, incident_list_for_user
 from sla.api.rendering import ClockedTicketViewSet
+
+ON_BEHALF_REFUSED = "Only agents can report incidents on someone else's behalf."
 
 
 @extend_schema_view(retrieve=extend_schema(summary="One incident (with its ETag)"))
@@ -73,10 +76,11 @@ class IncidentViewSet(TicketActionsMixin, TicketConversationMixin, ClockedTicket
     @idempotent
     def create(self, request: Request) -> Response:
         user = self.current_user()
+        refuse_on_behalf_unless_agent(request, user, ON_BEHALF_REFUSED)
         data = self.validated(IncidentCreateInputSerializer)
         requester = data.pop("requester", None) or user
         if requester.pk != user.pk and not is_agent(user):
-            raise PermissionDenied("Only agents can report incidents on someone else's behalf.")
+            raise PermissionDenied(ON_BEHALF_REFUSED)
         with transaction.atomic():
             incident = services.incident_create(
                 requester=requester, actor=user, source=Source.API, **data

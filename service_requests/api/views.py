@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
+from core.api.on_behalf import refuse_on_behalf_unless_agent
 from core.api.ticket_actions import TicketActionsMixin, route_actions
 from core.api.views import ApiViewSet, TicketConversationMixin
 from core.choices import Source
@@ -56,6 +57,7 @@ from service_requests.selectors import fields_of
 from sla.api.rendering import ClockedTicketViewSet
 
 # Routes an approver who is not otherwise in scope may use (the portal's approval pages).
+ON_BEHALF_REFUSED = "Only agents can request on someone else's behalf."
 APPROVER_ROUTES = frozenset({"retrieve", "approve", "reject", "timeline"})
 
 
@@ -130,10 +132,11 @@ class ServiceRequestViewSet(TicketActionsMixin, TicketConversationMixin, Clocked
     @idempotent
     def create(self, request: Request) -> Response:
         user = self.current_user()
+        refuse_on_behalf_unless_agent(request, user, ON_BEHALF_REFUSED)
         data = self.validated(ServiceRequestCreateInputSerializer)
         requester: User = data.get("requester") or user
         if requester.pk != user.pk and not is_agent(user):
-            raise PermissionDenied("Only agents can request on someone else's behalf.")
+            raise PermissionDenied(ON_BEHALF_REFUSED)
         item: CatalogItem = data["catalog_item"]
         answers: dict[str, Any] = data["answers"]
         keys = {spec.key for spec in fields_of(item)}

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from core.exceptions import ValidationFailed
+from core.roles import is_agent
 from core.web.access import current_user, paginate
 from core.web.forms import (
     ConfirmForm,
@@ -54,7 +55,9 @@ def catalog_item(request: HttpRequest, slug: str) -> HttpResponse:
     """The item's page and its form; a valid submission creates the request."""
     item = catalog_item_get(slug)
     specs = fields_of(item)
-    form = RequestForm(request.POST or None, specs=specs)
+    form = RequestForm(
+        request.POST or None, specs=specs, may_look_up_people=is_agent(current_user(request))
+    )
     if request.method == "POST" and form.is_valid():
         raw = {spec.key: request.POST.get(spec.key, "") for spec in specs}
         try:

@@ -29,8 +29,11 @@ def good(other_end_user):
     }
 
 
-def test_good_answers_are_stored_typed(end_user, every_type, good, other_end_user):
-    request = services.request_create(requester=end_user, item=every_type, answers=good)
+def test_good_answers_are_stored_typed(end_user, agent_l1, every_type, good, other_end_user):
+    """An agent's user-picker answer is looked up and stored as the person's id."""
+    request = services.request_create(
+        requester=end_user, actor=agent_l1, item=every_type, answers=good
+    )
     assert request.answers == {
         "title_text": "Project X",
         "notes": "Some\nlines",
@@ -42,9 +45,11 @@ def test_good_answers_are_stored_typed(end_user, every_type, good, other_end_use
     }
 
 
-def test_json_values_are_accepted_too(end_user, every_type, good, other_end_user):
+def test_json_values_are_accepted_too(end_user, agent_l1, every_type, good, other_end_user):
     answers = {**good, "seats": 2.5, "urgent": False, "colleague": other_end_user.email.upper()}
-    request = services.request_create(requester=end_user, item=every_type, answers=answers)
+    request = services.request_create(
+        requester=end_user, actor=agent_l1, item=every_type, answers=answers
+    )
     assert request.answers["seats"] == 2.5
     assert request.answers["urgent"] is False
     assert request.answers["colleague"] == other_end_user.pk
@@ -68,10 +73,12 @@ def test_json_values_are_accepted_too(end_user, every_type, good, other_end_user
     ],
 )
 def test_bad_values_give_field_errors_and_store_nothing(
-    end_user, every_type, good, key, bad, message
+    end_user, agent_l1, every_type, good, key, bad, message
 ):
     with pytest.raises(ValidationFailed) as exc:
-        services.request_create(requester=end_user, item=every_type, answers={**good, key: bad})
+        services.request_create(
+            requester=end_user, actor=agent_l1, item=every_type, answers={**good, key: bad}
+        )
     assert list(exc.value.errors) == [key]
     assert message in exc.value.errors[key]
     assert not ServiceRequest.objects.exists()
@@ -94,11 +101,11 @@ def test_every_bad_field_is_reported_at_once(end_user, every_type):
     }
 
 
-def test_inactive_users_cannot_be_picked(end_user, every_type, good, other_end_user):
+def test_inactive_users_cannot_be_picked(end_user, agent_l1, every_type, good, other_end_user):
     other_end_user.is_active = False
     other_end_user.save()
     with pytest.raises(ValidationFailed) as exc:
-        services.request_create(requester=end_user, item=every_type, answers=good)
+        services.request_create(requester=end_user, actor=agent_l1, item=every_type, answers=good)
     assert "colleague" in exc.value.errors
 
 
