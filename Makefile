@@ -45,8 +45,9 @@ migrate: venv var-dir
 seed: migrate
 	@$(PY) manage.py seed_demo
 
-## Migrate, load the demo data (idempotent), then run the web app, a Celery worker and Celery beat
-## on the embedded default (SQLite + filesystem broker) until Ctrl-C. HOST and PORT pick the address.
+## Migrate, load the demo data (idempotent), then run the web app, two Celery workers (default queue;
+## sla queue) and Celery beat on the embedded default (SQLite + filesystem broker) until Ctrl-C; a
+## worker or beat that dies is restarted (docs/embedded-stack.md). HOST and PORT pick the address.
 run: seed
 	@$(PY) manage.py runstack
 

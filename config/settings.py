@@ -221,6 +221,8 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_QUEUE_DIR = VAR_DIR / "celery"
+# `filesystem://` is served by core/broker/filesystem.py (registered in config/celery.py): kombu's
+# filesystem transport without the race that killed the embedded worker (celery/kombu#1551).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {

@@ -225,7 +225,8 @@ def test_make_run_serves_agents_and_stops_on_ctrl_c(
     processes = {pid: _cmdline(pid) for pid in _descendants(make.pid)}
     commands = " ; ".join(processes.values())
     assert "gunicorn" in commands, commands
-    assert re.search(r"celery -A config worker -Q default,sla", commands), commands
+    assert re.search(r"celery -A config worker -n default@\S+ -Q default ", commands), commands
+    assert re.search(r"celery -A config worker -n sla@\S+ -Q sla ", commands), commands
     assert re.search(r"celery -A config beat", commands), commands
 
     with httpx.Client(base_url=base, timeout=10) as client:
@@ -259,7 +260,7 @@ def test_make_run_serves_agents_and_stops_on_ctrl_c(
     assert make.poll() is not None, f"make still running after SIGINT:\n{_tail(log)}"
     assert not left, f"still running after {STOPPED_WITHIN_SECONDS:.0f} s: {left}"
     stopped_after = time.monotonic() - stopping_at
-    assert "Stopped web, worker and beat." in log.read_text(errors="replace")
+    assert "Stopped web, workers and beat." in log.read_text(errors="replace")
     logger.info(
         "make run: healthy after %.1f s, stopped %.1f s after SIGINT", healthy_after, stopped_after
     )

@@ -1,16 +1,23 @@
-"""`manage.py runstack`: the web app, a Celery worker and Celery beat in one terminal.
+"""`manage.py runstack`: the web app, two Celery workers and Celery beat in one terminal.
 
-This is what `make run` starts on the embedded default (SQLite + kombu's filesystem broker), so a
-newcomer needs no server. Guarantees:
+This is what `make run` starts on the embedded default (SQLite + our filesystem broker,
+core/broker), so a newcomer needs no server. The `worker` serves the `default` queue (the outbox
+relay, emails, webhooks); the `sla` worker serves only the `sla` queue with one slot, so an SLA
+sweep never waits behind a relay backlog, as in docker-compose.yml. Guarantees:
 
 - the web port is checked first: a port already taken is a clear error, not a half-started stack;
 - each child's output is prefixed with its name (`web | …`, `worker | …`, `beat | …`);
 - the banner (URL, demo logins, "Ctrl-C to stop") appears only once /healthz answers 200, that is
   once the database and the broker both answer;
-- Ctrl-C (SIGINT), SIGTERM or SIGHUP stops all three: each gets SIGTERM (a graceful stop for
+- Ctrl-C (SIGINT), SIGTERM or SIGHUP stops them all: each gets SIGTERM (a graceful stop for
   gunicorn and a warm shutdown for Celery), and whatever is left after STOP_TIMEOUT_SECONDS is
   killed with its whole process group; a second Ctrl-C kills at once;
-- if any child dies on its own, the others are stopped and the command exits non-zero naming it.
+- a worker or beat that dies on its own is restarted, after 1 s, then after twice as long at each
+  quick crash up to 60 s, and after 1 s again once it had run for a minute (`restart_delay`); each
+  death and restart is logged. The web app keeps serving meanwhile: the outbox keeps what the
+  workers have not done yet, and the broker puts back what a killed worker had taken;
+- if the web app dies on its own, it is the foreground: the others are stopped and the command
+  exits non-zero naming it.
 
 The web server is gunicorn, not `runserver`: it is the server production runs (docker-compose.yml),
 so static files (whitenoise), threads and graceful shutdown behave here as they will there, and it
@@ -37,6 +44,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 STOP_TIMEOUT_SECONDS = 10.0
+RESTART_FIRST_DELAY_SECONDS = 1.0
+RESTART_MAX_DELAY_SECONDS = 60.0
+# A process that ran this long before dying was healthy: its next restart is quick again.
+RESTART_STABLE_AFTER_SECONDS = 60.0
 READY_TIMEOUT_SECONDS = 90.0
 POLL_SECONDS = 0.25
 DEMO_PASSWORD = "demo"  # noqa: S105 — the documented password of the seeded demo accounts
@@ -54,11 +65,29 @@ ANY_ADDRESS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}  # noqa: S1
 
 @dataclass
 class Child:
-    """One supervised process; `pump` copies its output to ours, line by line, with a prefix."""
+    """One supervised process; `pump` copies its output to ours, line by line, with a prefix.
+
+    A restartable child that died waits for `restart_at` (monotonic) before it starts again."""
 
     name: str
+    command: list[str]
+    restartable: bool
     process: "subprocess.Popen[bytes]"
     pump: threading.Thread = field(init=False)
+    started_at: float = field(default_factory=time.monotonic)
+    delay: float = 0.0
+    restarts: int = 0
+    restart_at: float | None = None
+
+
+def restart_delay(previous: float, uptime: float) -> float:
+    """Seconds to wait before restarting a child that died after `uptime` seconds.
+
+    1 s the first time and after a minute of good running; doubled at each quick crash, up to a
+    minute, so a child that cannot start costs a log line a minute, not a busy loop."""
+    if previous <= 0 or uptime >= RESTART_STABLE_AFTER_SECONDS:
+        return RESTART_FIRST_DELAY_SECONDS
+    return min(previous * 2, RESTART_MAX_DELAY_SECONDS)
 
 
 def url_host(host: str) -> str:
@@ -97,7 +126,7 @@ def prepare_folders() -> None:
 
 
 class Command(BaseCommand):
-    help = "Run the web app (gunicorn), a Celery worker and Celery beat until Ctrl-C."
+    help = "Run the web app (gunicorn), the Celery workers and Celery beat until Ctrl-C."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -138,7 +167,7 @@ class Command(BaseCommand):
         children: list[Child] = []
         try:
             for name, command in self._commands(host, port):
-                children.append(self._start(name, command))
+                children.append(self._start(name, command, restartable=name != "web"))
             died = self._wait_until_ready(children, host, port, options["ready_timeout"])
             if died is None and not self._signals:
                 self._banner(host, port)
@@ -146,12 +175,11 @@ class Command(BaseCommand):
         finally:
             self._stop(children)
         if died is not None:
-            code = died.process.returncode
-            how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited ({code})"
             raise CommandError(
-                f"{died.name} {how} on its own; stopped the others (see its output above)."
+                f"{died.name} {_exit_description(died.process.returncode)} on its own; "
+                "stopped the others (see its output above)."
             )
-        self._say("Stopped web, worker and beat.")
+        self._say("Stopped web, workers and beat.")
 
     # --- children -----------------------------------------------------------------------------
 
@@ -174,10 +202,18 @@ class Command(BaseCommand):
             (
                 "worker",
                 [
-                    python, "-m", "celery", "-A", "config", "worker",
-                    "-Q", "default,sla", "--concurrency", "2", "--loglevel", log_level,
-                    # One worker: nobody to gossip or mingle with, and on the filesystem broker
-                    # every heartbeat would be a file.
+                    python, "-m", "celery", "-A", "config", "worker", "-n", "default@%h",
+                    "-Q", "default", "--concurrency", "2", "--loglevel", log_level,
+                    # Two local workers on separate queues: nothing to gossip or mingle about,
+                    # and on the filesystem broker every heartbeat would be a file.
+                    "--without-gossip", "--without-mingle", "--without-heartbeat",
+                ],
+            ),
+            (
+                "sla",
+                [
+                    python, "-m", "celery", "-A", "config", "worker", "-n", "sla@%h",
+                    "-Q", "sla", "--concurrency", "1", "--loglevel", log_level,
                     "--without-gossip", "--without-mingle", "--without-heartbeat",
                 ],
             ),
@@ -190,9 +226,16 @@ class Command(BaseCommand):
             ),
         ]  # fmt: skip
 
-    def _start(self, name: str, command: list[str]) -> Child:
+    def _start(self, name: str, command: list[str], *, restartable: bool) -> Child:
+        child = Child(
+            name=name, command=command, restartable=restartable, process=self._spawn(command)
+        )
+        self._pump_output(child)
+        return child
+
+    def _spawn(self, command: list[str]) -> "subprocess.Popen[bytes]":
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        process = subprocess.Popen(  # noqa: S603 — our own interpreter and fixed arguments
+        return subprocess.Popen(  # noqa: S603 — our own interpreter and fixed arguments
             command,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -200,13 +243,14 @@ class Command(BaseCommand):
             env=env,
             start_new_session=True,
         )
-        child = Child(name=name, process=process)
-        assert process.stdout is not None
+
+    def _pump_output(self, child: Child) -> None:
+        stdout = child.process.stdout
+        assert stdout is not None
         child.pump = threading.Thread(
-            target=self._pump, args=(name, process.stdout), name=f"pump-{name}", daemon=True
+            target=self._pump, args=(child.name, stdout), name=f"pump-{child.name}", daemon=True
         )
         child.pump.start()
-        return child
 
     def _pump(self, name: str, stream: IO[bytes]) -> None:
         for raw in iter(stream.readline, b""):
@@ -226,8 +270,44 @@ class Command(BaseCommand):
         if self._signals == 1:
             self._say(f"\n{signal.Signals(signum).name}: stopping (Ctrl-C again to force)...")
 
-    def _first_dead(self, children: list[Child]) -> Child | None:
-        return next((child for child in children if child.process.poll() is not None), None)
+    def _tend(self, children: list[Child]) -> Child | None:
+        """One supervision pass: restart what is due, schedule restarts for restartable children
+        that died; return the first dead child that may not be restarted (the web app)."""
+        now = time.monotonic()
+        for child in children:
+            if child.restart_at is not None:
+                if now >= child.restart_at:
+                    self._restart(child)
+                continue
+            if child.process.poll() is None:
+                continue
+            if not child.restartable:
+                return child
+            self._schedule_restart(child, now)
+        return None
+
+    def _schedule_restart(self, child: Child, now: float) -> None:
+        # A Celery worker's pool processes share its process group: none may outlive it.
+        _signal_group(child.process.pid, signal.SIGKILL)
+        uptime = now - child.started_at
+        child.delay = restart_delay(child.delay, uptime)
+        child.restart_at = now + child.delay
+        self._say(
+            f"{'stack':<6} | {child.name} {_exit_description(child.process.returncode)} after "
+            f"{uptime:.0f} s; restarting it in {child.delay:.0f} s"
+        )
+
+    def _restart(self, child: Child) -> None:
+        child.pump.join(timeout=2)
+        child.process = self._spawn(child.command)
+        child.started_at = time.monotonic()
+        child.restart_at = None
+        child.restarts += 1
+        self._pump_output(child)
+        self._say(
+            f"{'stack':<6} | {child.name} restarted (pid {child.process.pid}, "
+            f"restart {child.restarts})"
+        )
 
     def _wait_until_ready(
         self, children: list[Child], host: str, port: int, timeout: float
@@ -237,7 +317,7 @@ class Command(BaseCommand):
         deadline = time.monotonic() + timeout
         last = "no answer yet"
         while not self._signals:
-            died = self._first_dead(children)
+            died = self._tend(children)
             if died is not None:
                 return died
             try:
@@ -255,7 +335,7 @@ class Command(BaseCommand):
 
     def _supervise(self, children: list[Child]) -> Child | None:
         while not self._signals:
-            died = self._first_dead(children)
+            died = self._tend(children)
             if died is not None:
                 return died
             time.sleep(POLL_SECONDS)
@@ -311,6 +391,10 @@ class Command(BaseCommand):
             lines.append("  No demo accounts yet: run `python manage.py seed_demo` to create them.")
         lines += ["", "  Ctrl-C to stop.", rule]
         self._say("\n".join(lines))
+
+
+def _exit_description(code: int) -> str:
+    return f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited ({code})"
 
 
 def _signal_process(pid: int, signum: signal.Signals) -> None:
