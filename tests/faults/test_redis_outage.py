@@ -31,6 +31,12 @@ def cache_on(redis_server, settings):
         breaker.succeeded()
 
 
+def _baseline(client) -> float:
+    """The slowest of a few creates with Redis up: the machine's own pace (the suite shares it
+    with other work), which the outage may add at most one socket timeout to."""
+    return max(_create(client, 100 + n)[1] for n in range(5))
+
+
 def _create(client, n: int) -> tuple[int, float]:
     started = time.monotonic()
     response = client.post("/api/v1/incidents/", {"title": f"Outage {n}"}, format="json")
@@ -42,11 +48,12 @@ def test_creates_succeed_while_redis_is_down_and_the_cache_comes_back(
 ):
     client = client_as(end_user)
     assert _create(client, 0)[0] == 201
+    pace = _baseline(client)
     cache_on.kill()
     results = [_create(client, n) for n in range(1, 21)]
     assert [status for status, _ in results] == [201] * 20
-    assert max(seconds for _, seconds in results) < 1.0
-    assert Incident.objects.count() == 21
+    assert max(seconds for _, seconds in results) < pace + 0.5  # refused at once: no wait
+    assert Incident.objects.count() == 26
     assert CACHE_BREAKER.failures >= 1 and CACHE_BREAKER.is_open
 
     cache_on.start()
@@ -60,14 +67,15 @@ def test_a_frozen_redis_costs_one_timeout_per_window_not_one_per_request(
 ):
     api = client_as(end_user)
     assert _create(api, 0)[0] == 201
+    pace = _baseline(api)
     cache_on.freeze()
     started = time.monotonic()
     results = [_create(api, n) for n in range(1, 21)]
     elapsed = time.monotonic() - started
     assert [status for status, _ in results] == [201] * 20
-    assert max(seconds for _, seconds in results) < 2.0
     # One socket timeout (0.5 s) opens the breaker; the other 19 requests skip Redis.
-    assert elapsed < 5.0, elapsed
+    assert max(seconds for _, seconds in results) < pace + 1.0
+    assert elapsed < 20 * pace + 1.0, elapsed
     assert CACHE_BREAKER.failures == 1 and CACHE_BREAKER.short_circuits > 0
 
     use_broker(f"{cache_on.url}/0")  # the broker on the frozen Redis too
