@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
@@ -11,9 +12,41 @@ from sla.ics import IcsError
 from sla.models import Calendar, Holiday, SlaClock, SlaPolicy, SlaThreshold, WorkingHours
 
 
+class WorkingHoursFormSet(BaseInlineFormSet):
+    """A calendar that is not 24x7 needs working hours: without any, every ticket under a
+    policy on it would fail to get its due time."""
+
+    def clean(self) -> None:
+        super().clean()
+        if self.instance.is_24x7 or any(self.errors):
+            return
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE", False)
+        ]
+        if not kept:
+            raise forms.ValidationError(
+                "A calendar that is not 24x7 needs at least one working window."
+            )
+
+
 class WorkingHoursInline(admin.TabularInline):
     model = WorkingHours
+    formset = WorkingHoursFormSet
     extra = 0
+
+
+class CalendarForm(forms.ModelForm):
+    class Meta:
+        model = Calendar
+        fields = ("name", "timezone", "is_24x7", "description")
+        help_texts = {
+            "is_24x7": (
+                "Every hour of every day counts, except the holidays below (in this calendar's "
+                "time zone); the working hours are not used."
+            ),
+        }
 
 
 class HolidayInline(admin.TabularInline):
@@ -37,6 +70,7 @@ class IcsUploadForm(forms.Form):
 
 @admin.register(Calendar)
 class CalendarAdmin(admin.ModelAdmin):
+    form = CalendarForm
     list_display = ("name", "timezone", "is_24x7")
     search_fields = ("name",)
     inlines = [WorkingHoursInline, HolidayInline]

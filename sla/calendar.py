@@ -1,21 +1,37 @@
 """Business-time arithmetic: pure functions of (start, target, calendar, pauses). No database.
 
-A calendar is weekly working windows in a named timezone, minus holiday dates, or 24x7. Working
-windows are laid out on local dates and converted to UTC instants one day at a time, so a
-daylight-saving change gives what a person reading a wall clock would compute: a 08:00-18:00 day
-is 10 hours whether or not the clocks moved that night. Pauses (on hold) are excluded.
+A calendar is weekly working windows in a named timezone, minus holiday dates, or 24x7 (every
+hour of every day, minus its holiday dates too, if it has any). Working windows are laid out on
+local dates and converted to UTC instants one day at a time, so a daylight-saving change gives
+what a person reading a wall clock would compute: a 08:00-18:00 day is 10 hours whether or not
+the clocks moved that night. A window edge is the first instant the wall clock reaches it: one
+that falls in the hour skipped in spring is the instant the clocks jump (02:30 on a night that
+goes 02:00 -> 03:00 is 03:00 of the new offset), one in the hour repeated in autumn is its first
+occurrence. Pauses (on hold) are excluded.
+
+Instants are supported from SUPPORTED_FROM to SUPPORTED_UNTIL: outside that range (a start in
+the year 9999, a target of a million days) the functions raise CalendarError with the reason
+instead of an OverflowError from the datetime arithmetic, and a walk through the calendar never
+runs for longer than that range.
 """
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MAX_SEARCH_DAYS = 3 * 366  # a calendar with no working time in three years is a broken calendar
+# Far beyond any real deadline, and far enough from datetime's own limits (years 1 and 9999)
+# that no local date or offset arithmetic near them can overflow.
+SUPPORTED_FROM = datetime(1900, 1, 1, tzinfo=UTC)
+SUPPORTED_UNTIL = datetime(3000, 1, 1, tzinfo=UTC)
+SUPPORTED_RANGE = f"{SUPPORTED_FROM:%Y-%m-%d} to {SUPPORTED_UNTIL:%Y-%m-%d} UTC"
 
 
 class CalendarError(ValueError):
-    """The calendar cannot produce a due time (no working time at all, bad window)."""
+    """The calendar cannot produce a due time (no working time at all, bad window, unknown time
+    zone, an instant outside the supported range)."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +58,15 @@ class BusinessCalendar:
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise CalendarError(f"'{self.timezone}' is not a known time zone") from exc
+
+    @property
+    def is_endless(self) -> bool:
+        """Open at every instant: 24x7 without holidays (one interval, plain addition)."""
+        return self.always_open and not self.holidays
 
 
 Pause = tuple[datetime, datetime | None]
@@ -67,38 +91,88 @@ def weekly(
     )
 
 
-def _local(day: date, at: time, tz: ZoneInfo) -> datetime:
+# Tickets cluster on the same few hundred days and windows: reading each edge once makes a
+# calendar walk cheaper than the two time zone conversions it needs per edge.
+@lru_cache(maxsize=16384)
+def _wall_edge(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The first instant (UTC) at which the wall clock in `tz` shows `at` on `day`, or passes it.
+
+    fold=0 already reads a repeated wall time (autumn) as its first occurrence. A skipped one
+    (spring) has no instant: zoneinfo would read it with the offset before the jump, an instant
+    the wall clock shows as one gap later (02:30 -> 03:30). The edge is then the jump itself."""
     if at == time.max:
-        return datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC)
-    # A wall time that does not exist (skipped by a spring-forward) maps forward, as clocks do.
-    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+        day, at = day + timedelta(days=1), time.min
+    wall = datetime.combine(day, at, tzinfo=tz)
+    instant = wall.astimezone(UTC)
+    if instant.astimezone(tz).replace(tzinfo=None) == wall.replace(tzinfo=None):
+        return instant
+    return _offset_change(wall.replace(fold=1).astimezone(UTC), instant, tz)
+
+
+def _offset_change(before: datetime, after: datetime, tz: ZoneInfo) -> datetime:
+    """The instant in (before, after] at which `tz` switches to the offset it has at `after`.
+
+    zoneinfo does not expose its transitions, so this halves the gap (at most a few hours) down
+    to the second: time zone transitions fall on whole seconds."""
+    new_offset = after.astimezone(tz).utcoffset()
+    low, high = 0, int((after - before).total_seconds())
+    while high - low > 1:
+        middle = (low + high) // 2
+        if (before + timedelta(seconds=middle)).astimezone(tz).utcoffset() == new_offset:
+            high = middle
+        else:
+            low = middle
+    return before + timedelta(seconds=high)
+
+
+def _check_supported(instant: datetime, what: str) -> None:
+    if not SUPPORTED_FROM <= instant < SUPPORTED_UNTIL:
+        raise CalendarError(
+            f"{what} {instant.isoformat()} is outside the supported range ({SUPPORTED_RANGE})"
+        )
+
+
+def _beyond_range(what: str) -> CalendarError:
+    return CalendarError(f"{what} after {SUPPORTED_UNTIL:%Y-%m-%d} UTC, beyond the supported range")
+
+
+ALL_DAY = tuple(WorkingWindow(day, time.min, time.max) for day in range(7))
 
 
 def working_intervals(
     calendar: BusinessCalendar, since: datetime
 ) -> Iterator[tuple[datetime, datetime]]:
-    """Working intervals in UTC, in order, from the one containing `since` onwards (clipped)."""
+    """Working intervals in UTC, in order and disjoint, from the one containing `since` onwards
+    (clipped). Overlapping windows of one day count once. Raises CalendarError when the walk
+    would pass SUPPORTED_UNTIL, so callers stop there instead of overflowing at year 9999."""
+    _check_supported(since, "the start")
     since = since.astimezone(UTC)
-    if calendar.always_open:
+    if calendar.is_endless:
         yield since, datetime.max.replace(tzinfo=UTC)
         return
-    if not calendar.windows:
+    windows = ALL_DAY if calendar.always_open else calendar.windows
+    if not windows:
         raise CalendarError("the calendar has no working hours")
     tz = calendar.tz
     by_day: dict[int, list[WorkingWindow]] = {}
-    for window in sorted(calendar.windows, key=lambda w: (w.weekday, w.start)):
+    for window in sorted(windows, key=lambda w: (w.weekday, w.start)):
         by_day.setdefault(window.weekday, []).append(window)
     day = since.astimezone(tz).date() - timedelta(days=1)
     empty_days = 0
+    worked_until = since
     while True:
+        if datetime.combine(day, time.min, tzinfo=UTC) >= SUPPORTED_UNTIL:
+            raise _beyond_range("the working time asked for would end")
         produced = False
         if day not in calendar.holidays:
             for window in by_day.get(day.weekday(), []):
-                begin, finish = _local(day, window.start, tz), _local(day, window.end, tz)
-                if finish <= since:
+                begin = max(_wall_edge(day, window.start, tz), worked_until)
+                finish = _wall_edge(day, window.end, tz)
+                if finish <= begin:
                     continue
                 produced = True
-                yield max(begin, since), finish
+                worked_until = finish
+                yield begin, finish
         empty_days = 0 if produced else empty_days + 1
         if empty_days > MAX_SEARCH_DAYS:
             raise CalendarError("no working time in the next three years (all holidays?)")
@@ -138,6 +212,19 @@ def _normalise(pauses: Sequence[Pause]) -> tuple[list[tuple[datetime, datetime]]
     return closed, open_since
 
 
+def due_input_check(start: datetime, target: timedelta) -> None:
+    """Refuse what no calendar can answer, before walking any: a naive or out-of-range start
+    (CalendarError is a ValueError), a negative target, or one longer than the real time left
+    before SUPPORTED_UNTIL (working time is a part of real time)."""
+    if start.tzinfo is None:
+        raise ValueError("start must be timezone-aware")
+    if target < timedelta(0):
+        raise ValueError("target must not be negative")
+    _check_supported(start, "the start")
+    if target >= SUPPORTED_UNTIL - start:
+        raise _beyond_range("the due time would fall")
+
+
 def due_at(
     start: datetime,
     target: timedelta,
@@ -147,10 +234,7 @@ def due_at(
     """The instant at which `target` of working time has elapsed since `start`, not counting
     pauses. A zero target is due at the first working instant at or after `start`. None while
     a pause that has not ended would swallow the rest of the target (the clock is stopped)."""
-    if start.tzinfo is None:
-        raise ValueError("start must be timezone-aware")
-    if target < timedelta(0):
-        raise ValueError("target must not be negative")
+    due_input_check(start, target)
     closed, open_since = _normalise(pauses)
     remaining = target
     for begin, finish in working_intervals(calendar, start):
@@ -160,6 +244,8 @@ def due_at(
             usable_end = piece_end if open_since is None else min(piece_end, open_since)
             length = usable_end - piece_start
             if remaining <= length:
+                if remaining >= SUPPORTED_UNTIL - piece_start:
+                    raise _beyond_range("the due time would fall")
                 return piece_start + remaining
             remaining -= length
         if open_since is not None and finish >= open_since:

@@ -1,11 +1,14 @@
-from datetime import time
+from datetime import time, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
+from sla.calendar import CalendarError, due_at
 from sla.choices import ClockState, Metric, ThresholdAction, ticket_kind_choices
+from sla.snapshot import calendar_of
 
 
 def _validate_timezone(value: str) -> None:
@@ -115,6 +118,32 @@ class SlaPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Refuse targets no ticket could be given a due time for (negative, or beyond the
+        supported range on this calendar, or a calendar with no working time), here rather
+        than as an error on every ticket created under the policy."""
+        if self.calendar_id is None:
+            return
+        try:
+            calendar = calendar_of(self.calendar)
+        except CalendarError as exc:
+            raise ValidationError({"calendar": f"{exc}."}) from exc
+        now = timezone.now()
+        errors = {}
+        for field in ("response_target", "resolution_target"):
+            target = getattr(self, field)
+            if target is None:
+                continue
+            if target < timedelta(0):
+                errors[field] = "A target cannot be negative."
+                continue
+            try:
+                due_at(now, target, calendar)
+            except CalendarError as exc:
+                errors[field] = f"On the calendar '{self.calendar}': {exc}."
+        if errors:
+            raise ValidationError(errors)
 
 
 class SlaThreshold(models.Model):

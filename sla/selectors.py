@@ -258,7 +258,8 @@ def clock_status(clock: SlaClock, now: datetime) -> ClockStatus:
     """What one clock says at `now`: state, the instant that matters and the time left."""
     snapshot = clock.snapshot
     calendar = snapshot.get("calendar", {})
-    always_open = bool(calendar.get("always_open"))
+    # A 24x7 calendar with holidays counts business time: its "time left" skips them.
+    always_open = bool(calendar.get("always_open")) and not calendar.get("holidays")
     common: dict[str, Any] = {
         "metric": clock.metric,
         "metric_label": _label(clock.metric),

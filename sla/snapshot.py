@@ -36,6 +36,11 @@ def calendar_snapshot(calendar: Any) -> dict[str, Any]:
     }
 
 
+def calendar_of(calendar: Any) -> BusinessCalendar:
+    """A calendar row (with its hours and holidays) as the arithmetic reads it."""
+    return calendar_from_snapshot({"calendar": calendar_snapshot(calendar)})
+
+
 def calendar_from_snapshot(snapshot: Snapshot) -> BusinessCalendar:
     data = snapshot["calendar"]
     return _calendar(

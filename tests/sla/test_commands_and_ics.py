@@ -1,9 +1,11 @@
-from datetime import date, time
+from datetime import date, datetime, time
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sla.holidays import holidays_import
 from sla.ics import IcsError, parse_holidays
@@ -164,3 +166,97 @@ def test_admin_imports_an_ics_file(client_for, admin_user, business_hours):
     bad = client.post(url, {"file": SimpleUploadedFile("h.ics", b"not a calendar")})
     assert bad.status_code == 200
     assert b"BEGIN:VCALENDAR" in bad.content
+
+
+@pytest.mark.parametrize(
+    ("start", "target", "message"),
+    [
+        ("2026-03-27T16:30:00+01:00", "99999999d", "after 3000-01-01"),
+        ("9999-12-31T17:00+01:00", "4h", "supported range"),
+        ("0001-01-01T00:30+01:00", "4h", "supported range"),
+        ("2026-03-27T16:30:00+01:00", "9" * 30 + "d", "too long"),
+        ("2026-03-27T16:30:00+01:00", "9" * 5000 + "m", "too long"),
+        ("2026-03-27T16:30:00+01:00", "4h\x00", "control characters"),
+    ],
+)
+def test_sla_due_inputs_of_any_size_exit_2_with_one_line(business_hours, start, target, message):
+    with pytest.raises(CommandError, match=message) as caught:
+        call_command("sla_due", calendar="Business hours", start=start, target=target)
+    assert caught.value.returncode == 2
+    assert "\n" not in str(caught.value)
+
+
+def test_sla_due_refuses_a_calendar_name_with_control_characters(business_hours):
+    with pytest.raises(CommandError, match="--calendar must be one line") as caught:
+        call_command(
+            "sla_due", calendar="Business\x00hours", start="2026-03-27T16:30Z", target="1h"
+        )
+    assert caught.value.returncode == 2
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    start=st.one_of(st.datetimes(timezones=st.timezones()).map(datetime.isoformat), st.text()),
+    target=st.one_of(
+        st.tuples(st.integers(0, 10**40), st.sampled_from("dhm")).map(lambda t: f"{t[0]}{t[1]}"),
+        st.text(),
+    ),
+)
+def test_sla_due_answers_any_input_with_a_due_time_or_exit_2(business_hours, start, target):
+    refused = _sla_due_refusal(start, target)
+    if refused is not None:
+        assert refused.returncode == 2
+        assert "\n" not in str(refused)
+
+
+def _sla_due_refusal(start: str, target: str) -> CommandError | None:
+    try:
+        call_command(
+            "sla_due", calendar="Business hours", start=start, target=target, stdout=StringIO()
+        )
+    except CommandError as refused:
+        return refused
+    return None
+
+
+@pytest.mark.parametrize(
+    ("start", "target"),
+    [("2026-03-27T16:30:00+01:00", "99999999d"), ("9999-12-31T17:00+01:00", "4h")],
+)
+def test_sla_due_from_the_shell_never_prints_a_traceback(business_hours, start, target):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [
+            *(sys.executable, "manage.py", "sla_due", "--calendar", "Business hours"),
+            *("--start", start, "--target", target),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "supported range" in result.stderr
+
+
+def test_sla_due_honours_the_holidays_of_a_24x7_calendar():
+    calendar = Calendar.objects.create(
+        name="Around the clock", timezone="Europe/Berlin", is_24x7=True
+    )
+    Holiday.objects.create(calendar=calendar, date=date(2026, 12, 25), name="Christmas Day")
+    out = StringIO()
+    call_command(
+        "sla_due",
+        calendar="Around the clock",
+        start="2026-12-24T22:00:00+01:00",
+        target="4h",
+        stdout=out,
+    )
+    # Two hours to midnight, Christmas Day skipped, two more hours on the 26th.
+    assert out.getvalue().strip() == "2026-12-26T02:00:00+01:00"
