@@ -1,6 +1,6 @@
 from django.urls import path
 
-from core import attachment_views, token_views
+from core import attachment_views, preference_views, token_views
 
 app_name = "core"
 
@@ -10,6 +10,7 @@ urlpatterns = [
         attachment_views.attachment_download,
         name="attachment_download",
     ),
+    path("account/preferences/", preference_views.preferences, name="preferences"),
     path("account/tokens/", token_views.token_list, name="tokens"),
     path("account/tokens/<int:pk>/revoke/", token_views.token_revoke, name="token_revoke"),
 ]
