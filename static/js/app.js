@@ -51,6 +51,27 @@
     window.setInterval(tickCountdowns, 30000);
   }
 
+  // The account menu is a <details>: it opens and closes without this; here it also closes on
+  // Escape (focus back on its button) and on a click anywhere else, as menus do.
+  function closeAccountMenus(except) {
+    document.querySelectorAll("details.account-menu[open]").forEach(function (menu) {
+      if (menu !== except) menu.removeAttribute("open");
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    closeAccountMenus(event.target.closest ? event.target.closest("details.account-menu") : null);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.querySelector("details.account-menu[open]");
+    if (!open) return;
+    open.removeAttribute("open");
+    var toggle = open.querySelector("summary");
+    if (toggle) toggle.focus();
+  });
+
   function ready() {
     startCountdowns();
   }
