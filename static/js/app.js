@@ -72,8 +72,16 @@
     if (toggle) toggle.focus();
   });
 
+  // Controls that only work with script (a search that shortens a select) come hidden.
+  function showScriptOnlyControls() {
+    document.querySelectorAll("[data-needs-script][hidden]").forEach(function (element) {
+      element.removeAttribute("hidden");
+    });
+  }
+
   function ready() {
     startCountdowns();
+    showScriptOnlyControls();
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", ready);
