@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "core.request_body.RequestBodyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Pages show dates in the signed-in person's time zone (core/time_zones.py).
+    "core.time_zones.UserTimeZoneMiddleware",
     "core.cache_control.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

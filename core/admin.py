@@ -35,6 +35,7 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
         ("Organisation", {"fields": ("manager",)}),
+        ("Preferences", {"fields": ("time_zone",)}),
     )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

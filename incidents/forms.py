@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.urls import reverse
 
+from core.choices import Priority
 from core.models import ConfigurationItem, Service, SupportGroup
 from core.web.forms import (
     MAX_REPORT_FILES,
@@ -26,6 +27,7 @@ from incidents.choices import (
     ResolutionCode,
     Urgency,
 )
+from incidents.priority import priority_for
 
 # --- End-user report ------------------------------------------------------------------------
 
@@ -140,7 +142,46 @@ class IncidentReportForm(forms.Form):
 # --- Lifecycle transitions ------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PriorityPreview:
+    """The priority an impact and an urgency give, as the classify form shows it live."""
+
+    impact: str
+    urgency: str
+    priority: int
+
+    @property
+    def label(self) -> str:
+        return str(Priority(self.priority).label)
+
+    @property
+    def impact_label(self) -> str:
+        return str(Impact(self.impact).label)
+
+    @property
+    def urgency_label(self) -> str:
+        return str(Urgency(self.urgency).label)
+
+
+def priority_preview(impact: object, urgency: object) -> PriorityPreview | None:
+    """The matrix's answer (incidents.priority.priority_for, as the service computes it), or
+    None while either value is missing or unknown."""
+    if impact not in Impact.values or urgency not in Urgency.values:
+        return None
+    return PriorityPreview(str(impact), str(urgency), priority_for(str(impact), str(urgency)))
+
+
+def _chosen_pk(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
 class ClassifyForm(VersionedForm):
+    # Shown after the fields by the kernel's action form (tickets/agent/detail.html).
+    preview_template = "incidents/agent/_priority_preview.html"
+
     category = forms.ChoiceField(choices=with_blank(Category.choices))
     impact = forms.ChoiceField(choices=Impact.choices)
     urgency = forms.ChoiceField(choices=Urgency.choices)
@@ -150,7 +191,11 @@ class ClassifyForm(VersionedForm):
         required=False,
         empty_label="None",
         label="Configuration item",
-        help_text="Must belong to the chosen service.",
+        help_text="Must belong to the chosen service. The list follows the service you choose.",
+        error_messages={
+            "invalid_choice": "The configuration item belongs to another service, or is no "
+            "longer in use."
+        },
     )
     support_group = CappedModelChoiceField(
         queryset=SupportGroup.objects.none(),
@@ -167,12 +212,41 @@ class ClassifyForm(VersionedForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = active_services()  # type: ignore[attr-defined]
-        self.fields["configuration_item"].queryset = (  # type: ignore[attr-defined]
+        items = (
             ConfigurationItem.objects.filter(is_active=True, service__is_active=True)
             .select_related("service")
             .order_by("service__name", "name")
         )
+        # Only the chosen service's items (a CI of another service is refused anyway); with no
+        # service chosen yet, every item, named with its service. Changing the service swaps
+        # the list over HTMX (core.web.pickers); without script, the next render follows it.
+        service_pk = _chosen_pk(self["service"].value())
+        if service_pk is not None:
+            items = items.filter(service_id=service_pk)
+        self.fields["configuration_item"].queryset = items  # type: ignore[attr-defined]
         self.fields["support_group"].queryset = active_groups()  # type: ignore[attr-defined]
+        self.fields["service"].widget.attrs.update(
+            {
+                "hx-get": reverse("core:configuration_item_options"),
+                "hx-trigger": "change",
+                "hx-target": "next select",
+                "hx-swap": "innerHTML",
+                "aria-controls": self["configuration_item"].auto_id,
+            }
+        )
+        preview = {
+            "hx-get": reverse("incidents:agent_priority_preview"),
+            "hx-trigger": "change",
+            "hx-include": "closest .action-fields",
+            "hx-target": "next .priority-preview",
+            "hx-swap": "outerHTML",
+        }
+        self.fields["impact"].widget.attrs.update(preview)
+        self.fields["urgency"].widget.attrs.update(preview)
+
+    @property
+    def preview(self) -> PriorityPreview | None:
+        return priority_preview(self["impact"].value(), self["urgency"].value())
 
 
 class ContainForm(VersionedForm):

@@ -2,13 +2,14 @@
 (DESIGN.md §7: reports ≤ 2 s uncached, dashboard tiles ≤ 300 ms) when several managers look at
 the same view, or one flips between filters.
 
-A tile's numbers are keyed by the tile, the filter (its resolved period and dimensions) and a
-version of the data: the newest timeline event id (every change to a ticket appends one,
-including the SLA sweeper's breaches and escalations and the requesters' ratings) and the
-current time slot of DASHBOARD_CACHE_SECONDS. So a change to any ticket shows at once, and
-numbers that move with the clock alone (the backlog's ages) are at most one slot old. Tiles that
-depend on the viewer ("now": read through the viewer's selectors) are never cached. A cache that
-is down (Redis unreachable) means computing, never an error.
+A tile's numbers are keyed by the tile, the filter (its resolved period and dimensions, and the
+viewer's time zone, in which its days are cut) and a version of the data: the newest timeline
+event id (every change to a ticket appends one, including the SLA sweeper's breaches and
+escalations and the requesters' ratings) and the current time slot of DASHBOARD_CACHE_SECONDS.
+So a change to any ticket shows at once, and numbers that move with the clock alone (the
+backlog's ages) are at most one slot old. Tiles that depend on the viewer ("now": read through
+the viewer's selectors) are never cached. A cache that is down (Redis unreachable) means
+computing, never an error.
 """
 
 import hashlib
@@ -21,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max
+from django.utils import timezone
 
 from core.models import TimelineEvent
 from reporting.filters import ReportFilter
@@ -41,7 +43,9 @@ def data_version() -> int:
 
 
 def tile_key(name: str, report: ReportFilter, *, now: datetime, seconds: int) -> str:
-    filters = json.dumps(report.as_params(), sort_keys=True)
+    # Days are cut in the viewer's time zone (core.time_zones): two zones, two sets of days.
+    params = {**report.as_params(), "zone": timezone.get_current_timezone_name()}
+    filters = json.dumps(params, sort_keys=True)
     digest = hashlib.sha256(filters.encode()).hexdigest()[:24]
     slot = int(now.timestamp() // seconds)
     return f"dashboard:v{KEY_VERSION}:{name}:{digest}:{slot}:{data_version()}"

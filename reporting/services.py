@@ -13,6 +13,7 @@ from django.utils import timezone
 from core.exceptions import DomainError, ValidationFailed
 from core.models import User
 from core.outbox import outbox_enqueue
+from core.time_zones import zone_of
 from reporting.digest import summary_email
 from reporting.filters import PARAMETERS, ReportFilter
 from reporting.models import ReportSubscription
@@ -120,7 +121,9 @@ def _send_one(subscription: ReportSubscription, *, slot: datetime, now: datetime
             logger.warning("report subscription %s has stale filters: %s", subscription.pk, exc)
             return False
         report = report.with_period(now - timedelta(days=SUMMARY_DAYS), now)
-        subject, body = summary_email(report)
+        # The summary's dates read in the subscriber's zone, as their pages do.
+        with timezone.override(zone_of(user)):
+            subject, body = summary_email(report)
         outbox_enqueue(
             task_name="core.send_email",
             payload={"to": [user.email], "subject": subject, "body": body},

@@ -1,15 +1,31 @@
 """Who hears about an SLA warning or breach. Messages are outbox rows with a dedupe key per
 clock, generation and stage, inserted together per sweep batch (a conflict on the key is
-skipped), so a repeated sweep can never notify twice."""
+skipped), so a repeated sweep can never notify twice.
+
+The sweeper's messages carry their instants in ISO 8601 (the timeline shows them in each
+reader's zone); an email shows them in its recipients' zone, so recipients who read dates in
+different zones get one email per zone. The site's zone keeps the key `<key>:email`, another
+zone gets `<key>:email:<zone>`: the same recipients always give the same keys.
+"""
 
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Prefetch
 
 from core.choices import Role
 from core.models import OutboxMessage, SupportGroup, TicketBase, User
 from core.outbox import outbox_enqueue_many
 from core.roles import ROLE_GROUP_NAMES
+from core.time_zones import instants_localised, site_zone, zone_of
+
+# (address, the name of the zone its reader reads dates in)
+Recipient = tuple[str, str]
+
+
+def _recipient(user: User) -> Recipient:
+    return user.email, zone_of(user).key
 
 
 @dataclass
@@ -26,7 +42,7 @@ class NotificationBatch:
 
     messages: list[OutboxMessage] = field(default_factory=list)
     _groups: dict[int, SupportGroup] = field(default_factory=dict)
-    _all_managers: list[str] | None = None
+    _all_managers: list[Recipient] | None = None
 
     def load_groups(self, group_ids: set[int]) -> None:
         active_members = User.objects.filter(is_active=True).exclude(email="")
@@ -37,19 +53,20 @@ class NotificationBatch:
         ):
             self._groups[group.pk] = group
 
-    def _group_emails(self, group: SupportGroup) -> list[str]:
+    def _group_emails(self, group: SupportGroup) -> list[Recipient]:
         if group.email:
-            return [group.email]
-        return [member.email for member in group.members.all()]
+            # A shared mailbox belongs to no one person: it reads the site's zone.
+            return [(group.email, settings.TIME_ZONE)]
+        return [_recipient(member) for member in group.members.all()]
 
-    def _managers(self) -> list[str]:
+    def _managers(self) -> list[Recipient]:
         if self._all_managers is None:
-            self._all_managers = list(
+            managers = (
                 User.objects.filter(is_active=True, groups__name=ROLE_GROUP_NAMES[Role.MANAGER])
                 .exclude(email="")
-                .values_list("email", flat=True)
                 .distinct()
             )
+            self._all_managers = [_recipient(manager) for manager in managers]
         return self._all_managers
 
     def add(
@@ -61,41 +78,53 @@ class NotificationBatch:
         body: str,
         link: str,
         audience: Audience,
-        assignee_email: str = "",
+        assignee: User | None = None,
     ) -> None:
         group = self._groups.get(ticket.support_group_id) if ticket.support_group_id else None
-        recipients: list[str] = []
-        if audience.assignee and assignee_email:
-            recipients.append(assignee_email)
+        recipients: list[Recipient] = []
+        if audience.assignee and assignee is not None and assignee.email:
+            recipients.append(_recipient(assignee))
         if audience.group and group is not None:
             recipients += self._group_emails(group)
         if audience.manager and group is not None and group.manager and group.manager.email:
-            recipients.append(group.manager.email)
+            recipients.append(_recipient(group.manager))
         if audience.all_managers:
             recipients += self._managers()
-        if recipients:
+        for zone_name, addresses in _by_zone(recipients).items():
+            zone = ZoneInfo(zone_name)
+            suffix = "" if zone_name == settings.TIME_ZONE else f":{zone_name}"
             self.messages.append(
                 OutboxMessage(
                     task_name="core.send_email",
                     payload={
-                        "to": sorted(set(recipients)),
-                        "subject": f"[{ticket.number}] {subject}",
-                        "body": f"{body}\n\n{link}\n",
+                        "to": addresses,
+                        "subject": instants_localised(f"[{ticket.number}] {subject}", zone),
+                        "body": instants_localised(f"{body}\n\n{link}\n", zone),
                     },
-                    dedupe_key=f"{dedupe_key}:email",
+                    dedupe_key=f"{dedupe_key}:email{suffix}",
                 )
             )
         if audience.group and group is not None and group.webhook_url:
+            text = instants_localised(f"*{ticket.number}* {subject}\n{body}\n<{link}>", site_zone())
             self.messages.append(
                 OutboxMessage(
                     task_name="core.post_webhook",
-                    payload={
-                        "url": group.webhook_url,
-                        "json": {"text": f"*{ticket.number}* {subject}\n{body}\n<{link}>"},
-                    },
+                    payload={"url": group.webhook_url, "json": {"text": text}},
                     dedupe_key=f"{dedupe_key}:webhook",
                 )
             )
 
     def write(self) -> int:
         return outbox_enqueue_many(self.messages)
+
+
+def _by_zone(recipients: list[Recipient]) -> dict[str, list[str]]:
+    """Addresses per zone, each address once (under the first zone it came with), sorted."""
+    zones: dict[str, str] = {}
+    for address, zone_name in recipients:
+        if address:
+            zones.setdefault(address, zone_name)
+    grouped: dict[str, list[str]] = {}
+    for address in sorted(zones):
+        grouped.setdefault(zones[address], []).append(address)
+    return dict(sorted(grouped.items()))

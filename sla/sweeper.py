@@ -203,7 +203,7 @@ def _act(kind: TicketKind, steps: list[Step]) -> None:
             body=body,
             link=kind.agent_url(ticket.number),
             audience=audience,
-            assignee_email=ticket.assignee.email if ticket.assignee else "",
+            assignee=ticket.assignee,
         )
     batch.write()
     webhook_emit_many(

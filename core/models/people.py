@@ -1,6 +1,8 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from core.time_zones import zone_name_validate
+
 
 class User(AbstractUser):
     """A person: requester, agent, manager or admin (the role is a Django group, see core.roles).
@@ -19,6 +21,18 @@ class User(AbstractUser):
         blank=True,
         related_name="reports",
         help_text="Approves this person's service requests that need their manager's approval.",
+    )
+    # Empty means "the site's TIME_ZONE", so changing the site's zone moves everyone who never
+    # chose one (core.time_zones.zone_of). A name, not choices: the tz database's list differs
+    # between systems and would make migrations drift.
+    time_zone = models.CharField(
+        "time zone",
+        max_length=64,
+        blank=True,
+        default="",
+        validators=[zone_name_validate],
+        help_text="Dates in pages and emails are shown in this zone (e.g. Europe/Berlin). "
+        "Empty: the site's time zone.",
     )
 
     class Meta(AbstractUser.Meta):

@@ -4,8 +4,7 @@ readable timeline changes and accessible form widgets.
 They read labels from the ticket's own model fields, so core never imports a domain app.
 """
 
-import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from django import template
@@ -22,6 +21,7 @@ from core.markdown import render_markdown
 from core.models import TicketBase, TimelineEvent
 from core.tickets.describe import EventView, choice_label, describe
 from core.tickets.kinds import find_kind
+from core.time_zones import instants_localised
 
 register = template.Library()
 
@@ -126,22 +126,13 @@ def duration(value: timedelta | None) -> str:
     return " ".join(parts)
 
 
-# ISO 8601 instants as the SLA engine writes them into messages ("due 2026-03-02T14:00:00+00:00").
-_ISO_INSTANT = re.compile(
-    r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})"
-)
-
-
 @register.filter
 def local_instants(text: str | None) -> str:
-    """System messages with their ISO instants shown in the site's time zone, as people read
-    them ("2 Mar 2026, 15:00 CET"). Text that is not an instant is left as it is."""
+    """System messages with their ISO instants shown in the reader's time zone (the one the
+    request activated: core.time_zones), as people read them ("2 Mar 2026, 15:00 CET"). Text
+    that is not an instant is left as it is."""
+    return instants_localised(text or "", timezone.get_current_timezone(), _timeline_instant)
 
-    def local(match: re.Match[str]) -> str:
-        try:
-            moment = datetime.fromisoformat(match.group(0).replace("Z", "+00:00"))
-        except ValueError:
-            return match.group(0)
-        return format_date(timezone.localtime(moment), "j M Y, H:i T")
 
-    return _ISO_INSTANT.sub(local, text or "")
+def _timeline_instant(moment: datetime, zone: tzinfo) -> str:
+    return format_date(moment.astimezone(zone), "j M Y, H:i T")

@@ -5,10 +5,13 @@ twice. Links point to where the reader follows the ticket (the portal for the re
 agent page for agents).
 """
 
+from datetime import tzinfo
+
 from core.models import TicketBase, User
 from core.outbox import outbox_enqueue
 from core.single_line import single_line_normalise
 from core.tickets.kinds import kind_of
+from core.time_zones import instants_localised, site_zone, zone_of
 
 
 def notify(
@@ -19,19 +22,22 @@ def notify(
     body: str,
     key: str,
     key_is_new: bool = False,
+    zone: tzinfo | None = None,
 ) -> None:
     """Email `to` about the ticket; `key_is_new` when the ticket was created in this
-    transaction, so the key cannot have been used (no dedupe savepoint)."""
+    transaction, so the key cannot have been used (no dedupe savepoint). Instants written in
+    ISO 8601 are shown in `zone`, the recipients' (default: the site's TIME_ZONE)."""
     recipients = [address for address in to if address]
     if not recipients:
         return
     kind = kind_of(ticket)
     # The subject carries the title: a row stored before control characters were refused must
     # still make a one-line header (Django refuses CR/LF in headers with BadHeaderError).
-    header = single_line_normalise(f"[{ticket.number}] {subject}")
+    zone = zone or site_zone()
+    header = single_line_normalise(instants_localised(f"[{ticket.number}] {subject}", zone))
     outbox_enqueue(
         task_name="core.send_email",
-        payload={"to": recipients, "subject": header, "body": body},
+        payload={"to": recipients, "subject": header, "body": instants_localised(body, zone)},
         dedupe_key=f"{kind.name}:{ticket.pk}:{key}",
         key_is_new=key_is_new,
     )
@@ -48,9 +54,17 @@ def notify_requester(
         body=f"{body}\n\nFollow it here: {link}\n",
         key=key,
         key_is_new=key_is_new,
+        zone=zone_of(ticket.requester),
     )
 
 
 def notify_agent(ticket: TicketBase, agent: User, *, subject: str, body: str, key: str) -> None:
     link = kind_of(ticket).agent_url(ticket.number)
-    notify(ticket, [agent.email], subject=subject, body=f"{body}\n\n{link}\n", key=key)
+    notify(
+        ticket,
+        [agent.email],
+        subject=subject,
+        body=f"{body}\n\n{link}\n",
+        key=key,
+        zone=zone_of(agent),
+    )

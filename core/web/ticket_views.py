@@ -14,14 +14,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from core.exceptions import DomainError, ValidationFailed
+from core.exceptions import ConflictError, DomainError, ValidationFailed
 from core.models import TicketBase
 from core.services import attachment_add
 from core.tickets.actions import Action
 from core.tickets.work import ticket_comment
 from core.web.access import HtmxHttpRequest, agent_required, safe_next
 from core.web.forms import AgentCommentForm, AttachmentForm, apply_domain_errors
-from core.web.submit import form_submit, refusal_message
+from core.web.submit import conflict_page, form_submit, refusal_message
 from core.web.ticket_page import TicketPage
 
 
@@ -35,7 +35,8 @@ def _perform(
     view: TicketPage, ticket: TicketBase, action: Action, form: Form
 ) -> tuple[HttpResponse | None, Any]:
     """Run `action` with the form's data: (None, result) when done; (a response, None) when
-    refused — the page with the form's errors, or a message and a reload."""
+    refused — the page with the form's errors, the page as it is now with the form as it was
+    typed (changed meanwhile), or a message and a reload."""
     refusal = action.refusal(view.kind, view.user, ticket)
     if refusal:
         messages.error(view.request, refusal)
@@ -51,6 +52,10 @@ def _perform(
     except ValidationFailed as exc:
         apply_domain_errors(form, exc, dict(action.aliases))
         return view.render(ticket, {action.name: form}), None
+    except ConflictError:
+        current = view.get(ticket.number)
+        page = conflict_page(view, current, form, name=action.name, version=current.version)
+        return page, None
     except DomainError as exc:
         messages.error(view.request, refusal_message(exc))
         return view.back(ticket.number), None

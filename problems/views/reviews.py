@@ -110,7 +110,11 @@ def review_save(request: HttpRequest, number: str) -> HttpResponse:
         return "Review saved."
 
     form = ReviewForm(request.POST, prefix="review")
-    return form_submit(_ReviewPage(request, review), incident, form, write, name="review")
+    page = _ReviewPage(request, review)
+    # The form guards the review's version, not the incident's.
+    return form_submit(
+        page, incident, form, write, name="review", version_now=lambda: review.version
+    )
 
 
 @agent_required

@@ -51,8 +51,37 @@
     window.setInterval(tickCountdowns, 30000);
   }
 
+  // The account menu is a <details>: it opens and closes without this; here it also closes on
+  // Escape (focus back on its button) and on a click anywhere else, as menus do.
+  function closeAccountMenus(except) {
+    document.querySelectorAll("details.account-menu[open]").forEach(function (menu) {
+      if (menu !== except) menu.removeAttribute("open");
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    closeAccountMenus(event.target.closest ? event.target.closest("details.account-menu") : null);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.querySelector("details.account-menu[open]");
+    if (!open) return;
+    open.removeAttribute("open");
+    var toggle = open.querySelector("summary");
+    if (toggle) toggle.focus();
+  });
+
+  // Controls that only work with script (a search that shortens a select) come hidden.
+  function showScriptOnlyControls() {
+    document.querySelectorAll("[data-needs-script][hidden]").forEach(function (element) {
+      element.removeAttribute("hidden");
+    });
+  }
+
   function ready() {
     startCountdowns();
+    showScriptOnlyControls();
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", ready);

@@ -86,3 +86,18 @@ def test_a_broken_cache_means_computing(tile_cache, manager_client, seeder, monk
     monkeypatch.setattr(cache, "set", down)
     html, _ = get(manager_client, "volume")
     assert stat(html, "stat-volume-created") == "3"
+
+
+def test_viewers_in_two_time_zones_never_share_a_cached_tile() -> None:
+    from django.utils import timezone
+
+    from reporting.dashboard_cache import tile_key
+    from reporting.filters import ReportFilter
+
+    now = timezone.now()
+    report = ReportFilter.from_params({"period": "30d"}, now=now)
+    with timezone.override("UTC"):
+        in_utc = tile_key("volume", report, now=now, seconds=60)
+    with timezone.override("Australia/Sydney"):
+        in_sydney = tile_key("volume", report, now=now, seconds=60)
+    assert in_utc != in_sydney  # the same instants, cut into different days

@@ -117,6 +117,9 @@ def test_load_all_draws_every_tile_in_the_page(manager_client, seeder) -> None:
     assert stat(html, "stat-backlog-open") == "3"
     assert stat(html, "stat-now-breached") == "1"
     assert stat(html, "stat-now-at-risk") == "1"
+    # "overdue by 27 d 22 h" is around the clock, unlike the queue's business hours: it says so.
+    assert html.count('<span class="time-basis">calendar time</span>') == 2
+    assert "counted in calendar time (around the clock)" in html
     assert stat(html, "stat-volume-created") == "9"
     assert stat(html, "stat-volume-resolved") == "6"
     assert stat(html, "stat-mttr-count") == "6"

@@ -116,6 +116,7 @@ PAGES: dict[str, Page] = {
     "requests:portal_list": Page("end_user"),
     "requests:portal_detail": Page("end_user", lambda s: [s.fulfilled_request.number]),
     "core:tokens": Page("end_user", prepare=_create_a_token),
+    "core:preferences": Page("end_user"),
     # Approvals and the manager's dashboard
     "requests:approval_list": Page("manager"),
     "requests:approval_detail": Page("manager", lambda s: [s.pending_request.number]),
@@ -142,6 +143,9 @@ NOT_PAGES: dict[str, str] = {
     "core:attachment_download": "a file download (Content-Disposition: attachment)",
     "reporting:dashboard_tile": "partial: one dashboard tile, checked inside the dashboard",
     "reporting:dashboard_csv": "a CSV download",
+    "incidents:agent_priority_preview": "partial: the classify form's live priority, checked there",
+    "core:assignee_options": "partial: <option>s for the assignment panel's person search",
+    "core:configuration_item_options": "partial: <option>s for classify's configuration items",
 }
 
 ROLES = ("anonymous", "end_user", "manager", "agent", "admin")

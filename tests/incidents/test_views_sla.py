@@ -165,6 +165,12 @@ def test_queue_badge_uses_business_time(client_for, agent_l1, end_user, l1_group
     # 08:00-09:00 on Monday (Berlin).
     assert sla.detail == "Response: 1h 30m left"
     assert sla.nearest.due_at == datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
+    # Which clock the queue counts on is said in words, with a tooltip explaining it.
+    row = _list(client, half_hour_later).content.decode().split(incident.number, 1)[1]
+    assert (
+        '<span class="time-basis" title="Counted in the working hours of the Berlin office' in row
+    )
+    assert ">business hours</span>" in row.split("</tr>", 1)[0]
     body = _detail(client, incident, half_hour_later).content.decode()
     assert "in 1h 30m business time" in body
     # The wall-clock countdown beside the due time: Friday 17:30 -> Monday 09:00 Berlin.
@@ -503,3 +509,10 @@ def test_sla_pages_keep_the_csp(client_for, agent_l1, end_user, policies, tiers)
         assert " style=" not in body and "<script>" not in body, url
         assert "onclick" not in body, url
     assert Incident.objects.count() == 1
+
+
+def test_a_24x7_clock_in_the_queue_says_calendar_time(client_for, agent_l1, end_user, policies):
+    incident = _create(end_user)
+    row = _list(client_for(agent_l1), T0 + timedelta(hours=1)).content.decode()
+    row = row.split(incident.number, 1)[1].split("</tr>", 1)[0]
+    assert ">calendar time</span>" in row and "business hours" not in row
