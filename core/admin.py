@@ -63,8 +63,8 @@ class SupportGroupForm(forms.ModelForm):
 @admin.register(SupportGroup)
 class SupportGroupAdmin(admin.ModelAdmin):
     form = SupportGroupForm
-    list_display = ("name", "tier", "manager", "is_active")
-    list_filter = ("tier", "is_active")
+    list_display = ("name", "tier", "manager", "is_active", "handles_security")
+    list_filter = ("tier", "is_active", "handles_security")
     search_fields = ("name",)
     filter_horizontal = ("members",)
     autocomplete_fields = ("manager",)

@@ -1,8 +1,21 @@
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest
 
-from core.models import Attachment
+from core.models import Attachment, User
 from core.roles import is_agent
+from core.tickets.kinds import kind_for_content_type
+
+
+def _agent_sees_ticket(user: User, attachment: Attachment) -> bool:
+    """Whether the kind's selector shows the file's ticket to this agent (a restricted security
+    incident may be out of their sight: core.tickets.visibility)."""
+    try:
+        kind = kind_for_content_type(attachment.ticket_type_id)
+    except LookupError:
+        return True
+    if kind.restriction is None:
+        return True
+    return bool(kind.list_for_user(user).filter(pk=attachment.ticket_id).exists())
 
 
 @login_required
@@ -12,6 +25,9 @@ def attachment_download(request: HttpRequest, token: str) -> FileResponse:
         attachment = Attachment.objects.select_related("ticket_type").get(token=token)
     except Attachment.DoesNotExist as exc:
         raise Http404("No such file.") from exc
+    user = request.user
+    if isinstance(user, User) and is_agent(user) and not _agent_sees_ticket(user, attachment):
+        raise Http404("No such file.")
     if not is_agent(request.user):
         if attachment.is_internal:
             raise Http404("No such file.")

@@ -69,3 +69,4 @@ class EventKind(models.TextChoices):
     UNLINKED = "unlinked", "Unlinked"
     LINKED_RESOLVED = "linked_resolved", "Linked tickets resolved"
     REVIEW = "review", "Review"
+    RECATEGORIZED = "recategorized", "Category changed"

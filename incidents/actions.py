@@ -6,16 +6,24 @@ from typing import Any
 
 from core import ticket_actions as common
 from core.api.action_inputs import EmptyInputSerializer, ReasonInputSerializer
-from core.tickets.actions import Action
+from core.tickets.actions import Action, agents_only
 from core.web.forms import ConfirmForm
 from incidents import services
 from incidents.api.serializers import (
     IncidentClassifyInputSerializer,
     IncidentContainInputSerializer,
     IncidentDiagnoseInputSerializer,
+    IncidentRecategorizeInputSerializer,
     IncidentResolveInputSerializer,
 )
-from incidents.forms import ClassifyForm, ContainForm, DiagnoseForm, ReopenForm, ResolveForm
+from incidents.forms import (
+    ClassifyForm,
+    ContainForm,
+    DiagnoseForm,
+    RecategorizeForm,
+    ReopenForm,
+    ResolveForm,
+)
 from incidents.models import Incident
 
 
@@ -28,6 +36,10 @@ def _classify_initial(incident: Incident) -> dict[str, Any]:
         "configuration_item": incident.configuration_item_id,
         "is_major": incident.is_major,
     }
+
+
+def _recategorized(before: Incident, after: Incident) -> str:
+    return f"{after.number} is now in category {after.get_category_display()}."
 
 
 def _classified(before: Incident, after: Incident) -> str:
@@ -93,6 +105,21 @@ INCIDENT_ACTIONS: tuple[Action, ...] = (
         form=ReopenForm,
         serializer=ReasonInputSerializer,
         summary="resolved → classified within the reopen window, with a reason",
+    ),
+    Action(
+        "recategorize",
+        services.incident_recategorize,
+        _recategorized,
+        form=RecategorizeForm,
+        serializer=IncidentRecategorizeInputSerializer,
+        summary=(
+            "Change the category, in any status, with a reason (agents); to or from security "
+            "changes who sees the incident"
+        ),
+        label="Change category",
+        transition=False,
+        who=agents_only,
+        initial=lambda incident: {"category": incident.category},
     ),
     common.hold(Incident),
     common.resume(),

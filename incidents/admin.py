@@ -1,9 +1,13 @@
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from core.models import User
+from core.tickets.visibility import restricted_condition
 from incidents.models import Incident
+from incidents.visibility import SECURITY_INCIDENTS
 
 
 @admin.register(Incident)
@@ -47,6 +51,14 @@ class IncidentAdmin(admin.ModelAdmin):
         "updated_at",
         "source",
     )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Incident]:
+        """Staff agents browse what their selector would show: a security incident out of their
+        sight is not listed (nor found by its URL)."""
+        incidents = super().get_queryset(request)
+        user = request.user
+        hidden = restricted_condition(SECURITY_INCIDENTS, user) if isinstance(user, User) else None
+        return incidents if hidden is None else incidents.filter(hidden)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

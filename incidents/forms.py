@@ -272,6 +272,19 @@ class ReopenForm(VersionedForm):
     reason = notes_field("Why is it not fixed?")
 
 
+class RecategorizeForm(VersionedForm):
+    """Change the category outside classification (incidents.services.incident_recategorize)."""
+
+    category = forms.ChoiceField(
+        choices=Category.choices,
+        help_text=(
+            "Security incidents are seen only by the security team, their assignee, their "
+            "requester and managers."
+        ),
+    )
+    reason = notes_field("Why does the category change?")
+
+
 # --- Conversion -----------------------------------------------------------------------------
 
 

@@ -34,6 +34,7 @@ from incidents.services import (
     incident_resume,
 )
 from incidents.transitions import LIFECYCLE, Context
+from incidents.visibility import SECURITY_INCIDENTS
 
 
 def _guard_context(incident: Any, action: str) -> Context:
@@ -140,4 +141,5 @@ INCIDENT = TicketKind(
         ),
     ),
     view_roles=frozenset({Role.AGENT, Role.MANAGER}),
+    restriction=SECURITY_INCIDENTS,
 )

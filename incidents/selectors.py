@@ -1,5 +1,7 @@
-"""Reads of incidents, always scoped to the viewer: agents see every incident, requesters only
-their own. Something out of scope is a 404, never a 403.
+"""Reads of incidents, always scoped to the viewer: agents see every incident but the security
+incidents they may not see (incidents.visibility: those are for the security team, their
+assignee, their requester and managers), requesters only their own. Something out of scope is a
+404, never a 403.
 
 The triage queue's tabs (unassigned / mine / my groups / all) narrow an already scoped and
 filtered queryset; `incident_queue_counts` counts every tab in one aggregate query, so the tab
@@ -13,7 +15,9 @@ from django.http import Http404
 
 from core.models import SupportGroup, User
 from core.roles import is_agent
+from core.tickets.visibility import restricted_condition
 from incidents.models import Incident
+from incidents.visibility import SECURITY_INCIDENTS
 
 # The queue's tabs, in the order the page shows them; "all" applies no condition.
 QUEUE_TABS: dict[str, str] = {
@@ -30,7 +34,8 @@ def incident_list_for_user(user: User) -> QuerySet[Incident]:
         "requester", "assignee", "support_group", "service", "configuration_item"
     )
     if is_agent(user):
-        return incidents
+        hidden = restricted_condition(SECURITY_INCIDENTS, user)
+        return incidents if hidden is None else incidents.filter(hidden)
     return incidents.filter(requester=user)
 
 

@@ -44,6 +44,7 @@ from core.tickets.work import (
     ticket_update_details,
 )
 from incidents.choices import Category, Impact, IncidentStatus, ResolutionCode, Urgency
+from incidents.events import Recategorization, recategorized_event
 from incidents.models import Incident
 from incidents.priority import priority_for
 
@@ -226,6 +227,40 @@ def incident_classify(
         expected_version=expected_version,
         values=values,
     )
+
+
+def incident_recategorize(
+    incident: Incident,
+    *,
+    actor: User,
+    category: str,
+    reason: str,
+    source: str = Source.WEB,
+    expected_version: int | None = None,
+) -> Incident:
+    """Change the category outside classification, in any status: a software fault that turns
+    out to be a breach becomes a security incident, seen from then on only by the security
+    team, its assignee, its requester and managers (incidents.visibility); a false alarm goes
+    back to every agent. A `recategorized` event records both categories and the reason.
+
+    Agents only (callers reach the incident through the scoped selector). The same category
+    changes nothing and records nothing; a missing reason or an unknown category is refused
+    with nothing stored, as is a stale `expected_version`.
+    """
+    if not is_agent(actor):
+        raise TransitionError("Only agents can change the category of incidents.")
+    reason = (reason or "").strip()
+    refuse_missing({"category": category, "reason": reason}, ("category", "reason"))
+    check_choice(category, Category, "category")
+    with transaction.atomic():
+        locked = ticket_lock(incident, expected_version)
+        if locked.category == category:
+            return locked
+        change = Recategorization(from_category=locked.category, to_category=category)
+        locked.category = category
+        ticket_save(locked, {"category"})
+        recategorized_event(locked, actor=actor, source=source, change=change, reason=reason)
+    return locked
 
 
 # classified -> contained: the spread is stopped or a workaround is in place.

@@ -29,11 +29,17 @@ def problem_get_for_user(user: User, number: str) -> Problem:
         raise Http404(f"No problem {number}.") from exc
 
 
-def problem_links(problem: Problem) -> QuerySet[ProblemIncident]:
-    """The problem's incident links with their incidents, oldest link first."""
-    return problem.links.select_related(
-        "incident__requester", "incident__assignee", "incident__service", "linked_by"
-    ).order_by("linked_at", "id")
+def problem_links(problem: Problem, *, user: User) -> QuerySet[ProblemIncident]:
+    """The problem's links to incidents `user` may see (a security incident may be out of their
+    sight: the incident kind's selector decides), with their incidents, oldest link first."""
+    visible = linked_kind().list_for_user(user).values("pk")
+    return (
+        problem.links.filter(incident_id__in=visible)
+        .select_related(
+            "incident__requester", "incident__assignee", "incident__service", "linked_by"
+        )
+        .order_by("linked_at", "id")
+    )
 
 
 def open_linked_incidents(problem: Problem) -> QuerySet[Any]:
@@ -117,7 +123,11 @@ def proposal_list_for_user(
         .prefetch_related(
             Prefetch(
                 "incidents",
-                queryset=linked_tickets().select_related("requester").order_by("created_at", "id"),
+                queryset=linked_kind()
+                .list_for_user(user)
+                .select_related(None)
+                .select_related("requester")
+                .order_by("created_at", "id"),
             )
         )
         .order_by("-created_at", "-id")

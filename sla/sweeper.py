@@ -24,6 +24,7 @@ from core.models import TicketBase
 from core.tickets.escalation import EscalationOutcome, tickets_escalate_many
 from core.tickets.events import events_record, sla_event_build
 from core.tickets.kinds import TicketKind, kind_for_content_type
+from core.tickets.visibility import is_restricted
 from core.webhooks.emit import WebhookEvent, ticket_data, webhook_emit_many
 from sla.choices import ClockState, Metric, ThresholdAction
 from sla.models import SlaClock
@@ -229,7 +230,12 @@ def _webhook_event(
         }
         return {**ticket_data(ticket), "sla": sla}
 
-    return WebhookEvent("sla.breached" if step.breached else "sla.warning", step.dedupe_key, data)
+    return WebhookEvent(
+        "sla.breached" if step.breached else "sla.warning",
+        step.dedupe_key,
+        data,
+        restricted=is_restricted(ticket),
+    )
 
 
 def _message(

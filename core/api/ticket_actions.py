@@ -10,7 +10,9 @@ ETag.
 
 from typing import Any
 
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
 from rest_framework.decorators import action as drf_action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -37,7 +39,14 @@ class TicketActionsMixin:
     kind_name: str
 
     def render_after(self: Any, ticket: Any) -> Response:
-        return self.render_ticket(self.fresh(ticket))
+        """The ticket re-read and rendered; 204 with no body when the write took it out of the
+        caller's sight (they made it a restricted security incident or handed one over:
+        core.tickets.visibility), since a 404 would read as if nothing had been done."""
+        try:
+            fresh = self.fresh(ticket)
+        except Http404:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return self.render_ticket(fresh)
 
     def run_action(self: Any, request: Request, name: str) -> Response:
         kind = kind_named(self.kind_name)
@@ -56,7 +65,14 @@ class TicketActionsMixin:
 
 
 def _route(
-    viewset: type[Any], row: Action, *, basename: str, noun: str, output: type[Any], notes: str
+    viewset: type[Any],
+    row: Action,
+    *,
+    basename: str,
+    noun: str,
+    output: type[Any],
+    notes: str,
+    restricted: bool,
 ) -> Any:
     name = row.name
 
@@ -70,15 +86,17 @@ def _route(
     routed = drf_action(detail=True, methods=["post"], url_path=path, url_name=path)(handler)
     summary = row.summary or name
     kind_of_action = f"Lifecycle action `{name}`" if row.transition else f"Action `{name}`"
+    returns = f"Returns the {noun} with its new ETag"
+    responses: dict[int, Any] = {200: output}
+    if restricted:
+        returns += f", or 204 with no body when the change took the {noun} out of your sight"
+        responses[204] = None
     return extend_schema(
         operation_id=f"{basename}_{name}",
         summary=summary[:1].upper() + summary[1:],
-        description=(
-            f"{kind_of_action}: {summary}. {notes} A stale If-Match is a 412. Returns the {noun} "
-            "with its new ETag."
-        ),
+        description=f"{kind_of_action}: {summary}. {notes} A stale If-Match is a 412. {returns}.",
         request=row.serializer,
-        responses={200: output},
+        responses=responses,
         parameters=[IF_MATCH],
     )(routed)
 
@@ -91,11 +109,21 @@ def route_actions(
     noun: str,
     output: type[Any],
     notes: str,
+    restricted: bool = False,
 ) -> None:
     """Add a POST route to `viewset` for every row of `actions` that has an input serializer
     (operation ids `<basename>_<action>`). `notes` says, for the schema, who may do what and
-    when a refusal is a 403 or a 409."""
+    when a refusal is a 403 or a 409; `restricted` kinds (core.tickets.visibility) also answer
+    204 when an action took the ticket out of the caller's sight."""
     for row in actions:
         if row.serializer is not None:
-            route = _route(viewset, row, basename=basename, noun=noun, output=output, notes=notes)
+            route = _route(
+                viewset,
+                row,
+                basename=basename,
+                noun=noun,
+                output=output,
+                notes=notes,
+                restricted=restricted,
+            )
             setattr(viewset, row.name, route)

@@ -7,7 +7,10 @@ from core.choices import Tier
 class SupportGroup(models.Model):
     """A team of agents working at one support tier (L1, L2, L3), with a manager.
 
-    Escalation moves a ticket to an active group of the next tier.
+    Escalation moves a ticket to an active group of the next tier. A group that
+    `handles_security` is the security team: its members see restricted tickets (security
+    incidents), and a restricted ticket escalates to such a group of the next tier when one is
+    active.
     """
 
     name = models.CharField(max_length=100, unique=True)
@@ -27,6 +30,14 @@ class SupportGroup(models.Model):
         blank=True, help_text="Optional Slack-compatible incoming webhook for SLA notifications."
     )
     is_active = models.BooleanField(default=True)
+    handles_security = models.BooleanField(
+        "handles security incidents",
+        default=False,
+        help_text=(
+            "Members of an active group with this flag see and work every security incident. "
+            "Other agents see one only while it is assigned to them (core.tickets.visibility)."
+        ),
+    )
 
     class Meta:
         ordering = ["tier", "name"]

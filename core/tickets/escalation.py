@@ -30,6 +30,7 @@ from core.tickets.events import (
 from core.tickets.executor import refuse_missing, ticket_lock, tickets_lock
 from core.tickets.kinds import TicketKind, kind_of
 from core.tickets.payloads import TierMove
+from core.tickets.visibility import is_restricted
 
 T = TypeVar("T", bound=TicketBase)
 _MOVES = (EventKind.ESCALATED, EventKind.DEESCALATED)
@@ -45,24 +46,42 @@ class EscalationOutcome:
 
 
 class GroupFinder:
-    """The group a move to a tier lands in, with one query per tier per batch."""
+    """The group a move to a tier lands in, with one query per tier per batch (two for a batch
+    with restricted tickets).
+
+    A restricted ticket (a security incident) lands in the first active group of the tier that
+    handles security, when there is one: a move unassigns the ticket, and in any other group
+    nobody but managers would see it (core.tickets.visibility). Without such a group it moves
+    as any ticket, and managers and the security team still see it."""
 
     def __init__(self) -> None:
-        self._first_of_tier: dict[int, SupportGroup | None] = {}
+        self._first_of_tier: dict[tuple[int, bool], SupportGroup | None] = {}
 
-    def for_tier(self, tier: int, service: Service | None) -> SupportGroup | None:
+    def _first(self, tier: int, *, security: bool) -> SupportGroup | None:
+        if (tier, security) not in self._first_of_tier:
+            groups = SupportGroup.objects.filter(tier=tier, is_active=True)
+            if security:
+                groups = groups.filter(handles_security=True)
+            self._first_of_tier[(tier, security)] = groups.order_by("name").first()
+        return self._first_of_tier[(tier, security)]
+
+    def for_tier(
+        self, tier: int, service: Service | None, *, restricted: bool = False
+    ) -> SupportGroup | None:
+        if restricted:
+            security_group = self._first(tier, security=True)
+            if security_group is not None:
+                return security_group
         owner = service.owner_group if service is not None else None
         if owner is not None and owner.tier == tier and owner.is_active:
             return owner
-        if tier not in self._first_of_tier:
-            self._first_of_tier[tier] = (
-                SupportGroup.objects.filter(tier=tier, is_active=True).order_by("name").first()
-            )
-        return self._first_of_tier[tier]
+        return self._first(tier, security=False)
 
 
-def next_tier_group(tier: int, service: Service | None) -> SupportGroup | None:
-    return GroupFinder().for_tier(tier, service)
+def next_tier_group(
+    tier: int, service: Service | None, *, restricted: bool = False
+) -> SupportGroup | None:
+    return GroupFinder().for_tier(tier, service, restricted=restricted)
 
 
 def _last_moves(model: type[TicketBase], ids: list[int]) -> dict[int, datetime]:
@@ -143,7 +162,7 @@ def ticket_move_tier(
     with transaction.atomic():
         locked = ticket_lock(ticket, expected_version)
         to_tier = locked.tier + step
-        group = GroupFinder().for_tier(to_tier, locked.service)
+        group = GroupFinder().for_tier(to_tier, locked.service, restricted=is_restricted(locked))
         refusal = _refusal(locked, to_tier, group)
         if refusal or group is None:
             raise TransitionError(refusal or "There is no group to move to.")
@@ -180,7 +199,7 @@ def tickets_escalate_many(
     for ticket_id, reason in items:
         ticket = locked[ticket_id]
         from_tier = ticket.tier
-        group = groups.for_tier(from_tier + 1, ticket.service)
+        group = groups.for_tier(from_tier + 1, ticket.service, restricted=is_restricted(ticket))
         refusal = _refusal(ticket, from_tier + 1, group)
         if refusal or group is None:
             note = f"{reason} {refusal} Managers notified."

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from core.lifecycle import Lifecycle
@@ -146,6 +146,21 @@ class Review:
     mark_completed: Callable[..., Any]
 
 
+@dataclass(frozen=True)
+class Restriction:
+    """Which of a kind's tickets only some agents may see (security incidents); the rule of
+    who may is the kernel's, in core.tickets.visibility.
+
+    `rows` selects the restricted tickets in the database; `applies(ticket)` says the same of
+    one ticket in memory (emails, webhooks): the two must agree. `noun` names them on pages
+    and in refusals ("security incident").
+    """
+
+    rows: Q
+    applies: Callable[[Any], bool]
+    noun: str
+
+
 def _everyone(actor: User | None, ticket: Any, action: str) -> str | None:
     return None
 
@@ -224,6 +239,10 @@ class TicketKind:
     # The roles (core.choices.Role values) whose groups get the model's view permission, which
     # the Django admin reads; admins have every permission anyway (core.roles).
     view_roles: frozenset[str] = frozenset()
+    # Which tickets of this kind only the security team, their assignee, their requester and
+    # managers see (core.tickets.visibility); None: every agent sees every ticket. The kind's
+    # selectors apply it; emails, webhooks and escalation read it here.
+    restriction: Restriction | None = None
 
     def __post_init__(self) -> None:
         meta = self.model._meta

@@ -11,6 +11,7 @@ from core.models import TicketBase, User
 from core.outbox import outbox_enqueue
 from core.single_line import single_line_normalise
 from core.tickets.kinds import kind_of
+from core.tickets.visibility import can_see
 from core.time_zones import instants_localised, site_zone, zone_of
 
 
@@ -59,6 +60,10 @@ def notify_requester(
 
 
 def notify_agent(ticket: TicketBase, agent: User, *, subject: str, body: str, key: str) -> None:
+    """Email an agent about the ticket, unless they may not see it (a security incident that is
+    not theirs: core.tickets.visibility)."""
+    if not can_see(agent, ticket):
+        return
     link = kind_of(ticket).agent_url(ticket.number)
     notify(
         ticket,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
+from django.contrib import messages
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,6 +27,7 @@ from core.tickets import clocks
 from core.tickets.actions import Action, ActionTable, actions_of
 from core.tickets.escalation import next_tier_group
 from core.tickets.kinds import TicketKind, kind_named
+from core.tickets.visibility import is_restricted
 from core.web.access import current_user
 from core.web.forms import AgentCommentForm, AssignForm, AttachmentForm, TierMoveForm
 
@@ -81,6 +83,19 @@ class TicketPage:
         return self.kind.get_for_user(self.user, number)
 
     def back(self, number: str) -> HttpResponse:
+        """Back to the ticket's page, or to the list when what was just done took the ticket
+        out of the user's sight (they made it a security incident, or handed over a restricted
+        one: core.tickets.visibility)."""
+        restriction = self.kind.restriction
+        if restriction is not None and not (
+            self.kind.list_for_user(self.user).filter(number=number).exists()
+        ):
+            messages.info(
+                self.request,
+                f"{number} is a {restriction.noun} now out of your sight: only the security team, "
+                "its assignee, its requester and managers see it.",
+            )
+            return redirect(self.url("agent_list"))
         return redirect(self.url("agent_detail", number))
 
     # --- what the page shows ----------------------------------------------------------------
@@ -122,7 +137,7 @@ class TicketPage:
                     direction,
                     f"{verb} to L{to_tier}",
                     to_tier,
-                    next_tier_group(to_tier, ticket.service),
+                    next_tier_group(to_tier, ticket.service, restricted=is_restricted(ticket)),
                     form,
                     self.url(f"agent_{direction}", ticket.number),
                 )

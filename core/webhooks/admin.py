@@ -46,7 +46,7 @@ class WebhookSubscriptionForm(forms.ModelForm):
 
     class Meta:
         model = WebhookSubscription
-        fields = ["name", "url", "event_types", "is_active"]
+        fields = ["name", "url", "event_types", "is_active", "receives_restricted"]
 
     def clean_event_types(self) -> list[str]:
         try:
@@ -65,8 +65,16 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     can be replaced (rotate), never read back."""
 
     form = WebhookSubscriptionForm
-    list_display = ("name", "url", "event_type_list", "is_active", "created_at", "delivery_log")
-    list_filter = ("is_active",)
+    list_display = (
+        "name",
+        "url",
+        "event_type_list",
+        "is_active",
+        "receives_restricted",
+        "created_at",
+        "delivery_log",
+    )
+    list_filter = ("is_active", "receives_restricted")
     search_fields = ("name", "url")
     readonly_fields = ("created_by", "created_at", "updated_at", "secret_rotated_at")
     actions = ["send_test_event", "deactivate"]

@@ -7,6 +7,8 @@ when someone did, and writes one WebhookDelivery and one outbox row per subscrip
 inserts. Nothing is sent before commit; a rolled-back change leaves no trace and sends nothing.
 Event ids derive from a stable key of the occurrence (a timeline event, an SLA clock stage), so an
 occurrence emitted twice reaches each subscription once (a unique constraint skips the repeat).
+An event about a restricted ticket (a security incident, core.tickets.visibility) goes only to
+subscriptions that receive restricted tickets; the others are not told it exists.
 """
 
 import uuid
@@ -24,6 +26,7 @@ from core.config_memo import ConfigMemo
 from core.models import Comment, OutboxMessage, TicketBase, TimelineEvent, User
 from core.outbox import outbox_enqueue_many
 from core.tickets.kinds import find_kind
+from core.tickets.visibility import is_restricted
 from core.webhooks.models import WebhookDelivery, WebhookSubscription
 
 DELIVER_TASK_NAME = "webhooks.deliver"
@@ -36,12 +39,14 @@ PayloadData = dict[str, Any]
 class WebhookEvent:
     """One occurrence to announce. `key` identifies the occurrence (stable across retries of the
     code that emits it); `data` is the payload's "data", or a function building it (called only
-    when someone subscribed)."""
+    when someone subscribed). A `restricted` event (about a security incident) reaches only the
+    subscriptions that receive restricted tickets."""
 
     event_type: str
     key: str
     data: PayloadData | Callable[[], PayloadData]
     occurred_at: datetime | None = None
+    restricted: bool = False
 
     @property
     def event_id(self) -> uuid.UUID:
@@ -69,16 +74,18 @@ def _any_active_subscription() -> bool:
     )
 
 
-def _subscribers(event_types: set[str]) -> dict[str, list[int]]:
-    """Active subscription ids per wanted event type: one query on a table of a few rows, none
-    while no subscription is active."""
-    by_type: dict[str, list[int]] = defaultdict(list)
+def _subscribers(event_types: set[str]) -> dict[str, list[tuple[int, bool]]]:
+    """Active subscriptions per wanted event type, as (id, receives restricted tickets): one
+    query on a table of a few rows, none while no subscription is active."""
+    by_type: dict[str, list[tuple[int, bool]]] = defaultdict(list)
     if not _any_active_subscription():
         return by_type
-    rows = WebhookSubscription.objects.filter(is_active=True).values_list("pk", "event_types")
-    for pk, types in rows:
+    rows = WebhookSubscription.objects.filter(is_active=True).values_list(
+        "pk", "event_types", "receives_restricted"
+    )
+    for pk, types, receives_restricted in rows:
         for event_type in set(types or ()) & event_types:
-            by_type[event_type].append(pk)
+            by_type[event_type].append((pk, receives_restricted))
     return by_type
 
 
@@ -104,7 +111,11 @@ def webhook_emit_many(events: Iterable[WebhookEvent]) -> int:
     deliveries: list[WebhookDelivery] = []
     messages: list[OutboxMessage] = []
     for event in events:
-        subscription_ids = subscribers.get(event.event_type)
+        subscription_ids = [
+            pk
+            for pk, receives_restricted in subscribers.get(event.event_type, ())
+            if receives_restricted or not event.restricted
+        ]
         if not subscription_ids:
             continue
         envelope = event.envelope(now)
@@ -244,8 +255,9 @@ def _timeline_webhook_events(
             }
         return data
 
+    restricted = is_restricted(ticket)
     return [
-        WebhookEvent(event_type, f"timeline:{event.pk}", build, event.created_at)
+        WebhookEvent(event_type, f"timeline:{event.pk}", build, event.created_at, restricted)
         for event_type in types
     ]
 

@@ -36,6 +36,14 @@ class WebhookSubscription(models.Model):
     is_active = models.BooleanField(
         default=True, help_text="Inactive subscriptions receive nothing, not even queued retries."
     )
+    receives_restricted = models.BooleanField(
+        "receives security incidents",
+        default=False,
+        help_text=(
+            "Events about restricted tickets (security incidents) go only to subscriptions with "
+            "this flag; the others receive nothing about them, not even that they exist."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

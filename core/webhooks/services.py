@@ -42,8 +42,10 @@ def webhook_subscription_create(
     event_types: list[str],
     created_by: User | None,
     is_active: bool = True,
+    receives_restricted: bool = False,
 ) -> tuple[WebhookSubscription, str]:
     """Create a subscription with a new secret; return it and the secret (show it once).
+    `receives_restricted` lets it hear about security incidents (core.webhooks.emit).
 
     Raises ValidationFailed (nothing stored) for an empty name, a non-http(s) URL, a URL whose
     host is not public (core.webhooks.outbound) or unknown event types.
@@ -57,6 +59,7 @@ def webhook_subscription_create(
         event_types=event_types_clean(event_types),
         secret=webhook_secret_generate(),
         is_active=is_active,
+        receives_restricted=receives_restricted,
         created_by=created_by,
     )
     return subscription, subscription.secret

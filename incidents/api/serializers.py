@@ -147,6 +147,11 @@ class EmptyInputSerializer(InputSerializer):
     """Actions that need no fields (accept, close, resume, claim)."""
 
 
+class IncidentRecategorizeInputSerializer(InputSerializer):
+    category = serializers.ChoiceField(choices=Category.choices)
+    reason = serializers.CharField(max_length=5_000)
+
+
 class IncidentClassifyInputSerializer(InputSerializer):
     category = serializers.ChoiceField(choices=Category.choices)
     impact = serializers.ChoiceField(choices=Impact.choices)

@@ -122,6 +122,7 @@ route_actions(
     basename="incidents",
     noun="incident",
     output=IncidentOutputSerializer,
+    restricted=True,
     notes=(
         "Requesters may only close or reopen their own incidents, and only agents assign, "
         "claim and escalate (403 otherwise); an action the lifecycle does not allow now is a 409."

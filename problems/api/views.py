@@ -152,7 +152,7 @@ class ProblemViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet)
     )
     def incidents(self, request: Request, number: str) -> Response:
         problem = self.get_object()
-        page = self.paginate_queryset(problem_links(problem))
+        page = self.paginate_queryset(problem_links(problem, user=self.current_user()))
         data = ProblemIncidentOutputSerializer(
             page, many=True, context=self.get_serializer_context()
         )
@@ -178,7 +178,7 @@ class ProblemViewSet(TicketActionsMixin, TicketConversationMixin, TicketViewSet)
             link = services.problem_link_incident(
                 problem, incident=incident, actor=user, source=Source.API
             )
-        fresh = problem_links(problem).get(pk=link.pk)
+        fresh = problem_links(problem, user=self.current_user()).get(pk=link.pk)
         return self.render(fresh, ProblemIncidentOutputSerializer, status_code=201)
 
     @extend_schema(

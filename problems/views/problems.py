@@ -145,7 +145,7 @@ class ProblemPage(TicketPage):
 
     def extra_context(self, ticket: Problem, bound: dict[str, Form]) -> dict[str, Any]:
         return {
-            "links": problem_links(ticket),
+            "links": problem_links(ticket, user=self.user),
             "open_incident_count": self.open_incident_count(ticket),
             "proposal": ticket.proposals.first(),
             **{f"{name}_form": self.panel_form(name, ticket, bound) for name in self.PANELS},

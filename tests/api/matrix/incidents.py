@@ -142,6 +142,29 @@ CASES = [
         body=reason,
         note="someone else's",
     ),
+    # --- category: to or from security changes who sees it (incidents.visibility) -----------
+    Case(
+        "incidents-recategorize",
+        "post",
+        AGENT_ONLY,
+        setup=own("classified", category="hardware"),
+        body=lambda ctx, kw: {"category": "software", "reason": "Driver, not hardware."},
+    ),
+    Case(
+        "incidents-recategorize",
+        "post",
+        statuses(end_user=403, agent=204, manager=200, admin=200),
+        setup=own("classified", category="software"),
+        body=lambda ctx, kw: {"category": "security", "reason": "Malware found."},
+        note="agents outside the security team lose sight of it: 204",
+    ),
+    Case(
+        "incidents-detail",
+        "get",
+        statuses(end_user=200, agent=404, manager=200, admin=200),
+        setup=own("classified", category="security"),
+        note="a security incident: its requester, managers and the security team only",
+    ),
     Case(
         "incidents-hold",
         "post",
