@@ -219,7 +219,6 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "sent-emails"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Service Desk <servicedesk@localhost>")
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_QUEUE_DIR = VAR_DIR / "celery"
@@ -342,6 +341,17 @@ CELERY_BEAT_SCHEDULE = {
 # everything else).
 RUNSTACK_HOST = env_str("HOST", "127.0.0.1")
 RUNSTACK_PORT = env_int("PORT", 8000)
+
+# The base address of links in emails and on the alert-integration page. Unless set, it is where
+# `make run` listens (HOST/PORT), so `PORT=8101 make run` links to port 8101; an address that
+# means "every interface" is reached on loopback.
+_SITE_HOST = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(  # noqa: S104
+    RUNSTACK_HOST, RUNSTACK_HOST
+)
+SITE_URL = env_str(
+    "SITE_URL",
+    f"http://{f'[{_SITE_HOST}]' if ':' in _SITE_HOST else _SITE_HOST}:{RUNSTACK_PORT}",
+)
 RUNSTACK_CELERY_LOG_LEVEL = env_str("STACK_LOG_LEVEL", "WARNING")
 
 SLA_SWEEP_BATCH_SIZE = env_int("SLA_SWEEP_BATCH_SIZE", 500)

@@ -38,6 +38,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from core import checks  # noqa: F401 — registers the settings checks
         from core.roles import connect_role_memo
         from core.single_line import single_line_guard_install
 

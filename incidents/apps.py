@@ -10,7 +10,10 @@ class IncidentsConfig(AppConfig):
     def ready(self) -> None:
         from core.tickets.actions import register_actions
         from core.tickets.kinds import register
-        from incidents import events  # noqa: F401 — registers the descriptions of its events
+        from incidents import (
+            checks,  # noqa: F401 — registers the priority matrix check
+            events,  # noqa: F401 — registers the descriptions of its events
+        )
         from incidents.actions import INCIDENT_ACTIONS
         from incidents.kind import INCIDENT
         from incidents.services import DEFAULT_GROUP_MEMO

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from core.choices import Role, Source
 from core.models import User
+from core.tickets.closing import close_refusal
 from core.tickets.kinds import (
     AutoClose,
     ClockRules,
@@ -38,10 +39,14 @@ from incidents.visibility import SECURITY_INCIDENTS
 
 
 def _guard_context(incident: Any, action: str) -> Context:
-    """What the incident lifecycle's guards read besides the incident: now, the reopen window."""
+    """What the incident lifecycle's guards read besides the incident: now, the reopen window,
+    and, for a major incident about to be closed (or whose legal actions are listed: action
+    ""), what the post-incident review still holds against closing."""
+    checks_closing = action in ("close", "") and incident.is_major
     return Context(
         now=timezone.now(),
         reopen_window=timedelta(days=settings.INCIDENT_REOPEN_WINDOW_DAYS),
+        close_refusal=close_refusal(incident) if checks_closing else None,
     )
 
 

@@ -43,7 +43,11 @@ def parse_matrix(raw: str) -> dict[str, dict[str, int]]:
         _refuse_unknown(row, Urgency.values, "urgency", where=f"[{impact}]")
         matrix[impact] = {}
         for urgency in Urgency.values:
-            value = row.get(urgency)
+            if urgency not in row:
+                raise ImproperlyConfigured(
+                    f"PRIORITY_MATRIX[{impact}] needs urgency '{urgency}' (a priority 1..5)."
+                )
+            value = row[urgency]
             # bool is an int in Python: a JSON `true` must not pass for P1.
             if isinstance(value, bool) or value not in Priority.values:
                 raise ImproperlyConfigured(

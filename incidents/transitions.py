@@ -28,6 +28,9 @@ class IncidentState(Protocol):
 class Context:
     now: datetime
     reopen_window: timedelta
+    # What another app holds against closing (a major incident's open review action items),
+    # read only when closing is being checked.
+    close_refusal: str | None = None
 
 
 def _containment_first(incident: IncidentState, ctx: Context) -> str | None:
@@ -50,7 +53,7 @@ def _within_reopen_window(incident: IncidentState, ctx: Context) -> str | None:
 def _review_completed_if_major(incident: IncidentState, ctx: Context) -> str | None:
     if incident.is_major and incident.review_completed_at is None:
         return "A major incident can be closed only after its post-incident review is completed."
-    return None
+    return ctx.close_refusal
 
 
 WORKING = frozenset({S.LOGGED, S.CLASSIFIED, S.CONTAINED, S.DIAGNOSED})

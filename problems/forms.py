@@ -20,7 +20,7 @@ from core.web.forms import (
 )
 from problems.linked_kind import resolution_choices
 from problems.models import Problem
-from problems.reviews import REVIEW_SECTIONS
+from problems.reviews import REQUIRED_TO_COMPLETE, REVIEW_SECTIONS
 
 
 def _text(
@@ -224,6 +224,11 @@ class AcceptProposalForm(forms.Form):
 
 
 class ReviewForm(VersionedForm):
+    """The review's sections. Each may be saved empty (a draft); the page marks those that
+    completing the review needs instead of calling them optional."""
+
+    needed_to_complete = REQUIRED_TO_COMPLETE
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, label, help_text in REVIEW_SECTIONS:

@@ -14,13 +14,13 @@ from django.utils import timezone
 
 from core.choices import Source
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
-from core.models import TimelineEvent, User
+from core.models import TicketBase, TimelineEvent, User
 from core.roles import is_agent
 from core.tickets.describe import EventView, choice_label, describe
 from core.tickets.events import review_event
 from core.tickets.kinds import kind_of
 from problems.choices import ReviewStatus
-from problems.linked_kind import LinkedTicket, review_rules
+from problems.linked_kind import LINKED_KIND, LinkedTicket, review_rules
 from problems.models import PostIncidentReview, ReviewActionItem
 from problems.permissions import require_problem_worker
 
@@ -189,6 +189,24 @@ def review_complete(
             update_fields=["status", "completed_by", "completed_at", "version", "updated_at"]
         )
     return locked
+
+
+def review_close_refusal(ticket: TicketBase) -> str | None:
+    """Installed as a close blocker (core.tickets.closing) from ProblemsConfig.ready(): a major
+    incident stays open while its review has action items not done, as DESIGN.md §4 says
+    ("major incidents need a review first" — the review's outcome is its action items)."""
+    if kind_of(ticket).name != LINKED_KIND:
+        return None
+    open_items = ReviewActionItem.objects.filter(
+        review__incident_id=ticket.pk, is_done=False
+    ).count()
+    if not open_items:
+        return None
+    items = "action item" if open_items == 1 else "action items"
+    return (
+        f"{ticket.number} can be closed once its post-incident review's {items} "
+        f"{'is' if open_items == 1 else 'are'} done ({open_items} open)."
+    )
 
 
 @dataclass(frozen=True)

@@ -6,3 +6,6 @@ class ReportingConfig(AppConfig):
 
     name = "reporting"
     verbose_name = "Reporting"
+
+    def ready(self) -> None:
+        from reporting import checks  # noqa: F401 — registers the REPORTING_WORK_MEM check

@@ -37,12 +37,13 @@ def summary_email(report: ReportFilter) -> tuple[str, str]:
         lines.append(f"Satisfaction: {tiles.satisfaction:.1f} / 5 ({tiles.ratings} ratings)")
     if tiles.reopen is not None:
         lines.append(f"Reopen rate: {percent(tiles.reopen.rate)}")
-    export = reverse("reporting:export_csv")
+    site = settings.SITE_URL.rstrip("/")
+    dashboard = f"{site}{reverse('reporting:dashboard')}#subscriptions"
     lines += [
         "",
-        f"Details: {settings.SITE_URL.rstrip('/')}{export}",
-        "You receive this because you subscribed to a weekly summary; unsubscribe in the API "
-        "(/api/v1/reports/subscriptions/) or ask an admin.",
+        f"Details: {site}{reverse('reporting:export_csv')}",
+        "You receive this because you subscribed to a weekly summary. To stop it, use the "
+        f'Unsubscribe button under "Weekly email summary" on the dashboard: {dashboard}',
     ]
     subject = f"Weekly service desk summary: {start:%d %b} - {end:%d %b %Y}"
     return subject, "\n".join(lines)

@@ -87,10 +87,14 @@ def seconds_between(end: str, start: str) -> str:
 
 
 def iso_text(instant: str) -> str:
-    """SQL for a timestamp as ISO 8601 text in UTC, to the second (2026-03-02T08:00:00Z)."""
+    """SQL for a timestamp as ISO 8601 text in UTC, to the second (2026-03-02T08:00:00Z).
+
+    The SQLite form holds no `%`: the statement runs with parameters, and with DEBUG on Django
+    logs it through `sql % params`, where a strftime pattern ('%Y') raised ValueError and cut
+    the CSV export off after its header."""
     if is_postgres():
         return f"""to_char({instant} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
-    return f"strftime('%Y-%m-%dT%H:%M:%SZ', {instant})"
+    return f"replace(datetime({instant}), ' ', 'T') || 'Z'"
 
 
 def greatest(a: str, b: str) -> str:

@@ -307,8 +307,10 @@ def clocks_retarget(ticket: TicketBase, *, kind: str) -> list[dict[str, Any]]:
             policy.response_target if clock.metric == Metric.RESPONSE else policy.resolution_target
         )
         clock.generation += 1
-        clock.stage = 0
-        clock.breached_at = None
+        instants = threshold_instants(clock.snapshot, clock.started_at, clock.pauses)
+        clock.stage, clock.breached_at = _stage_kept(
+            instants, stage=clock.stage, breached_at=clock.breached_at, now=now
+        )
         _deadlines(clock)
         clock.updated_at = now
         clock.save()
@@ -322,6 +324,23 @@ def clocks_retarget(ticket: TicketBase, *, kind: str) -> list[dict[str, Any]]:
         )
     _refresh_ticket(ticket)
     return changes
+
+
+def _stage_kept(
+    instants: list[datetime | None], *, stage: int, breached_at: datetime | None, now: datetime
+) -> tuple[int, datetime | None]:
+    """The stage and breach a re-targeted clock keeps, so the sweeper acts only on what is new.
+
+    A clock already breached whose new due time has passed too stays breached: the lateness
+    was escalated once, and starting it over from stage 0 made the sweeper escalate the ticket
+    a second time seconds after a priority change. Warnings it already sent are not sent again
+    for thresholds the new target has passed as well. A breach the new target brings
+    (priority raised on a clock not yet breached) is left to the sweeper: that one is new.
+    """
+    passed = sum(1 for instant in instants if instant is not None and instant <= now)
+    if breached_at is not None and passed == len(instants):
+        return len(instants), breached_at
+    return min(stage, passed, len(instants) - 1), None
 
 
 def clocks_cancel(ticket: TicketBase) -> int:

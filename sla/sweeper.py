@@ -264,8 +264,14 @@ def _message(
 
 
 def overdue_unprocessed(*, now: datetime | None = None, grace_seconds: int = 300) -> int:
-    """Running clocks whose deadline passed more than `grace_seconds` ago: a stuck sweeper."""
+    """Running clocks due for the sweeper for more than `grace_seconds`: a stuck sweeper.
+
+    A clock is due for the sweeper since the later of its deadline and its last change: a
+    re-target, resume or reopen can hand it a deadline that passed long ago, and the sweeper
+    cannot have missed it before it was written (without this, a priority change on an overdue
+    ticket logged "sweeper looks stuck" until the next sweep)."""
     now = now or timezone.now()
+    cutoff = now - timedelta(seconds=grace_seconds)
     return SlaClock.objects.filter(
-        state=ClockState.RUNNING, next_deadline_at__lt=now - timedelta(seconds=grace_seconds)
+        state=ClockState.RUNNING, next_deadline_at__lt=cutoff, updated_at__lt=cutoff
     ).count()

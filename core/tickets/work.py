@@ -278,6 +278,14 @@ def ticket_update_details(
     return locked
 
 
+def can_reply_publicly(ticket: TicketBase) -> bool:
+    """Whether a public reply reaches anyone: the ticket's kind is followed in the portal and its
+    requester can sign in or has an email address. An alert integration's reporter can do
+    neither (incidents.alerts: inactive, no email), so its incidents take internal notes only."""
+    requester = ticket.requester
+    return kind_of(ticket).has_portal and (requester.is_active or bool(requester.email))
+
+
 def ticket_comment(
     ticket: TicketBase,
     *,
@@ -306,6 +314,13 @@ def ticket_comment(
         refusal = kind.reply_refusal(ticket)
         if refusal:
             raise TransitionError(refusal)
+    elif not is_internal and not can_reply_publicly(ticket):
+        raise ValidationFailed(
+            {
+                "body": f"Nobody would read a public reply: {ticket.requester} cannot sign in and "
+                "has no email address. Add an internal note instead."
+            }
+        )
     with transaction.atomic():
         comment = comment_add(
             ticket=ticket, author=author, body=body, is_internal=is_internal, source=source

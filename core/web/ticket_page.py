@@ -28,6 +28,7 @@ from core.tickets.actions import Action, ActionTable, actions_of
 from core.tickets.escalation import next_tier_group
 from core.tickets.kinds import TicketKind, kind_named
 from core.tickets.visibility import is_restricted
+from core.tickets.work import can_reply_publicly
 from core.web.access import current_user
 from core.web.forms import AgentCommentForm, AssignForm, AttachmentForm, TierMoveForm
 
@@ -190,6 +191,7 @@ class TicketPage:
                 prefix="assign",
             ),
             "comment_form": bound.get("comment") or AgentCommentForm(prefix="comment"),
+            "can_reply_publicly": can_reply_publicly(ticket),
             "composer": _composer(bound),
             "attach_form": bound.get("attach")
             or AttachmentForm(allow_internal=self.kind.has_portal, prefix="attach"),

@@ -6,7 +6,7 @@ The portal always shows the requester's view, whoever is signed in: only the per
 incidents, only public timeline events and files. Agents use the agent workspace for the rest.
 """
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -16,9 +16,11 @@ from django.db import transaction
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from core.exceptions import ValidationFailed
 from core.services import attachment_add
+from core.tickets.closing import close_refusal
 from core.web.access import current_user, paginate
 from core.web.forms import ConfirmForm, apply_domain_errors
 from core.web.portal_page import PortalAction, PortalTicketPage
@@ -48,13 +50,23 @@ class IncidentPortalPage(PortalTicketPage):
         return _resolution_dates(ticket)
 
 
-def _resolution_dates(incident: Incident) -> dict[str, datetime | None]:
-    """Until when a resolved incident can be reopened, and when it closes by itself."""
+def _resolution_dates(incident: Incident) -> dict[str, Any]:
+    """Until when a resolved incident can be reopened and when it closes by itself, each only
+    while still ahead; and whether its closing waits for the post-incident review instead (a
+    major incident is never closed by itself before, whatever the date)."""
+    nothing = {"reopen_until": None, "autoclose_at": None, "closing_waits_for_review": False}
     if incident.status != IncidentStatus.RESOLVED or incident.resolved_at is None:
-        return {"reopen_until": None, "autoclose_at": None}
+        return nothing
+    now = timezone.now()
+    reopen_until = incident.resolved_at + timedelta(days=settings.INCIDENT_REOPEN_WINDOW_DAYS)
+    autoclose_at = incident.resolved_at + timedelta(days=settings.INCIDENT_AUTOCLOSE_DAYS)
+    waits = incident.is_major and (
+        incident.review_completed_at is None or close_refusal(incident) is not None
+    )
     return {
-        "reopen_until": incident.resolved_at + timedelta(days=settings.INCIDENT_REOPEN_WINDOW_DAYS),
-        "autoclose_at": incident.resolved_at + timedelta(days=settings.INCIDENT_AUTOCLOSE_DAYS),
+        "reopen_until": reopen_until if reopen_until > now else None,
+        "autoclose_at": autoclose_at if autoclose_at > now and not waits else None,
+        "closing_waits_for_review": waits,
     }
 
 

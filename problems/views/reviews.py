@@ -172,5 +172,11 @@ def review_complete_view(request: HttpRequest, number: str) -> HttpResponse:
     except (TransitionError, ConflictError) as exc:
         messages.error(request, str(exc))
         return _back(number)
-    messages.success(request, f"Review completed; {incident.number} can now be closed.")
+    waiting = reviews.review_close_refusal(incident)
+    messages.success(
+        request,
+        f"Review completed; {waiting}"
+        if waiting
+        else (f"Review completed; {incident.number} can now be closed."),
+    )
     return _back(number)

@@ -292,3 +292,60 @@ def test_a_bad_environment_value_stops_the_import_naming_the_variable(tmp_path: 
         "django.core.exceptions.ImproperlyConfigured: "
         "The environment variable EMAIL_PORT must be a whole number, not 'twenty-five'."
     )
+
+
+def _site_url(tmp_path: Path, **env: str) -> tuple[str, ...]:
+    """SITE_URL, an email link and the alert-integration page's intake address, as a fresh
+    process sees them with `env` (what `make run` hands its web app and worker)."""
+    code = (
+        "import django; django.setup()\n"
+        "from django.conf import settings\n"
+        "from django.test import RequestFactory\n"
+        "from core.tickets.kinds import kind_named\n"
+        "from core.models import User\n"
+        "from incidents.alerts.admin import secret_page\n"
+        "from incidents.alerts.models import Integration\n"
+        "request = RequestFactory().get('/admin/')\n"
+        "request.user = User(is_superuser=True, is_staff=True)\n"
+        "page = secret_page(request, Integration(name='grafana'), 'alrt_x').content.decode()\n"
+        "print(settings.SITE_URL, kind_named('incident').portal_url('INC-000001'), sep='\\n')\n"
+        "print(settings.SITE_URL + '/api/v1/alerts/' in page)\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in {"HOST", "PORT", "SITE_URL"}}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "PYTHONPATH": str(REPO),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "SERVICEDESK_VAR_DIR": str(tmp_path / "var"),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return tuple(done.stdout.split())
+
+
+@pytest.mark.parametrize(
+    ("env", "site_url"),
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"PORT": "8101"}, "http://127.0.0.1:8101"),
+        ({"HOST": "::", "PORT": "8101"}, "http://[::1]:8101"),
+        ({"PORT": "8101", "SITE_URL": "https://desk.example.com"}, "https://desk.example.com"),
+    ],
+)
+def test_links_follow_make_runs_address_unless_site_url_is_set(
+    tmp_path: Path, env: dict[str, str], site_url: str
+) -> None:
+    assert _site_url(tmp_path, **env) == (
+        site_url,
+        f"{site_url}/portal/incidents/INC-000001/",
+        "True",
+    )

@@ -85,7 +85,7 @@ def _without(impact: str, urgency: str | None = None) -> str:
         ("42", "PRIORITY_MATRIX must be a JSON object of impact rows"),
         (_without("medium"), "PRIORITY_MATRIX needs a row for impact 'medium'"),
         (json.dumps({**CUSTOM, "low": [3, 4, 5]}), "needs a row for impact 'low'"),
-        (_without("low", "medium"), r"PRIORITY_MATRIX\[low\]\[medium\] must be 1..5, not None"),
+        (_without("low", "medium"), r"PRIORITY_MATRIX\[low\] needs urgency 'medium'"),
         (_with("high", "high", 0), r"PRIORITY_MATRIX\[high\]\[high\] must be 1..5, not 0"),
         (_with("medium", "low", 6), r"PRIORITY_MATRIX\[medium\]\[low\] must be 1..5, not 6"),
         (_with("low", "low", -1), r"\[low\]\[low\] must be 1..5, not -1"),

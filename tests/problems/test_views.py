@@ -347,7 +347,13 @@ def test_review_flow_over_http(client_for, agent_l1, make_incident):
         reverse("problems:review_complete", args=[major.number]),
         {"complete-version": review.version},
     )
-    assert any("can now be closed" in m for m in _messages(response))
+    assert any(
+        "once its post-incident review's action item is done" in m for m in _messages(response)
+    )
+    incident_page = client.get(reverse("incidents:agent_detail", args=[major.number]))
+    assert "close" not in {a.transition.action for a in incident_page.context["actions"]}
+    item = review.action_items.get()
+    client.post(reverse("problems:review_toggle_item", args=[major.number, item.pk]), {"done": "1"})
     incident_page = client.get(reverse("incidents:agent_detail", args=[major.number]))
     assert "close" in {a.transition.action for a in incident_page.context["actions"]}
 
@@ -433,3 +439,24 @@ def test_new_problem_from_an_incident_links_it(client_for, agent_l1, make_incide
     )
     assert response.status_code == 200
     assert Problem.objects.count() == 1
+
+
+def test_review_sections_say_which_completing_needs(client_for, agent_l1, make_incident):
+    major = make_incident(IncidentStatus.RESOLVED, is_major=True, resolved_at=timezone.now())
+    review_start(major, actor=agent_l1)
+    page = client_for(agent_l1).get(reverse("problems:review", args=[major.number]))
+    labels = dict(
+        re.findall(
+            r'<label for="id_review-\w+">([^<]+) <span class="optional">\(([^)]+)\)</span>',
+            page.content.decode(),
+        )
+    )
+    assert labels == {
+        "Summary": "needed to complete",
+        "Impact": "needed to complete",
+        "Detection": "needed to complete",
+        "Response": "needed to complete",
+        "Root cause": "needed to complete",
+        "What went well": "optional",
+        "What to improve": "needed to complete",
+    }

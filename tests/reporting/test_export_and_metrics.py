@@ -49,6 +49,19 @@ def test_csv_is_streamed_one_row_per_ticket_with_metric_inputs(desk, client_for,
     assert rows[desk.incidents["F"].number]["reopen_count"] == "1"
 
 
+def test_csv_has_every_row_with_debug_on(desk, client_for, manager, settings):
+    """`make run` runs with DEBUG on, where Django logs each statement through `sql % params`:
+    a `%` in the export's SQL cut the download off after its header."""
+    settings.DEBUG = True
+    rows = {
+        row["number"]: row
+        for row in read_csv(client_for(manager).get(reverse("reporting:export_csv"), PERIOD))
+    }
+    assert len(rows) == 6
+    b = rows[desk.incidents["B"].number]
+    assert (b["created_at"], b["resolved_at"]) == ("2026-03-02T08:00:00Z", "2026-03-03T12:00:00Z")
+
+
 def test_csv_reads_the_rows_in_chunks_not_all_at_once(desk, monkeypatch):
     chunks = []
     original = export.fetch_chunks

@@ -127,3 +127,17 @@ def test_managers_who_lost_the_role_get_nothing(manager):
     with time_machine.travel(MONDAY_7, tick=False):
         assert reports_send_due() == 0
     assert not summaries().exists()
+
+
+def test_the_summary_points_to_the_dashboards_unsubscribe_button(manager, client_for, settings):
+    settings.SITE_URL = "https://desk.example.com"
+    with time_machine.travel(MONDAY_7 - timedelta(days=2), tick=False):
+        subscription_create(user=manager, weekday=0, hour=7)
+    with time_machine.travel(MONDAY_7 + timedelta(minutes=5), tick=False):
+        assert send_scheduled_task.run() == 1
+    body = summaries().get().payload["body"]
+    assert "API" not in body and "ask an admin" not in body
+    link = "https://desk.example.com/manager/dashboard/#subscriptions"
+    assert f'Unsubscribe button under "Weekly email summary" on the dashboard: {link}' in body
+    page = client_for(manager).get("/manager/dashboard/").content.decode()
+    assert 'id="subscriptions"' in page and ">Unsubscribe<" in page

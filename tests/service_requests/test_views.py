@@ -2,7 +2,10 @@
 out of scope = 404), the catalog, the agent workspace, the approval page, and constant query
 counts for every list."""
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -297,3 +300,13 @@ def test_approval_list_query_count_is_constant(client_for, approver, requester, 
     for i in range(19):
         _many(UserFactory(username=f"asker{i}"), vpn, 1)
     assert _count(client, url) == one
+
+
+def test_recent_decisions_say_when(client_for, requester, approver, vpn):
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False):
+        request = services.request_create(requester=requester, item=vpn, answers={"reason": "x"})
+        services.request_approve(request, actor=approver, comment="OK")
+    with time_machine.travel(datetime(2026, 3, 2, 12, 5, tzinfo=UTC), tick=False):
+        body = client_for(approver).get(reverse("requests:approval_list")).content.decode()
+    assert "3\xa0hours, 5\xa0minutes ago</time>" in body
+    assert "· now" not in body
