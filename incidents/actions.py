@@ -4,9 +4,11 @@ IncidentsConfig.ready)."""
 
 from typing import Any
 
+from django.utils import timezone
+
 from core import ticket_actions as common
 from core.api.action_inputs import EmptyInputSerializer, ReasonInputSerializer
-from core.tickets.actions import Action
+from core.tickets.actions import Action, agents_only
 from core.web.forms import ConfirmForm
 from incidents import services
 from incidents.api.serializers import (
@@ -14,9 +16,18 @@ from incidents.api.serializers import (
     IncidentContainInputSerializer,
     IncidentDiagnoseInputSerializer,
     IncidentResolveInputSerializer,
+    IncidentServiceRestoredInputSerializer,
 )
-from incidents.forms import ClassifyForm, ContainForm, DiagnoseForm, ReopenForm, ResolveForm
+from incidents.forms import (
+    ClassifyForm,
+    ContainForm,
+    DiagnoseForm,
+    ReopenForm,
+    ResolveForm,
+    ServiceRestoredForm,
+)
 from incidents.models import Incident
+from incidents.restoration import incident_record_service_restored
 
 
 def _classify_initial(incident: Incident) -> dict[str, Any]:
@@ -32,6 +43,17 @@ def _classify_initial(incident: Incident) -> dict[str, Any]:
 
 def _classified(before: Incident, after: Incident) -> str:
     return f"{after.number} classified as {after.get_priority_display()}."
+
+
+def _restored_initial(incident: Incident) -> dict[str, Any]:
+    moment = incident.service_restored_at or incident.resolved_at
+    return {"service_restored_at": timezone.localtime(moment) if moment else None}
+
+
+def _restored(before: Incident, after: Incident) -> str:
+    moment = after.service_restored_at
+    shown = timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z") if moment else "—"
+    return f"{after.number}: service restored at {shown}."
 
 
 INCIDENT_ACTIONS: tuple[Action, ...] = (
@@ -93,6 +115,19 @@ INCIDENT_ACTIONS: tuple[Action, ...] = (
         form=ReopenForm,
         serializer=ReasonInputSerializer,
         summary="resolved → classified within the reopen window, with a reason",
+    ),
+    Action(
+        "service_restored",
+        incident_record_service_restored,
+        _restored,
+        form=ServiceRestoredForm,
+        serializer=IncidentServiceRestoredInputSerializer,
+        summary="Record when the service was back (MTBF ends the outage there; agents)",
+        label="Service restored at",
+        transition=False,
+        who=agents_only,
+        initial=_restored_initial,
+        api_path="service-restored",
     ),
     common.hold(Incident),
     common.resume(),
