@@ -425,8 +425,8 @@ def naive_reports() -> dict[str, Callable[[Any], Any]]:
 
     from core.models import TimelineEvent
     from incidents.models import Incident
-    from reporting.kinds import resolved_in_period, tickets_in_scope
     from reporting.metrics.flow import AGE_BUCKETS
+    from reporting.scope import resolved_in_period, tickets_in_scope
     from sla.models import SlaClock
 
     def mttr(f: Any) -> Any:
@@ -437,45 +437,55 @@ def naive_reports() -> dict[str, Callable[[Any], Any]]:
         rows = list(
             tickets_in_scope(f)
             .filter(logged_at__gte=f.start, logged_at__lt=f.end)
+            .exclude(status="cancelled", cancel_reason__in=["duplicate", "not_an_incident"])
             .values_list("id", "identified_at", "logged_at")
         )
         return _durations(rows, "response")["mean"]
 
     def mtbf(f: Any) -> Any:
+        """Failures that started in the period: merged outages (down until the service was
+        restored, else resolved), counted where they start. The seeded incidents are never
+        reopened, so each is one piece."""
         end = min(f.end, timezone.now())
         per_service: dict[int, list[tuple[Any, Any]]] = defaultdict(list)
-        for service, start, stop in (
+        for service, start, restored, resolved in (
             tickets_in_scope(f)
             .filter(impact="high", identified_at__lt=end)
             .exclude(status="cancelled")
-            .values_list("service_id", "identified_at", "resolved_at")
+            .values_list("service_id", "identified_at", "service_restored_at", "resolved_at")
         ):
-            if stop is None or stop > f.start:
-                per_service[service].append((max(start, f.start), min(stop or end, end)))
+            stop = restored or resolved
+            if stop is None or stop >= f.start:
+                per_service[service].append((start, stop or end))
         failures = 0
         for spans in per_service.values():
             spans.sort()
             reach = None
             for start, stop in spans:
-                if reach is None or start > reach:
+                if (reach is None or start > reach) and start >= f.start:
                     failures += 1
                 reach = stop if reach is None else max(reach, stop)
         return failures
 
     def compliance(f: Any) -> Any:
+        """Breached: still running at the due time (running now past it, paused after it, or
+        stopped after it), counted at the due time; met: stopped by then, at the stop."""
+        now = timezone.now()
         priority = dict(tickets_in_scope(f).values_list("id", "priority"))
         met = breached = 0
-        for pk, state, breached_at, stopped_at in SlaClock.objects.filter(
+        for pk, state, due, paused_at, stopped_at in SlaClock.objects.filter(
             ticket_type=ContentType.objects.get_for_model(Incident), metric="resolution"
-        ).values_list("ticket_id", "state", "breached_at", "stopped_at"):
-            decided = breached_at or stopped_at
-            if pk not in priority or state == "cancelled" or decided is None:
+        ).values_list("ticket_id", "state", "due_at", "paused_at", "stopped_at"):
+            if pk not in priority or state == "cancelled":
                 continue
-            if not f.start <= decided < f.end:
-                continue
-            if breached_at is not None or state == "breached":
+            ran_past = due is not None and (
+                (state == "running" and due < now)
+                or (state == "paused" and paused_at is not None and paused_at > due)
+                or (stopped_at is not None and stopped_at > due)
+            )
+            if ran_past and f.start <= due < f.end:
                 breached += 1
-            elif state == "met":
+            elif not ran_past and stopped_at is not None and f.start <= stopped_at < f.end:
                 met += 1
         return met / (met + breached) if met + breached else None
 

@@ -4,6 +4,8 @@ IncidentsConfig.ready)."""
 
 from typing import Any
 
+from django.utils import timezone
+
 from core import ticket_actions as common
 from core.api.action_inputs import EmptyInputSerializer, ReasonInputSerializer
 from core.tickets.actions import Action, agents_only
@@ -15,6 +17,7 @@ from incidents.api.serializers import (
     IncidentDiagnoseInputSerializer,
     IncidentRecategorizeInputSerializer,
     IncidentResolveInputSerializer,
+    IncidentServiceRestoredInputSerializer,
 )
 from incidents.forms import (
     ClassifyForm,
@@ -23,8 +26,10 @@ from incidents.forms import (
     RecategorizeForm,
     ReopenForm,
     ResolveForm,
+    ServiceRestoredForm,
 )
 from incidents.models import Incident
+from incidents.restoration import incident_record_service_restored
 
 
 def _classify_initial(incident: Incident) -> dict[str, Any]:
@@ -44,6 +49,17 @@ def _recategorized(before: Incident, after: Incident) -> str:
 
 def _classified(before: Incident, after: Incident) -> str:
     return f"{after.number} classified as {after.get_priority_display()}."
+
+
+def _restored_initial(incident: Incident) -> dict[str, Any]:
+    moment = incident.service_restored_at or incident.resolved_at
+    return {"service_restored_at": timezone.localtime(moment) if moment else None}
+
+
+def _restored(before: Incident, after: Incident) -> str:
+    moment = after.service_restored_at
+    shown = timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z") if moment else "—"
+    return f"{after.number}: service restored at {shown}."
 
 
 INCIDENT_ACTIONS: tuple[Action, ...] = (
@@ -120,6 +136,19 @@ INCIDENT_ACTIONS: tuple[Action, ...] = (
         transition=False,
         who=agents_only,
         initial=lambda incident: {"category": incident.category},
+    ),
+    Action(
+        "service_restored",
+        incident_record_service_restored,
+        _restored,
+        form=ServiceRestoredForm,
+        serializer=IncidentServiceRestoredInputSerializer,
+        summary="Record when the service was back (MTBF ends the outage there; agents)",
+        label="Service restored at",
+        transition=False,
+        who=agents_only,
+        initial=_restored_initial,
+        api_path="service-restored",
     ),
     common.hold(Incident),
     common.resume(),

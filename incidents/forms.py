@@ -285,6 +285,26 @@ class RecategorizeForm(VersionedForm):
     reason = notes_field("Why does the category change?")
 
 
+# --- Outage ---------------------------------------------------------------------------------
+
+LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
+
+
+class ServiceRestoredForm(VersionedForm):
+    """When the service was back (MTBF ends the outage there); a time without a zone is read
+    in the current time zone."""
+
+    service_restored_at = forms.DateTimeField(
+        label="Service restored at",
+        input_formats=[LOCAL_MINUTE, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_MINUTE),
+        help_text=(
+            "When users had the service back, e.g. after a workaround; it defaults to the "
+            "resolution time. MTBF counts the outage up to here."
+        ),
+    )
+
+
 # --- Conversion -----------------------------------------------------------------------------
 
 

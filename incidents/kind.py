@@ -141,6 +141,9 @@ INCIDENT = TicketKind(
         impact="impact",
         impacts=tuple(Impact.values),
         reopen_count="reopen_count",
+        restored="service_restored_at",
+        cancel_reason="cancel_reason",
+        unmeasured_cancel_reasons=(CancelReason.DUPLICATE, CancelReason.NOT_AN_INCIDENT),
         queue_filters=frozenset(
             {"support_group", "assignee", "priority", "tier", "service", "sla_state"}
         ),

@@ -42,6 +42,11 @@ class Incident(RatedTicket):
     # Set once the post-incident review (problems app) is completed; a major incident cannot be
     # closed before (incidents.transitions).
     review_completed_at = models.DateTimeField(null=True, blank=True)
+    # When the service was back for its users, which MTBF ends the outage at: set to the
+    # resolution time on resolve unless an agent recorded it before; agents correct it (a
+    # workaround restored service hours before the resolution). Cleared by a reopen (the
+    # service is down again); the timeline keeps each pass's value.
+    service_restored_at = models.DateTimeField("service restored at", null=True, blank=True)
 
     identified_at = models.DateTimeField()
     logged_at = models.DateTimeField(null=True, blank=True)

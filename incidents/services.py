@@ -279,7 +279,8 @@ def incident_resolve(
     source: str = Source.WEB,
     expected_version: int | None = None,
 ) -> Incident:
-    """-> resolved: service restored; the requester sees the resolution notes (ends MTTR)."""
+    """-> resolved: service restored; the requester sees the resolution notes (ends MTTR).
+    `service_restored_at` becomes now unless an agent recorded it before (MTBF)."""
     notes = (resolution_notes or "").strip()
     if resolution_code:
         check_choice(resolution_code, ResolutionCode, "resolution_code")
@@ -289,7 +290,13 @@ def incident_resolve(
         actor=actor,
         source=source,
         expected_version=expected_version,
-        values={"resolution_code": resolution_code, "resolution_notes": notes},
+        # The service is back now, unless an agent recorded an earlier instant already; read
+        # before the milestone is stamped, so it is never after the resolution.
+        values=lambda locked: {
+            "resolution_code": resolution_code,
+            "resolution_notes": notes,
+            "service_restored_at": locked.service_restored_at or timezone.now(),
+        },
         message=notes,
         notice=lambda resolved: Notice(
             f"Resolved: {resolved.title}",
@@ -321,6 +328,8 @@ def incident_reopen(
             expected_version=expected_version,
             values=lambda locked: {
                 "resolved_at": None,
+                # Down again: the pass that ended keeps its value in the timeline (MTBF).
+                "service_restored_at": None,
                 "resolution_code": "",
                 "resolution_notes": "",
                 "reopen_count": locked.reopen_count + 1,

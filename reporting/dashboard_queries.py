@@ -23,9 +23,10 @@ from core.models import User
 from reporting.filters import ReportFilter
 from reporting.format import duration
 from reporting.metrics.compliance import Outcome
+from reporting.metrics.outcomes import decided_clocks_sql
 from reporting.scope import spec_for, tickets_in_scope
 from reporting.sql import compiled, fetch_all, instant
-from sla.choices import ClockState, Metric, SlaState
+from sla.choices import Metric, SlaState
 
 MAX_TREND_POINTS = 26
 NOW_LIMIT = 20
@@ -75,15 +76,17 @@ def _bucket_of(column: str, edges: int) -> str:
 
 
 def compliance_trend(
-    report: ReportFilter, buckets: Sequence[tuple[datetime, datetime]]
+    report: ReportFilter,
+    buckets: Sequence[tuple[datetime, datetime]],
+    *,
+    now: datetime | None = None,
 ) -> list[TrendPoint]:
     """Response and resolution compliance per bucket, in one query.
 
-    Same definition as reporting.metrics.compliance (a clock counts where its outcome was
-    decided: its breach, or its stop for a clock that never breached; cancelled and running
-    unbreached clocks are not counted), so the buckets add up to compliance(report).total
-    (a test holds both to it). Written as two index-friendly branches (breached_at, stopped_at)
-    instead of one OR, and joined to the tickets only when a dimension narrows them."""
+    The clocks decided in the period as reporting.metrics.compliance reads them (the same SQL,
+    reporting.metrics.outcomes), numbered by the bucket their decision falls in, so the
+    buckets add up to compliance(report).total (a test holds both to it); joined to the
+    tickets only when a dimension narrows them."""
     if not buckets:
         return []
     spec = spec_for(report)
@@ -93,30 +96,15 @@ def compliance_trend(
     if set(report.dimensions()) - {"kind"}:
         base_sql, base_params = compiled(tickets_in_scope(report).values("id"))
         join, join_params = f"JOIN ({base_sql}) t ON t.id = k.ticket_id", base_params
-    start, end = instant(buckets[0][0]), instant(buckets[-1][1])
+    decided_sql, decided_params = decided_clocks_sql(
+        spec.content_type_id, buckets[0][0], buckets[-1][1], now or timezone.now()
+    )
     sql = f"""
         SELECT x.metric, x.b, SUM(x.met), SUM(x.breached) FROM (
-          SELECT k.metric, {case} AS b, k.met, k.breached FROM (
-            SELECT c.ticket_id, c.metric, c.breached_at AS decided, 0 AS met, 1 AS breached
-            FROM sla_slaclock c
-            WHERE c.ticket_type_id = %s AND c.breached_at >= %s AND c.breached_at < %s
-              AND c.state <> %s
-            UNION ALL
-            SELECT c.ticket_id, c.metric, c.stopped_at,
-              CASE WHEN c.state = %s THEN 1 ELSE 0 END, CASE WHEN c.state = %s THEN 1 ELSE 0 END
-            FROM sla_slaclock c
-            WHERE c.ticket_type_id = %s AND c.breached_at IS NULL AND c.state IN (%s, %s)
-              AND c.stopped_at >= %s AND c.stopped_at < %s
-          ) k {join}
+          SELECT k.metric, {case} AS b, k.met, k.breached FROM ({decided_sql}) k {join}
         ) x GROUP BY x.metric, x.b
     """  # noqa: S608 — only placeholders, bucket numbers and compiled SQL are interpolated
-    ct = spec.content_type_id
-    params = (
-        *(instant(edge) for edge in edges),
-        *(ct, start, end, ClockState.CANCELLED),
-        *(ClockState.MET, ClockState.BREACHED, ct, ClockState.MET, ClockState.BREACHED),
-        *(start, end, *join_params),
-    )
+    params = (*(instant(edge) for edge in edges), *decided_params, *join_params)
     counts: dict[tuple[str, int], Outcome] = {}
     for metric, bucket, met, breached in fetch_all(sql, params):
         counts[(str(metric), int(bucket))] = Outcome(int(met or 0), int(breached or 0))

@@ -78,7 +78,7 @@ def _say_percent(value: float) -> str:
 
 
 def _trend(ctx: TileContext) -> list[TrendPoint]:
-    return compliance_trend(ctx.report, trend_buckets(ctx.report))
+    return compliance_trend(ctx.report, trend_buckets(ctx.report), now=ctx.now)
 
 
 def tile_compliance(ctx: TileContext) -> dict[str, Any]:
@@ -365,7 +365,7 @@ def _seconds(value: float | None) -> str:
 
 
 def _failing_first(rows: Iterable[MtbfRow]) -> list[MtbfRow]:
-    return sorted(rows, key=lambda row: (-row.failures, row.name))
+    return sorted(rows, key=lambda row: (-row.failures, -row.outage_seconds, row.name))
 
 
 def tile_mtbf(ctx: TileContext) -> dict[str, Any]:
@@ -378,14 +378,14 @@ def tile_mtbf(ctx: TileContext) -> dict[str, Any]:
     except ValidationFailed as exc:
         return {"refused": " ".join(exc.errors.values()), "impacts": impacts}
     services = _failing_first(report.services)
-    failing = [row for row in services if row.failures]
+    failing = [row for row in services if row.was_down]
     return {
         "refused": "",
         "impacts": impacts,
         "services": failing[:MTBF_ROWS],
         "more_failing": max(0, len(failing) - MTBF_ROWS),
         "without_failure": len(services) - len(failing),
-        "cis": [row for row in _failing_first(report.cis) if row.failures][:MTBF_ROWS],
+        "cis": [row for row in _failing_first(report.cis) if row.was_down][:MTBF_ROWS],
         "failures": sum(row.failures for row in services),
     }
 
@@ -395,9 +395,10 @@ def csv_mtbf(ctx: TileContext) -> Iterator[list[Any]]:
     if refusal:
         raise ValidationFailed({"kind": refusal})
     report = mtbf(ctx.report, now=ctx.now)
-    yield ["scope", "id", "name", "failures", "outage_seconds", "mtbf_seconds"]
+    yield ["scope", "id", "name", "failures", "outage_seconds", "mtbf_seconds", "note"]
     for scope, rows in (("service", report.services), ("ci", report.cis)):
         for row in rows:
+            # No MTBF is an empty cell with the reason beside it, never a 0 (or a -0).
             yield [
                 scope,
                 row.id,
@@ -405,6 +406,7 @@ def csv_mtbf(ctx: TileContext) -> Iterator[list[Any]]:
                 row.failures,
                 f"{row.outage_seconds:.0f}",
                 _seconds(row.mtbf_seconds),
+                row.note,
             ]
 
 

@@ -20,8 +20,9 @@ from django.utils import timezone
 from core.choices import EventKind
 from reporting.filters import ReportFilter
 from reporting.kinds import KindSpec
+from reporting.metrics.outcomes import outcome_sql
 from reporting.scope import spec_for, tickets_in_scope
-from reporting.sql import compiled, iso_text, seconds_between
+from reporting.sql import compiled, instant, iso_text, seconds_between
 from sla.choices import Metric
 
 CHUNK_SIZE = 2000
@@ -85,8 +86,10 @@ def _tickets(report: ReportFilter, spec: KindSpec) -> QuerySet[Any]:
 
 
 def export_sql(report: ReportFilter) -> tuple[str, tuple[Any, ...]]:
-    """The export statement: ticket columns, then response clock (state, paused, business),
-    resolution clock (same), and whether the ticket ever changed tier."""
+    """The export statement: ticket columns, then response clock (outcome, paused, business),
+    resolution clock (same), and whether the ticket ever changed tier. The outcome is the one
+    compliance counts (reporting.metrics.outcomes): breached, met, or the clock's state while
+    undecided (running, paused, cancelled)."""
     spec = spec_for(report)
     base_sql, base_params = compiled(_tickets(report, spec))
     extra = ", ".join(
@@ -105,7 +108,7 @@ def export_sql(report: ReportFilter) -> tuple[str, tuple[Any, ...]]:
           CAST(ROUND({to_ack} - COALESCE(r.paused_seconds, 0)) AS BIGINT),
           CAST(ROUND({to_resolve} - COALESCE(s.paused_seconds, 0)) AS BIGINT),
           r.elapsed_business_seconds, s.elapsed_business_seconds, s.paused_seconds,
-          r.state, s.state, m.ticket_id
+          {outcome_sql("r")}, {outcome_sql("s")}, m.ticket_id
         FROM ({base_sql}) t
         LEFT JOIN sla_slaclock r
           ON r.ticket_type_id = %s AND r.ticket_id = t.id AND r.metric = %s
@@ -118,7 +121,10 @@ def export_sql(report: ReportFilter) -> tuple[str, tuple[Any, ...]]:
         ORDER BY t.id
     """  # noqa: S608 — only field names and compiled SQL are interpolated
     ct = spec.content_type_id
+    now = instant(timezone.now())
     params = (
+        # outcome_sql reads "now" once per clock (a running clock past due is breached).
+        *(now, now),
         *base_params,
         *(ct, Metric.RESPONSE, ct, Metric.RESOLUTION),
         *(ct, EventKind.ESCALATED, EventKind.DEESCALATED),

@@ -3,7 +3,9 @@
 Gauges, all computed in the database at scrape time (a few grouped queries, each on an index):
 open tickets by kind, status and priority; open tickets past the due time of a running SLA
 clock; SLA clocks met and breached over the last 7 days; MTTR and MTTA over the last 7 days
-(mean seconds, wall-clock and business hours).
+(mean seconds, wall-clock and business hours); the reopen and first-contact resolution rates
+over the last 7 days. Every figure comes from the same reporting.metrics functions as the
+report API, the CSV and the dashboard.
 """
 
 from collections.abc import Iterable
@@ -15,9 +17,11 @@ from django.utils import timezone
 
 from core.choices import Priority
 from reporting.filters import ReportFilter
-from reporting.kinds import KindSpec, reported_kind_names, reported_kinds
+from reporting.kinds import KindSpec, reopen_refusal, reported_kind_names, reported_kinds
 from reporting.metrics.compliance import compliance
 from reporting.metrics.durations import mtta, mttr
+from reporting.metrics.flow import reopen_rate
+from reporting.metrics.tiers import first_contact
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 WINDOW_DAYS = 7
@@ -95,9 +99,11 @@ def render_metrics(*, now: datetime | None = None) -> str:
     ratio: list[str] = []
     resolve: list[str] = []
     acknowledge: list[str] = []
+    reopened: list[str] = []
+    first_contacts: list[str] = []
     for kind in reported_kind_names():
         window = ReportFilter.last_days(WINDOW_DAYS, now=now, kind=kind)
-        total = compliance(window).total
+        total = compliance(window, now=now).total
         for metric, outcome in (("response", total.response), ("resolution", total.resolution)):
             labels = {"kind": kind, "metric": metric}
             met.append(_sample("servicedesk_sla_met_7d", labels, outcome.met))
@@ -110,6 +116,17 @@ def render_metrics(*, now: datetime | None = None) -> str:
             for basis, stats in (("wall", report.wall), ("business", report.business)):
                 name = f"servicedesk_{report.metric}_7d_seconds"
                 target.append(_sample(name, {"kind": kind, "basis": basis}, stats.mean))
+        if not reopen_refusal(kind):
+            reopened.append(
+                _sample("servicedesk_reopen_rate_7d", {"kind": kind}, reopen_rate(window).rate)
+            )
+        first_contacts.append(
+            _sample(
+                "servicedesk_first_contact_rate_7d",
+                {"kind": kind},
+                first_contact(window).total.rate,
+            )
+        )
     lines += _family("servicedesk_sla_met_7d", "SLA clocks met in the last 7 days.", met)
     lines += _family(
         "servicedesk_sla_breached_7d", "SLA clocks breached in the last 7 days.", breached
@@ -129,5 +146,17 @@ def render_metrics(*, now: datetime | None = None) -> str:
         "servicedesk_mtta_7d_seconds",
         "Mean time to acknowledge over tickets acknowledged in the last 7 days (NaN when none).",
         acknowledge,
+    )
+    lines += _family(
+        "servicedesk_reopen_rate_7d",
+        "Share of the tickets resolved in the last 7 days that were reopened at least once "
+        "(NaN when none was resolved).",
+        reopened,
+    )
+    lines += _family(
+        "servicedesk_first_contact_rate_7d",
+        "Share of the tickets resolved in the last 7 days by the tier that logged them, never "
+        "escalated nor de-escalated (NaN when none was resolved).",
+        first_contacts,
     )
     return "\n".join(lines) + "\n"

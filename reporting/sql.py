@@ -86,6 +86,22 @@ def seconds_between(end: str, start: str) -> str:
     return f"ROUND((julianday({end}) - julianday({start})) * 86400.0, 3)"
 
 
+def epoch(instant: str) -> str:
+    """SQL for a timestamp column as Unix seconds, a double: arithmetic and comparisons on
+    numbers are the same on both backends, where SQLite's timestamps are text in two spellings
+    (as Django stores them, and ISO 8601 from JSON)."""
+    if is_postgres():
+        return f"date_part('epoch', {instant})"
+    return f"((julianday({instant}) - 2440587.5) * 86400.0)"
+
+
+def epoch_of_text(text: str) -> str:
+    """SQL for ISO 8601 text with an offset (a timestamp kept in JSON) as Unix seconds."""
+    if is_postgres():
+        return epoch(f"CAST({text} AS timestamptz)")
+    return epoch(text)
+
+
 def iso_text(instant: str) -> str:
     """SQL for a timestamp as ISO 8601 text in UTC, to the second (2026-03-02T08:00:00Z).
 

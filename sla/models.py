@@ -222,18 +222,20 @@ class SlaClock(models.Model):
             models.Index(fields=["ticket_type", "ticket_id"], name="sla_clock_ticket_idx"),
             # Reporting reads stopped clocks by the million; these partial covering indexes let
             # PostgreSQL answer from the index alone instead of the wide rows (the snapshot).
-            # Compliance: clocks stopped, or breached, in a period.
+            # Compliance (reporting.metrics.outcomes): clocks met in a period (stopped in it,
+            # not after their due time), and clocks breached in it (due in it, and still
+            # running at their due time: read from state, stopped_at and paused_at).
             models.Index(
                 fields=["ticket_type", "stopped_at"],
-                include=["ticket_id", "metric", "state", "breached_at"],
-                name="sla_clock_stopped_idx",
+                include=["ticket_id", "metric", "state", "due_at"],
+                name="sla_clock_stopped_due_idx",
                 condition=models.Q(stopped_at__isnull=False),
             ),
             models.Index(
-                fields=["ticket_type", "breached_at"],
-                include=["ticket_id", "metric", "state"],
-                name="sla_clock_breached_idx",
-                condition=models.Q(breached_at__isnull=False),
+                fields=["ticket_type", "due_at"],
+                include=["ticket_id", "metric", "state", "stopped_at", "paused_at"],
+                name="sla_clock_due_at_idx",
+                condition=models.Q(due_at__isnull=False),
             ),
             # MTTR / MTTA and the CSV export: each ticket's clock with its outcome, business
             # and paused seconds, joined to the tickets without reading the clock rows.

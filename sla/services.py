@@ -192,15 +192,22 @@ def clocks_start(
 
 
 def clock_stop(ticket: TicketBase, *, metric: str) -> SlaClock | None:
-    """The target is reached (first response, resolution): met if in time, else breached."""
+    """The target is reached (first response, resolution): met if in time, else breached and
+    dated at its due time. A paused clock is judged by the due time its pauses gave it."""
     clock = clocks_for(ticket).filter(metric=metric, state__in=OPEN_CLOCK_STATES).first()
     if clock is None:
         return None
     now = timezone.now()
-    late = clock.breached_at is not None or (clock.due_at is not None and now > clock.due_at)
     if clock.state == ClockState.PAUSED:
+        # Stopped while paused: the pause that ends now moves the due time (a clock paused
+        # before its due time can only breach after it resumes), so recompute it first.
         _close_pause(clock, now)
+        _deadlines(clock)
+    # Late means the clock ran past its due time; that instant dates the breach.
+    late = clock.due_at is not None and now > clock.due_at
     clock.state = ClockState.BREACHED if late else ClockState.MET
+    if late and clock.breached_at is None:
+        clock.breached_at = clock.due_at
     clock.stopped_at = now
     clock.elapsed_business_seconds, clock.paused_seconds = clock_elapsed(
         clock.snapshot, clock.started_at, now, clock.pauses

@@ -50,6 +50,9 @@ class Step:
     percent: int
     action: str
     next_deadline_at: datetime | None = None
+    # The breach is dated at the due time the clock passed while running, not at the sweep
+    # that noticed it (reports and the API read the same instant, whatever the sweep's delay).
+    breached_at: datetime | None = None
 
     @property
     def escalates(self) -> bool:
@@ -126,6 +129,7 @@ def _plan(clock: SlaClock, now: datetime) -> Step | None:
         percent=percent,
         action=action,
         next_deadline_at=None if breached else instants[stage],
+        breached_at=instants[-1] if breached else None,
     )
 
 
@@ -155,7 +159,7 @@ def advance_stages(steps: list[Step], now: datetime, chunk: int = 1000) -> set[i
         for step in part:
             params += [step.clock.pk, step.next_deadline_at]
         for step in part:
-            params += [step.clock.pk, now if step.breached else step.clock.breached_at]
+            params += [step.clock.pk, step.breached_at if step.breached else step.clock.breached_at]
         params.append(now)
         params += [step.clock.pk for step in part]
         params.append(ClockState.RUNNING)

@@ -66,6 +66,12 @@ class ReportingExtras:
     CSV export shows it, and MTBF counts the kind's tickets whose impact is among
     REPORTING_OUTAGE_IMPACTS as outages of their service and configuration item.
     `reopen_count` names the field counting a ticket's reopens (the reopen rate).
+    `restored` names the field an agent sets to when the service was back (it defaults to the
+    resolution): MTBF ends an outage there rather than at the resolution. Each earlier pass of
+    a reopened ticket ended at the value it held before the reopen (read from the timeline).
+    `cancel_reason` names the field holding why a ticket was cancelled, and
+    `unmeasured_cancel_reasons` those reasons that say it was never real work (a duplicate,
+    not an incident): MTTA leaves such tickets out even when an agent acknowledged them.
     `queue_filters` are the query parameters the kind's agent list (`<url_namespace>:agent_list`)
     understands among support_group, assignee, priority, tier, service and sla_state: the
     dashboard links to that list only when it narrows it by every dimension in use.
@@ -74,6 +80,9 @@ class ReportingExtras:
     impact: str | None = None
     impacts: tuple[str, ...] = ()
     reopen_count: str | None = None
+    restored: str | None = None
+    cancel_reason: str | None = None
+    unmeasured_cancel_reasons: tuple[str, ...] = ()
     queue_filters: frozenset[str] = frozenset()
 
 

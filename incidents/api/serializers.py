@@ -98,6 +98,7 @@ class IncidentOutputSerializer(WithSlaClocks, IncidentSummaryOutputSerializer):
             *("on_hold_reason", "containment_notes", "diagnosis_notes"),
             *("resolution_code", "resolution_notes", "cancel_reason", "reopen_count"),
             *ticket_stamps(LIFECYCLE),
+            "service_restored_at",
             "sla",
             "actions",
         ]
@@ -179,6 +180,15 @@ class IncidentDiagnoseInputSerializer(InputSerializer):
 class IncidentResolveInputSerializer(InputSerializer):
     resolution_code = serializers.ChoiceField(choices=ResolutionCode.choices)
     resolution_notes = serializers.CharField(max_length=50_000)
+
+
+class IncidentServiceRestoredInputSerializer(InputSerializer):
+    service_restored_at = serializers.DateTimeField(
+        help_text=(
+            "When the service was back for its users (ISO 8601; MTBF ends the outage there). "
+            "Between the start of the current outage and now, not after the resolution."
+        )
+    )
 
 
 class ReasonInputSerializer(InputSerializer):

@@ -35,10 +35,15 @@ class DurationReportOutputSerializer(serializers.Serializer[Any]):
 class MtbfRowOutputSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    failures = serializers.IntegerField()
-    outage_seconds = serializers.FloatField()
-    mtbf_seconds = serializers.FloatField(allow_null=True)
-    note = serializers.CharField(help_text='"no failure in period" when there was none.')
+    failures = serializers.IntegerField(help_text="Outages that started in the period.")
+    outage_seconds = serializers.FloatField(help_text="Downtime within the period.")
+    mtbf_seconds = serializers.FloatField(
+        allow_null=True,
+        help_text="null when no failure started in the period or it was down for all of it.",
+    )
+    note = serializers.CharField(
+        help_text='Why there is no MTBF: "no failure in period" or "down for the whole period".'
+    )
 
 
 class MtbfReportOutputSerializer(serializers.Serializer[Any]):

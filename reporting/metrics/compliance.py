@@ -1,21 +1,25 @@
 """SLA compliance: met / (met + breached), for response and resolution clocks.
 
-A clock counts in the period in which its outcome was decided: a breach when it was breached
-(the sweeper's breach time, or the stop time of a clock stopped late), a met clock when it
-stopped. Paused time never counts against a clock (its due time moved by the pauses). Running
-clocks not yet breached and cancelled clocks are not counted. Broken down by the ticket's
-priority, support group, tier or service.
+A clock counts in the period in which its outcome was decided (reporting.metrics.outcomes): a
+breach at its due time, if the clock was still running then (so before any sweep, and never
+for a clock paused before its due time); a met clock when it stopped in time. Cancelled clocks
+and clocks still running or paused before their due time are not counted. Broken down by the
+ticket's priority, support group, tier or service.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
 
 from core.exceptions import ValidationFailed
 from core.models import Service, SupportGroup
 from reporting.filters import ReportFilter
+from reporting.metrics.outcomes import decided_clocks_sql
 from reporting.scope import spec_for, tickets_in_scope
-from reporting.sql import compiled, fetch_all, instant, tuned
-from sla.choices import ClockState, Metric
+from reporting.sql import compiled, fetch_all, tuned
+from sla.choices import Metric
 
 BREAKDOWNS: dict[str, str] = {
     "priority": "priority",
@@ -56,11 +60,13 @@ class ComplianceReport:
 
 
 @tuned
-def compliance(report: ReportFilter, *, by: str | None = None) -> ComplianceReport:
+def compliance(
+    report: ReportFilter, *, by: str | None = None, now: datetime | None = None
+) -> ComplianceReport:
     """Compliance over the clocks decided in the period, overall and per `by` value."""
     if by is not None and by not in BREAKDOWNS:
         raise ValidationFailed({"by": f"Choose one of: {', '.join(BREAKDOWNS)}."})
-    counts = _counts(report, BREAKDOWNS[by] if by else None)
+    counts = _counts(report, BREAKDOWNS[by] if by else None, now or timezone.now())
     total = ComplianceRow(
         key=None,
         label="All",
@@ -73,7 +79,7 @@ def compliance(report: ReportFilter, *, by: str | None = None) -> ComplianceRepo
 Counts = dict[int | None, dict[str, Outcome]]
 
 
-def _counts(report: ReportFilter, dimension: str | None) -> Counts:
+def _counts(report: ReportFilter, dimension: str | None, now: datetime) -> Counts:
     """Met and breached clocks by metric, per value of the ticket's `dimension` column (all
     under None without one); one query."""
     spec = spec_for(report)
@@ -88,35 +94,16 @@ def _counts(report: ReportFilter, dimension: str | None) -> Counts:
         base_params, join = (), ""
     group_expr = "t." + dimension if dimension else "NULL"
     group_by = f"t.{dimension}, d.metric" if dimension else "d.metric"
-    # Two branches so each reads one partial covering index of sla_slaclock (index-only):
-    # clocks stopped in the period without a breach time, and clocks breached in the period.
+    decided_sql, decided_params = decided_clocks_sql(
+        spec.content_type_id, report.start, report.end, now
+    )
     sql = f"""
         SELECT {group_expr} AS k, d.metric, SUM(d.met), SUM(d.breached)
-        FROM (
-          SELECT c.ticket_id, c.metric,
-            CASE WHEN c.state = %s THEN 1 ELSE 0 END AS met,
-            CASE WHEN c.state = %s THEN 1 ELSE 0 END AS breached
-          FROM sla_slaclock c
-          WHERE c.ticket_type_id = %s AND c.stopped_at >= %s AND c.stopped_at < %s
-            AND c.breached_at IS NULL AND c.state IN (%s, %s)
-          UNION ALL
-          SELECT c.ticket_id, c.metric, 0, 1
-          FROM sla_slaclock c
-          WHERE c.ticket_type_id = %s AND c.breached_at >= %s AND c.breached_at < %s
-            AND c.state <> %s
-        ) d {join}
+        FROM ({decided_sql}) d {join}
         GROUP BY {group_by}
     """  # noqa: S608 — only column names and compiled SQL are interpolated
-    ct = spec.content_type_id
-    start, end = instant(report.start), instant(report.end)
-    params = (
-        *(ClockState.MET, ClockState.BREACHED, ct, start, end),
-        *(ClockState.MET, ClockState.BREACHED),
-        *(ct, start, end, ClockState.CANCELLED),
-        *base_params,
-    )
     counts: Counts = {}
-    for key, metric, met, breached in fetch_all(sql, params):
+    for key, metric, met, breached in fetch_all(sql, (*decided_params, *base_params)):
         counts.setdefault(key, {})[metric] = Outcome(int(met or 0), int(breached or 0))
     return counts
 

@@ -8,7 +8,8 @@ business value and count only in the wall-clock figures.
 
 MTTA: tickets acknowledged in the period; logged - identified (requests: fulfilment started -
 submitted), minus the response clock's pauses (awaiting approval); business from the response
-clock likewise.
+clock likewise. Tickets later cancelled as not real work (an incident's duplicate or "not an
+incident": ReportingExtras.unmeasured_cancel_reasons) are left out.
 """
 
 from dataclasses import dataclass
@@ -73,6 +74,12 @@ def mtta(
     acknowledged = tickets_in_scope(report).filter(
         **{f"{spec.acknowledged}__gte": report.start, f"{spec.acknowledged}__lt": report.end}
     )
+    reason, unmeasured = spec.extras.cancel_reason, spec.extras.unmeasured_cancel_reasons
+    if reason and unmeasured:
+        # Accepted, then found to be a duplicate or not an incident: no one was waiting.
+        acknowledged = acknowledged.exclude(
+            status__in=spec.ended_unresolved, **{f"{reason}__in": unmeasured}
+        )
     base_sql, base_params = compiled(acknowledged.values("id", spec.started, spec.acknowledged))
     sql, join_params = _source(spec, base_sql, spec.acknowledged, Metric.RESPONSE)
     stats = duration_stats(

@@ -91,8 +91,8 @@ def test_long_periods_group_weeks_to_stay_readable() -> None:
 
 
 def test_trend_adds_up_to_the_reporting_engines_compliance(desk) -> None:
-    """The desk of tests/reporting/conftest.py: B's response and resolution breached, the rest
-    met; D's overdue clock not yet breached is not counted."""
+    """The desk of tests/reporting/conftest.py: B's response and resolution breached, and D's
+    (past due, never swept: counted at their due times), the rest met."""
     buckets = trend_buckets(desk.report)
     points = compliance_trend(desk.report, buckets)
     total = compliance(desk.report).total
@@ -100,8 +100,8 @@ def test_trend_adds_up_to_the_reporting_engines_compliance(desk) -> None:
     assert sum(p.response.breached for p in points) == total.response.breached
     assert sum(p.resolution.met for p in points) == total.resolution.met
     assert sum(p.resolution.breached for p in points) == total.resolution.breached
-    assert total.response.breached == 1
-    assert total.resolution.breached == 1
+    assert total.response.breached == 2
+    assert total.resolution.breached == 2
     for start, end in buckets:
         week = compliance(desk.report.with_period(start, end)).total
         point = next(p for p in points if p.start == start)
@@ -132,6 +132,6 @@ def test_the_compliance_tile_draws_the_trend(desk, manager_client) -> None:
     )
     html = response.content.decode()
     assert 'aria-labelledby="chart-compliance-title chart-compliance-desc"' in html
-    assert 'id="stat-compliance-breached" data-value="2"' in html
+    assert 'id="stat-compliance-breached" data-value="4"' in html  # B and D, each twice
     assert '<rect class="series-marker"' in html  # resolution: squares
     assert '<circle class="series-marker"' in html  # response: circles

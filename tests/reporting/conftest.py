@@ -17,8 +17,9 @@ C  P3  identified Wed 03-04 07:00, logged 07:30, on hold 08:00-16:00, resolved T
        met only because the paused time does not count (15 h otherwise)
 F  P3  identified Tue 03-03 08:00, logged 08:00, resolved 10:00, reopened 11:00, resolved 12:00
        wall 4 h - 1 h (resolved before the reopen) = 3 h = 10800 s; business 10800 s; met
-D  P4  identified Mon 03-09 09:00, never logged: open, response clock overdue but not yet
-       breached by the sweeper (so not counted in compliance)
+D  P4  identified Mon 03-09 09:00, never logged: open; no sweep ran, yet both clocks count
+       as breached at their due times: response 10:00 (1 business hour, Berlin 10-11),
+       resolution 17:00 (8 business hours, Berlin 10-18)
 E  P4  identified Mon 03-09 10:00, cancelled 10:30 (clocks cancelled)
 
 Period: 2026-03-02 .. 2026-03-10 (end date inclusive). "Now" for the checks: 03-10 12:00.

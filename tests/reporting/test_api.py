@@ -81,8 +81,8 @@ def test_compliance_by_priority_json(desk, manager):
         .get(reverse("reports-compliance"), {**PERIOD, "by": "priority"})
         .json()["report"]
     )
-    assert body["total"]["response"] == {"met": 3, "breached": 1, "total": 4, "rate": 0.75}
-    assert [row["label"] for row in body["rows"]] == ["P1", "P2", "P3"]
+    assert body["total"]["response"] == {"met": 3, "breached": 2, "total": 5, "rate": 0.6}
+    assert [row["label"] for row in body["rows"]] == ["P1", "P2", "P3", "P4"]
 
 
 def test_mtbf_json_says_no_failure(desk, manager):

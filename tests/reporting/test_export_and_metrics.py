@@ -45,7 +45,10 @@ def test_csv_is_streamed_one_row_per_ticket_with_metric_inputs(desk, client_for,
     assert (b["response_sla"], b["resolution_sla"]) == ("breached", "breached")
     assert (b["tier"], b["changed_tier"]) == ("L2", "yes")
     d = rows[desk.incidents["D"].number]
-    assert (d["resolved_at"], d["seconds_to_resolve"], d["response_sla"]) == ("", "", "running")
+    # D's response clock is past due and unswept: breached, as compliance counts it.
+    assert (d["resolved_at"], d["seconds_to_resolve"], d["response_sla"]) == ("", "", "breached")
+    e = rows[desk.incidents["E"].number]
+    assert (e["response_sla"], e["resolution_sla"]) == ("cancelled", "cancelled")
     assert rows[desk.incidents["F"].number]["reopen_count"] == "1"
 
 
@@ -133,7 +136,8 @@ def test_metrics_exposition(desk, client, manager):
     )
     # D: its response clock (1 business hour from Mon 09:00) is long overdue
     assert samples['servicedesk_sla_overdue_tickets{kind="incident",priority="P4"}'] == "1.0"
-    # last 7 days = [03-03 12:00, 03-10 12:00): A, C, F met and B breached (both at 12:00)
+    # last 7 days = [03-03 12:00, 03-10 12:00): A, C, F met; B's breach is dated at its due
+    # time (03-03 10:00 UTC), before the window; D's (due 03-09 17:00, never swept) is in it
     assert samples['servicedesk_sla_met_7d{kind="incident",metric="resolution"}'] == "3.0"
     assert samples['servicedesk_sla_breached_7d{kind="incident",metric="resolution"}'] == "1.0"
     assert (
@@ -142,4 +146,9 @@ def test_metrics_exposition(desk, client, manager):
     )
     assert samples['servicedesk_mttr_7d_seconds{kind="incident",basis="wall"}'] == "102600.0"
     assert samples['servicedesk_mttr_7d_seconds{kind="request",basis="wall"}'] == "NaN"
+    # resolved in the window: A, B, C, F (B and F at 12:00 sharp); F was reopened, B escalated
+    assert samples['servicedesk_reopen_rate_7d{kind="incident"}'] == "0.25"
+    assert samples['servicedesk_first_contact_rate_7d{kind="incident"}'] == "0.75"
+    assert samples['servicedesk_first_contact_rate_7d{kind="request"}'] == "NaN"
+    assert 'servicedesk_reopen_rate_7d{kind="request"}' not in samples  # requests never reopen
     assert "# TYPE servicedesk_mtta_7d_seconds gauge" in text

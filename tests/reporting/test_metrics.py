@@ -55,27 +55,28 @@ def test_mtta(desk):
 
 
 def test_compliance_counts_paused_clocks_by_their_moved_due_time(desk):
-    report = compliance(desk.report, by="priority")
-    # response: A, C, F met, B breached (D running, E cancelled: not counted)
-    assert report.total.response == Outcome(met=3, breached=1)
-    # resolution: B breached; C met thanks to its hold; F met after its reopen
-    assert report.total.resolution == Outcome(met=3, breached=1)
-    assert report.total.resolution.rate == 0.75
+    report = compliance(desk.report, by="priority", now=NOW)
+    # response: A, C, F met; B breached; D running past due, unswept: breached (E cancelled)
+    assert report.total.response == Outcome(met=3, breached=2)
+    # resolution: B and D breached; C met thanks to its hold; F met after its reopen
+    assert report.total.resolution == Outcome(met=3, breached=2)
+    assert report.total.resolution.rate == 0.6
     rows = {row.label: row for row in report.rows}
     assert rows["P1"].resolution == Outcome(met=1, breached=0)
     assert rows["P2"].response == Outcome(met=0, breached=1)
     assert rows["P2"].resolution == Outcome(met=0, breached=1)
     assert rows["P3"].resolution == Outcome(met=2, breached=0)
-    assert set(rows) == {"P1", "P2", "P3"}
+    assert rows["P4"].response == Outcome(met=0, breached=1)
+    assert set(rows) == {"P1", "P2", "P3", "P4"}
 
 
 def test_compliance_by_group_and_tier(desk, tiers):
     by_tier = {row.label: row for row in compliance(desk.report, by="tier").rows}
     assert by_tier["L2"].resolution == Outcome(met=0, breached=1)  # B was escalated
-    assert by_tier["L1"].resolution == Outcome(met=3, breached=0)
+    assert by_tier["L1"].resolution == Outcome(met=3, breached=1)  # D
     by_group = {row.key: row for row in compliance(desk.report, by="group").rows}
     assert by_group[tiers[2].pk].label == tiers[2].name
-    assert by_group[tiers[1].pk].response == Outcome(met=3, breached=0)
+    assert by_group[tiers[1].pk].response == Outcome(met=3, breached=1)
 
 
 def test_reopen_rate(desk):
@@ -122,7 +123,7 @@ def test_summary_tiles(desk):
     assert tiles.mttr.wall.mean == pytest.approx(102600)
     assert tiles.mttr.wall.median is None  # tiles skip percentiles
     assert tiles.backlog == 1
-    assert tiles.compliance.response.rate == 0.75
+    assert tiles.compliance.response.rate == 0.6
 
 
 def test_filters_narrow_every_metric(desk, tiers):

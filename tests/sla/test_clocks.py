@@ -99,6 +99,38 @@ def test_hold_pauses_and_resume_excludes_the_paused_time(
     assert resumed.due_at == due_before + timedelta(hours=3)
 
 
+def test_a_clock_stopped_while_paused_is_judged_by_its_moved_due_time(
+    end_user, agent_l1, service, incident_policies
+):
+    """Paused 2 h after the start, long before its due time; stopped during the pause, past
+    the due time it had before the pause: the pause moved it, so the target is met."""
+    from sla.services import clock_stop
+
+    incident = _classified(end_user, agent_l1, service)
+    before = clock(incident, Metric.RESOLUTION)
+    with time_machine.travel(T0 + timedelta(hours=2), tick=False):
+        incident = services.incident_hold(incident, actor=agent_l1, on_hold_reason="awaiting_user")
+    stop = before.due_at + timedelta(hours=1)
+    with time_machine.travel(stop, tick=False):
+        stopped = clock_stop(incident, metric=Metric.RESOLUTION)
+    assert stopped is not None
+    assert (stopped.state, stopped.breached_at) == (ClockState.MET, None)
+    assert stopped.due_at == before.due_at + (stop - (T0 + timedelta(hours=2)))
+
+
+def test_a_late_stop_dates_the_breach_at_the_due_time(
+    end_user, agent_l1, service, incident_policies
+):
+    incident = _classified(end_user, agent_l1, service)
+    due = clock(incident, Metric.RESOLUTION).due_at
+    with time_machine.travel(due + timedelta(hours=3), tick=False):
+        services.incident_resolve(
+            incident, actor=agent_l1, resolution_code=ResolutionCode.FIXED, resolution_notes="x"
+        )
+    late = clock(incident, Metric.RESOLUTION)
+    assert (late.state, late.breached_at) == (ClockState.BREACHED, due)
+
+
 def test_resolve_meets_and_reopen_resumes_the_resolution_clock(
     end_user, agent_l1, service, incident_policies
 ):

@@ -5,7 +5,10 @@ attach, and only close or reopen; agents, managers and admins may do everything 
 allows. Tokens need `read` for GET and `write` otherwise.
 """
 
+from datetime import timedelta
 from typing import Any
+
+from django.utils import timezone
 
 from tests.api.matrix import Case, MatrixContext, statuses
 
@@ -52,6 +55,11 @@ def assign_body(ctx: MatrixContext, kwargs: dict[str, Any]) -> dict[str, Any]:
 
 def reason(ctx: MatrixContext, kwargs: dict[str, Any]) -> dict[str, Any]:
     return {"reason": "Needs the next tier."}
+
+
+def restored_body(ctx: MatrixContext, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Between the report (an hour ago) and the resolution (5 minutes ago) of `ctx.incident`."""
+    return {"service_restored_at": (timezone.now() - timedelta(minutes=30)).isoformat()}
 
 
 def file_body(ctx: MatrixContext, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -179,6 +187,21 @@ CASES = [
         AGENT_ONLY,
         setup=own("identified"),
         body=lambda ctx, kw: {"cancel_reason": "duplicate"},
+    ),
+    Case(
+        "incidents-service-restored",
+        "post",
+        AGENT_ONLY,
+        setup=own("resolved"),
+        body=restored_body,
+    ),
+    Case(
+        "incidents-service-restored",
+        "post",
+        AGENT_ONLY_OTHERS,
+        setup=others("resolved"),
+        body=restored_body,
+        note="someone else's",
     ),
     # --- work: assignment and tiers -------------------------------------------------------
     Case("incidents-assign", "post", AGENT_ONLY, setup=own("logged"), body=assign_body),
