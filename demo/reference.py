@@ -13,9 +13,10 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from core.choices import Role
+from core.choices import Role, Tier
 from core.models import ConfigurationItem, Service, SupportGroup, User
 from core.roles import ROLE_GROUP_NAMES, ensure_role_groups
+from core.tickets.escalation import next_tier_group
 from demo.organisation import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
@@ -51,6 +52,9 @@ class DemoWorld:
     group_label: dict[int, str]
     group_members: dict[int, list[int]]
     service_owner: dict[str, int]  # service name -> owner group id
+    # (service name, tier) -> the group the SLA sweeper escalates a ticket of that service to
+    # (core.tickets.escalation.next_tier_group); tiers without an active group are missing.
+    escalation_group: dict[tuple[str, int], int]
     service_id: dict[str, int]
     ci_id: dict[tuple[str, str], int]  # (service name, CI name) -> id
     ci_label: dict[int, str]
@@ -276,7 +280,10 @@ def _read_world(*, demo_requester: User) -> DemoWorld:
         raise RuntimeError(f"The '{FIRST_LINE_GROUP}' group has no active agents.")
 
     service_names = [spec.name for spec in SERVICES]
-    services = {s.name: s for s in Service.objects.filter(name__in=service_names)}
+    services = {
+        s.name: s
+        for s in Service.objects.filter(name__in=service_names).select_related("owner_group")
+    }
     ci_id: dict[tuple[str, str], int] = {}
     ci_label: dict[int, str] = {}
     cis_of_service: dict[str, list[str]] = {name: [] for name in services}
@@ -293,6 +300,16 @@ def _read_world(*, demo_requester: User) -> DemoWorld:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    escalation_group: dict[tuple[str, int], int] = {}
+    for name, service in services.items():
+        for tier in (Tier.L2, Tier.L3):
+            target = next_tier_group(tier, service)
+            if target is None:
+                continue
+            escalation_group[(name, tier)] = target.pk
+            # A group the demo did not create (an admin's) is worked by the first line's agents.
+            members.setdefault(target.pk, members[first_line.pk])
+            groups.setdefault(target.name, target)
     labelled = set(requester_ids) | {uid for ids in members.values() for uid in ids}
     user_label = {user.pk: user.display_name for user in User.objects.filter(pk__in=labelled)}
     return DemoWorld(
@@ -302,6 +319,7 @@ def _read_world(*, demo_requester: User) -> DemoWorld:
         group_label={g.pk: str(g) for g in groups.values()},
         group_members=members,
         service_owner={name: s.owner_group_id for name, s in services.items()},
+        escalation_group=escalation_group,
         service_id={name: s.pk for name, s in services.items()},
         ci_id=ci_id,
         ci_label=ci_label,

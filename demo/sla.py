@@ -201,7 +201,8 @@ def _lived_clock(
     now: datetime,
 ) -> SlaClock:
     """The clock `metric` of `ticket` under `policy` as if it had run since the ticket was
-    created: met or breached if `stopped`, paused since `paused`, past stages processed."""
+    created: met or breached if `stopped`, paused since `paused`, past stages processed; a
+    breach dated at the due time, and only if the clock ran past it."""
     snapshot = snapshot_of(policy, metric)
     instants = threshold_instants(snapshot, ticket.created_at, [])
     due = instants[-1]
@@ -229,12 +230,28 @@ def _lived_clock(
             instants[stage] if state == ClockState.RUNNING and stage < len(instants) else None
         ),
         stage=stage,
-        breached_at=due if due and due <= now and state != ClockState.MET else None,
+        breached_at=_breached_at(state, due, stopped=stopped, paused=paused, now=now),
         stopped_at=stopped,
         pauses=pauses,
         paused_at=paused if pauses else None,
         updated_at=now,
     )
+
+
+def _breached_at(
+    state: str,
+    due: datetime | None,
+    *,
+    stopped: datetime | None,
+    paused: datetime | None,
+    now: datetime,
+) -> datetime | None:
+    """The due time, if the clock passed it while it ran (dated then, as the sweeper does):
+    before it stopped, before the hold, or by now. Paused time never counts against it."""
+    if due is None or state == ClockState.MET:
+        return None
+    until = stopped or paused or now
+    return due if due < until or (state == ClockState.RUNNING and due <= now) else None
 
 
 def _refresh_due(model: type[TicketBase], content_type: ContentType, ids: list[int]) -> None:

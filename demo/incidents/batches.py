@@ -24,7 +24,9 @@ from demo.incidents.shape import (
     CLOCK_FIELDS,
     COMMENT_FIELDS,
     COVERAGE,
+    DAY,
     EVENT_FIELDS,
+    RECENT_DAYS,
 )
 from demo.rows import Payload, RowWriter, TimestampText
 from incidents.models import Incident
@@ -149,9 +151,11 @@ def draw(planner: IncidentPlanner, seed: int, position: int, first: int, size: i
     starts = array("q")
     wants = bytearray()
     for i in range(first, first + size):
-        status = COVERAGE[i].status if i < len(COVERAGE) else planner.pick_status(rng)
+        forced = COVERAGE[i] if i < len(COVERAGE) else None
+        status = forced.status if forced else planner.pick_status(rng)
         statuses.append(index[status])
-        starts.append(planner.start_time(rng, status))
+        within = RECENT_DAYS * DAY if forced and forced.recent else None
+        starts.append(planner.start_time(rng, status, within=within))
         wants.append(planner.wants_comment(rng, status))
     return Draws(bytes(statuses), starts, bytes(wants))
 

@@ -55,3 +55,25 @@ INTERNAL_NOTES: tuple[str, ...] = (
     "Called the user, reproduced it together on a remote session.",
     "Vendor support case opened, reference in the notes of the CI.",
 )
+
+# Why a requester reopened a resolved incident (the `reopen` action's reason).
+REOPEN_NOTES: tuple[str, ...] = (
+    "It happened again this morning; the fix did not hold.",
+    "Still broken for me after the restart, please have another look.",
+    "Works on my laptop now but not on the meeting-room PC.",
+    "The error is back since the update last night.",
+)
+
+# What requesters write with a rating, by how they felt about it (most ratings come without).
+RATING_COMMENTS: dict[str, tuple[str, ...]] = {
+    "good": (
+        "Quick and friendly, thank you.",
+        "Fixed before my meeting, great.",
+        "Clear explanation of what went wrong.",
+    ),
+    "bad": (
+        "Took far too long; I could not work for two days.",
+        "Had to explain the problem three times.",
+        "Fixed in the end, but nobody told me what was going on.",
+    ),
+}

@@ -6,9 +6,11 @@ registry): its walk (demo.incidents.routes, demo.walks) takes only transitions t
 the milestone field of each status it passes (`lifecycle.milestones`) is set to the instant
 it got there, and no other is; the fields a transition requires are filled exactly when the
 walk takes it; every step is a `status_changed` event at that instant
-(demo.incidents.timeline); open incidents have their SLA clocks (demo.incidents.clocks).
-Security and major incidents are contained before diagnosis or resolution, and unaccepted
-incidents are unassigned.
+(demo.incidents.timeline). Every incident that was not cancelled has its SLA clocks
+(demo.incidents.clocks), and each breach is the sweeper's escalation on its timeline. Some
+resolved incidents were reopened once and resolved again, and some were rated by their
+requester. Security and major incidents are contained before diagnosis or resolution, and
+unaccepted incidents are unassigned.
 
 This runs once per generated incident (a million times for the largest loads), so walks are
 looked up rather than searched, weighted choices use precomputed cumulative weights, times are
@@ -24,14 +26,16 @@ from operator import itemgetter
 from typing import Any
 
 from core.lifecycle import Lifecycle
-from demo.incidents.clocks import ClockPlanner
+from demo.incidents.clocks import ClockHistory, ClockPlanner, PlannedClocks
 from demo.incidents.failures import TEMPLATES, IncidentTemplate
-from demo.incidents.notes import CANCEL_NOTES, HOLD_NOTES
+from demo.incidents.notes import CANCEL_NOTES, HOLD_NOTES, RATING_COMMENTS, REOPEN_NOTES
 from demo.incidents.routes import Routes
 from demo.incidents.shape import (
     ACCEPT,
+    CANCELLED,
     CLASSIFY,
     CLOSE,
+    CLOSED,
     COMMENT_AT,
     COMMENT_SHARE,
     DAY,
@@ -39,7 +43,16 @@ from demo.incidents.shape import (
     EVENT_AT,
     HIGH,
     LEVELS,
+    MINUTE,
     ON_HOLD,
+    RATED_SHARE,
+    RATING_COMMENT_SHARE,
+    REOPEN,
+    REOPEN_SHARE,
+    RESOLVED,
+    SCORE_CUM,
+    SCORE_CUM_AFTER_BREACH,
+    SCORES,
     SECURITY,
     STATUS_WEIGHTS,
     STEP_MINUTES,
@@ -49,12 +62,12 @@ from demo.incidents.shape import (
     Row,
     incident_fields,
 )
-from demo.incidents.timeline import Event, Story, TimelinePlanner
+from demo.incidents.timeline import Event, Rating, Reopen, Story, TimelinePlanner
 from demo.incidents.timing import Timing
 from demo.organisation import SERVICES, SITES
 from demo.reference import DemoWorld
 from demo.rows import TimestampText
-from demo.walks import Walk
+from demo.walks import NoWalkError, Step, Walk, Walks
 from incidents.choices import CancelReason, Category, HoldReason
 from incidents.priority import priority_for
 
@@ -112,13 +125,16 @@ class IncidentPlanner:
         self.initial = str(lifecycle.initial)
         self.open = frozenset(map(str, lifecycle.open))
         self.milestone_fields = tuple(dict.fromkeys(lifecycle.milestones.values()))
-        self._unstamped = dict.fromkeys((*self.milestone_fields, "sla_due_at", "sla_warn_at"))
+        self._unstamped = dict.fromkeys(
+            (*self.milestone_fields, "sla_due_at", "sla_warn_at", "satisfaction_score")
+        )
         # The row layout: the shape's fields, then the lifecycle's milestones.
         self.fields = incident_fields(self.milestone_fields)
         self._row = itemgetter(*self.fields)
         # Times the plan holds as epoch seconds until it is finished (the SLA ones come as text).
-        self.time_fields = ("created_at", "updated_at", *self.milestone_fields)
+        self.time_fields = ("created_at", "updated_at", "satisfaction_at", *self.milestone_fields)
         self.routes = Routes(lifecycle)
+        self.reopen_walk = self._reopen_walk(lifecycle)
         self._check_walks()
         # Only a classified incident can be major: whether it was, by where it ended up.
         self._classified_before = {
@@ -154,7 +170,10 @@ class IncidentPlanner:
         action this generator cannot time or write an event for: a new action on the way
         needs its line in shape.STEP_MINUTES and in TimelinePlanner.writers."""
         timed = {*STEP_MINUTES, *UNPACED_MINUTES, CLOSE}
-        for walk in self.routes.every_walk():
+        walks = list(self.routes.every_walk())
+        if self.reopen_walk is not None:
+            walks.append(self.reopen_walk[1])
+        for walk in walks:
             for step in walk.steps:
                 if step.action not in timed or step.action not in self.timeline.writers:
                     raise RuntimeError(
@@ -212,34 +231,125 @@ class IncidentPlanner:
         for milestone, name in walk.milestones:
             incident[name] = at[milestone]
         note = self._reasons(rng, incident, walk, cov)
+        reopen = self._reopen(rng, walk, at)
+        if reopen is not None:
+            incident["reopen_count"] = 1
+        clocks = self._clocks(incident, walk, at, reopen)
+        rating = self._rating(rng, incident, walk, at, clocks)
 
-        story = Story(incident, walk, at, template, accept_agent, note)
-        events = self.timeline.events(rng, story)
+        story = Story(
+            incident,
+            walk,
+            at,
+            template,
+            accept_agent,
+            note,
+            reopen=reopen,
+            breaches=tuple(clocks.breaches),
+            rating=rating,
+        )
+        timeline = self.timeline.events(rng, story)
+        events = timeline.events
         incident["updated_at"] = events[-1][EVENT_AT]
-        # Every transition bumped `version` once, as the services do.
-        incident["version"] = len(events)
+        # Every transition, escalation, claim and rating bumped `version` once, as the
+        # services do.
+        incident["version"] = timeline.versions
         comment = None
         if comment_id is not None:
             comment = self.timeline.comment(
                 rng, incident, events, accept_agent=accept_agent, pk=comment_id
             )
-        return self._finished(incident, events, comment, self._clocks(incident))
+        return self._finished(incident, events, comment, clocks.rows)
 
-    def _clocks(self, incident: Row) -> list[tuple[Any, ...]]:
-        """The SLA clocks of an open incident (none for others), and its nearest deadlines."""
-        if incident["status"] not in self.open or self.clocks is None:
-            return []
+    def _clocks(
+        self, incident: Row, walk: Walk, at: dict[str, int], reopen: Reopen | None
+    ) -> PlannedClocks:
+        """The SLA clocks of an incident that was not cancelled (none for those: a cancelled
+        ticket's clocks count neither way), and its nearest running deadlines."""
+        if walk.end == CANCELLED or self.clocks is None:
+            return PlannedClocks([], None, None)
         planned = self.clocks.plan(
             ticket_id=incident["id"],
             priority=incident["priority"],
             service_id=incident["service_id"],
-            reported=incident["created_at"],
-            responded=incident["logged_at"],
-            held_since=incident["updated_at"] if incident["status"] == ON_HOLD else None,
+            history=ClockHistory(
+                reported=incident["created_at"],
+                responded=incident["logged_at"],
+                resolved=incident["resolved_at"],
+                held_since=at[ON_HOLD] if walk.end == ON_HOLD else None,
+                reopen=(reopen.resolved, reopen.reopened) if reopen else None,
+            ),
         )
         incident["sla_due_at"] = planned.due_at
         incident["sla_warn_at"] = planned.warn_at
-        return planned.rows
+        return planned
+
+    def _reopen_walk(self, lifecycle: Lifecycle) -> tuple[Step, Walk] | None:
+        """The reopen step and the table's walk from where it leads back to resolved (None
+        when the table has no reopen from resolved, or no way back)."""
+        reopen = lifecycle.table.get(REOPEN)
+        if reopen is None or RESOLVED not in reopen.sources or len(reopen.targets) != 1:
+            return None
+        target = str(next(iter(reopen.targets)))
+        try:
+            again = Walks(lifecycle).to(RESOLVED, start=target)
+        except NoWalkError:
+            return None
+        return Step(REOPEN, RESOLVED, target), again
+
+    def _reopen(self, rng: random.Random, walk: Walk, at: dict[str, int]) -> Reopen | None:
+        """Whether a resolved incident was reopened once: the first resolution, the reopen
+        and the steps back fall between the step before the resolution and the last
+        resolution, so the rest of the history (and the close) keeps its times. Only when the
+        way back passes no status the incident had not reached (its milestones and the fields
+        those steps fill are already there)."""
+        if RESOLVED not in at or self.reopen_walk is None or rng.random() >= REOPEN_SHARE:
+            return None
+        back, again = self.reopen_walk
+        if not set(again.statuses) <= set(walk.statuses):
+            return None
+        before = at[walk.statuses[walk.statuses.index(RESOLVED) - 1]]
+        last = at[RESOLVED]
+        if last - before < 10 * MINUTE:
+            return None
+        resolved = before + int((last - before) * rng.uniform(0.3, 0.55))
+        reopened = resolved + int((last - resolved) * rng.uniform(0.2, 0.5))
+        steps = len(again.steps)
+        moments = [reopened + (last - reopened) * (i + 1) // steps for i in range(steps)]
+        return Reopen(
+            resolved,
+            reopened,
+            rng.choice(REOPEN_NOTES),
+            back,
+            tuple(zip(again.steps, moments, strict=True)),
+        )
+
+    def _rating(
+        self,
+        rng: random.Random,
+        incident: Row,
+        walk: Walk,
+        at: dict[str, int],
+        clocks: PlannedClocks,
+    ) -> Rating | None:
+        """The requester's rating of part of the resolved incidents, after the resolution and
+        before the close; lower when the resolution came late."""
+        if walk.end not in (RESOLVED, CLOSED) or rng.random() >= RATED_SHARE:
+            return None
+        resolved = at[RESOLVED]
+        until = at[CLOSED] if walk.end == CLOSED else self.timing.now - int(MINUTE)
+        if until - resolved < 2 * MINUTE:
+            return None
+        late = any(breach.metric == "resolution" for breach in clocks.breaches)
+        score = rng.choices(SCORES, cum_weights=SCORE_CUM_AFTER_BREACH if late else SCORE_CUM)[0]
+        comment = ""
+        if rng.random() < RATING_COMMENT_SHARE:
+            comment = rng.choice(RATING_COMMENTS["good" if score >= 4 else "bad"])
+        moment = resolved + max(1, int((until - resolved) * rng.uniform(0.05, 0.7)))
+        incident["satisfaction_score"] = score
+        incident["satisfaction_comment"] = comment
+        incident["satisfaction_at"] = moment
+        return Rating(score, comment, moment)
 
     def _walk(
         self,
@@ -318,6 +428,8 @@ class IncidentPlanner:
             "cancel_reason": "",
             "reopen_count": 0,
             "review_completed_at": None,
+            "satisfaction_comment": "",
+            "satisfaction_at": None,
         }
         return row, accept_agent
 
@@ -364,6 +476,10 @@ class IncidentPlanner:
         return text
 
     def _template(self, rng: random.Random, cov: Coverage) -> IncidentTemplate:
+        if cov.service:
+            of_service = [t for t in self.templates if t.service == cov.service]
+            if of_service:
+                return rng.choice(of_service)
         if cov.security and self.security_templates:
             return rng.choice(self.security_templates)
         if cov.major and self.major_templates:

@@ -35,6 +35,9 @@ DAY = 86_400.0
 HOUR = 3_600.0
 MINUTE = 60.0
 HISTORY_DAYS = 730
+# Report ages are drawn as youngest + span * u ** HISTORY_SKEW (u uniform): a desk that grew, with
+# more recent history than old (demo.incidents.timing).
+HISTORY_SKEW = 2.0
 
 # Share of each status in generated data (per mille): one incident in ten still open, so a
 # million incidents leave the 100,000 open ones of the benchmark data set (DESIGN.md §7).
@@ -65,13 +68,13 @@ CONTAIN_FIRST = CONTAINED
 
 # The actions of the table the demo writes something for (their timeline events, the fields
 # they fill); tests check they are the table's.
-ACCEPT, CLASSIFY, CLOSE = "accept", "classify", "close"
+ACCEPT, CLASSIFY, CLOSE, REOPEN = "accept", "classify", "close", "reopen"
 # Minutes an action takes after the previous one for a P3 incident (low, high, mode); PACE
 # makes other priorities faster or slower. A hold or a cancellation takes as long whatever
 # the priority; closing is the requester's confirmation or, after the auto-close delay, the
 # system's.
 STEP_MINUTES: dict[str, tuple[float, float, float]] = {
-    ACCEPT: (3, 120, 15),
+    ACCEPT: (3, 165, 15),
     CLASSIFY: (2, 60, 8),
     "contain": (10, 240, 40),
     "diagnose": (30, 1_440, 180),
@@ -89,17 +92,35 @@ BUSINESS_HOURS = (8, 9, 10, 11, 12, 13, 14, 15, 16, 17)
 BUSINESS_HOUR_CUM = tuple(accumulate((5, 12, 14, 12, 6, 10, 12, 11, 9, 6)))
 OFF_HOURS_SHARE = 0.08
 COMMENT_SHARE = 0.35
+# Of the incidents that were resolved: how many were reopened once (and resolved again), and
+# how many the requester rated; scores 1-5 weighted, lower when the resolution came late.
+REOPEN_SHARE = 0.08
+RATED_SHARE = 0.3
+RATING_COMMENT_SHARE = 0.3
+SCORES = (1, 2, 3, 4, 5)
+SCORE_CUM = tuple(accumulate((3, 4, 11, 37, 45)))
+SCORE_CUM_AFTER_BREACH = tuple(accumulate((12, 18, 30, 25, 15)))
 
 
 @dataclass(frozen=True)
 class Coverage:
-    """A forced shape for the first incidents of a run, so every status and reason appears."""
+    """A forced shape for the first incidents of a run, so every status and reason appears:
+    `service` picks a failure of that service, `recent` a report within RECENT_DAYS."""
 
     status: str
     hold_reason: str = ""
     cancel_reason: str = ""
     security: bool = False
     major: bool = False
+    service: str = ""
+    recent: bool = False
+
+
+# A cluster of recent incidents of one service and category, so recurrence detection
+# (problems.recurrence: PROBLEM_RECURRENCE_MIN_INCIDENTS in PROBLEM_RECURRENCE_WINDOW_DAYS, by
+# default 3 in 7 days) has something to propose; no demo problem links this service's incidents.
+RECURRING_SERVICE = "Wi-Fi"
+RECENT_DAYS = 4
 
 
 COVERAGE: tuple[Coverage, ...] = (
@@ -113,6 +134,10 @@ COVERAGE: tuple[Coverage, ...] = (
     Coverage(CLOSED, security=True),
     *(Coverage(ON_HOLD, hold_reason=reason) for reason in HoldReason.values),
     *(Coverage(CANCELLED, cancel_reason=reason) for reason in CancelReason.values),
+    *(
+        Coverage(status, service=RECURRING_SERVICE, recent=True)
+        for status in (CLASSIFIED, DIAGNOSED, RESOLVED, CLASSIFIED)
+    ),
 )
 
 Row = dict[str, Any]
@@ -152,6 +177,9 @@ INCIDENT_FIELDS = (
     "sla_due_at",
     "sla_warn_at",
     "review_completed_at",
+    "satisfaction_score",
+    "satisfaction_comment",
+    "satisfaction_at",
 )
 
 

@@ -23,6 +23,7 @@ from demo.incidents.shape import (
     DAY,
     DIAGNOSED,
     HISTORY_DAYS,
+    HISTORY_SKEW,
     HOUR,
     IDENTIFIED,
     LOGGED,
@@ -54,24 +55,31 @@ class Timing:
         self._durations: dict[Walk, Durations] = {}
         self._midnights: dict[int, int] = {}
         resolved_oldest = max(autoclose - DAY, 3 * HOUR)
-        # Age of the report in seconds, per status: (youngest, oldest).
+        # Age of the report in seconds, per status: (youngest, oldest). Work still open is
+        # mostly younger than its resolution target (a desk that keeps up), with a tail of
+        # older tickets; on hold waits longer.
         self.start_age: dict[str, tuple[float, float]] = {
-            IDENTIFIED: (5 * MINUTE, 3 * DAY),
-            LOGGED: (30 * MINUTE, 7 * DAY),
-            CLASSIFIED: (1 * HOUR, 21 * DAY),
-            CONTAINED: (2 * HOUR, 21 * DAY),
-            DIAGNOSED: (3 * HOUR, 30 * DAY),
-            ON_HOLD: (3 * HOUR, 60 * DAY),
+            IDENTIFIED: (2 * MINUTE, 12 * HOUR),
+            LOGGED: (10 * MINUTE, 2 * DAY),
+            CLASSIFIED: (30 * MINUTE, 4 * DAY),
+            CONTAINED: (1 * HOUR, 4 * DAY),
+            DIAGNOSED: (2 * HOUR, 6 * DAY),
+            ON_HOLD: (3 * HOUR, 30 * DAY),
             RESOLVED: (3 * HOUR, resolved_oldest),
             CLOSED: (autoclose + DAY, HISTORY_DAYS * DAY),
             CANCELLED: (1 * HOUR, HISTORY_DAYS * DAY),
         }
 
-    def start_time(self, rng: random.Random, status: str) -> int:
-        """When the incident was reported (epoch seconds): inside its status's age window,
-        mostly during office hours in the local time zone."""
+    def start_time(self, rng: random.Random, status: str, *, within: float | None = None) -> int:
+        """When the incident was reported (epoch seconds): inside its status's age window (no
+        older than `within` seconds if given), mostly during office hours in the local time
+        zone."""
         youngest, oldest = self.start_age[status]
-        start = self.now - int(rng.uniform(youngest, oldest))
+        if within is not None:
+            oldest = max(youngest, min(oldest, within))
+        # A desk that grew over its two years: more recent history than old (the density of
+        # report ages falls as 1/sqrt(age)), so the last month of a small demo is not empty.
+        start = self.now - int(youngest + (oldest - youngest) * rng.random() ** HISTORY_SKEW)
         if rng.random() < OFF_HOURS_SHARE:
             return start
         day, weekday = self._local_day(start)

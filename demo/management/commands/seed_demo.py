@@ -24,7 +24,7 @@ from incidents.models import Incident
 from incidents.transitions import OPEN_STATUSES
 from sla.models import SlaClock
 
-DEFAULT_INCIDENTS = 300
+DEFAULT_INCIDENTS = 1000
 # Seeded incidents get their clocks while loading; this backfills open incidents an older
 # version of the command left without clocks, one by one, up to this many.
 MAX_CLOCK_BACKFILL = 10_000
