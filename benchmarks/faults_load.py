@@ -63,7 +63,7 @@ class _Connection:
                 self.reader, self.writer = await asyncio.wait_for(
                     asyncio.open_connection(HOST, self.port), REQUEST_TIMEOUT
                 )
-            assert self.reader is not None
+            assert self.reader is not None and self.writer is not None
             try:
                 self.writer.write(raw)
                 status, body, keep = await asyncio.wait_for(

@@ -185,8 +185,8 @@ class WebhookReceiver:
         self.port = free_port()
         self.log_path = folder / "webhooks.log"
         self.log_path.touch()
-        self._delay: Synchronized[float] = multiprocessing.Value("d", 0.0)  # type: ignore[assignment]
-        self._in_flight: Synchronized[int] = multiprocessing.Value("i", 0)  # type: ignore[assignment]
+        self._delay: Synchronized[float] = multiprocessing.Value("d", 0.0)
+        self._in_flight: Synchronized[int] = multiprocessing.Value("i", 0)
         self.process = multiprocessing.Process(
             target=_receiver_main,
             args=(self.port, str(self.log_path), self._delay, self._in_flight),
