@@ -104,7 +104,7 @@ def new_page(
 
     def make(**options: Any) -> Any:
         context = browser.new_context(
-            base_url=live_server.url, viewport=VIEWPORT, **{"locale": "en-GB", **options}
+            base_url=live_server.url, **{"viewport": VIEWPORT, "locale": "en-GB", **options}
         )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)

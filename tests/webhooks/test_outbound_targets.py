@@ -225,3 +225,22 @@ def test_plain_http_to_a_name_sends_no_sni(
 
 
 MakeSub = Callable[..., WebhookSubscription]
+
+
+def test_deliveries_reuse_one_client_per_host_name(
+    dns: Any, wire: list[httpx.Request], settings: Any
+) -> None:
+    """A client per POST (its TLS context loads the CA bundle) capped a worker at ~10 deliveries
+    a second; one per host name keeps TLS connections from carrying another name's traffic."""
+    dns["a.example.com"] = [[PUBLIC]]
+    dns["b.example.com"] = [[PUBLIC]]
+    for url in ("https://a.example.com/1", "https://a.example.com/2", "https://b.example.com/1"):
+        with outbound.outbound_post(url, content=b"{}", headers={}, timeout=2) as response:
+            assert response.status_code == 200
+    assert [request.headers["Host"] for request in wire] == [
+        "a.example.com",
+        "a.example.com",
+        "b.example.com",
+    ]
+    assert outbound._client_for("a.example.com") is outbound._client_for("a.example.com")
+    assert outbound._client_for("a.example.com") is not outbound._client_for("b.example.com")
