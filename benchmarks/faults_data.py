@@ -21,6 +21,8 @@ SEPARATOR = b"\n" + b"-" * 79 + b"\n"
 def django_setup(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    # The benchmark's webhook receiver listens on loopback, which subscriptions refuse otherwise.
+    os.environ["WEBHOOK_ALLOW_PRIVATE_TARGETS"] = "true"
     import django
 
     django.setup()
