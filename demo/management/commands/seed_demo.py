@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 
 from core.models import TimelineEvent
 from demo.incidents.loader import BULK_MIN, load_incidents, wants_bulk
@@ -196,10 +196,12 @@ class Command(BaseCommand):
 
     def _start_clocks(self) -> None:
         """SLA clocks for open demo incidents that have none, as if they had lived."""
-        with_clocks = SlaClock.objects.filter(
-            ticket_type=ContentType.objects.get_for_model(Incident)
-        ).values("ticket_id")
-        waiting = Incident.objects.filter(status__in=OPEN_STATUSES).exclude(pk__in=with_clocks)
+        # NOT EXISTS, an anti-join: `NOT IN (subquery)` is re-scanned per row once the clock ids
+        # no longer fit work_mem (1.9 M clocks at 1 M incidents: minutes instead of a second).
+        has_clock = SlaClock.objects.filter(
+            ticket_type=ContentType.objects.get_for_model(Incident), ticket_id=OuterRef("pk")
+        )
+        waiting = Incident.objects.filter(status__in=OPEN_STATUSES).exclude(Exists(has_clock))
         count = waiting.count()
         if count > MAX_CLOCK_BACKFILL:
             self._say(f"SLA clocks: {count:,} open incidents without clocks; too many to backfill.")
