@@ -68,7 +68,7 @@ from demo.organisation import SERVICES, SITES
 from demo.reference import DemoWorld
 from demo.rows import TimestampText
 from demo.walks import NoWalkError, Step, Walk, Walks
-from incidents.choices import CancelReason, Category, HoldReason
+from incidents.choices import CancelReason, Category, HoldReason, Impact
 from incidents.priority import priority_for
 
 
@@ -126,13 +126,25 @@ class IncidentPlanner:
         self.open = frozenset(map(str, lifecycle.open))
         self.milestone_fields = tuple(dict.fromkeys(lifecycle.milestones.values()))
         self._unstamped = dict.fromkeys(
-            (*self.milestone_fields, "sla_due_at", "sla_warn_at", "satisfaction_score")
+            (
+                *self.milestone_fields,
+                "sla_due_at",
+                "sla_warn_at",
+                "satisfaction_score",
+                "service_restored_at",
+            )
         )
         # The row layout: the shape's fields, then the lifecycle's milestones.
         self.fields = incident_fields(self.milestone_fields)
         self._row = itemgetter(*self.fields)
         # Times the plan holds as epoch seconds until it is finished (the SLA ones come as text).
-        self.time_fields = ("created_at", "updated_at", "satisfaction_at", *self.milestone_fields)
+        self.time_fields = (
+            "created_at",
+            "updated_at",
+            "satisfaction_at",
+            "service_restored_at",
+            *self.milestone_fields,
+        )
         self.routes = Routes(lifecycle)
         self.reopen_walk = self._reopen_walk(lifecycle)
         self._check_walks()
@@ -234,6 +246,10 @@ class IncidentPlanner:
         reopen = self._reopen(rng, walk, at)
         if reopen is not None:
             incident["reopen_count"] = 1
+        # A reopen clears the restore time; the final resolution sets it again.
+        incident["service_restored_at"] = (
+            incident.get("resolved_at") if reopen is not None else self._restored(incident)
+        )
         clocks = self._clocks(incident, walk, at, reopen)
         rating = self._rating(rng, incident, walk, at, clocks)
 
@@ -283,6 +299,24 @@ class IncidentPlanner:
         incident["sla_due_at"] = planned.due_at
         incident["sla_warn_at"] = planned.warn_at
         return planned
+
+    def _restored(self, incident: Row) -> int | None:
+        """When users had the service back (what MTBF ends an outage at): the resolution, as the
+        service records it. A high-impact incident's service came back earlier, as it does on a
+        desk that works around an outage first: at containment when there was one, else 30 min
+        to 6 h after the report (spread by the primary key, so the seed's random stream and every
+        other figure stay as they were) — for open work too, once that moment has passed."""
+        resolved = incident.get("resolved_at")
+        if incident["impact"] != Impact.HIGH or incident["status"] == CANCELLED:
+            return resolved
+        contained = incident.get("contained_at")
+        if contained is not None:
+            return contained if resolved is None else min(contained, resolved)
+        back = incident["created_at"] + 1800 + (incident["id"] * 2654435761) % 19800
+        back = max(back, incident.get("logged_at") or back)
+        if resolved is not None:
+            return int(min(resolved, back))
+        return int(back) if back < self.timing.now else None
 
     def _reopen_walk(self, lifecycle: Lifecycle) -> tuple[Step, Walk] | None:
         """The reopen step and the table's walk from where it leads back to resolved (None

@@ -180,6 +180,7 @@ INCIDENT_FIELDS = (
     "satisfaction_score",
     "satisfaction_comment",
     "satisfaction_at",
+    "service_restored_at",
 )
 
 

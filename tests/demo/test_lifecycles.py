@@ -48,6 +48,7 @@ NOT_MILESTONES = {
     "sla_warn_at",
     "review_completed_at",
     "satisfaction_at",
+    "service_restored_at",
 }
 FROM, TO = EVENT_FIELDS.index("from_status"), EVENT_FIELDS.index("to_status")
 KIND = EVENT_FIELDS.index("kind")
