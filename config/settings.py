@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "reporting",
     "incidents.alerts",
     "core.webhooks",
+    "email_intake",
     "demo",
 ]
 
@@ -372,6 +373,20 @@ PROBLEM_RECURRENCE_WINDOW_DAYS = env_int("PROBLEM_RECURRENCE_WINDOW_DAYS", 7)
 # Impact x urgency -> priority (1 = P1 critical ... 5 = P5 planning). Override with a JSON object
 # in PRIORITY_MATRIX, e.g. {"high": {"high": 1, "medium": 2, "low": 3}, ...}.
 PRIORITY_MATRIX_JSON = env_str("PRIORITY_MATRIX", "")
+# --- Email intake (docs/email.md) ---------------------------------------------------------
+# How often beat asks each active mailbox for new mail (a mailbox may ask for longer).
+EMAIL_INTAKE_POLL_SECONDS = env_int("EMAIL_INTAKE_POLL_SECONDS", 60)
+# A message larger than this is refused with the reason (kept on the server, the sender told).
+EMAIL_INTAKE_MAX_MESSAGE_BYTES = env_int("EMAIL_INTAKE_MAX_MESSAGE_BYTES", 40 * 1024 * 1024)
+# A message that fails this many times is quarantined (an admin may retry it).
+EMAIL_INTAKE_MAX_ATTEMPTS = env_int("EMAIL_INTAKE_MAX_ATTEMPTS", 3)
+# More messages than this from one sender within a minute are held, not turned into tickets.
+EMAIL_INTAKE_SENDER_PER_MINUTE = env_int("EMAIL_INTAKE_SENDER_PER_MINUTE", 10)
+# A refused sender is told at most once per reason in this many hours.
+EMAIL_INTAKE_NOTICE_HOURS = env_int("EMAIL_INTAKE_NOTICE_HOURS", 24)
+# The domain of the Message-IDs the desk writes (default: DEFAULT_FROM_EMAIL's domain).
+EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "")
+
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
     "ATTACHMENT_ALLOWED_EXTENSIONS",

@@ -44,6 +44,7 @@ def comment_add(
         author=author,
         body=body,
         is_internal=is_internal,
+        source=source,
         created_at=timezone.now(),
     )
     commented_event(ticket, comment=comment, source=source)

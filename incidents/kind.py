@@ -15,6 +15,7 @@ from core.tickets.kinds import (
     ClockRules,
     ClosedLoop,
     Conversion,
+    EmailIntake,
     RatingRules,
     ReportingExtras,
     ReportingMilestones,
@@ -29,6 +30,7 @@ from incidents.permissions import incident_permission
 from incidents.portal_spec import PORTAL
 from incidents.selectors import incident_get_for_user, incident_list_for_user
 from incidents.services import (
+    incident_from_email,
     incident_from_ticket,
     incident_mark_review_completed,
     incident_resolve,
@@ -150,4 +152,5 @@ INCIDENT = TicketKind(
     ),
     view_roles=frozenset({Role.AGENT, Role.MANAGER}),
     restriction=SECURITY_INCIDENTS,
+    email=EmailIntake(open_ticket=incident_from_email),
 )

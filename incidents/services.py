@@ -9,6 +9,7 @@ calls join the caller's).
 """
 
 import copy
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -144,6 +145,28 @@ def incident_create(
             key_is_new=True,
         )
     return incident
+
+
+def incident_from_email(
+    *,
+    requester: User,
+    title: str,
+    description: str,
+    service: Service | None,
+    support_group: SupportGroup | None,
+    source: str,
+    **_defaults: Any,
+) -> Incident:
+    """An incident opened by mail (the kernel's EmailIntake): the subject is its title, the
+    mailbox gives its service and group; impact and urgency wait for triage (the defaults)."""
+    return incident_create(
+        requester=requester,
+        title=title or "(no subject)",
+        description=description,
+        service=service,
+        support_group=support_group,
+        source=source,
+    )
 
 
 def incident_from_ticket(

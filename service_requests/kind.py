@@ -11,6 +11,7 @@ from core.tickets.kinds import (
     AutoClose,
     ClockRules,
     Conversion,
+    EmailIntake,
     RatingRules,
     ReportingExtras,
     ReportingMilestones,
@@ -27,7 +28,7 @@ from service_requests.selectors import (
     request_get_for_user,
     request_list_for_user,
 )
-from service_requests.services import request_from_ticket
+from service_requests.services import request_from_email, request_from_ticket
 from service_requests.transitions import LIFECYCLE, Context
 
 
@@ -88,4 +89,5 @@ SERVICE_REQUEST = TicketKind(
     # The request list filters neither by priority, tier and service nor by SLA state.
     reporting_extras=ReportingExtras(queue_filters=frozenset({"support_group", "assignee"})),
     view_roles=frozenset({Role.AGENT, Role.MANAGER}),
+    email=EmailIntake(open_ticket=request_from_email),
 )

@@ -177,6 +177,35 @@ def request_from_ticket(
     )
 
 
+def request_from_email(
+    *,
+    requester: User,
+    title: str,
+    description: str,
+    catalog_item: CatalogItem | None,
+    source: str,
+    **_defaults: Any,
+) -> ServiceRequest:
+    """A request opened by mail to a service-request mailbox (the kernel's EmailIntake): for the
+    mailbox's catalog item, titled by the subject; the mail's text stands for the answers, as in
+    a conversion, and the item's approval step applies as usual."""
+    if catalog_item is None:
+        raise ValidationFailed(
+            {"catalog_item": "This mailbox opens requests but names no catalog item."}
+        )
+    if not catalog_item.is_active:
+        raise ValidationFailed({"item": f"{catalog_item.name} can no longer be requested."})
+    return open_request(
+        requester=requester,
+        item=catalog_item,
+        answers={},
+        title=title or catalog_item.name,
+        description=description,
+        actor=None,
+        source=source,
+    )
+
+
 # --- Transitions ----------------------------------------------------------------------------
 
 

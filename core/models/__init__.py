@@ -1,6 +1,7 @@
 from core.models.cmdb import ConfigurationItem, Service
 from core.models.coordination import Heartbeat, Lease
 from core.models.links import TicketLink, TicketLinkKind
+from core.models.mail import SentEmail
 from core.models.numbering import TicketCounter
 from core.models.outbox import OutboxMessage, OutboxStatus
 from core.models.people import User
@@ -21,6 +22,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "RatedTicket",
+    "SentEmail",
     "Service",
     "SupportGroup",
     "TicketBase",

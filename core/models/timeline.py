@@ -66,6 +66,8 @@ class Comment(models.Model):
     )
     body = models.TextField()
     is_internal = models.BooleanField(default=False)
+    # Through what it was written (web, api, email): the API and webhooks carry it.
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
     created_at = models.DateTimeField()
 
     class Meta:

@@ -170,6 +170,19 @@ class Restriction:
     noun: str
 
 
+@dataclass(frozen=True)
+class EmailIntake:
+    """How new mail opens one of this kind's tickets (the email_intake app).
+
+    `open_ticket(*, requester, title, description, service, support_group, catalog_item,
+    source)` opens the ticket through the kind's own service, with the mailbox's defaults (any
+    of them may be None; `catalog_item` is only read by kinds that need one) and returns it;
+    a ValidationFailed says why it cannot (the message is then refused with that reason).
+    """
+
+    open_ticket: Callable[..., Any]
+
+
 def _everyone(actor: User | None, ticket: Any, action: str) -> str | None:
     return None
 
@@ -252,6 +265,8 @@ class TicketKind:
     # managers see (core.tickets.visibility); None: every agent sees every ticket. The kind's
     # selectors apply it; emails, webhooks and escalation read it here.
     restriction: Restriction | None = None
+    # How new mail opens this kind's tickets; None: mailboxes cannot route to this kind.
+    email: EmailIntake | None = None
 
     def __post_init__(self) -> None:
         meta = self.model._meta
