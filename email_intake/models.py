@@ -1,6 +1,7 @@
 """Mailboxes, every message they delivered (stored before anything else happens to it), and
 the polite notices sent to refused senders."""
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
@@ -119,6 +120,11 @@ class InboundEmail(models.Model):
     )
     received_at = models.DateTimeField()
     processed_at = models.DateTimeField(null=True, blank=True)
+    # An admin who let a held or quarantined message through again (the sender's rate limit
+    # no longer holds it).
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -1,7 +1,7 @@
 from core.models.cmdb import ConfigurationItem, Service
 from core.models.coordination import Heartbeat, Lease
 from core.models.links import TicketLink, TicketLinkKind
-from core.models.mail import SentEmail
+from core.models.mail import TicketEmail
 from core.models.numbering import TicketCounter
 from core.models.outbox import OutboxMessage, OutboxStatus
 from core.models.people import User
@@ -22,11 +22,11 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "RatedTicket",
-    "SentEmail",
     "Service",
     "SupportGroup",
     "TicketBase",
     "TicketCounter",
+    "TicketEmail",
     "TicketLink",
     "TicketLinkKind",
     "TimelineEvent",
