@@ -335,6 +335,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": PROBLEM_RECURRENCE_INTERVAL_SECONDS,
         "options": {"expires": 600},
     },
+    # Each mailbox keeps its own interval (poll_interval_seconds); this is how often beat asks.
+    "email_intake.poll": {
+        "task": "email_intake.poll",
+        "schedule": float(env_int("EMAIL_INTAKE_POLL_SECONDS", 60)),
+        "options": {"expires": max(30, env_int("EMAIL_INTAKE_POLL_SECONDS", 60))},
+    },
 }
 
 # `make run` (manage.py runstack): the web address, and the console log level of its Celery
@@ -386,6 +392,15 @@ EMAIL_INTAKE_SENDER_PER_MINUTE = env_int("EMAIL_INTAKE_SENDER_PER_MINUTE", 10)
 EMAIL_INTAKE_NOTICE_HOURS = env_int("EMAIL_INTAKE_NOTICE_HOURS", 24)
 # The domain of the Message-IDs the desk writes (default: DEFAULT_FROM_EMAIL's domain).
 EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "")
+# IMAP (email_intake/fetch.py): the socket and token-endpoint timeout; UIDs asked per round
+# trip, and at most this many bytes of message bodies in one FETCH (memory stays flat).
+EMAIL_INTAKE_IMAP_TIMEOUT_SECONDS = env_int("EMAIL_INTAKE_IMAP_TIMEOUT_SECONDS", 30)
+EMAIL_INTAKE_FETCH_BATCH = env_int("EMAIL_INTAKE_FETCH_BATCH", 200)
+EMAIL_INTAKE_FETCH_BYTES = env_int("EMAIL_INTAKE_FETCH_BYTES", 8 * 1024 * 1024)
+# A message claimed for processing longer ago than this belongs to a worker that died.
+EMAIL_INTAKE_CLAIM_SECONDS = env_int("EMAIL_INTAKE_CLAIM_SECONDS", 300)
+# Messages processed per task run (the task re-queues itself while more wait).
+EMAIL_INTAKE_PROCESS_BATCH = env_int("EMAIL_INTAKE_PROCESS_BATCH", 200)
 
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
