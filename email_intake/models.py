@@ -26,7 +26,13 @@ class Mailbox(models.Model):
     host = models.CharField(max_length=255, blank=True)
     port = models.PositiveIntegerField(default=993)
     security = models.CharField(max_length=10, choices=Security.choices, default=Security.TLS)
-    verify_certificate = models.BooleanField(default=True)
+    verify_certificate = models.BooleanField(
+        default=True,
+        help_text=(
+            "Off accepts a self-signed or otherwise untrusted certificate: the connection is "
+            "still encrypted, but anyone on the way could pose as the server."
+        ),
+    )
     auth_method = models.CharField(
         max_length=10, choices=AuthMethod.choices, default=AuthMethod.PASSWORD
     )
