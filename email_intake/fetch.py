@@ -32,9 +32,9 @@ from email_intake.choices import InboundStatus
 from email_intake.imap import (
     KEYWORD,
     ImapError,
-    quote_folder,
     keywords_allowed,
     open_mailbox,
+    quote_folder,
     select_folder,
     uid_search,
     unprocessed_criteria,
@@ -149,9 +149,7 @@ def _store_refusal(
     return created
 
 
-def _mark(
-    connection: imaplib.IMAP4, mailbox: Mailbox, uids: list[int], *, keywords: bool
-) -> None:
+def _mark(connection: imaplib.IMAP4, mailbox: Mailbox, uids: list[int], *, keywords: bool) -> None:
     """Flag (and move) messages whose rows are committed."""
     if not uids:
         return
@@ -242,7 +240,7 @@ def _failed(mailbox: Mailbox, uid: int, exc: Exception, result: PollResult) -> N
     result.failures.append(f"UID {uid}: {type(exc).__name__}: {exc}"[:500])
 
 
-def poll_mailbox(mailbox: Mailbox, *, on_batch: Callable[[], None] | None = None) -> PollResult:
+def poll_mailbox(mailbox: Mailbox, *, on_batch: Callable[[], object] | None = None) -> PollResult:
     """Store every new message of `mailbox` once and mark it on the server. Never raises: a
     mailbox that cannot be read gets last_error/last_error_at, a message that cannot be stored
     is counted in `errors` and left for the next poll. `on_batch` runs between batches (the

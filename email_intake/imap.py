@@ -10,7 +10,7 @@ import imaplib
 import socket
 import ssl
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -101,10 +101,8 @@ def _login(connection: imaplib.IMAP4, mailbox: Mailbox) -> None:
 
 
 def _close(connection: imaplib.IMAP4) -> None:
-    try:
+    with suppress(OSError, imaplib.IMAP4.error):
         connection.logout()
-    except (OSError, imaplib.IMAP4.error):
-        pass
 
 
 @contextmanager

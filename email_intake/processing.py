@@ -9,7 +9,7 @@ EMAIL_INTAKE_MAX_ATTEMPTS (kept, visible in the refused-mail log, retryable).
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -27,11 +27,11 @@ logger = logging.getLogger(__name__)
 RETRYABLE = (InboundStatus.HELD, InboundStatus.REFUSED, InboundStatus.QUARANTINED)
 
 
-class RetryRefused(ValueError):
+class RetryRefusedError(ValueError):
     """The message cannot be retried; the message says why."""
 
 
-def _stale_before() -> timezone.datetime:
+def _stale_before() -> datetime:
     return timezone.now() - timedelta(seconds=settings.EMAIL_INTAKE_CLAIM_SECONDS)
 
 
@@ -102,15 +102,15 @@ def process_waiting(limit: int | None = None) -> int:
 
 def retry_inbound(inbound: InboundEmail, *, actor: User) -> InboundEmail:
     """An admin's retry of a held, refused or quarantined message: back to pending, attempts
-    reset, released_by the admin; processed again at once. RetryRefused when it is in another
+    reset, released_by the admin; processed again at once. RetryRefusedError when it is in another
     state, or was refused as too large (its body was never downloaded)."""
     if inbound.status not in RETRYABLE:
-        raise RetryRefused(
+        raise RetryRefusedError(
             f"Only held, refused or quarantined mail can be retried; this one is "
             f"{inbound.get_status_display().lower()}."
         )
     if inbound.reason.startswith(TOO_LARGE_REASON):
-        raise RetryRefused(
+        raise RetryRefusedError(
             "This message was too large to download; it is kept on the mail server. Raise "
             "EMAIL_INTAKE_MAX_MESSAGE_BYTES and forward it again, or handle it by hand."
         )
@@ -122,7 +122,7 @@ def retry_inbound(inbound: InboundEmail, *, actor: User) -> InboundEmail:
         released_by=actor,
     )
     if not changed:
-        raise RetryRefused("Someone else changed this message meanwhile; reload and try again.")
+        raise RetryRefusedError("Someone else changed this message meanwhile; reload, try again.")
     process_inbound(inbound.pk)
     inbound.refresh_from_db()
     return inbound

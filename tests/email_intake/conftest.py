@@ -78,7 +78,9 @@ def make_message(
     message.set_content(body)
     if attachment_bytes:
         message.add_attachment(
-            b"\0" * attachment_bytes, maintype="application", subtype="octet-stream",
+            b"\0" * attachment_bytes,
+            maintype="application",
+            subtype="octet-stream",
             filename="big.bin",
         )
     return bytes(message)

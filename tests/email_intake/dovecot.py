@@ -242,7 +242,7 @@ service imap {{
         connection = self.client(user)
         try:
             connection.select(folder, readonly=True)
-            status, data = connection.uid("FETCH", "1:*", "(FLAGS)")
+            _, data = connection.uid("FETCH", "1:*", "(FLAGS)")
             result: dict[int, str] = {}
             for item in data:
                 if not item:
@@ -257,7 +257,7 @@ service imap {{
     def count(self, *, user: str = "desk", folder: str = "INBOX") -> int:
         connection = self.client(user)
         try:
-            status, data = connection.select(folder, readonly=True)
+            _, data = connection.select(folder, readonly=True)
             return int(data[0] or 0)
         finally:
             connection.logout()

@@ -59,9 +59,7 @@ def test_mail_check_unknown_mailbox(db):
     assert (code, message) == (2, "No mailbox is named 'nope' (mailboxes: support).")
 
 
-def test_mail_import_processes_each_file_and_reports_unreadable_ones(
-    db, done_pipeline, tmp_path
-):
+def test_mail_import_processes_each_file_and_reports_unreadable_ones(db, done_pipeline, tmp_path):
     Mailbox.objects.create(name="support", address="support@example.com")
     first, second = tmp_path / "a.eml", tmp_path / "b.eml"
     first.write_bytes(make_message(1))

@@ -11,7 +11,7 @@ from email_intake.choices import InboundOutcome, InboundStatus
 from email_intake.fetch import TOO_LARGE_REASON
 from email_intake.models import InboundEmail, Mailbox
 from email_intake.processing import (
-    RetryRefused,
+    RetryRefusedError,
     process_inbound,
     process_waiting,
     retry_inbound,
@@ -151,7 +151,7 @@ def test_retry_releases_a_quarantined_message_and_processes_it(stored, handled, 
 
 
 def test_retry_refuses_a_message_that_is_not_refused(stored, admin_user):
-    with pytest.raises(RetryRefused, match="this one is waiting"):
+    with pytest.raises(RetryRefusedError, match="this one is waiting"):
         retry_inbound(stored, actor=admin_user)
 
 
@@ -161,7 +161,7 @@ def test_retry_refuses_a_message_too_large_to_download(stored, admin_user):
     )
     stored.refresh_from_db()
 
-    with pytest.raises(RetryRefused, match="too large to download"):
+    with pytest.raises(RetryRefusedError, match="too large to download"):
         retry_inbound(stored, actor=admin_user)
     stored.refresh_from_db()
     assert stored.status == InboundStatus.REFUSED and stored.released_by is None
@@ -172,5 +172,5 @@ def test_a_stale_retry_changes_nothing(stored, admin_user):
     stored.refresh_from_db()
     InboundEmail.objects.filter(pk=stored.pk).update(status=InboundStatus.DONE)
 
-    with pytest.raises(RetryRefused, match="Someone else changed"):
+    with pytest.raises(RetryRefusedError, match="Someone else changed"):
         retry_inbound(stored, actor=admin_user)
