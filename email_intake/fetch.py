@@ -217,20 +217,24 @@ def _take_batch(
             connection.uid("STORE", _uid_set(refused), "+FLAGS.SILENT", f"({KEYWORD})")
     for group in _body_groups(wanted, sizes):
         bodies = _fetch(connection, group, "(UID BODY.PEEK[])")
-        for uid in group:
-            try:
-                raw = bodies.pop(uid, None)
-                if not isinstance(raw, bytes):
-                    raise ImapError(f"no body came back for UID {uid}")
-                _, created = store_message(mailbox, raw, uid=uid, uid_validity=uid_validity)
-                if created:
-                    result.stored += 1
-                else:
-                    result.duplicates += 1
-                taken.append(uid)
-            except Exception as exc:  # one bad message never stops the poll
-                _failed(mailbox, uid, exc, result)
+        # One commit per group rather than per message (the commit is most of a store's
+        # cost); store_message inserts in its own savepoint, so a bad one rolls back alone.
+        with transaction.atomic():
+            for uid in group:
+                try:
+                    raw = bodies.pop(uid, None)
+                    if not isinstance(raw, bytes):
+                        raise ImapError(f"no body came back for UID {uid}")
+                    _, created = store_message(mailbox, raw, uid=uid, uid_validity=uid_validity)
+                    if created:
+                        result.stored += 1
+                    else:
+                        result.duplicates += 1
+                    taken.append(uid)
+                except Exception as exc:  # one bad message never stops the poll
+                    _failed(mailbox, uid, exc, result)
         del bodies
+    # Marked only now: the rows above are committed.
     _mark(connection, mailbox, taken, keywords=keywords)
 
 

@@ -66,6 +66,11 @@ def process_inbound(inbound_id: int) -> bool:
     )
     if not claimed:
         return False
+    _run_claimed(inbound_id, claimed_at=now)
+    return True
+
+
+def _run_claimed(inbound_id: int, *, claimed_at: datetime) -> None:
     inbound = InboundEmail.objects.select_related("mailbox").get(pk=inbound_id)
     try:
         with transaction.atomic():
@@ -78,26 +83,51 @@ def process_inbound(inbound_id: int) -> bool:
         final = attempts >= settings.EMAIL_INTAKE_MAX_ATTEMPTS
         # Only our own claim is settled: a claim taken over meanwhile is the new holder's.
         InboundEmail.objects.filter(
-            pk=inbound_id, status=InboundStatus.PROCESSING, claimed_at=now
+            pk=inbound_id, status=InboundStatus.PROCESSING, claimed_at=claimed_at
         ).update(
             status=InboundStatus.QUARANTINED if final else InboundStatus.PENDING,
             attempts=attempts,
             claimed_at=None,
             reason=f"Attempt {attempts}: {type(exc).__name__}: {exc}"[:2000],
         )
-    return True
+
+
+def _claim_batch(limit: int, now: datetime) -> list[int]:
+    """Claim up to `limit` waiting messages, oldest first, in one statement (one commit for
+    the batch, not one per message); rows another worker is claiming are skipped."""
+    with transaction.atomic():
+        ids = list(
+            InboundEmail.objects.filter(status=InboundStatus.PENDING)
+            .select_for_update(skip_locked=True)
+            .order_by("id")
+            .values_list("id", flat=True)[:limit]
+        )
+        InboundEmail.objects.filter(pk__in=ids, status=InboundStatus.PENDING).update(
+            status=InboundStatus.PROCESSING, claimed_at=now
+        )
+    return list(
+        InboundEmail.objects.filter(
+            pk__in=ids, status=InboundStatus.PROCESSING, claimed_at=now
+        ).values_list("id", flat=True)
+    )
 
 
 def process_waiting(limit: int | None = None) -> int:
-    """Process up to `limit` waiting messages, oldest first; how many this call handled."""
+    """Process up to `limit` waiting messages, oldest first; how many this call handled. A
+    batch that runs long gives back what it has not started before its claims go stale."""
     limit = limit or settings.EMAIL_INTAKE_PROCESS_BATCH
     _release_stale()
-    ids = list(
-        InboundEmail.objects.filter(status=InboundStatus.PENDING)
-        .order_by("id")
-        .values_list("id", flat=True)[:limit]
-    )
-    return sum(1 for inbound_id in ids if process_inbound(inbound_id))
+    now = timezone.now()
+    claimed = sorted(_claim_batch(limit, now))
+    give_back_after = timedelta(seconds=settings.EMAIL_INTAKE_CLAIM_SECONDS / 2)
+    for position, inbound_id in enumerate(claimed):
+        if timezone.now() - now > give_back_after:
+            InboundEmail.objects.filter(
+                pk__in=claimed[position:], status=InboundStatus.PROCESSING, claimed_at=now
+            ).update(status=InboundStatus.PENDING, claimed_at=None)
+            return position
+        _run_claimed(inbound_id, claimed_at=now)
+    return len(claimed)
 
 
 def retry_inbound(inbound: InboundEmail, *, actor: User) -> InboundEmail:
