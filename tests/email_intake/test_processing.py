@@ -174,3 +174,26 @@ def test_a_stale_retry_changes_nothing(stored, admin_user):
 
     with pytest.raises(RetryRefusedError, match="Someone else changed"):
         retry_inbound(stored, actor=admin_user)
+
+
+def test_a_batch_running_long_gives_back_what_it_has_not_started(mailbox, handled, settings):
+    settings.EMAIL_INTAKE_CLAIM_SECONDS = 0  # every claim is "about to go stale" at once
+    for n in range(3):
+        store_message(mailbox, make_message(n))
+
+    assert process_waiting() == 0
+
+    assert handled == []
+    assert set(InboundEmail.objects.values_list("status", "claimed_at")) == {
+        (InboundStatus.PENDING, None)
+    }
+
+
+def test_a_batch_skips_messages_another_worker_claimed(mailbox, handled):
+    rows = [store_message(mailbox, make_message(n))[0] for n in range(2)]
+    InboundEmail.objects.filter(pk=rows[0].pk).update(
+        status=InboundStatus.PROCESSING, claimed_at=timezone.now()
+    )
+
+    assert process_waiting() == 1
+    assert handled == [rows[1].pk]
