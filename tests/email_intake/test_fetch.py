@@ -198,3 +198,56 @@ def test_two_polls_racing_store_each_message_once(dovecot):
     assert InboundEmail.objects.count() == 20
     assert sum(r.stored for r in results) <= 20
     assert len(_keyed(dovecot)) == 20
+
+
+def _without_capabilities(monkeypatch, *names):  # type: ignore[no-untyped-def]
+    """Make the server look older: `names` vanish from its capabilities."""
+    from contextlib import contextmanager
+
+    real_open = fetch.open_mailbox
+
+    @contextmanager
+    def open_mailbox(mailbox):  # type: ignore[no-untyped-def]
+        with real_open(mailbox) as connection:
+            connection.capabilities = tuple(c for c in connection.capabilities if c not in names)
+            yield connection
+
+    monkeypatch.setattr(fetch, "open_mailbox", open_mailbox)
+
+
+@pytest.mark.parametrize("missing", [("MOVE",), ("MOVE", "UIDPLUS")])
+def test_without_move_mail_is_copied_then_expunged(imap_mailbox, dovecot, monkeypatch, missing):
+    imap_mailbox.processed_folder = "Processed"
+    imap_mailbox.save()
+    _without_capabilities(monkeypatch, *missing)
+    dovecot.append_many([make_message(n) for n in range(2)])
+
+    result = poll_mailbox(imap_mailbox)
+
+    assert (result.stored, result.error) == (2, "")
+    assert dovecot.count() == 0 and dovecot.count(folder="Processed") == 2
+
+
+def test_a_failed_copy_deletes_nothing(imap_mailbox, dovecot, monkeypatch):
+    imap_mailbox.processed_folder = "Missing"
+    imap_mailbox.save()
+    _without_capabilities(monkeypatch, "MOVE")
+    dovecot.append(make_message(1))
+
+    result = poll_mailbox(imap_mailbox)
+
+    assert "COPY to 'Missing' failed" in result.error
+    assert dovecot.count() == 1 and "\\Deleted" not in dovecot.flags()[min(dovecot.flags())]
+    assert InboundEmail.objects.count() == 1
+
+
+def test_servers_without_keywords_get_unseen_and_seen(imap_mailbox, dovecot, monkeypatch):
+    monkeypatch.setattr(fetch, "keywords_allowed", lambda connection: False)
+    dovecot.append_many([make_message(n) for n in range(2)])
+
+    first = poll_mailbox(imap_mailbox)
+    second = poll_mailbox(imap_mailbox)
+
+    assert (first.stored, second.stored, second.duplicates) == (2, 0, 0)
+    flags = dovecot.flags().values()
+    assert all("\\Seen" in text and KEYWORD not in text for text in flags)
