@@ -10,6 +10,7 @@ reaches a header we write.
 
 import codecs
 import email.policy
+import re
 from dataclasses import dataclass, field
 from email.header import decode_header
 from email.message import EmailMessage, Message
@@ -23,6 +24,7 @@ from core.single_line import single_line_normalise
 
 _FALLBACK_CHARSET = "cp1252"
 _MESSAGE_ID_LIMIT = 255
+_ANGLE_ADDRESS = re.compile(r"<([^<>\s@]+@[^<>\s@]+)>\s*$")
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
@@ -60,6 +62,9 @@ class Headers:
     """Decoded, single-line header values by lower-case name (every occurrence, in order)."""
 
     values: dict[str, list[str]]
+    # The undecoded values: addresses are parsed from these, so an encoded word can never
+    # smuggle an address ("=?utf-8?q?x=0D=0ABcc:_y@z?=" decodes to text, not a recipient).
+    raw: dict[str, list[str]] = field(default_factory=dict)
 
     def first(self, name: str) -> str:
         found = self.values.get(name.lower())
@@ -74,9 +79,11 @@ class Headers:
 
 def read_headers(message: Message) -> Headers:
     values: dict[str, list[str]] = {}
+    raws: dict[str, list[str]] = {}
     for name, raw in message.raw_items():
         values.setdefault(str(name).lower(), []).append(decode_header_value(str(raw)))
-    return Headers(values)
+        raws.setdefault(str(name).lower(), []).append(single_line_normalise(str(raw)))
+    return Headers(values, raws)
 
 
 @dataclass(frozen=True)
@@ -124,15 +131,20 @@ def message_ids(value: str) -> list[str]:
 
 def _sender(headers: Headers) -> tuple[str, str]:
     # Reply-To is not trusted for identity: From is who the mail claims to be from.
-    value = headers.first("from")
-    name, address = parseaddr(value)
+    found = headers.raw.get("from")
+    value = found[0] if found else ""
+    angle = _ANGLE_ADDRESS.search(value)
+    if angle:  # "name <address>": the name may hold anything an encoded word can carry
+        name, address = value[: angle.start()].strip().strip('"'), angle.group(1)
+    else:
+        name, address = parseaddr(value)
     if not address:
         pairs = getaddresses([value])
         name, address = pairs[0] if pairs else ("", "")
     address = address.strip().lower()
     if not is_valid_address(address):
         address = ""
-    return single_line_normalise(name).strip()[:150], address[:254]
+    return decode_header_value(name)[:150], address[:254]
 
 
 def _filename(part: Message) -> str:

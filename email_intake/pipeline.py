@@ -125,6 +125,12 @@ def _outcome(inbound: InboundEmail) -> _Result:
     match = find_thread(parsed.in_reply_to, parsed.references, parsed.subject)
     user = user_for_address(parsed.sender) if parsed.sender else None
     note = ""
+    if match is not None and user is not None:
+        # Approvers often cannot see the request through the kind's selector (it is not
+        # theirs): their answer is scoped by the approve action's own permission instead.
+        answer = _approval(inbound, parsed, match, user)
+        if answer is not None:
+            return answer
     if match is not None and user is not None and sender_may_see(user, match):
         result = _reply(inbound, parsed, match, user)
         if result is not None:
@@ -146,6 +152,23 @@ def _texts(parsed: ParsedMessage, *, reply: bool) -> str:
     return reply_text(body) if reply else body
 
 
+def _approval(
+    inbound: InboundEmail, parsed: ParsedMessage, match: ThreadMatch, user: User
+) -> _Result | None:
+    """The approver's decision, run or refused; None when the message is no approval answer
+    (it is then handled as any other reply)."""
+    if not is_approval_thread(match, user):
+        return None
+    answer = parse_answer(_texts(parsed, reply=True))
+    if answer is None:
+        return None
+    refusal = answer_approval(match, user, answer)
+    if refusal is not None:
+        return _refused(inbound, parsed, "approval", refusal)
+    remember_message(match.ticket, parsed.message_id, parsed.sender)
+    return _Result(InboundStatus.DONE, InboundOutcome.APPROVAL, ticket=match.ticket)
+
+
 def _reply(
     inbound: InboundEmail, parsed: ParsedMessage, match: ThreadMatch, user: User
 ) -> _Result | None:
@@ -153,14 +176,6 @@ def _reply(
     opens a new ticket instead)."""
     ticket = match.ticket
     text = _texts(parsed, reply=True)
-    if is_approval_thread(match, user):
-        answer = parse_answer(text)
-        if answer is not None:
-            refusal = answer_approval(match, user, answer)
-            if refusal is not None:
-                return _refused(inbound, parsed, "approval", refusal)
-            remember_message(ticket, parsed.message_id, parsed.sender)
-            return _Result(InboundStatus.DONE, InboundOutcome.APPROVAL, ticket=ticket)
     body = within_limit(text or ("(no text; see the attached files)" if parsed.parts else ""))
     try:
         with transaction.atomic():

@@ -120,6 +120,8 @@ def test_header_injection_never_reaches_a_header(feed, incident) -> None:
     inbound = feed("header_injection.eml")
     ticket = Incident.objects.get(pk=inbound.ticket_id)
     assert ticket.title == "Help Bcc: victim@example.org body"
+    # The address comes from the undecoded header: the encoded word stays a name.
+    assert ticket.requester.email == "eve@example.com"
     assert "\n" not in ticket.requester.first_name + ticket.requester.last_name
     for message in OutboxMessage.objects.all():
         assert "\n" not in message.payload.get("subject", "")
