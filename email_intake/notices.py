@@ -10,15 +10,21 @@ from django.utils import timezone
 
 from core.outbox import outbox_enqueue
 from email_intake.models import InboundEmail, SenderNotice
-from email_intake.noise import may_auto_reply, our_addresses
-from email_intake.parsing import Headers, message_ids, read_headers
+from email_intake.noise import may_auto_reply
+from email_intake.parsing import Headers, is_valid_address, message_ids, read_headers
 
 _SIGNATURE = "\n\nThis is an automatic message from the service desk; please do not reply to it."
 
 
+# Headers come first: reading this much is enough, whatever the size of the message (FETCH
+# calls tell_sender for messages over the size limit).
+_HEADER_BYTES = 256 * 1024
+
+
 def _headers_of(inbound: InboundEmail) -> Headers:
     with inbound.raw.open("rb") as raw:
-        return read_headers(BytesHeaderParser(policy=default).parse(raw))
+        head = raw.read(_HEADER_BYTES)
+    return read_headers(BytesHeaderParser(policy=default).parsebytes(head))
 
 
 def tell_sender(
@@ -28,7 +34,7 @@ def tell_sender(
     transaction that records the refusal). Returns whether a notice was queued."""
     address = inbound.sender.lower()
     headers = headers if headers is not None else _headers_of(inbound)
-    if not may_auto_reply(headers, address) or address in our_addresses():
+    if not is_valid_address(address) or not may_auto_reply(headers, address):
         return False
     now = timezone.now()
     since = now - timedelta(hours=settings.EMAIL_INTAKE_NOTICE_HOURS)

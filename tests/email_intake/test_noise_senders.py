@@ -130,3 +130,19 @@ def test_account_creation_failing_for_good_propagates(db) -> None:
         pytest.raises(IntegrityError),
     ):
         sender_account("kim@example.com", "Kim")
+
+
+def test_tell_sender_reads_the_headers_itself_and_never_answers_a_machine(mailbox) -> None:
+    from email_intake.notices import tell_sender
+    from email_intake.store import store_message
+
+    person, _ = store_message(mailbox, simple_mail(message_id="<p@x>", body="x" * 500_000))
+    machine, _ = store_message(
+        mailbox, simple_mail(message_id="<m@x>", extra="Auto-Submitted: auto-generated")
+    )
+    assert tell_sender(person, "too_large", "The message is larger than 40 MB.")
+    assert not tell_sender(person, "too_large", "again")  # once per reason
+    assert not tell_sender(machine, "too_large", "The message is larger than 40 MB.")
+    notice = OutboxMessage.objects.get()
+    assert notice.payload["subject"] == "Not delivered to the service desk: Laptop will not start"
+    assert "larger than 40 MB" in notice.payload["body"]
