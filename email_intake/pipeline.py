@@ -124,7 +124,7 @@ def _outcome(inbound: InboundEmail) -> _Result:
         )
     match = find_thread(parsed.in_reply_to, parsed.references, parsed.subject)
     user = user_for_address(parsed.sender) if parsed.sender else None
-    note = ""
+    note = mention = ""
     if match is not None and user is not None:
         # Approvers often cannot see the request through the kind's selector (it is not
         # theirs): their answer is scoped by the approve action's own permission instead.
@@ -135,13 +135,13 @@ def _outcome(inbound: InboundEmail) -> _Result:
         result = _reply(inbound, parsed, match, user)
         if result is not None:
             return result
-        note = f"Reply to {match.ticket.number}, which can no longer be replied on."
+        note = mention = f"Reply to {match.ticket.number}, which can no longer be replied on."
     elif match is not None:
         note = (
             f"Refers to {match.ticket.number}, which {parsed.sender or 'the sender'} may not "
             "see: not attached to it."
         )
-    result = _new_ticket(inbound, parsed, user, previous=note)
+    result = _new_ticket(inbound, parsed, user, previous=mention)
     if note:
         result.reason = " ".join(t for t in (note, result.reason) if t)
     return result

@@ -223,3 +223,8 @@ def test_end_to_end_on_postgresql(feed, incident) -> None:
     test_the_requesters_reply_is_a_public_comment_and_threads_further(feed, incident)
     feed(simple_mail(message_id="<pg-new@example.com>"))
     assert Incident.objects.count() == 2
+
+
+def test_the_new_ticket_of_a_stranger_does_not_describe_the_other_ticket(feed, incident) -> None:
+    inbound = feed(_reply("Me too", sender="Mallory <mallory@example.com>"))
+    assert Incident.objects.get(pk=inbound.ticket_id).description == "Me too"
