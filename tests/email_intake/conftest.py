@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core.choices import Role
 from core.models import Service, SupportGroup, TicketEmail, User
+from core.numbering import advance_counter
 from email_intake.choices import InboundStatus, Security
 from email_intake.models import InboundEmail, Mailbox
 from email_intake.pipeline import handle
@@ -131,6 +132,7 @@ def incident(jane: User, l1_group: SupportGroup) -> Incident:
         support_group=l1_group,
         status=IncidentStatus.CLASSIFIED,
     )
+    advance_counter("INC", 42)  # new tickets by mail never collide with it
     TicketEmail.objects.create(
         message_id="<notif-42-1@desk.example>",
         direction="out",
