@@ -51,6 +51,21 @@ def is_approval_thread(match: ThreadMatch, user: User) -> bool:
     return any(action.name == "approve" for action, _ in table.legal_now(user, match.ticket))
 
 
+def is_approver(match: ThreadMatch, user: User) -> bool:
+    """Whether `user` is who may approve this ticket (the approve action's own permission)."""
+    try:
+        action = actions_of(match.ticket).get("approve")
+    except LookupError:
+        return False
+    return action is not None and action.refusal(match.kind, user, match.ticket) is None
+
+
+HOW_TO_ANSWER = (
+    'Answer an approval request with "approve" (a comment may follow) or "reject: reason" '
+    "on the first line of your reply."
+)
+
+
 def domain_message(exc: DomainError) -> str:
     if isinstance(exc, ValidationFailed):
         return " ".join(exc.errors.values())

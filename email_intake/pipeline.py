@@ -10,8 +10,8 @@ thread, then the reply or new ticket. Choices made here:
 - A reference to a ticket the sender may not see is never attached: the message is treated as
   new (a new ticket, if the mailbox accepts the sender), and the reason says so.
 - An approver's answer that is no decision ("approve" / "reject: reason") is handled as any
-  other reply: a comment when the approver may write on the request (an agent), else refused
-  with how to answer, and the approver told once.
+  other reply when the approver may write on the request (an agent: a public comment), else
+  refused with how to answer, and the approver told once.
 - A mailbox's sender policy decides who may open tickets; a reply on a ticket its sender sees
   is taken whatever the policy (they have an account already).
 """
@@ -35,9 +35,11 @@ from core.tickets.kinds import kind_named
 from core.tickets.work import ticket_comment
 from email_intake import bounces
 from email_intake.approvals import (
+    HOW_TO_ANSWER,
     answer_approval,
     domain_message,
     is_approval_thread,
+    is_approver,
     parse_answer,
 )
 from email_intake.attachments import inline_names, store_parts
@@ -161,6 +163,10 @@ def _approval(
         return None
     answer = parse_answer(_texts(parsed, reply=True))
     if answer is None:
+        if is_approver(match, user) and not sender_may_see(user, match):
+            # An approver who cannot write on the request: tell them how to answer rather
+            # than open a ticket of their words.
+            return _refused(inbound, parsed, "approval", HOW_TO_ANSWER)
         return None
     refusal = answer_approval(match, user, answer)
     if refusal is not None:

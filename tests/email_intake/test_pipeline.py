@@ -228,3 +228,30 @@ def test_end_to_end_on_postgresql(feed, incident) -> None:
 def test_the_new_ticket_of_a_stranger_does_not_describe_the_other_ticket(feed, incident) -> None:
     inbound = feed(_reply("Me too", sender="Mallory <mallory@example.com>"))
     assert Incident.objects.get(pk=inbound.ticket_id).description == "Me too"
+
+
+def test_an_approver_who_says_something_else_is_told_how_to_answer(feed, awaiting, approver):  # noqa: F811
+    inbound = feed(_answer("Who is this for?"))
+    assert inbound.status == InboundStatus.REFUSED
+    assert "reject: reason" in inbound.reason
+    assert Incident.objects.count() == 0 and ServiceRequest.objects.count() == 1
+    assert OutboxMessage.objects.filter(payload__to=["approver@example.com"]).count() == 1
+
+
+def test_an_agent_approvers_other_words_are_a_comment(feed, end_user, manager, category, l1_group):  # noqa: F811
+    from tests.service_requests.conftest import _item
+
+    end_user.manager = manager
+    end_user.save()
+    item = _item(category, l1_group, "desk", "Desk", approval_mode="manager")
+    request = request_services.request_create(requester=end_user, item=item, answers={})
+    TicketEmail.objects.create(
+        message_id="<approval-2@desk.example>",
+        ticket_type=ContentType.objects.get_for_model(ServiceRequest),
+        ticket_id=request.pk,
+        purpose="approval",
+        created_at=timezone.now(),
+    )
+    inbound = feed(_reply("Which desk?", to="<approval-2@desk.example>", sender=manager.email))
+    assert inbound.outcome == InboundOutcome.REPLY
+    assert Comment.objects.get(ticket_id=request.pk).author == manager
