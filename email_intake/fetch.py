@@ -40,6 +40,7 @@ from email_intake.imap import (
     unprocessed_criteria,
 )
 from email_intake.models import InboundEmail, Mailbox
+from email_intake.notices import tell_sender
 from email_intake.store import store_message
 
 logger = logging.getLogger(__name__)
@@ -137,8 +138,13 @@ def _store_refusal(
                 ),
                 processed_at=timezone.now(),
             )
+            tell_sender(
+                inbound,
+                TOO_LARGE_REASON,
+                f"it is larger than the {limit / (1024 * 1024):g} MB the service desk takes. "
+                "Please send the files as a link, or split them over several messages.",
+            )
     if created:
-        # The sender is not told from here: email_intake.notices (the pipeline's) does that.
         logger.warning(
             "Mailbox %s: refused UID %s from %s (%s bytes, over the limit).",
             mailbox.name,
