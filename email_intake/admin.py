@@ -11,7 +11,7 @@ from email_intake.services import SECRET_FIELDS
 
 
 @admin.register(Mailbox)
-class MailboxAdmin(admin.ModelAdmin[Mailbox]):
+class MailboxAdmin(admin.ModelAdmin):
     list_display = ["name", "address", "ticket_kind", "is_active", "last_polled_at"]
     list_filter = ["is_active", "ticket_kind"]
     search_fields = ["name", "address"]
@@ -28,7 +28,7 @@ class MailboxAdmin(admin.ModelAdmin[Mailbox]):
 
 
 @admin.register(InboundEmail)
-class InboundEmailAdmin(admin.ModelAdmin[InboundEmail]):
+class InboundEmailAdmin(admin.ModelAdmin):
     list_display = ["received_at", "mailbox", "sender", "subject", "status", "outcome"]
     list_filter = ["status", "outcome", "mailbox"]
     search_fields = ["sender", "subject", "message_id"]
@@ -46,7 +46,7 @@ class InboundEmailAdmin(admin.ModelAdmin[InboundEmail]):
 
 
 @admin.register(SenderNotice)
-class SenderNoticeAdmin(admin.ModelAdmin[SenderNotice]):
+class SenderNoticeAdmin(admin.ModelAdmin):
     list_display = ["sent_at", "address", "reason", "mailbox"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
