@@ -61,7 +61,9 @@ class MailboxForm(forms.Form):
     auth_method = forms.ChoiceField(label="Sign in with", choices=AuthMethod.choices)
     username = forms.CharField(label="User name", required=False, max_length=255)
     password = _secret("Password", "Leave empty to keep the stored password.")
-    oauth_token_url = forms.URLField(label="OAuth token URL", required=False, max_length=500)
+    oauth_token_url = forms.URLField(
+        label="OAuth token URL", required=False, max_length=500, assume_scheme="https"
+    )
     oauth_client_id = forms.CharField(label="OAuth client ID", required=False, max_length=255)
     oauth_client_secret = _secret("OAuth client secret", "Leave empty to keep the stored secret.")
     oauth_refresh_token = _secret("OAuth refresh token", "Leave empty to keep the stored token.")
