@@ -4,6 +4,8 @@ stored mail they came from (one query per page, whatever the number of events).
 A template library rather than a kernel import: core never imports the email channel, and a
 ticket page without this app installed simply shows no links."""
 
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from typing import Any
 
 from django import template
@@ -41,3 +43,15 @@ def mail_link(links: dict[str, Any] | None, event: Any) -> str:
     if event.kind == "created":
         return str(links["opening"])
     return ""
+
+
+@register.filter
+def decoded_header(value: str) -> str:
+    """A stored header as people read it: RFC 2047 encoded words decoded ("=?utf-8?q?Caf=C3=A9?="
+    → "Café"); left as it is when it does not decode."""
+    if "=?" not in value:
+        return value
+    try:
+        return str(make_header(decode_header(value)))
+    except (HeaderParseError, LookupError, UnicodeError, ValueError):
+        return value
