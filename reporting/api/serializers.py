@@ -94,10 +94,19 @@ class VolumeDayOutputSerializer(serializers.Serializer[Any]):
     resolved = serializers.IntegerField()
 
 
+class SourceCountOutputSerializer(serializers.Serializer[Any]):
+    source = serializers.CharField(help_text="web, api, email, alert or system")
+    label = serializers.CharField()
+    created = serializers.IntegerField()
+
+
 class VolumeReportOutputSerializer(serializers.Serializer[Any]):
     created = serializers.IntegerField()
     resolved = serializers.IntegerField()
     days = VolumeDayOutputSerializer(many=True)
+    by_source = SourceCountOutputSerializer(
+        many=True, help_text="Tickets created in the period per source, most first."
+    )
 
 
 class RateOutputSerializer(serializers.Serializer[Any]):
