@@ -117,19 +117,15 @@ class MailboxInputSerializer(InputSerializer):
         allow_null=True,
     )
     sender_policy = serializers.ChoiceField(choices=SenderPolicy.choices, required=False)
-    allowed_domains = serializers.CharField(required=False, allow_blank=True)
+    allowed_domains = serializers.CharField(
+        required=False, allow_blank=True, help_text="One domain per line (commas also separate)."
+    )
     poll_interval_seconds = serializers.IntegerField(required=False)
 
     def validate_ticket_kind(self, value: str) -> str:
         if value not in _kind_choices():
             raise serializers.ValidationError(f"Choose one of: {', '.join(_kind_choices())}.")
         return value
-
-    def validate_allowed_domains(self, value: Any) -> str:
-        # A list is accepted as well as text with one domain per line.
-        if isinstance(value, list):
-            return "\n".join(str(v) for v in value)
-        return str(value)
 
 
 class InboundEmailOutputSerializer(OutputModelSerializer):
