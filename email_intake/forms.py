@@ -9,7 +9,12 @@ from django.forms.models import model_to_dict
 from core.models import Service, SupportGroup
 from email_intake.choices import AuthMethod, Security, SenderPolicy
 from email_intake.models import Mailbox
-from email_intake.services import EDITABLE_FIELDS, SECRET_FIELDS, email_kinds
+from email_intake.services import (
+    EDITABLE_FIELDS,
+    SECRET_FIELDS,
+    catalog_item_model,
+    email_kinds,
+)
 
 
 def _secret(label: str, help_text: str) -> forms.CharField:
@@ -26,11 +31,13 @@ def _secret(label: str, help_text: str) -> forms.CharField:
 
 class MailboxForm(forms.Form):
     name = forms.SlugField(max_length=60, help_text="Short, no spaces: used by mail_check NAME.")
-    address = forms.EmailField(help_text="What people write to; replies from the desk go out from it.")
+    address = forms.EmailField(
+        help_text="What people write to; replies from the desk go out from it."
+    )
     is_active = forms.BooleanField(label="Read this mailbox", required=False, initial=True)
     ticket_kind = forms.ChoiceField(label="New mail opens", choices=())
     catalog_item = forms.ModelChoiceField(
-        queryset=Mailbox._meta.get_field("catalog_item").related_model.objects.none(),  # type: ignore[union-attr]
+        queryset=catalog_item_model()._default_manager.none(),
         required=False,
         label="Catalog item",
         help_text="What new mail asks for (request mailboxes only).",
@@ -89,8 +96,8 @@ class MailboxForm(forms.Form):
         self.fields["ticket_kind"].choices = [  # type: ignore[attr-defined]
             (kind.name, kind.label) for kind in email_kinds()
         ]
-        catalog = Mailbox._meta.get_field("catalog_item").related_model
-        self.fields["catalog_item"].queryset = catalog._default_manager.order_by("name")  # type: ignore[attr-defined,union-attr]
+        catalog_items = catalog_item_model()._default_manager.order_by("name")
+        self.fields["catalog_item"].queryset = catalog_items  # type: ignore[attr-defined]
         self.fields["support_group"].queryset = SupportGroup.objects.order_by("tier", "name")  # type: ignore[attr-defined]
         self.fields["service"].queryset = Service.objects.order_by("name")  # type: ignore[attr-defined]
         if mailbox is not None:

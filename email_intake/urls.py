@@ -21,7 +21,9 @@ urlpatterns = [
     path("email/mailboxes/<int:pk>/", mailbox_detail_view, name="mailbox_detail"),
     path("email/mailboxes/<int:pk>/edit/", mailbox_edit_view, name="mailbox_edit"),
     path("email/mailboxes/<int:pk>/test/", mailbox_test_view, name="mailbox_test"),
-    path("email/mailboxes/<int:pk>/deactivate/", mailbox_deactivate_view, name="mailbox_deactivate"),
+    path(
+        "email/mailboxes/<int:pk>/deactivate/", mailbox_deactivate_view, name="mailbox_deactivate"
+    ),
     path("email/refused/", inbound_log_view, name="inbound_log"),
     path("email/refused/<int:pk>/retry/", inbound_retry_view, name="inbound_retry"),
     path("email/messages/<int:pk>/", message_view, name="message"),

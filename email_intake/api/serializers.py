@@ -2,17 +2,13 @@
 write-only: accepted on input, never part of an output (`has_password` and friends say whether
 one is stored)."""
 
-from typing import Any
-
 from rest_framework import serializers
 
 from core.api.serializers import InputSerializer, OutputModelSerializer
 from core.models import Service, SupportGroup
 from email_intake.choices import AuthMethod, Security, SenderPolicy
 from email_intake.models import InboundEmail, Mailbox
-from email_intake.services import email_kinds
-
-CatalogItem = Mailbox._meta.get_field("catalog_item").related_model
+from email_intake.services import catalog_item_model, email_kinds
 
 
 class MailboxOutputSerializer(OutputModelSerializer):
@@ -112,7 +108,7 @@ class MailboxInputSerializer(InputSerializer):
         queryset=Service.objects.all(), required=False, allow_null=True
     )
     catalog_item = serializers.PrimaryKeyRelatedField(
-        queryset=CatalogItem._default_manager.all(),  # type: ignore[union-attr]
+        queryset=catalog_item_model()._default_manager.all(),
         required=False,
         allow_null=True,
     )
@@ -129,7 +125,9 @@ class MailboxInputSerializer(InputSerializer):
 
 
 class InboundEmailOutputSerializer(OutputModelSerializer):
-    mailbox = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    mailbox: serializers.SlugRelatedField[Mailbox] = serializers.SlugRelatedField(
+        slug_field="name", read_only=True
+    )
     raw_url = serializers.SerializerMethodField(help_text="The source as received (.eml).")
 
     class Meta:

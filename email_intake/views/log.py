@@ -29,8 +29,10 @@ def inbound_log_view(request: HttpRequest) -> HttpResponse:
         "retryable": RETRYABLE_STATUSES,
         "filtered": any(request.GET.get(name) for name in ("mailbox", "status")),
     }
-    template = "email_intake/_log_rows.html" if request.headers.get("HX-Request") else (
-        "email_intake/inbound_log.html"
+    template = (
+        "email_intake/_log_rows.html"
+        if request.headers.get("HX-Request")
+        else ("email_intake/inbound_log.html")
     )
     return render(request, template, context)
 
@@ -40,8 +42,11 @@ def inbound_log_view(request: HttpRequest) -> HttpResponse:
 def inbound_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     inbound = inbound_get_for_admin(pk)
     if inbound.status not in RETRYABLE_STATUSES:
-        messages.error(request, f"This message is {inbound.get_status_display().lower()}; "
-                       "only refused, held or quarantined mail can be retried.")
+        messages.error(
+            request,
+            f"This message is {inbound.get_status_display().lower()}; "
+            "only refused, held or quarantined mail can be retried.",
+        )
     else:
         try:
             inbound = processing.retry_inbound(inbound, actor=current_user(request))

@@ -82,9 +82,10 @@ def test_admin_creates_reads_updates_and_no_secret_comes_back(group_admin, mailb
     for text in texts:
         assert SECRET.encode() not in text
     assert Mailbox.objects.get(pk=pk).password == "pw-" + SECRET
-    assert client.get(reverse("mailboxes-detail", args=[mailbox.pk])).json()[
-        "has_oauth_refresh_token"
-    ] is True
+    assert (
+        client.get(reverse("mailboxes-detail", args=[mailbox.pk])).json()["has_oauth_refresh_token"]
+        is True
+    )
 
 
 def test_the_api_validates_like_the_form(admin_user):
@@ -138,7 +139,7 @@ def test_the_log_filters_and_retries(admin_user, mailbox, make_inbound, monkeypa
     make_inbound(InboundStatus.DONE)
     ignored = make_inbound(InboundStatus.IGNORED)
     listed = client.get(INBOUND).json()["results"]
-    assert [row["id"] for row in listed][0] == ignored.pk and len(listed) == 3
+    assert listed[0]["id"] == ignored.pk and len(listed) == 3
     assert listed[0]["mailbox"] == "helpdesk" and listed[0]["raw_url"].endswith("/raw/")
     only = client.get(INBOUND, {"status": "held"}).json()["results"]
     assert [row["id"] for row in only] == [held.pk]
@@ -160,7 +161,9 @@ def test_the_log_filters_and_retries(admin_user, mailbox, make_inbound, monkeypa
 def test_comments_carry_their_source(end_user, agent_l1):
     incident = IncidentFactory(requester=end_user, status=IncidentStatus.LOGGED)
     with transaction.atomic():
-        comment_add(ticket=incident, author=end_user, body="By mail", is_internal=False, source=Source.EMAIL)
+        comment_add(
+            ticket=incident, author=end_user, body="By mail", is_internal=False, source=Source.EMAIL
+        )
     url = reverse("incidents-comments", args=[incident.number])
     results = api(agent_l1).get(url).json()["results"]
     assert [c["source"] for c in results] == ["email"]

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 LOG = reverse("email_intake:inbound_log")
 
 
-def test_it_lists_refusals_newest_first_and_not_processed_mail(client_for, admin_user, make_inbound):
+def test_it_lists_refusals_newest_first_and_not_processed_mail(
+    client_for, admin_user, make_inbound
+):
     refused = make_inbound(InboundStatus.REFUSED, reason="Sender not allowed")
     make_inbound(InboundStatus.DONE)
     make_inbound(InboundStatus.PENDING)
@@ -70,7 +72,9 @@ def test_the_log_costs_the_same_for_1_and_20_rows(client_for, admin_user, make_i
     assert _log_queries(client) == one
 
 
-def test_who_may_see_and_retry(client_for, end_user, agent_l1, manager, admin_user, make_inbound, monkeypatch):
+def test_who_may_see_and_retry(
+    client_for, end_user, agent_l1, manager, admin_user, make_inbound, monkeypatch
+):
     inbound = make_inbound(InboundStatus.QUARANTINED)
     retried = []
     monkeypatch.setattr(

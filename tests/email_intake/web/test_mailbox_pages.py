@@ -48,7 +48,7 @@ def test_end_users_and_agents_get_404(client_for, end_user, agent_l1, mailbox):
 
 def test_managers_read_but_do_not_change(client_for, manager, mailbox, monkeypatch):
     called = []
-    monkeypatch.setattr(imap, "check_connection", lambda m: called.append(m))
+    monkeypatch.setattr(imap, "check_connection", called.append)
     client = client_for(manager)
     assert client.get(LIST).status_code == 200
     page = client.get(reverse("email_intake:mailbox_detail", args=[mailbox.pk]))
@@ -86,7 +86,9 @@ def _list_queries(client) -> int:
     return len(queries)
 
 
-def test_the_list_costs_the_same_for_1_and_20_mailboxes(client_for, admin_user, mailbox, make_inbound):
+def test_the_list_costs_the_same_for_1_and_20_mailboxes(
+    client_for, admin_user, mailbox, make_inbound
+):
     client = client_for(admin_user)
     make_inbound()
     one = _list_queries(client)
@@ -170,7 +172,9 @@ def test_deactivate_keeps_the_mailbox(client_for, admin_user, mailbox):
     assert not mailbox.is_active and b"no longer read" in page.content
 
 
-def test_nav_links_admins_and_managers_to_the_email_pages(client_for, admin_user, manager, agent_l1):
+def test_nav_links_admins_and_managers_to_the_email_pages(
+    client_for, admin_user, manager, agent_l1
+):
     home = reverse("incidents:agent_list")
     assert LIST.encode() in client_for(admin_user).get(home).content
     assert LIST.encode() in client_for(manager).get(home).content

@@ -27,7 +27,9 @@ def _data(**extra: Any) -> dict[str, Any]:
 
 
 def test_a_valid_mailbox_is_saved(admin_user):
-    mailbox = mailbox_save(mailbox=None, data=_data(allowed_domains="@Example.com, b.org"), actor=admin_user)
+    mailbox = mailbox_save(
+        mailbox=None, data=_data(allowed_domains="@Example.com, b.org"), actor=admin_user
+    )
     assert mailbox.pk and mailbox.allowed_domains == "example.com\nb.org"
 
 
@@ -55,14 +57,18 @@ def test_invalid_mailboxes_are_refused_and_nothing_is_stored(admin_user, extra, 
     assert not Mailbox.objects.exists()
 
 
-def test_inactive_group_service_and_catalog_item_are_refused(admin_user, l1_group, service, catalog_item):
+def test_inactive_group_service_and_catalog_item_are_refused(
+    admin_user, l1_group, service, catalog_item
+):
     l1_group.is_active = False
     l1_group.save()
     service.is_active = False
     service.save()
     catalog_item.is_active = False
     catalog_item.save()
-    data = _data(ticket_kind="request", support_group=l1_group, service=service, catalog_item=catalog_item)
+    data = _data(
+        ticket_kind="request", support_group=l1_group, service=service, catalog_item=catalog_item
+    )
     with pytest.raises(ValidationFailed) as error:
         mailbox_save(mailbox=None, data=data, actor=admin_user)
     assert {"support_group", "service", "catalog_item"} <= set(error.value.errors)

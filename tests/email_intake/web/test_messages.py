@@ -2,8 +2,7 @@
 see the ticket read its headers and download its source; nobody else learns it exists."""
 
 import pytest
-from django.db import connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -31,7 +30,11 @@ def mailed_incident(end_user, make_inbound):
             source=Source.EMAIL,
         )
         reply = comment_add(
-            ticket=incident, author=end_user, body="Still broken", is_internal=False, source=Source.EMAIL
+            ticket=incident,
+            author=end_user,
+            body="Still broken",
+            is_internal=False,
+            source=Source.EMAIL,
         )
     opening = make_inbound(InboundStatus.DONE, ticket=incident)
     answer = make_inbound(InboundStatus.DONE, ticket=incident, comment=reply)
@@ -66,7 +69,9 @@ def _page_queries(client, incident) -> int:
     return len(queries)
 
 
-def test_the_ticket_page_reads_its_mail_in_one_query(client_for, agent_l1, end_user, mailed_incident, make_inbound):
+def test_the_ticket_page_reads_its_mail_in_one_query(
+    client_for, agent_l1, end_user, mailed_incident, make_inbound
+):
     incident, _, _ = mailed_incident
     client = client_for(agent_l1)
     _page_queries(client, incident)  # warm the per-process caches (content types, roles)
@@ -74,7 +79,11 @@ def test_the_ticket_page_reads_its_mail_in_one_query(client_for, agent_l1, end_u
     for n in range(5):
         with transaction.atomic():
             reply = comment_add(
-                ticket=incident, author=end_user, body=f"More {n}", is_internal=False, source=Source.EMAIL
+                ticket=incident,
+                author=end_user,
+                body=f"More {n}",
+                is_internal=False,
+                source=Source.EMAIL,
             )
         make_inbound(InboundStatus.DONE, ticket=incident, comment=reply)
     assert _page_queries(client, incident) == before
@@ -105,13 +114,18 @@ def test_end_users_never_get_the_message(client_for, end_user, mailed_incident):
     assert client.get(reverse("email_intake:message_raw", args=[opening.pk])).status_code == 404
 
 
-def test_an_agent_who_may_not_see_the_ticket_gets_404(client_for, agent_l1, manager, mailed_incident):
+def test_an_agent_who_may_not_see_the_ticket_gets_404(
+    client_for, agent_l1, manager, mailed_incident
+):
     incident, opening, _ = mailed_incident
     Incident.objects.filter(pk=incident.pk).update(category=Category.SECURITY)
     client = client_for(agent_l1)
     assert client.get(reverse("email_intake:message", args=[opening.pk])).status_code == 404
     assert client.get(reverse("email_intake:message_raw", args=[opening.pk])).status_code == 404
-    assert client_for(manager).get(reverse("email_intake:message", args=[opening.pk])).status_code == 200
+    assert (
+        client_for(manager).get(reverse("email_intake:message", args=[opening.pk])).status_code
+        == 200
+    )
 
 
 def test_a_message_on_no_ticket_is_for_admins_only(client_for, agent_l1, admin_user, make_inbound):
