@@ -12,6 +12,8 @@ from email_intake.services import catalog_item_model, email_kinds
 
 
 class MailboxOutputSerializer(OutputModelSerializer):
+    # Empty unless OAuth is used: a plain string ("" is no URI).
+    oauth_token_url = serializers.CharField(read_only=True)
     has_password = serializers.SerializerMethodField()
     has_oauth_client_secret = serializers.SerializerMethodField()
     has_oauth_refresh_token = serializers.SerializerMethodField()
