@@ -5,13 +5,14 @@ is shown to an agent only through a ticket that agent may see, so a security inc
 is as hidden as the incident.
 """
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from core.models import TicketBase, User
 from core.roles import is_admin, is_agent
-from core.tickets.kinds import kind_for_content_type, kind_of
+from core.tickets.kinds import kind_for_content_type
 from email_intake.choices import InboundStatus
 from email_intake.models import InboundEmail, Mailbox
 
@@ -97,9 +98,6 @@ def inbound_get_for_user(user: User, pk: int) -> InboundEmail:
 def inbound_for_ticket(ticket: TicketBase) -> list[InboundEmail]:
     """The messages filed on one ticket (the mail that opened it and the replies), oldest
     first: one query, for the ticket page's "original message" links."""
-    from django.contrib.contenttypes.models import ContentType
-
-    kind_of(ticket)  # only tickets of a registered kind have mail
     content_type = ContentType.objects.get_for_model(type(ticket))
     return list(
         InboundEmail.objects.filter(ticket_type=content_type, ticket_id=ticket.pk)
