@@ -4,6 +4,7 @@ own pages (/email/mailboxes/), which keep secrets write-only and validate like t
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 
 from email_intake.models import InboundEmail, Mailbox, SenderNotice
@@ -16,6 +17,7 @@ class MailboxAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "ticket_kind"]
     search_fields = ["name", "address"]
     exclude = list(SECRET_FIELDS)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
