@@ -17,6 +17,7 @@ v1 = [
     path("", include("problems.api.urls")),
     path("", include("sla.api.urls")),
     path("", include("reporting.api.urls")),
+    path("", include("email_intake.api.urls")),
 ]
 
 urlpatterns = [

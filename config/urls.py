@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("problems.urls")),
     path("", include("portal.urls")),
     path("", include("reporting.urls")),
+    path("", include("email_intake.urls")),
 ]
 
 # An unhandled exception: 503 with Retry-After when the database is unreachable, else 500

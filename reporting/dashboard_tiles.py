@@ -37,7 +37,14 @@ from reporting.format import percent
 from reporting.kinds import outage_refusal, reopen_refusal
 from reporting.metrics.compliance import Outcome
 from reporting.metrics.durations import mtta, mttr
-from reporting.metrics.flow import AGE_BUCKETS, backlog, reopen_rate, volume
+from reporting.metrics.flow import (
+    AGE_BUCKETS,
+    SourceCount,
+    backlog,
+    created_by_source,
+    reopen_rate,
+    volume,
+)
 from reporting.metrics.mtbf import MtbfRow, mtbf, outage_impacts
 from reporting.metrics.satisfaction import satisfaction
 from reporting.metrics.tiers import first_contact
@@ -182,11 +189,12 @@ class VolumeRow:
     resolved: int
 
 
-def _volume_rows(ctx: TileContext) -> tuple[list[VolumeRow], str]:
-    days = volume(ctx.report).days
+def _volume_rows(ctx: TileContext) -> tuple[list[VolumeRow], str, list[SourceCount]]:
+    report = volume(ctx.report)
+    days = report.days
     if len(days) <= DAILY_VOLUME_DAYS:
         rows = [VolumeRow(_day(d.day), d.day, d.day, d.created, d.resolved) for d in days]
-        return rows, "day"
+        return rows, "day", report.by_source
     weeks: dict[date, list[int]] = {}
     for d in days:
         monday = d.day - timedelta(days=d.day.weekday())
@@ -198,11 +206,11 @@ def _volume_rows(ctx: TileContext) -> tuple[list[VolumeRow], str]:
     for monday, (created, resolved) in weeks.items():
         start, end = max(monday, first), min(monday + timedelta(days=6), last)
         rows.append(VolumeRow(f"{_day(start)}{EN_DASH}{_day(end)}", start, end, created, resolved))
-    return rows, "week"
+    return rows, "week", report.by_source
 
 
 def tile_volume(ctx: TileContext) -> dict[str, Any]:
-    rows, unit = _volume_rows(ctx)
+    rows, unit, by_source = _volume_rows(ctx)
     labels = [_day(row.first) for row in rows]
     chart = time_chart(
         labels,
@@ -229,14 +237,21 @@ def tile_volume(ctx: TileContext) -> dict[str, Any]:
         "resolved": resolved,
         "net": created - resolved,
         "busiest": busiest if busiest and busiest.created else None,
+        "by_source": by_source,
     }
 
 
 def csv_volume(ctx: TileContext) -> Iterator[list[Any]]:
-    rows, _unit = _volume_rows(ctx)
+    rows, _unit, _sources = _volume_rows(ctx)
     yield ["first_day", "last_day", "created", "resolved"]
     for row in rows:
         yield [row.first.isoformat(), row.last.isoformat(), row.created, row.resolved]
+
+
+def csv_sources(ctx: TileContext) -> Iterator[list[Any]]:
+    yield ["source", "label", "created"]
+    for row in created_by_source(ctx.report):
+        yield [row.source, row.label, row.created]
 
 
 # --- Backlog --------------------------------------------------------------------------------
@@ -455,6 +470,7 @@ TILES: dict[str, Callable[[TileContext], dict[str, Any]]] = {
 CSV_EXPORTS: dict[str, Callable[[TileContext], Iterator[list[Any]]]] = {
     "compliance-trend": csv_compliance,
     "volume": csv_volume,
+    "sources": csv_sources,
     "backlog": csv_backlog,
     "workload-agents": csv_workload_agents,
     "workload-tiers": csv_workload_tiers,

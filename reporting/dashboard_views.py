@@ -66,7 +66,7 @@ TILE_TITLES: dict[str, str] = {
 # The CSV links in each tile's head: (link text, chart).
 TILE_DOWNLOADS: dict[str, list[tuple[str, str]]] = {
     "compliance": [("CSV", "compliance-trend")],
-    "volume": [("CSV", "volume")],
+    "volume": [("CSV", "volume"), ("By source CSV", "sources")],
     "backlog": [("CSV", "backlog")],
     "workload": [("Agents CSV", "workload-agents"), ("Tiers CSV", "workload-tiers")],
     "durations": [("CSV", "durations")],

@@ -131,7 +131,7 @@ class CommentOutputSerializer(OutputModelSerializer):
 
     class Meta:
         model = Comment
-        fields = ["id", "author", "body", "is_internal", "created_at"]
+        fields = ["id", "author", "body", "is_internal", "source", "created_at"]
         read_only_fields = fields
 
 

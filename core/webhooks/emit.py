@@ -243,6 +243,7 @@ def _timeline_webhook_events(
             who = actor["name"] if actor else "System"
             data["event"] = {
                 "kind": event.kind,
+                "source": event.source,
                 "description": f"{who} {describe(event, ticket).verb}",
             }
         comment = event.comment
@@ -251,6 +252,8 @@ def _timeline_webhook_events(
                 "id": comment.pk,
                 "author": person_data(comment.author),
                 "body": comment.body,
+                # Where the reply came from: web, api, email (a reply by mail), ...
+                "source": comment.source,
                 "created_at": _when(comment.created_at),
             }
         return data

@@ -94,10 +94,26 @@ class VolumeDayOutputSerializer(serializers.Serializer[Any]):
     resolved = serializers.IntegerField()
 
 
+# Built with type(): its fields are named `source` and `label`, which a class body would
+# declare over serializers.Field's own attributes of those names.
+SourceCountOutputSerializer: type[serializers.Serializer[Any]] = type(
+    "SourceCountOutputSerializer",
+    (serializers.Serializer,),
+    {
+        "source": serializers.CharField(help_text="web, api, email, alert or system"),
+        "label": serializers.CharField(),
+        "created": serializers.IntegerField(),
+    },
+)
+
+
 class VolumeReportOutputSerializer(serializers.Serializer[Any]):
     created = serializers.IntegerField()
     resolved = serializers.IntegerField()
     days = VolumeDayOutputSerializer(many=True)
+    by_source = SourceCountOutputSerializer(
+        many=True, help_text="Tickets created in the period per source, most first."
+    )
 
 
 class RateOutputSerializer(serializers.Serializer[Any]):

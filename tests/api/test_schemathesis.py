@@ -37,6 +37,9 @@ from core.api.tokens import api_token_create
 from core.choices import Role, Source
 from core.models import Service, SupportGroup, User
 from core.services import attachment_add, comment_add
+from email_intake.choices import InboundStatus
+from email_intake.models import InboundEmail, Mailbox
+from email_intake.store import store_message
 from incidents import services as incident_services
 from problems import services as problem_services
 from service_requests import services as request_services
@@ -138,6 +141,11 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
         upload = SimpleUploadedFile("log.txt", b"log\n", content_type="text/plain")
         files[ticket.number] = attachment_add(ticket=ticket, uploaded_by=admin, upload=upload)
     token = api_token_create(user=admin, name="fuzz", scopes=["read", "write"])
+    mailbox = Mailbox.objects.create(name="fuzz", address="fuzz@desk.example")
+    inbound, _ = store_message(
+        mailbox, b"From: a@example.com\r\nSubject: Hi\r\nMessage-ID: <f@x>\r\n\r\nHello\r\n"
+    )
+    InboundEmail.objects.filter(pk=inbound.pk).update(status=InboundStatus.IGNORED)
     return {
         "headers": {"Authorization": f"Bearer {token.secret}"},
         "numbers": {
@@ -155,6 +163,8 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
             "sla-policies": SlaPolicy.objects.order_by("id").first().pk,  # type: ignore[union-attr]
             "sla-calendars": calendar.pk,
             "tokens": token.token.pk,
+            "mailboxes": mailbox.pk,
+            "inbound-emails": inbound.pk,
         },
         "slug": item.slug,
         "task_id": request.tasks.get().pk,

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from core.choices import Source
 from core.models import OutboxMessage
 from core.tickets.events import created_event, details_edited_event
+from core.tickets.work import ticket_comment
 from core.webhooks.emit import webhook_emit, webhook_emit_for_timeline_event
 from core.webhooks.models import WebhookDelivery
 from incidents import services as incidents
@@ -164,9 +165,29 @@ def test_timeline_events_carry_their_description(subscribe, end_user, agent_l1):
         for delivery in WebhookDelivery.objects.order_by("created_at", "id")
     ]
     assert events == [
-        {"kind": "created", "description": f"{end_user.get_full_name()} reported the incident"},
-        {"kind": "status_changed", "description": f"{agent_l1.get_full_name()} changed the status"},
+        {
+            "kind": "created",
+            "source": "web",
+            "description": f"{end_user.get_full_name()} reported the incident",
+        },
+        {
+            "kind": "status_changed",
+            "source": "web",
+            "description": f"{agent_l1.get_full_name()} changed the status",
+        },
     ]
+
+
+def test_a_reply_by_email_says_so(subscribe, end_user):
+    subscribe("comment.created")
+    incident = IncidentFactory(requester=end_user, status=IncidentStatus.LOGGED)
+    ticket_comment(
+        incident, author=end_user, body="Still broken", is_internal=False, source=Source.EMAIL
+    )
+    data = WebhookDelivery.objects.get().payload["data"]
+    assert data["comment"]["source"] == "email"
+    assert data["event"]["source"] == "email"
+    assert data["source"] == incident.source
 
 
 def test_the_same_occurrence_emitted_twice_is_queued_once(subscribe):
