@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core.single_line import single_line_normalise
 from email_intake.models import InboundEmail, Mailbox
+from email_intake.parsing import decode_header_value
 
 _KEY_LIMIT = 255
 
@@ -59,7 +60,7 @@ def store_message(
         uid_validity=uid_validity,
         size=len(raw),
         sender=sender,
-        subject=_header(headers, "Subject")[:255],
+        subject=decode_header_value(str(headers.get("Subject") or ""))[:255],
         received_at=timezone.now(),
     )
     inbound.raw.save(f"{secrets.token_hex(16)}.eml", ContentFile(raw), save=False)
