@@ -9,8 +9,9 @@ earlier ids, so a client that only kept part of the thread still joins it.
 """
 
 import re
+import secrets
 from dataclasses import dataclass
-from email.utils import make_msgid, parseaddr
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -47,8 +48,11 @@ def message_id_domain() -> str:
 
 
 def message_id_new(ticket: TicketBase) -> str:
-    """A fresh, unguessable Message-ID naming the ticket: `<stamp.pid.random.INC-000123@d>`."""
-    return make_msgid(idstring=_DOMAIN_UNSAFE.sub("", ticket.number), domain=message_id_domain())
+    """A fresh, unguessable Message-ID naming the ticket: `<INC-000123.<80 random bits>@d>`.
+    Short, so that the header usually fits on one line (a folded Message-ID is legal, but some
+    parsers keep the fold's space)."""
+    number = _DOMAIN_UNSAFE.sub("", ticket.number)
+    return f"<{number}.{secrets.token_hex(10)}@{message_id_domain()}>"
 
 
 def thread_root_id(ticket: TicketBase) -> str:
