@@ -160,7 +160,7 @@ def _diagnostic(value: str) -> str:
     kind, separator, rest = value.partition(";")
     if separator and kind.strip().lower() in ("smtp", "x-unix", "x-postfix", "x-local"):
         value = rest
-    return value.strip()[:DIAGNOSTIC_MAX]
+    return " ".join(value.split())[:DIAGNOSTIC_MAX]
 
 
 def _quoted_message_id(part: Message) -> str:
@@ -221,7 +221,7 @@ def _nonstandard_report(message: Message) -> BounceReport:
 def _diagnostic_line(text: str) -> str:
     for line in text.splitlines():
         if _SMTP_REPLY.search(line) or _STATUS.search(line):
-            return single_line_normalise(line)[:DIAGNOSTIC_MAX]
+            return " ".join(line.split())[:DIAGNOSTIC_MAX]
     return ""
 
 
