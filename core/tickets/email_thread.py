@@ -15,7 +15,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 from django.utils import timezone
 
 from core.models import TicketBase, TicketEmail
@@ -75,17 +75,18 @@ def thread_of(ticket: TicketBase, *, is_new: bool = False) -> EmailThread:
     if is_new:
         return EmailThread(in_reply_to=root, references=[root])
     emails = ticket_emails(ticket)
-    first_in = (
-        emails.filter(direction=EmailDirection.IN)
-        .order_by("created_at", "id")
-        .values_list("message_id", flat=True)
-        .first()
+    # One round trip: the latest ids, each row carrying the first received id (an uncorrelated
+    # subquery, which PostgreSQL and SQLite evaluate once).
+    first_received = (
+        emails.filter(direction=EmailDirection.IN).order_by("created_at", "id").values("message_id")
     )
-    recent = list(
-        emails.order_by("-created_at", "-id").values_list("message_id", flat=True)[
-            :REFERENCES_RECENT
-        ]
+    rows = list(
+        emails.annotate(first_in=Subquery(first_received[:1]))
+        .order_by("-created_at", "-id")
+        .values_list("message_id", "first_in")[:REFERENCES_RECENT]
     )
+    first_in = rows[0][1] if rows else None
+    recent = [message_id for message_id, _ in rows]
     roots = [first_in, root] if first_in else [root]
     earlier = [message_id for message_id in reversed(recent) if message_id not in roots]
     return EmailThread(in_reply_to=roots[0], references=[*roots, *earlier])

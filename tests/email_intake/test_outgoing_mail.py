@@ -3,6 +3,8 @@ In-Reply-To, References), carry Reply-To the mailbox and a text and an HTML part
 request is recorded as such; no header value ever splits into two."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core.models import OutboxMessage, OutboxStatus, TicketEmail
 from core.outbox import outbox_enqueue
@@ -291,3 +293,28 @@ def test_message_id_domain_setting_wins(settings, end_user):
     [email] = TicketEmail.objects.all()
     assert email.message_id.endswith("@ids.example.net>")
     assert thread_root_id(incident) == f"<{incident.number}.{incident.pk}@ids.example.net>"
+
+
+def test_threading_costs_the_same_few_queries_however_long_the_thread(desk, end_user):
+    incident = incident_create(requester=end_user, title="Long thread")
+    notify_requester(incident, subject="s", body="b", key="early")
+    with CaptureQueriesContext(connection) as short:
+        notify_requester(incident, subject="s", body="b", key="second")
+    for number in range(30):
+        notify_requester(incident, subject="s", body="b", key=f"n{number}")
+    with CaptureQueriesContext(connection) as long:
+        notify_requester(incident, subject="s", body="b", key="last")
+    # the thread (one query), Reply-To, the outbox row (in a savepoint), TicketEmail
+    assert len(long) == len(short) <= 6, [query["sql"] for query in long.captured_queries]
+
+
+def test_a_new_tickets_first_email_needs_no_thread_lookup(desk, end_user):
+    with CaptureQueriesContext(connection) as queries:
+        incident_create(requester=end_user, title="Fresh")
+    mail_queries = [
+        query["sql"]
+        for query in queries.captured_queries
+        if "core_ticketemail" in query["sql"] or "email_intake_mailbox" in query["sql"]
+    ]
+    assert len(mail_queries) == 2, mail_queries  # the Reply-To lookup and the TicketEmail insert
+    assert "INSERT" in mail_queries[1]
