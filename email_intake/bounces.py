@@ -245,7 +245,10 @@ def _text_of(part: Message) -> str:
 def _decoded(part: Message) -> str:
     raw = part.get_payload(decode=True)
     if isinstance(raw, bytes):
-        return raw.decode(part.get_content_charset() or "utf-8", errors="replace")
+        try:
+            return raw.decode(part.get_content_charset() or "utf-8", errors="replace")
+        except LookupError:  # a charset Python does not know: keep what can be read
+            return raw.decode("utf-8", errors="replace")
     payload = part.get_payload()
     return payload if isinstance(payload, str) else ""
 

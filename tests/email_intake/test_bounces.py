@@ -257,3 +257,47 @@ def test_agents_see_the_bounce_on_the_ticket_page_and_the_requester_does_not(
     assert portal_page.status_code == 200
     assert "could not deliver" not in portal_page.content.decode()
     assert recipient not in portal_page.content.decode()
+
+
+MALFORMED = [
+    # A report whose parts are missing or broken: read what is there, never raise.
+    b"From: MAILER-DAEMON@mx.example.org\nContent-Type: multipart/report; "
+    b"report-type=delivery-status; boundary=x\n\n--x\nContent-Type: message/delivery-status\n\n"
+    b"Final-Recipient: rfc822; a@b.example\nAction: failed\n",
+    b"From: MAILER-DAEMON@mx.example.org\nContent-Type: multipart/report; "
+    b"report-type=delivery-status\n\nno boundary at all\n",
+    b"From: postmaster@mx.example.org\nContent-Type: text/plain; charset=x-no-such-charset\n"
+    b"Content-Transfer-Encoding: base64\n\n!!!not base64\xff\xfe\n",
+    b"From: <>\nX-Failed-Recipients: ,,,\n\n\n",
+]
+
+
+@pytest.mark.parametrize("raw", MALFORMED)
+def test_malformed_bounces_are_read_without_raising(raw):
+    report = bounce_of(message_from_bytes(raw, policy=policy.default))  # type: ignore[arg-type]
+    assert report is not None
+    assert isinstance(report.original_message_id, str)
+
+
+def test_a_bounce_that_names_no_recipient_is_recorded_for_the_emails_recipients(mailbox, incident):
+    raw = (
+        b"From: Mail Delivery System <MAILER-DAEMON@relay.example.org>\n"
+        b"Subject: Returned mail: see transcript for details\n"
+        b"Message-ID: <bounce-1@relay.example.org>\n\n"
+        b"   ----- The following addresses had permanent fatal errors -----\n"
+        b"   ----- Transcript of session follows -----\n"
+        b"... while talking to mx.example.org.:\n"
+        b">>> DATA\n<<< 554 5.7.1 Message refused by policy\n\n"
+        b"   ----- Original message headers -----\n"
+        b"Message-ID: <INC-000001.aaaabbbbccccddddeeee@desk.example.com>\n"
+        b"Subject: [INC-000001] Update\n"
+    )
+    email = _sent(incident, "<INC-000001.aaaabbbbccccddddeeee@desk.example.com>", ["a@example.org"])
+    inbound, _ = store_message(mailbox, raw)
+    report = bounce_of(message_from_bytes(raw, policy=policy.default))  # type: ignore[arg-type]
+    assert report is not None and report.standard is False
+    assert record_bounce(report, inbound) is True
+    email.refresh_from_db()
+    assert email.bounce_reason == "a@example.org: <<< 554 5.7.1 Message refused by policy"
+    [event] = _bounce_events(incident)
+    assert event.changes["recipient"] == "a@example.org"
