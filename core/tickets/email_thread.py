@@ -10,6 +10,9 @@ earlier ids, so a client that only kept part of the thread still joins it.
 
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from email.utils import parseaddr
 
@@ -68,11 +71,33 @@ class EmailThread:
     references: list[str]
 
 
+_STARTED_BY: ContextVar[str] = ContextVar("email_thread_started_by", default="")
+_MESSAGE_ID = re.compile(r"<[^<>\s]+@[^<>\s]+>")
+
+
+@contextmanager
+def thread_started_by(message_id: str) -> Iterator[None]:
+    """Tickets created inside the block came from the email `message_id`: their first
+    notification ("we received your report") replies to it, so it threads under the mail the
+    requester sent. The email channel wraps its `open_ticket` call in this, then records the
+    message as the ticket's first "in" TicketEmail (which every later notification replies to).
+    A value that is not a Message-ID is ignored."""
+    match = _MESSAGE_ID.fullmatch(message_id.strip())
+    token = _STARTED_BY.set(match.group(0) if match else "")
+    try:
+        yield
+    finally:
+        _STARTED_BY.reset(token)
+
+
 def thread_of(ticket: TicketBase, *, is_new: bool = False) -> EmailThread:
     """Where the next email about `ticket` goes in its thread. `is_new`: the ticket was created
     in this transaction, so it has no earlier email yet (no query)."""
     root = thread_root_id(ticket)
     if is_new:
+        started_by = _STARTED_BY.get()
+        if started_by:
+            return EmailThread(in_reply_to=started_by, references=[started_by, root])
         return EmailThread(in_reply_to=root, references=[root])
     emails = ticket_emails(ticket)
     # One round trip: the latest ids, each row carrying the first received id (an uncorrelated

@@ -14,6 +14,7 @@ from core.tickets.email_thread import (
     REFERENCES_RECENT,
     EmailDirection,
     thread_root_id,
+    thread_started_by,
     ticket_email_record,
     ticket_emails,
 )
@@ -318,3 +319,27 @@ def test_a_new_tickets_first_email_needs_no_thread_lookup(desk, end_user):
     ]
     assert len(mail_queries) == 2, mail_queries  # the Reply-To lookup and the TicketEmail insert
     assert "INSERT" in mail_queries[1]
+
+
+def test_a_ticket_opened_by_email_answers_the_mail_that_opened_it(desk, end_user):
+    with thread_started_by(" <CAF=abc123@mail.gmail.com> "):
+        incident = incident_create(requester=end_user, title="By mail", source="email")
+    ticket_email_record(
+        incident,
+        message_id="<CAF=abc123@mail.gmail.com>",
+        purpose="inbound",
+        recipients=[],
+        outbox_message_id=None,
+        direction=EmailDirection.IN,
+    )
+    notify_requester(incident, subject="Update", body="Later", key="later")
+    created, later = OutboxMessage.objects.filter(task_name="core.send_email").order_by("id")
+    root = thread_root_id(incident)
+    assert created.payload["in_reply_to"] == "<CAF=abc123@mail.gmail.com>"
+    assert created.payload["references"] == ["<CAF=abc123@mail.gmail.com>", root]
+    assert later.payload["in_reply_to"] == "<CAF=abc123@mail.gmail.com>"
+
+    with thread_started_by("not a message id\r\nBcc: x@example.com"):
+        other = incident_create(requester=end_user, title="Odd", source="email")
+    last = OutboxMessage.objects.filter(task_name="core.send_email").order_by("-id")[0]
+    assert last.payload["in_reply_to"] == thread_root_id(other)
