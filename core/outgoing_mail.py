@@ -24,6 +24,33 @@ from core.single_line import single_line_normalise
 ALLOWED_HEADERS = ("Auto-Submitted", "X-Auto-Response-Suppress", "Precedence")
 
 
+def email_payload(
+    *,
+    to: list[str],
+    subject: str,
+    body: str,
+    html: str = "",
+    message_id: str = "",
+    in_reply_to: str = "",
+    references: list[str] | None = None,
+    reply_to: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The outbox payload of one email (for `outbox_enqueue(task_name="core.send_email", ...)`):
+    the one place its shape is written. Empty optional parts are left out."""
+    payload: dict[str, Any] = {"to": to, "subject": subject, "body": body}
+    optional = {
+        "html": html,
+        "message_id": message_id,
+        "in_reply_to": in_reply_to,
+        "references": references,
+        "reply_to": reply_to,
+        "headers": headers,
+    }
+    payload.update({name: value for name, value in optional.items() if value})
+    return payload
+
+
 def _one_line_list(values: Iterable[Any]) -> list[str]:
     lines = (single_line_normalise(str(value)) for value in values if value)
     return [line for line in lines if line]

@@ -18,12 +18,12 @@ finder in its AppConfig.ready(); without it, mail has no Reply-To and replies go
 
 from collections.abc import Callable
 from datetime import tzinfo
-from typing import Any
 
 from django.template.loader import render_to_string
 
 from core.models import TicketBase, User
 from core.outbox import outbox_enqueue
+from core.outgoing_mail import email_payload
 from core.single_line import single_line_normalise
 from core.tickets.email_thread import (
     EmailPurpose,
@@ -97,17 +97,17 @@ def notify(
     message_id = message_id_new(ticket)
     thread = thread_of(ticket, is_new=key_is_new)
     reply_to = reply_to_for(ticket)
-    payload: dict[str, Any] = {
-        "to": recipients,
-        "subject": header,
-        "body": text,
-        "html": email_html(subject=header, body=text),
-        "message_id": message_id,
-        "in_reply_to": thread.in_reply_to,
-        "references": thread.references,
-        "reply_to": [reply_to] if reply_to else [],
-        "headers": NOTIFICATION_HEADERS,
-    }
+    payload = email_payload(
+        to=recipients,
+        subject=header,
+        body=text,
+        html=email_html(subject=header, body=text),
+        message_id=message_id,
+        in_reply_to=thread.in_reply_to,
+        references=thread.references,
+        reply_to=[reply_to] if reply_to else [],
+        headers=NOTIFICATION_HEADERS,
+    )
     message = outbox_enqueue(
         task_name="core.send_email",
         payload=payload,
