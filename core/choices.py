@@ -63,6 +63,7 @@ class EventKind(models.TextChoices):
     SLA = "sla", "SLA"
     ALERT = "alert", "Alert"
     RATED = "rated", "Rated"
+    EMAIL_BOUNCED = "email_bounced", "Email bounced"
     # Kinds of one ticket kind's own (their constructors live in that app's events.py).
     TASK_UPDATED = "task_updated", "Task updated"
     LINKED = "linked", "Linked"

@@ -8,12 +8,12 @@ from contextvars import ContextVar
 from typing import Any
 
 from celery import shared_task
-from django.core.mail import get_connection, send_mail
+from django.core.mail import get_connection
 
 from core.leases import heartbeat
 from core.outbox import TransientError, outbox_task
 from core.outbox_relay import relay_outbox
-from core.single_line import single_line_normalise
+from core.outgoing_mail import email_message_build
 from core.tickets.autoclose import tickets_autoclose
 from core.tickets.kinds import kinds
 
@@ -66,20 +66,15 @@ def _one_smtp_connection() -> Iterator[None]:
 # Never re-sent after a crash mid-send: a duplicate email cannot be taken back.
 @outbox_task("core.send_email", rerun_interrupted=False, batch_context=_one_smtp_connection)
 def send_email_task(payload: dict[str, Any]) -> None:
-    """Send one email: payload {"to": [...], "subject": str, "body": str}. The subject is made
-    one line here too, for messages queued before their builder did it: a CR/LF in it would fail
-    the message for good (BadHeaderError), not once."""
-    recipients = [address for address in payload.get("to", []) if address]
-    if not recipients:
+    """Send one email: payload {"to": [...], "subject": str, "body": str} plus, optionally,
+    "html", "message_id", "in_reply_to", "references", "reply_to" and allowed "headers"
+    (core.outgoing_mail). Every header is made one line here too, for messages queued before
+    their builder did it: a CR/LF in one would fail the message for good (BadHeaderError)."""
+    message = email_message_build(payload, connection=_SMTP.get())
+    if not message.to:
         return
     try:
-        send_mail(
-            subject=single_line_normalise(payload["subject"]),
-            message=payload["body"],
-            from_email=None,
-            recipient_list=recipients,
-            connection=_SMTP.get(),
-        )
+        message.send()
     except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
         raise TransientError(str(exc)) from exc
 

@@ -8,3 +8,9 @@ class EmailIntakeConfig(AppConfig):
     name = "email_intake"
     label = "email_intake"
     verbose_name = "Email intake"
+
+    def ready(self) -> None:
+        from core.tickets.notify import reply_to_register
+        from email_intake.reply_to import mailbox_address_for
+
+        reply_to_register(mailbox_address_for)

@@ -1,9 +1,11 @@
 """Emails only service requests send: the approval request to its approver(s). Written to the
-outbox inside the change's transaction (the kernel's core.tickets.notify)."""
+outbox inside the change's transaction (the kernel's core.tickets.notify). The approval request
+is recorded with purpose "approval": the approver may answer it by email."""
 
 from django.conf import settings
 
 from core.models import User
+from core.tickets.email_thread import EmailPurpose
 from core.tickets.notify import notify
 from service_requests.choices import ApprovalMode
 from service_requests.models import ServiceRequest
@@ -35,7 +37,9 @@ def notify_approvers(request: ServiceRequest) -> None:
         subject=f"Approval needed: {request.title} for {request.requester.display_name}",
         body=(
             f"{request.requester.display_name} asked for {request.catalog_item.name}. "
-            f"Please approve or reject it:\n\n{approval_link(request)}\n"
+            f"Please approve or reject it:\n\n{approval_link(request)}\n\n"
+            "You can answer this email with 'approve' or 'reject: reason'.\n"
         ),
         key="approval",
+        purpose=EmailPurpose.APPROVAL,
     )

@@ -249,3 +249,12 @@ def _review(event: TimelineEvent, ticket: TicketBase) -> EventView:
     completed = bool((event.changes or {}).get("completed"))
     verb = "completed the post-incident review" if completed else "started the post-incident review"
     return EventView(verb, *_message_body(event))
+
+
+@describes(EventKind.EMAIL_BOUNCED)
+def _email_bounced(event: TimelineEvent, ticket: TicketBase) -> EventView:
+    recipient = str((event.changes or {}).get("recipient", ""))
+    verb = (
+        f"could not deliver an email to {recipient}" if recipient else "could not deliver an email"
+    )
+    return EventView(verb, *_message_body(event, "system"))

@@ -19,7 +19,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from core.choices import EventKind
+from core.choices import EventKind, Source
 from core.models import Attachment, Comment, TicketBase, TimelineEvent, User
 from core.tickets.describe import describe
 from core.tickets.payloads import Assignment, Rating, TierMove
@@ -291,5 +291,38 @@ def review_event(
         source=source,
         changes={"completed": True} if completed else {},
         message=message,
+        is_public=False,
+    )
+
+
+def email_bounced_event(
+    ticket: TicketBase,
+    *,
+    recipient: str,
+    status: str,
+    diagnostic: str,
+    message_id: str,
+    inbound_email_id: int | None = None,
+) -> TimelineEvent:
+    """An email about the ticket (`message_id`) could not be delivered to `recipient`: a bounce
+    the desk received (`inbound_email_id`, the stored report). Internal: the requester is not
+    shown other people's addresses."""
+    if status and status not in diagnostic:
+        reason = f"{status} {diagnostic}".strip()
+    else:
+        reason = diagnostic or "no reason given"
+    return event_append(
+        ticket,
+        kind=EventKind.EMAIL_BOUNCED,
+        actor=None,
+        source=Source.EMAIL,
+        changes={
+            "recipient": recipient,
+            "status": status,
+            "diagnostic": diagnostic,
+            "message_id": message_id,
+            "inbound_email_id": inbound_email_id,
+        },
+        message=f"Email to {recipient} could not be delivered: {reason}",
         is_public=False,
     )
