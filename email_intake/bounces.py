@@ -68,6 +68,14 @@ class BounceReport:
     def failed(self) -> tuple[BouncedRecipient, ...]:
         return tuple(recipient for recipient in self.recipients if recipient.action == "failed")
 
+    @property
+    def summary(self) -> str:
+        """One line for the refused-mail log: who failed and why."""
+        failed = self.failed or self.recipients
+        if not failed:
+            return "a delivery report naming no recipient"
+        return "; ".join(f"{r.address or 'a recipient'}: {r.reason}"[:300] for r in failed[:5])
+
 
 # --- Reading ----------------------------------------------------------------------------------
 
@@ -179,10 +187,20 @@ def _reply_target(message: Message) -> str:
     return _one_line(message.get("In-Reply-To"))
 
 
+def _raw_header(message: Message, name: str) -> str:
+    """A header's undecoded value: a malformed one (CR/LF in an encoded address) must not
+    raise here, where the parsing policy would."""
+    wanted = name.lower()
+    for key, value in message.raw_items():
+        if key.lower() == wanted:
+            return str(value)
+    return ""
+
+
 def _looks_like_bounce(message: Message) -> bool:
-    if message.get("X-Failed-Recipients"):
+    if _raw_header(message, "X-Failed-Recipients"):
         return True
-    local_part = parseaddr(str(message.get("From", "")))[1].partition("@")[0]
+    local_part = parseaddr(_raw_header(message, "From"))[1].partition("@")[0]
     return local_part.lower() in BOUNCE_SENDERS
 
 

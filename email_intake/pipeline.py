@@ -31,6 +31,7 @@ from core.models import Comment, User
 from core.roles import is_agent
 from core.single_line import single_line_normalise
 from core.tickets.actions import actions_of
+from core.tickets.email_thread import thread_started_by
 from core.tickets.kinds import kind_named
 from core.tickets.work import ticket_comment
 from email_intake import bounces
@@ -113,8 +114,12 @@ def _outcome(inbound: InboundEmail) -> _Result:
         parsed = parse_message(source.read())
     report = bounces.bounce_of(parsed.message)
     if report is not None:
-        bounces.record_bounce(report, inbound)
-        return _Result(InboundStatus.DONE, InboundOutcome.BOUNCE, reason=report.reason)
+        if bounces.record_bounce(report, inbound):
+            return _Result(InboundStatus.DONE, InboundOutcome.BOUNCE, reason=report.summary)
+        return _Result(
+            InboundStatus.IGNORED,
+            reason=f"A delivery report about no email of the desk's (or a delay): {report.summary}",
+        )
     noise = noise_reason(parsed.headers, parsed.sender)
     if noise is not None:
         return _Result(InboundStatus.IGNORED, reason=noise)
@@ -249,15 +254,17 @@ def _new_ticket(
     try:
         with transaction.atomic():
             requester = user or sender_account(parsed.sender, parsed.sender_name)
-            ticket = kind.email.open_ticket(
-                requester=requester,
-                title=title,
-                description=within_limit(description),
-                service=mailbox.service,
-                support_group=mailbox.support_group,
-                catalog_item=mailbox.catalog_item,
-                source=Source.EMAIL,
-            )
+            # The acknowledgement replies to the sender's own mail (it threads under it).
+            with thread_started_by(parsed.message_id):
+                ticket = kind.email.open_ticket(
+                    requester=requester,
+                    title=title,
+                    description=within_limit(description),
+                    service=mailbox.service,
+                    support_group=mailbox.support_group,
+                    catalog_item=mailbox.catalog_item,
+                    source=Source.EMAIL,
+                )
             store_parts(ticket, parsed.parts, uploaded_by=requester)
             remember_message(ticket, parsed.message_id, parsed.sender)
     except DomainError as exc:

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Exists, OuterRef
 
 from core.models import TimelineEvent
+from demo.email import MAILBOX_ADDRESS, seed_email_demo
 from demo.incidents.loader import BULK_MIN, load_incidents, wants_bulk
 from demo.organisation import DEMO_LOGINS, DEMO_PASSWORD
 from demo.problems import seed_problems_demo
@@ -144,6 +145,11 @@ class Command(BaseCommand):
             f"Problems: {problems['problems']} created, {problems['links']} incident links, "
             f"{problems['proposals']} recurrence proposals, {problems['reviews']} review(s) "
             "completed."
+        )
+        mail = seed_email_demo()
+        self._say(
+            f"Email: the mailbox {MAILBOX_ADDRESS} holds {mail['messages']} messages "
+            "(tickets, a reply and an ignored auto-reply; add more with manage.py mail_import)."
         )
 
     @contextmanager
