@@ -11,6 +11,7 @@ class EmailIntakeConfig(AppConfig):
 
     def ready(self) -> None:
         from core.tickets.notify import reply_to_register
+        from email_intake import checks  # noqa: F401 — registers the settings check
         from email_intake.reply_to import mailbox_address_for
 
         reply_to_register(mailbox_address_for)

@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -29,6 +30,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from core.services import attachment_add
+from email_intake.models import Mailbox
+from email_intake.processing import process_inbound
+from email_intake.store import store_message
 from incidents import services as incidents
 from incidents.choices import Category, Impact, IncidentStatus, ResolutionCode, Urgency
 from incidents.models import Incident
@@ -61,6 +65,9 @@ class Sample:
     known_error: Any
     item_slug: str
     users: dict[str, Any] = field(default_factory=dict)
+    # The demo-like mailbox and a reply that came in through it (on open_incident).
+    mailbox_id: int = 0
+    inbound_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,10 @@ PAGES: dict[str, Page] = {
     "problems:known_errors": Page("agent"),
     "problems:proposals": Page("agent"),
     "problems:review": Page("agent", lambda s: [s.major_incident.number]),
+    # Email (admins; the original message also for agents who see its ticket)
+    "email_intake:mailbox_detail": Page("admin", lambda s: [str(s.mailbox_id)]),
+    "email_intake:mailbox_edit": Page("admin", lambda s: [str(s.mailbox_id)]),
+    "email_intake:message": Page("agent", lambda s: [str(s.inbound_id)]),
 }
 
 NOT_PAGES: dict[str, str] = {
@@ -141,6 +152,7 @@ NOT_PAGES: dict[str, str] = {
     "healthz": "JSON health check",
     "logout": "POST only",
     "core:attachment_download": "a file download (Content-Disposition: attachment)",
+    "email_intake:message_raw": "a file download (the original .eml, as an attachment)",
     "reporting:dashboard_tile": "partial: one dashboard tile, checked inside the dashboard",
     "reporting:dashboard_csv": "a CSV download",
     "incidents:agent_priority_preview": "partial: the classify form's live priority, checked there",
@@ -297,6 +309,17 @@ def sample(
     incidents.incident_comment(
         working, author=requester, body="It happened again at 10:00.", is_internal=False
     )
+    mailbox = Mailbox.objects.create(
+        name="helpdesk", address="helpdesk@example.com", ticket_kind="incident", service=service
+    )
+    reply = EmailMessage()
+    reply["From"] = requester.email
+    reply["To"] = mailbox.address
+    reply["Subject"] = f"Re: [{working.number}] VPN drops every hour"
+    reply["Message-ID"] = "<a11y-reply@mail.example.com>"
+    reply.set_content("It drops on Wi-Fi only.")
+    inbound, _ = store_message(mailbox, reply.as_bytes())
+    process_inbound(inbound.pk)
     working.refresh_from_db()
 
     major = _open_incident(
@@ -342,6 +365,8 @@ def sample(
         fulfilled_request=fulfilled,
         known_error=known_error,
         item_slug=laptop_item.slug,
+        mailbox_id=mailbox.pk,
+        inbound_id=inbound.pk,
         users={
             "anonymous": None,
             "end_user": requester,
