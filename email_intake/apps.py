@@ -12,6 +12,9 @@ class EmailIntakeConfig(AppConfig):
     def ready(self) -> None:
         from core.tickets.notify import reply_to_register
         from email_intake import checks  # noqa: F401 — registers the settings check
+        from email_intake.mailbox_memo import MAILBOX_MEMO
         from email_intake.reply_to import mailbox_address_for
+
+        MAILBOX_MEMO.connect()
 
         reply_to_register(mailbox_address_for)

@@ -10,7 +10,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 
-from email_intake.models import Mailbox
+from email_intake.mailbox_memo import mailbox_addresses
 from email_intake.parsing import Headers
 
 _PRECEDENCE_AUTOMATIC = {"bulk", "list", "junk", "auto_reply"}
@@ -33,7 +33,7 @@ def our_addresses() -> set[str]:
         parseaddr(value)[1].strip().lower()
         for value in (settings.DEFAULT_FROM_EMAIL, settings.SERVER_EMAIL)
     }
-    addresses.update(a.lower() for a in Mailbox.objects.values_list("address", flat=True))
+    addresses.update(mailbox_addresses())
     addresses.discard("")
     return addresses
 

@@ -253,7 +253,7 @@ def _new_ticket(
     title = single_line_normalise(parsed.subject).strip()[:TITLE_LIMIT]
     try:
         with transaction.atomic():
-            requester = user or sender_account(parsed.sender, parsed.sender_name)
+            requester = user or sender_account(parsed.sender, parsed.sender_name, looked_up=True)
             # The acknowledgement replies to the sender's own mail (it threads under it).
             with thread_started_by(parsed.message_id):
                 ticket = kind.email.open_ticket(

@@ -71,7 +71,10 @@ def process_inbound(inbound_id: int) -> bool:
 
 
 def _run_claimed(inbound_id: int, *, claimed_at: datetime) -> None:
-    inbound = InboundEmail.objects.select_related("mailbox").get(pk=inbound_id)
+    # The mailbox's defaults come along: a new ticket reads them (no query each).
+    inbound = InboundEmail.objects.select_related(
+        "mailbox", "mailbox__service", "mailbox__support_group", "mailbox__catalog_item"
+    ).get(pk=inbound_id)
     try:
         with transaction.atomic():
             pipeline.handle(inbound)

@@ -3,19 +3,15 @@ core.tickets.notify in EmailIntakeConfig.ready, since core may not import this a
 
 from core.models import TicketBase
 from core.tickets.kinds import kind_of
-from email_intake.models import Mailbox
+from email_intake.mailbox_memo import active_routes
 
 
 def mailbox_address_for(ticket: TicketBase) -> str | None:
     """The address of an active mailbox routing new mail to the ticket's kind; else of any
     active mailbox (a reply threads onto its ticket whichever mailbox reads it); else None.
-    Mailboxes are few: one small query, the choice made here."""
+    Mailboxes are few: read once per process (email_intake.mailbox_memo), chosen here."""
     kind = kind_of(ticket).name
-    mailboxes = list(
-        Mailbox.objects.filter(is_active=True)
-        .order_by("name")
-        .values_list("ticket_kind", "address")
-    )
+    mailboxes = active_routes()
     for ticket_kind, address in mailboxes:
         if ticket_kind == kind:
             return address

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 
 from core.choices import Role
 from core.models import User
-from core.roles import ROLE_GROUP_NAMES
+from core.roles import ROLE_GROUP_NAMES, ROLE_MEMO
 from email_intake.choices import SenderPolicy
 from email_intake.models import Mailbox
 
@@ -50,13 +50,20 @@ def _split_name(display_name: str, address: str) -> tuple[str, str]:
     return first[:150], last.strip()[:150]
 
 
-def sender_account(address: str, display_name: str) -> User:
+def _end_user_group_id() -> int:
+    return ROLE_MEMO.get(
+        ("group-id", Role.END_USER),
+        lambda: Group.objects.get_or_create(name=ROLE_GROUP_NAMES[Role.END_USER])[0].pk,
+    )
+
+
+def sender_account(address: str, display_name: str, *, looked_up: bool = False) -> User:
     """The account mail from `address` is written as, created as an end user when there is none.
 
     Race-safe: two workers creating the same address at once both end with the same account
     (the username is the address, unique in the database; the loser of the insert reads the
     winner's row)."""
-    existing = user_for_address(address)
+    existing = None if looked_up else user_for_address(address)
     if existing is not None:
         return existing
     first, last = _split_name(display_name, address)
@@ -73,6 +80,8 @@ def sender_account(address: str, display_name: str) -> User:
         # The username is someone else's (or an inactive account's): a fresh one.
         user.username = f"{username[:140]}-{secrets.token_hex(4)}"
         user.save()
-    group, _ = Group.objects.get_or_create(name=ROLE_GROUP_NAMES[Role.END_USER])
-    user.groups.add(group)
+    # One INSERT (a new account has no memberships to look up first); the role memo forgets
+    # the account as groups.add() would have made it.
+    User.groups.through.objects.create(user_id=user.pk, group_id=_end_user_group_id())
+    ROLE_MEMO.forget([user.pk])
     return user
