@@ -5,6 +5,7 @@ import threading
 import pytest
 from django.db import connection as db_connection
 
+from core.models import OutboxMessage
 from email_intake import fetch
 from email_intake.choices import InboundStatus
 from email_intake.fetch import poll_due_mailboxes, poll_mailbox
@@ -129,6 +130,14 @@ def test_a_message_over_the_size_limit_is_refused_without_downloading_it(
     assert "[2] (UID BODY.PEEK[])" in parts
     flags = dovecot.flags()
     assert KEYWORD in flags[1] and "\\Seen" not in flags[1]  # kept, unread, for people to see
+    # Its sender is told once, by an automatic reply that loops cannot answer.
+    notices = OutboxMessage.objects.filter(
+        task_name="core.send_email", payload__to=[refused.sender]
+    )
+    assert notices.count() == 1
+    notice = notices.get().payload
+    assert "larger than the 25 MB" in notice["body"]
+    assert notice["headers"] == {"Auto-Submitted": "auto-replied"}
 
 
 def test_a_login_failure_is_recorded_on_the_mailbox_and_never_raised(imap_mailbox):
