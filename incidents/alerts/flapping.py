@@ -88,6 +88,7 @@ def alert_reopen_incident(*, link: AlertLink, alert: ParsedAlert, now: datetime)
                 closed_by_auto_resolve=False,
                 alert_status=AlertStatus.FIRING,
                 recovered_at=None,
+                starts_at=alert.starts_at,
                 occurrences=link.occurrences + 1,
                 pending_occurrences=0,
                 last_seen_at=now,

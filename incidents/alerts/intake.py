@@ -30,6 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from core.choices import Source
@@ -41,15 +42,20 @@ from incidents.alerts.flapping import alert_reopen_incident, flapping_links
 from incidents.alerts.models import AlertLink, AlertStorm, Integration
 from incidents.alerts.parsers import ParsedAlert, clip
 from incidents.alerts.rate import new_alert_fingerprints, reserve_new_incidents
+from incidents.alerts.routing import route_for
 from incidents.alerts.recovery import incident_resolve_recovered
 from incidents.alerts.severity import impact_urgency_for
 from incidents.alerts.text import describe, describe_storm, names_summary, when
+from incidents.alerts.title import incident_follow_alert_title
 from incidents.events import alert_event_build
 from incidents.models import Incident
 from incidents.priority import priority_for
 
 STORM_NAMES_SHOWN = 10
+REPEAT_WINDOW = timedelta(days=7)
 LINK_FIELDS = [
+    "name",
+    "starts_at",
     "alert_status",
     "occurrences",
     "pending_occurrences",
@@ -99,6 +105,7 @@ class _Batch:
         self.now = now
         self.links: dict[int, AlertLink] = {}
         self.events: list[tuple[Incident, TimelineEvent]] = []
+        self.titles: dict[int, tuple[Incident, str, str]] = {}
 
     def event(self, incident: Incident, message: str, changes: dict[str, Any]) -> None:
         self.events.append(
@@ -106,6 +113,9 @@ class _Batch:
         )
 
     def flush(self) -> None:
+        for incident, old, new in self.titles.values():
+            incident_follow_alert_title(incident=incident, old=old, new=new, now=self.now)
+        self.titles.clear()
         if self.links:
             AlertLink.objects.bulk_update(list(self.links.values()), LINK_FIELDS)
             self.links.clear()
@@ -211,12 +221,32 @@ def _lock_open_links(
     return links
 
 
+def _is_new_firing(link: AlertLink, alert: ParsedAlert) -> bool:
+    """A new firing, not the sender re-sending the current one: a different `startsAt` (or no
+    `startsAt` to tell, or the alert was recovered)."""
+    return (
+        alert.starts_at is None
+        or link.starts_at != alert.starts_at
+        or link.alert_status == AlertStatus.RESOLVED
+    )
+
+
 def _fired(batch: _Batch, link: AlertLink, alert: ParsedAlert, result: IntakeResult) -> None:
     now = batch.now
-    link.occurrences += 1
     link.last_seen_at = now
     if alert.labels:
         link.labels = alert.labels
+    if alert.title and alert.title != link.name:
+        # The title follows the latest firing ({{ $value }} in the summary changes).
+        first = batch.titles.get(link.incident_id)
+        batch.titles[link.incident_id] = (link.incident, first[1] if first else link.name, alert.title)
+        link.name = alert.title
+    batch.links[link.pk] = link
+    result.updated.append(link.incident.number)
+    if not _is_new_firing(link, alert):
+        return
+    link.occurrences += 1
+    link.starts_at = alert.starts_at
     changes = {"alert": link.fingerprint, "alert_status": AlertStatus.FIRING}
     if link.alert_status == AlertStatus.RESOLVED:
         link.alert_status = AlertStatus.FIRING
@@ -240,8 +270,6 @@ def _fired(batch: _Batch, link: AlertLink, alert: ParsedAlert, result: IntakeRes
         link.last_event_at = now
     else:
         link.pending_occurrences += 1
-    batch.links[link.pk] = link
-    result.updated.append(link.incident.number)
 
 
 def _recovered(batch: _Batch, link: AlertLink, alert: ParsedAlert, result: IntakeResult) -> None:
@@ -321,10 +349,36 @@ def _open_new(
         _join_storm(integration, storm[0], overflow, batch, result, started=storm[1])
 
 
+def _previous(integration: Integration, alert: ParsedAlert, now: datetime) -> tuple[int | None, int]:
+    """The incident this alert was last on (its links are closed by now) and how many times it
+    fired in the last REPEAT_WINDOW, this firing included (one query)."""
+    rows = list(
+        AlertLink.objects.filter(integration=integration, fingerprint=alert.fingerprint)
+        .filter(Q(last_seen_at__gte=now - REPEAT_WINDOW) | Q(pk=Subquery(_latest_link(integration, alert))))
+        .order_by("-created_at", "-id")
+        .values_list("incident_id", "occurrences", "last_seen_at")
+    )
+    if not rows:
+        return None, 1
+    fired = 1 + sum(count for _, count, seen in rows if seen >= now - REPEAT_WINDOW)
+    return rows[0][0], fired
+
+
+def _latest_link(integration: Integration, alert: ParsedAlert) -> Any:
+    return (
+        AlertLink.objects.filter(integration=integration, fingerprint=alert.fingerprint)
+        .order_by("-created_at", "-id")
+        .values("pk")[:1]
+    )
+
+
 def _open_incident(
     integration: Integration, alert: ParsedAlert, batch: _Batch, result: IntakeResult
 ) -> None:
     impact, urgency = impact_urgency_for(alert.severity, integration.severity_map)
+    route = route_for(integration, alert)
+    previous_id, fired = _previous(integration, alert, batch.now)
+    message = f"Opened by the alert integration {integration.name}. {route.rule}"
     try:
         with transaction.atomic():
             incident = incident_services.incident_create(
@@ -337,11 +391,14 @@ def _open_incident(
                 ),
                 impact=impact,
                 urgency=urgency,
-                service=integration.service,
+                service=route.service,
+                configuration_item=route.configuration_item,
                 category=integration.category,
                 source=Source.ALERT,
-                support_group=integration.support_group,
+                # A service chosen by a label brings its own first-line group.
+                support_group=None if route.from_label else integration.support_group,
                 by_system=True,
+                message=message,
             )
             AlertLink.objects.create(
                 integration=integration,
@@ -349,11 +406,15 @@ def _open_incident(
                 fingerprint=alert.fingerprint,
                 name=alert.title,
                 labels=alert.labels,
+                starts_at=alert.starts_at,
+                previous_incident_id=previous_id,
                 first_seen_at=batch.now,
                 last_seen_at=batch.now,
                 last_event_at=batch.now,
                 created_at=batch.now,
             )
+            if previous_id is not None:
+                _link_repeat(incident, previous_id, fired, batch)
     except IntegrityError:
         # A concurrent delivery opened this alert's incident first: count an occurrence on it.
         winner = _lock_open_links(integration, [alert.fingerprint], batch.now)
@@ -362,6 +423,16 @@ def _open_incident(
         _fired(batch, winner[alert.fingerprint], alert, result)
         return
     result.created.append(incident.number)
+
+
+def _link_repeat(incident: Incident, previous_id: int, fired: int, batch: _Batch) -> None:
+    previous = Incident.objects.only("pk", "number", "status").get(pk=previous_id)
+    batch.event(
+        incident,
+        f"The same alert fired {fired} time{'s' if fired != 1 else ''} in 7 days: it was on "
+        f"{previous.number} ({previous.get_status_display().lower()}) before.",
+        {"repeat_of": previous.number, "fired_in_7_days": fired},
+    )
 
 
 def _storm_for(
@@ -430,6 +501,7 @@ def _link_to_storm(
                 fingerprint=alert.fingerprint,
                 name=alert.title,
                 labels=alert.labels,
+                starts_at=alert.starts_at,
                 opened_incident=False,
                 first_seen_at=now,
                 last_seen_at=now,

@@ -58,6 +58,24 @@ class Integration(models.Model):
             '"urgency": "high"}}.'
         ),
     )
+    service_label = models.CharField(
+        max_length=100,
+        default="service",
+        blank=True,
+        help_text=(
+            "Label naming the service of an alert (matched with the services' names, ignoring "
+            "case); no match: the integration's service. Empty: always the integration's."
+        ),
+    )
+    ci_label = models.CharField(
+        max_length=100,
+        default="instance",
+        blank=True,
+        help_text=(
+            "Label naming the configuration item of an alert (matched with the CIs' names, "
+            "ignoring case; it also gives the service when no service label matched). Empty: none."
+        ),
+    )
     max_new_incidents_per_minute = models.PositiveIntegerField(
         default=20,
         help_text=(
@@ -143,7 +161,8 @@ class AlertLink(models.Model):
     fingerprint then opens a new incident, except right after auto-resolve: a link closed by it
     (`closed_by_auto_resolve`) whose incident is still resolved is reopened with its incident
     when the alert fires again within ALERTS_REOPEN_WINDOW_MINUTES (a flapping alert).
-    `occurrences` counts firing deliveries; the timeline gets an event per status change and at
+    `occurrences` counts firings (a new `startsAt`; a re-send of the same firing is not one;
+    without `startsAt`, every firing delivery is one); the timeline gets an event per status change and at
     most one "fired again" summary per interval (`pending_occurrences` counts those since the
     last one).
     """
@@ -153,7 +172,7 @@ class AlertLink(models.Model):
         "incidents.Incident", on_delete=models.PROTECT, related_name="alert_links"
     )
     fingerprint = models.CharField(max_length=255)
-    name = models.CharField(max_length=200, help_text="The alert's title when it first fired.")
+    name = models.CharField(max_length=200, help_text="The alert's title at its latest firing.")
     is_open = models.BooleanField(default=True)
     opened_incident = models.BooleanField(
         default=True, help_text="It opened its own incident (not storm-joined or absorbed)."
@@ -168,6 +187,17 @@ class AlertLink(models.Model):
     last_seen_at = models.DateTimeField()
     last_event_at = models.DateTimeField()
     recovered_at = models.DateTimeField(null=True, blank=True)
+    starts_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its latest firing started (the sender's startsAt)."
+    )
+    previous_incident = models.ForeignKey(
+        "incidents.Incident",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The incident the same alert was on before this one (a repeat).",
+    )
     created_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by_auto_resolve = models.BooleanField(default=False, editable=False)

@@ -7,7 +7,8 @@ a retry after the sender is fixed never half-applies it.
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from urllib.parse import quote, urlsplit
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ MAX_TEXT = 20_000
 # Alertmanager and Grafana send Go's zero time for "not ended yet".
 _ZERO_TIME_PREFIX = "0001-01-01"
 _FRACTION = re.compile(r"\.\d+")
+_LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class PayloadError(Exception):
@@ -49,6 +51,7 @@ class ParsedAlert:
     ends_at: datetime | None = None
     url: str = ""
     value: str = ""
+    silence_url: str = ""
 
     @property
     def is_firing(self) -> bool:
@@ -203,6 +206,30 @@ def _grafana_value(alert: dict[str, Any], path: str) -> str:
     return ", ".join(f"{key}={item:g}" for key, item in sorted(values.items()))
 
 
+def is_web_url(value: str) -> bool:
+    """An absolute http(s) URL safe to put between Markdown's angle brackets."""
+    if not value.startswith(("http://", "https://")) or set(value) & set('<>"\'`\\ \t\r\n'):
+        return False
+    return bool(urlsplit(value).netloc)
+
+
+def _matcher_value(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def silence_url(external_url: str, labels: dict[str, str]) -> str:
+    """Alertmanager's "new silence" page for these labels, or "" when `external_url` is not an
+    http(s) URL: `<external>/#/silences/new?filter={a="b",c="d"}`, the filter percent-encoded."""
+    if not is_web_url(external_url) or not labels:
+        return ""
+    matchers = ",".join(
+        f'{name}="{_matcher_value(value)}"'
+        for name, value in sorted(labels.items())
+        if _LABEL_NAME.fullmatch(name)
+    )
+    return f"{external_url.rstrip('/')}/#/silences/new?filter={quote('{' + matchers + '}', safe='')}"
+
+
 def parse_alertmanager(payload: Any, *, severity_label: str = "severity") -> list[ParsedAlert]:
     """Prometheus Alertmanager webhook, payload version 4 (`webhook_configs`)."""
     body = _object(payload, "body")
@@ -214,10 +241,12 @@ def parse_alertmanager(payload: Any, *, severity_label: str = "severity") -> lis
             code="unsupported_version",
         )
     _status(body.get("status"), "status")
-    return [
+    external = _text(body.get("externalURL"), "externalURL", limit=2000, one_line=True)
+    alerts = [
         _grouped_alert(raw, f"alerts[{i}]", severity_label=severity_label, extra=_no_value)
         for i, raw in enumerate(_alerts_list(body))
     ]
+    return [replace(alert, silence_url=silence_url(external, alert.labels)) for alert in alerts]
 
 
 def parse_grafana(payload: Any, *, severity_label: str = "severity") -> list[ParsedAlert]:

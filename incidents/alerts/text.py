@@ -4,7 +4,7 @@ Pure: no database."""
 import json
 from datetime import UTC, datetime
 
-from incidents.alerts.parsers import ParsedAlert, clip_block
+from incidents.alerts.parsers import ParsedAlert, clip_block, is_web_url
 
 _SHOWN_ANNOTATIONS_ELSEWHERE = frozenset({"summary", "title", "description"})
 MAX_DESCRIPTION = 60_000
@@ -40,18 +40,45 @@ def describe(alert: ParsedAlert, *, integration_name: str, kind_label: str) -> s
         facts.append(f"- Started: {when(alert.starts_at)}")
     if alert.value:
         facts.append(f"- Value: `{_escape(alert.value)}`")
-    if alert.url.startswith(("http://", "https://")) and not set(alert.url) & set("<> "):
+    if is_web_url(alert.url):
         facts.append(f"- Source: <{alert.url}>")
     elif alert.url:
         facts.append(f"- Source: `{_escape(alert.url)}`")
     lines += ["", *facts]
+    lines += alert_links(alert)
     lines += _pairs("Labels", alert.labels)
-    extra = {k: v for k, v in alert.annotations.items() if k not in _SHOWN_ANNOTATIONS_ELSEWHERE}
+    extra = {
+        k: v
+        for k, v in alert.annotations.items()
+        if k not in _SHOWN_ANNOTATIONS_ELSEWHERE and not is_web_url(v.strip())
+    }
     lines += _pairs("Annotations", extra)
     if alert.details:
         rendered = json.dumps(alert.details, indent=2, sort_keys=True, ensure_ascii=False)
         lines += ["", "**Details**", "", "```json", rendered.replace("```", "'''"), "```"]
     return clip_block("\n".join(lines), MAX_DESCRIPTION)
+
+
+def _label(key: str) -> str:
+    # runbook_url -> Runbook, dashboard_url -> Dashboard, generatorURL-like keys kept readable.
+    words = key.replace("-", "_").split("_")
+    if len(words) > 1 and words[-1].lower() in {"url", "link", "href"}:
+        words = words[:-1]
+    text = " ".join(word for word in words if word) or key
+    return _escape(text[:1].upper() + text[1:]).replace("[", "(").replace("]", ")")
+
+
+def alert_links(alert: ParsedAlert) -> list[str]:
+    """Markdown links for the alert's http(s) URL annotations (runbook_url, dashboard_url...) and
+    Alertmanager's silence page; other schemes (javascript:, data:...) stay plain annotations."""
+    links = [
+        f"- [{_label(key)}](<{value.strip()}>)"
+        for key, value in sorted(alert.annotations.items())
+        if is_web_url(value.strip())
+    ]
+    if alert.silence_url:
+        links.append(f"- [Silence this alert in Alertmanager](<{alert.silence_url}>)")
+    return ["", "**Links**", "", *links] if links else []
 
 
 def describe_storm(*, integration_name: str, limit: int) -> str:

@@ -133,12 +133,13 @@ def am_alert(
     severity: str = "warning",
     name: str = "Probe",
     ends_at: str = "0001-01-01T00:00:00Z",
+    starts_at: str = "2025-03-03T08:00:00Z",
 ) -> dict[str, Any]:
     return {
         "status": status,
         "labels": {"alertname": name, "instance": f"host-{fingerprint}", "severity": severity},
         "annotations": {"summary": f"{name} on host-{fingerprint}"},
-        "startsAt": "2025-03-03T08:00:00Z",
+        "startsAt": starts_at,
         "endsAt": ends_at,
         "generatorURL": "http://prometheus:9090/graph",
         "fingerprint": fingerprint,

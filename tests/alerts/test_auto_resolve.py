@@ -51,7 +51,7 @@ def test_untouched_incident_is_accepted_classified_and_resolved_by_the_system(
     assert again["incidents_created"] != [incident.number]
 
 
-def test_incident_agents_worked_on_is_resolved_as_fixed(
+def test_incident_agents_worked_on_stays_as_it_is_with_a_note(
     make_hook, post: Poster, agent_l1, service
 ) -> None:
     hook = make_hook(auto_resolve=True)
@@ -66,11 +66,31 @@ def test_incident_agents_worked_on_is_resolved_as_fixed(
         urgency="high",
         service=service,
     )
+    body = post(hook, resolved("f1")).json()
+    incident.refresh_from_db()
+    assert body["incidents_resolved"] == []
+    assert incident.status == IncidentStatus.CLASSIFIED
+    assert incident.category == Category.NETWORK
+    last = timeline(incident)[-1]
+    assert last.message.startswith("The alert recovered")
+    assert "Agents worked on this incident" in last.message
+    assert last.changes["auto_resolve"] == "touched"
+
+
+def test_a_comment_alone_counts_as_touched_whatever_the_status(
+    make_hook, post: Poster, agent_l1
+) -> None:
+    from core.tickets.work import ticket_comment
+
+    hook = make_hook(auto_resolve=True)
+    post(hook, alertmanager(am_alert("f1")))
+    incident = Incident.objects.get()
+    ticket_comment(incident, author=agent_l1, body="looking", is_internal=True)
     post(hook, resolved("f1"))
     incident.refresh_from_db()
-    assert incident.status == IncidentStatus.RESOLVED
-    assert incident.resolution_code == ResolutionCode.FIXED
-    assert incident.category == Category.NETWORK
+    # Still identified (the status alone would say "untouched"), but an agent commented.
+    assert incident.status == IncidentStatus.IDENTIFIED
+    assert timeline(incident)[-1].changes["auto_resolve"] == "touched"
 
 
 def test_incident_waits_until_every_alert_on_it_recovered(
@@ -99,8 +119,7 @@ def test_on_hold_incident_is_left_alone_with_the_reason(make_hook, post: Poster,
     assert body["incidents_recovered"] == [incident.number]
     assert incident.status == IncidentStatus.ON_HOLD
     last = timeline(incident)[-1]
-    assert last.message.startswith("Every alert recovered, but the incident was not resolved")
-    assert "on hold" in last.message.lower()
+    assert last.changes["auto_resolve"] == "touched"
     assert AlertLink.objects.get().is_open is True
 
 

@@ -33,7 +33,7 @@ def test_new_alert_opens_an_incident_by_the_system(
     assert latency.service == hook.integration.service
     assert latency.category == hook.integration.category
     assert "p99 latency is above 2s" in latency.description
-    assert "`runbook_url`" in latency.description
+    assert "- [Runbook](<https://runbooks.example.com/latency>)" in latency.description
     [created] = timeline(latency)
     assert created.kind == EventKind.CREATED
     assert created.actor is None  # the system, not the requester
@@ -64,11 +64,12 @@ def test_repeat_adds_occurrences_to_the_same_incident_and_coalesces_events(
     hook: Hook, post: Poster, clock: time_machine.Traveller, settings
 ) -> None:
     settings.ALERTS_OCCURRENCE_EVENT_MINUTES = 15
-    payload = alertmanager(am_alert("f1"))
-    post(hook, payload)
+    post(hook, alertmanager(am_alert("f1")))
     incident = Incident.objects.get()
-    for _ in range(3):
+    for minute in range(1, 4):
         clock.shift(timedelta(minutes=2))
+        # Each a new firing: Alertmanager gives it a new startsAt.
+        payload = alertmanager(am_alert("f1", starts_at=f"2025-03-03T08:0{minute}:00Z"))
         body = post(hook, payload).json()
         assert body["incidents_created"] == []
         assert body["incidents_updated"] == [incident.number]
@@ -78,7 +79,7 @@ def test_repeat_adds_occurrences_to_the_same_incident_and_coalesces_events(
     assert len(timeline(incident)) == 1  # no event per repeat inside the interval
 
     clock.shift(timedelta(minutes=15))
-    post(hook, payload)
+    post(hook, alertmanager(am_alert("f1", starts_at="2025-03-03T09:20:00Z")))
     events = timeline(incident)
     assert len(events) == 2
     assert events[-1].kind == "alert"
@@ -103,7 +104,7 @@ def test_recovery_is_recorded_and_incident_stays_open_without_auto_resolve(
 ) -> None:
     post(hook, alertmanager(am_alert("f1")))
     clock.shift(timedelta(minutes=5))
-    post(hook, alertmanager(am_alert("f1")))  # one unreported repeat
+    post(hook, alertmanager(am_alert("f1", starts_at="2025-03-03T09:04:00Z")))  # unreported
     clock.shift(timedelta(minutes=5))
     resolved = am_alert("f1", status="resolved", ends_at="2025-03-03T09:09:00Z")
     body = post(hook, alertmanager(resolved, status="resolved")).json()
@@ -121,7 +122,7 @@ def test_recovery_is_recorded_and_incident_stays_open_without_auto_resolve(
     assert len(timeline(incident)) == 2
     # Firing again while the incident is still open: same incident, an event right away.
     clock.shift(timedelta(minutes=1))
-    post(hook, alertmanager(am_alert("f1")))
+    post(hook, alertmanager(am_alert("f1", starts_at="2025-03-03T09:10:00Z")))
     assert Incident.objects.count() == 1
     assert timeline(incident)[-1].message.startswith("Alert firing again")
     link = AlertLink.objects.get()

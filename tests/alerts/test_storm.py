@@ -48,7 +48,7 @@ def test_alerts_over_the_rate_join_one_storm_incident(
     assert len(timeline(storm)) == 2
 
     # A storm alert firing again is an occurrence on the storm incident.
-    post(hook, alertmanager(am_alert("w2")))
+    post(hook, alertmanager(am_alert("w2", starts_at="2025-03-03T09:00:00Z")))
     assert AlertLink.objects.get(fingerprint="w2").occurrences == 2
 
     # Once the minute has passed, new alerts open their own incidents again.
