@@ -81,6 +81,8 @@ class IntegrationAdmin(admin.ModelAdmin):
             "name",
             "kind",
             "service",
+            "service_label",
+            "ci_label",
             "support_group",
             "category",
             "auto_resolve",

@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -6,6 +8,8 @@ from django.db.models import Q
 from incidents.alerts.choices import AlertStatus, IntegrationKind
 from incidents.alerts.severity import severity_map_errors
 from incidents.choices import Category
+
+LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class Integration(models.Model):
@@ -114,6 +118,12 @@ class Integration(models.Model):
         errors = severity_map_errors(self.severity_map)
         if errors:
             raise ValidationError({"severity_map": errors})
+        for name in ("service_label", "ci_label"):
+            value = getattr(self, name)
+            if value and not LABEL_NAME.fullmatch(value):
+                raise ValidationError(
+                    {name: "A label name: letters, digits and underscores, not starting with a digit."}
+                )
         if self.auto_resolve and self.service_id is None:
             raise ValidationError(
                 {

@@ -88,6 +88,8 @@ def integration_create(
     severity_label: str = "severity",
     severity_map: dict[str, Any] | None = None,
     max_new_incidents_per_minute: int = 20,
+    service_label: str = "service",
+    ci_label: str = "instance",
 ) -> tuple[Integration, str]:
     """Create an integration; return it with its secret (shown once, stored only hashed)."""
     integration = Integration(
@@ -100,6 +102,8 @@ def integration_create(
         severity_label=severity_label,
         severity_map=severity_map or {},
         max_new_incidents_per_minute=max_new_incidents_per_minute,
+        service_label=service_label,
+        ci_label=ci_label,
     )
     token = integration_provision(integration)
     return integration, token
