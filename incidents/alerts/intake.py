@@ -43,11 +43,12 @@ from incidents.alerts.models import AlertLink, AlertStorm, Integration
 from incidents.alerts.parsers import ParsedAlert, clip
 from incidents.alerts.rate import new_alert_fingerprints, reserve_new_incidents
 from incidents.alerts.routing import route_for
+from incidents.alerts.target_down import vanished_incidents
 from incidents.alerts.recovery import incident_resolve_recovered
 from incidents.alerts.severity import impact_urgency_for
 from incidents.alerts.text import describe, describe_storm, names_summary, when
 from incidents.alerts.title import incident_follow_alert_title
-from incidents.events import alert_event_build
+from incidents.events import alert_event, alert_event_build
 from incidents.models import Incident
 from incidents.priority import priority_for
 
@@ -145,6 +146,7 @@ def alerts_ingest(*, integration: Integration, alerts: Sequence[ParsedAlert]) ->
         links = _lock_open_links(integration, list(latest), now)
         new: list[ParsedAlert] = []
         recovered: dict[int, tuple[Incident, datetime]] = {}
+        recovered_labels: dict[int, list[dict[str, str]]] = {}
         for fingerprint in sorted(latest):
             alert = latest[fingerprint]
             link = links.get(fingerprint)
@@ -158,11 +160,13 @@ def alerts_ingest(*, integration: Integration, alerts: Sequence[ParsedAlert]) ->
             elif link.alert_status == AlertStatus.FIRING:
                 _recovered(batch, link, alert, result)
                 recovered[link.incident_id] = (link.incident, link.recovered_at or now)
+                recovered_labels.setdefault(link.incident_id, []).append(link.labels)
             else:
                 result.ignored += 1
         batch.flush()
         if integration.auto_resolve and recovered:
-            _resolve_recovered(integration, recovered, result, now)
+            vanished = vanished_incidents(integration, latest.values(), recovered_labels)
+            _resolve_recovered(integration, recovered, result, now, vanished)
         if new:
             new = _reopen_flapping(integration, new, result, now)
         if new:
@@ -300,8 +304,10 @@ def _resolve_recovered(
     recovered: dict[int, tuple[Incident, datetime]],
     result: IntakeResult,
     now: datetime,
+    vanished: dict[int, tuple[str, str]],
 ) -> None:
-    """Resolve the incidents none of whose open alerts is still firing."""
+    """Resolve the incidents none of whose open alerts is still firing; those whose alert
+    vanished with its dead target (incidents.alerts.target_down) stay open, with a note."""
     still_firing = set(
         AlertLink.objects.filter(
             incident_id__in=list(recovered), is_open=True, alert_status=AlertStatus.FIRING
@@ -309,6 +315,16 @@ def _resolve_recovered(
     )
     for incident_id, (incident, recovered_at) in sorted(recovered.items()):
         if incident_id in still_firing:
+            continue
+        if incident_id in vanished:
+            job, instance = vanished[incident_id]
+            alert_event(
+                incident,
+                message=f"The alert stopped firing, but its target {instance}"
+                f"{f' (job {job})' if job else ''} is down (its target-down alert is firing): "
+                "the alert vanished rather than recovered, so the incident stays open.",
+                details={"auto_resolve": "target_down", "instance": instance, "job": job},
+            )
             continue
         if incident_resolve_recovered(
             incident=incident,

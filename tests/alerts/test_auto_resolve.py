@@ -140,3 +140,57 @@ def test_without_auto_resolve_nothing_is_resolved(hook, post: Poster) -> None:
     post(hook, alertmanager(am_alert("f1")))
     assert post(hook, resolved("f1")).json()["incidents_resolved"] == []
     assert Incident.objects.get().status == IncidentStatus.IDENTIFIED
+
+
+def _on(fingerprint: str, *, name: str, status: str = "firing") -> dict:
+    alert = am_alert(
+        fingerprint,
+        name=name,
+        status=status,
+        ends_at="2025-03-03T09:06:00Z" if status == "resolved" else "0001-01-01T00:00:00Z",
+    )
+    alert["labels"].update({"instance": "api-1:9100", "job": "api"})
+    return alert
+
+
+def test_an_alert_that_vanished_with_its_dead_target_keeps_its_incident_open(
+    make_hook, post: Poster, clock: time_machine.Traveller
+) -> None:
+    hook = make_hook(auto_resolve=True)
+    post(hook, alertmanager(_on("cpu", name="HighCPU")))
+    cpu = Incident.objects.get()
+    clock.shift(timedelta(minutes=2))
+    post(hook, alertmanager(_on("down", name="InstanceDown")))  # up == 0 for api-1
+    clock.shift(timedelta(minutes=5))
+    body = post(hook, alertmanager(_on("cpu", name="HighCPU", status="resolved"))).json()
+    cpu.refresh_from_db()
+    assert body["incidents_recovered"] == [cpu.number]
+    assert body["incidents_resolved"] == []
+    assert cpu.status == IncidentStatus.IDENTIFIED
+    note = timeline(cpu)[-1]
+    assert note.changes["auto_resolve"] == "target_down"
+    assert "its target api-1:9100 (job api) is down" in note.message
+
+
+def test_the_same_delivery_carrying_the_target_down_alert_counts_too(
+    make_hook, post: Poster
+) -> None:
+    hook = make_hook(auto_resolve=True)
+    post(hook, alertmanager(_on("cpu", name="HighCPU")))
+    body = post(
+        hook,
+        alertmanager(
+            _on("cpu", name="HighCPU", status="resolved"), _on("down", name="TargetDown")
+        ),
+    ).json()
+    assert body["incidents_resolved"] == []
+    assert Incident.objects.get(title__startswith="[HighCPU]").status == IncidentStatus.IDENTIFIED
+
+
+def test_another_targets_down_alert_does_not_hold_a_recovery(make_hook, post: Poster) -> None:
+    hook = make_hook(auto_resolve=True)
+    post(hook, alertmanager(_on("cpu", name="HighCPU")))
+    other = am_alert("down", name="InstanceDown")  # instance host-down
+    post(hook, alertmanager(other))
+    body = post(hook, alertmanager(_on("cpu", name="HighCPU", status="resolved"))).json()
+    assert len(body["incidents_resolved"]) == 1
