@@ -56,8 +56,15 @@ def deliver(hook: Hook, payload: dict[str, Any]) -> int:
 @pytest.mark.django_db(transaction=True)
 def test_same_new_alert_delivered_at_once_opens_one_incident(make_hook) -> None:
     hook = make_hook()
-    payload = alertmanager(am_alert("race", severity="critical"))
-    results = run_at_once(THREADS, lambda i: deliver(hook, payload))
+    # Distinct firings (startsAt), so no lost update hides in the count; re-sends of one firing
+    # are not counted at all (test_firings).
+    results = run_at_once(
+        THREADS,
+        lambda i: deliver(
+            hook,
+            alertmanager(am_alert("race", severity="critical", starts_at=f"2025-03-03T08:{i:02d}:00Z")),
+        ),
+    )
     assert results == [200] * THREADS
     assert Incident.objects.count() == 1
     link = AlertLink.objects.get()
@@ -72,7 +79,8 @@ def test_overlapping_groups_in_any_order_neither_deadlock_nor_duplicate(make_hoo
 
     def work(index: int) -> int:
         order = fingerprints if index % 2 else list(reversed(fingerprints))
-        return deliver(hook, alertmanager(*[am_alert(fp) for fp in order]))
+        starts = f"2025-03-03T08:{index:02d}:00Z"
+        return deliver(hook, alertmanager(*[am_alert(fp, starts_at=starts) for fp in order]))
 
     results = run_at_once(THREADS, work)
     assert results == [200] * THREADS
