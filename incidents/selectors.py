@@ -17,6 +17,7 @@ from core.models import SupportGroup, User
 from core.roles import is_agent
 from core.tickets.visibility import restricted_condition
 from incidents.models import Incident
+from incidents.alerts.state import with_alert_state
 from incidents.visibility import SECURITY_INCIDENTS
 
 # The queue's tabs, in the order the page shows them; "all" applies no condition.
@@ -30,8 +31,10 @@ DEFAULT_QUEUE_TAB = "all"
 
 
 def incident_list_for_user(user: User) -> QuerySet[Incident]:
-    incidents = Incident.objects.select_related(
-        "requester", "assignee", "support_group", "service", "configuration_item"
+    incidents = with_alert_state(
+        Incident.objects.select_related(
+            "requester", "assignee", "support_group", "service", "configuration_item"
+        )
     )
     if is_agent(user):
         hidden = restricted_condition(SECURITY_INCIDENTS, user)

@@ -49,6 +49,8 @@ COLUMNS = (
     "updated_at",
     "resolved_at",
     "sla_due_at",
+    "alert_firing_since",
+    "alert_last_recovered_at",
 )
 
 
@@ -103,6 +105,10 @@ def summary_rows(rows: Sequence[Row], *, now: datetime) -> list[Row]:
             "created_at": instant(row["created_at"]),
             "updated_at": instant(row["updated_at"]),
             "resolved_at": instant(row["resolved_at"]),
+            "alert_firing_since": instant(row["alert_firing_since"]),
+            "alert_recovered_at": None
+            if row["alert_firing_since"]
+            else instant(row["alert_last_recovered_at"]),
             "sla": {"state": summary.state.value, "due_at": instant(summary.due_at)},
         }
         for row in rows

@@ -5,6 +5,7 @@ The output needs two things in its context that the view loads once per page: `c
 with the agents' working notes (containment, diagnosis) blanked.
 """
 
+from datetime import datetime
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -23,6 +24,7 @@ from core.api.ticket_output import (
 )
 from core.models import ConfigurationItem, Service, SupportGroup, User
 from core.roles import is_agent
+from incidents.alerts.state import alert_state
 from incidents.choices import (
     CancelReason,
     Category,
@@ -53,6 +55,13 @@ SUMMARY_FIELDS = (
 )
 
 
+ALERT_STATE_FIELDS = ("alert_firing_since", "alert_recovered_at")
+
+
+def _instant(value: datetime | None) -> str | None:
+    return None if value is None else serializers.DateTimeField().to_representation(value)
+
+
 class IncidentSummaryOutputSerializer(TicketOutputSerializer):
     """An incident in lists: what a queue or an integration decides on. The detail (GET
     /incidents/{number}/) adds the description, the working notes, every milestone, the CI,
@@ -62,12 +71,26 @@ class IncidentSummaryOutputSerializer(TicketOutputSerializer):
     requester = UserRefSerializer(read_only=True)
     # Blank until set: declared so the schema's enums admit "".
     category = serializers.ChoiceField(Category.choices, read_only=True, allow_blank=True)
+    alert_firing_since = serializers.SerializerMethodField(
+        help_text="Alert incidents: when its alert (the earliest still firing) started firing."
+    )
+    alert_recovered_at = serializers.SerializerMethodField(
+        help_text="Alert incidents: when its alerts recovered (null while one is firing)."
+    )
     sla = serializers.SerializerMethodField()
 
     class Meta:
         model = Incident
-        fields = [*SUMMARY_FIELDS, "sla"]
+        fields = [*SUMMARY_FIELDS, *ALERT_STATE_FIELDS, "sla"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_alert_firing_since(self, obj: Incident) -> str | None:
+        return _instant(alert_state(obj)[0])
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_alert_recovered_at(self, obj: Incident) -> str | None:
+        return _instant(alert_state(obj)[1])
 
     @extend_schema_field(TicketSlaSummaryOutputSerializer)
     def get_sla(self, obj: Incident) -> dict[str, Any]:
@@ -99,6 +122,7 @@ class IncidentOutputSerializer(WithSlaClocks, IncidentSummaryOutputSerializer):
             *("resolution_code", "resolution_notes", "cancel_reason", "reopen_count"),
             *ticket_stamps(LIFECYCLE),
             "service_restored_at",
+            *ALERT_STATE_FIELDS,
             "sla",
             "actions",
         ]
