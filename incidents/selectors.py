@@ -16,8 +16,8 @@ from django.http import Http404
 from core.models import SupportGroup, User
 from core.roles import is_agent
 from core.tickets.visibility import restricted_condition
-from incidents.models import Incident
 from incidents.alerts.state import with_alert_state
+from incidents.models import Incident
 from incidents.visibility import SECURITY_INCIDENTS
 
 # The queue's tabs, in the order the page shows them; "all" applies no condition.

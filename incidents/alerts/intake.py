@@ -30,7 +30,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from core.choices import Source
@@ -42,10 +41,11 @@ from incidents.alerts.flapping import alert_reopen_incident, flapping_links
 from incidents.alerts.models import AlertLink, AlertStorm, Integration
 from incidents.alerts.parsers import ParsedAlert, clip
 from incidents.alerts.rate import new_alert_fingerprints, reserve_new_incidents
-from incidents.alerts.routing import route_for
-from incidents.alerts.target_down import vanished_incidents
 from incidents.alerts.recovery import incident_resolve_recovered
+from incidents.alerts.repeats import alert_previous_incident, repeat_note
+from incidents.alerts.routing import route_for
 from incidents.alerts.severity import impact_urgency_for
+from incidents.alerts.target_down import vanished_incidents
 from incidents.alerts.text import describe, describe_storm, names_summary, when
 from incidents.alerts.title import incident_follow_alert_title
 from incidents.events import alert_event, alert_event_build
@@ -53,7 +53,6 @@ from incidents.models import Incident
 from incidents.priority import priority_for
 
 STORM_NAMES_SHOWN = 10
-REPEAT_WINDOW = timedelta(days=7)
 LINK_FIELDS = [
     "name",
     "starts_at",
@@ -243,7 +242,11 @@ def _fired(batch: _Batch, link: AlertLink, alert: ParsedAlert, result: IntakeRes
     if alert.title and alert.title != link.name:
         # The title follows the latest firing ({{ $value }} in the summary changes).
         first = batch.titles.get(link.incident_id)
-        batch.titles[link.incident_id] = (link.incident, first[1] if first else link.name, alert.title)
+        batch.titles[link.incident_id] = (
+            link.incident,
+            first[1] if first else link.name,
+            alert.title,
+        )
         link.name = alert.title
     batch.links[link.pk] = link
     result.updated.append(link.incident.number)
@@ -365,35 +368,12 @@ def _open_new(
         _join_storm(integration, storm[0], overflow, batch, result, started=storm[1])
 
 
-def _previous(integration: Integration, alert: ParsedAlert, now: datetime) -> tuple[int | None, int]:
-    """The incident this alert was last on (its links are closed by now) and how many times it
-    fired in the last REPEAT_WINDOW, this firing included (one query)."""
-    rows = list(
-        AlertLink.objects.filter(integration=integration, fingerprint=alert.fingerprint)
-        .filter(Q(last_seen_at__gte=now - REPEAT_WINDOW) | Q(pk=Subquery(_latest_link(integration, alert))))
-        .order_by("-created_at", "-id")
-        .values_list("incident_id", "occurrences", "last_seen_at")
-    )
-    if not rows:
-        return None, 1
-    fired = 1 + sum(count for _, count, seen in rows if seen >= now - REPEAT_WINDOW)
-    return rows[0][0], fired
-
-
-def _latest_link(integration: Integration, alert: ParsedAlert) -> Any:
-    return (
-        AlertLink.objects.filter(integration=integration, fingerprint=alert.fingerprint)
-        .order_by("-created_at", "-id")
-        .values("pk")[:1]
-    )
-
-
 def _open_incident(
     integration: Integration, alert: ParsedAlert, batch: _Batch, result: IntakeResult
 ) -> None:
     impact, urgency = impact_urgency_for(alert.severity, integration.severity_map)
     route = route_for(integration, alert)
-    previous_id, fired = _previous(integration, alert, batch.now)
+    previous_id, fired = alert_previous_incident(integration, alert.fingerprint, batch.now)
     message = f"Opened by the alert integration {integration.name}. {route.rule}"
     try:
         with transaction.atomic():
@@ -430,7 +410,8 @@ def _open_incident(
                 created_at=batch.now,
             )
             if previous_id is not None:
-                _link_repeat(incident, previous_id, fired, batch)
+                message, changes = repeat_note(previous_id, fired)
+                batch.event(incident, message, changes)
     except IntegrityError:
         # A concurrent delivery opened this alert's incident first: count an occurrence on it.
         winner = _lock_open_links(integration, [alert.fingerprint], batch.now)
@@ -439,16 +420,6 @@ def _open_incident(
         _fired(batch, winner[alert.fingerprint], alert, result)
         return
     result.created.append(incident.number)
-
-
-def _link_repeat(incident: Incident, previous_id: int, fired: int, batch: _Batch) -> None:
-    previous = Incident.objects.only("pk", "number", "status").get(pk=previous_id)
-    batch.event(
-        incident,
-        f"The same alert fired {fired} time{'s' if fired != 1 else ''} in 7 days: it was on "
-        f"{previous.number} ({previous.get_status_display().lower()}) before.",
-        {"repeat_of": previous.number, "fired_in_7_days": fired},
-    )
 
 
 def _storm_for(

@@ -122,7 +122,7 @@ class Integration(models.Model):
             value = getattr(self, name)
             if value and not LABEL_NAME.fullmatch(value):
                 raise ValidationError(
-                    {name: "A label name: letters, digits and underscores, not starting with a digit."}
+                    {name: "A label name: letters, digits and underscores, not a digit first."}
                 )
         if self.auto_resolve and self.service_id is None:
             raise ValidationError(
@@ -172,9 +172,9 @@ class AlertLink(models.Model):
     (`closed_by_auto_resolve`) whose incident is still resolved is reopened with its incident
     when the alert fires again within ALERTS_REOPEN_WINDOW_MINUTES (a flapping alert).
     `occurrences` counts firings (a new `startsAt`; a re-send of the same firing is not one;
-    without `startsAt`, every firing delivery is one); the timeline gets an event per status change and at
-    most one "fired again" summary per interval (`pending_occurrences` counts those since the
-    last one).
+    without `startsAt`, every firing delivery is one); the timeline gets an event per status
+    change and at most one "fired again" summary per interval (`pending_occurrences` counts
+    those since the last one).
     """
 
     integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="links")

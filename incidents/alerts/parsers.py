@@ -7,10 +7,10 @@ a retry after the sender is fixed never half-applies it.
 
 import re
 from collections.abc import Callable
-from urllib.parse import quote, urlsplit
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from core.single_line import single_line_normalise
 from incidents.alerts.choices import AlertStatus, IntegrationKind
@@ -208,7 +208,7 @@ def _grafana_value(alert: dict[str, Any], path: str) -> str:
 
 def is_web_url(value: str) -> bool:
     """An absolute http(s) URL safe to put between Markdown's angle brackets."""
-    if not value.startswith(("http://", "https://")) or set(value) & set('<>"\'`\\ \t\r\n'):
+    if not value.startswith(("http://", "https://")) or set(value) & set("<>\"'`\\ \t\r\n"):
         return False
     return bool(urlsplit(value).netloc)
 
@@ -227,7 +227,9 @@ def silence_url(external_url: str, labels: dict[str, str]) -> str:
         for name, value in sorted(labels.items())
         if _LABEL_NAME.fullmatch(name)
     )
-    return f"{external_url.rstrip('/')}/#/silences/new?filter={quote('{' + matchers + '}', safe='')}"
+    return (
+        f"{external_url.rstrip('/')}/#/silences/new?filter={quote('{' + matchers + '}', safe='')}"
+    )
 
 
 def parse_alertmanager(payload: Any, *, severity_label: str = "severity") -> list[ParsedAlert]:

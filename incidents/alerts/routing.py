@@ -73,6 +73,4 @@ def route_for(integration: Integration, alert: ParsedAlert) -> Route:
         if label and value
     ]
     why = f"no service or CI matched {', '.join(tried)}" if tried else "no routing label"
-    return Route(
-        integration.service, None, f"Service {fallback} from the integration ({why})."
-    )
+    return Route(integration.service, None, f"Service {fallback} from the integration ({why}).")

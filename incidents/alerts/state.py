@@ -11,18 +11,17 @@ Both None: not an alert incident (or its alerts' links closed while firing).
 """
 
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from django.db.models import DateTimeField, Model, OuterRef, QuerySet, Subquery
+from django.db.models import DateTimeField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from incidents.alerts.choices import AlertStatus
 from incidents.alerts.models import AlertLink
+from incidents.models import Incident
 
-M = TypeVar("M", bound=Model)
 
-
-def with_alert_state(queryset: QuerySet[M]) -> QuerySet[M]:
+def with_alert_state(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
     """`queryset` (incidents) annotated with alert_firing_since and alert_recovered_at."""
     links = AlertLink.objects.filter(incident=OuterRef("pk"))
     firing = (
@@ -32,7 +31,9 @@ def with_alert_state(queryset: QuerySet[M]) -> QuerySet[M]:
         .values("since")[:1]
     )
     recovered = (
-        links.filter(recovered_at__isnull=False).order_by("-recovered_at").values("recovered_at")[:1]
+        links.filter(recovered_at__isnull=False)
+        .order_by("-recovered_at")
+        .values("recovered_at")[:1]
     )
     return queryset.annotate(
         alert_firing_since=Subquery(firing, output_field=DateTimeField()),
@@ -47,11 +48,9 @@ def alert_state(incident: Any) -> tuple[datetime | None, datetime | None]:
     if not hasattr(incident, "alert_firing_since"):
         row = None
         if incident.pk is not None:
-            row = (
-                with_alert_state(type(incident)._default_manager.filter(pk=incident.pk))
-                .values_list("alert_firing_since", "alert_last_recovered_at")
-                .first()
-            )
+            # Typed Any: the stubs do not see the annotations through with_alert_state.
+            annotated: Any = with_alert_state(Incident.objects.filter(pk=incident.pk))
+            row = annotated.values_list("alert_firing_since", "alert_last_recovered_at").first()
         incident.alert_firing_since, incident.alert_last_recovered_at = row or (None, None)
     since = incident.alert_firing_since
     return since, None if since is not None else incident.alert_last_recovered_at

@@ -179,9 +179,7 @@ def test_the_same_delivery_carrying_the_target_down_alert_counts_too(
     post(hook, alertmanager(_on("cpu", name="HighCPU")))
     body = post(
         hook,
-        alertmanager(
-            _on("cpu", name="HighCPU", status="resolved"), _on("down", name="TargetDown")
-        ),
+        alertmanager(_on("cpu", name="HighCPU", status="resolved"), _on("down", name="TargetDown")),
     ).json()
     assert body["incidents_resolved"] == []
     assert Incident.objects.get(title__startswith="[HighCPU]").status == IncidentStatus.IDENTIFIED

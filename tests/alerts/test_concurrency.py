@@ -62,7 +62,9 @@ def test_same_new_alert_delivered_at_once_opens_one_incident(make_hook) -> None:
         THREADS,
         lambda i: deliver(
             hook,
-            alertmanager(am_alert("race", severity="critical", starts_at=f"2025-03-03T08:{i:02d}:00Z")),
+            alertmanager(
+                am_alert("race", severity="critical", starts_at=f"2025-03-03T08:{i:02d}:00Z")
+            ),
         ),
     )
     assert results == [200] * THREADS
