@@ -144,3 +144,24 @@ def test_no_silence_link_without_an_http_external_url(hook, post: Poster) -> Non
     payload["externalURL"] = "javascript:alert(1)//"
     assert post(hook, payload).status_code == 200
     assert "Silence this alert" not in Incident.objects.get().description
+
+
+def test_grafana_resends_are_not_firings_either(make_hook, post: Poster) -> None:
+    import copy
+
+    from incidents.alerts.choices import IntegrationKind
+    from tests.alerts.payloads import GRAFANA
+
+    hook = make_hook(kind=IntegrationKind.GRAFANA)
+    payload = copy.deepcopy(GRAFANA)
+    payload["alerts"] = payload["alerts"][:1]
+    post(hook, payload)
+    post(hook, payload)  # Grafana's repeat of the same firing
+    link = AlertLink.objects.get()
+    assert link.occurrences == 1
+    payload["alerts"][0]["startsAt"] = "2021-10-12T10:30:00+02:00"
+    post(hook, payload)
+    link.refresh_from_db()
+    assert link.occurrences == 2
+    # No externalURL silence link for Grafana (it is Alertmanager's page).
+    assert "Silence this alert" not in link.incident.description
