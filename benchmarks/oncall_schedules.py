@@ -49,6 +49,7 @@ def main() -> None:
         began = time.perf_counter()
         shifts = sum(len(final_shifts(spec, START, END)) for spec in specs)
         runs.append((time.perf_counter() - began) * 1000)
+    print(f"first run (conversions not yet memoised): {runs[0]:.1f} ms")
     print(
         f"1000 schedules x 14 days: {shifts} shifts; median {statistics.median(runs):.1f} ms, "
         f"min {min(runs):.1f} ms, max {max(runs):.1f} ms over {len(runs)} runs"

@@ -13,9 +13,11 @@ Rules:
 - Adjacent shifts of one person are merged; everything is clipped to [start, end).
 """
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 Interval = tuple[datetime, datetime]
@@ -46,17 +48,21 @@ class ScheduleSpec:
     schedule_id: int = 0
 
 
-@dataclass(frozen=True)
-class Shift:
+class Shift(NamedTuple):
+    """A stretch of time one person is on call; `source` is "override" or "layer <level>"."""
+
     person_id: int
     start: datetime
     end: datetime
-    source: str = field(compare=True)  # "override" or "layer <level>"
+    source: str
 
 
+@lru_cache(maxsize=65536)
 def _instant(local: datetime, zone: ZoneInfo) -> datetime:
     """A naive local wall time in `zone` as a UTC instant. fold=0: a repeated time is its first
-    occurrence; a missing one is read with the offset before the gap, i.e. moved forward."""
+    occurrence; a missing one is read with the offset before the gap, i.e. moved forward.
+    Memoised: schedules share zones and hand off on round hours, and the conversion is most of
+    the engine's cost (benchmarks/oncall_schedules.py)."""
     return local.replace(tzinfo=zone).astimezone(UTC)
 
 
@@ -71,14 +77,25 @@ def layer_shifts(layer: LayerSpec, zone: ZoneInfo, start: datetime, end: datetim
     k = (local_start - anchor) // step - 1
     shifts: list[Shift] = []
     source = f"layer {layer.level}"
-    count = len(layer.member_ids)
-    shift_start = _instant(anchor + k * step, zone)
+    members = layer.member_ids
+    count = len(members)
+    turn = k % count
+    instant = _instant
+    shift_start = instant(anchor + k * step, zone)
+    local_end = anchor + (k + 1) * step
     while shift_start < end:
-        shift_end = _instant(anchor + (k + 1) * step, zone)
-        lo, hi = max(shift_start, start), min(shift_end, end)
-        if lo < hi:
-            shifts.append(Shift(layer.member_ids[k % count], lo, hi, source))
-        k += 1
+        shift_end = instant(local_end, zone)
+        if shift_end > start and shift_end > shift_start:
+            shifts.append(
+                Shift(
+                    members[turn],
+                    shift_start if shift_start > start else start,
+                    shift_end if shift_end < end else end,
+                    source,
+                )
+            )
+        turn = turn + 1 if turn + 1 < count else 0
+        local_end += step
         shift_start = shift_end
     return shifts
 
@@ -96,7 +113,7 @@ def restriction_windows(
     day = first
     while day <= last:
         if not layer.weekdays or day.isoweekday() in layer.weekdays:
-            lo, hi = _day_window(layer, zone, day)
+            lo, hi = _day_window(layer.window, zone, day)
             lo, hi = max(lo, start), min(hi, end)
             if lo < hi:
                 windows.append((lo, hi))
@@ -104,11 +121,9 @@ def restriction_windows(
     return _union(windows)
 
 
-def _day_window(layer: LayerSpec, zone: ZoneInfo, day: date) -> Interval:
-    if layer.window is None:
-        opens, closes = time(0), time(0)
-    else:
-        opens, closes = layer.window
+@lru_cache(maxsize=16384)
+def _day_window(window: tuple[time, time] | None, zone: ZoneInfo, day: date) -> Interval:
+    opens, closes = window or (time(0), time(0))
     close_day = day + timedelta(days=1) if closes <= opens else day
     return (
         _instant(datetime.combine(day, opens), zone),
@@ -130,15 +145,19 @@ def _union(intervals: Iterable[Interval]) -> list[Interval]:
 def _clip_to(shifts: list[Shift], windows: Sequence[Interval]) -> list[Shift]:
     """Each shift's parts inside the (sorted, disjoint) windows."""
     out: list[Shift] = []
-    i = 0
+    i, count = 0, len(windows)
     for shift in shifts:
-        while i < len(windows) and windows[i][1] <= shift.start:
+        while i < count and windows[i][1] <= shift.start:
             i += 1
         j = i
-        while j < len(windows) and windows[j][0] < shift.end:
-            lo, hi = max(shift.start, windows[j][0]), min(shift.end, windows[j][1])
-            if lo < hi:
-                out.append(Shift(shift.person_id, lo, hi, shift.source))
+        while j < count and windows[j][0] < shift.end:
+            lo, hi = windows[j]
+            if lo <= shift.start and shift.end <= hi:
+                out.append(shift)
+            else:
+                lo, hi = max(shift.start, lo), min(shift.end, hi)
+                if lo < hi:
+                    out.append(Shift(shift.person_id, lo, hi, shift.source))
             j += 1
     return out
 
@@ -148,19 +167,24 @@ def _uncovered(shifts: list[Shift], covered: Sequence[Interval]) -> list[Shift]:
     if not covered:
         return shifts
     out: list[Shift] = []
-    i = 0
+    i, count = 0, len(covered)
     for shift in shifts:
-        cursor = shift.start
-        while i < len(covered) and covered[i][1] <= cursor:
+        start, end = shift.start, shift.end
+        while i < count and covered[i][1] <= start:
             i += 1
-        j = i
-        while j < len(covered) and covered[j][0] < shift.end:
-            if covered[j][0] > cursor:
-                out.append(Shift(shift.person_id, cursor, covered[j][0], shift.source))
-            cursor = max(cursor, covered[j][1])
+        if i == count or covered[i][0] >= end:
+            out.append(shift)
+            continue
+        cursor, j = start, i
+        while j < count and covered[j][0] < end:
+            lo, hi = covered[j]
+            if lo > cursor:
+                out.append(Shift(shift.person_id, cursor, lo, shift.source))
+            if hi > cursor:
+                cursor = hi
             j += 1
-        if cursor < shift.end:
-            out.append(Shift(shift.person_id, cursor, shift.end, shift.source))
+        if cursor < end:
+            out.append(Shift(shift.person_id, cursor, end, shift.source))
     return out
 
 
@@ -179,18 +203,21 @@ def final_shifts(spec: ScheduleSpec, start: datetime, end: datetime) -> list[Shi
         return []
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     zone = ZoneInfo(spec.time_zone)
-    # Paint from the top: each source fills only what the ones above it left uncovered.
-    sources: list[list[Shift]] = []
+    # Paint from the top: each source fills only what the ones above it left uncovered, and
+    # the layers below one that leaves nothing uncovered are never computed.
+    sources: list[Callable[[], list[Shift]]] = []
     for override in reversed(spec.overrides):
         lo, hi = max(override.start, start), min(override.end, end)
         if lo < hi:
-            sources.append([Shift(override.person_id, lo, hi, "override")])
+            sources.append(lambda p=override.person_id, lo=lo, hi=hi: [Shift(p, lo, hi, "override")])
     for layer in sorted(spec.layers, key=lambda layer: -layer.level):
-        sources.append(effective_layer_shifts(layer, zone, start, end))
+        sources.append(lambda layer=layer: effective_layer_shifts(layer, zone, start, end))
     result: list[Shift] = []
     covered: list[Interval] = []
-    for shifts in sources:
-        visible = _uncovered(shifts, covered)
+    for source in sources:
+        if covered and covered[0][0] <= start and covered[0][1] >= end:
+            break
+        visible = _uncovered(source(), covered)
         if visible:
             result.extend(visible)
             covered = _union([*covered, *((s.start, s.end) for s in visible)])
