@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from oncall.engine import LayerSpec, OverrideSpec, ScheduleSpec, final_shifts  # noqa: E402
+from oncall.engine import LayerSpec, OverrideSpec, ScheduleSpec, final_shifts
 
 START = datetime(2026, 10, 18, 6, tzinfo=UTC)  # the 14 days hold the fall-back of 25 October
 END = START + timedelta(days=14)
@@ -36,7 +36,9 @@ def schedule(index: int) -> ScheduleSpec:
         ),
         overrides=(
             OverrideSpec(people[9], START + timedelta(days=2), START + timedelta(days=3)),
-            OverrideSpec(people[0], START + timedelta(days=9, hours=3), START + timedelta(days=9, hours=9)),
+            OverrideSpec(
+                people[0], START + timedelta(days=9, hours=3), START + timedelta(days=9, hours=9)
+            ),
         ),
     )
 

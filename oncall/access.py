@@ -28,8 +28,6 @@ def can_write_overrides(user: User, group: SupportGroup) -> bool:
 
 def can_delete_override(user: User, override: Override) -> bool:
     group = override.schedule.support_group
-    return (
-        override.created_by_id == user.pk
-        or override.person_id == user.pk
-        or can_write_overrides(user, group)
+    return user.pk in (override.created_by_id, override.person_id) or can_write_overrides(
+        user, group
     )

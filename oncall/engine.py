@@ -15,8 +15,8 @@ Rules:
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache, partial
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -180,8 +180,7 @@ def _uncovered(shifts: list[Shift], covered: Sequence[Interval]) -> list[Shift]:
             lo, hi = covered[j]
             if lo > cursor:
                 out.append(Shift(shift.person_id, cursor, lo, shift.source))
-            if hi > cursor:
-                cursor = hi
+            cursor = max(cursor, hi)
             j += 1
         if cursor < end:
             out.append(Shift(shift.person_id, cursor, end, shift.source))
@@ -209,9 +208,9 @@ def final_shifts(spec: ScheduleSpec, start: datetime, end: datetime) -> list[Shi
     for override in reversed(spec.overrides):
         lo, hi = max(override.start, start), min(override.end, end)
         if lo < hi:
-            sources.append(lambda p=override.person_id, lo=lo, hi=hi: [Shift(p, lo, hi, "override")])
+            sources.append(partial(_override_shifts, override.person_id, lo, hi))
     for layer in sorted(spec.layers, key=lambda layer: -layer.level):
-        sources.append(lambda layer=layer: effective_layer_shifts(layer, zone, start, end))
+        sources.append(partial(effective_layer_shifts, layer, zone, start, end))
     result: list[Shift] = []
     covered: list[Interval] = []
     for source in sources:
@@ -222,6 +221,10 @@ def final_shifts(spec: ScheduleSpec, start: datetime, end: datetime) -> list[Shi
             result.extend(visible)
             covered = _union([*covered, *((s.start, s.end) for s in visible)])
     return _merge(sorted(result, key=lambda shift: shift.start))
+
+
+def _override_shifts(person_id: int, start: datetime, end: datetime) -> list[Shift]:
+    return [Shift(person_id, start, end, "override")]
 
 
 def _merge(shifts: list[Shift]) -> list[Shift]:

@@ -5,13 +5,14 @@ from typing import Any
 from django import forms
 
 from core.models import User
+from core.web.forms import AgentChoiceField
 from oncall.models import Schedule
 
 
 class OverrideForm(forms.Form):
     """Who covers the schedule from when to when (local times of the signed-in person)."""
 
-    person = forms.ModelChoiceField(queryset=User.objects.none(), label="Who is on call")
+    person = AgentChoiceField(queryset=User.objects.none(), label="Who is on call")
     start = forms.DateTimeField(
         label="From", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
@@ -22,8 +23,7 @@ class OverrideForm(forms.Form):
     def __init__(self, *args: Any, schedule: Schedule, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         person = self.fields["person"]
-        assert isinstance(person, forms.ModelChoiceField)
+        assert isinstance(person, AgentChoiceField)
         person.queryset = schedule.support_group.members.filter(is_active=True).order_by(
             "first_name", "last_name", "username"
         )
-        person.label_from_instance = lambda user: user.display_name  # type: ignore[method-assign]

@@ -32,7 +32,8 @@ def escape_text(value: str) -> str:
 def fold(line: str) -> str:
     """Lines of at most 75 octets; a continuation starts with one space (counted in its 75)."""
     parts: list[str] = []
-    current, size, limit = [], 0, 75
+    current: list[str] = []
+    size, limit = 0, 75
     for char in line:
         width = len(char.encode())
         if size + width > limit:

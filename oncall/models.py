@@ -50,7 +50,7 @@ class RotationLayer(models.Model):
     weekdays = models.CharField(max_length=7, blank=True, default="")
     window_start = models.TimeField(null=True, blank=True)
     window_end = models.TimeField(null=True, blank=True)
-    members = models.ManyToManyField(  # type: ignore[var-annotated]
+    members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="LayerMember", related_name="oncall_layers"
     )
 
@@ -81,6 +81,9 @@ class LayerMember(models.Model):
             models.UniqueConstraint(fields=["layer", "person"], name="oncall_member_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.person_id} at {self.position}"
+
 
 class Override(models.Model):
     """`person` is on call for the schedule from `start` to `end`, whoever the layers say."""
@@ -102,6 +105,9 @@ class Override(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="oncall_override_end_gt")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M}"
 
 
 class CalendarFeed(models.Model):
@@ -129,3 +135,10 @@ class CalendarFeed(models.Model):
                 name="oncall_feed_one_owner",
             )
         ]
+
+    def __str__(self) -> str:
+        return (
+            f"Feed of schedule {self.schedule_id}"
+            if self.schedule_id
+            else f"Feed of {self.person_id}"
+        )

@@ -73,7 +73,9 @@ def schedule_spec(schedule: Schedule) -> ScheduleSpec:
         time_zone=schedule.time_zone,
         schedule_id=schedule.pk,
         layers=tuple(layer_spec(layer) for layer in schedule.layers.all()),
-        overrides=tuple(OverrideSpec(o.person_id, o.start, o.end) for o in schedule.overrides.all()),
+        overrides=tuple(
+            OverrideSpec(o.person_id, o.start, o.end) for o in schedule.overrides.all()
+        ),
     )
 
 

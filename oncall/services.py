@@ -42,7 +42,9 @@ def _zone(name: str) -> str | None:
 def schedule_save(*, schedule: Schedule | None, data: dict[str, Any], actor: User) -> Schedule:
     """Create a schedule (schedule=None) or change the fields given in `data` (support_group,
     name, time_zone, description). Admins and the group's manager, of the old and new group."""
-    group: SupportGroup | None = data.get("support_group", schedule.support_group if schedule else None)
+    group: SupportGroup | None = data.get(
+        "support_group", schedule.support_group if schedule else None
+    )
     name = str(data.get("name", schedule.name if schedule else "")).strip()
     zone = str(data.get("time_zone", schedule.time_zone if schedule else "")).strip()
     errors: dict[str, str] = {}
@@ -105,13 +107,19 @@ def _member_errors(group: SupportGroup, member_ids: Any) -> tuple[list[int], str
     return ids, None
 
 
-def _layer_values(schedule: Schedule, layer: RotationLayer | None, data: dict[str, Any]) -> dict[str, Any]:
+def _layer_values(
+    schedule: Schedule, layer: RotationLayer | None, data: dict[str, Any]
+) -> dict[str, Any]:
     def current(field: str, default: Any) -> Any:
         return data.get(field, getattr(layer, field) if layer else default)
 
     errors: dict[str, str] = {}
     values: dict[str, Any] = {"name": str(current("name", "")).strip()[:100]}
-    level, hours, handoff = current("level", None), current("shift_hours", None), current("handoff_at", None)
+    level, hours, handoff = (
+        current("level", None),
+        current("shift_hours", None),
+        current("handoff_at", None),
+    )
     if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 100:
         errors["level"] = "A level from 1 to 100 (higher levels cover lower ones)."
     else:
@@ -126,7 +134,9 @@ def _layer_values(schedule: Schedule, layer: RotationLayer | None, data: dict[st
         errors["handoff_at"] = "The first handoff is a date and time with its offset."
     weekdays = current("weekdays", "")
     if isinstance(weekdays, list | tuple):
-        if not all(isinstance(d, int) and 1 <= d <= 7 for d in weekdays) or len(set(weekdays)) != len(weekdays):
+        if not all(isinstance(d, int) and 1 <= d <= 7 for d in weekdays) or len(
+            set(weekdays)
+        ) != len(weekdays):
             errors["weekdays"] = "Weekdays are distinct numbers from 1 (Monday) to 7 (Sunday)."
         else:
             weekdays = "".join(str(d) for d in sorted(weekdays))
@@ -139,7 +149,7 @@ def _layer_values(schedule: Schedule, layer: RotationLayer | None, data: dict[st
         errors["window_start"] = "The window's ends are times of day."
     elif opens is not None and opens == closes:
         errors["window_end"] = "The window ends when it starts; leave both empty for all day."
-    member_ids = data.get("member_ids", None)
+    member_ids = data.get("member_ids")
     if member_ids is None and layer is not None:
         member_ids = list(layer.memberships.values_list("person_id", flat=True))
     ids, member_error = _member_errors(schedule.support_group, member_ids)
@@ -150,8 +160,13 @@ def _layer_values(schedule: Schedule, layer: RotationLayer | None, data: dict[st
     if errors:
         raise ValidationFailed(errors)
     values.update(
-        level=level, shift_hours=hours, handoff_at=handoff, weekdays=str(weekdays),
-        window_start=opens, window_end=closes, member_ids=ids,
+        level=level,
+        shift_hours=hours,
+        handoff_at=handoff,
+        weekdays=str(weekdays),
+        window_start=opens,
+        window_end=closes,
+        member_ids=ids,
     )
     return values
 
@@ -220,6 +235,7 @@ def override_create(
             errors["end"] = "An override lasts at most 62 days; change the rotation instead."
     if errors:
         raise ValidationFailed(errors)
+    assert person is not None
     return Override.objects.create(
         schedule=schedule, person=person, start=start, end=end, created_by=actor
     )
@@ -239,9 +255,13 @@ def feed_token_renew(*, schedule: Schedule | None = None, person: User | None = 
     the token (shown once: only its hash is stored)."""
     token = secrets.token_urlsafe(32)
     if schedule is not None:
-        CalendarFeed.objects.update_or_create(schedule=schedule, defaults={"token_hash": token_hash(token)})
+        CalendarFeed.objects.update_or_create(
+            schedule=schedule, defaults={"token_hash": token_hash(token)}
+        )
     elif person is not None:
-        CalendarFeed.objects.update_or_create(person=person, defaults={"token_hash": token_hash(token)})
+        CalendarFeed.objects.update_or_create(
+            person=person, defaults={"token_hash": token_hash(token)}
+        )
     else:
         raise ValueError("a feed belongs to a schedule or a person")
     return token

@@ -56,7 +56,7 @@ def timeline_rows(
                     x=round((shift.start - start).total_seconds() / span * WIDTH, 2),
                     width=round((shift.end - shift.start).total_seconds() / span * WIDTH, 2),
                     colour=colour,
-                    title=f"{name}: {_when(shift.start)} – {_when(shift.end)} ({shift.source})",
+                    title=f"{name}: {_when(shift.start)} to {_when(shift.end)} ({shift.source})",
                 )
             )
         out.append(Row(row.label, bars))

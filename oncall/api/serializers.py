@@ -17,8 +17,16 @@ class LayerOutputSerializer(OutputModelSerializer):
     class Meta:
         model = RotationLayer
         fields = [
-            "id", "schedule", "level", "name", "shift_hours", "handoff_at", "weekdays",
-            "window_start", "window_end", "member_ids",
+            "id",
+            "schedule",
+            "level",
+            "name",
+            "shift_hours",
+            "handoff_at",
+            "weekdays",
+            "window_start",
+            "window_end",
+            "member_ids",
         ]
 
     def get_member_ids(self, layer: RotationLayer) -> list[int]:
@@ -34,8 +42,14 @@ class ScheduleOutputSerializer(OutputModelSerializer):
     class Meta:
         model = Schedule
         fields = [
-            "id", "support_group", "name", "time_zone", "description", "layers",
-            "created_at", "updated_at",
+            "id",
+            "support_group",
+            "name",
+            "time_zone",
+            "description",
+            "layers",
+            "created_at",
+            "updated_at",
         ]
 
 
@@ -83,7 +97,7 @@ class OnCallOutputSerializer(serializers.Serializer[Any]):
     person_name = serializers.CharField(source="person.display_name", allow_null=True, default=None)
     start = serializers.DateTimeField(source="shift.start", allow_null=True, default=None)
     end = serializers.DateTimeField(source="shift.end", allow_null=True, default=None)
-    source = serializers.CharField(source="shift.source", allow_null=True, default=None)
+    origin = serializers.CharField(source="shift.source", allow_null=True, default=None)
 
 
 class OnCallQuerySerializer(InputSerializer):

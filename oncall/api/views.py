@@ -9,7 +9,6 @@ from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
-from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -87,7 +86,9 @@ class ScheduleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
             data=request.data, partial=True, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        schedule_save(schedule=schedule, data=dict(serializer.validated_data), actor=self.current_user())
+        schedule_save(
+            schedule=schedule, data=dict(serializer.validated_data), actor=self.current_user()
+        )
         return self.render(self._fresh(schedule.pk))
 
     @extend_schema(responses={204: None}, summary="Delete a schedule with its layers and overrides")

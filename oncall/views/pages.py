@@ -50,7 +50,10 @@ def _range_start(request: HttpRequest, zone: ZoneInfo) -> datetime:
 
 
 def _schedule_page(
-    request: HttpRequest, schedule_pk: int, form: OverrideForm | None = None, status: int = 200,
+    request: HttpRequest,
+    schedule_pk: int,
+    form: OverrideForm | None = None,
+    status: int = 200,
     feed_url: str = "",
 ) -> HttpResponse:
     user = current_user(request)
@@ -160,4 +163,6 @@ def my_shifts_view(request: HttpRequest) -> HttpResponse:
 @agent_required
 def my_feed_view(request: HttpRequest) -> HttpResponse:
     token = feed_token_renew(person=current_user(request))
-    return _my_shifts_page(request, request.build_absolute_uri(reverse("oncall:feed", args=[token])))
+    return _my_shifts_page(
+        request, request.build_absolute_uri(reverse("oncall:feed", args=[token]))
+    )

@@ -23,7 +23,9 @@ def group(l1_group: SupportGroup, manager: User) -> SupportGroup:
 
 @pytest.fixture
 def agents(group: SupportGroup, agent_l1: User) -> list[User]:
-    others = [UserFactory(username=f"oncall{n}", first_name=f"Agent{n}", role=Role.AGENT) for n in (2, 3)]
+    others = [
+        UserFactory(username=f"oncall{n}", first_name=f"Agent{n}", role=Role.AGENT) for n in (2, 3)
+    ]
     group.members.add(*others)
     return [agent_l1, *others]
 
@@ -38,7 +40,12 @@ def schedule(group: SupportGroup, agents: list[User], manager: User) -> Schedule
     layer_save(
         schedule=made,
         layer=None,
-        data={"level": 1, "shift_hours": 24, "handoff_at": HANDOFF, "member_ids": [a.pk for a in agents]},
+        data={
+            "level": 1,
+            "shift_hours": 24,
+            "handoff_at": HANDOFF,
+            "member_ids": [a.pk for a in agents],
+        },
         actor=manager,
     )
     return made

@@ -2,6 +2,7 @@
 range, never overlaps, an override always wins in its window, and a restricted layer covers only
 its windows."""
 
+import itertools
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -45,7 +46,11 @@ def schedules(draw: st.DrawFn) -> ScheduleSpec:
     overrides = []
     for _ in range(draw(st.integers(0, 3))):
         start = draw(instants)
-        overrides.append(OverrideSpec(draw(st.integers(1, 9)), start, start + timedelta(hours=draw(st.integers(1, 72)))))
+        overrides.append(
+            OverrideSpec(
+                draw(st.integers(1, 9)), start, start + timedelta(hours=draw(st.integers(1, 72)))
+            )
+        )
     return ScheduleSpec(
         time_zone=draw(st.sampled_from(ZONES)),
         layers=tuple(draw(layers(level)) for level in range(1, count + 1)),
@@ -72,7 +77,7 @@ def test_shifts_lie_in_the_range_are_sorted_disjoint_and_merged(
     shifts = final_shifts(spec, start, end)
     for shift in shifts:
         assert start <= shift.start < shift.end <= end
-    for before, after in zip(shifts, shifts[1:], strict=False):
+    for before, after in itertools.pairwise(shifts):
         assert before.end <= after.start
         assert not (before.end == after.start and before.person_id == after.person_id)
 
@@ -105,7 +110,7 @@ def test_a_restricted_layer_covers_only_its_windows_and_layers_never_leave_holes
     for layer in spec.layers:
         windows = restriction_windows(layer, zone, start, end)
         own = effective_layer_shifts(layer, zone, start, end)
-        for before, after in zip(own, own[1:], strict=False):
+        for before, after in itertools.pairwise(own):
             assert before.end <= after.start  # no overlap within a layer
         if windows is not None:
             for shift in own:
@@ -127,6 +132,8 @@ def test_a_restricted_layer_covers_only_its_windows_and_layers_never_leave_holes
     if levels:
         top = max(levels)
         layer = next(layer for layer in spec.layers if layer.level == top)
-        assert person_at(final, at) == person_at(effective_layer_shifts(layer, zone, start, end), at)
+        assert person_at(final, at) == person_at(
+            effective_layer_shifts(layer, zone, start, end), at
+        )
     else:
         assert person_at(final, at) is None

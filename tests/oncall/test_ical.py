@@ -23,7 +23,14 @@ def test_a_calendar_has_crlf_lines_and_events_in_utc() -> None:
     berlin = timezone(timedelta(hours=2))
     text = calendar(
         "On call, L1",
-        [Event("oncall-1-2-3@desk", datetime(2026, 6, 1, 9, tzinfo=berlin), datetime(2026, 6, 2, 9, tzinfo=berlin), "On call: Ann")],
+        [
+            Event(
+                "oncall-1-2-3@desk",
+                datetime(2026, 6, 1, 9, tzinfo=berlin),
+                datetime(2026, 6, 2, 9, tzinfo=berlin),
+                "On call: Ann",
+            )
+        ],
         now=datetime(2026, 5, 1, tzinfo=UTC),
     )
     assert text.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n")

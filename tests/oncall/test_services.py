@@ -32,7 +32,10 @@ pytestmark = pytest.mark.django_db
 
 def layer_data(agents: list[User], **changes: object) -> dict[str, object]:
     data: dict[str, object] = {
-        "level": 2, "shift_hours": 12, "handoff_at": HANDOFF, "member_ids": [a.pk for a in agents]
+        "level": 2,
+        "shift_hours": 12,
+        "handoff_at": HANDOFF,
+        "member_ids": [a.pk for a in agents],
     }
     data.update(changes)
     return data
@@ -62,7 +65,12 @@ def test_only_admins_and_the_groups_manager_change_schedules(
 def test_a_bad_schedule_is_refused_and_nothing_changes(
     schedule: Schedule, manager: User, changes: dict[str, str], field: str
 ) -> None:
-    data = {"support_group": schedule.support_group, "name": "Second", "time_zone": "UTC", **changes}
+    data = {
+        "support_group": schedule.support_group,
+        "name": "Second",
+        "time_zone": "UTC",
+        **changes,
+    }
     with pytest.raises(ValidationFailed) as refused:
         schedule_save(schedule=None, data=data, actor=manager)
     assert field in refused.value.errors
@@ -103,7 +111,9 @@ def test_layer_members_are_active_agents_of_the_group(
     schedule.support_group.members.add(group_end_user)
     for stranger in (agent_l2, inactive, group_end_user):
         with pytest.raises(ValidationFailed) as refused:
-            layer_save(schedule=schedule, layer=None, data=layer_data([agents[0], stranger]), actor=manager)
+            layer_save(
+                schedule=schedule, layer=None, data=layer_data([agents[0], stranger]), actor=manager
+            )
         assert str(stranger.pk) in refused.value.errors["member_ids"]
     assert RotationLayer.objects.count() == 1
 
@@ -113,14 +123,22 @@ def test_editing_a_layer_keeps_unsent_fields_and_reorders_members(
 ) -> None:
     layer = schedule.layers.get()
     layer_save(
-        schedule=schedule, layer=layer,
-        data={"member_ids": [agents[2].pk, agents[0].pk], "weekdays": [1, 2, 3, 4, 5],
-              "window_start": time(9), "window_end": time(17)},
+        schedule=schedule,
+        layer=layer,
+        data={
+            "member_ids": [agents[2].pk, agents[0].pk],
+            "weekdays": [1, 2, 3, 4, 5],
+            "window_start": time(9),
+            "window_end": time(17),
+        },
         actor=manager,
     )
     layer.refresh_from_db()
     assert layer.shift_hours == 24 and layer.weekdays == "12345"
-    assert list(layer.memberships.values_list("person_id", flat=True)) == [agents[2].pk, agents[0].pk]
+    assert list(layer.memberships.values_list("person_id", flat=True)) == [
+        agents[2].pk,
+        agents[0].pk,
+    ]
 
 
 def test_who_is_on_call_follows_the_rotation_and_an_override(
@@ -131,11 +149,16 @@ def test_who_is_on_call_follows_the_rotation_and_an_override(
     assert found.person == agents[1]
     assert found.shift is not None and found.shift.start == HANDOFF + timedelta(days=1)
     Override.objects.create(
-        schedule=schedule, person=agents[2], start=at - timedelta(hours=1), end=at + timedelta(hours=1),
+        schedule=schedule,
+        person=agents[2],
+        start=at - timedelta(hours=1),
+        end=at + timedelta(hours=1),
         created_by=agents[2],
     )
     (found,) = on_call_for_group(group, at)
-    assert found.person == agents[2] and found.shift is not None and found.shift.source == "override"
+    assert (
+        found.person == agents[2] and found.shift is not None and found.shift.source == "override"
+    )
 
 
 def test_overrides_by_the_person_a_colleague_or_the_manager_not_by_strangers(
@@ -143,9 +166,21 @@ def test_overrides_by_the_person_a_colleague_or_the_manager_not_by_strangers(
 ) -> None:
     start = timezone.now() + timedelta(hours=1)
     for actor in (agents[0], agents[1], manager):
-        override_create(schedule=schedule, person=agents[0], start=start, end=start + timedelta(hours=2), actor=actor)
+        override_create(
+            schedule=schedule,
+            person=agents[0],
+            start=start,
+            end=start + timedelta(hours=2),
+            actor=actor,
+        )
     with pytest.raises(PermissionDenied):
-        override_create(schedule=schedule, person=agents[0], start=start, end=start + timedelta(hours=2), actor=agent_l2)
+        override_create(
+            schedule=schedule,
+            person=agents[0],
+            start=start,
+            end=start + timedelta(hours=2),
+            actor=agent_l2,
+        )
     assert Override.objects.count() == 3
 
 
@@ -159,8 +194,11 @@ def test_a_bad_override_is_refused(
     now = timezone.now()
     with pytest.raises(ValidationFailed) as refused:
         override_create(
-            schedule=schedule, person=agents[0], start=now + timedelta(hours=start_hours),
-            end=now + timedelta(hours=end_hours), actor=agents[0],
+            schedule=schedule,
+            person=agents[0],
+            start=now + timedelta(hours=start_hours),
+            end=now + timedelta(hours=end_hours),
+            actor=agents[0],
         )
     assert field in refused.value.errors
     assert not Override.objects.exists()
@@ -171,7 +209,13 @@ def test_an_override_for_someone_outside_the_group_is_refused(
 ) -> None:
     now = timezone.now()
     with pytest.raises(ValidationFailed) as refused:
-        override_create(schedule=schedule, person=agent_l2, start=now, end=now + timedelta(hours=1), actor=agents[0])
+        override_create(
+            schedule=schedule,
+            person=agent_l2,
+            start=now,
+            end=now + timedelta(hours=1),
+            actor=agents[0],
+        )
     assert "person" in refused.value.errors
 
 
@@ -179,7 +223,13 @@ def test_an_override_is_removed_by_its_people_not_by_an_outsider(
     schedule: Schedule, agents: list[User], agent_l2: User
 ) -> None:
     now = timezone.now()
-    override = override_create(schedule=schedule, person=agents[0], start=now, end=now + timedelta(hours=1), actor=agents[0])
+    override = override_create(
+        schedule=schedule,
+        person=agents[0],
+        start=now,
+        end=now + timedelta(hours=1),
+        actor=agents[0],
+    )
     with pytest.raises(PermissionDenied):
         override_delete(override=override, actor=agent_l2)
     override_delete(override=override, actor=agents[1])

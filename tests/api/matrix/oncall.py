@@ -37,8 +37,11 @@ def override(ctx: MatrixContext) -> dict[str, Any]:
     schedule(ctx)
     now = timezone.now()
     found = Override.objects.create(
-        schedule=ctx.extra["schedule"], person=ctx.users["agent_l1"], start=now,
-        end=now + timedelta(hours=1), created_by=ctx.users["manager"],
+        schedule=ctx.extra["schedule"],
+        person=ctx.users["agent_l1"],
+        start=now,
+        end=now + timedelta(hours=1),
+        created_by=ctx.users["manager"],
     )
     return {"pk": found.pk}
 
@@ -54,16 +57,21 @@ def new_schedule(ctx: MatrixContext, kwargs: dict[str, Any]) -> dict[str, Any]:
 
 def new_layer(ctx: MatrixContext, kwargs: dict[str, Any]) -> dict[str, Any]:
     return {
-        "schedule": ctx.extra["schedule"].pk, "level": 2, "shift_hours": 8,
-        "handoff_at": "2026-01-05T08:00:00Z", "member_ids": [ctx.users["agent_l1"].pk],  # type: ignore[union-attr]
+        "schedule": ctx.extra["schedule"].pk,
+        "level": 2,
+        "shift_hours": 8,
+        "handoff_at": "2026-01-05T08:00:00Z",
+        "member_ids": [ctx.users["agent_l1"].pk],  # type: ignore[union-attr]
     }
 
 
 def new_override(ctx: MatrixContext, kwargs: dict[str, Any]) -> dict[str, Any]:
     start = timezone.now() + timedelta(hours=1)
     return {
-        "schedule": ctx.extra["schedule"].pk, "person": ctx.users["agent_l1"].pk,  # type: ignore[union-attr]
-        "start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat(),
+        "schedule": ctx.extra["schedule"].pk,
+        "person": ctx.users["agent_l1"].pk,  # type: ignore[union-attr]
+        "start": start.isoformat(),
+        "end": (start + timedelta(hours=2)).isoformat(),
     }
 
 
@@ -72,33 +80,55 @@ GROUP_WRITE = statuses(end_user=403, agent=403, agent_l1=201, manager=201, admin
 CASES = [
     Case("oncall-schedules-list", "get", READ),
     Case(
-        "oncall-schedules-list", "post",
+        "oncall-schedules-list",
+        "post",
         statuses(end_user=403, agent=403, manager=201, admin=201),
-        setup=with_schedule, body=new_schedule,
+        setup=with_schedule,
+        body=new_schedule,
     ),
     Case("oncall-schedules-detail", "get", READ, setup=schedule),
-    Case("oncall-schedules-detail", "patch", MANAGE_OK, setup=schedule, body=lambda c, k: {"description": "x"}),
     Case(
-        "oncall-schedules-detail", "delete",
-        statuses(end_user=403, agent=403, manager=204, admin=204), setup=schedule,
+        "oncall-schedules-detail",
+        "patch",
+        MANAGE_OK,
+        setup=schedule,
+        body=lambda c, k: {"description": "x"},
     ),
     Case(
-        "oncall-layers-list", "post",
+        "oncall-schedules-detail",
+        "delete",
+        statuses(end_user=403, agent=403, manager=204, admin=204),
+        setup=schedule,
+    ),
+    Case(
+        "oncall-layers-list",
+        "post",
         statuses(end_user=403, agent=403, manager=201, admin=201),
-        setup=with_schedule, body=new_layer,
+        setup=with_schedule,
+        body=new_layer,
     ),
     Case("oncall-layers-detail", "get", READ, setup=layer),
-    Case("oncall-layers-detail", "patch", MANAGE_OK, setup=layer, body=lambda c, k: {"shift_hours": 12}),
     Case(
-        "oncall-layers-detail", "delete",
-        statuses(end_user=403, agent=403, manager=204, admin=204), setup=layer,
+        "oncall-layers-detail",
+        "patch",
+        MANAGE_OK,
+        setup=layer,
+        body=lambda c, k: {"shift_hours": 12},
+    ),
+    Case(
+        "oncall-layers-detail",
+        "delete",
+        statuses(end_user=403, agent=403, manager=204, admin=204),
+        setup=layer,
     ),
     Case("oncall-overrides-list", "get", READ),
     Case("oncall-overrides-list", "post", GROUP_WRITE, setup=with_schedule, body=new_override),
     Case("oncall-overrides-detail", "get", READ, setup=override),
     Case(
-        "oncall-overrides-detail", "delete",
-        statuses(end_user=403, agent=403, agent_l1=204, manager=204, admin=204), setup=override,
+        "oncall-overrides-detail",
+        "delete",
+        statuses(end_user=403, agent=403, agent_l1=204, manager=204, admin=204),
+        setup=override,
         note="the person on the override, the group's manager, admins",
     ),
     Case("oncall-now-list", "get", READ),

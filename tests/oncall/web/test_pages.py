@@ -28,23 +28,33 @@ def test_on_call_now_names_the_person_per_schedule(
     assert any(a.display_name in response.content.decode() for a in agents)
 
 
-def test_end_users_do_not_see_the_pages(client_for: object, end_user: User, schedule: Schedule) -> None:
+def test_end_users_do_not_see_the_pages(
+    client_for: object, end_user: User, schedule: Schedule
+) -> None:
     client = client_for(end_user)  # type: ignore[operator]
-    for url in (reverse("oncall:now"), reverse("oncall:schedule", args=[schedule.pk]), reverse("oncall:my_shifts")):
+    for url in (
+        reverse("oncall:now"),
+        reverse("oncall:schedule", args=[schedule.pk]),
+        reverse("oncall:my_shifts"),
+    ):
         assert client.get(url).status_code == 404
 
 
 def test_the_schedule_page_draws_layers_and_the_final_schedule(
     client_for: object, schedule: Schedule, agents: list[User]
 ) -> None:
-    response = client_for(agents[0]).get(reverse("oncall:schedule", args=[schedule.pk]) + "?from=2026-03-23")  # type: ignore[operator]
+    response = client_for(agents[0]).get(
+        reverse("oncall:schedule", args=[schedule.pk]) + "?from=2026-03-23"
+    )  # type: ignore[operator]
     html = response.content.decode()
     assert response.status_code == 200
     assert html.count('class="oc-row') == 3  # ticks, layer 1, final
     # Midnight to midnight with 09:00 handoffs: 13 whole days and two parts, per row.
-    assert html.count("<rect class=\"oc-p") == 2 * 15
+    assert html.count('<rect class="oc-p') == 2 * 15
     assert 'style="' not in html.split("<main", 1)[-1]  # CSP: no inline style
-    bad = client_for(agents[0]).get(reverse("oncall:schedule", args=[schedule.pk]) + "?from=nonsense")  # type: ignore[operator]
+    bad = client_for(agents[0]).get(
+        reverse("oncall:schedule", args=[schedule.pk]) + "?from=nonsense"
+    )  # type: ignore[operator]
     assert bad.status_code == 200
 
 
@@ -55,7 +65,11 @@ def test_an_agent_covers_a_shift_from_the_schedule_page(
     start = timezone.now() + timedelta(hours=2)
     response = client.post(
         reverse("oncall:override_create", args=[schedule.pk]),
-        {"person": agents[1].pk, "start": local_input(start), "end": local_input(start + timedelta(hours=3))},
+        {
+            "person": agents[1].pk,
+            "start": local_input(start),
+            "end": local_input(start + timedelta(hours=3)),
+        },
     )
     assert response.status_code == 302
     override = Override.objects.get()
@@ -70,7 +84,11 @@ def test_a_bad_override_form_shows_the_error_and_stores_nothing(
     start = timezone.now() + timedelta(hours=2)
     response = client_for(agents[1]).post(  # type: ignore[operator]
         reverse("oncall:override_create", args=[schedule.pk]),
-        {"person": agents[1].pk, "start": local_input(start), "end": local_input(start - timedelta(hours=1))},
+        {
+            "person": agents[1].pk,
+            "start": local_input(start),
+            "end": local_input(start - timedelta(hours=1)),
+        },
     )
     assert response.status_code == 400
     assert "The end must be after the start." in response.content.decode()
