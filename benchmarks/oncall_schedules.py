@@ -1,9 +1,9 @@
 """Who is on call for 1,000 schedules over the next 14 days (DESIGN §7: <= 100 ms).
 
 Pure computation by oncall.engine.final_shifts; the database read (oncall.selectors.schedule_list:
-four queries whatever the count) is not included. Each schedule: Europe/Berlin, three layers (a weekly rotation of 5, a 12-hour
-rotation of 4, a weekday 09:00-17:00 layer of 3) and two overrides; the range crosses a DST
-change. Run: .venv/bin/python benchmarks/oncall_schedules.py
+four queries whatever the count) is not included. Each schedule: Europe/Berlin, three layers (a
+weekly rotation of 5, a 12-hour rotation of 4, a weekday 09:00-17:00 layer of 3) and two
+overrides; the range crosses a DST change. Run: .venv/bin/python benchmarks/oncall_schedules.py
 """
 
 import statistics

@@ -6,7 +6,7 @@ Idempotent: the schedule is found by its group and name, the layer by its level,
 is added only to a schedule without one.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -18,7 +18,7 @@ from core.roles import is_agent
 from oncall.models import LayerMember, Override, RotationLayer, Schedule
 
 MAX_MEMBERS = 6
-FIRST_HANDOFF_DAY = datetime(2026, 1, 5)  # a Monday
+FIRST_HANDOFF_DAY = date(2026, 1, 5)  # a Monday
 
 
 def _agents(group: SupportGroup) -> list[User]:
@@ -29,7 +29,7 @@ def _agents(group: SupportGroup) -> list[User]:
 def seed_oncall_demo() -> dict[str, int]:
     """Returns how many schedules exist and how many overrides were added."""
     zone = ZoneInfo(settings.TIME_ZONE)
-    handoff = datetime.combine(FIRST_HANDOFF_DAY.date(), time(9), zone)
+    handoff = datetime.combine(FIRST_HANDOFF_DAY, time(9), zone)
     added = 0
     with transaction.atomic():
         for group in SupportGroup.objects.filter(is_active=True, tier__in=[1, 2, 3]):

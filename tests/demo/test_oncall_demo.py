@@ -29,6 +29,10 @@ def test_every_tier_group_has_a_rotation_with_an_override_and_someone_on_call() 
 
 def test_seeding_again_adds_no_schedule_layer_or_override() -> None:
     seed(incidents=0)
-    counts = (Schedule.objects.count(), LayerMember.objects.count(), Override.objects.count())
+
+    def counts() -> tuple[int, int, int]:
+        return Schedule.objects.count(), LayerMember.objects.count(), Override.objects.count()
+
+    before = counts()
     seed(incidents=0)
-    assert (Schedule.objects.count(), LayerMember.objects.count(), Override.objects.count()) == counts
+    assert counts() == before

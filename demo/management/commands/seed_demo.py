@@ -13,8 +13,8 @@ from django.db.models import Count, Exists, OuterRef
 
 from core.models import TimelineEvent
 from demo.email import MAILBOX_ADDRESS, seed_email_demo
-from demo.oncall import seed_oncall_demo
 from demo.incidents.loader import BULK_MIN, load_incidents, wants_bulk
+from demo.oncall import seed_oncall_demo
 from demo.organisation import DEMO_LOGINS, DEMO_PASSWORD
 from demo.problems import seed_problems_demo
 from demo.progress import ProgressBar
