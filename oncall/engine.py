@@ -58,6 +58,12 @@ class Shift(NamedTuple):
 
 
 @lru_cache(maxsize=65536)
+def new_shift(fields: tuple[int, datetime, datetime, str]) -> Shift:
+    """Shift(*fields) without NamedTuple's Python-level __new__ (the engine makes tens of
+    thousands per 1,000 schedules)."""
+    return tuple.__new__(Shift, fields)
+
+
 def _instant(local: datetime, zone: ZoneInfo) -> datetime:
     """A naive local wall time in `zone` as a UTC instant. fold=0: a repeated time is its first
     occurrence; a missing one is read with the offset before the gap, i.e. moved forward.
@@ -87,11 +93,13 @@ def layer_shifts(layer: LayerSpec, zone: ZoneInfo, start: datetime, end: datetim
         shift_end = instant(local_end, zone)
         if shift_end > start and shift_end > shift_start:
             shifts.append(
-                Shift(
-                    members[turn],
-                    shift_start if shift_start > start else start,
-                    shift_end if shift_end < end else end,
-                    source,
+                new_shift(
+                    (
+                        members[turn],
+                        shift_start if shift_start > start else start,
+                        shift_end if shift_end < end else end,
+                        source,
+                    )
                 )
             )
         turn = turn + 1 if turn + 1 < count else 0
@@ -157,7 +165,7 @@ def _clip_to(shifts: list[Shift], windows: Sequence[Interval]) -> list[Shift]:
             else:
                 lo, hi = max(shift.start, lo), min(shift.end, hi)
                 if lo < hi:
-                    out.append(Shift(shift.person_id, lo, hi, shift.source))
+                    out.append(new_shift((shift.person_id, lo, hi, shift.source)))
             j += 1
     return out
 
@@ -179,11 +187,11 @@ def _uncovered(shifts: list[Shift], covered: Sequence[Interval]) -> list[Shift]:
         while j < count and covered[j][0] < end:
             lo, hi = covered[j]
             if lo > cursor:
-                out.append(Shift(shift.person_id, cursor, lo, shift.source))
+                out.append(new_shift((shift.person_id, cursor, lo, shift.source)))
             cursor = max(cursor, hi)
             j += 1
         if cursor < end:
-            out.append(Shift(shift.person_id, cursor, end, shift.source))
+            out.append(new_shift((shift.person_id, cursor, end, shift.source)))
     return out
 
 
@@ -224,7 +232,7 @@ def final_shifts(spec: ScheduleSpec, start: datetime, end: datetime) -> list[Shi
 
 
 def _override_shifts(person_id: int, start: datetime, end: datetime) -> list[Shift]:
-    return [Shift(person_id, start, end, "override")]
+    return [new_shift((person_id, start, end, "override"))]
 
 
 def _merge(shifts: list[Shift]) -> list[Shift]:
@@ -232,7 +240,7 @@ def _merge(shifts: list[Shift]) -> list[Shift]:
     for shift in shifts:
         last = merged[-1] if merged else None
         if last and last.person_id == shift.person_id and last.end == shift.start:
-            merged[-1] = Shift(last.person_id, last.start, shift.end, last.source)
+            merged[-1] = new_shift((last.person_id, last.start, shift.end, last.source))
         else:
             merged.append(shift)
     return merged
