@@ -11,6 +11,10 @@ from oncall.models import Override, RotationLayer, Schedule
 
 
 class LayerOutputSerializer(OutputModelSerializer):
+    # Declared: the model fields' limits differ between SQLite and PostgreSQL, and so would the
+    # schema.
+    level = serializers.IntegerField(read_only=True, help_text="Higher levels cover lower ones.")
+    shift_hours = serializers.IntegerField(read_only=True)
     member_ids = serializers.SerializerMethodField()
     weekdays = serializers.SerializerMethodField()
 
