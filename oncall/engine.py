@@ -57,13 +57,13 @@ class Shift(NamedTuple):
     source: str
 
 
-@lru_cache(maxsize=65536)
 def new_shift(fields: tuple[int, datetime, datetime, str]) -> Shift:
     """Shift(*fields) without NamedTuple's Python-level __new__ (the engine makes tens of
     thousands per 1,000 schedules)."""
     return tuple.__new__(Shift, fields)
 
 
+@lru_cache(maxsize=65536)
 def _instant(local: datetime, zone: ZoneInfo) -> datetime:
     """A naive local wall time in `zone` as a UTC instant. fold=0: a repeated time is its first
     occurrence; a missing one is read with the offset before the gap, i.e. moved forward.
