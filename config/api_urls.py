@@ -18,6 +18,7 @@ v1 = [
     path("", include("sla.api.urls")),
     path("", include("reporting.api.urls")),
     path("", include("email_intake.api.urls")),
+    path("", include("oncall.api.urls")),
 ]
 
 urlpatterns = [

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "incidents.alerts",
     "core.webhooks",
     "email_intake",
+    "oncall",
     "demo",
 ]
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("portal.urls")),
     path("", include("reporting.urls")),
     path("", include("email_intake.urls")),
+    path("", include("oncall.urls")),
 ]
 
 # An unhandled exception: 503 with Retry-After when the database is unreachable, else 500

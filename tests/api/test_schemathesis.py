@@ -28,6 +28,7 @@ from django.core import signals
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
@@ -41,6 +42,7 @@ from email_intake.choices import InboundStatus
 from email_intake.models import InboundEmail, Mailbox
 from email_intake.store import store_message
 from incidents import services as incident_services
+from oncall.models import LayerMember, Override, RotationLayer, Schedule
 from problems import services as problem_services
 from service_requests import services as request_services
 from service_requests.choices import ApprovalMode, FieldType
@@ -141,6 +143,18 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
         upload = SimpleUploadedFile("log.txt", b"log\n", content_type="text/plain")
         files[ticket.number] = attachment_add(ticket=ticket, uploaded_by=admin, upload=upload)
     token = api_token_create(user=admin, name="fuzz", scopes=["read", "write"])
+    schedule = Schedule.objects.create(support_group=l1_group, name="Fuzz", time_zone="UTC")
+    layer = RotationLayer.objects.create(
+        schedule=schedule, level=1, shift_hours=24, handoff_at=timezone.now()
+    )
+    LayerMember.objects.create(layer=layer, person=admin, position=0)
+    override = Override.objects.create(
+        schedule=schedule,
+        person=admin,
+        start=timezone.now(),
+        end=timezone.now() + timedelta(hours=1),
+        created_by=admin,
+    )
     mailbox = Mailbox.objects.create(name="fuzz", address="fuzz@desk.example")
     inbound, _ = store_message(
         mailbox, b"From: a@example.com\r\nSubject: Hi\r\nMessage-ID: <f@x>\r\n\r\nHello\r\n"
@@ -165,6 +179,9 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
             "tokens": token.token.pk,
             "mailboxes": mailbox.pk,
             "inbound-emails": inbound.pk,
+            "oncall/schedules": schedule.pk,
+            "oncall/layers": layer.pk,
+            "oncall/overrides": override.pk,
         },
         "slug": item.slug,
         "task_id": request.tasks.get().pk,
@@ -184,7 +201,9 @@ def test_api_conforms_to_its_schema(case: schemathesis.Case, world: dict[str, An
 
 
 def _path_parameters(path: str, world: dict[str, Any]) -> dict[str, Any]:
-    resource = path.removeprefix("/api/v1/").split("/")[0]
+    parts = path.removeprefix("/api/v1/").split("/")
+    # On-call resources sit one level down (/api/v1/oncall/schedules/{id}/).
+    resource = "/".join(parts[:2]) if parts[0] == "oncall" else parts[0]
     values: dict[str, Any] = {}
     if "{number}" in path:
         values["number"] = world["numbers"][resource]

@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -28,6 +29,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from core.services import attachment_add
 from email_intake.models import Mailbox
@@ -36,6 +38,7 @@ from email_intake.store import store_message
 from incidents import services as incidents
 from incidents.choices import Category, Impact, IncidentStatus, ResolutionCode, Urgency
 from incidents.models import Incident
+from oncall.models import LayerMember, Override, RotationLayer, Schedule
 from problems.links import problem_link_incident
 from problems.recurrence import proposals_detect
 from problems.reviews import review_start
@@ -68,6 +71,8 @@ class Sample:
     # The demo-like mailbox and a reply that came in through it (on open_incident).
     mailbox_id: int = 0
     inbound_id: int = 0
+    # An on-call schedule whose rotation names agent_l1, with an override ahead.
+    schedule_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,10 @@ PAGES: dict[str, Page] = {
     "email_intake:mailbox_detail": Page("admin", lambda s: [str(s.mailbox_id)]),
     "email_intake:mailbox_edit": Page("admin", lambda s: [str(s.mailbox_id)]),
     "email_intake:message": Page("agent", lambda s: [str(s.inbound_id)]),
+    # On call (agents)
+    "oncall:now": Page("agent"),
+    "oncall:schedule": Page("agent", lambda s: [str(s.schedule_id)]),
+    "oncall:my_shifts": Page("agent"),
 }
 
 NOT_PAGES: dict[str, str] = {
@@ -158,6 +167,7 @@ NOT_PAGES: dict[str, str] = {
     "incidents:agent_priority_preview": "partial: the classify form's live priority, checked there",
     "core:assignee_options": "partial: <option>s for the assignment panel's person search",
     "core:configuration_item_options": "partial: <option>s for classify's configuration items",
+    "oncall:feed": "an iCalendar feed (text/calendar) behind a secret token",
 }
 
 ROLES = ("anonymous", "end_user", "manager", "agent", "admin")
@@ -275,6 +285,24 @@ def _open_incident(requester, agent, service, title, **classify: Any) -> Inciden
     )
 
 
+def _oncall_schedule(agent: Any) -> Any:
+    group = agent.support_groups.first()
+    schedule = Schedule.objects.create(support_group=group, name="Primary", time_zone="UTC")
+    layer = RotationLayer.objects.create(
+        schedule=schedule, level=1, name="Daily", shift_hours=24, handoff_at=timezone.now()
+    )
+    LayerMember.objects.create(layer=layer, person=agent, position=0)
+    start = timezone.now() + timedelta(days=1)
+    Override.objects.create(
+        schedule=schedule,
+        person=agent,
+        start=start,
+        end=start + timedelta(hours=4),
+        created_by=agent,
+    )
+    return schedule
+
+
 @pytest.fixture
 def sample(
     requester,
@@ -367,6 +395,7 @@ def sample(
         item_slug=laptop_item.slug,
         mailbox_id=mailbox.pk,
         inbound_id=inbound.pk,
+        schedule_id=_oncall_schedule(agent_l1).pk,
         users={
             "anonymous": None,
             "end_user": requester,

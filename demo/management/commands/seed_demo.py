@@ -14,6 +14,7 @@ from django.db.models import Count, Exists, OuterRef
 from core.models import TimelineEvent
 from demo.email import MAILBOX_ADDRESS, seed_email_demo
 from demo.incidents.loader import BULK_MIN, load_incidents, wants_bulk
+from demo.oncall import seed_oncall_demo
 from demo.organisation import DEMO_LOGINS, DEMO_PASSWORD
 from demo.problems import seed_problems_demo
 from demo.progress import ProgressBar
@@ -150,6 +151,11 @@ class Command(BaseCommand):
         self._say(
             f"Email: the mailbox {MAILBOX_ADDRESS} holds {mail['messages']} messages "
             "(tickets, a reply and an ignored auto-reply; add more with manage.py mail_import)."
+        )
+        oncall = seed_oncall_demo()
+        self._say(
+            f"On call: {oncall['schedules']} schedules (a weekly rotation per support group), "
+            f"{oncall['overrides_added']} override(s) added."
         )
 
     @contextmanager
