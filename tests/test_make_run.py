@@ -244,8 +244,14 @@ def test_make_run_serves_agents_and_stops_on_ctrl_c(
         assert page.status_code == 200
         assert "INC-" in page.text, page.text[:2000]
 
+    # The banner follows runstack's own health poll, which may come a moment after ours.
+    expected = f"Service desk is running at {base}/"
+    banner_deadline = time.monotonic() + 30
     banner = log.read_text(errors="replace")
-    assert f"Service desk is running at {base}/" in banner
+    while expected not in banner and time.monotonic() < banner_deadline:
+        time.sleep(0.2)
+        banner = log.read_text(errors="replace")
+    assert expected in banner, _tail(log)
     assert "agent1" in banner
     assert "Ctrl-C to stop" in banner
 
