@@ -7,16 +7,15 @@ mailbox (fetch + store) and processes everything waiting. Reports messages/s for
 overall, the process's resident memory sampled every batch (it must stay flat), and that each
 message was stored and processed exactly once and is marked on the server.
 
-The pipeline: `--pipeline real` runs email_intake.pipeline.handle; `stub` replaces it with a
-trivial one (reads the stored source, parses its headers, marks the message done), for branches
-where the pipeline is still the contract. `auto` (default) picks real unless it is the contract.
+The pipeline: `--pipeline real` (default) runs email_intake.pipeline.handle; `stub` replaces it
+with a trivial one (reads the stored source, parses its headers, marks the message done), to time
+the fetch, store and claim path without the pipeline's cost.
 
-Usage: .venv/bin/python benchmarks/mail_import.py [--messages 10000] [--pipeline auto]
+Usage: .venv/bin/python benchmarks/mail_import.py [--messages 10000] [--pipeline real|stub]
        [--database sd_fetch_bench]   (needs psql, a local PostgreSQL and /usr/sbin/dovecot)
 """
 
 import argparse
-import inspect
 import os
 import resource
 import shutil
@@ -125,12 +124,6 @@ def stub_pipeline() -> None:
     pipeline.handle = handle
 
 
-def pipeline_is_contract() -> bool:
-    from email_intake import pipeline
-
-    return "raise NotImplementedError" in inspect.getsource(pipeline.handle)
-
-
 def setup_mailbox(server):  # type: ignore[no-untyped-def]
     from core.models import Service, SupportGroup
     from email_intake.models import Mailbox
@@ -154,7 +147,7 @@ def setup_mailbox(server):  # type: ignore[no-untyped-def]
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=10_000)
-    parser.add_argument("--pipeline", choices=["auto", "real", "stub"], default="auto")
+    parser.add_argument("--pipeline", choices=["real", "stub"], default="real")
     parser.add_argument("--database", default="sd_fetch_bench")
     args = parser.parse_args()
 
@@ -175,7 +168,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from tests.email_intake.dovecot import DovecotServer
 
-    use_stub = args.pipeline == "stub" or (args.pipeline == "auto" and pipeline_is_contract())
+    use_stub = args.pipeline == "stub"
     if use_stub:
         stub_pipeline()
 
@@ -235,7 +228,7 @@ def main() -> None:
         "",
         f"PostgreSQL {pg_version}, Dovecot {dovecot_version()}, {os.cpu_count()} cores; "
         f"database `{args.database}`; pipeline: "
-        + ("**stub** (the contract: headers parsed, marked done)" if use_stub else "**real**")
+        + ("**stub** (headers parsed, marked done)" if use_stub else "**real**")
         + ".",
         "",
         f"- Mailbox: {n:,} messages, {total_bytes / 1e6:.1f} MB (70 % new reports from "
