@@ -48,6 +48,7 @@ class Source(models.TextChoices):
     API = "api", "API"
     EMAIL = "email", "Email"
     ALERT = "alert", "Alert"
+    ONCALL = "oncall", "On-call"
     SYSTEM = "system", "System"
 
 
@@ -64,6 +65,7 @@ class EventKind(models.TextChoices):
     ALERT = "alert", "Alert"
     RATED = "rated", "Rated"
     EMAIL_BOUNCED = "email_bounced", "Email bounced"
+    PAGE = "page", "Page"
     # Kinds of one ticket kind's own (their constructors live in that app's events.py).
     TASK_UPDATED = "task_updated", "Task updated"
     LINKED = "linked", "Linked"

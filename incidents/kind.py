@@ -118,6 +118,7 @@ INCIDENT = TicketKind(
         retarget_on=frozenset({"priority", "service"}),
     ),
     resolved_status=S.RESOLVED,
+    ack_action="accept",
     reporting=ReportingMilestones(started="identified_at", acknowledged="logged_at"),
     rating=RatingRules(asked_verb="reported", wait_text="you can rate it once it is resolved."),
     autoclose=AutoClose(days=_autoclose_days),

@@ -3,7 +3,8 @@ vocabulary", after Saleor's order/events.py).
 
 Every write path — a transition, a comment, the SLA sweeper's batch, alert intake — appends its
 events through these functions, and every appended event is offered to outbound webhooks the
-same way (`event_record`, `events_record`). What an event *means* is read back in one place,
+same way (`event_record`, `events_record`), and to paging's priority triggers
+(core.tickets.paging_hooks). What an event *means* is read back in one place,
 `core.tickets.describe.describe`, used by every timeline and by the webhooks that announce an
 event; nothing else reads an event's JSON or compares its message.
 
@@ -22,6 +23,7 @@ from django.utils import timezone
 from core.choices import EventKind, Source
 from core.models import Attachment, Comment, TicketBase, TimelineEvent, User
 from core.tickets.describe import describe
+from core.tickets.paging_hooks import paging_after_events
 from core.tickets.payloads import Assignment, Rating, TierMove
 from core.webhooks.emit import webhook_emit_for_timeline_event, webhook_emit_for_timeline_events
 
@@ -74,6 +76,7 @@ def event_record(ticket: TicketBase, event: TimelineEvent) -> TimelineEvent:
     webhook_emit_for_timeline_event(
         event=event, ticket=ticket, comment=event.comment, describe=describe
     )
+    paging_after_events([(ticket, event)])
     return event
 
 
@@ -90,6 +93,7 @@ def events_record(pairs: Iterable[tuple[TicketBase, TimelineEvent]]) -> list[Tim
         return []
     events = TimelineEvent.objects.bulk_create([event for _, event in pairs])
     webhook_emit_for_timeline_events(pairs, describe=describe)
+    paging_after_events(pairs)
     return events
 
 

@@ -267,6 +267,9 @@ class TicketKind:
     restriction: Restriction | None = None
     # How new mail opens this kind's tickets; None: mailboxes cannot route to this kind.
     email: EmailIntake | None = None
+    # The lifecycle action that acknowledges a ticket (its reporting milestone `acknowledged`):
+    # acknowledging a page runs it when it is legal then (core.tickets.paging). "": none.
+    ack_action: str = ""
 
     def __post_init__(self) -> None:
         meta = self.model._meta

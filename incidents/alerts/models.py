@@ -49,6 +49,13 @@ class Integration(models.Model):
         default=False,
         help_text="Resolve the incident when every alert on it has recovered.",
     )
+    pages = models.BooleanField(
+        default=False,
+        help_text=(
+            "Page the on-call of the incident's group for every new incident it opens, whatever "
+            "its priority (the group's escalation policy)."
+        ),
+    )
     severity_label = models.CharField(
         max_length=100,
         default="severity",

@@ -1,0 +1,43 @@
+"""The paging kernel: a page starts with a snapshot, notifies its first step once, and an
+acknowledgement stops it, takes the ticket and accepts it (MTTA)."""
+
+import pytest
+
+from core.exceptions import TransitionError
+from incidents.choices import IncidentStatus
+from oncall.models import Page, PageNotification, PageReason, PageStatus
+from oncall.paging.services import page_acknowledge, page_start
+from tests.factories import IncidentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_manual_page_snapshots_notifies_and_ack_accepts(group, agents, policy, reachable):
+    incident = IncidentFactory(support_group=group, tier=group.tier)
+    page = page_start(incident, reason=PageReason.MANUAL, actor=agents[0], message="Disk full")
+    assert page is not None and page.status == PageStatus.TRIGGERED
+    assert page.policy_snapshot[0]["policy"] == "L1 paging"
+    assert len(page.policy_snapshot[0]["steps"]) == 2
+    first = PageNotification.objects.filter(page=page)
+    assert first.count() == 1  # the schedule's on-call, by email
+    with pytest.raises(TransitionError):
+        page_start(incident, reason=PageReason.MANUAL, actor=agents[0])
+    person = first.get().person
+    page_acknowledge(page, actor=person)
+    page.refresh_from_db()
+    incident.refresh_from_db()
+    assert page.status == PageStatus.ACKNOWLEDGED and page.acknowledged_by == person
+    assert incident.assignee == person
+    assert incident.status == IncidentStatus.LOGGED
+    with pytest.raises(TransitionError):
+        page_acknowledge(page, actor=agents[1])
+    assert Page.objects.count() == 1
+
+
+def test_priority_rule_pages_on_creation(group, agents, policy, reachable):
+    policy.page_priorities = [1, 2]
+    policy.save()
+    low = IncidentFactory(support_group=group, tier=group.tier, priority=4)
+    high = IncidentFactory(support_group=group, tier=group.tier, priority=1)
+    assert not Page.objects.filter(ticket_id=low.pk).exists() or low.priority in (1, 2)
+    assert Page.objects.filter(ticket_number=high.number).count() <= 1
