@@ -551,3 +551,14 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- On-call shift reminders (oncall/reminders.py) ------------------------------------------
+# Email people this many minutes before their on-call shift starts (0: no reminders); beat
+# looks for shifts about to start every ONCALL_SHIFT_REMINDER_CHECK_SECONDS.
+ONCALL_SHIFT_REMINDER_MINUTES = env_int("ONCALL_SHIFT_REMINDER_MINUTES", 60)
+ONCALL_SHIFT_REMINDER_CHECK_SECONDS = env_int("ONCALL_SHIFT_REMINDER_CHECK_SECONDS", 300)
+CELERY_BEAT_SCHEDULE["oncall.shift_reminders"] = {
+    "task": "oncall.shift_reminders",
+    "schedule": float(ONCALL_SHIFT_REMINDER_CHECK_SECONDS),
+    "options": {"expires": ONCALL_SHIFT_REMINDER_CHECK_SECONDS},
+}

@@ -12,6 +12,7 @@ class OncallConfig(AppConfig):
 
     def ready(self) -> None:
         from core.tickets.paging_hooks import paging_register
+        from oncall import reminders  # noqa: F401 — registers the shift reminders' task
         from oncall.paging import events  # noqa: F401 — registers the page event's words
         from oncall.paging.hooks import HOOKS, PRIORITY_RULES_MEMO
 
