@@ -133,7 +133,7 @@ def test_alertmanager_opens_one_incident_and_reports_the_recovery(
     alertmanager: str, hook: Hook
 ) -> None:
     _send(alertmanager)
-    incident = _wait_for(lambda: Incident.objects.first(), 30, "the incident")
+    incident = _wait_for(Incident.objects.first, 30, "the incident")
     _send(alertmanager)  # a re-send of the same alert joins it
     link = AlertLink.objects.get(incident=incident)
     assert incident.title == "[HighLatency] p99 latency above 2 s on web-1"
