@@ -12,6 +12,14 @@ from oncall.views.pages import (
     schedule_feed_view,
     schedule_view,
 )
+from oncall.views.schedule_edit import (
+    layer_create_view,
+    layer_delete_view,
+    layer_edit_view,
+    schedule_create_view,
+    schedule_delete_view,
+    schedule_edit_view,
+)
 
 app_name = "oncall"
 
@@ -21,6 +29,12 @@ urlpatterns = [
     path("oncall/schedules/<int:pk>/overrides/", override_create_view, name="override_create"),
     path("oncall/schedules/<int:pk>/feed/", schedule_feed_view, name="schedule_feed"),
     path("oncall/overrides/<int:pk>/delete/", override_delete_view, name="override_delete"),
+    path("oncall/schedules/new/", schedule_create_view, name="schedule_create"),
+    path("oncall/schedules/<int:pk>/edit/", schedule_edit_view, name="schedule_edit"),
+    path("oncall/schedules/<int:pk>/delete/", schedule_delete_view, name="schedule_delete"),
+    path("oncall/schedules/<int:pk>/layers/new/", layer_create_view, name="layer_create"),
+    path("oncall/layers/<int:pk>/edit/", layer_edit_view, name="layer_edit"),
+    path("oncall/layers/<int:pk>/delete/", layer_delete_view, name="layer_delete"),
     path("oncall/my-shifts/", my_shifts_view, name="my_shifts"),
     path("oncall/my-shifts/feed/", my_feed_view, name="my_feed"),
     path("oncall/feeds/<str:token>.ics", feed_view, name="feed"),

@@ -114,6 +114,10 @@ def _wait_for_every_tile(page: Any, sample: Sample) -> None:
     expect(page.locator("[aria-busy=true]")).to_have_count(0)
 
 
+def _first_layer(schedule_id: int) -> int:
+    return RotationLayer.objects.filter(schedule_id=schedule_id).values_list("pk", flat=True)[0]
+
+
 PAGES: dict[str, Page] = {
     "login": Page("anonymous"),
     # Portal
@@ -152,6 +156,13 @@ PAGES: dict[str, Page] = {
     "oncall:now": Page("agent"),
     "oncall:schedule": Page("agent", lambda s: [str(s.schedule_id)]),
     "oncall:my_shifts": Page("agent"),
+    # On-call schedule writing (admins and group managers)
+    "oncall:schedule_create": Page("admin"),
+    "oncall:schedule_edit": Page("admin", lambda s: [str(s.schedule_id)]),
+    "oncall:schedule_delete": Page("admin", lambda s: [str(s.schedule_id)]),
+    "oncall:layer_create": Page("admin", lambda s: [str(s.schedule_id)]),
+    "oncall:layer_edit": Page("admin", lambda s: [str(_first_layer(s.schedule_id))]),
+    "oncall:layer_delete": Page("admin", lambda s: [str(_first_layer(s.schedule_id))]),
 }
 
 NOT_PAGES: dict[str, str] = {
