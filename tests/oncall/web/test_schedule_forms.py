@@ -379,6 +379,21 @@ def test_editing_a_layer_shows_it_and_reorders_its_members(
     assert schedule.layers.count() == 1
 
 
+def test_a_member_who_left_the_group_is_named_before_saving_drops_them(
+    client_for: ClientFor, schedule: Schedule, manager: User, agents: list[User]
+) -> None:
+    layer = schedule.layers.get()
+    schedule.support_group.members.remove(agents[2])
+    url = reverse("oncall:layer_edit", args=[layer.pk])
+    page = client_for(manager).get(url).content.decode()
+    assert "saving drops them from the rotation: " + agents[2].display_name in page
+    assert f'name="member_{agents[2].pk}"' not in page
+    data = layer_data(agents[:2], level=1, handoff_at="2026-01-05T09:00", weekdays=[])
+    response = client_for(manager).post(url, {**data, "window_start": "", "window_end": ""})
+    assert response.status_code == 302
+    assert members_of(layer) == [agents[0].pk, agents[1].pk]
+
+
 def test_agents_and_other_managers_cannot_touch_layers(
     client_for: ClientFor,
     schedule: Schedule,
@@ -501,4 +516,4 @@ def test_the_pages_cost_the_same_queries_with_1_or_10_layers_and_3_or_23_agents(
     _grow(schedule, layers=10, agents_more=20)
     large = _queries(client, reverse(page, args=args))
     assert large == small
-    assert small <= 20
+    assert small <= 12  # measured: 9 (schedule page), 6 (new layer), 7 (edit layer)
