@@ -61,7 +61,7 @@ from oncall.paging.links import ACK, RESOLVE, page_link_url
 TASK_EMAIL = "oncall.page_email"
 TASK_SLACK = "oncall.page_slack"
 TASK_WEBHOOK = "oncall.page_webhook"
-TASKS = {
+TASKS: dict[str, str] = {
     ContactMethodKind.EMAIL: TASK_EMAIL,
     ContactMethodKind.SLACK: TASK_SLACK,
     ContactMethodKind.WEBHOOK: TASK_WEBHOOK,
@@ -203,6 +203,8 @@ def _failed(notification: PageNotification, error: str) -> None:
 
 
 def _is_last_attempt(notification: PageNotification) -> bool:
+    if notification.outbox_message_id is None:
+        return True
     attempts = (
         OutboxMessage.objects.filter(pk=notification.outbox_message_id)
         .values_list("attempts", flat=True)
@@ -280,9 +282,7 @@ def page_slack_task(payload: dict[str, Any]) -> None:
     if notification is None or notification.contact_method is None:
         return
     page = notification.page
-    text = f"*{page_subject(page)}*\n" + page_text(
-        page, notification.person_id, _group_name(page)
-    )
+    text = f"*{page_subject(page)}*\n" + page_text(page, notification.person_id, _group_name(page))
     body = json.dumps({"text": text}).encode()
     address = notification.contact_method.address
     _deliver(notification, lambda: _post(address, body, {}))

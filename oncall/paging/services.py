@@ -61,9 +61,10 @@ def page_start(
 ) -> Page | None:
     """Start paging for `ticket` with the escalation of `group` (default: the ticket's group)
     from its tier up, and notify the first step now (its due-now notifications are queued in
-    this transaction: the first message does not wait for a sweep). A ticket already paged keeps its live page
-    (returned as it is; by hand that is refused). By hand (`reason` manual) a ticket whose
-    group has no policy is refused with the reason; any other trigger then pages nobody (None).
+    this transaction: the first message does not wait for a sweep). A ticket already paged
+    keeps its live page (returned as it is; by hand that is refused). By hand (`reason`
+    manual) a ticket whose group has no policy is refused with the reason; any other trigger
+    then pages nobody (None).
     """
     message = (message or "").strip()
     manual = reason == PageReason.MANUAL

@@ -148,9 +148,9 @@ def step_run(page: Page, ticket: TicketBase, now: datetime) -> bool:
 
 def manager_emails(group_ids: list[int]) -> list[str]:
     """The addresses of these groups' managers; the admins' when none of them has one."""
-    managers = User.objects.filter(
-        is_active=True, managed_groups__pk__in=group_ids
-    ).exclude(email="")
+    managers = User.objects.filter(is_active=True, managed_groups__pk__in=group_ids).exclude(
+        email=""
+    )
     found = sorted({user.email for user in managers})
     if found:
         return found

@@ -146,8 +146,9 @@ def page_advance(page: Page, now: datetime) -> bool:
     False when someone else had (a stale copy). Call inside a transaction."""
     ticket = _ticket_or_none(page)
     if ticket is None:
+        current = Page.objects.filter(pk=page.pk, version=page.version, status=PageStatus.TRIGGERED)
         return bool(
-            Page.objects.filter(pk=page.pk, version=page.version, status=PageStatus.TRIGGERED).update(
+            current.update(
                 status=PageStatus.CANCELLED, ended_at=now, next_at=None, version=F("version") + 1
             )
         )
@@ -211,9 +212,7 @@ def _move(page: Page, position: Position, now: datetime) -> Page | None:
         group_id = page.support_group_id  # the group was deleted since the snapshot
     next_at = now + timedelta(minutes=int(step["wait_minutes"]))
     key = f"{tier_index}.{round_}.{step_index}"
-    won = Page.objects.filter(
-        pk=page.pk, version=page.version, status=PageStatus.TRIGGERED
-    ).update(
+    won = Page.objects.filter(pk=page.pk, version=page.version, status=PageStatus.TRIGGERED).update(
         tier_index=tier_index,
         round=round_,
         step_index=step_index,
@@ -238,9 +237,7 @@ def _hand_over(before: Page, after: Page, ticket: TicketBase) -> None:
     difference; a refusal is logged and paging goes on) and record it on the timeline."""
     old = before.policy_snapshot[before.tier_index]
     new = after.policy_snapshot[after.tier_index]
-    reason = (
-        f"Nobody at L{old['tier']} acknowledged the page within {_tier_minutes(old)} min."
-    )
+    reason = f"Nobody at L{old['tier']} acknowledged the page within {_tier_minutes(old)} min."
     refusal = ""
     current = ticket
     for _ in range(max(0, int(new["tier"]) - int(current.tier))):

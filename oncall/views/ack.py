@@ -43,7 +43,8 @@ def page_link_view(request: HttpRequest, page_id: int, token: str) -> HttpRespon
     person = User.objects.filter(pk=claim.person_id, is_active=True).first()
     if page is None or person is None:
         return _refusal(request, 400, "This link is not valid", "Its page or person is gone.")
-    context = {"page": page, "person": person, "action": claim.action, "is_ack": claim.action == ACK}
+    is_ack = claim.action == ACK
+    context = {"page": page, "person": person, "action": claim.action, "is_ack": is_ack}
     if request.method == "GET":
         return render(request, TEMPLATE, context)
     try:

@@ -76,8 +76,13 @@ def test_email_is_sent_threaded_and_marked_sent(group, agents, mailoutbox):
     assert mail.to == ["a@example.com"]
     assert incident.number in mail.subject and "P1" in mail.subject
     assert "Checkout down" in mail.body and "Acknowledge: http" in mail.body
-    assert mail.extra_headers["Message-ID"] == (
-        OutboxMessage.objects.get(pk=notification.outbox_message_id).payload["email"]["message_id"]
+    assert (
+        mail.extra_headers["Message-ID"]
+        == (
+            OutboxMessage.objects.get(pk=notification.outbox_message_id).payload["email"][
+                "message_id"
+            ]
+        )
     )
     assert incident.number.replace("-", "") in mail.extra_headers["In-Reply-To"].replace("-", "")
     # Delivered twice (a duplicated Celery message): sent once.

@@ -47,9 +47,7 @@ def page_events(incident, what):
 
 
 def manager_mails(key_part):
-    return OutboxMessage.objects.filter(
-        task_name="core.send_email", dedupe_key__contains=key_part
-    )
+    return OutboxMessage.objects.filter(task_name="core.send_email", dedupe_key__contains=key_part)
 
 
 def test_page_start_queues_the_first_notification_at_once(group, agents, policy, reachable):
@@ -178,9 +176,7 @@ def test_a_person_without_a_working_method_is_skipped_and_the_manager_told_once(
     assert told.count() == 1
 
 
-def test_a_step_that_can_notify_nobody_moves_on_at_once(
-    group, agents, policy, reachable, caplog
-):
+def test_a_step_that_can_notify_nobody_moves_on_at_once(group, agents, policy, reachable, caplog):
     ContactMethod.objects.update(failing_since="2026-01-01T00:00:00Z")
     caplog.set_level(logging.WARNING, logger="oncall")
     incident, page = start(group, agents)
