@@ -178,6 +178,9 @@ def _load(payload: dict[str, Any]) -> PageNotification | None:
             pk=notification.pk, status=PageNotificationStatus.QUEUED
         ).update(status=PageNotificationStatus.CANCELLED, error="The page had ended.")
         return None
+    if notification.contact_method is None:
+        _failed(notification, "The contact method was deleted before the message was sent.")
+        return None
     return notification
 
 

@@ -184,3 +184,15 @@ def test_a_message_of_a_page_acknowledged_meanwhile_is_not_sent(group, agents, m
     notification.refresh_from_db()
     assert notification.status == PageNotificationStatus.CANCELLED
     assert mailoutbox == []
+
+
+def test_a_method_deleted_before_sending_fails_the_notification(group, agents, receiver):
+    _, _, notification, method = paged_by(
+        group, agents, ContactMethodKind.WEBHOOK, "https://sms.example.com/hook"
+    )
+    method.delete()
+    page_webhook_task.run(notification.outbox_message_id)
+    notification.refresh_from_db()
+    assert notification.status == PageNotificationStatus.FAILED
+    assert "deleted" in notification.error
+    assert receiver["sent"] == []
