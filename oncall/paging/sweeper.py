@@ -79,13 +79,18 @@ def queue_due_notifications(now: datetime, limit: int) -> tuple[int, bool]:
         queued = 0
         for row in rows:
             ticket = tickets.get((row.page.ticket_type_id, row.page.ticket_id))
-            if ticket is None:
+            if ticket is None or not _is_open(ticket):
+                # The page itself ends at its next deadline; its later messages go nowhere.
                 PageNotification.objects.filter(pk=row.pk).update(
-                    status=PageNotificationStatus.CANCELLED, error="The ticket is gone."
+                    status=PageNotificationStatus.CANCELLED, error="The ticket is no longer open."
                 )
                 continue
             queued += notification_queue(row, ticket, now)
     return queued, len(rows) == limit
+
+
+def _is_open(ticket: TicketBase) -> bool:
+    return getattr(ticket, "status", "") in kind_of(ticket).lifecycle.open
 
 
 def _tickets_of(pages: list[Page]) -> dict[tuple[int, int], TicketBase]:
@@ -152,7 +157,7 @@ def page_advance(page: Page, now: datetime) -> bool:
                 status=PageStatus.CANCELLED, ended_at=now, next_at=None, version=F("version") + 1
             )
         )
-    if getattr(ticket, "status", "") not in kind_of(ticket).lifecycle.open:
+    if not _is_open(ticket):
         label = ticket.get_status_display().lower()  # type: ignore[attr-defined]
         return _end_if_current(
             page,

@@ -255,3 +255,15 @@ def test_sweep_task_requeues_itself_while_more_is_due(
     monkeypatch.setattr(sweep_pages_task, "apply_async", lambda *a, **k: requeued.append(1))
     assert sweep_pages_task.run() == 1
     assert requeued == [1]
+
+
+def test_delayed_messages_of_a_closed_ticket_are_cancelled(group, agents, policy, reachable):
+    NotificationRule.objects.create(contact_method=reachable[0], delay_minutes=2)
+    NotificationRule.objects.create(contact_method=reachable[1], delay_minutes=2)
+    NotificationRule.objects.create(contact_method=reachable[2], delay_minutes=2)
+    incident, page = start(group, agents)
+    type(incident).objects.filter(pk=incident.pk).update(status=IncidentStatus.CLOSED)
+    later = rows(page, delay_minutes=2).get()
+    assert sweep(now=later.due_at).queued == 0
+    later.refresh_from_db()
+    assert later.status == PageNotificationStatus.CANCELLED
