@@ -31,7 +31,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ ARRIVALS_LOCK = threading.Lock()
 class Receiver(BaseHTTPRequestHandler):
     """Notes the arrival time of each delivery id (X-ServiceDesk-Delivery) and answers 200."""
 
-    def do_POST(self) -> None:  # noqa: N802 — http.server's name
+    def do_POST(self) -> None:
         arrived = time.time()
         length = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(length)
@@ -87,7 +87,7 @@ def main() -> None:
     lines += [
         "",
         f"Machine: {os.cpu_count()} cores, PostgreSQL {pg_version()}, Redis broker, load "
-        f"{os.getloadavg()[0]:.1f} at the end; measured {datetime.now():%Y-%m-%d %H:%M} UTC. "
+        f"{os.getloadavg()[0]:.1f} at the end; measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. "
         f"Logs: {tmp}.",
     ]
     print("\n".join(lines))
@@ -274,9 +274,7 @@ def latency_phase(count: int, fixtures: dict[str, Any]) -> list[str]:
         for pk in ids
         if (arrived := arrival_of(pk)) is not None
     ]
-    deadlines = {
-        page_id: created + timedelta(minutes=1) for page_id, created in pages.items()
-    }
+    deadlines = {page_id: created + timedelta(minutes=1) for page_id, created in pages.items()}
     wait_until = max(deadlines.values()).timestamp() + 5 - time.time()
     time.sleep(max(0.0, wait_until))
     second = step_rows(list(pages), "0.0.1")
