@@ -299,10 +299,11 @@ WEBHOOK_DELIVERY_RETENTION_DAYS = env_int("WEBHOOK_DELIVERY_RETENTION_DAYS", 30)
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
 SLA_SWEEP_INTERVAL_SECONDS = env_float("SLA_SWEEP_INTERVAL_SECONDS", 30.0)
 # Paging (oncall/paging, docs/paging.md): how often beat runs the paging sweeper (page deadlines
-# and due notifications), how many rows one sweep batch takes and how long one sweep task may
-# keep taking batches before it re-queues itself.
+# and due notifications), how many rows one sweep batch takes (a batch's pages stay locked until
+# it commits, so an acknowledgement racing the sweeper waits at most one small batch) and how long
+# one sweep task may keep taking batches before it re-queues itself.
 PAGING_SWEEP_INTERVAL_SECONDS = env_float("PAGING_SWEEP_INTERVAL_SECONDS", 5.0)
-PAGING_SWEEP_BATCH_SIZE = env_int("PAGING_SWEEP_BATCH_SIZE", 200)
+PAGING_SWEEP_BATCH_SIZE = env_int("PAGING_SWEEP_BATCH_SIZE", 50)
 PAGING_SWEEP_TIME_BUDGET_SECONDS = env_int("PAGING_SWEEP_TIME_BUDGET_SECONDS", 20)
 # Hours a signed acknowledge/resolve link in a page message stays valid.
 PAGING_LINK_HOURS = env_int("PAGING_LINK_HOURS", 24)
