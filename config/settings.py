@@ -252,7 +252,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"sla.*": {"queue": "sla"}}
+# The SLA and paging sweeps each have a queue of their own, served by their own worker slots, so
+# a relay or email backlog on the default queue never delays a breach or a page.
+CELERY_TASK_ROUTES = {
+    "sla.*": {"queue": "sla"},
+    "oncall.sweep_pages": {"queue": "paging"},
+    "oncall.audit_pages": {"queue": "paging"},
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_QUEUE_DIR / "beat-schedule")
@@ -292,6 +298,18 @@ WEBHOOK_DELIVERY_RETENTION_DAYS = env_int("WEBHOOK_DELIVERY_RETENTION_DAYS", 30)
 # lets them reach receivers inside the network (on-premise chat, a local relay).
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
 SLA_SWEEP_INTERVAL_SECONDS = env_float("SLA_SWEEP_INTERVAL_SECONDS", 30.0)
+# Paging (oncall/paging, docs/paging.md): how often beat runs the paging sweeper (page deadlines
+# and due notifications), how many rows one sweep batch takes (a batch's pages stay locked until
+# it commits, so an acknowledgement racing the sweeper waits at most one small batch) and how long
+# one sweep task may keep taking batches before it re-queues itself.
+PAGING_SWEEP_INTERVAL_SECONDS = env_float("PAGING_SWEEP_INTERVAL_SECONDS", 5.0)
+PAGING_SWEEP_BATCH_SIZE = env_int("PAGING_SWEEP_BATCH_SIZE", 50)
+PAGING_SWEEP_TIME_BUDGET_SECONDS = env_int("PAGING_SWEEP_TIME_BUDGET_SECONDS", 20)
+# Hours a signed acknowledge/resolve link in a page message stays valid.
+PAGING_LINK_HOURS = env_int("PAGING_LINK_HOURS", 24)
+# A page or notification this many seconds past its deadline counts as stuck: /healthz says
+# degraded and the auditor (every 60 s) logs an error and emails the group's manager.
+PAGING_AUDIT_GRACE_SECONDS = env_int("PAGING_AUDIT_GRACE_SECONDS", 120)
 PROBLEM_RECURRENCE_INTERVAL_SECONDS = env_float("PROBLEM_RECURRENCE_INTERVAL_SECONDS", 3600.0)
 CELERY_BEAT_SCHEDULE = {
     # A relay message older than a few runs is useless (the next one is already queued).
@@ -311,6 +329,16 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 60},
     },
     "sla.audit": {"task": "sla.audit", "schedule": 60.0, "options": {"expires": 120}},
+    "oncall.sweep_pages": {
+        "task": "oncall.sweep_pages",
+        "schedule": PAGING_SWEEP_INTERVAL_SECONDS,
+        "options": {"expires": max(10.0, 3 * PAGING_SWEEP_INTERVAL_SECONDS)},
+    },
+    "oncall.audit_pages": {
+        "task": "oncall.audit_pages",
+        "schedule": 60.0,
+        "options": {"expires": 120},
+    },
     "core.purge_idempotency_records": {
         "task": "core.purge_idempotency_records",
         "schedule": 3600.0,

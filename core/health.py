@@ -5,7 +5,8 @@ and the answer 503, so a load balancer takes the process out. Everything else is
 200, because the web app keeps serving without it (DESIGN.md §8: the outbox keeps work until the
 broker returns, the cache fails open): the broker, the Redis cache's circuit, the worker heartbeat
 (beat sends `core.heartbeat` to the default queue every WORKER_HEARTBEAT_SECONDS), the SLA sweep's
-heartbeat, and whatever apps add with `register_check` (the SLA engine reports a stuck sweeper).
+heartbeat, and whatever apps add with `register_check` (the SLA engine reports a stuck sweeper;
+paging reports pages and notifications stuck past their deadline, oncall.paging.auditor).
 
 It answers within about a second whatever Redis does: the broker probe has a 0.5 s budget and is
 behind a circuit breaker, and the cache is only reported on, never called.

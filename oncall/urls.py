@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from oncall.views.ack import page_link_view
 from oncall.views.feeds import feed_view
 from oncall.views.pages import (
     my_feed_view,
@@ -38,4 +39,5 @@ urlpatterns = [
     path("oncall/my-shifts/", my_shifts_view, name="my_shifts"),
     path("oncall/my-shifts/feed/", my_feed_view, name="my_feed"),
     path("oncall/feeds/<str:token>.ics", feed_view, name="feed"),
+    path("oncall/pages/<int:page_id>/link/<str:token>/", page_link_view, name="page_link"),
 ]

@@ -226,7 +226,7 @@ def test_make_run_serves_agents_and_stops_on_ctrl_c(
     commands = " ; ".join(processes.values())
     assert "gunicorn" in commands, commands
     assert re.search(r"celery -A config worker -n default@\S+ -Q default ", commands), commands
-    assert re.search(r"celery -A config worker -n sla@\S+ -Q sla ", commands), commands
+    assert re.search(r"celery -A config worker -n sla@\S+ -Q sla,paging ", commands), commands
     assert re.search(r"celery -A config beat", commands), commands
 
     with httpx.Client(base_url=base, timeout=10) as client:

@@ -38,6 +38,8 @@ class EmailDirection:
 class EmailPurpose:
     NOTIFICATION = "notification"
     APPROVAL = "approval"
+    # A page of the on-call (oncall.paging.delivery): a reply "ack" acknowledges the page.
+    PAGE = "page"
     INBOUND = "inbound"
 
 

@@ -6,6 +6,7 @@ moves), so two people acknowledging at once, or an acknowledgement racing the sw
 exactly one outcome. Refusals are domain errors that change nothing.
 """
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -29,7 +30,9 @@ from oncall.models import (
 )
 from oncall.paging.events import page_event
 from oncall.paging.snapshot import snapshot_for
-from oncall.paging.steps import step_key, step_notify
+from oncall.paging.steps import step_key, step_run
+
+logger = logging.getLogger(__name__)
 
 MAX_MESSAGE = 2000
 
@@ -57,9 +60,11 @@ def page_start(
     group: SupportGroup | None = None,
 ) -> Page | None:
     """Start paging for `ticket` with the escalation of `group` (default: the ticket's group)
-    from its tier up, and notify the first step now. A ticket already paged keeps its live page
-    (returned as it is; by hand that is refused). By hand (`reason` manual) a ticket whose
-    group has no policy is refused with the reason; any other trigger then pages nobody (None).
+    from its tier up, and notify the first step now (its due-now notifications are queued in
+    this transaction: the first message does not wait for a sweep). A ticket already paged
+    keeps its live page (returned as it is; by hand that is refused). By hand (`reason`
+    manual) a ticket whose group has no policy is refused with the reason; any other trigger
+    then pages nobody (None).
     """
     message = (message or "").strip()
     manual = reason == PageReason.MANUAL
@@ -131,9 +136,14 @@ def page_start(
         message=f"Paging {first['group']} ({first['policy']}): "
         f"{PageReason(reason).label.lower()}." + (f"\n\n{message}" if message else ""),
     )
-    step_notify(page, now)
     page.notified_key = step_key(page)
     Page.objects.filter(pk=page.pk).update(notified_key=page.notified_key)
+    if not step_run(page, ticket, now):
+        # Nobody of the first step could be notified: the sweeper moves on at once, not after
+        # the step's wait (a logged fallback, never a lost page).
+        logger.warning("paging: page %s step %s could notify nobody", page.pk, page.notified_key)
+        page.next_at = now
+        Page.objects.filter(pk=page.pk).update(next_at=now)
     return page
 
 
@@ -181,10 +191,14 @@ def page_acknowledge(page: Page, *, actor: User, source: str = Source.WEB) -> Pa
 
 def page_end(page: Page, *, status: str, actor: User | None, source: str, why: str) -> bool:
     """End a triggered page as resolved (its ticket was resolved, or an agent ended it),
-    exhausted (nobody answered) or cancelled; False when it had already ended."""
+    exhausted (nobody answered) or cancelled; an acknowledged page can still be resolved (the
+    responder says it is over). False when it had already ended."""
     now = timezone.now()
+    endable = [PageStatus.TRIGGERED]
+    if status == PageStatus.RESOLVED:
+        endable.append(PageStatus.ACKNOWLEDGED)
     with transaction.atomic():
-        won = Page.objects.filter(pk=page.pk, status=PageStatus.TRIGGERED).update(
+        won = Page.objects.filter(pk=page.pk, status__in=endable).update(
             status=status, ended_at=now, next_at=None, version=F("version") + 1
         )
         if not won:
@@ -212,3 +226,15 @@ def _duration(delta: timedelta) -> str:
     if seconds < 3600:
         return f"{seconds // 60} min"
     return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+def _register_health_check() -> None:
+    """/healthz reports stuck pages (oncall.paging.auditor). Registered when paging is loaded,
+    which OncallConfig.ready() does through the kernel's paging hooks."""
+    from core.health import register_check
+    from oncall.paging.auditor import paging_health
+
+    register_check("paging", paging_health)
+
+
+_register_health_check()

@@ -6,12 +6,23 @@ the rule's delay, and one "skipped" row for a person without any working method.
 constraint on (page, step, person, method, delay) makes a repeat a no-op, so a step notifies
 once however often this runs. Sending is the sweeper's and the outbox's job
 (oncall.paging.sweeper, oncall.paging.delivery).
+
+`step_run` is what starting a step means, for page_start and the sweeper alike: write the rows,
+queue those due now at once (page -> first notification does not wait for a sweep), and tell the
+group's manager about each person who could not be reached (once per page and person). It says
+whether anybody could be notified: when nobody could, the caller moves on at once.
 """
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from core.models import SupportGroup, User
+from django.db.models import Q
+
+from core.choices import Role
+from core.models import SupportGroup, TicketBase, User
+from core.roles import ROLE_GROUP_NAMES
+from core.tickets.kinds import kind_of
+from core.tickets.notify import notify
 from oncall.models import (
     ContactMethod,
     Page,
@@ -19,6 +30,7 @@ from oncall.models import (
     PageNotificationStatus,
     StepTarget,
 )
+from oncall.paging.delivery import notification_queue
 from oncall.selectors import on_call_at, schedule_list
 
 
@@ -102,3 +114,69 @@ def step_notify(page: Page, now: datetime) -> list[PageNotification]:
             )
     PageNotification.objects.bulk_create(rows, ignore_conflicts=True)
     return rows
+
+
+def step_run(page: Page, ticket: TicketBase, now: datetime) -> bool:
+    """Start the page's current step (see the module docstring); True when at least one person
+    has a notification on its way. Call inside the transaction that moved the page here."""
+    rows = step_notify(page, now)
+    key = step_key(page)
+    group_id = current_tier(page)["group_id"]
+    for row in rows:
+        if row.status == PageNotificationStatus.SKIPPED:
+            managers_tell(
+                page,
+                ticket,
+                group_ids=[group_id],
+                key=f"unreachable:{row.person.pk}",
+                subject=f"{row.person} could not be paged",
+                body=f"{row.person} was to be paged for {page.ticket_number} "
+                f"({page.ticket_title}) but has no working contact method with a notification "
+                "rule. The page moved on without them; please fix their contact methods.",
+            )
+    due = (
+        PageNotification.objects.filter(
+            page=page, step_key=key, status=PageNotificationStatus.SCHEDULED, due_at__lte=now
+        )
+        .select_related("page", "contact_method")
+        .order_by("pk")
+    )
+    for notification in due:
+        notification_queue(notification, ticket, now)
+    return any(row.status != PageNotificationStatus.SKIPPED for row in rows)
+
+
+def manager_emails(group_ids: list[int]) -> list[str]:
+    """The addresses of these groups' managers; the admins' when none of them has one."""
+    managers = User.objects.filter(is_active=True, managed_groups__pk__in=group_ids).exclude(
+        email=""
+    )
+    found = sorted({user.email for user in managers})
+    if found:
+        return found
+    admins = (
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(groups__name=ROLE_GROUP_NAMES[Role.ADMIN]))
+        .exclude(email="")
+    )
+    return sorted({user.email for user in admins})
+
+
+def managers_tell(
+    page: Page,
+    ticket: TicketBase,
+    *,
+    group_ids: list[int],
+    key: str,
+    subject: str,
+    body: str,
+) -> None:
+    """Email the groups' managers (or the admins) about the page, once per page and `key`."""
+    link = kind_of(ticket).agent_url(ticket.number)
+    notify(
+        ticket,
+        manager_emails(group_ids),
+        subject=subject,
+        body=f"{body}\n\n{link}\n",
+        key=f"page:{page.pk}:{key}",
+    )

@@ -166,6 +166,8 @@ PAGES: dict[str, Page] = {
 }
 
 NOT_PAGES: dict[str, str] = {
+    "oncall:page_link": "a page message's signed link (a token for a live page and person); "
+    "its GET, POST and refusals are tested in tests/oncall/paging/test_links.py",
     "problems:portal_suggest": "partial: the suggestions the report form shows while typing",
     "incidents:agent_bulk": "POST (the queue's bulk bar; checked there); a GET goes to the queue",
     "home": "redirects to the portal or the agent workspace",

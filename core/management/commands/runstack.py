@@ -2,8 +2,8 @@
 
 This is what `make run` starts on the embedded default (SQLite + our filesystem broker,
 core/broker), so a newcomer needs no server. The `worker` serves the `default` queue (the outbox
-relay, emails, webhooks); the `sla` worker serves only the `sla` queue with one slot, so an SLA
-sweep never waits behind a relay backlog, as in docker-compose.yml. Guarantees:
+relay, emails, webhooks); the `sla` worker serves only the `sla` and `paging` queues (two slots),
+so an SLA or paging sweep never waits behind a relay backlog, as in docker-compose.yml. Guarantees:
 
 - the web port is checked first: a port already taken is a clear error, not a half-started stack;
 - each child's output is prefixed with its name (`web | …`, `worker | …`, `beat | …`);
@@ -212,8 +212,9 @@ class Command(BaseCommand):
             (
                 "sla",
                 [
+                    # The SLA and paging sweeps: one slot each, never behind the relay.
                     python, "-m", "celery", "-A", "config", "worker", "-n", "sla@%h",
-                    "-Q", "sla", "--concurrency", "1", "--loglevel", log_level,
+                    "-Q", "sla,paging", "--concurrency", "2", "--loglevel", log_level,
                     "--without-gossip", "--without-mingle", "--without-heartbeat",
                 ],
             ),
