@@ -11,10 +11,13 @@ class OncallConfig(AppConfig):
     verbose_name = "On call"
 
     def ready(self) -> None:
+        from core.health import register_check
         from core.tickets.paging_hooks import paging_register
-        from oncall import reminders  # noqa: F401 — registers the shift reminders' task
         from oncall.paging import events  # noqa: F401 — registers the page event's words
+        from oncall.paging.auditor import paging_health
         from oncall.paging.hooks import HOOKS, PRIORITY_RULES_MEMO
 
         PRIORITY_RULES_MEMO.connect()
         paging_register(HOOKS)
+        # /healthz reports pages stuck past their deadline (oncall.paging.auditor).
+        register_check("paging", paging_health)

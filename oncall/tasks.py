@@ -15,6 +15,7 @@ from core.leases import heartbeat
 from oncall.paging.auditor import audit
 from oncall.paging.delivery import page_email_task, page_slack_task, page_webhook_task
 from oncall.paging.sweeper import sweep
+from oncall.reminders import shift_reminders_task
 
 
 @shared_task(name="oncall.sweep_pages", acks_late=True, ignore_result=True)
@@ -44,5 +45,6 @@ __all__ = [
     "page_email_task",
     "page_slack_task",
     "page_webhook_task",
+    "shift_reminders_task",
     "sweep_pages_task",
 ]

@@ -226,15 +226,3 @@ def _duration(delta: timedelta) -> str:
     if seconds < 3600:
         return f"{seconds // 60} min"
     return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-
-
-def _register_health_check() -> None:
-    """/healthz reports stuck pages (oncall.paging.auditor). Registered when paging is loaded,
-    which OncallConfig.ready() does through the kernel's paging hooks."""
-    from core.health import register_check
-    from oncall.paging.auditor import paging_health
-
-    register_check("paging", paging_health)
-
-
-_register_health_check()
