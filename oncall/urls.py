@@ -12,6 +12,11 @@ from oncall.views.pages import (
     schedule_feed_view,
     schedule_view,
 )
+from oncall.views.ticket_pages import (
+    page_acknowledge_view,
+    page_end_view,
+    ticket_page_start_view,
+)
 
 app_name = "oncall"
 
@@ -24,4 +29,11 @@ urlpatterns = [
     path("oncall/my-shifts/", my_shifts_view, name="my_shifts"),
     path("oncall/my-shifts/feed/", my_feed_view, name="my_feed"),
     path("oncall/feeds/<str:token>.ics", feed_view, name="feed"),
+    path(
+        "oncall/tickets/<slug:kind>/<str:number>/page/",
+        ticket_page_start_view,
+        name="ticket_page_start",
+    ),
+    path("oncall/pages/<int:pk>/acknowledge/", page_acknowledge_view, name="page_acknowledge"),
+    path("oncall/pages/<int:pk>/end/", page_end_view, name="page_end"),
 ]
