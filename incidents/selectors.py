@@ -10,7 +10,9 @@ bar costs the same whatever the page size, and its total doubles as the paginato
 
 from collections.abc import Iterable
 
-from django.db.models import Count, Q, QuerySet
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet, Value
 from django.http import Http404
 
 from core.models import SupportGroup, User
@@ -78,6 +80,23 @@ def incident_queue_tab(queryset: QuerySet[Incident], *, user: User, tab: str) ->
     """`queryset` narrowed to one queue tab for `user` (an unknown tab is "all")."""
     condition = _tab_condition(user, queue_tab_or_default(tab))
     return queryset if condition is None else queryset.filter(condition)
+
+
+def with_live_page(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
+    """Annotate `is_paged`: the incident has a page nobody has acknowledged yet (the queue's
+    "Paged" marker). A subquery on the on-call app's one-live-page-per-ticket index rather than
+    one more query, which would take the queue past its budget (DESIGN.md §7). The model is
+    looked up by name, not imported: incidents do not import the on-call app, and a desk
+    without it marks nothing."""
+    if not apps.is_installed("oncall"):
+        return queryset.annotate(is_paged=Value(False, output_field=BooleanField()))
+    page_model = apps.get_model("oncall", "Page")
+    live = page_model._default_manager.filter(
+        ticket_type_id=ContentType.objects.get_for_model(Incident).pk,
+        ticket_id=OuterRef("pk"),
+        status="triggered",
+    )
+    return queryset.annotate(is_paged=Exists(live))
 
 
 def incident_queue_counts(queryset: QuerySet[Incident], *, user: User) -> dict[str, int]:
