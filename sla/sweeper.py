@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -24,6 +25,7 @@ from core.models import TicketBase
 from core.tickets.escalation import EscalationOutcome, tickets_escalate_many
 from core.tickets.events import events_record, sla_event_build
 from core.tickets.kinds import TicketKind, kind_for_content_type
+from core.tickets.paging_hooks import page_request
 from core.tickets.visibility import is_restricted
 from core.webhooks.emit import WebhookEvent, ticket_data, webhook_emit_many
 from sla.choices import ClockState, Metric, ThresholdAction
@@ -32,6 +34,9 @@ from sla.notifications import Audience, NotificationBatch
 from sla.snapshot import threshold_instants
 
 logger = logging.getLogger(__name__)
+
+# The on-call app's reason for a page an SLA breach asked for (oncall PageReason.SLA_BREACH).
+PAGE_REASON_SLA_BREACH = "sla_breach"
 
 
 @dataclass(frozen=True)
@@ -211,10 +216,34 @@ def _act(kind: TicketKind, steps: list[Step]) -> None:
             assignee=ticket.assignee,
         )
     batch.write()
+    _page_breaches(steps, tickets)
     webhook_emit_many(
         _webhook_event(step, tickets[step.clock.ticket_id], outcomes.get(id(step)))
         for step in steps
     )
+
+
+def _page_breaches(steps: list[Step], tickets: dict[int, TicketBase]) -> None:
+    """Ask the on-call app to page for the tickets that breached in this batch, where their
+    group's escalation policy pages on a breach (the kernel's paging registry decides and
+    joins a page already under way). One query for the whole batch finds the groups whose
+    policy pages on breach, so a desk where none does pays that one query and nothing more;
+    the model is looked up by name because sla does not import the on-call app."""
+    breached = sorted({step.clock.ticket_id for step in steps if step.breached})
+    if not breached or not apps.is_installed("oncall"):
+        return
+    groups = {tickets[pk].support_group_id for pk in breached} - {None}
+    if not groups:
+        return
+    policy_model = apps.get_model("oncall", "EscalationPolicy")
+    paging = set(
+        policy_model._default_manager.filter(
+            support_group_id__in=groups, is_active=True, page_on_breach=True
+        ).values_list("support_group_id", flat=True)
+    )
+    for pk in breached:
+        if tickets[pk].support_group_id in paging:
+            page_request(tickets[pk], reason=PAGE_REASON_SLA_BREACH)
 
 
 def _webhook_event(

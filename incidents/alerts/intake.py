@@ -35,6 +35,7 @@ from django.utils import timezone
 from core.choices import Source
 from core.models import TimelineEvent
 from core.tickets.events import events_record
+from core.tickets.paging_hooks import page_request
 from incidents import services as incident_services
 from incidents.alerts.choices import AlertStatus
 from incidents.alerts.flapping import alert_reopen_incident, flapping_links
@@ -51,6 +52,10 @@ from incidents.alerts.title import incident_follow_alert_title
 from incidents.events import alert_event, alert_event_build
 from incidents.models import Incident
 from incidents.priority import priority_for
+
+# The on-call app's reason for a page an alert integration asked for (oncall PageReason.ALERT;
+# the kernel's paging registry takes it as a string, incidents do not import the on-call app).
+PAGE_REASON_ALERT = "alert"
 
 STORM_NAMES_SHOWN = 10
 LINK_FIELDS = [
@@ -419,7 +424,17 @@ def _open_incident(
             raise
         _fired(batch, winner[alert.fingerprint], alert, result)
         return
+    _page_if_wanted(integration, incident)
     result.created.append(incident.number)
+
+
+def _page_if_wanted(integration: Integration, incident: Incident) -> None:
+    """Page the on-call of the incident's group for a new incident of an integration that
+    pages, in the delivery's transaction (a rolled-back delivery pages nobody). An incident
+    already paged (its priority pages too) keeps its one page; a group without an escalation
+    policy pages nobody."""
+    if integration.pages:
+        page_request(incident, reason=PAGE_REASON_ALERT)
 
 
 def _storm_for(
@@ -459,6 +474,7 @@ def _storm_for(
         if storm is None:
             raise
         return storm, False
+    _page_if_wanted(integration, incident)
     result.created.append(incident.number)
     return storm, True
 
