@@ -111,7 +111,7 @@ def queue_context(request: HtmxHttpRequest, user: User) -> dict[str, Any]:
     for incident in incidents:
         sla = ticket_sla(clocks[incident.pk], now)
         live = live_sla(clocks[incident.pk], sla)
-        rows.append(QueueRow(incident, sla, live, paged=bool(incident.is_paged)))
+        rows.append(QueueRow(incident, sla, live, paged=bool(getattr(incident, "is_paged", False))))
     cleaned = filterset.form.cleaned_data
     ordering = cleaned.get("ordering") or DEFAULT_ORDERING
     return {
