@@ -4,8 +4,9 @@ the rows every QUEUE_REFRESH_SECONDS (with the tab counts swapped out of band).
 
 Queries for the list itself, whatever the page size: one aggregate for the tab counts (which is
 also the paginator's count), one for the page of incidents, one for their SLA clocks. Whether an
-incident is being paged with nobody acknowledging yet (the "Paged" marker) is a subquery of the
-page's query (incidents.selectors.with_live_page), not one more query.
+incident is being paged with nobody acknowledging yet (the "Paged" marker, "escalated" once the
+page climbed a tier) is a subquery of the page's query (incidents.selectors.with_live_page),
+not one more query.
 """
 
 from dataclasses import dataclass
@@ -65,8 +66,9 @@ class QueueRow:
     incident: Incident
     sla: TicketSla
     live: LiveSla | None
-    # A page nobody has acknowledged yet (the on-call app's paging; False without it).
-    paged: bool = False
+    # A page nobody has acknowledged yet: how many tiers it has climbed (0: its first tier),
+    # None when there is none (the on-call app's paging; always None without it).
+    paged_tier_index: int | None = None
 
 
 def live_sla(clocks: list[SlaClock], sla: TicketSla) -> LiveSla | None:
@@ -111,7 +113,8 @@ def queue_context(request: HtmxHttpRequest, user: User) -> dict[str, Any]:
     for incident in incidents:
         sla = ticket_sla(clocks[incident.pk], now)
         live = live_sla(clocks[incident.pk], sla)
-        rows.append(QueueRow(incident, sla, live, paged=bool(getattr(incident, "is_paged", False))))
+        paged = getattr(incident, "paged_tier_index", None)
+        rows.append(QueueRow(incident, sla, live, paged_tier_index=paged))
     cleaned = filterset.form.cleaned_data
     ordering = cleaned.get("ordering") or DEFAULT_ORDERING
     return {

@@ -79,6 +79,11 @@ def test_the_queue_marks_paged_unacknowledged_incidents(client_for, group, agent
     assert "Paged" in row
     quiet_row = body.split(f'id="row-{quiet.number}"')[1].split("</tr>")[0]
     assert "Paged" not in quiet_row
+    assert "escalated" not in row
+    Page.objects.filter(pk=page.pk).update(tier_index=1)  # the page climbed to the next tier
+    body = client.get(reverse("incidents:agent_list")).content.decode()
+    row = body.split(f'id="row-{incident.number}"')[1].split("</tr>")[0]
+    assert "Paged · escalated" in row
     page_acknowledge(page, actor=person)
     body = client.get(reverse("incidents:agent_list"), HTTP_HX_REQUEST="true").content.decode()
     row = body.split(f'id="row-{incident.number}"')[1].split("</tr>")[0]
