@@ -243,7 +243,17 @@ def _page_breaches(steps: list[Step], tickets: dict[int, TicketBase]) -> None:
     )
     for pk in breached:
         if tickets[pk].support_group_id in paging:
-            page_request(tickets[pk], reason=PAGE_REASON_SLA_BREACH)
+            _page_breach(tickets[pk])
+
+
+def _page_breach(ticket: TicketBase) -> None:
+    try:
+        with transaction.atomic():
+            page_request(ticket, reason=PAGE_REASON_SLA_BREACH)
+    except Exception:
+        # A page that cannot start must not hold back the batch's breaches (the batch would
+        # roll back and fail again on every sweep): the breach stands, the failure is logged.
+        logger.exception("Paging for the SLA breach of %s failed.", ticket.number)
 
 
 def _webhook_event(

@@ -23,6 +23,7 @@ written with one UPDATE and their events with one INSERT, so repeats cost the sa
 or 50.
 """
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -56,6 +57,8 @@ from incidents.priority import priority_for
 # The on-call app's reason for a page an alert integration asked for (oncall PageReason.ALERT;
 # the kernel's paging registry takes it as a string, incidents do not import the on-call app).
 PAGE_REASON_ALERT = "alert"
+
+logger = logging.getLogger(__name__)
 
 STORM_NAMES_SHOWN = 10
 LINK_FIELDS = [
@@ -433,8 +436,15 @@ def _page_if_wanted(integration: Integration, incident: Incident) -> None:
     pages, in the delivery's transaction (a rolled-back delivery pages nobody). An incident
     already paged (its priority pages too) keeps its one page; a group without an escalation
     policy pages nobody."""
-    if integration.pages:
-        page_request(incident, reason=PAGE_REASON_ALERT)
+    if not integration.pages:
+        return
+    try:
+        with transaction.atomic():
+            page_request(incident, reason=PAGE_REASON_ALERT)
+    except Exception:
+        # The incident matters more than its page: a page that cannot start must not fail
+        # the delivery (Alertmanager would retry it and no incident would ever open).
+        logger.exception("Paging for the alert incident %s failed.", incident.number)
 
 
 def _storm_for(

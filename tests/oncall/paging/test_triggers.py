@@ -173,3 +173,32 @@ def test_a_batch_of_breaches_asks_one_query_when_no_policy_pages_on_breach(
     with django_assert_num_queries(0):
         _page_breaches(warnings, tickets)  # type: ignore[arg-type]
     assert not Page.objects.exists()
+
+
+def _failing_request(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("the on-call app broke")
+
+
+def test_a_failing_page_does_not_hold_back_the_breach(
+    end_user, tiers, incident_policies, agent_l2, monkeypatch, caplog
+) -> None:
+    _breach_policy(tiers[Tier.L2], agent_l2, on_breach=True)
+    incident = _new_p5(end_user)
+    monkeypatch.setattr("sla.sweeper.page_request", _failing_request)
+    _sweep_past_the_breach()
+    incident.refresh_from_db()
+    assert incident.tier == Tier.L2  # the breach and its escalation stand
+    assert not Page.objects.exists()
+    assert f"Paging for the SLA breach of {incident.number} failed." in caplog.text
+
+
+def test_a_failing_page_does_not_fail_the_alert_delivery(
+    make_hook, post, group, policy, reachable, monkeypatch, caplog
+) -> None:
+    hook = _paging_hook(make_hook, group)
+    monkeypatch.setattr("incidents.alerts.intake.page_request", _failing_request)
+    response = post(hook, alertmanager(am_alert("e1", severity="critical")))
+    assert response.status_code in (200, 201, 202)
+    [number] = response.json()["incidents_created"]
+    assert Incident.objects.filter(number=number).exists() and not Page.objects.exists()
+    assert f"Paging for the alert incident {number} failed." in caplog.text
