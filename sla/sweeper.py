@@ -7,6 +7,8 @@ state): a sweeper holding a stale copy, or a message delivered twice, changes no
 notifies nobody. The effects of the whole batch (escalations, timeline events, outbox rows with
 a unique dedupe key per clock, generation and stage) are then written set-wise in the same
 transaction, so a sweeper killed half-way rolls everything back and the next sweep does it once.
+A breach whose group's escalation policy pages on breach also asks the on-call app for a page
+(core.tickets.paging_hooks), in that same transaction.
 """
 
 import logging
