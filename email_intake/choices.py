@@ -36,5 +36,6 @@ class InboundOutcome(models.TextChoices):
     NEW_TICKET = "new_ticket", "New ticket"
     REPLY = "reply", "Reply on a ticket"
     APPROVAL = "approval", "Approval answer"
+    PAGE_ACK = "page_ack", "Page acknowledgement"
     BOUNCE = "bounce", "Bounce of a notification"
     NONE = "", "None"

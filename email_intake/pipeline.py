@@ -1,5 +1,5 @@
 """Turn one stored message into its outcome: a bounce, ignored noise, a held burst, a refusal,
-a reply or approval answer on its ticket, or a new ticket.
+a page acknowledgement, a reply or approval answer on its ticket, or a new ticket.
 
 Order: size, parse, bounce, noise (automatic mail, our own addresses), the sender's rate, the
 thread, then the reply or new ticket. Choices made here:
@@ -49,6 +49,7 @@ from email_intake.content import body_text, first_line, reply_text, within_limit
 from email_intake.models import InboundEmail
 from email_intake.noise import noise_reason
 from email_intake.notices import tell_sender
+from email_intake.page_ack import answer_page_ack, wants_page_ack
 from email_intake.parsing import ParsedMessage, parse_message
 from email_intake.senders import refusal_of, sender_account, user_for_address
 from email_intake.threading import ThreadMatch, find_thread, remember_message, sender_may_see
@@ -133,6 +134,10 @@ def _outcome(inbound: InboundEmail) -> _Result:
     user = user_for_address(parsed.sender) if parsed.sender else None
     note = mention = ""
     if match is not None and user is not None:
+        acknowledged = _page_ack(inbound, parsed, match, user)
+        if acknowledged is not None:
+            return acknowledged
+    if match is not None and user is not None:
         # Approvers often cannot see the request through the kind's selector (it is not
         # theirs): their answer is scoped by the approve action's own permission instead.
         answer = _approval(inbound, parsed, match, user)
@@ -178,6 +183,25 @@ def _approval(
         return _refused(inbound, parsed, "approval", refusal)
     remember_message(match.ticket, parsed.message_id, parsed.sender)
     return _Result(InboundStatus.DONE, InboundOutcome.APPROVAL, ticket=match.ticket)
+
+
+def _page_ack(
+    inbound: InboundEmail, parsed: ParsedMessage, match: ThreadMatch, user: User
+) -> _Result | None:
+    """A paged agent's "ack" acknowledging the ticket's page, or its refusal told to them;
+    None when the message is no acknowledgement (it is then handled as any other reply)."""
+    if not wants_page_ack(user, _texts(parsed, reply=True)):
+        return None
+    refusal = answer_page_ack(match, user)
+    if refusal is not None:
+        return _refused(inbound, parsed, "page_ack", refusal)
+    remember_message(match.ticket, parsed.message_id, parsed.sender)
+    return _Result(
+        InboundStatus.DONE,
+        InboundOutcome.PAGE_ACK,
+        reason=f"{user} acknowledged the page for {match.ticket.number}.",
+        ticket=match.ticket,
+    )
 
 
 def _reply(

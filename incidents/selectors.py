@@ -10,7 +10,9 @@ bar costs the same whatever the page size, and its total doubles as the paginato
 
 from collections.abc import Iterable
 
-from django.db.models import Count, Q, QuerySet
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.http import Http404
 
 from core.models import SupportGroup, User
@@ -78,6 +80,24 @@ def incident_queue_tab(queryset: QuerySet[Incident], *, user: User, tab: str) ->
     """`queryset` narrowed to one queue tab for `user` (an unknown tab is "all")."""
     condition = _tab_condition(user, queue_tab_or_default(tab))
     return queryset if condition is None else queryset.filter(condition)
+
+
+def with_live_page(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
+    """Annotate `paged_tier_index`: for an incident with a page nobody has acknowledged yet,
+    how many tiers that page has climbed (0: still its first), else None (the queue's "Paged"
+    marker). A subquery on the on-call app's one-live-page-per-ticket index rather than one
+    more query, which would take the queue past its budget (DESIGN.md §7). The model is looked
+    up by name, not imported: incidents do not import the on-call app, and a desk without it
+    marks nothing."""
+    if not apps.is_installed("oncall"):
+        return queryset.annotate(paged_tier_index=Value(None, output_field=IntegerField()))
+    page_model = apps.get_model("oncall", "Page")
+    live = page_model._default_manager.filter(
+        ticket_type_id=ContentType.objects.get_for_model(Incident).pk,
+        ticket_id=OuterRef("pk"),
+        status="triggered",
+    )
+    return queryset.annotate(paged_tier_index=Subquery(live.values("tier_index")[:1]))
 
 
 def incident_queue_counts(queryset: QuerySet[Incident], *, user: User) -> dict[str, int]:

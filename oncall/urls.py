@@ -21,6 +21,11 @@ from oncall.views.schedule_edit import (
     schedule_delete_view,
     schedule_edit_view,
 )
+from oncall.views.ticket_pages import (
+    page_acknowledge_view,
+    page_end_view,
+    ticket_page_start_view,
+)
 
 app_name = "oncall"
 
@@ -40,4 +45,11 @@ urlpatterns = [
     path("oncall/my-shifts/feed/", my_feed_view, name="my_feed"),
     path("oncall/feeds/<str:token>.ics", feed_view, name="feed"),
     path("oncall/pages/<int:page_id>/link/<str:token>/", page_link_view, name="page_link"),
+    path(
+        "oncall/tickets/<slug:kind>/<str:number>/page/",
+        ticket_page_start_view,
+        name="ticket_page_start",
+    ),
+    path("oncall/pages/<int:pk>/acknowledge/", page_acknowledge_view, name="page_acknowledge"),
+    path("oncall/pages/<int:pk>/end/", page_end_view, name="page_end"),
 ]

@@ -7,6 +7,8 @@ state): a sweeper holding a stale copy, or a message delivered twice, changes no
 notifies nobody. The effects of the whole batch (escalations, timeline events, outbox rows with
 a unique dedupe key per clock, generation and stage) are then written set-wise in the same
 transaction, so a sweeper killed half-way rolls everything back and the next sweep does it once.
+A breach whose group's escalation policy pages on breach also asks the on-call app for a page
+(core.tickets.paging_hooks), in that same transaction.
 """
 
 import logging
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -24,6 +27,7 @@ from core.models import TicketBase
 from core.tickets.escalation import EscalationOutcome, tickets_escalate_many
 from core.tickets.events import events_record, sla_event_build
 from core.tickets.kinds import TicketKind, kind_for_content_type
+from core.tickets.paging_hooks import page_request
 from core.tickets.visibility import is_restricted
 from core.webhooks.emit import WebhookEvent, ticket_data, webhook_emit_many
 from sla.choices import ClockState, Metric, ThresholdAction
@@ -32,6 +36,9 @@ from sla.notifications import Audience, NotificationBatch
 from sla.snapshot import threshold_instants
 
 logger = logging.getLogger(__name__)
+
+# The on-call app's reason for a page an SLA breach asked for (oncall PageReason.SLA_BREACH).
+PAGE_REASON_SLA_BREACH = "sla_breach"
 
 
 @dataclass(frozen=True)
@@ -211,10 +218,44 @@ def _act(kind: TicketKind, steps: list[Step]) -> None:
             assignee=ticket.assignee,
         )
     batch.write()
+    _page_breaches(steps, tickets)
     webhook_emit_many(
         _webhook_event(step, tickets[step.clock.ticket_id], outcomes.get(id(step)))
         for step in steps
     )
+
+
+def _page_breaches(steps: list[Step], tickets: dict[int, TicketBase]) -> None:
+    """Ask the on-call app to page for the tickets that breached in this batch, where their
+    group's escalation policy pages on a breach (the kernel's paging registry decides and
+    joins a page already under way). One query for the whole batch finds the groups whose
+    policy pages on breach, so a desk where none does pays that one query and nothing more;
+    the model is looked up by name because sla does not import the on-call app."""
+    breached = sorted({step.clock.ticket_id for step in steps if step.breached})
+    if not breached or not apps.is_installed("oncall"):
+        return
+    groups = {tickets[pk].support_group_id for pk in breached} - {None}
+    if not groups:
+        return
+    policy_model = apps.get_model("oncall", "EscalationPolicy")
+    paging = set(
+        policy_model._default_manager.filter(
+            support_group_id__in=groups, is_active=True, page_on_breach=True
+        ).values_list("support_group_id", flat=True)
+    )
+    for pk in breached:
+        if tickets[pk].support_group_id in paging:
+            _page_breach(tickets[pk])
+
+
+def _page_breach(ticket: TicketBase) -> None:
+    try:
+        with transaction.atomic():
+            page_request(ticket, reason=PAGE_REASON_SLA_BREACH)
+    except Exception:
+        # A page that cannot start must not hold back the batch's breaches (the batch would
+        # roll back and fail again on every sweep): the breach stands, the failure is logged.
+        logger.exception("Paging for the SLA breach of %s failed.", ticket.number)
 
 
 def _webhook_event(

@@ -23,6 +23,7 @@ written with one UPDATE and their events with one INSERT, so repeats cost the sa
 or 50.
 """
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,6 +36,7 @@ from django.utils import timezone
 from core.choices import Source
 from core.models import TimelineEvent
 from core.tickets.events import events_record
+from core.tickets.paging_hooks import page_request
 from incidents import services as incident_services
 from incidents.alerts.choices import AlertStatus
 from incidents.alerts.flapping import alert_reopen_incident, flapping_links
@@ -51,6 +53,12 @@ from incidents.alerts.title import incident_follow_alert_title
 from incidents.events import alert_event, alert_event_build
 from incidents.models import Incident
 from incidents.priority import priority_for
+
+# The on-call app's reason for a page an alert integration asked for (oncall PageReason.ALERT;
+# the kernel's paging registry takes it as a string, incidents do not import the on-call app).
+PAGE_REASON_ALERT = "alert"
+
+logger = logging.getLogger(__name__)
 
 STORM_NAMES_SHOWN = 10
 LINK_FIELDS = [
@@ -419,7 +427,24 @@ def _open_incident(
             raise
         _fired(batch, winner[alert.fingerprint], alert, result)
         return
+    _page_if_wanted(integration, incident)
     result.created.append(incident.number)
+
+
+def _page_if_wanted(integration: Integration, incident: Incident) -> None:
+    """Page the on-call of the incident's group for a new incident of an integration that
+    pages, in the delivery's transaction (a rolled-back delivery pages nobody). An incident
+    already paged (its priority pages too) keeps its one page; a group without an escalation
+    policy pages nobody."""
+    if not integration.pages:
+        return
+    try:
+        with transaction.atomic():
+            page_request(incident, reason=PAGE_REASON_ALERT)
+    except Exception:
+        # The incident matters more than its page: a page that cannot start must not fail
+        # the delivery (Alertmanager would retry it and no incident would ever open).
+        logger.exception("Paging for the alert incident %s failed.", incident.number)
 
 
 def _storm_for(
@@ -459,6 +484,7 @@ def _storm_for(
         if storm is None:
             raise
         return storm, False
+    _page_if_wanted(integration, incident)
     result.created.append(incident.number)
     return storm, True
 

@@ -3,7 +3,10 @@ one page of incidents sorted by time to breach, SLA badges, and the HTMX partial
 the rows every QUEUE_REFRESH_SECONDS (with the tab counts swapped out of band).
 
 Queries for the list itself, whatever the page size: one aggregate for the tab counts (which is
-also the paginator's count), one for the page of incidents, one for their SLA clocks.
+also the paginator's count), one for the page of incidents, one for their SLA clocks. Whether an
+incident is being paged with nobody acknowledging yet (the "Paged" marker, "escalated" once the
+page climbed a tier) is a subquery of the page's query (incidents.selectors.with_live_page),
+not one more query.
 """
 
 from dataclasses import dataclass
@@ -29,6 +32,7 @@ from incidents.selectors import (
     incident_queue_counts,
     incident_queue_tab,
     queue_tab_or_default,
+    with_live_page,
 )
 from sla.choices import ClockState
 from sla.models import SlaClock
@@ -62,6 +66,9 @@ class QueueRow:
     incident: Incident
     sla: TicketSla
     live: LiveSla | None
+    # A page nobody has acknowledged yet: how many tiers it has climbed (0: its first tier),
+    # None when there is none (the on-call app's paging; always None without it).
+    paged_tier_index: int | None = None
 
 
 def live_sla(clocks: list[SlaClock], sla: TicketSla) -> LiveSla | None:
@@ -93,7 +100,7 @@ def queue_context(request: HtmxHttpRequest, user: User) -> dict[str, Any]:
     filtered = filterset.qs
     counts = incident_queue_counts(filtered, user=user)
     paginator = CountedPaginator(
-        incident_queue_tab(filtered, user=user, tab=tab),
+        with_live_page(incident_queue_tab(filtered, user=user, tab=tab)),
         settings.QUEUE_PAGE_SIZE,
         count=counts[tab],
     )
@@ -105,7 +112,9 @@ def queue_context(request: HtmxHttpRequest, user: User) -> dict[str, Any]:
     rows = []
     for incident in incidents:
         sla = ticket_sla(clocks[incident.pk], now)
-        rows.append(QueueRow(incident, sla, live_sla(clocks[incident.pk], sla)))
+        live = live_sla(clocks[incident.pk], sla)
+        paged = getattr(incident, "paged_tier_index", None)
+        rows.append(QueueRow(incident, sla, live, paged_tier_index=paged))
     cleaned = filterset.form.cleaned_data
     ordering = cleaned.get("ordering") or DEFAULT_ORDERING
     return {

@@ -19,6 +19,7 @@ from core.web.forms import apply_domain_errors
 from oncall.access import can_delete_override, can_manage_group_schedules, can_write_overrides
 from oncall.forms import OverrideForm
 from oncall.models import Override, Schedule
+from oncall.paging.ticket_panel import pages_for_person
 from oncall.selectors import (
     on_call_for_group,
     people_by_id,
@@ -37,7 +38,15 @@ MY_SHIFTS_DAYS = 28
 @agent_required
 def on_call_now_view(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    return render(request, "oncall/now.html", {"on_call": on_call_for_group(None, now), "now": now})
+    return render(
+        request,
+        "oncall/now.html",
+        {
+            "on_call": on_call_for_group(None, now),
+            "now": now,
+            "pages_for_me": pages_for_person(current_user(request)),
+        },
+    )
 
 
 def _range_start(request: HttpRequest, zone: ZoneInfo) -> datetime:
@@ -149,7 +158,12 @@ def _my_shifts_page(request: HttpRequest, feed_url: str = "") -> HttpResponse:
     return render(
         request,
         "oncall/my_shifts.html",
-        {"shifts": shifts, "days": MY_SHIFTS_DAYS, "feed_url": feed_url},
+        {
+            "shifts": shifts,
+            "days": MY_SHIFTS_DAYS,
+            "feed_url": feed_url,
+            "pages_for_me": pages_for_person(user),
+        },
     )
 
 

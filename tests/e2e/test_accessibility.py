@@ -38,7 +38,20 @@ from email_intake.store import store_message
 from incidents import services as incidents
 from incidents.choices import Category, Impact, IncidentStatus, ResolutionCode, Urgency
 from incidents.models import Incident
-from oncall.models import LayerMember, Override, RotationLayer, Schedule
+from oncall.models import (
+    ContactMethod,
+    ContactMethodKind,
+    EscalationPolicy,
+    EscalationStep,
+    LayerMember,
+    NotificationRule,
+    Override,
+    PageReason,
+    RotationLayer,
+    Schedule,
+    StepTarget,
+)
+from oncall.paging.services import page_start
 from problems.links import problem_link_incident
 from problems.recurrence import proposals_detect
 from problems.reviews import review_start
@@ -316,6 +329,21 @@ def _oncall_schedule(agent: Any) -> Any:
     return schedule
 
 
+def _page_the_on_call(ticket: Any, agent: Any) -> None:
+    """A live page on `ticket` that notified `agent`: the ticket page's Paging panel, the
+    queue's "Paged" marker and "Pages for me" on the on-call pages are checked with content."""
+    policy = EscalationPolicy.objects.create(support_group=ticket.support_group, name="L1 paging")
+    step = EscalationStep.objects.create(
+        policy=policy, position=1, target=StepTarget.PEOPLE, wait_minutes=5
+    )
+    step.people.add(agent)
+    method = ContactMethod.objects.create(
+        person=agent, kind=ContactMethodKind.EMAIL, label="Work", address=agent.email
+    )
+    NotificationRule.objects.create(contact_method=method, delay_minutes=0)
+    page_start(ticket, reason=PageReason.MANUAL, actor=agent, message="Nobody can connect.")
+
+
 @pytest.fixture
 def sample(
     requester,
@@ -361,6 +389,7 @@ def sample(
     reply.set_content("It drops on Wi-Fi only.")
     inbound, _ = store_message(mailbox, reply.as_bytes())
     process_inbound(inbound.pk)
+    _page_the_on_call(working, agent_l1)
     working.refresh_from_db()
 
     major = _open_incident(

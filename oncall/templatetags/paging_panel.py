@@ -1,0 +1,55 @@
+"""`{% paging_panel %}`: the Paging panel of every kind's agent ticket page (its pages with who
+was notified through what and who acknowledged, Acknowledge / End paging, and "Page the
+on-call"). A template library rather than a kernel import, as email_intake's links are: core
+never imports the on-call app. Three queries whatever the number of pages and notifications
+(pages, their notifications, the groups one can page)."""
+
+from typing import Any
+
+from django import template
+
+from core.choices import Source
+from core.models import TicketBase
+from core.roles import is_agent
+from core.tickets.kinds import kind_of
+from oncall.models import PageStatus
+from oncall.paging.forms import PageTicketForm
+from oncall.paging.ticket_panel import page_position, paging_groups, ticket_pages
+
+register = template.Library()
+
+_VIA = {str(source.value): str(source.label) for source in Source}
+
+
+@register.inclusion_tag("oncall/_ticket_pages.html", takes_context=True)
+def paging_panel(context: template.Context, ticket: TicketBase) -> dict[str, Any]:
+    user = context.get("user")
+    if user is None or not is_agent(user):
+        return {"show": False}
+    pages = ticket_pages(ticket)
+    live = next((page for page in pages if page.status == PageStatus.TRIGGERED), None)
+    is_open = getattr(ticket, "status", "") in kind_of(ticket).lifecycle.open
+    can_page = is_open and live is None
+    groups = paging_groups() if can_page else []
+    form = PageTicketForm(groups=groups) if can_page else None
+    if form is not None and ticket.support_group_id in {g.pk for g in groups}:
+        form.initial["support_group"] = ticket.support_group_id
+    return {
+        "show": True,
+        "ticket": ticket,
+        "rows": [
+            {
+                "page": page,
+                "position": page_position(page),
+                "via": _VIA.get(page.acknowledged_via, ""),
+            }
+            for page in pages
+        ],
+        "live": live,
+        "is_open": is_open,
+        "form": form,
+        "groups": groups,
+        "next": context["request"].get_full_path() if "request" in context else "",
+        "csrf_token": context.get("csrf_token"),
+        "kind_name": kind_of(ticket).name,
+    }
