@@ -10,13 +10,12 @@ bar costs the same whatever the page size, and its total doubles as the paginato
 
 from collections.abc import Iterable
 
-from django.apps import apps
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from core.models import SupportGroup, User
 from core.roles import is_agent
+from core.tickets.paging_hooks import live_page_tier
 from core.tickets.visibility import restricted_condition
 from incidents.alerts.state import with_alert_state
 from incidents.models import Incident
@@ -85,19 +84,10 @@ def incident_queue_tab(queryset: QuerySet[Incident], *, user: User, tab: str) ->
 def with_live_page(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
     """Annotate `paged_tier_index`: for an incident with a page nobody has acknowledged yet,
     how many tiers that page has climbed (0: still its first), else None (the queue's "Paged"
-    marker). A subquery on the on-call app's one-live-page-per-ticket index rather than one
-    more query, which would take the queue past its budget (DESIGN.md §7). The model is looked
-    up by name, not imported: incidents do not import the on-call app, and a desk without it
-    marks nothing."""
-    if not apps.is_installed("oncall"):
-        return queryset.annotate(paged_tier_index=Value(None, output_field=IntegerField()))
-    page_model = apps.get_model("oncall", "Page")
-    live = page_model._default_manager.filter(
-        ticket_type_id=ContentType.objects.get_for_model(Incident).pk,
-        ticket_id=OuterRef("pk"),
-        status="triggered",
-    )
-    return queryset.annotate(paged_tier_index=Subquery(live.values("tier_index")[:1]))
+    marker). A subquery from the kernel's paging registry, inside the page's own query rather
+    than one more query, which would take the queue past its budget (DESIGN.md §7); a desk
+    without the on-call app marks nothing."""
+    return queryset.annotate(paged_tier_index=live_page_tier("incident"))
 
 
 def incident_queue_counts(queryset: QuerySet[Incident], *, user: User) -> dict[str, int]:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -27,7 +26,7 @@ from core.models import TicketBase
 from core.tickets.escalation import EscalationOutcome, tickets_escalate_many
 from core.tickets.events import events_record, sla_event_build
 from core.tickets.kinds import TicketKind, kind_for_content_type
-from core.tickets.paging_hooks import page_request
+from core.tickets.paging_hooks import groups_paging_on_breach, page_request
 from core.tickets.visibility import is_restricted
 from core.webhooks.emit import WebhookEvent, ticket_data, webhook_emit_many
 from sla.choices import ClockState, Metric, ThresholdAction
@@ -229,20 +228,14 @@ def _page_breaches(steps: list[Step], tickets: dict[int, TicketBase]) -> None:
     """Ask the on-call app to page for the tickets that breached in this batch, where their
     group's escalation policy pages on a breach (the kernel's paging registry decides and
     joins a page already under way). One query for the whole batch finds the groups whose
-    policy pages on breach, so a desk where none does pays that one query and nothing more;
-    the model is looked up by name because sla does not import the on-call app."""
+    policy pages on breach, so a desk where none does pays that one query and nothing more."""
     breached = sorted({step.clock.ticket_id for step in steps if step.breached})
-    if not breached or not apps.is_installed("oncall"):
+    if not breached:
         return
-    groups = {tickets[pk].support_group_id for pk in breached} - {None}
-    if not groups:
-        return
-    policy_model = apps.get_model("oncall", "EscalationPolicy")
-    paging = set(
-        policy_model._default_manager.filter(
-            support_group_id__in=groups, is_active=True, page_on_breach=True
-        ).values_list("support_group_id", flat=True)
-    )
+    groups = {
+        group for group in (tickets[pk].support_group_id for pk in breached) if group is not None
+    }
+    paging = groups_paging_on_breach(groups)
     for pk in breached:
         if tickets[pk].support_group_id in paging:
             _page_breach(tickets[pk])

@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import IntegerField, Value
+
 from core.choices import Source
 from core.models import TicketBase, TimelineEvent, User
 
@@ -35,13 +37,20 @@ class PagingHooks:
       ticket's thread; returns None when it acknowledged a live page of theirs, else the
       refusal to tell them.
     - `live_pages(kind_name, ticket_ids)`: of these tickets, those with a page nobody has
-      acknowledged yet (the queue marks them).
+      acknowledged yet.
+    - `live_page_tier(kind_name)`: an expression for a query of that kind's tickets (OuterRef
+      "pk"): the tier index a ticket's unacknowledged page has reached, else NULL (the queue
+      marks paged tickets with it, inside its own query).
+    - `groups_paging_on_breach(group_ids)`: of these support groups, those whose active policy
+      pages on an SLA breach (the SLA sweeper asks once per batch).
     """
 
     request: Callable[..., Any]
     after_events: Callable[[Sequence[tuple[TicketBase, TimelineEvent]]], None]
     acknowledge_by_email: Callable[[TicketBase, User, str], str | None]
     live_pages: Callable[[str, Sequence[int]], set[int]]
+    live_page_tier: Callable[[str], Any]
+    groups_paging_on_breach: Callable[[set[int]], set[int]]
 
 
 _HOOKS: list[PagingHooks] = []
@@ -83,3 +92,19 @@ def tickets_with_live_pages(kind_name: str, ticket_ids: Sequence[int]) -> set[in
     if hooks is None or not ticket_ids:
         return set()
     return hooks.live_pages(kind_name, ticket_ids)
+
+
+def live_page_tier(kind_name: str) -> Any:
+    """An annotation for a query of `kind_name` tickets: the tier index of the ticket's
+    unacknowledged page (0: its first tier), or NULL; always NULL without the on-call app."""
+    hooks = paging_hooks()
+    if hooks is None:
+        return Value(None, output_field=IntegerField())
+    return hooks.live_page_tier(kind_name)
+
+
+def groups_paging_on_breach(group_ids: set[int]) -> set[int]:
+    hooks = paging_hooks()
+    if hooks is None or not group_ids:
+        return set()
+    return hooks.groups_paging_on_breach(group_ids)

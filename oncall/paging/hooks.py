@@ -4,6 +4,7 @@ registered in OncallConfig.ready()."""
 from collections.abc import Sequence
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import OuterRef, Subquery
 
 from core.choices import EventKind
 from core.config_memo import ConfigMemo
@@ -106,9 +107,28 @@ def live_pages(kind_name: str, ticket_ids: Sequence[int]) -> set[int]:
     )
 
 
+def live_page_tier(kind_name: str) -> Subquery:
+    live = Page.objects.filter(
+        ticket_type_id=kind_named(kind_name).content_type_id,
+        ticket_id=OuterRef("pk"),
+        status=PageStatus.TRIGGERED,
+    )
+    return Subquery(live.values("tier_index")[:1])
+
+
+def groups_paging_on_breach(group_ids: set[int]) -> set[int]:
+    return set(
+        EscalationPolicy.objects.filter(
+            support_group_id__in=group_ids, is_active=True, page_on_breach=True
+        ).values_list("support_group_id", flat=True)
+    )
+
+
 HOOKS = PagingHooks(
     request=request,
     after_events=after_events,
     acknowledge_by_email=acknowledge_by_email,
     live_pages=live_pages,
+    live_page_tier=live_page_tier,
+    groups_paging_on_breach=groups_paging_on_breach,
 )
