@@ -1,5 +1,6 @@
 """The filters of the on-call lists in the API: schedules by group, overrides by schedule,
-person and time, policies, contact methods and pages (narrowing the selector's queryset, never widening it)."""
+person and time, policies, contact methods and pages (narrowing the selector's queryset, never
+widening it)."""
 
 import django_filters
 from django.db.models import Exists, OuterRef, QuerySet
@@ -78,7 +79,9 @@ class PageFilterSet(django_filters.FilterSet):
         model = Page
         fields: list[str] = []
 
-    def paged_person(self, queryset: QuerySet[Page], name: str, value: User | None) -> QuerySet[Page]:
+    def paged_person(
+        self, queryset: QuerySet[Page], name: str, value: User | None
+    ) -> QuerySet[Page]:
         if value is None:
             return queryset
         # EXISTS, not a join: a person notified by several methods is one row of the list.

@@ -20,6 +20,7 @@ from oncall.models import (
     NotificationRule,
     Page,
     PageNotification,
+    StepTarget,
 )
 
 
@@ -107,3 +108,26 @@ def page_get_for_user(user: User, pk: int) -> Page:
     if found is None:
         raise Http404("No such page.")
     return found
+
+
+def step_words(step: EscalationStep) -> str:
+    """A step in words, for the policy pages ("Page the on-call of “Primary”, then wait 5
+    min")."""
+    if step.target == StepTarget.SCHEDULE:
+        name = step.schedule.name if step.schedule else "a removed schedule"
+        who = f"the on-call of “{name}”"
+    elif step.target == StepTarget.PEOPLE:
+        who = ", ".join(person.display_name for person in step.people.all()) or "nobody"
+    else:
+        who = f"everyone in {step.policy.support_group.name}"
+    return f"Page {who}, then wait {step.wait_minutes} min"
+
+
+def triggers_words(policy: EscalationPolicy) -> str:
+    """What pages through the policy besides a page by hand."""
+    parts = []
+    if policy.page_priorities:
+        parts.append(", ".join(f"P{p}" for p in policy.page_priorities) + " tickets at once")
+    if policy.page_on_breach:
+        parts.append("SLA breaches")
+    return "; ".join(parts) if parts else "Only pages by hand"

@@ -109,7 +109,9 @@ def _same_target(a: StepValues, b: StepValues) -> bool:
     return True
 
 
-def _steps(raw: Any, group: SupportGroup | None, repeat: int, errors: dict[str, str]) -> list[StepValues]:
+def _steps(
+    raw: Any, group: SupportGroup | None, repeat: int, errors: dict[str, str]
+) -> list[StepValues]:
     if not isinstance(raw, list | tuple) or not raw:
         errors["steps"] = "A policy needs at least one step."
         return []
@@ -174,7 +176,8 @@ def policy_save(
         errors["page_priorities"] = problem
     steps: list[StepValues] | None = None
     if "steps" in data or policy is None:
-        steps = _steps(data.get("steps"), group if "support_group" not in errors else None, repeat, errors)
+        known_group = group if "support_group" not in errors else None
+        steps = _steps(data.get("steps"), known_group, repeat, errors)
     elif "support_group" in data and policy is not None and group != policy.support_group:
         moved = [s for s in policy.steps.all() if s.target == StepTarget.SCHEDULE]
         if moved:

@@ -266,9 +266,7 @@ class PageViewSet(mixins.ListModelMixin, ApiViewSet):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(
-        responses=PageDetailOutputSerializer, summary="One page with its notifications"
-    )
+    @extend_schema(responses=PageDetailOutputSerializer, summary="One page with its notifications")
     def retrieve(self, request: Request, pk: str) -> Response:
         return self._render_page(self.get_object())
 

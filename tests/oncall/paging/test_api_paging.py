@@ -171,11 +171,15 @@ def test_a_signed_webhook_secret_is_shown_once_and_rotates(agents) -> None:
 
 
 def test_notification_rules(agents) -> None:
-    method = api(agents[0]).post(
-        reverse("oncall-contact-methods-list"),
-        {"kind": "email", "label": "Work", "address": "a@example.com"},
-        format="json",
-    ).json()
+    method = (
+        api(agents[0])
+        .post(
+            reverse("oncall-contact-methods-list"),
+            {"kind": "email", "label": "Work", "address": "a@example.com"},
+            format="json",
+        )
+        .json()
+    )
     url = reverse("oncall-notification-rules-list")
     made = api(agents[0]).post(
         url, {"contact_method": method["id"], "delay_minutes": 2}, format="json"
@@ -241,7 +245,8 @@ def test_pages_of_tickets_one_cannot_see_are_404(
     secret = paged(group, agents[0], category=Category.SECURITY)
     url = reverse("oncall-pages-detail", args=[secret.pk])
     assert api(agent_l2).get(url).status_code == 404
-    assert api(agent_l2).post(reverse("oncall-pages-acknowledge", args=[secret.pk])).status_code == 404
+    ack = reverse("oncall-pages-acknowledge", args=[secret.pk])
+    assert api(agent_l2).post(ack).status_code == 404
     assert secret.pk not in [
         p["id"] for p in api(agent_l2).get(reverse("oncall-pages-list")).json()["results"]
     ]

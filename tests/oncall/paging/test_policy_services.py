@@ -27,7 +27,9 @@ def steps_for(schedule: Schedule, agents: list[User]) -> list[dict[str, Any]]:
     ]
 
 
-def data(group: SupportGroup, schedule: Schedule, agents: list[User], **extra: Any) -> dict[str, Any]:
+def data(
+    group: SupportGroup, schedule: Schedule, agents: list[User], **extra: Any
+) -> dict[str, Any]:
     return {
         "support_group": group,
         "name": "L1 paging",
@@ -135,18 +137,14 @@ def test_the_same_target_twice_in_a_row_is_refused(group, schedule, agents, mana
     assert made.steps.count() == 3
 
 
-def test_one_general_policy_per_group_and_one_per_service(
-    group, schedule, agents, manager
-) -> None:
+def test_one_general_policy_per_group_and_one_per_service(group, schedule, agents, manager) -> None:
     policy_save(policy=None, data=data(group, schedule, agents), actor=manager)
     with pytest.raises(ValidationFailed, match="already has a policy for all its tickets"):
         policy_save(policy=None, data=data(group, schedule, agents, name="B"), actor=manager)
     service = Service.objects.create(name="Payments", owner_group=group)
     policy_save(policy=None, data=data(group, schedule, agents, service=service), actor=manager)
     with pytest.raises(ValidationFailed, match="already has a policy for Payments"):
-        policy_save(
-            policy=None, data=data(group, schedule, agents, service=service), actor=manager
-        )
+        policy_save(policy=None, data=data(group, schedule, agents, service=service), actor=manager)
     assert EscalationPolicy.objects.count() == 2
 
 

@@ -39,9 +39,7 @@ def test_the_catalogue_offers_the_page_events() -> None:
     assert event_types_clean(list(reversed(TYPES))) == TYPES
 
 
-def test_triggered_and_acknowledged_reach_a_subscription(
-    group, agents, policy, reachable
-) -> None:
+def test_triggered_and_acknowledged_reach_a_subscription(group, agents, policy, reachable) -> None:
     subscription = subscribe()
     page = start(group, agents[0])
     page_acknowledge(page, actor=agents[1])
@@ -69,9 +67,7 @@ def test_escalated_is_sent_once_per_step(group, agents, policy, reachable) -> No
     page = start(group, agents[0])
     ticket = page_ticket(page)
     for _ in range(2):  # a repeat of the same occurrence (a stale sweeper copy)
-        page_event(
-            ticket, what="escalated", page_id=page.pk, message="Step 2", step_key="0.0.1"
-        )
+        page_event(ticket, what="escalated", page_id=page.pk, message="Step 2", step_key="0.0.1")
     page_event(ticket, what="notified", page_id=page.pk, message="Notified")
     escalated = WebhookDelivery.objects.filter(event_type="page.escalated")
     assert escalated.count() == 1
