@@ -16,7 +16,7 @@ Deleting a policy is allowed while pages of it are under way: a page carries its
 (oncall.paging.snapshot) and keeps escalating as it started.
 """
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -36,7 +36,7 @@ PRIORITIES = (1, 2, 3, 4, 5)
 StepValues = dict[str, Any]
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

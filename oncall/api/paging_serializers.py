@@ -81,7 +81,7 @@ class PolicyInputSerializer(InputSerializer):
     )
     page_on_breach = serializers.BooleanField(required=False)
     is_active = serializers.BooleanField(required=False)
-    steps = StepInputSerializer(many=True, min_length=1, max_length=20)
+    steps = serializers.ListField(child=StepInputSerializer(), min_length=1, max_length=20)
 
 
 class RuleOutputSerializer(OutputModelSerializer):
@@ -132,7 +132,7 @@ class ContactMethodInputSerializer(InputSerializer):
         queryset=User.objects.all(), required=False, help_text="Admins only; default: yourself."
     )
     kind = serializers.ChoiceField(choices=ContactMethodKind.choices)
-    label = serializers.CharField(max_length=100)
+    label = serializers.CharField(max_length=100)  # type: ignore[assignment]
     address = serializers.CharField(max_length=500)
     is_active = serializers.BooleanField(required=False)
 

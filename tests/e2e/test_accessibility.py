@@ -38,7 +38,14 @@ from email_intake.store import store_message
 from incidents import services as incidents
 from incidents.choices import Category, Impact, IncidentStatus, ResolutionCode, Urgency
 from incidents.models import Incident
-from oncall.models import LayerMember, Override, RotationLayer, Schedule
+from oncall.models import (
+    EscalationPolicy,
+    EscalationStep,
+    LayerMember,
+    Override,
+    RotationLayer,
+    Schedule,
+)
 from problems.links import problem_link_incident
 from problems.recurrence import proposals_detect
 from problems.reviews import review_start
@@ -73,6 +80,8 @@ class Sample:
     inbound_id: int = 0
     # An on-call schedule whose rotation names agent_l1, with an override ahead.
     schedule_id: int = 0
+    # An escalation policy of agent_l1's group paging that schedule, then the group.
+    policy_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -152,6 +161,10 @@ PAGES: dict[str, Page] = {
     "oncall:now": Page("agent"),
     "oncall:schedule": Page("agent", lambda s: [str(s.schedule_id)]),
     "oncall:my_shifts": Page("agent"),
+    "oncall:policies": Page("agent"),
+    "oncall:policy": Page("manager", lambda s: [str(s.policy_id)]),
+    "oncall:policy_new": Page("manager"),
+    "oncall:contact": Page("agent"),
 }
 
 NOT_PAGES: dict[str, str] = {
@@ -168,6 +181,13 @@ NOT_PAGES: dict[str, str] = {
     "core:assignee_options": "partial: <option>s for the assignment panel's person search",
     "core:configuration_item_options": "partial: <option>s for classify's configuration items",
     "oncall:feed": "an iCalendar feed (text/calendar) behind a secret token",
+    "oncall:policy_delete": "POST only (the policy page's delete button)",
+    "oncall:contact_toggle": "POST only (My contact methods: turn a method on or off)",
+    "oncall:contact_delete": "POST only (My contact methods: delete a method)",
+    "oncall:contact_rotate": "POST only: answers with My contact methods, checked there",
+    "oncall:contact_test": "POST only (My contact methods: send a test)",
+    "oncall:rule_add": "POST only (My contact methods: add a rule)",
+    "oncall:rule_delete": "POST only (My contact methods: remove a rule)",
 }
 
 ROLES = ("anonymous", "end_user", "manager", "agent", "admin")
@@ -303,6 +323,17 @@ def _oncall_schedule(agent: Any) -> Any:
     return schedule
 
 
+def _oncall_policy(schedule: Any) -> Any:
+    policy = EscalationPolicy.objects.create(
+        support_group=schedule.support_group, name="L1 paging", page_priorities=[1]
+    )
+    EscalationStep.objects.create(
+        policy=policy, position=1, target="schedule", schedule=schedule, wait_minutes=5
+    )
+    EscalationStep.objects.create(policy=policy, position=2, target="group", wait_minutes=10)
+    return policy
+
+
 @pytest.fixture
 def sample(
     requester,
@@ -384,6 +415,7 @@ def sample(
         fulfilled, actor=agent_l1, fulfilment_notes="Delivered to your desk."
     )
 
+    schedule = _oncall_schedule(agent_l1)
     return Sample(
         resolved_incident=resolved,
         open_incident=working,
@@ -395,7 +427,8 @@ def sample(
         item_slug=laptop_item.slug,
         mailbox_id=mailbox.pk,
         inbound_id=inbound.pk,
-        schedule_id=_oncall_schedule(agent_l1).pk,
+        schedule_id=schedule.pk,
+        policy_id=_oncall_policy(schedule).pk,
         users={
             "anonymous": None,
             "end_user": requester,
