@@ -219,13 +219,15 @@ class PageEndInputSerializer(InputSerializer):
 
 
 def step_data(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Validated API steps in the shape oncall.policy_services expects."""
+    """Validated API steps in the shape oncall.policy_services expects. A PATCH validates the
+    body partially, nested steps included, so a step may lack a field here: the service
+    refuses it with the step's number."""
     return [
         {
-            "target": step["target"],
+            "target": step.get("target"),
             "schedule": step.get("schedule"),
             "people": list(step.get("people") or []),
-            "wait_minutes": step["wait_minutes"],
+            "wait_minutes": step.get("wait_minutes"),
         }
         for step in steps
     ]

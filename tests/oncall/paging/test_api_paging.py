@@ -324,3 +324,14 @@ def test_the_pages_list_queries_do_not_grow_with_rows(group, agents, policy, rea
     assert len(api(agents[0]).get(reverse("oncall-pages-list")).json()["results"]) == 20
     assert count() == one
     assert one <= 6, one
+
+
+def test_a_partial_update_still_needs_whole_steps(group, schedule, agents, manager) -> None:
+    made = api(manager).post(
+        reverse("oncall-policies-list"), policy_body(group, schedule, agents), format="json"
+    )
+    detail = reverse("oncall-policies-detail", args=[made.json()["id"]])
+    for steps in ([{"target": "group"}], [{"wait_minutes": 5}], "group"):
+        response = api(manager).patch(detail, {"steps": steps}, format="json")
+        assert response.status_code == 400, response.content
+    assert EscalationPolicy.objects.get().steps.count() == 2
