@@ -553,6 +553,9 @@ SPECTACULAR_SETTINGS = {
         "ClockStateEnum": "sla.choices.ClockState",
         "SlaStateEnum": "sla.choices.SlaState",
         "ApiTokenScopeEnum": "core.models.tokens.ApiTokenScope",
+        "PageStatusEnum": "oncall.models.paging.PageStatus",
+        "PageNotificationStatusEnum": "oncall.models.paging.PageNotificationStatus",
+        "ContactMethodKindEnum": "oncall.models.paging.ContactMethodKind",
     },
     # Offline docs: Swagger UI from drf-spectacular-sidecar, its settings script served
     # separately (SpectacularSwaggerSplitView) because the CSP forbids inline scripts.

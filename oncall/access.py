@@ -1,6 +1,8 @@
 """Who may change what of on-call schedules (shared by services, pages and the API).
 
 - Schedules and layers: admins and the support group's manager.
+- Escalation policies: admins and the group's manager.
+- Contact methods and notification rules: the person themselves and admins.
 - Overrides: the person taking the shift (a member of the group), a colleague of the group, the
   group's manager or an admin; deleting: also whoever created it.
 """
@@ -31,3 +33,13 @@ def can_delete_override(user: User, override: Override) -> bool:
     return user.pk in (override.created_by_id, override.person_id) or can_write_overrides(
         user, group
     )
+
+
+def can_manage_policies(user: User, group: SupportGroup) -> bool:
+    """Escalation policies are the group's schedules' siblings: the same people change them."""
+    return can_manage_group_schedules(user, group)
+
+
+def can_manage_contact_methods(user: User, person: User) -> bool:
+    """Each person keeps their own contact methods and rules; admins anyone's."""
+    return is_admin(user) or (user.is_active and user.pk == person.pk)

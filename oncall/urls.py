@@ -3,6 +3,15 @@
 from django.urls import path
 
 from oncall.views.ack import page_link_view
+from oncall.views.contacts import (
+    contact_delete_view,
+    contact_rotate_view,
+    contact_test_view,
+    contact_toggle_view,
+    contact_view,
+    rule_add_view,
+    rule_delete_view,
+)
 from oncall.views.feeds import feed_view
 from oncall.views.pages import (
     my_feed_view,
@@ -12,6 +21,12 @@ from oncall.views.pages import (
     override_delete_view,
     schedule_feed_view,
     schedule_view,
+)
+from oncall.views.policies import (
+    policies_view,
+    policy_delete_view,
+    policy_new_view,
+    policy_view,
 )
 from oncall.views.schedule_edit import (
     layer_create_view,
@@ -52,4 +67,15 @@ urlpatterns = [
     ),
     path("oncall/pages/<int:pk>/acknowledge/", page_acknowledge_view, name="page_acknowledge"),
     path("oncall/pages/<int:pk>/end/", page_end_view, name="page_end"),
+    path("oncall/policies/", policies_view, name="policies"),
+    path("oncall/policies/new/", policy_new_view, name="policy_new"),
+    path("oncall/policies/<int:pk>/", policy_view, name="policy"),
+    path("oncall/policies/<int:pk>/delete/", policy_delete_view, name="policy_delete"),
+    path("oncall/contact/", contact_view, name="contact"),
+    path("oncall/contact/<int:pk>/toggle/", contact_toggle_view, name="contact_toggle"),
+    path("oncall/contact/<int:pk>/delete/", contact_delete_view, name="contact_delete"),
+    path("oncall/contact/<int:pk>/rotate/", contact_rotate_view, name="contact_rotate"),
+    path("oncall/contact/<int:pk>/test/", contact_test_view, name="contact_test"),
+    path("oncall/contact/<int:pk>/rules/", rule_add_view, name="rule_add"),
+    path("oncall/contact/rules/<int:pk>/delete/", rule_delete_view, name="rule_delete"),
 ]

@@ -22,6 +22,9 @@ _GENERAL_EVENT_TYPES: tuple[EventType, ...] = (
     EventType("comment.created", "A public reply was added to a ticket (never internal notes)."),
     EventType("sla.warning", "An SLA clock crossed a warning threshold (e.g. 75 % used)."),
     EventType("sla.breached", "An SLA response or resolution target was breached."),
+    EventType("page.triggered", "The on-call was paged for a ticket (by hand or by a rule)."),
+    EventType("page.acknowledged", "Someone acknowledged a page: its escalation stopped."),
+    EventType("page.escalated", "Nobody acknowledged in time: the page moved to its next step."),
 )
 
 

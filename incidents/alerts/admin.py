@@ -63,12 +63,13 @@ class IntegrationAdmin(admin.ModelAdmin):
         "service",
         "support_group",
         "auto_resolve",
+        "pages",
         "max_new_incidents_per_minute",
         "is_active",
         "token_prefix",
         "log_link",
     )
-    list_filter = ("kind", "is_active", "auto_resolve")
+    list_filter = ("kind", "is_active", "auto_resolve", "pages")
     search_fields = ("name",)
     list_select_related = ("service", "support_group")
     autocomplete_fields = ("service", "support_group")
@@ -86,6 +87,7 @@ class IntegrationAdmin(admin.ModelAdmin):
             "support_group",
             "category",
             "auto_resolve",
+            "pages",
             "severity_label",
             "severity_map",
             "max_new_incidents_per_minute",

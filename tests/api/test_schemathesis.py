@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 import schemathesis
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core import signals
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.wsgi import get_wsgi_application
@@ -42,7 +43,17 @@ from email_intake.choices import InboundStatus
 from email_intake.models import InboundEmail, Mailbox
 from email_intake.store import store_message
 from incidents import services as incident_services
-from oncall.models import LayerMember, Override, RotationLayer, Schedule
+from oncall.models import (
+    ContactMethod,
+    EscalationPolicy,
+    EscalationStep,
+    LayerMember,
+    NotificationRule,
+    Override,
+    Page,
+    RotationLayer,
+    Schedule,
+)
 from problems import services as problem_services
 from service_requests import services as request_services
 from service_requests.choices import ApprovalMode, FieldType
@@ -155,6 +166,21 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
         end=timezone.now() + timedelta(hours=1),
         created_by=admin,
     )
+    policy = EscalationPolicy.objects.create(support_group=l1_group, name="Fuzz")
+    EscalationStep.objects.create(policy=policy, position=1, target="group", wait_minutes=5)
+    method = ContactMethod.objects.create(
+        person=admin, kind="email", label="Fuzz", address="fuzz@example.com"
+    )
+    rule = NotificationRule.objects.create(contact_method=method, delay_minutes=0)
+    page = Page.objects.create(
+        ticket_type=ContentType.objects.get_for_model(incident),
+        ticket_id=incident.pk,
+        ticket_number=incident.number,
+        ticket_title=incident.title,
+        reason="manual",
+        step_started_at=timezone.now(),
+        created_at=timezone.now(),
+    )
     mailbox = Mailbox.objects.create(name="fuzz", address="fuzz@desk.example")
     inbound, _ = store_message(
         mailbox, b"From: a@example.com\r\nSubject: Hi\r\nMessage-ID: <f@x>\r\n\r\nHello\r\n"
@@ -182,6 +208,10 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
             "oncall/schedules": schedule.pk,
             "oncall/layers": layer.pk,
             "oncall/overrides": override.pk,
+            "oncall/policies": policy.pk,
+            "oncall/contact-methods": method.pk,
+            "oncall/notification-rules": rule.pk,
+            "oncall/pages": page.pk,
         },
         "slug": item.slug,
         "task_id": request.tasks.get().pk,

@@ -86,6 +86,8 @@ class Sample:
     inbound_id: int = 0
     # An on-call schedule whose rotation names agent_l1, with an override ahead.
     schedule_id: int = 0
+    # An escalation policy of agent_l1's group paging that schedule, then the group.
+    policy_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,10 @@ PAGES: dict[str, Page] = {
     "oncall:layer_create": Page("admin", lambda s: [str(s.schedule_id)]),
     "oncall:layer_edit": Page("admin", lambda s: [str(_first_layer(s.schedule_id))]),
     "oncall:layer_delete": Page("admin", lambda s: [str(_first_layer(s.schedule_id))]),
+    "oncall:policies": Page("agent"),
+    "oncall:policy": Page("manager", lambda s: [str(s.policy_id)]),
+    "oncall:policy_new": Page("manager"),
+    "oncall:contact": Page("agent"),
 }
 
 NOT_PAGES: dict[str, str] = {
@@ -194,6 +200,13 @@ NOT_PAGES: dict[str, str] = {
     "core:assignee_options": "partial: <option>s for the assignment panel's person search",
     "core:configuration_item_options": "partial: <option>s for classify's configuration items",
     "oncall:feed": "an iCalendar feed (text/calendar) behind a secret token",
+    "oncall:policy_delete": "POST only (the policy page's delete button)",
+    "oncall:contact_toggle": "POST only (My contact methods: turn a method on or off)",
+    "oncall:contact_delete": "POST only (My contact methods: delete a method)",
+    "oncall:contact_rotate": "POST only: answers with My contact methods, checked there",
+    "oncall:contact_test": "POST only (My contact methods: send a test)",
+    "oncall:rule_add": "POST only (My contact methods: add a rule)",
+    "oncall:rule_delete": "POST only (My contact methods: remove a rule)",
 }
 
 ROLES = ("anonymous", "end_user", "manager", "agent", "admin")
@@ -332,16 +345,38 @@ def _oncall_schedule(agent: Any) -> Any:
 def _page_the_on_call(ticket: Any, agent: Any) -> None:
     """A live page on `ticket` that notified `agent`: the ticket page's Paging panel, the
     queue's "Paged" marker and "Pages for me" on the on-call pages are checked with content."""
-    policy = EscalationPolicy.objects.create(support_group=ticket.support_group, name="L1 paging")
+    policy = EscalationPolicy.objects.create(
+        support_group=ticket.support_group, name="L1 paging", page_priorities=[1]
+    )
     step = EscalationStep.objects.create(
         policy=policy, position=1, target=StepTarget.PEOPLE, wait_minutes=5
     )
+    EscalationStep.objects.create(policy=policy, position=2, target="group", wait_minutes=10)
     step.people.add(agent)
     method = ContactMethod.objects.create(
         person=agent, kind=ContactMethodKind.EMAIL, label="Work", address=agent.email
     )
     NotificationRule.objects.create(contact_method=method, delay_minutes=0)
     page_start(ticket, reason=PageReason.MANUAL, actor=agent, message="Nobody can connect.")
+
+
+def _oncall_policy(schedule: Any) -> Any:
+    """The schedule's group policy (the live page may have made it), with a step paging the
+    schedule's on-call."""
+    group = schedule.support_group
+    policy = EscalationPolicy.objects.filter(support_group=group, service__isnull=True).first()
+    if policy is None:
+        policy = EscalationPolicy.objects.create(
+            support_group=group, name="On-call paging", page_priorities=[1]
+        )
+    EscalationStep.objects.create(
+        policy=policy,
+        position=policy.steps.count() + 1,
+        target="schedule",
+        schedule=schedule,
+        wait_minutes=5,
+    )
+    return policy
 
 
 @pytest.fixture
@@ -426,6 +461,7 @@ def sample(
         fulfilled, actor=agent_l1, fulfilment_notes="Delivered to your desk."
     )
 
+    schedule = _oncall_schedule(agent_l1)
     return Sample(
         resolved_incident=resolved,
         open_incident=working,
@@ -437,7 +473,8 @@ def sample(
         item_slug=laptop_item.slug,
         mailbox_id=mailbox.pk,
         inbound_id=inbound.pk,
-        schedule_id=_oncall_schedule(agent_l1).pk,
+        schedule_id=schedule.pk,
+        policy_id=_oncall_policy(schedule).pk,
         users={
             "anonymous": None,
             "end_user": requester,
