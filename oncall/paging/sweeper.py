@@ -260,6 +260,7 @@ def _hand_over(before: Page, after: Page, ticket: TicketBase) -> None:
         current,
         what="escalated",
         page_id=after.pk,
+        step_key=step_key(after),
         from_tier=int(old["tier"]),
         to_tier=int(new["tier"]),
         group=new["group"],
