@@ -213,8 +213,14 @@ def test_sla_due_answers_any_input_with_a_due_time_or_exit_2(business_hours, sta
 
 def _sla_due_refusal(start: str, target: str) -> CommandError | None:
     try:
+        # As a shell passes them: `--target=-5d` is a value, where call_command's own
+        # `--target -5d` would read "-5d" as an option (argparse, "expected one argument").
         call_command(
-            "sla_due", calendar="Business hours", start=start, target=target, stdout=StringIO()
+            "sla_due",
+            "--calendar=Business hours",
+            f"--start={start}",
+            f"--target={target}",
+            stdout=StringIO(),
         )
     except CommandError as refused:
         return refused
