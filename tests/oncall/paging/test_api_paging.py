@@ -265,8 +265,12 @@ def test_acknowledge_with_if_match_then_no_second_time(group, agents, policy, re
     assert done.json()["acknowledged_via"] == "api"
     again = api(agents[2]).post(ack)
     assert again.status_code == 409
-    resolve = api(agents[2]).post(reverse("oncall-pages-resolve", args=[page.pk]))
-    assert resolve.status_code == 409
+    # An acknowledged page can still be resolved (the responder says it is over), once.
+    resolve = api(agents[1]).post(reverse("oncall-pages-resolve", args=[page.pk]))
+    assert resolve.status_code == 200, resolve.json()
+    assert resolve.json()["status"] == "resolved"
+    twice = api(agents[1]).post(reverse("oncall-pages-resolve", args=[page.pk]))
+    assert twice.status_code == 409
 
 
 def test_resolve_ends_a_page(group, agents, policy, reachable) -> None:
