@@ -17,8 +17,10 @@ and `group` do not apply: a page is not narrowed by kind, service, CI, tier or p
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -34,7 +36,6 @@ from reporting.metrics.oncall_counts import (
     SLEEP,
     AckFigures,
     Counts,
-    PageFigures,
     review_counts,
 )
 from reporting.sql import tuned
@@ -52,13 +53,6 @@ class Interruptions:
     @property
     def total(self) -> int:
         return self.business + self.off_hours + self.sleep
-
-    def plus(self, klass: str, count: int) -> "Interruptions":
-        return Interruptions(
-            self.business + (count if klass == BUSINESS else 0),
-            self.off_hours + (count if klass == OFF_HOURS else 0),
-            self.sleep + (count if klass == SLEEP else 0),
-        )
 
 
 @dataclass(frozen=True)
@@ -142,16 +136,36 @@ def oncall_review(
     return _assemble(report, counts, str(zone))
 
 
+Split = dict[str, int]
+
+
+def _interruptions(split: Split | None) -> Interruptions:
+    if not split:
+        return Interruptions()
+    return Interruptions(split.get(BUSINESS, 0), split.get(OFF_HOURS, 0), split.get(SLEEP, 0))
+
+
+def _weeks_by_owner(keys: Iterable[tuple[Any, date | None]]) -> dict[Any, set[date]]:
+    # One pass over the keys: looking up each owner's weeks by scanning every key is
+    # people x person-weeks (millions of steps at a year of 300 people).
+    weeks: dict[Any, set[date]] = defaultdict(set)
+    for owner, week in keys:
+        if week is not None:
+            weeks[owner].add(week)
+    return weeks
+
+
 def _assemble(report: ReportFilter, counts: Counts, zone: str) -> OncallReview:
-    team_split: dict[tuple[int | None, date | None], Interruptions] = defaultdict(Interruptions)
-    person_split: dict[tuple[int, date | None], Interruptions] = defaultdict(Interruptions)
-    overall = Interruptions()
+    # Plain counters while summing (tens of thousands of rows), dataclasses once at the end.
+    team_split: dict[tuple[int | None, date | None], Split] = defaultdict(lambda: defaultdict(int))
+    person_split: dict[tuple[int, date | None], Split] = defaultdict(lambda: defaultdict(int))
+    overall: Split = defaultdict(int)
     for (person_id, group_id, week, klass), count in counts.interruptions.items():
-        for team_key in ((group_id, week), (group_id, None)):
-            team_split[team_key] = team_split[team_key].plus(klass, count)
-        for person_key in ((person_id, week), (person_id, None)):
-            person_split[person_key] = person_split[person_key].plus(klass, count)
-        overall = overall.plus(klass, count)
+        team_split[(group_id, week)][klass] += count
+        team_split[(group_id, None)][klass] += count
+        person_split[(person_id, week)][klass] += count
+        person_split[(person_id, None)][klass] += count
+        overall[klass] += count
     group_ids = {group_id for group_id, _ in counts.teams if group_id is not None}
     groups = dict(SupportGroup.objects.filter(pk__in=group_ids).values_list("pk", "name"))
     person_ids = {pid for pid, _ in person_split} | {pid for pid, _ in counts.people_ack}
@@ -161,15 +175,55 @@ def _assemble(report: ReportFilter, counts: Counts, zone: str) -> OncallReview:
             "pk", "username", "first_name", "last_name", "time_zone"
         )
     }
-    teams = [
-        _team(
-            group_id, groups.get(group_id, NO_GROUP) if group_id else NO_GROUP, counts, team_split
+    team_weeks = _weeks_by_owner(counts.teams)
+    teams: list[TeamReview] = []
+    for group_id, period_week in counts.teams:
+        if period_week is not None:
+            continue
+        period = counts.teams[(group_id, None)]
+        teams.append(
+            TeamReview(
+                group_id=group_id,
+                name=groups.get(group_id, NO_GROUP) if group_id else NO_GROUP,
+                pages=period.pages,
+                exhausted=period.exhausted,
+                acknowledged=period.ack,
+                interruptions=_interruptions(team_split.get((group_id, None))),
+                weeks=[
+                    WeekFigures(
+                        start,
+                        counts.teams[(group_id, start)].pages,
+                        counts.teams[(group_id, start)].ack,
+                        _interruptions(team_split.get((group_id, start))),
+                    )
+                    for start in sorted(team_weeks.get(group_id, ()))
+                ],
+            )
         )
-        for group_id, week in counts.teams
-        if week is None
-    ]
     teams.sort(key=lambda team: (-team.pages, team.name))
-    reviewed = [_person(people[pid], counts, person_split) for pid in person_ids if pid in people]
+    person_weeks = _weeks_by_owner([*person_split, *counts.people_ack])
+    reviewed: list[PersonReview] = []
+    for pid in person_ids:
+        person = people.get(pid)
+        if person is None:
+            continue
+        period_split = _interruptions(person_split.get((pid, None)))
+        weeks = []
+        for start in sorted(person_weeks.get(pid, ())):
+            split = _interruptions(person_split.get((pid, start)))
+            ack = counts.people_ack.get((pid, start), AckFigures())
+            weeks.append(WeekFigures(start, split.total, ack, split))
+        reviewed.append(
+            PersonReview(
+                person_id=pid,
+                name=person.get_full_name() or person.username,
+                time_zone=str(zone_of(person)),
+                pages=period_split.total,
+                acknowledged=counts.people_ack.get((pid, None), AckFigures()),
+                interruptions=period_split,
+                weeks=weeks,
+            )
+        )
     reviewed.sort(key=lambda person: (-person.pages, person.name))
     return OncallReview(
         start=report.start,
@@ -179,63 +233,7 @@ def _assemble(report: ReportFilter, counts: Counts, zone: str) -> OncallReview:
         pages=counts.total.pages,
         exhausted=counts.total.exhausted,
         acknowledged=counts.total.ack,
-        interruptions=overall,
+        interruptions=_interruptions(overall),
         teams=teams,
         people=reviewed,
-    )
-
-
-def _team(
-    group_id: int | None,
-    name: str,
-    counts: Counts,
-    split: dict[tuple[int | None, date | None], Interruptions],
-) -> TeamReview:
-    period: PageFigures = counts.teams[(group_id, None)]
-    weeks = sorted(
-        (
-            WeekFigures(
-                week, figures.pages, figures.ack, split.get((group_id, week), Interruptions())
-            )
-            for (gid, week), figures in counts.teams.items()
-            if gid == group_id and week is not None
-        ),
-        key=lambda w: w.week_start,
-    )
-    return TeamReview(
-        group_id=group_id,
-        name=name,
-        pages=period.pages,
-        exhausted=period.exhausted,
-        acknowledged=period.ack,
-        interruptions=split.get((group_id, None), Interruptions()),
-        weeks=weeks,
-    )
-
-
-def _person(
-    person: User, counts: Counts, split: dict[tuple[int, date | None], Interruptions]
-) -> PersonReview:
-    pid = person.pk
-    week_starts = {week for p, week in split if p == pid and week is not None} | {
-        week for p, week in counts.people_ack if p == pid and week is not None
-    }
-    weeks = [
-        WeekFigures(
-            week,
-            split.get((pid, week), Interruptions()).total,
-            counts.people_ack.get((pid, week), AckFigures()),
-            split.get((pid, week), Interruptions()),
-        )
-        for week in sorted(week_starts)
-    ]
-    period = split.get((pid, None), Interruptions())
-    return PersonReview(
-        person_id=pid,
-        name=person.get_full_name() or person.username,
-        time_zone=str(zone_of(person)),
-        pages=period.total,
-        acknowledged=counts.people_ack.get((pid, None), AckFigures()),
-        interruptions=period,
-        weeks=weeks,
     )
