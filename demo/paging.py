@@ -52,8 +52,9 @@ from oncall.paging.steps import step_people
 
 HISTORY_DAYS = 28
 ACKNOWLEDGED_PAGES = 16
-NIGHT_EVERY = 4  # every fourth acknowledged page starts at night
+NIGHT_PAGES = 4
 NIGHT_START = time(3, 10)
+SLEEP_FROM, SLEEP_UNTIL = 22, 7
 GATEWAY_URL = "https://sms-gateway.example/page"
 
 
@@ -184,6 +185,26 @@ def _night_after(moment: datetime, zone: ZoneInfo) -> datetime:
     return datetime.combine(local.date() + timedelta(days=1), NIGHT_START, zone)
 
 
+def _night_start(incident: Incident, now: datetime, zone: ZoneInfo) -> datetime | None:
+    """When a night page of `incident` starts: just after it was opened if that was at night,
+    else 03:10 the night after while it was still unresolved (an SLA breach overnight); None
+    when it was resolved before any night."""
+    opened = incident.created_at + timedelta(minutes=2)
+    hour = opened.astimezone(zone).hour
+    if hour < SLEEP_UNTIL or hour >= SLEEP_FROM:
+        return opened
+    night = _night_after(incident.created_at, zone)
+    ended = incident.resolved_at
+    if night < now - timedelta(hours=1) and (ended is None or night < ended):
+        return night
+    return None
+
+
+def _night_reason(incident: Incident, start: datetime) -> str:
+    opened_at_night = start == incident.created_at + timedelta(minutes=2)
+    return PageReason.PRIORITY if opened_at_night else PageReason.SLA_BREACH
+
+
 def _pages(groups: list[SupportGroup], methods: dict[int, ContactMethod]) -> int:
     now = timezone.now()
     zone = ZoneInfo(settings.TIME_ZONE)
@@ -194,25 +215,25 @@ def _pages(groups: list[SupportGroup], methods: dict[int, ContactMethod]) -> int
     ) or next((i for i in incidents if i.status in open_statuses), None)
     # An hour old at least: a past page's whole story (notifications, acknowledgement) is over.
     past = [i for i in incidents if i is not live and i.created_at < now - timedelta(hours=1)]
-    plans: list[tuple[Incident, str]] = [(incident, "acknowledged") for incident in past]
     # Escalation and exhaustion are told on L1 incidents, which have L2 and L3 above them.
-    first_tier = [
-        n
-        for n, (incident, _) in enumerate(plans)
-        if incident.support_group is not None and incident.support_group.tier == 1
+    first_tier = [i for i in past if i.support_group is not None and i.support_group.tier == 1]
+    stories = list(zip(first_tier[:2], ("escalated", "exhausted"), strict=False))
+    rest = [i for i in past if i not in first_tier[:2]]
+    # Some acknowledged pages at night, chosen among the incidents that were open at night.
+    nights = [(i, start) for i in rest if (start := _night_start(i, now, zone)) is not None]
+    nights = nights[:NIGHT_PAGES]
+    at_night = {incident.pk for incident, _ in nights}
+    days = [i for i in rest if i.pk not in at_night][: ACKNOWLEDGED_PAGES - len(nights)]
+    plans: list[tuple[Incident, str, datetime, str]] = [
+        (incident, plan, incident.created_at + timedelta(minutes=2), PageReason.PRIORITY)
+        for incident, plan in stories
     ]
-    for n, plan in zip(first_tier[:2], ("escalated", "exhausted"), strict=False):
-        plans[n] = (plans[n][0], plan)
-    plans.sort(key=lambda pair: pair[1] == "acknowledged")
+    plans += [(i, "acknowledged", start, _night_reason(i, start)) for i, start in nights]
+    plans += [
+        (i, "acknowledged", i.created_at + timedelta(minutes=2), PageReason.PRIORITY) for i in days
+    ]
     added = 0
-    for index, (incident, plan) in enumerate(plans[: ACKNOWLEDGED_PAGES + 2]):
-        start = incident.created_at + timedelta(minutes=2)
-        reason = PageReason.PRIORITY
-        if plan == "acknowledged" and index % NIGHT_EVERY == NIGHT_EVERY - 1:
-            night = _night_after(incident.created_at, zone)
-            ended = incident.resolved_at
-            if night < now - timedelta(hours=1) and (ended is None or night < ended):
-                start, reason = night, PageReason.SLA_BREACH
+    for index, (incident, plan, start, reason) in enumerate(plans):
         added += _page(incident, start, reason, plan, methods=methods, index=index)
     if live is not None:
         added += _page(
