@@ -3,7 +3,8 @@ group's agents handing off on Mondays at 09:00 in the site's time zone, and one 
 (tomorrow evening, the second person covering for whoever the rotation names).
 
 Idempotent: the schedule is found by its group and name, the layer by its level, and an override
-is added only to a schedule without one.
+is added only to a schedule without one. Paging (policies, contact methods, past pages) follows
+in demo/paging.py.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from core.models import SupportGroup, User
 from core.roles import is_agent
+from demo.paging import seed_paging_demo
 from oncall.models import LayerMember, Override, RotationLayer, Schedule
 
 MAX_MEMBERS = 6
@@ -27,7 +29,8 @@ def _agents(group: SupportGroup) -> list[User]:
 
 
 def seed_oncall_demo() -> dict[str, int]:
-    """Returns how many schedules exist and how many overrides were added."""
+    """Schedules, then paging (demo.paging). Returns how many schedules, policies and contact
+    methods exist and how many overrides and pages were added."""
     zone = ZoneInfo(settings.TIME_ZONE)
     handoff = datetime.combine(FIRST_HANDOFF_DAY, time(9), zone)
     added = 0
@@ -65,4 +68,8 @@ def seed_oncall_demo() -> dict[str, int]:
                     created_by=group.manager or agents[0],
                 )
                 added += 1
-    return {"schedules": Schedule.objects.count(), "overrides_added": added}
+    return {
+        "schedules": Schedule.objects.count(),
+        "overrides_added": added,
+        **seed_paging_demo(),
+    }

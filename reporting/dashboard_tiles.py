@@ -46,6 +46,7 @@ from reporting.metrics.flow import (
     volume,
 )
 from reporting.metrics.mtbf import MtbfRow, mtbf, outage_impacts
+from reporting.metrics.oncall import oncall_review
 from reporting.metrics.satisfaction import satisfaction
 from reporting.metrics.tiers import first_contact
 from reporting.scope import spec_for
@@ -454,6 +455,26 @@ def csv_satisfaction(ctx: TileContext) -> Iterator[list[Any]]:
         yield [score, rated.distribution.get(score, 0)]
 
 
+# --- On call -------------------------------------------------------------------------------
+
+ONCALL_TEAMS = 5
+
+
+def tile_oncall(ctx: TileContext) -> dict[str, Any]:
+    """The on-call review of the period and group (kind, service, priority and tier do not
+    narrow pages): pages, time to acknowledge, interruptions, the most interrupted people."""
+    review = oncall_review(ctx.report)
+    return {
+        "pages": review.pages,
+        "exhausted": review.exhausted,
+        "acknowledged": review.acknowledged,
+        "interruptions": review.interruptions,
+        "top": review.top_interrupted,
+        "teams": review.teams[:ONCALL_TEAMS],
+        "more_teams": max(0, len(review.teams) - ONCALL_TEAMS),
+    }
+
+
 # --- Registries -----------------------------------------------------------------------------
 
 TILES: dict[str, Callable[[TileContext], dict[str, Any]]] = {
@@ -465,6 +486,7 @@ TILES: dict[str, Callable[[TileContext], dict[str, Any]]] = {
     "durations": tile_durations,
     "mtbf": tile_mtbf,
     "quality": tile_quality,
+    "oncall": tile_oncall,
 }
 
 CSV_EXPORTS: dict[str, Callable[[TileContext], Iterator[list[Any]]]] = {

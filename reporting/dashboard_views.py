@@ -62,6 +62,7 @@ TILE_TITLES: dict[str, str] = {
     "durations": "MTTR and MTTA",
     "mtbf": "MTBF by service",
     "quality": "First contact, reopens, satisfaction",
+    "oncall": "On-call pages",
 }
 # The CSV links in each tile's head: (link text, chart).
 TILE_DOWNLOADS: dict[str, list[tuple[str, str]]] = {
@@ -72,6 +73,11 @@ TILE_DOWNLOADS: dict[str, list[tuple[str, str]]] = {
     "durations": [("CSV", "durations")],
     "mtbf": [("CSV", "mtbf")],
     "quality": [("Ratings CSV", "satisfaction")],
+}
+# Tiles whose CSV is a report export of its own (token or session, reporting.auth) rather than
+# a chart's table: (link text, URL name), given the report's parameters.
+TILE_EXPORTS: dict[str, list[tuple[str, str]]] = {
+    "oncall": [("CSV", "reporting:oncall_review_csv")],
 }
 # Tiles about "now" refresh themselves (seconds); static/js/dashboard.js skips a refresh while
 # the tab is hidden or the keyboard focus is inside the tile.
@@ -117,6 +123,11 @@ def _tile(name: str, query: DashboardQuery, data: dict[str, Any] | None) -> dict
             (text, _csv_url(chart, query))
             for text, chart in TILE_DOWNLOADS.get(name, [])
             if report is not None and (chart != "mtbf" or not outage_refusal(report.kind))
+        ]
+        + [
+            (text, f"{reverse(url_name)}?{urlencode(report.as_params())}")
+            for text, url_name in TILE_EXPORTS.get(name, [])
+            if report is not None
         ],
         "data": data,
         "noun": spec_named(report.kind).noun if report else "",

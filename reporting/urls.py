@@ -21,6 +21,7 @@ DASHBOARD_ROUTES = [
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/export.csv", views.export_csv, name="export_csv"),
+    path("reports/oncall-review.csv", views.oncall_review_csv, name="oncall_review_csv"),
     path("metrics", views.metrics, name="metrics"),
     path("manager/dashboard/", include(DASHBOARD_ROUTES)),
 ]

@@ -18,6 +18,8 @@ from core.exceptions import ValidationFailed
 from reporting.auth import report_reader
 from reporting.export import csv_lines, export_filename
 from reporting.filters import ReportFilter
+from reporting.metrics.oncall import oncall_review
+from reporting.oncall_export import review_csv_lines, review_filename
 from reporting.prometheus import CONTENT_TYPE, render_metrics
 
 
@@ -30,14 +32,38 @@ def export_csv(request: HttpRequest) -> HttpResponseBase:
     try:
         report = ReportFilter.from_params(request.GET)
     except ValidationFailed as exc:
-        fields = {name: [message] for name, message in exc.errors.items()}
-        return JsonResponse(
-            error_body("validation_failed", "Some parameters are invalid.", fields), status=400
-        )
+        return _invalid(exc)
     response = StreamingHttpResponse(csv_lines(report), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{export_filename(report)}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@require_GET
+def oncall_review_csv(request: HttpRequest) -> HttpResponseBase:
+    """GET /reports/oncall-review.csv?start=&end=&group=: the on-call review, one row per
+    team-week and person-week (reporting.oncall_export)."""
+    reader = report_reader(request)
+    if isinstance(reader, HttpResponse):
+        return reader
+    try:
+        report = ReportFilter.from_params(request.GET)
+    except ValidationFailed as exc:
+        return _invalid(exc)
+    review = oncall_review(report)
+    response = HttpResponse(
+        "".join(review_csv_lines(review)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{review_filename(report)}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _invalid(exc: ValidationFailed) -> JsonResponse:
+    fields = {name: [message] for name, message in exc.errors.items()}
+    return JsonResponse(
+        error_body("validation_failed", "Some parameters are invalid.", fields), status=400
+    )
 
 
 @require_GET

@@ -162,3 +162,57 @@ class SummaryOutputSerializer(serializers.Serializer[Any]):
     first_contact = RateOutputSerializer()
     satisfaction = serializers.FloatField(allow_null=True, help_text="Average rating, 1..5.")
     ratings = serializers.IntegerField()
+
+
+class AckFiguresOutputSerializer(serializers.Serializer[Any]):
+    count = serializers.IntegerField(help_text="Pages acknowledged.")
+    median = serializers.FloatField(allow_null=True, help_text="Seconds to acknowledge.")
+    p90 = serializers.FloatField(allow_null=True, help_text="Seconds to acknowledge.")
+
+
+class InterruptionsOutputSerializer(serializers.Serializer[Any]):
+    business = serializers.IntegerField(help_text="Monday-Friday 09:00-18:00, person's zone.")
+    off_hours = serializers.IntegerField(help_text="Other waking hours.")
+    sleep = serializers.IntegerField(help_text="22:00-07:00, person's zone.")
+    total = serializers.IntegerField()
+
+
+class OncallWeekOutputSerializer(serializers.Serializer[Any]):
+    week = serializers.CharField(help_text='ISO week, "2026-W10".')
+    week_start = serializers.DateField(help_text="Its Monday.")
+    pages = serializers.IntegerField()
+    acknowledged = AckFiguresOutputSerializer()
+    interruptions = InterruptionsOutputSerializer()
+
+
+class OncallTeamOutputSerializer(serializers.Serializer[Any]):
+    group = serializers.IntegerField(source="group_id", allow_null=True)
+    name = serializers.CharField()
+    pages = serializers.IntegerField(help_text="Pages started with this group.")
+    exhausted = serializers.IntegerField(help_text="Pages nobody acknowledged.")
+    acknowledged = AckFiguresOutputSerializer()
+    interruptions = InterruptionsOutputSerializer()
+    weeks = OncallWeekOutputSerializer(many=True)
+
+
+class OncallPersonOutputSerializer(serializers.Serializer[Any]):
+    person = serializers.IntegerField(source="person_id")
+    name = serializers.CharField()
+    time_zone = serializers.CharField(help_text="The zone their hours are read in.")
+    pages = serializers.IntegerField(help_text="Pages that reached them (one interruption each).")
+    acknowledged = AckFiguresOutputSerializer(help_text="Pages they acknowledged.")
+    interruptions = InterruptionsOutputSerializer()
+    weeks = OncallWeekOutputSerializer(many=True)
+
+
+class OncallReviewOutputSerializer(serializers.Serializer[Any]):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    group = serializers.IntegerField(source="group_id", allow_null=True)
+    week_zone = serializers.CharField(help_text="The zone weeks are cut in.")
+    pages = serializers.IntegerField()
+    exhausted = serializers.IntegerField()
+    acknowledged = AckFiguresOutputSerializer()
+    interruptions = InterruptionsOutputSerializer()
+    teams = OncallTeamOutputSerializer(many=True)
+    people = OncallPersonOutputSerializer(many=True)

@@ -24,6 +24,7 @@ from reporting.metrics.compliance import BREAKDOWNS, compliance
 from reporting.metrics.durations import mtta, mttr
 from reporting.metrics.flow import backlog, reopen_rate, volume
 from reporting.metrics.mtbf import mtbf
+from reporting.metrics.oncall import oncall_review
 from reporting.metrics.satisfaction import satisfaction
 from reporting.metrics.summary import cached_summary
 from reporting.metrics.tiers import escalation_rate, first_contact
@@ -52,6 +53,10 @@ SUMMARIES = {
     "first_contact": "First-contact resolution: resolved without a tier move",
     "escalation_rate": "Escalation rate per tier, tickets created in the period",
     "satisfaction": "Average rating (1-5) and distribution, rated in period",
+    "oncall_review": (
+        "On-call review: pages per team and person per week, time to acknowledge a page "
+        "(median, p90), interruptions in business, off and sleep hours (period and group only)"
+    ),
     "summary": (
         "The dashboard tiles: headline numbers of every metric (means; cached up to a minute)"
     ),
@@ -136,4 +141,5 @@ REPORTS: tuple[Report, ...] = (
     Report("escalation_rate", out.EscalationReportOutputSerializer(), _escalation),
     Report("satisfaction", out.SatisfactionOutputSerializer(), satisfaction),
     Report("summary", out.SummaryOutputSerializer(), cached_summary),
+    Report("oncall_review", out.OncallReviewOutputSerializer(), oncall_review),
 )

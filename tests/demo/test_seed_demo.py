@@ -225,9 +225,10 @@ def test_every_incident_has_a_timeline_matching_its_milestones(seeded: str) -> N
         (one_if(Q(**{f"{field}__isnull": False})) for field in MILESTONE_OF.values()),
         start=one_if(Q(status=S.ON_HOLD)),
     )
-    # Later demo steps (problem links, a completed post-incident review) act on some incidents
-    # through their services; the invariants below are about the generated lifecycle history.
-    later = (EventKind.FIELDS_CHANGED, EventKind.LINKED, EventKind.REVIEW)
+    # Later demo steps (problem links, a completed post-incident review, past pages) act on some
+    # incidents through their services or add their own events; the invariants below are about
+    # the generated lifecycle history.
+    later = (EventKind.FIELDS_CHANGED, EventKind.LINKED, EventKind.REVIEW, EventKind.PAGE)
     incidents = Incident.objects.exclude(Exists(events.filter(kind__in=later))).annotate(
         created=count_of(EventKind.CREATED),
         transitions=count_of(EventKind.STATUS_CHANGED),

@@ -155,7 +155,9 @@ class Command(BaseCommand):
         oncall = seed_oncall_demo()
         self._say(
             f"On call: {oncall['schedules']} schedules (a weekly rotation per support group), "
-            f"{oncall['overrides_added']} override(s) added."
+            f"{oncall['overrides_added']} override(s) added; {oncall['policies']} escalation "
+            f"policies, {oncall['contact_methods']} contact methods, {oncall['pages_added']} "
+            "page(s) added."
         )
 
     @contextmanager

@@ -20,6 +20,7 @@ METRICS = (
     "escalation-rate",
     "satisfaction",
     "summary",
+    "oncall-review",
 )
 
 CASES = [

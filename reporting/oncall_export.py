@@ -1,0 +1,110 @@
+"""CSV of the on-call review (reporting.metrics.oncall): one row per team-week and per
+person-week, and for each team and person a row for the whole period (empty `week`), since
+medians and percentiles of the period cannot be summed from the weeks. Team rows come first.
+
+The review is a bounded set of rows (teams and people times weeks), computed by the database,
+so the export writes it at once rather than streaming from a cursor like the ticket export.
+"""
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from django.utils import timezone
+
+from reporting.filters import ReportFilter
+from reporting.metrics.oncall import Interruptions, OncallReview, WeekFigures
+from reporting.metrics.oncall_counts import AckFigures
+
+HEADER = (
+    "scope",
+    "id",
+    "name",
+    "time_zone",
+    "week",
+    "week_start",
+    "pages",
+    "exhausted",
+    "acknowledged",
+    "ack_median_seconds",
+    "ack_p90_seconds",
+    "interruptions_business",
+    "interruptions_off_hours",
+    "interruptions_sleep",
+)
+
+
+def _seconds(value: float | None) -> str:
+    return "" if value is None else f"{value:.0f}"
+
+
+def _cell(value: Any) -> Any:
+    # Names are typed by people: keep a spreadsheet from reading one as a formula.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _figures(
+    pages: int, exhausted: Any, ack: AckFigures, interruptions: Interruptions
+) -> list[Any]:
+    return [
+        pages,
+        exhausted,
+        ack.count,
+        _seconds(ack.median),
+        _seconds(ack.p90),
+        interruptions.business,
+        interruptions.off_hours,
+        interruptions.sleep,
+    ]
+
+
+def _week(week: WeekFigures, exhausted: Any = "") -> list[Any]:
+    return [
+        week.week,
+        week.week_start.isoformat(),
+        *_figures(week.pages, exhausted, week.acknowledged, week.interruptions),
+    ]
+
+
+def review_rows(review: OncallReview) -> Iterator[list[Any]]:
+    """The rows under HEADER."""
+    for team in review.teams:
+        head = ["team", team.group_id or "", _cell(team.name), ""]
+        yield [
+            *head,
+            "",
+            "",
+            *_figures(team.pages, team.exhausted, team.acknowledged, team.interruptions),
+        ]
+        for week in team.weeks:
+            yield [*head, *_week(week)]
+    for person in review.people:
+        head = ["person", person.person_id, _cell(person.name), person.time_zone]
+        yield [
+            *head,
+            "",
+            "",
+            *_figures(person.pages, "", person.acknowledged, person.interruptions),
+        ]
+        for week in person.weeks:
+            yield [*head, *_week(week)]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def review_csv_lines(review: OncallReview) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(HEADER)
+    for row in review_rows(review):
+        yield writer.writerow(row)
+
+
+def review_filename(report: ReportFilter) -> str:
+    start = timezone.localtime(report.start).date().isoformat()
+    end = timezone.localtime(report.end).date().isoformat()
+    return f"oncall-review-{start}-to-{end}.csv"
