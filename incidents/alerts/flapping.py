@@ -24,6 +24,7 @@ from incidents import services as incident_services
 from incidents.alerts.choices import AlertStatus
 from incidents.alerts.models import AlertLink, Integration
 from incidents.alerts.parsers import ParsedAlert
+from incidents.alerts.title import incident_follow_alert_title
 from incidents.choices import IncidentStatus
 from incidents.models import Incident
 
@@ -69,7 +70,8 @@ def _minutes(since: datetime, now: datetime) -> str:
 
 
 def alert_reopen_incident(*, link: AlertLink, alert: ParsedAlert, now: datetime) -> Incident | None:
-    """Reopen the incident of a flapping alert and open its link again; None (nothing changed)
+    """Reopen the incident of a flapping alert and open its link again, its title following
+    the reopening firing (unless an agent edited it); None (nothing changed)
     when the lifecycle refuses or a concurrent delivery opened a link for the alert first.
     Call inside the intake transaction, with the link locked (flapping_links(lock=True))."""
     closed_at = link.closed_at or now
@@ -93,7 +95,13 @@ def alert_reopen_incident(*, link: AlertLink, alert: ParsedAlert, now: datetime)
                 pending_occurrences=0,
                 last_seen_at=now,
                 last_event_at=now,
+                name=alert.title or link.name,
             )
+            if alert.title and alert.title != link.name:
+                # The title follows the firing that reopened it ({{ $value }} may differ).
+                incident_follow_alert_title(
+                    incident=incident, old=link.name, new=alert.title, now=now
+                )
     except (DomainError, IntegrityError):
         return None
     return incident

@@ -206,6 +206,7 @@ def _reopen_flapping(
         else:
             result.reopened.append(incident.number)
             result.updated.append(incident.number)
+            _page_if_wanted(integration, incident)  # its earlier page ended with the resolution
     return remaining
 
 
@@ -432,10 +433,10 @@ def _open_incident(
 
 
 def _page_if_wanted(integration: Integration, incident: Incident) -> None:
-    """Page the on-call of the incident's group for a new incident of an integration that
-    pages, in the delivery's transaction (a rolled-back delivery pages nobody). An incident
-    already paged (its priority pages too) keeps its one page; a group without an escalation
-    policy pages nobody."""
+    """Page the on-call of the incident's group for a new (or reopened) incident of an
+    integration that pages, in the delivery's transaction (a rolled-back delivery pages
+    nobody). An incident already paged (its priority pages too) keeps its one page; a group
+    without an escalation policy pages nobody."""
     if not integration.pages:
         return
     try:

@@ -141,3 +141,20 @@ def test_a_flapping_alert_takes_no_slot_of_the_storm_budget(
     assert len(body["incidents_reopened"]) == 1
     assert len(body["incidents_created"]) == 1  # "other" got the one slot, no storm
     assert body["storm_incident"] is None
+
+
+def test_the_reopened_incident_takes_the_title_of_the_firing_that_reopened_it(
+    make_hook, post: Poster, clock: time_machine.Traveller
+) -> None:
+    hook = make_hook(auto_resolve=True)
+    post(hook, firing())
+    incident = Incident.objects.get()
+    clock.shift(timedelta(minutes=2))
+    post(hook, recovered())
+    clock.shift(timedelta(minutes=5))
+    again = am_alert("f1")
+    again["annotations"]["summary"] = "Probe on host-f1 answered in 300 ms"
+    assert post(hook, alertmanager(again)).json()["incidents_reopened"] == [incident.number]
+    incident.refresh_from_db()
+    assert incident.title == "[Probe] Probe on host-f1 answered in 300 ms"
+    assert AlertLink.objects.get().name == incident.title

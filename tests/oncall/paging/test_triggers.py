@@ -202,3 +202,29 @@ def test_a_failing_page_does_not_fail_the_alert_delivery(
     [number] = response.json()["incidents_created"]
     assert Incident.objects.filter(number=number).exists() and not Page.objects.exists()
     assert f"Paging for the alert incident {number} failed." in caplog.text
+
+
+def test_an_incident_reopened_by_its_flapping_alert_is_paged_again(
+    make_hook, post, group, policy, reachable, service
+) -> None:
+    from oncall.paging.sweeper import sweep as paging_sweep
+
+    with time_machine.travel(datetime(2025, 3, 3, 9, tzinfo=UTC), tick=False) as clock:
+        hook = _paging_hook(make_hook, group, auto_resolve=True)
+        post(hook, alertmanager(am_alert("f1", severity="critical")))
+        first = Page.objects.get()
+        clock.shift(timedelta(minutes=2))
+        recovered = alertmanager(am_alert("f1", status="resolved"), status="resolved")
+        assert post(hook, recovered).json()["incidents_resolved"]
+        clock.shift(timedelta(minutes=5))
+        paging_sweep()  # the step's wait is over and the ticket resolved: the page ends
+        first.refresh_from_db()
+        assert first.status == "resolved"
+        body = post(hook, alertmanager(am_alert("f1", severity="critical"))).json()
+    assert body["incidents_reopened"] == [first.ticket_number]
+    second = Page.objects.exclude(pk=first.pk).get()
+    assert (second.ticket_number, second.reason, second.status) == (
+        first.ticket_number,
+        PageReason.ALERT,
+        "triggered",
+    )
