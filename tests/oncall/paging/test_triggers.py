@@ -196,7 +196,7 @@ def test_a_failing_page_does_not_fail_the_alert_delivery(
     make_hook, post, group, policy, reachable, monkeypatch, caplog
 ) -> None:
     hook = _paging_hook(make_hook, group)
-    monkeypatch.setattr("incidents.alerts.intake.page_request", _failing_request)
+    monkeypatch.setattr("incidents.alerts.delivery.page_request", _failing_request)
     response = post(hook, alertmanager(am_alert("e1", severity="critical")))
     assert response.status_code in (200, 201, 202)
     [number] = response.json()["incidents_created"]
