@@ -16,6 +16,7 @@ service validates first (ValidationFailed, nothing stored) and checks permission
 """
 
 import secrets
+import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -31,6 +32,7 @@ from core.roles import is_agent
 from core.webhooks.outbound import target_refusal_at_save
 from oncall.access import can_manage_contact_methods
 from oncall.models import ContactMethod, ContactMethodKind, NotificationRule
+from oncall.paging.delivery import TASK_WEBHOOK_TEST
 
 MAX_METHODS = 10
 MAX_RULES = 10
@@ -195,6 +197,8 @@ def contact_method_test(*, method: ContactMethod, actor: User) -> None:
     elif method.kind == ContactMethodKind.SLACK:
         outbox_enqueue(task_name=POST_TASK, payload={"url": method.address, "json": {"text": text}})
     else:
-        raise ValidationFailed(
-            {"kind": "A signed webhook is tested by a real page; its body is the page's."}
+        # Signed and posted like a page, with the event "page.test" (oncall.paging.delivery).
+        outbox_enqueue(
+            task_name=TASK_WEBHOOK_TEST,
+            payload={"method_id": method.pk, "text": text, "outbox_key": uuid.uuid4().hex},
         )

@@ -61,12 +61,15 @@ from oncall.paging.links import ACK, RESOLVE, page_link_url
 TASK_EMAIL = "oncall.page_email"
 TASK_SLACK = "oncall.page_slack"
 TASK_WEBHOOK = "oncall.page_webhook"
+TASK_WEBHOOK_TEST = "oncall.contact_test_webhook"
 TASKS: dict[str, str] = {
     ContactMethodKind.EMAIL: TASK_EMAIL,
     ContactMethodKind.SLACK: TASK_SLACK,
     ContactMethodKind.WEBHOOK: TASK_WEBHOOK,
 }
 WEBHOOK_EVENT = "page.notification"
+# What "Send a test" of a signed webhook posts: the same signing and headers, no page.
+WEBHOOK_TEST_EVENT = "page.test"
 _ERROR_BODY_BYTES = 200
 
 
@@ -337,4 +340,35 @@ def page_webhook_task(payload: dict[str, Any]) -> None:
     _deliver(notification, lambda: _post(method.address, body, headers))
 
 
-__all__ = ["page_email_task", "page_slack_task", "page_webhook_task"]
+@outbox_task(TASK_WEBHOOK_TEST, rerun_interrupted=True)
+def contact_test_webhook_task(payload: dict[str, Any]) -> None:
+    """ "Send a test" of a signed webhook: {"event": "page.test", "delivery", "person", "text"}
+    signed and posted exactly like a page, so the gateway's verification is tested too. A
+    failure stays on the outbox row; it does not mark the method failing (only pages do)."""
+    method = ContactMethod.objects.select_related("person").filter(pk=payload["method_id"]).first()
+    if method is None:
+        return
+    delivery = f"test-{payload['outbox_key']}"
+    body = webhook_body(
+        {
+            "event": WEBHOOK_TEST_EVENT,
+            "delivery": delivery,
+            "person": {
+                "id": method.person_id,
+                "name": str(method.person),
+                "email": method.person.email,
+            },
+            "text": str(payload["text"]),
+        }
+    )
+    headers = {
+        EVENT_HEADER: WEBHOOK_TEST_EVENT,
+        DELIVERY_HEADER: delivery,
+        SIGNATURE_HEADER: webhook_signature(
+            secret=method.secret, body=body, timestamp=int(time.time())
+        ),
+    }
+    _post(method.address, body, headers)
+
+
+__all__ = ["contact_test_webhook_task", "page_email_task", "page_slack_task", "page_webhook_task"]

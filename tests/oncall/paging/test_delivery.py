@@ -196,3 +196,30 @@ def test_a_method_deleted_before_sending_fails_the_notification(group, agents, r
     assert notification.status == PageNotificationStatus.FAILED
     assert "deleted" in notification.error
     assert receiver["sent"] == []
+
+
+def test_send_a_test_of_a_signed_webhook_is_signed_like_a_page(group, agents, receiver):
+    from core.webhooks.signing import EVENT_HEADER
+    from oncall.contact_services import contact_method_test
+    from oncall.paging.delivery import contact_test_webhook_task
+
+    method = ContactMethod.objects.create(
+        person=agents[0],
+        kind=ContactMethodKind.WEBHOOK,
+        label="SMS gateway",
+        address="https://sms.example.com/hook",
+        secret=SECRET,
+    )
+    contact_method_test(method=method, actor=agents[0])
+    message = OutboxMessage.objects.get(task_name="oncall.contact_test_webhook")
+    assert contact_test_webhook_task.run(message.pk) == 1
+    [request] = receiver["sent"]
+    assert request.headers[EVENT_HEADER] == "page.test"
+    assert webhook_signature_verify(
+        secret=SECRET, body=request.content, header=request.headers[SIGNATURE_HEADER]
+    )
+    data = json.loads(request.content)
+    assert data["event"] == "page.test" and data["person"]["id"] == agents[0].pk
+    assert "SMS gateway" in data["text"]
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.DONE
