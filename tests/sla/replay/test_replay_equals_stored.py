@@ -56,9 +56,7 @@ def resolve(incident, agent):  # type: ignore[no-untyped-def]
     )
 
 
-def test_response_met_hold_resume_resolve_reopen(
-    end_user, agent_l1, service, incident_policies
-):
+def test_response_met_hold_resume_resolve_reopen(end_user, agent_l1, service, incident_policies):
     with at(0):
         incident = new_incident(end_user)
     with at(1):
