@@ -6,12 +6,11 @@ never in ETA/countdown messages. The delivery handlers (oncall.paging.delivery) 
 on the default queue; they are imported here so the worker's autodiscovery registers them.
 """
 
-import time
-
 from celery import shared_task
 from django.conf import settings
 
 from core.leases import heartbeat
+from core.sweeping import sweep_in_batches
 from oncall.paging.auditor import audit
 from oncall.paging.delivery import page_email_task, page_slack_task, page_webhook_task
 from oncall.paging.sweeper import sweep
@@ -21,17 +20,12 @@ from oncall.reminders import shift_reminders_task
 @shared_task(name="oncall.sweep_pages", acks_late=True, ignore_result=True)
 def sweep_pages_task() -> int:
     """Sweep batches until nothing is due or the time budget is used; then re-queue if more."""
-    deadline = time.monotonic() + settings.PAGING_SWEEP_TIME_BUDGET_SECONDS
     heartbeat("oncall.sweep_pages")
-    processed = 0
-    while True:
-        result = sweep(batch_size=settings.PAGING_SWEEP_BATCH_SIZE)
-        processed += result.processed
-        if not result.more_due:
-            return processed
-        if time.monotonic() > deadline:
-            sweep_pages_task.apply_async()
-            return processed
+    return sweep_in_batches(
+        lambda: sweep(batch_size=settings.PAGING_SWEEP_BATCH_SIZE),
+        budget_seconds=settings.PAGING_SWEEP_TIME_BUDGET_SECONDS,
+        requeue=sweep_pages_task.apply_async,
+    )
 
 
 @shared_task(name="oncall.audit_pages", acks_late=True, ignore_result=True)

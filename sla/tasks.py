@@ -5,12 +5,12 @@ delays a breach. Deadlines live in the database, never in ETA/countdown messages
 """
 
 import logging
-import time
 
 from celery import shared_task
 from django.conf import settings
 
 from core.leases import heartbeat
+from core.sweeping import sweep_in_batches
 from sla.sweeper import overdue_unprocessed, sweep
 
 logger = logging.getLogger(__name__)
@@ -19,17 +19,12 @@ logger = logging.getLogger(__name__)
 @shared_task(name="sla.sweep", acks_late=True, ignore_result=True)
 def sweep_task() -> int:
     """Sweep batches until nothing is due or the time budget is used; then re-queue if more."""
-    deadline = time.monotonic() + settings.SLA_SWEEP_TIME_BUDGET_SECONDS
     heartbeat("sla.sweep")
-    processed = 0
-    while True:
-        result = sweep(batch_size=settings.SLA_SWEEP_BATCH_SIZE)
-        processed += result.processed
-        if not result.more_due:
-            return processed
-        if time.monotonic() > deadline:
-            sweep_task.apply_async()
-            return processed
+    return sweep_in_batches(
+        lambda: sweep(batch_size=settings.SLA_SWEEP_BATCH_SIZE),
+        budget_seconds=settings.SLA_SWEEP_TIME_BUDGET_SECONDS,
+        requeue=sweep_task.apply_async,
+    )
 
 
 @shared_task(name="sla.audit", acks_late=True, ignore_result=True)

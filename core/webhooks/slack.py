@@ -16,16 +16,17 @@ WEBHOOK_TIMEOUT_SECONDS = 5.0
 _ERROR_BODY_BYTES = 200
 
 
-@outbox_task("core.post_webhook")
-def post_webhook_task(payload: dict[str, Any]) -> None:
-    """POST payload["json"] to payload["url"]. Network errors, 429 and 5xx are retried by the
-    outbox with backoff; other 4xx answers and a refused target fail the message (retrying
-    cannot help)."""
-    body = json.dumps(payload["json"]).encode()
-    headers = {"Content-Type": "application/json"}
+def post_json(url: str, body: bytes, *, headers: dict[str, str], timeout: float) -> None:
+    """POST a JSON body and judge the answer for the outbox: 2xx/3xx done; network errors, 429
+    and 5xx a TransientError (retried with backoff); another 4xx or a refused target a
+    ValueError with the start of the answer (retrying cannot help). Shared by this task and the
+    on-call app's page webhooks."""
     try:
         with outbound_post(
-            payload["url"], content=body, headers=headers, timeout=WEBHOOK_TIMEOUT_SECONDS
+            url,
+            content=body,
+            headers={"Content-Type": "application/json", **headers},
+            timeout=timeout,
         ) as response:
             status = response.status_code
             snippet = b"" if status < 400 else _start_of(response)
@@ -37,6 +38,13 @@ def post_webhook_task(payload: dict[str, Any]) -> None:
         raise TransientError(f"HTTP {status}")
     if status >= 400:
         raise ValueError(f"HTTP {status}: {snippet.decode('utf-8', 'replace')}")
+
+
+@outbox_task("core.post_webhook")
+def post_webhook_task(payload: dict[str, Any]) -> None:
+    """POST payload["json"] to payload["url"] (judged by post_json)."""
+    body = json.dumps(payload["json"]).encode()
+    post_json(payload["url"], body, headers={}, timeout=WEBHOOK_TIMEOUT_SECONDS)
 
 
 def _start_of(response: httpx.Response) -> bytes:

@@ -24,7 +24,6 @@ import time
 from datetime import datetime
 from typing import Any
 
-import httpx
 from django.conf import settings
 from django.utils import timezone
 
@@ -40,7 +39,6 @@ from core.tickets.email_thread import (
 )
 from core.tickets.kinds import kind_for_content_type
 from core.tickets.notify import NOTIFICATION_HEADERS, email_html, reply_to_for
-from core.webhooks.outbound import TargetRefused, TargetUnresolved, outbound_post
 from core.webhooks.signing import (
     DELIVERY_HEADER,
     EVENT_HEADER,
@@ -48,6 +46,7 @@ from core.webhooks.signing import (
     webhook_body,
     webhook_signature,
 )
+from core.webhooks.slack import post_json
 from oncall.models import (
     ContactMethod,
     ContactMethodKind,
@@ -70,7 +69,6 @@ TASKS: dict[str, str] = {
 WEBHOOK_EVENT = "page.notification"
 # What "Send a test" of a signed webhook posts: the same signing and headers, no page.
 WEBHOOK_TEST_EVENT = "page.test"
-_ERROR_BODY_BYTES = 200
 
 
 def delivery_id(notification_id: int) -> str:
@@ -251,34 +249,7 @@ def page_email_task(payload: dict[str, Any]) -> None:
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> None:
-    """POST and judge the answer: 2xx/3xx fine, 429/5xx and network errors transient, other
-    4xx and refused targets permanent."""
-    try:
-        with outbound_post(
-            url,
-            content=body,
-            headers={"Content-Type": "application/json", **headers},
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-        ) as response:
-            status = response.status_code
-            snippet = b"" if status < 400 else _start_of(response)
-    except TargetRefused as refused:
-        raise ValueError(f"Refused, no connection made: {refused.reason}.") from refused
-    except (httpx.HTTPError, TargetUnresolved) as exc:
-        raise TransientError(f"{type(exc).__name__}: {exc}") from exc
-    if status == 429 or status >= 500:
-        raise TransientError(f"HTTP {status}")
-    if status >= 400:
-        raise ValueError(f"HTTP {status}: {snippet.decode('utf-8', 'replace')}")
-
-
-def _start_of(response: httpx.Response) -> bytes:
-    snippet = b""
-    for chunk in response.iter_bytes():
-        snippet += chunk
-        if len(snippet) >= _ERROR_BODY_BYTES:
-            break
-    return snippet[:_ERROR_BODY_BYTES]
+    post_json(url, body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
 
 
 @outbox_task(TASK_SLACK, rerun_interrupted=True)

@@ -22,7 +22,7 @@ from oncall.models import ContactMethod, NotificationRule
 
 pytestmark = pytest.mark.django_db
 
-HOOK = "https://hooks.example.com/services/T000/B000/XXXX"
+HOOK = "https://hooks.example.com/services/T0123/B0456/chat-webhook"
 
 
 def email(**extra: Any) -> dict[str, Any]:
