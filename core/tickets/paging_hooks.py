@@ -36,8 +36,6 @@ class PagingHooks:
     - `acknowledge_by_email(ticket, person, source)`: a reply "ack" from `person` on the
       ticket's thread; returns None when it acknowledged a live page of theirs, else the
       refusal to tell them.
-    - `live_pages(kind_name, ticket_ids)`: of these tickets, those with a page nobody has
-      acknowledged yet.
     - `live_page_tier(kind_name)`: an expression for a query of that kind's tickets (OuterRef
       "pk"): the tier index a ticket's unacknowledged page has reached, else NULL (the queue
       marks paged tickets with it, inside its own query).
@@ -48,7 +46,6 @@ class PagingHooks:
     request: Callable[..., Any]
     after_events: Callable[[Sequence[tuple[TicketBase, TimelineEvent]]], None]
     acknowledge_by_email: Callable[[TicketBase, User, str], str | None]
-    live_pages: Callable[[str, Sequence[int]], set[int]]
     live_page_tier: Callable[[str], Any]
     groups_paging_on_breach: Callable[[set[int]], set[int]]
 
@@ -85,13 +82,6 @@ def page_acknowledge_by_email(ticket: TicketBase, person: User) -> str | None:
     if hooks is None:
         return "Paging is not enabled on this desk."
     return hooks.acknowledge_by_email(ticket, person, Source.EMAIL)
-
-
-def tickets_with_live_pages(kind_name: str, ticket_ids: Sequence[int]) -> set[int]:
-    hooks = paging_hooks()
-    if hooks is None or not ticket_ids:
-        return set()
-    return hooks.live_pages(kind_name, ticket_ids)
 
 
 def live_page_tier(kind_name: str) -> Any:

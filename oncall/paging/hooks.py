@@ -96,17 +96,6 @@ def acknowledge_by_email(ticket: TicketBase, person: User, source: str) -> str |
     return None
 
 
-def live_pages(kind_name: str, ticket_ids: Sequence[int]) -> set[int]:
-    kind = kind_named(kind_name)
-    return set(
-        Page.objects.filter(
-            ticket_type_id=kind.content_type_id,
-            ticket_id__in=list(ticket_ids),
-            status=PageStatus.TRIGGERED,
-        ).values_list("ticket_id", flat=True)
-    )
-
-
 def live_page_tier(kind_name: str) -> Subquery:
     live = Page.objects.filter(
         ticket_type_id=kind_named(kind_name).content_type_id,
@@ -128,7 +117,6 @@ HOOKS = PagingHooks(
     request=request,
     after_events=after_events,
     acknowledge_by_email=acknowledge_by_email,
-    live_pages=live_pages,
     live_page_tier=live_page_tier,
     groups_paging_on_breach=groups_paging_on_breach,
 )

@@ -1,4 +1,4 @@
-"""The paging kernel: a page starts with a snapshot, notifies its first step once, and an
+"""Starting and acknowledging a page: a page starts with a snapshot, notifies its first step once, and an
 acknowledgement stops it, takes the ticket and accepts it (MTTA)."""
 
 import pytest
@@ -34,10 +34,23 @@ def test_manual_page_snapshots_notifies_and_ack_accepts(group, agents, policy, r
     assert Page.objects.count() == 1
 
 
-def test_priority_rule_pages_on_creation(group, agents, policy, reachable):
+def test_priority_rule_pages_on_creation(group, agents, policy, reachable, end_user):
+    from incidents.choices import Impact, Urgency
+    from incidents.services import incident_create
+
     policy.page_priorities = [1, 2]
     policy.save()
-    low = IncidentFactory(support_group=group, tier=group.tier, priority=4)
-    high = IncidentFactory(support_group=group, tier=group.tier, priority=1)
-    assert not Page.objects.filter(ticket_id=low.pk).exists() or low.priority in (1, 2)
-    assert Page.objects.filter(ticket_number=high.number).count() <= 1
+    low = incident_create(
+        requester=end_user, title="Printer jam", impact=Impact.LOW, support_group=group
+    )
+    high = incident_create(
+        requester=end_user,
+        title="Checkout down",
+        impact=Impact.HIGH,
+        urgency=Urgency.HIGH,
+        support_group=group,
+    )
+    assert high.priority in (1, 2) and low.priority not in (1, 2)
+    assert not Page.objects.filter(ticket_number=low.number).exists()
+    page = Page.objects.get(ticket_number=high.number)
+    assert page.reason == PageReason.PRIORITY
