@@ -1,5 +1,6 @@
-"""Starting and acknowledging a page: a page starts with a snapshot, notifies its first step once, and an
-acknowledgement stops it, takes the ticket and accepts it (MTTA)."""
+"""Starting and acknowledging a page: it starts with a snapshot and notifies its first step
+once; an acknowledgement stops it, takes the ticket and accepts it (MTTA); a priority rule
+pages a ticket opened at that priority."""
 
 import pytest
 
