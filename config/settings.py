@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "incidents",
     "service_requests",
     "problems",
+    "changes",
     "portal",
     "reporting",
     "incidents.alerts",

@@ -35,7 +35,17 @@ BEFORE = {
         "core.view_user",
     },
 }
-ADMIN_APPS = {"core", "incidents", "requests", "problems", "sla", "reporting", "alerts", "webhooks"}
+ADMIN_APPS = {
+    "core",
+    "incidents",
+    "requests",
+    "problems",
+    "changes",
+    "sla",
+    "reporting",
+    "alerts",
+    "webhooks",
+}
 # The test run registers a kind of its own (tests/kindtest): admins get its app's permissions too.
 TEST_KIND_APP = "kindtest"
 

@@ -52,8 +52,8 @@ def policy(kind: str, calendar) -> SlaPolicy:
 
 def test_policy_kinds_are_the_registered_kinds_with_clocks() -> None:
     expected = [(kind.name, kind.label) for kind in kinds() if kind.has_sla]
-    # The project's two, then the test run's own kind (tests/kindtest); problems have no clocks.
-    project = [("incident", "Incident"), ("request", "Service request")]
+    # The project's three, then the test run's own kind (tests/kindtest); problems have no clocks.
+    project = [("incident", "Incident"), ("request", "Service request"), ("change", "Change")]
     assert ticket_kind_choices() == expected == [*project, ("chore", "Chore")]
     assert list(SlaPolicy._meta.get_field("ticket_kind").choices) == expected
 

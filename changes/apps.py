@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class ChangesConfig(AppConfig):
+    """Change enablement: standard, normal and emergency changes, approvals, the change
+    calendar and freeze windows, patch rollouts and deployments from CI/CD."""
+
+    name = "changes"
+    verbose_name = "Changes"
+
+    def ready(self) -> None:
+        from changes.kind import CHANGE
+        from core.tickets.kinds import register
+
+        register(CHANGE)
