@@ -1,0 +1,115 @@
+"""Reads of patch rollouts: their advisories, targets and progress; the rollouts a ticket should
+see; the configuration items still exposed per CVE. Each is one query (or two), whatever the
+number of rows."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When
+
+from changes.choices import ChangeStatus, PatchStatus
+from changes.models import Change, PatchAdvisory, PatchTarget
+from changes.patches.cve import cve_ids_in
+
+# Still exposed on a CI: not patched yet, or the patch failed there. Skipped means the CI does
+# not need it (not affected, or retired).
+EXPOSED = (PatchStatus.PENDING, PatchStatus.FAILED)
+# Rollouts that no longer track anything.
+DEAD = (ChangeStatus.CANCELLED, ChangeStatus.REJECTED)
+TICKET_PANEL_LIMIT = 5
+
+
+def is_patch_rollout(change: Change) -> bool:
+    """A standard change from a patch template (the template is read with the change)."""
+    template = change.template
+    return template is not None and template.is_patch
+
+
+@dataclass(frozen=True)
+class Progress:
+    pending: int = 0
+    done: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.pending + self.done + self.failed + self.skipped
+
+    @property
+    def percent_done(self) -> int:
+        """Done or skipped, as a whole percentage of the targets (0 with none)."""
+        return (100 * (self.done + self.skipped)) // self.total if self.total else 0
+
+
+def rollout_progress(change: Change) -> Progress:
+    counts = dict(
+        PatchTarget.objects.filter(change=change)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return Progress(**{status: counts.get(status, 0) for status in PatchStatus.values})
+
+
+def rollout_advisories(change: Change) -> QuerySet[PatchAdvisory]:
+    return PatchAdvisory.objects.filter(change=change).order_by("vendor_id", "cve_id")
+
+
+def rollout_targets(change: Change) -> QuerySet[PatchTarget]:
+    return (
+        PatchTarget.objects.filter(change=change)
+        .select_related("configuration_item__service")
+        .order_by("configuration_item__name", "id")
+    )
+
+
+def rollouts_for_ticket(ticket: Any) -> list[Change]:
+    """Live patch rollouts an incident or problem should show: those fixing a CVE its title or
+    description names, and those still pending on its configuration item. Newest first."""
+    cves = cve_ids_in(f"{ticket.title}\n{ticket.description}")
+    wanted = Q(patches__cve_id__in=cves) if cves else Q(pk__in=[])
+    if ticket.configuration_item_id is not None:
+        wanted |= Q(
+            patch_targets__configuration_item_id=ticket.configuration_item_id,
+            patch_targets__status__in=EXPOSED,
+        )
+    matching = Change.objects.filter(wanted, template__is_patch=True).exclude(status__in=DEAD)
+    return list(
+        Change.objects.filter(pk__in=matching.values("pk"))
+        .only("number", "title", "status", "planned_start", "planned_end")
+        .order_by("-created_at", "-id")[:TICKET_PANEL_LIMIT]
+    )
+
+
+def exposure_rows(*, cve: str = "", service_id: int | None = None) -> QuerySet[Any]:
+    """The configuration items still exposed, one row per (CVE, CI): a live rollout fixing that
+    CVE has the CI pending or failed, and no live rollout fixing it has the CI done. One grouped
+    query in the database; rows carry `cve`, `ci_id`, `ci_name`, `service_name` and `rollout`
+    (the number of a rollout still open on it), ordered by CVE, then CI name."""
+    targets = (
+        PatchTarget.objects.filter(change__template__is_patch=True)
+        .exclude(change__status__in=DEAD)
+        .filter(change__patches__cve_id__gt="")
+    )
+    if cve:
+        targets = targets.filter(change__patches__cve_id=cve)
+    if service_id is not None:
+        targets = targets.filter(configuration_item__service_id=service_id)
+    return (
+        targets.values(cve=F("change__patches__cve_id"), ci_id=F("configuration_item_id"))
+        .annotate(
+            ci_name=Max("configuration_item__name"),
+            service_name=Max("configuration_item__service__name"),
+            patched=_flag(Q(status=PatchStatus.DONE)),
+            exposed=_flag(Q(status__in=EXPOSED)),
+            rollout=Max(Case(When(status__in=EXPOSED, then=F("change__number")))),
+        )
+        .filter(patched=0, exposed=1)
+        .order_by("cve", "ci_name")
+    )
+
+
+def _flag(condition: Q) -> Max:
+    """1 when any row of the group meets `condition`, else 0."""
+    return Max(Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField()))
