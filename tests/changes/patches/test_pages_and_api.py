@@ -10,7 +10,8 @@ from rest_framework.test import APIClient
 from changes.models import Change, ChangeTemplate, PatchAdvisory, PatchTarget
 from core.models import ConfigurationItem, User
 from tests.changes.patches.conftest import make_change
-from tests.factories import ConfigurationItemFactory
+from tests.factories import ConfigurationItemFactory, IncidentFactory
+from tests.problems.factories import ProblemFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +126,15 @@ def test_api_writes_patches_targets_and_status(
 def test_a_change_that_is_not_a_rollout_is_not_found(agent_l1: User) -> None:
     plain = make_change(agent_l1, number="CHG-900201", template=None)
     assert _api(agent_l1).get(f"/api/v1/patch-rollouts/{plain.number}/").status_code == 404
+
+
+def test_incident_and_problem_pages_show_the_rollouts_for_their_cve(
+    agent_l1: User, rollout: Change, servers: list[ConfigurationItem]
+) -> None:
+    _exposed(rollout, servers)
+    incident = IncidentFactory(title=f"Is the VPN hit by {XZ}?")
+    problem = ProblemFactory(title="sshd backdoor", configuration_item=servers[1])
+    for path in (f"/agent/incidents/{incident.number}/", f"/agent/problems/{problem.number}/"):
+        page = _web(agent_l1).get(path)
+        assert page.status_code == 200
+        assert f"/agent/changes/{rollout.number}/rollout/" in page.content.decode(), path
