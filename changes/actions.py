@@ -10,15 +10,15 @@ from typing import Any
 
 from changes import services
 from changes.api.serializers import (
-    CancelInputSerializer,
-    CloseInputSerializer,
-    CloseReviewInputSerializer,
-    CompleteInputSerializer,
-    DecideInputSerializer,
-    IncidentNumberInputSerializer,
-    OutcomeInputSerializer,
-    ProblemNumberInputSerializer,
-    ScheduleInputSerializer,
+    ChangeCancelInputSerializer,
+    ChangeCloseInputSerializer,
+    ChangeCloseReviewInputSerializer,
+    ChangeCompleteInputSerializer,
+    ChangeDecideInputSerializer,
+    ChangeIncidentNumberInputSerializer,
+    ChangeOutcomeInputSerializer,
+    ChangeProblemNumberInputSerializer,
+    ChangeScheduleInputSerializer,
 )
 from changes.forms import (
     CancelForm,
@@ -114,7 +114,9 @@ def _link_row(name: str, service: Any, done: str, summary: str) -> Action:
         service,
         done,
         form=LinkProblemForm if problem else LinkIncidentForm,
-        serializer=ProblemNumberInputSerializer if problem else IncidentNumberInputSerializer,
+        serializer=ChangeProblemNumberInputSerializer
+        if problem
+        else ChangeIncidentNumberInputSerializer,
         summary=f"{summary} (an event on both timelines)",
         transition=False,
         versioned=False,
@@ -156,7 +158,7 @@ CHANGE_ACTIONS: tuple[Action, ...] = (
         "{number} is scheduled.",
         "approved → scheduled in its window, with its plans",
         form=ScheduleForm,
-        serializer=ScheduleInputSerializer,
+        serializer=ChangeScheduleInputSerializer,
         initial=_schedule_initial,
     ),
     _row(
@@ -165,7 +167,7 @@ CHANGE_ACTIONS: tuple[Action, ...] = (
         "{number} is scheduled.",
         "draft → scheduled (standard changes are pre-approved), in its window",
         form=ScheduleForm,
-        serializer=ScheduleInputSerializer,
+        serializer=ChangeScheduleInputSerializer,
         initial=_schedule_initial,
     ),
     _row("start", services.change_start, "{number} is implementing.", "scheduled → implementing"),
@@ -181,7 +183,7 @@ CHANGE_ACTIONS: tuple[Action, ...] = (
         "{number} is implemented.",
         "implementing → implemented",
         form=CompleteForm,
-        serializer=CompleteInputSerializer,
+        serializer=ChangeCompleteInputSerializer,
     ),
     _row(
         "fail",
@@ -189,7 +191,7 @@ CHANGE_ACTIONS: tuple[Action, ...] = (
         "{number} failed; it needs a review.",
         "implementing → failed, saying what happened",
         form=OutcomeForm,
-        serializer=OutcomeInputSerializer,
+        serializer=ChangeOutcomeInputSerializer,
     ),
     _row(
         "back_out",
@@ -197,7 +199,7 @@ CHANGE_ACTIONS: tuple[Action, ...] = (
         "{number} is backed out; it needs a review.",
         "implementing / implemented → backed out, saying what happened",
         form=OutcomeForm,
-        serializer=OutcomeInputSerializer,
+        serializer=ChangeOutcomeInputSerializer,
     ),
     _row(
         "review",
@@ -211,7 +213,7 @@ CHANGE_ACTIONS: tuple[Action, ...] = (
         _closed,
         "implemented → closed; `resolve_problems` resolves the open problems it fixes",
         form=CloseForm,
-        serializer=CloseInputSerializer,
+        serializer=ChangeCloseInputSerializer,
         initial=close_initial,
     ),
     _row(
@@ -220,7 +222,7 @@ CHANGE_ACTIONS: tuple[Action, ...] = (
         _closed,
         "in review → closed with the review's findings (`resolve_problems` as for close)",
         form=CloseReviewForm,
-        serializer=CloseReviewInputSerializer,
+        serializer=ChangeCloseReviewInputSerializer,
         initial=close_initial,
     ),
     _row(
@@ -229,7 +231,7 @@ CHANGE_ACTIONS: tuple[Action, ...] = (
         "{number} cancelled.",
         "draft … scheduled → cancelled (final), with a reason",
         form=CancelForm,
-        serializer=CancelInputSerializer,
+        serializer=ChangeCancelInputSerializer,
     ),
     common.assign(),
     common.claim(),
@@ -238,7 +240,7 @@ CHANGE_ACTIONS: tuple[Action, ...] = (
         services.change_decide,
         _decided,
         form=DecideForm,
-        serializer=DecideInputSerializer,
+        serializer=ChangeDecideInputSerializer,
         summary=(
             "the advisory group's decision (its active members and managers; one per person): "
             "enough approvals approve the change, a rejection rejects it with the comment; an "

@@ -559,6 +559,10 @@ SPECTACULAR_SETTINGS = {
         "ProblemStatusEnum": "problems.choices.ProblemStatus",
         "ProposalStatusEnum": "problems.choices.ProposalStatus",
         "ReviewStatusEnum": "problems.choices.ReviewStatus",
+        "ChangeStatusEnum": "changes.choices.ChangeStatus",
+        "ChangeImpactEnum": "changes.choices.ChangeImpact",
+        # Named as before changes had an impact of their own.
+        "ImpactEnum": "incidents.choices.Impact",
         "ClockStateEnum": "sla.choices.ClockState",
         "SlaStateEnum": "sla.choices.SlaState",
         "ApiTokenScopeEnum": "core.models.tokens.ApiTokenScope",

@@ -175,22 +175,22 @@ class ChangeUpdateInputSerializer(_DetailsInput):
     title = serializers.CharField(max_length=200, required=False)
 
 
-class ScheduleInputSerializer(InputSerializer):
+class ChangeScheduleInputSerializer(InputSerializer):
     planned_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
     planned_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class CompleteInputSerializer(InputSerializer):
+class ChangeCompleteInputSerializer(InputSerializer):
     outcome_notes = serializers.CharField(
         max_length=TEXT_MAX, required=False, allow_blank=True, default=""
     )
 
 
-class OutcomeInputSerializer(InputSerializer):
+class ChangeOutcomeInputSerializer(InputSerializer):
     outcome_notes = _text(required=True)
 
 
-class CloseInputSerializer(InputSerializer):
+class ChangeCloseInputSerializer(InputSerializer):
     resolve_problems = serializers.BooleanField(
         required=False,
         default=None,
@@ -199,15 +199,15 @@ class CloseInputSerializer(InputSerializer):
     )
 
 
-class CloseReviewInputSerializer(CloseInputSerializer):
+class ChangeCloseReviewInputSerializer(ChangeCloseInputSerializer):
     review_notes = _text(required=True)
 
 
-class CancelInputSerializer(InputSerializer):
+class ChangeCancelInputSerializer(InputSerializer):
     cancel_reason = serializers.CharField(max_length=5_000)
 
 
-class DecideInputSerializer(InputSerializer):
+class ChangeDecideInputSerializer(InputSerializer):
     decision = serializers.ChoiceField(choices=Decision.choices)
     comment = serializers.CharField(
         max_length=5_000,
@@ -218,9 +218,9 @@ class DecideInputSerializer(InputSerializer):
     )
 
 
-class ProblemNumberInputSerializer(InputSerializer):
+class ChangeProblemNumberInputSerializer(InputSerializer):
     problem = serializers.CharField(max_length=20, help_text="The problem's number, PRB-….")
 
 
-class IncidentNumberInputSerializer(InputSerializer):
+class ChangeIncidentNumberInputSerializer(InputSerializer):
     incident = serializers.CharField(max_length=20, help_text="The incident's number, INC-….")
