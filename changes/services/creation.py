@@ -35,7 +35,8 @@ WINDOW_FIELDS = frozenset({"planned_start", "planned_end"})
 
 
 def clean_text(value: str | None, field: str, *, limit: int = MAX_TEXT) -> str:
-    text = (value or "").strip()
+    # Browsers send a textarea's line breaks as CRLF: stored and posted text compare equal.
+    text = (value or "").replace("\r\n", "\n").strip()
     if len(text) > limit:
         raise ValidationFailed({field: f"Keep this under {limit:,} characters."})
     return text
@@ -183,9 +184,7 @@ def change_create_from_template(
             "description": clean_text(description or template.description, "description"),
             "risk": template.risk,
             "impact": template.impact,
-            "implementation_plan": template.implementation_plan,
-            "test_plan": template.test_plan,
-            "backout_plan": template.backout_plan,
+            **{name: clean_text(getattr(template, name), name) for name in PLAN_FIELDS},
             "planned_start": planned_start,
             "planned_end": planned_end,
             "assignee": assignee,

@@ -242,3 +242,34 @@ def test_detail_page_works_in_every_status(client_for, agent_l1, make_change):
         assert client.get(reverse("changes:agent_detail", args=[change.number])).status_code == 200
     standard = ChangeFactory(change_type=T.STANDARD, requester=agent_l1)
     assert client.get(reverse("changes:agent_detail", args=[standard.number])).status_code == 200
+
+
+def test_moving_the_window_of_a_scheduled_change_from_its_page(client_for, agent_l1, make_change):
+    change = make_change(S.SCHEDULED, implementation_plan="Step one.\nStep two.")
+    client = client_for(agent_l1)
+    page = client.get(reverse("changes:agent_detail", args=[change.number]))
+    assert "Move the window" in page.content.decode()
+    form = page.context["edit_form"]
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        key = f"edit-{name}"
+        if isinstance(value, list):
+            data[key] = value
+        elif hasattr(value, "strftime"):
+            data[key] = timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+        elif value is not None:
+            data[key] = str(value)
+    # A browser posts a textarea's line breaks as CRLF.
+    data["edit-implementation_plan"] = "Step one.\r\nStep two."
+    later = timezone.localtime(change.planned_start + timedelta(days=1))
+    data["edit-planned_start"] = later.strftime("%Y-%m-%dT%H:%M")
+    data["edit-planned_end"] = (later + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(reverse("changes:agent_transition", args=[change.number, "edit"]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    change.refresh_from_db()
+    assert (
+        timezone.localtime(change.planned_start).strftime("%Y-%m-%dT%H:%M")
+        == data["edit-planned_start"]
+    )
+    assert change.implementation_plan == "Step one.\nStep two."
