@@ -2,12 +2,15 @@
 the changes linked to their own tickets (an incident the change caused, or an incident of a
 problem the change fixes); anyone else sees none (a 404)."""
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from changes.models import Change
+from changes.models import Change, ChangeApproval, ChangeIncident, ChangeProblem, ChangeTemplate
 from changes.permissions import can_work_changes
 from core.models import User
+from core.tickets.kinds import find_kind, kind_named
 
 
 def _linked_to_requester(user: User) -> Q:
@@ -18,7 +21,13 @@ def _linked_to_requester(user: User) -> Q:
 
 def change_list_for_user(user: User) -> QuerySet[Change]:
     base = Change.objects.select_related(
-        "requester", "assignee", "support_group", "service", "configuration_item"
+        "requester",
+        "assignee",
+        "support_group",
+        "service",
+        "configuration_item",
+        "template",
+        "approval_group",
     )
     if can_work_changes(user):
         return base
@@ -33,3 +42,64 @@ def change_get_for_user(user: User, number: str) -> Change:
         return change_list_for_user(user).get(number=number)
     except Change.DoesNotExist as exc:
         raise Http404(f"No change {number}.") from exc
+
+
+def change_approvals(change: Change) -> QuerySet[ChangeApproval]:
+    """Who decided on the change, and how, first decision first."""
+    return change.approvals.select_related("approver").order_by("decided_at", "id")
+
+
+def change_problem_links(change: Change, *, user: User) -> QuerySet[ChangeProblem]:
+    """The problems the change fixes that `user` may see (the problem kind's selector decides)."""
+    visible = kind_named("problem").list_for_user(user).values("pk")
+    return (
+        change.problem_links.filter(problem_id__in=visible)
+        .select_related("problem", "linked_by")
+        .order_by("linked_at", "id")
+    )
+
+
+def change_incident_links(change: Change, *, user: User) -> QuerySet[ChangeIncident]:
+    """The incidents the change caused that `user` may see (a security incident may be out of
+    their sight: the incident kind's selector decides)."""
+    visible = kind_named("incident").list_for_user(user).values("pk")
+    return (
+        change.incident_links.filter(incident_id__in=visible)
+        .select_related("incident", "linked_by")
+        .order_by("linked_at", "id")
+    )
+
+
+def changes_for_ticket(user: User, ticket: Any) -> QuerySet[Change]:
+    """The changes linked to a problem (that fix it) or an incident (that caused it), for the
+    Changes panel on their pages (agents only)."""
+    if not can_work_changes(user):
+        return Change.objects.none()
+    kind = find_kind(ticket)
+    if kind is None or kind.name not in ("problem", "incident"):
+        return Change.objects.none()
+    link = "problem_links__problem" if kind.name == "problem" else "incident_links__incident"
+    return (
+        Change.objects.filter(**{link: ticket})
+        .select_related(None)
+        .only("number", "title", "status", "change_type", "planned_start")
+        .order_by("-created_at", "-id")
+    )
+
+
+def change_templates_for_user(user: User) -> QuerySet[ChangeTemplate]:
+    """The active templates standard changes are raised from (agents)."""
+    if not can_work_changes(user):
+        return ChangeTemplate.objects.none()
+    return ChangeTemplate.objects.filter(is_active=True).select_related("service").order_by("name")
+
+
+def requester_linked_tickets(user: User, change: Change) -> list[Any]:
+    """For the portal page: the requester's own tickets through which they see the change (the
+    incidents it caused, and those of the problems it fixes)."""
+    # Typed loosely: the incident model is reached through the registry, not imported.
+    manager: Any = kind_named("incident").model._default_manager
+    incidents = manager.filter(requester=user)
+    caused = incidents.filter(change_links__change=change)
+    fixed = incidents.filter(problem_links__problem__change_links__change=change)
+    return list((caused | fixed).distinct().order_by("number").only("number", "title", "status"))

@@ -15,6 +15,7 @@ v1 = [
     path("", include("incidents.alerts.urls")),
     path("", include("service_requests.api.urls")),
     path("", include("problems.api.urls")),
+    path("", include("changes.api.urls")),
     path("", include("changes.api.patch_urls")),
     path("", include("sla.api.urls")),
     path("", include("reporting.api.urls")),

@@ -365,6 +365,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": PROBLEM_RECURRENCE_INTERVAL_SECONDS,
         "options": {"expires": 600},
     },
+    "changes.remind_emergency_approvals": {
+        "task": "changes.remind_emergency_approvals",
+        "schedule": 900.0,
+        "options": {"expires": 600},
+    },
     # Each mailbox keeps its own interval (poll_interval_seconds); this is how often beat asks.
     "email_intake.poll": {
         "task": "email_intake.poll",
@@ -406,6 +411,9 @@ REQUEST_AUTOCLOSE_DAYS = env_int("REQUEST_AUTOCLOSE_DAYS", 10)
 # within the window, not linked to a problem, are proposed as a problem.
 PROBLEM_RECURRENCE_MIN_INCIDENTS = env_int("PROBLEM_RECURRENCE_MIN_INCIDENTS", 3)
 PROBLEM_RECURRENCE_WINDOW_DAYS = env_int("PROBLEM_RECURRENCE_WINDOW_DAYS", 7)
+# Hours an emergency change may implement before its after-the-fact approval is overdue: the
+# managers are emailed once, and the change list marks it "approval overdue".
+CHANGE_EMERGENCY_APPROVAL_HOURS = env_int("CHANGE_EMERGENCY_APPROVAL_HOURS", 72)
 # Impact x urgency -> priority (1 = P1 critical ... 5 = P5 planning). Override with a JSON object
 # in PRIORITY_MATRIX, e.g. {"high": {"high": 1, "medium": 2, "low": 3}, ...}.
 PRIORITY_MATRIX_JSON = env_str("PRIORITY_MATRIX", "")
@@ -551,6 +559,10 @@ SPECTACULAR_SETTINGS = {
         "ProblemStatusEnum": "problems.choices.ProblemStatus",
         "ProposalStatusEnum": "problems.choices.ProposalStatus",
         "ReviewStatusEnum": "problems.choices.ReviewStatus",
+        "ChangeStatusEnum": "changes.choices.ChangeStatus",
+        "ChangeImpactEnum": "changes.choices.ChangeImpact",
+        # Named as before changes had an impact of their own.
+        "ImpactEnum": "incidents.choices.Impact",
         "ClockStateEnum": "sla.choices.ClockState",
         "SlaStateEnum": "sla.choices.SlaState",
         "ApiTokenScopeEnum": "core.models.tokens.ApiTokenScope",

@@ -23,7 +23,7 @@ urlpatterns = [
     path("", include("incidents.urls")),
     path("", include("service_requests.urls")),
     path("", include("problems.urls")),
-    path("", include(("changes.urls_patches", "changes"))),
+    path("", include("changes.urls")),
     path("", include("portal.urls")),
     path("", include("reporting.urls")),
     path("", include("email_intake.urls")),

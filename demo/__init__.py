@@ -9,6 +9,7 @@ reference         idempotent creation of users, groups, services and CIs
 sla               demo calendars and policies; clocks for tickets that have none
 service_requests  the demo service catalog and requests in several states
 problems          demo problems, recurrence proposals and a post-incident review
+changes           the change advisory board, templates and changes in every status
 walks             walks through a lifecycle table: statuses, actions, milestones
 incidents/        the incident generator and bulk loader (up to millions of incidents)
 rows              fast bulk insertion of plain rows (executemany on SQLite, COPY on PostgreSQL)

@@ -98,6 +98,8 @@ class Change(TicketBase):
     in_review_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # When the managers were told this emergency change is overdue for its approval (once).
+    emergency_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -117,6 +119,16 @@ class Change(TicketBase):
                 fields=["implementing_at"],
                 name="change_emergency_unapproved",
                 condition=models.Q(change_type=ChangeType.EMERGENCY, approved_at__isnull=True),
+            ),
+            # The reminder sweep: those nobody was told about yet.
+            models.Index(
+                fields=["implementing_at"],
+                name="change_emergency_unreminded",
+                condition=models.Q(
+                    change_type=ChangeType.EMERGENCY,
+                    approved_at__isnull=True,
+                    emergency_reminded_at__isnull=True,
+                ),
             ),
         ]
 

@@ -49,6 +49,10 @@ NOT_MILESTONES = {
     "review_completed_at",
     "satisfaction_at",
     "service_restored_at",
+    # A change's planned window, and when the managers were told its emergency approval is late.
+    "planned_start",
+    "planned_end",
+    "emergency_reminded_at",
 }
 FROM, TO = EVENT_FIELDS.index("from_status"), EVENT_FIELDS.index("to_status")
 KIND = EVENT_FIELDS.index("kind")

@@ -31,6 +31,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from changes import services as changes
 from core.services import attachment_add
 from email_intake.models import Mailbox
 from email_intake.processing import process_inbound
@@ -88,6 +89,8 @@ class Sample:
     schedule_id: int = 0
     # An escalation policy of agent_l1's group paging that schedule, then the group.
     policy_id: int = 0
+    # A normal change awaiting approval that fixes the known error and caused resolved_incident.
+    change_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,10 @@ PAGES: dict[str, Page] = {
     "problems:known_errors": Page("agent"),
     "problems:proposals": Page("agent"),
     "problems:review": Page("agent", lambda s: [s.major_incident.number]),
+    "changes:agent_list": Page("agent"),
+    "changes:new": Page("agent"),
+    "changes:agent_detail": Page("manager", lambda s: [s.change_number]),
+    "changes:portal_detail": Page("end_user", lambda s: [s.change_number]),
     # Email (admins; the original message also for agents who see its ticket)
     "email_intake:mailbox_detail": Page("admin", lambda s: [str(s.mailbox_id)]),
     "email_intake:mailbox_edit": Page("admin", lambda s: [str(s.mailbox_id)]),
@@ -379,6 +386,29 @@ def _oncall_policy(schedule: Any) -> Any:
     return policy
 
 
+def _change(agent: Any, service: Any, tiers: Any, problem: Any, incident: Any) -> Any:
+    """A normal change submitted to its advisory group, fixing `problem`, caused `incident`."""
+    start = timezone.now() + timedelta(days=2)
+    change = changes.change_create(
+        actor=agent,
+        title="Replace the mail relay certificate",
+        service=service,
+        description="Renew the expired certificate.",
+        risk="low",
+        impact="degraded",
+        implementation_plan="Install the new certificate.",
+        test_plan="Send a test mail.",
+        backout_plan="Restore the old certificate.",
+        approval_group=next(iter(tiers.values())),
+        planned_start=start,
+        planned_end=start + timedelta(hours=1),
+    )
+    change = changes.change_submit(changes.change_assess(change, actor=agent), actor=agent)
+    changes.change_link_problem(change, problem=problem, actor=agent)
+    changes.change_link_incident(change, incident=incident, actor=agent)
+    return change
+
+
 @pytest.fixture
 def sample(
     requester,
@@ -462,6 +492,7 @@ def sample(
     )
 
     schedule = _oncall_schedule(agent_l1)
+    change = _change(agent_l1, service, tiers, known_error, resolved)
     return Sample(
         resolved_incident=resolved,
         open_incident=working,
@@ -475,6 +506,7 @@ def sample(
         inbound_id=inbound.pk,
         schedule_id=schedule.pk,
         policy_id=_oncall_policy(schedule).pk,
+        change_number=change.number,
         users={
             "anonymous": None,
             "end_user": requester,

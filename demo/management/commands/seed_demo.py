@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Exists, OuterRef
 
 from core.models import TimelineEvent
+from demo.changes import seed_changes_demo
 from demo.email import MAILBOX_ADDRESS, seed_email_demo
 from demo.incidents.loader import BULK_MIN, load_incidents, wants_bulk
 from demo.oncall import seed_oncall_demo
@@ -146,6 +147,11 @@ class Command(BaseCommand):
             f"Problems: {problems['problems']} created, {problems['links']} incident links, "
             f"{problems['proposals']} recurrence proposals, {problems['reviews']} review(s) "
             "completed."
+        )
+        changes = seed_changes_demo()
+        self._say(
+            f"Changes: {changes['changes']} created from {changes['templates']} templates and "
+            f"the Change Advisory Board, {changes['links']} problem/incident link(s)."
         )
         mail = seed_email_demo()
         self._say(

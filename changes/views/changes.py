@@ -1,0 +1,124 @@
+"""The agent's change pages: the list (ChangeFilterSet, its rows refreshed through HTMX), a new
+change (normal or emergency, or standard from a template), and the change page (the kernel's
+ticket page with the change's panels: details, plans and window, approvals, the problems it
+fixes and the incidents it caused; every panel posts a row of changes.actions)."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from changes import services
+from changes.choices import ChangeStatus, ChangeType
+from changes.filtersets import ChangeFilterSet
+from changes.forms import ChangeCreateForm, ChangeFromTemplateForm
+from changes.models import Change
+from changes.selectors import (
+    change_approvals,
+    change_incident_links,
+    change_list_for_user,
+    change_problem_links,
+)
+from changes.services.approvals import can_decide
+from changes.services.emergency import emergency_approval_deadline
+from core.exceptions import TransitionError, ValidationFailed
+from core.web.access import HtmxHttpRequest, agent_required, current_user, paginate
+from core.web.forms import apply_domain_errors
+from core.web.ticket_page import TicketPage
+
+# --- List and creation ----------------------------------------------------------------------
+
+
+@agent_required
+def change_list(request: HtmxHttpRequest) -> HttpResponse:
+    """The list; an HTMX request (the page refreshing itself) gets the table only."""
+    user = current_user(request)
+    filterset = ChangeFilterSet(request.GET, queryset=change_list_for_user(user))
+    page = paginate(request, filterset.qs, settings.QUEUE_PAGE_SIZE)
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "overdue_before": emergency_approval_deadline(),
+        "refresh_seconds": max(0, settings.QUEUE_REFRESH_SECONDS),
+    }
+    template = "changes/agent/_rows.html" if request.htmx else "changes/agent/list.html"
+    return render(request, template, context)
+
+
+@agent_required
+def change_new(request: HttpRequest) -> HttpResponse:
+    """A normal or emergency change, or (`?standard=1`, or posting `template`) a standard one
+    from a template."""
+    user = current_user(request)
+    standard = bool(request.GET.get("standard") or request.POST.get("template"))
+    form: Form
+    if standard:
+        form = ChangeFromTemplateForm(request.POST or None)
+    else:
+        form = ChangeCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            if standard:
+                change = services.change_create_from_template(
+                    data.pop("template"), actor=user, **data
+                )
+            else:
+                change = services.change_create(actor=user, **data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc, {})
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{change.number} created.")
+            return redirect("changes:agent_detail", number=change.number)
+    return render(request, "changes/agent/new.html", {"form": form, "standard": standard})
+
+
+# --- Change page ----------------------------------------------------------------------------
+
+
+class ChangePage(TicketPage):
+    """The change page: the kernel's ticket page (actions, timeline, notes, files, assignment,
+    claiming, milestones, the approval clock) with the change's own panels."""
+
+    kind_name = "change"
+    template = "changes/agent/detail.html"
+    PANELS = ("edit", "decide", "link_problem", "link_incident")
+
+    def panel_form(self, name: str, change: Change, bound: dict[str, Form]) -> Form:
+        action = self.table.get(name)
+        assert action is not None
+        return self.action_form(action, change, bound.get(name))
+
+    def may_decide(self, change: Change) -> bool:
+        waiting = change.status == ChangeStatus.AWAITING_APPROVAL or (
+            change.change_type == ChangeType.EMERGENCY
+            and change.approved_at is None
+            and change.implementing_at is not None
+            and change.status not in (ChangeStatus.CLOSED, ChangeStatus.CANCELLED)
+        )
+        return waiting and can_decide(self.user, change)
+
+    def extra_context(self, ticket: Change, bound: dict[str, Form]) -> dict[str, Any]:
+        approvals = list(change_approvals(ticket))
+        return {
+            "approvals": approvals,
+            "decided": any(a.approver_id == self.user.pk for a in approvals),
+            "may_decide": self.may_decide(ticket),
+            "approval_overdue": ticket.change_type == ChangeType.EMERGENCY
+            and ticket.approved_at is None
+            and ticket.implementing_at is not None
+            and ticket.implementing_at <= emergency_approval_deadline(timezone.now()),
+            "problem_links": change_problem_links(ticket, user=self.user),
+            "incident_links": change_incident_links(ticket, user=self.user),
+            "touched_services": list(ticket.services.all()),
+            "touched_items": list(ticket.configuration_items.select_related("service")),
+            "editable": ticket.status in services.creation.EDITABLE
+            or ticket.status in services.creation.WINDOW_ONLY,
+            **{f"{name}_form": self.panel_form(name, ticket, bound) for name in self.PANELS},
+        }
