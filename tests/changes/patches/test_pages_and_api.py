@@ -138,3 +138,25 @@ def test_incident_and_problem_pages_show_the_rollouts_for_their_cve(
         page = _web(agent_l1).get(path)
         assert page.status_code == 200
         assert f"/agent/changes/{rollout.number}/rollout/" in page.content.decode(), path
+
+
+def test_the_rollout_page_records_patches_items_and_a_status(
+    agent_l1: User, rollout: Change, servers: list[ConfigurationItem]
+) -> None:
+    client = _web(agent_l1)
+    url = f"/agent/changes/{rollout.number}/rollout/"
+    assert client.get(url).status_code == 200
+    posted = client.post(
+        url + "patches/", {"advisories": f"DSA-5660-1: {XZ}", "version": rollout.version}
+    )
+    assert posted.status_code == 302
+    service = servers[0].service
+    client.post(url + "targets/", {"service": service.pk, "names": "web-01, web-02"})
+    refused = client.post(url + "targets/", {"service": service.pk, "names": "db-99"}, follow=True)
+    assert "Not an active item of" in refused.content.decode()
+    client.post(url + f"targets/{servers[0].pk}/", {"status": "done", "note": ""})
+    page = client.get(url).content.decode()
+    assert "1 done, 1 pending" in page
+    assert XZ in page
+    change_page = client.get(f"/agent/changes/{rollout.number}/").content.decode()
+    assert "Patch rollout" in change_page and url in change_page
