@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "core.webhooks",
     "email_intake",
     "oncall",
+    "slo",
     "demo",
 ]
 
@@ -593,4 +594,13 @@ CELERY_BEAT_SCHEDULE["oncall.shift_reminders"] = {
     "task": "oncall.shift_reminders",
     "schedule": float(ONCALL_SHIFT_REMINDER_CHECK_SECONDS),
     "options": {"expires": ONCALL_SHIFT_REMINDER_CHECK_SECONDS},
+}
+
+# --- Service level objectives (slo/, docs/slo.md) -------------------------------------------
+# How often beat evaluates every objective's budget and burn rates (alerts fire and clear then).
+SLO_EVALUATE_INTERVAL_SECONDS = env_int("SLO_EVALUATE_INTERVAL_SECONDS", 60)
+CELERY_BEAT_SCHEDULE["slo.evaluate"] = {
+    "task": "slo.evaluate",
+    "schedule": float(SLO_EVALUATE_INTERVAL_SECONDS),
+    "options": {"expires": SLO_EVALUATE_INTERVAL_SECONDS},
 }
