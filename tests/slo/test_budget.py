@@ -71,7 +71,7 @@ def _downtime(**by_window: float) -> dict[str, float]:
 def test_a_one_minute_outage_going_on_now_pages_through_the_1h_rule_only():
     # 60 s down, still down now: 5m 60/300/0.001 = 200; 30m 33.3; 1h 16.7 (>= 14.4);
     # 2h 8.3; 6h 2.78 (< 6); 1d 0.69 (< 3); 3d 0.23 (< 1).
-    downtime = {name: 60.0 for name in WINDOWS}
+    downtime = dict.fromkeys(WINDOWS, 60.0)
     burns = availability_burns(99.9, downtime)
     assert burns["5m"] == pytest.approx(200.0)
     assert burns["1h"] == pytest.approx(16.6667, abs=1e-4)
@@ -100,7 +100,7 @@ def test_a_slow_steady_burn_notifies_but_does_not_page():
 
 def test_thresholds_are_inclusive():
     # 6h at exactly 6 (0.006 x 21600 = 129.6 s) and 30m at exactly 6 (10.8 s).
-    downtime = {name: 0.0 for name in WINDOWS} | {"6h": 129.6, "30m": 10.8}
+    downtime = dict.fromkeys(WINDOWS, 0.0) | {"6h": 129.6, "30m": 10.8}
     assert [p.rule for p in alerts_holding(availability_burns(99.9, downtime))] == [
         AlertRule.PAGE_6H
     ]
@@ -120,7 +120,7 @@ def test_response_budget_counts_events():
 
 
 def test_response_burns_per_window():
-    counts = {name: (0, 0) for name in WINDOWS} | {"1h": (4, 1), "5m": (1, 1), "3d": (20, 1)}
+    counts = dict.fromkeys(WINDOWS, (0, 0)) | {"1h": (4, 1), "5m": (1, 1), "3d": (20, 1)}
     burns = response_burns(95, counts)
     assert burns["5m"] == pytest.approx(20.0)  # 1/1 / 0.05
     assert burns["1h"] == pytest.approx(5.0)  # 1/4 / 0.05
