@@ -558,6 +558,8 @@ SPECTACULAR_SETTINGS = {
         "PageStatusEnum": "oncall.models.paging.PageStatus",
         "PageNotificationStatusEnum": "oncall.models.paging.PageNotificationStatus",
         "ContactMethodKindEnum": "oncall.models.paging.ContactMethodKind",
+        "SloKindEnum": "slo.choices.ObjectiveKind",
+        "PriorityEnum": "core.choices.Priority",
     },
     # Offline docs: Swagger UI from drf-spectacular-sidecar, its settings script served
     # separately (SpectacularSwaggerSplitView) because the CSP forbids inline scripts.
