@@ -42,3 +42,9 @@ def status_badge(status: str) -> str:
         "fast burn": "badge-alert-firing",
         "exhausted": "badge-alert-firing",
     }.get(status, "badge-neutral")
+
+
+@register.filter
+def slo_burn(burns: dict[str, float], window: str) -> str:
+    """{{ status.burns|slo_burn:"1h" }}: the burn rate over one window."""
+    return burn(burns[window])
