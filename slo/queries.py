@@ -10,12 +10,13 @@ whatever the number of objectives:
   e.g. logged), bad otherwise. Cancelled incidents (duplicates, not incidents) do not count.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import F
+from django.db import connection
+from django.db.models import Field
 
 from reporting.filters import ReportFilter
 from reporting.kinds import KindSpec, reported_kinds
@@ -25,7 +26,7 @@ from reporting.metrics.mtbf import (
     merged_outages_sql,
     outage_impacts,
 )
-from reporting.sql import compiled, epoch, fetch_all, greatest, is_postgres, least, number
+from reporting.sql import epoch, fetch_all, greatest, instant, is_postgres, least, number
 from slo.models import Objective
 
 DAY = 86400.0
@@ -90,37 +91,75 @@ def service_islands(service_id: int, start: datetime, now: datetime) -> list[tup
     return [(number(s) or 0.0, number(e) or 0.0) for s, e in rows]
 
 
+@dataclass(frozen=True)
+class _Decided:
+    """The objectives as a WITH clause (`o`) and the SELECT of their decided incidents, each
+    with its parameters (a statement puts the WITH first, so its parameters come first)."""
+
+    with_sql: str
+    with_params: list[Any]
+    select_sql: str
+    select_params: list[Any]
+
+
 def _decided_sql(
-    objective: Objective, spec: KindSpec, now: datetime, days: int
-) -> tuple[str, list[Any]]:
-    """SQL of the objective's incidents decided in the last `days` days: (d, bad), `d` the
-    Unix second its threshold ran out, `bad` 1 when it was not acknowledged by then."""
-    threshold = timedelta(minutes=objective.threshold_minutes or 0)
-    earliest = now - timedelta(days=days)
-    manager: Any = spec.model._default_manager
-    tickets = (
-        manager.filter(
-            service_id=objective.service_id,
-            priority__in=list(objective.priorities),
-            **{
-                f"{spec.started}__gte": earliest - threshold,
-                f"{spec.started}__lt": now - threshold,
-            },
-        )
-        .exclude(status__in=spec.ended_unresolved)
-        .annotate(s_at=F(spec.started), a_at=F(spec.acknowledged))
-        .order_by()
-        .values("s_at", "a_at")
-    )
-    tickets_sql, params = compiled(tickets)
-    seconds = threshold.total_seconds()
-    decided = f"({epoch('q.s_at')} + {seconds:f})"
-    sql = (
-        f"SELECT {decided} AS d, CASE WHEN q.a_at IS NULL OR "  # noqa: S608
-        f"{epoch('q.a_at')} > {decided} + {TOLERANCE_SECONDS:f} THEN 1 ELSE 0 END AS bad "
-        f"FROM ({tickets_sql}) q"
-    )
-    return sql, list(params)
+    objectives: Sequence[Objective], spec: KindSpec, now: datetime, days: int
+) -> _Decided:
+    """SQL of the incidents of these response objectives decided in the last `days` days (at
+    least each objective's window): rows (oid, own, d, bad) — the objective, the Unix second
+    its own window starts, the Unix second the incident's threshold ran out, and 1 when it was
+    not acknowledged by then.
+
+    One scan of the kind's table for all the objectives: the objectives are a VALUES list (a
+    row per objective and priority) joined on service and priority, so the cost does not grow
+    with the number of objectives."""
+    model = spec.model
+    table = connection.ops.quote_name(model._meta.db_table)
+
+    def column(name: str) -> str:
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field) and field.column  # a concrete column of the kind's table
+        return "i." + connection.ops.quote_name(field.column)
+
+    started, acknowledged = column(spec.started), column(spec.acknowledged)
+    rows: list[str] = []
+    params: list[Any] = []
+    longest = timedelta()
+    end = now.timestamp()
+    for objective in objectives:
+        threshold = timedelta(minutes=objective.threshold_minutes or 0)
+        longest = max(longest, timedelta(days=max(days, objective.window_days)) + threshold)
+        own = end - objective.window_days * DAY
+        for priority in objective.priorities:
+            rows.append("(%s, %s, %s, %s, %s)")
+            params += [
+                objective.pk,
+                objective.service_id,
+                int(priority),
+                threshold.total_seconds(),
+                own,
+            ]
+    decided = f"({epoch(started)} + o.thr)"
+    unresolved = ""
+    if spec.ended_unresolved:
+        unresolved = f"AND i.status NOT IN ({', '.join(['%s'] * len(spec.ended_unresolved))})"
+    with_sql = f"WITH o(oid, service_id, priority, thr, own) AS (VALUES {', '.join(rows)})"
+    select_sql = f"""
+        SELECT o.oid, o.own, {decided} AS d,
+          CASE WHEN {acknowledged} IS NULL
+            OR {epoch(acknowledged)} > {decided} + {TOLERANCE_SECONDS:f} THEN 1 ELSE 0 END AS bad
+        FROM {table} i JOIN o ON i.service_id = o.service_id AND i.priority = o.priority
+        WHERE {started} >= %s AND {started} < %s {unresolved}
+          AND {decided} >= %s AND {decided} < %s
+    """  # noqa: S608 — only column names and placeholders are interpolated
+    select_params = [
+        instant(now - longest),
+        instant(now),
+        *spec.ended_unresolved,
+        end - days * DAY,
+        end,
+    ]
+    return _Decided(with_sql, params, select_sql, select_params)
 
 
 def response_counts(
@@ -129,27 +168,33 @@ def response_counts(
     """{objective id: [(events, bad events) decided within each window ending now, and last
     over the objective's own window]}: one query for all the response objectives."""
     spec = measured_spec()
+    objectives = [o for o in objectives if o.priorities]
     if spec is None or not objectives:
         return {}
-    parts: list[str] = []
-    params: list[Any] = []
+    longest = max([*(o.window_days for o in objectives), *(w.days + 1 for w in windows)])
+    decided = _decided_sql(objectives, spec, now, longest)
     end = now.timestamp()
-    for objective in objectives:
-        spans = [*windows, timedelta(days=objective.window_days)]
-        columns = ", ".join(
+    columns: list[str] = []
+    params: list[Any] = []
+    for window in windows:
+        columns.append(
             "SUM(CASE WHEN x.d >= %s THEN 1 ELSE 0 END), "
             "SUM(CASE WHEN x.d >= %s THEN x.bad ELSE 0 END)"
-            for _ in spans
         )
-        days = max(objective.window_days, 3)
-        decided_sql, decided_params = _decided_sql(objective, spec, now, days)
-        parts.append(f"SELECT %s, {columns} FROM ({decided_sql}) x")  # noqa: S608
-        params.append(objective.pk)
-        for span in spans:
-            params += [end - span.total_seconds()] * 2
-        params += decided_params
-    counts: dict[int, list[tuple[int, int]]] = {}
-    for row in fetch_all(" UNION ALL ".join(parts), params):
+        params += [end - window.total_seconds()] * 2
+    columns.append(
+        "SUM(CASE WHEN x.d >= x.own THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN x.d >= x.own THEN x.bad ELSE 0 END)"
+    )
+    sql = (
+        f"{decided.with_sql} SELECT x.oid, {', '.join(columns)} "  # noqa: S608
+        f"FROM ({decided.select_sql}) x GROUP BY x.oid"
+    )
+    ordered = [*decided.with_params, *params, *decided.select_params]
+    counts: dict[int, list[tuple[int, int]]] = {
+        o.pk: [(0, 0)] * (len(windows) + 1) for o in objectives
+    }
+    for row in fetch_all(sql, ordered):
         values = [int(number(v) or 0) for v in row[1:]]
         counts[int(row[0])] = list(zip(values[0::2], values[1::2], strict=True))
     return counts
@@ -159,17 +204,18 @@ def response_daily(objective: Objective, now: datetime) -> dict[int, tuple[int, 
     """{day index: (events, bad)} of the objective's incidents decided over the last two
     windows, day 0 starting 2 x window_days days before now (for the budget chart)."""
     spec = measured_spec()
-    if spec is None:
+    if spec is None or not objective.priorities:
         return {}
     origin = (now - timedelta(days=2 * objective.window_days)).timestamp()
-    decided_sql, params = _decided_sql(objective, spec, now, 2 * objective.window_days)
+    decided = _decided_sql([objective], spec, now, 2 * objective.window_days)
     offset = f"(x.d - {origin:f}) / {DAY:f}"
     day = f"FLOOR({offset})" if is_postgres() else f"CAST({offset} AS INTEGER)"
     sql = (
-        f"SELECT {day} AS k, COUNT(*), SUM(x.bad) FROM ({decided_sql}) x "  # noqa: S608
-        f"WHERE x.d >= {origin:f} GROUP BY k"
+        f"{decided.with_sql} SELECT {day} AS k, COUNT(*), SUM(x.bad) "  # noqa: S608
+        f"FROM ({decided.select_sql}) x GROUP BY k"
     )
-    daily: dict[int, tuple[int, int]] = defaultdict(lambda: (0, 0))
+    params = [*decided.with_params, *decided.select_params]
+    daily: dict[int, tuple[int, int]] = {}
     for k, events, bad in fetch_all(sql, params):
         daily[int(k)] = (int(events), int(number(bad) or 0))
-    return dict(daily)
+    return daily
