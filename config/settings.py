@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "core.webhooks",
     "email_intake",
     "oncall",
+    "slo",
     "demo",
 ]
 
@@ -569,6 +570,8 @@ SPECTACULAR_SETTINGS = {
         "PageStatusEnum": "oncall.models.paging.PageStatus",
         "PageNotificationStatusEnum": "oncall.models.paging.PageNotificationStatus",
         "ContactMethodKindEnum": "oncall.models.paging.ContactMethodKind",
+        "SloKindEnum": "slo.choices.ObjectiveKind",
+        "PriorityEnum": "core.choices.Priority",
     },
     # Offline docs: Swagger UI from drf-spectacular-sidecar, its settings script served
     # separately (SpectacularSwaggerSplitView) because the CSP forbids inline scripts.
@@ -605,4 +608,13 @@ CELERY_BEAT_SCHEDULE["oncall.shift_reminders"] = {
     "task": "oncall.shift_reminders",
     "schedule": float(ONCALL_SHIFT_REMINDER_CHECK_SECONDS),
     "options": {"expires": ONCALL_SHIFT_REMINDER_CHECK_SECONDS},
+}
+
+# --- Service level objectives (slo/, docs/slo.md) -------------------------------------------
+# How often beat evaluates every objective's budget and burn rates (alerts fire and clear then).
+SLO_EVALUATE_INTERVAL_SECONDS = env_int("SLO_EVALUATE_INTERVAL_SECONDS", 60)
+CELERY_BEAT_SCHEDULE["slo.evaluate"] = {
+    "task": "slo.evaluate",
+    "schedule": float(SLO_EVALUATE_INTERVAL_SECONDS),
+    "options": {"expires": SLO_EVALUATE_INTERVAL_SECONDS},
 }

@@ -5,6 +5,7 @@ Every tile is a pure read built from reporting.metrics and reporting.dashboard_q
 fixed number of queries whatever the number of tickets (tests/dashboard/test_queries.py).
 """
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -50,6 +51,7 @@ from reporting.metrics.oncall import oncall_review
 from reporting.metrics.satisfaction import satisfaction
 from reporting.metrics.tiers import first_contact
 from reporting.scope import spec_for
+from slo.selectors import objective_list, objective_statuses
 
 # Above this many days the volume chart shows weeks instead of days.
 DAILY_VOLUME_DAYS = 92
@@ -475,6 +477,27 @@ def tile_oncall(ctx: TileContext) -> dict[str, Any]:
     }
 
 
+# --- Service level objectives ----------------------------------------------------------------
+
+SLO_ROWS = 5
+SLO_STATUSES = ("exhausted", "fast burn", "burning", "healthy")
+
+
+def tile_slo(ctx: TileContext) -> dict[str, Any]:
+    """Every objective's status now (budgets have their own windows: the period does not
+    apply; the service filter narrows), the ones with the least budget left first."""
+    objectives = objective_list()
+    if ctx.report.service_id is not None:
+        objectives = objectives.filter(service_id=ctx.report.service_id)
+    statuses = objective_statuses(list(objectives), now=ctx.now)
+    counts = Counter(status.status for status in statuses)
+    return {
+        "total": len(statuses),
+        "counts": [(name, counts[name]) for name in SLO_STATUSES],
+        "worst": sorted(statuses, key=lambda status: status.budget.remaining_fraction)[:SLO_ROWS],
+    }
+
+
 # --- Registries -----------------------------------------------------------------------------
 
 TILES: dict[str, Callable[[TileContext], dict[str, Any]]] = {
@@ -487,6 +510,7 @@ TILES: dict[str, Callable[[TileContext], dict[str, Any]]] = {
     "mtbf": tile_mtbf,
     "quality": tile_quality,
     "oncall": tile_oncall,
+    "slo": tile_slo,
 }
 
 CSV_EXPORTS: dict[str, Callable[[TileContext], Iterator[list[Any]]]] = {

@@ -63,6 +63,7 @@ TILE_TITLES: dict[str, str] = {
     "mtbf": "MTBF by service",
     "quality": "First contact, reopens, satisfaction",
     "oncall": "On-call pages",
+    "slo": "Service level objectives",
 }
 # The CSV links in each tile's head: (link text, chart).
 TILE_DOWNLOADS: dict[str, list[tuple[str, str]]] = {

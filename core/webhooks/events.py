@@ -25,6 +25,10 @@ _GENERAL_EVENT_TYPES: tuple[EventType, ...] = (
     EventType("page.triggered", "The on-call was paged for a ticket (by hand or by a rule)."),
     EventType("page.acknowledged", "Someone acknowledged a page: its escalation stopped."),
     EventType("page.escalated", "Nobody acknowledged in time: the page moved to its next step."),
+    EventType(
+        "slo.budget_exhausted",
+        "A service spent the error budget of one of its objectives (once per episode).",
+    ),
 )
 
 

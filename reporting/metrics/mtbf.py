@@ -238,6 +238,30 @@ def _merged_outages(
     in the database on Unix seconds: the tickets' down pieces, merged into islands (a piece
     starts a new island when it begins after every earlier one, by start, has ended), each
     island a failure of the period if it starts in it, its downtime clipped to the period."""
+    islands_sql, islands_params = merged_outages_sql(outages, reopens, column, start, horizon)
+    sql = f"""
+        SELECT m.d, SUM(CASE WHEN m.s >= %s THEN 1 ELSE 0 END),
+          SUM({least("m.e", "%s")} - {greatest("m.s", "%s")})
+        FROM ({islands_sql}) m GROUP BY m.d
+    """  # noqa: S608 — only compiled SQL is interpolated
+    first, last = start.timestamp(), horizon.timestamp()
+    # To the millisecond: SQLite's julianday() arithmetic carries noise below that.
+    return {
+        int(d): (int(failures), round(max(number(down) or 0.0, 0.0), 3))
+        for d, failures, down in fetch_all(sql, (first, last, first, *islands_params))
+    }
+
+
+def merged_outages_sql(
+    outages: QuerySet[Any],
+    reopens: QuerySet[Any],
+    column: str,
+    start: datetime,
+    horizon: datetime,
+) -> tuple[str, tuple[Any, ...]]:
+    """SQL (and parameters) of the merged outages touching [start, horizon): rows (d, s, e),
+    the dimension id and the island's unclipped start and end in Unix seconds (an outage
+    still going on ends at `horizon`). The SLO budgets (slo/) read the same islands."""
     base_sql, base_params = compiled(
         outages.filter(**{f"{column}__isnull": False}).values("id", column, "o_start", "o_end")
     )
@@ -278,9 +302,7 @@ def _merged_outages(
           FROM w
         ),
         m AS (SELECT i.d, MIN(i.s) AS s, MAX(i.e) AS e FROM i GROUP BY i.d, i.island)
-        SELECT m.d, SUM(CASE WHEN m.s >= %s THEN 1 ELSE 0 END),
-          SUM({least("m.e", "%s")} - {greatest("m.s", "%s")})
-        FROM m GROUP BY m.d
+        SELECT m.d, m.s, m.e FROM m
     """  # noqa: S608 — only column names and compiled SQL are interpolated
     first, last = start.timestamp(), horizon.timestamp()
     params = (
@@ -290,12 +312,5 @@ def _merged_outages(
         last,  # ended, second branch
         last,
         first,
-        first,
-        last,
-        first,
     )
-    # To the millisecond: SQLite's julianday() arithmetic carries noise below that.
-    return {
-        int(d): (int(failures), round(max(number(down) or 0.0, 0.0), 3))
-        for d, failures, down in fetch_all(sql, params)
-    }
+    return sql, params

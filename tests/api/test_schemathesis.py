@@ -59,6 +59,7 @@ from service_requests import services as request_services
 from service_requests.choices import ApprovalMode, FieldType
 from service_requests.models import CatalogCategory, CatalogField, CatalogItem, CatalogTask
 from sla.models import Calendar, Holiday, SlaPolicy, SlaThreshold, WorkingHours
+from slo.models import Objective
 from tests.factories import ConfigurationItemFactory, UserFactory
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "4"))
@@ -181,6 +182,15 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
         step_started_at=timezone.now(),
         created_at=timezone.now(),
     )
+    objective = Objective.objects.create(
+        service=service,
+        kind="availability",
+        target="99.9",
+        window_days=28,
+        created_by=admin,
+        created_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
     mailbox = Mailbox.objects.create(name="fuzz", address="fuzz@desk.example")
     inbound, _ = store_message(
         mailbox, b"From: a@example.com\r\nSubject: Hi\r\nMessage-ID: <f@x>\r\n\r\nHello\r\n"
@@ -212,6 +222,7 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
             "oncall/contact-methods": method.pk,
             "oncall/notification-rules": rule.pk,
             "oncall/pages": page.pk,
+            "slos": objective.pk,
         },
         "slug": item.slug,
         "task_id": request.tasks.get().pk,

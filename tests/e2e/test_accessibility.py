@@ -58,6 +58,7 @@ from problems.recurrence import proposals_detect
 from problems.reviews import review_start
 from service_requests import services as requests
 from service_requests.models import ServiceRequest
+from slo.models import Objective
 from tests.conftest import IN_CI
 from tests.e2e.conftest import AXE_JS, PNG_1X1, SCREENSHOT_ROOT, Screenshots
 from tests.factories import IncidentFactory
@@ -136,6 +137,29 @@ def _first_layer(schedule_id: int) -> int:
     return RotationLayer.objects.filter(schedule_id=schedule_id).values_list("pk", flat=True)[0]
 
 
+def _slo_objective(sample: Sample) -> int:
+    """An availability objective on the sample incidents' service (made on first use)."""
+    service = sample.open_incident.service
+    objective = Objective.objects.filter(service=service).first()
+    if objective is None:
+        now = timezone.now()
+        objective = Objective.objects.create(
+            service=service,
+            kind="availability",
+            target="99.9",
+            window_days=28,
+            created_by=sample.users["manager"],
+            created_at=now,
+            updated_at=now,
+        )
+    return objective.pk
+
+
+def _slo_service(sample: Sample) -> int:
+    _slo_objective(sample)
+    return sample.open_incident.service_id  # type: ignore[no-any-return]
+
+
 PAGES: dict[str, Page] = {
     "login": Page("anonymous"),
     # Portal
@@ -189,6 +213,11 @@ PAGES: dict[str, Page] = {
     "oncall:policy": Page("manager", lambda s: [str(s.policy_id)]),
     "oncall:policy_new": Page("manager"),
     "oncall:contact": Page("agent"),
+    # Service level objectives (agents read, managers define)
+    "slo:list": Page("agent"),
+    "slo:service": Page("agent", lambda s: [str(_slo_service(s))]),
+    "slo:objective_new": Page("manager"),
+    "slo:objective_edit": Page("manager", lambda s: [str(_slo_objective(s))]),
 }
 
 NOT_PAGES: dict[str, str] = {
@@ -214,6 +243,7 @@ NOT_PAGES: dict[str, str] = {
     "oncall:contact_test": "POST only (My contact methods: send a test)",
     "oncall:rule_add": "POST only (My contact methods: add a rule)",
     "oncall:rule_delete": "POST only (My contact methods: remove a rule)",
+    "slo:objective_delete": "POST only (the service's SLO page: delete an objective)",
 }
 
 ROLES = ("anonymous", "end_user", "manager", "agent", "admin")

@@ -22,6 +22,7 @@ from demo.progress import ProgressBar
 from demo.reference import DemoWorld, seed_reference_data
 from demo.service_requests import seed_requests_demo
 from demo.sla import backfill_clocks, seed_sla_demo
+from demo.slo import seed_slo_demo
 from incidents.choices import IncidentStatus
 from incidents.models import Incident
 from incidents.transitions import OPEN_STATUSES
@@ -164,6 +165,11 @@ class Command(BaseCommand):
             f"{oncall['overrides_added']} override(s) added; {oncall['policies']} escalation "
             f"policies, {oncall['contact_methods']} contact methods, {oncall['pages_added']} "
             "page(s) added."
+        )
+        slo = seed_slo_demo()
+        self._say(
+            f"Service level objectives: {slo['objectives']}; {slo['exhausted']} service(s) "
+            "with the budget spent (their normal changes need an extra approval)."
         )
 
     @contextmanager
