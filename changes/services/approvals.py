@@ -21,6 +21,7 @@ from core.exceptions import TransitionError, ValidationFailed
 from core.models import User
 from core.roles import is_manager
 from core.tickets.executor import ticket_lock, ticket_save, transition_run
+from slo.selectors import exhausted_service_ids
 
 # Where an emergency change's after-the-fact approval is given: once it has started.
 AFTER_THE_FACT = frozenset(
@@ -34,9 +35,28 @@ AFTER_THE_FACT = frozenset(
 )
 
 
+# While a service the change touches has spent its error budget, one more approval: the SRE
+# rule "stop feature work until it is reliable again", which the board may still overrule.
+APPROVALS = 1
+APPROVALS_BUDGET_SPENT = 2
+
+
+def touched_service_ids(change: Change) -> set[int]:
+    """The services `change` names: its main one and every other one it touches."""
+    ids = set(change.services.values_list("pk", flat=True)) if change.pk else set()
+    if change.service_id is not None:
+        ids.add(change.service_id)
+    return ids
+
+
+def budget_spent_service_ids(change: Change) -> set[int]:
+    """Which services `change` touches have spent the error budget of an objective now."""
+    return exhausted_service_ids(touched_service_ids(change))
+
+
 def approvals_required_for(change: Change) -> int:
     """How many approvals of its advisory group `change` needs (read when it is submitted)."""
-    return 1
+    return APPROVALS_BUDGET_SPENT if budget_spent_service_ids(change) else APPROVALS
 
 
 def can_decide(user: User, change: Change) -> bool:

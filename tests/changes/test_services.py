@@ -13,6 +13,7 @@ from changes.choices import Risk
 from changes.models import Change
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
 from core.models import TimelineEvent
+from slo.models import AlertEpisode, Objective
 from tests.changes.factories import assessed
 from tests.factories import ConfigurationItemFactory, ServiceFactory
 
@@ -163,6 +164,32 @@ def test_approvals_required_is_fixed_when_submitted(agent_l1, make_change, monke
     monkeypatch.setattr("changes.services.lifecycle.approvals_required_for", lambda change: 2)
     change = services.change_submit(make_change(S.ASSESSING), actor=agent_l1)
     assert change.approvals_required == 2
+
+
+def test_a_service_that_spent_its_error_budget_needs_a_second_approval(
+    agent_l1, cab_member, manager, make_change, service
+):
+    now = timezone.now()
+    objective = Objective.objects.create(
+        service=service,
+        kind="availability",
+        target=99.9,
+        window_days=28,
+        created_by=manager,
+        created_at=now,
+        updated_at=now,
+    )
+    spent = AlertEpisode.objects.create(objective=objective, rule="exhausted", fired_at=now)
+    change = services.change_submit(make_change(S.ASSESSING), actor=agent_l1)
+    assert change.approvals_required == 2
+    change = services.change_decide(change, actor=cab_member, decision="approved").change
+    assert change.status == S.AWAITING_APPROVAL
+    change = services.change_decide(change, actor=manager, decision="approved").change
+    assert change.status == S.APPROVED
+    # Once the budget recovers (the episode cleared), one approval is enough again.
+    AlertEpisode.objects.filter(pk=spent.pk).update(cleared_at=now)
+    other = services.change_submit(make_change(S.ASSESSING, number="CHG-990001"), actor=agent_l1)
+    assert other.approvals_required == 1
 
 
 def test_an_emergency_change_starts_at_once(agent_l1):
