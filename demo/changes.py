@@ -23,6 +23,7 @@ from core.choices import Role, Tier
 from core.models import ConfigurationItem, Service, SupportGroup, User
 from core.roles import ROLE_GROUP_NAMES
 from core.tickets.kinds import kind_named
+from demo.organisation import DEMO_LOGINS
 from incidents.models import Incident
 from problems.models import Problem
 
@@ -117,12 +118,23 @@ DEMO_CHANGES: tuple[DemoChange, ...] = (
 )
 
 
-def _users() -> tuple[User | None, User | None, User | None]:
+def _users() -> tuple[User | None, User | None]:
+    """Who raises the demo changes (agent2), and who chairs the board (the manager)."""
+
     def first(username: str, role: Role) -> User | None:
         people = User.objects.filter(is_active=True, groups__name=ROLE_GROUP_NAMES[role])
         return people.filter(username=username).first() or people.order_by("pk").first()
 
-    return first("agent2", Role.AGENT), first("agent3", Role.AGENT), first("manager", Role.MANAGER)
+    return first("agent2", Role.AGENT), first("manager", Role.MANAGER)
+
+
+def _board_members() -> list[User]:
+    """Two engineers who are not demo logins (those keep their one group each)."""
+    logins = {login.username for login in DEMO_LOGINS}
+    agents = User.objects.filter(is_active=True, groups__name=ROLE_GROUP_NAMES[Role.AGENT])
+    return list(
+        agents.filter(support_groups__tier=Tier.L3).exclude(username__in=logins).order_by("pk")[:2]
+    )
 
 
 def _board(manager: User, members: list[User]) -> SupportGroup:
@@ -246,11 +258,11 @@ def _make(
 def seed_changes_demo() -> dict[str, int]:
     """Create the demo board, templates and changes (nothing when changes exist)."""
     counts = {"templates": 0, "changes": 0, "links": 0}
-    actor, second, approver = _users()
+    actor, approver = _users()
     if actor is None or approver is None or Change.objects.exists():
         return counts
     with transaction.atomic():
-        board = _board(approver, [m for m in (actor, second) if m is not None])
+        board = _board(approver, _board_members())
         templates = _templates(approver)
         counts["templates"] = len(templates)
         made: dict[str, Change] = {}

@@ -35,6 +35,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from changes import services as change_services
 from core.api.tokens import api_token_create
 from core.choices import Role, Source
 from core.models import Service, SupportGroup, User
@@ -149,8 +150,13 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
     )
     problem = problem_services.problem_create(actor=admin, title="Relay", service=service)
     problem_services.problem_link_incident(problem, incident=incident, actor=admin)
+    change = change_services.change_create(
+        actor=admin, title="Renew the relay certificate", service=service, approval_group=l1_group
+    )
+    change_services.change_link_problem(change, problem=problem, actor=admin)
+    change_services.change_link_incident(change, incident=incident, actor=admin)
     files = {}
-    for ticket in (incident, request, problem):
+    for ticket in (incident, request, problem, change):
         comment_add(ticket=ticket, author=admin, body="Note", is_internal=False)
         upload = SimpleUploadedFile("log.txt", b"log\n", content_type="text/plain")
         files[ticket.number] = attachment_add(ticket=ticket, uploaded_by=admin, upload=upload)
@@ -202,6 +208,7 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
             "incidents": incident.number,
             "requests": request.number,
             "problems": problem.number,
+            "changes": change.number,
             "sla-clocks": request.number,
         },
         "files": {number: found.token for number, found in files.items()},
