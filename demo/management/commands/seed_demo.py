@@ -17,6 +17,7 @@ from demo.email import MAILBOX_ADDRESS, seed_email_demo
 from demo.incidents.loader import BULK_MIN, load_incidents, wants_bulk
 from demo.oncall import seed_oncall_demo
 from demo.organisation import DEMO_LOGINS, DEMO_PASSWORD
+from demo.patches import seed_patches_demo
 from demo.problems import seed_problems_demo
 from demo.progress import ProgressBar
 from demo.reference import DemoWorld, seed_reference_data
@@ -153,6 +154,11 @@ class Command(BaseCommand):
         self._say(
             f"Changes: {changes['changes']} created from {changes['templates']} templates and "
             f"the Change Advisory Board, {changes['links']} problem/incident link(s)."
+        )
+        patches = seed_patches_demo()
+        self._say(
+            f"Patch rollouts: {patches['rollouts']} with {patches['targets']} server(s) "
+            "between them (one failed and one pending on November's)."
         )
         mail = seed_email_demo()
         self._say(
