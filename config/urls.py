@@ -27,6 +27,9 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("", include("email_intake.urls")),
     path("", include("oncall.urls")),
+    # Temporary (branch chg-cal): the change calendar's routes in the "changes" namespace; at
+    # merge they join changes/urls.py (urlpatterns += changes.urls_calendar.urlpatterns).
+    path("", include(("changes.urls_calendar", "changes"), namespace="changes")),
 ]
 
 # An unhandled exception: 503 with Retry-After when the database is unreachable, else 500
