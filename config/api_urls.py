@@ -19,6 +19,8 @@ v1 = [
     path("", include("reporting.api.urls")),
     path("", include("email_intake.api.urls")),
     path("", include("oncall.api.urls")),
+    # Temporary (branch chg-cal): joins changes/api/urls.py at merge.
+    path("", include("changes.api.calendar_urls")),
 ]
 
 urlpatterns = [

@@ -38,7 +38,7 @@ def _is_instant(value: Any) -> bool:
     return isinstance(value, datetime) and timezone.is_aware(value)
 
 
-def _services(value: Any, errors: dict[str, str]) -> list[Service]:
+def _services(value: Any, kept: set[int], errors: dict[str, str]) -> list[Service]:
     if value is None:
         return []
     if not isinstance(value, Iterable) or isinstance(value, str | bytes):
@@ -51,12 +51,15 @@ def _services(value: Any, errors: dict[str, str]) -> list[Service]:
     if not all(isinstance(s, Service) for s in items):
         errors["services"] = "Choose services from the list."
         return []
-    if any(not s.is_active for s in items):
+    # A service retired since the window named it may stay; a retired one is not added.
+    if any(not s.is_active and s.pk not in kept for s in items):
         errors["services"] = "A retired service cannot be frozen; choose active services."
     return list({s.pk: s for s in items}.values())
 
 
-def freeze_window_validate(data: dict[str, Any]) -> dict[str, Any]:
+def freeze_window_validate(
+    data: dict[str, Any], *, window: FreezeWindow | None = None
+) -> dict[str, Any]:
     """Clean values of a whole window, or ValidationFailed naming every problem."""
     errors: dict[str, str] = {}
     name = str(data.get("name") or "").strip()
@@ -74,7 +77,8 @@ def freeze_window_validate(data: dict[str, Any]) -> dict[str, Any]:
         errors["ends_at"] = "Give the end as a date and time."
     elif _is_instant(starts_at) and ends_at <= starts_at:
         errors["ends_at"] = "The freeze window must end after it starts."
-    services = _services(data.get("services"), errors)
+    kept = {s.pk for s in window.services.all()} if window is not None else set()
+    services = _services(data.get("services"), kept, errors)
     if errors:
         raise ValidationFailed(errors)
     return {
@@ -92,7 +96,7 @@ def freeze_window_save(
     """Create (`window` None) or replace a freeze window with `data` (name, reason, starts_at,
     ends_at, services)."""
     require_calendar_manager(actor)
-    clean = freeze_window_validate(data)
+    clean = freeze_window_validate(data, window=window)
     services = clean.pop("services")
     with transaction.atomic():
         if window is None:

@@ -59,9 +59,7 @@ def test_only_active_changes_count_against_others(make_change, service, status):
     assert change_conflicts(first) == []
 
 
-def test_a_change_still_in_planning_sees_active_changes_it_would_clash_with(
-    make_change, service
-):
+def test_a_change_still_in_planning_sees_active_changes_it_would_clash_with(make_change, service):
     draft = make_change(service=service, status=ChangeStatus.DRAFT)
     active = make_change(service=service)
     assert [c.number for c in change_conflicts(draft)] == [active.number]
