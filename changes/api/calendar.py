@@ -25,7 +25,7 @@ AGENTS = [IsAuthenticated, HasTokenScope, IsAgent]
 
 
 class FreezeWindowOutputSerializer(OutputModelSerializer):
-    services = serializers.PrimaryKeyRelatedField(
+    services: serializers.PrimaryKeyRelatedField[Service] = serializers.PrimaryKeyRelatedField(
         many=True,
         read_only=True,
         help_text="The services it freezes; empty: every service (a global freeze).",
@@ -50,7 +50,7 @@ class FreezeWindowInputSerializer(InputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
-    services = serializers.PrimaryKeyRelatedField(
+    services: serializers.PrimaryKeyRelatedField[Service] = serializers.PrimaryKeyRelatedField(
         many=True,
         queryset=Service.objects.all(),
         required=False,

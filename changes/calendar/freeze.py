@@ -7,7 +7,7 @@ freeze."""
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -34,7 +34,7 @@ def require_calendar_manager(user: User | None) -> User:
     return user
 
 
-def _is_instant(value: Any) -> bool:
+def _is_instant(value: Any) -> TypeGuard[datetime]:
     return isinstance(value, datetime) and timezone.is_aware(value)
 
 
@@ -75,7 +75,7 @@ def freeze_window_validate(
         errors["starts_at"] = "Give the start as a date and time."
     if not _is_instant(ends_at):
         errors["ends_at"] = "Give the end as a date and time."
-    elif _is_instant(starts_at) and ends_at <= starts_at:
+    elif _is_instant(starts_at) and ends_at <= starts_at:  # both aware datetimes here
         errors["ends_at"] = "The freeze window must end after it starts."
     kept = {s.pk for s in window.services.all()} if window is not None else set()
     services = _services(data.get("services"), kept, errors)
