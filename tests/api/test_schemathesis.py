@@ -35,6 +35,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from changes.models import FreezeWindow
 from core.api.tokens import api_token_create
 from core.choices import Role, Source
 from core.models import Service, SupportGroup, User
@@ -212,6 +213,12 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
             "oncall/contact-methods": method.pk,
             "oncall/notification-rules": rule.pk,
             "oncall/pages": page.pk,
+            "change-freeze-windows": FreezeWindow.objects.create(
+                name="Fuzz freeze",
+                starts_at=timezone.now(),
+                ends_at=timezone.now() + timedelta(days=1),
+                created_at=timezone.now(),
+            ).pk,
         },
         "slug": item.slug,
         "task_id": request.tasks.get().pk,
