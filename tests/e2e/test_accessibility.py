@@ -57,6 +57,11 @@ from problems.recurrence import proposals_detect
 from problems.reviews import review_start
 from service_requests import services as requests
 from service_requests.models import ServiceRequest
+from tests.changes.calendar.samples import (
+    calendar_sample,
+    calendar_sample_freeze,
+    calendar_sample_template,
+)
 from tests.conftest import IN_CI
 from tests.e2e.conftest import AXE_JS, PNG_1X1, SCREENSHOT_ROOT, Screenshots
 from tests.factories import IncidentFactory
@@ -133,6 +138,25 @@ def _first_layer(schedule_id: int) -> int:
     return RotationLayer.objects.filter(schedule_id=schedule_id).values_list("pk", flat=True)[0]
 
 
+def _clashing_changes(sample: Sample) -> list[str]:
+    """Two overlapping scheduled changes on the sample's service inside a freeze window this
+    week, so the calendar is checked with its flags (no arguments: the calendar takes none)."""
+    return calendar_sample(sample.open_incident.service, sample.users["agent"])
+
+
+def _freeze_window(sample: Sample) -> list[str]:
+    return [str(calendar_sample_freeze(sample.users["manager"]).pk)]
+
+
+def _change_template(sample: Sample) -> list[str]:
+    return [str(calendar_sample_template(sample.users["manager"]).pk)]
+
+
+def _no_arguments(made: list[str]) -> list[str]:
+    """A list page takes no arguments; `made` was only built so that it shows a row."""
+    return []
+
+
 PAGES: dict[str, Page] = {
     "login": Page("anonymous"),
     # Portal
@@ -182,6 +206,15 @@ PAGES: dict[str, Page] = {
     "oncall:policy": Page("manager", lambda s: [str(s.policy_id)]),
     "oncall:policy_new": Page("manager"),
     "oncall:contact": Page("agent"),
+    # Change calendar (agents), freeze windows and templates (managers)
+    "changes:calendar": Page("agent", _clashing_changes),
+    "changes:freeze_list": Page("agent", lambda s: _no_arguments(_freeze_window(s))),
+    "changes:freeze_create": Page("manager"),
+    "changes:freeze_edit": Page("manager", _freeze_window),
+    "changes:freeze_delete": Page("manager", _freeze_window),
+    "changes:template_list": Page("manager", lambda s: _no_arguments(_change_template(s))),
+    "changes:template_create": Page("manager"),
+    "changes:template_edit": Page("manager", _change_template),
 }
 
 NOT_PAGES: dict[str, str] = {
@@ -200,6 +233,7 @@ NOT_PAGES: dict[str, str] = {
     "core:assignee_options": "partial: <option>s for the assignment panel's person search",
     "core:configuration_item_options": "partial: <option>s for classify's configuration items",
     "oncall:feed": "an iCalendar feed (text/calendar) behind a secret token",
+    "changes:calendar_feed": "an iCalendar feed (text/calendar) behind a secret token",
     "oncall:policy_delete": "POST only (the policy page's delete button)",
     "oncall:contact_toggle": "POST only (My contact methods: turn a method on or off)",
     "oncall:contact_delete": "POST only (My contact methods: delete a method)",
