@@ -7,7 +7,7 @@ ahead (about 60 a day; 1 to 4 hour windows; a main service and CI, a third with 
 and one more CI). Past changes are closed (a few failed or cancelled), the last 30 days'
 implemented, future ones awaiting approval, approved or scheduled; two freeze windows. Then renders,
 in process through Django's test client as a signed-in agent, the calendar's month (capped at
-200 changes), week, a month filtered by one service, a month before any change, and the feed,
+100 changes), week, a month filtered by one service, a month before any change, and the feed,
 and reports for each the statements per request and the p50/p95 server time.
 
 Run: .venv/bin/python benchmarks/change_calendar.py [--db NAME] [--runs N] [--reuse]
@@ -182,7 +182,7 @@ def main() -> None:
         explain(month_start - timedelta(days=7), month_start + timedelta(days=42))
         measure(
             client,
-            "month view (December 2026, capped at 200)",
+            "month view (December 2026, capped at 100)",
             "/agent/changes/calendar/",
             args.runs,
         )
@@ -201,7 +201,7 @@ def main() -> None:
         )
         measure(
             client,
-            "iCalendar feed (-30 d .. +180 d, capped at 2,000)",
+            "iCalendar feed (-30 d .. +180 d, capped at 1,000)",
             feed,
             max(5, args.runs // 3),
         )

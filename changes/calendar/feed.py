@@ -29,7 +29,7 @@ FEED_PAST = timedelta(days=30)
 FEED_AHEAD = timedelta(days=180)
 # A feed is read by calendar apps every few minutes; past this many changes it keeps the
 # earliest (the span is half a year: a desk with more changes than this filters by service).
-FEED_MAX_CHANGES = 2000
+FEED_MAX_CHANGES = 1000
 MAX_TOKEN_LENGTH = 100
 
 # RFC 5545 §3.8.1.11: a change not yet approved is tentative.

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch
 
 from changes.choices import ChangeStatus as S
@@ -54,7 +55,11 @@ def calendar_changes(
             "configuration_item__id",
             "configuration_item__name",
         )
-        .order_by("planned_start", "id")
+        # Ordered by an expression, not the column: with the column, a LIMIT tempts PostgreSQL
+        # to walk change_planned_start from the first change ever until enough rows pass the
+        # window test (300 ms at 100,000 changes); with it, the partial index finds the window's
+        # rows and a top-N sort orders them (a few ms).
+        .order_by(Coalesce("planned_start", "planned_end"), "id")
     )
 
 

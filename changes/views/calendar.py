@@ -24,7 +24,7 @@ from core.web.access import agent_required, current_user
 
 # At most this many changes on one page (DESIGN.md §7: no page renders more than a page of
 # tickets); past it the page says so and points to the week view and the service filter.
-MAX_CHANGES = 200
+MAX_CHANGES = 100
 
 
 @dataclass(frozen=True)
