@@ -147,3 +147,15 @@ def test_a_feed_link_is_shown_once_and_replaces_the_previous_one(client_for, age
     assert ChangeCalendarFeed.objects.filter(person=agent_l1).count() == 1
     assert client.get(url).status_code == 404
     assert "You have a link" in client.get(URL).content.decode()
+
+
+def test_a_crowded_month_shows_the_first_changes_and_says_so(
+    client_for, agent_l1, make_change, service, monkeypatch
+):
+    monkeypatch.setattr("changes.views.calendar.MAX_CHANGES", 2)
+    first, second, third = (
+        make_change(f"Change {n}", start=T0 + n * 3 * HOUR, service=service) for n in range(3)
+    )
+    page = client_for(agent_l1).get(URL).content.decode()
+    assert first.number in page and second.number in page and third.number not in page
+    assert "This month has more than 2 changes; the first 2 are shown." in page
