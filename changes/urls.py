@@ -5,7 +5,7 @@ change number."""
 
 from django.urls import path
 
-from changes import urls_patches
+from changes import urls_calendar, urls_patches
 from changes.views import changes, portal
 from changes.views.changes import ChangePage
 from core.web.ticket_urls import agent_ticket_urls
@@ -17,5 +17,6 @@ urlpatterns = [
     path("agent/changes/", changes.change_list, name="agent_list"),
     path("agent/changes/new/", changes.change_new, name="new"),
     *urls_patches.urlpatterns,
+    *urls_calendar.urlpatterns,
     *agent_ticket_urls("agent/changes/", ChangePage),
 ]

@@ -16,7 +16,6 @@ v1 = [
     path("", include("service_requests.api.urls")),
     path("", include("problems.api.urls")),
     path("", include("changes.api.urls")),
-    path("", include("changes.api.patch_urls")),
     path("", include("sla.api.urls")),
     path("", include("reporting.api.urls")),
     path("", include("email_intake.api.urls")),

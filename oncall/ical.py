@@ -31,18 +31,20 @@ def escape_text(value: str) -> str:
 
 def fold(line: str) -> str:
     """Lines of at most 75 octets; a continuation starts with one space (counted in its 75)."""
-    parts: list[str] = []
-    current: list[str] = []
-    size, limit = 0, 75
-    for char in line:
-        width = len(char.encode())
-        if size + width > limit:
-            parts.append("".join(current))
-            current, size, limit = [], 0, 74
-        current.append(char)
-        size += width
-    parts.append("".join(current))
-    return "\r\n ".join(parts)
+    encoded = line.encode()
+    if len(encoded) <= 75:
+        return line
+    parts: list[bytes] = []
+    start, limit = 0, 75
+    while len(encoded) - start > limit:
+        cut = start + limit
+        # Never split a UTF-8 character: back off over continuation bytes (0b10xxxxxx).
+        while encoded[cut] & 0xC0 == 0x80:
+            cut -= 1
+        parts.append(encoded[start:cut])
+        start, limit = cut, 74
+    parts.append(encoded[start:])
+    return "\r\n ".join(part.decode() for part in parts)
 
 
 def utc_stamp(instant: datetime) -> str:

@@ -10,10 +10,15 @@ link-incident, unlink-incident), `changes-links`, `changes-comments`, `changes-a
 from django.urls import URLPattern, URLResolver
 from rest_framework.routers import SimpleRouter
 
+from changes.api import calendar_urls, patch_urls
 from changes.api.views import ChangeTemplateViewSet, ChangeViewSet
 
 router = SimpleRouter()
 router.register("changes", ChangeViewSet, basename="changes")
 router.register("change-templates", ChangeTemplateViewSet, basename="change-templates")
 
-urlpatterns: list[URLPattern | URLResolver] = [*router.urls]
+urlpatterns: list[URLPattern | URLResolver] = [
+    *router.urls,
+    *calendar_urls.urlpatterns,
+    *patch_urls.urlpatterns,
+]

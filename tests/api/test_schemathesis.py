@@ -36,6 +36,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from changes import services as change_services
+from changes.models import FreezeWindow
 from core.api.tokens import api_token_create
 from core.choices import Role, Source
 from core.models import Service, SupportGroup, User
@@ -230,6 +231,12 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
             "oncall/notification-rules": rule.pk,
             "oncall/pages": page.pk,
             "slos": objective.pk,
+            "change-freeze-windows": FreezeWindow.objects.create(
+                name="Fuzz freeze",
+                starts_at=timezone.now(),
+                ends_at=timezone.now() + timedelta(days=1),
+                created_at=timezone.now(),
+            ).pk,
         },
         "slug": item.slug,
         "task_id": request.tasks.get().pk,

@@ -32,6 +32,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from changes import services as changes
+from changes.models import ChangeTemplate
+from changes.patches.services import rollout_add_targets, rollout_set_advisories
+from core.models import ConfigurationItem
 from core.services import attachment_add
 from email_intake.models import Mailbox
 from email_intake.processing import process_inbound
@@ -59,6 +62,11 @@ from problems.reviews import review_start
 from service_requests import services as requests
 from service_requests.models import ServiceRequest
 from slo.models import Objective
+from tests.changes.calendar.samples import (
+    calendar_sample,
+    calendar_sample_freeze,
+    calendar_sample_template,
+)
 from tests.conftest import IN_CI
 from tests.e2e.conftest import AXE_JS, PNG_1X1, SCREENSHOT_ROOT, Screenshots
 from tests.factories import IncidentFactory
@@ -160,6 +168,48 @@ def _slo_service(sample: Sample) -> int:
     return sample.open_incident.service_id  # type: ignore[no-any-return]
 
 
+def _clashing_changes(sample: Sample) -> list[str]:
+    """Two overlapping scheduled changes on the sample's service inside a freeze window this
+    week, so the calendar is checked with its flags (no arguments: the calendar takes none)."""
+    return calendar_sample(sample.open_incident.service, sample.users["agent"])
+
+
+def _freeze_window(sample: Sample) -> list[str]:
+    return [str(calendar_sample_freeze(sample.users["manager"]).pk)]
+
+
+def _change_template(sample: Sample) -> list[str]:
+    return [str(calendar_sample_template(sample.users["manager"]).pk)]
+
+
+def _patch_rollout(sample: Sample) -> list[str]:
+    """A patch rollout (a standard change from a patch template) with a patch and an item."""
+    manager, agent = sample.users["manager"], sample.users["agent"]
+    template = ChangeTemplate.objects.create(
+        name="Accessibility patch rollout",
+        implementation_plan="Patch and reboot.",
+        test_plan="Health checks.",
+        backout_plan="Uninstall.",
+        is_patch=True,
+        created_by=manager,
+        created_at=timezone.now(),
+    )
+    rollout = changes.change_create_from_template(template, actor=agent)
+    rollout = rollout_set_advisories(
+        rollout, actor=agent, advisories=[("DSA-5660-1", ["CVE-2024-3094"])]
+    )
+    server = ConfigurationItem.objects.create(
+        service=sample.open_incident.service, name="a11y-patch-01", kind="server"
+    )
+    rollout_add_targets(rollout, actor=agent, configuration_items=[server])
+    return [rollout.number]
+
+
+def _no_arguments(made: list[str]) -> list[str]:
+    """A list page takes no arguments; `made` was only built so that it shows a row."""
+    return []
+
+
 PAGES: dict[str, Page] = {
     "login": Page("anonymous"),
     # Portal
@@ -218,6 +268,18 @@ PAGES: dict[str, Page] = {
     "slo:service": Page("agent", lambda s: [str(_slo_service(s))]),
     "slo:objective_new": Page("manager"),
     "slo:objective_edit": Page("manager", lambda s: [str(_slo_objective(s))]),
+    # Change calendar (agents), freeze windows and templates (managers)
+    "changes:calendar": Page("agent", _clashing_changes),
+    "changes:freeze_list": Page("agent", lambda s: _no_arguments(_freeze_window(s))),
+    "changes:freeze_create": Page("manager"),
+    "changes:freeze_edit": Page("manager", _freeze_window),
+    "changes:freeze_delete": Page("manager", _freeze_window),
+    "changes:template_list": Page("manager", lambda s: _no_arguments(_change_template(s))),
+    "changes:template_create": Page("manager"),
+    "changes:template_edit": Page("manager", _change_template),
+    # Patch rollouts (agents)
+    "changes:patch_exposure": Page("agent"),
+    "changes:rollout": Page("agent", _patch_rollout),
 }
 
 NOT_PAGES: dict[str, str] = {
@@ -236,6 +298,7 @@ NOT_PAGES: dict[str, str] = {
     "core:assignee_options": "partial: <option>s for the assignment panel's person search",
     "core:configuration_item_options": "partial: <option>s for classify's configuration items",
     "oncall:feed": "an iCalendar feed (text/calendar) behind a secret token",
+    "changes:calendar_feed": "an iCalendar feed (text/calendar) behind a secret token",
     "oncall:policy_delete": "POST only (the policy page's delete button)",
     "oncall:contact_toggle": "POST only (My contact methods: turn a method on or off)",
     "oncall:contact_delete": "POST only (My contact methods: delete a method)",
@@ -244,6 +307,9 @@ NOT_PAGES: dict[str, str] = {
     "oncall:rule_add": "POST only (My contact methods: add a rule)",
     "oncall:rule_delete": "POST only (My contact methods: remove a rule)",
     "slo:objective_delete": "POST only (the service's SLO page: delete an objective)",
+    "changes:rollout_patches": "POST only (a rollout's page: save its patches)",
+    "changes:rollout_targets": "POST only (a rollout's page: add configuration items)",
+    "changes:rollout_target_status": "POST only (a rollout's page: one item's status)",
 }
 
 ROLES = ("anonymous", "end_user", "manager", "agent", "admin")
