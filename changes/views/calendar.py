@@ -21,6 +21,7 @@ from changes.calendar.windows import calendar_changes, change_path, freeze_windo
 from changes.forms_calendar import CalendarQueryForm
 from core.models import Service
 from core.web.access import agent_required, current_user
+from slo.selectors import exhausted_service_ids
 
 # At most this many changes on one page (DESIGN.md §7: no page renders more than a page of
 # tickets); past it the page says so and points to the week view and the service filter.
@@ -88,6 +89,7 @@ def _calendar_page(request: HttpRequest, *, feed_url: str = "") -> HttpResponse:
     truncated = len(changes) > MAX_CHANGES
     changes = changes[:MAX_CHANGES]
     conflicts = conflicts_by_change(changes)
+    spent = exhausted_service_ids({c.service_id for c in changes if c.service_id is not None})
     freezes = list(freeze_windows_between(start, end))
     days = arrange(
         span.first,
@@ -112,6 +114,8 @@ def _calendar_page(request: HttpRequest, *, feed_url: str = "") -> HttpResponse:
             "weeks": weeks(days) if span.view == "month" else [],
             "freezes": freezes,
             "conflicted": [(c, conflicts[c.pk]) for c in changes if c.pk in conflicts],
+            # Services whose error budget is spent: their normal changes need one more approval.
+            "spent_services": spent,
             "change_count": len(changes),
             "truncated": truncated,
             "max_changes": MAX_CHANGES,

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from changes import services
+from changes.calendar.conflicts import change_conflicts
 from changes.choices import ChangeStatus, ChangeType
 from changes.filtersets import ChangeFilterSet
 from changes.forms import ChangeCreateForm, ChangeFromTemplateForm
@@ -23,7 +24,7 @@ from changes.selectors import (
     change_list_for_user,
     change_problem_links,
 )
-from changes.services.approvals import can_decide
+from changes.services.approvals import budget_spent_service_ids, can_decide
 from changes.services.emergency import emergency_approval_deadline
 from core.exceptions import TransitionError, ValidationFailed
 from core.web.access import HtmxHttpRequest, agent_required, current_user, paginate
@@ -74,6 +75,11 @@ def change_new(request: HttpRequest) -> HttpResponse:
         except TransitionError as exc:
             messages.error(request, str(exc))
         else:
+            if change.template is not None and change.template.is_patch:
+                messages.success(
+                    request, f"{change.number} created: add its patches and configuration items."
+                )
+                return redirect("changes:rollout", number=change.number)
             messages.success(request, f"{change.number} created.")
             return redirect("changes:agent_detail", number=change.number)
     return render(request, "changes/agent/new.html", {"form": form, "standard": standard})
@@ -104,6 +110,16 @@ class ChangePage(TicketPage):
         )
         return waiting and can_decide(self.user, change)
 
+    def budget_spent(self, change: Change) -> bool:
+        """Whether a normal change not yet decided touches a service whose error budget is
+        spent now (its submission asks for one more approval)."""
+        undecided = change.status in (ChangeStatus.DRAFT, ChangeStatus.ASSESSING)
+        return (
+            change.change_type == ChangeType.NORMAL
+            and undecided
+            and bool(budget_spent_service_ids(change))
+        )
+
     def extra_context(self, ticket: Change, bound: dict[str, Form]) -> dict[str, Any]:
         approvals = list(change_approvals(ticket))
         return {
@@ -116,6 +132,8 @@ class ChangePage(TicketPage):
             and ticket.implementing_at <= emergency_approval_deadline(timezone.now()),
             "problem_links": change_problem_links(ticket, user=self.user),
             "incident_links": change_incident_links(ticket, user=self.user),
+            "conflicts": change_conflicts(ticket),
+            "budget_spent": self.budget_spent(ticket),
             "touched_services": list(ticket.services.all()),
             "touched_items": list(ticket.configuration_items.select_related("service")),
             "editable": ticket.status in services.creation.EDITABLE

@@ -37,7 +37,8 @@ def test_the_month_shows_each_change_with_its_type_status_window_and_conflicts(
         assert change.number in page and change.title in page
     assert "Normal · Scheduled" in page
     assert "8 Mar 09:00 \N{EN DASH} 8 Mar 11:00" in page
-    assert f"Overlaps {second.number}" in page and "on service Email" in page
+    link = f'Overlaps <a href="/agent/changes/{second.number}/">{second.number}</a>'
+    assert link in page and "on service Email" in page
     assert "Conflicts this month" in page
     assert "Quarter close" in page and "all services" in page
 

@@ -160,3 +160,14 @@ def test_the_rollout_page_records_patches_items_and_a_status(
     assert XZ in page
     change_page = client.get(f"/agent/changes/{rollout.number}/").content.decode()
     assert "Patch rollout" in change_page and url in change_page
+
+
+def test_a_rollout_from_a_patch_template_opens_on_its_rollout_page(
+    agent_l1: User, patch_template: ChangeTemplate
+) -> None:
+    response = _web(agent_l1).post(
+        "/agent/changes/new/?standard=1", {"template": patch_template.pk}
+    )
+    change = Change.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/agent/changes/{change.number}/rollout/"

@@ -15,7 +15,7 @@ CREATE_CALENDAR_INDEX = (
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("changes", "0001_initial"),
+        ("changes", "0003_chg_number_sequence"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
