@@ -19,6 +19,7 @@ v1 = [
     path("", include("reporting.api.urls")),
     path("", include("email_intake.api.urls")),
     path("", include("oncall.api.urls")),
+    path("", include("changes.api.deploy_urls")),
 ]
 
 urlpatterns = [
