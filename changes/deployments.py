@@ -2,9 +2,10 @@
 implemented standard change (DESIGN.md §4), and read back by agents.
 
 `deployment_record` is the one write. It validates everything before it touches the database,
-then, in one transaction, opens the change through the kernel (number, creation event, SLA
-clocks, webhooks), moves it to implemented in one timeline event that says it came from CI/CD,
-and inserts the Deployment row that carries the pipeline's idempotency key.
+then, in one transaction, opens the standard change through the kernel (number, creation event,
+SLA clocks, webhooks), walks it through its lifecycle to implemented with the kernel's executor
+(scheduled, implementing, implemented, all at the deployment's time; the last event says it was
+deployed by CI/CD), and inserts the Deployment row that carries the pipeline's idempotency key.
 
 Idempotency: the key is unique in the database. A report whose key is already stored returns
 the stored deployment and changes nothing, provided it says the same thing; the same key with
@@ -24,20 +25,19 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from changes.choices import ChangeStatus, ChangeType
+from changes.choices import ChangeType
 from changes.models import Change, Deployment
 from changes.permissions import can_work_changes, require_change_worker
 from core.choices import Source
 from core.exceptions import DomainError, ValidationFailed
 from core.models import Service, User
 from core.single_line import CONTROL_CHARACTERS
-from core.tickets import clocks
-from core.tickets.events import status_changed_event
-from core.tickets.kinds import kind_of
+from core.tickets.executor import transition_run
 from core.tickets.opening import ticket_open
 
 # How far in the future a deployment time may lie: the pipeline's clock may run a little ahead.
 CLOCK_SKEW = timedelta(minutes=5)
+DEPLOYMENT_WINDOW = timedelta(minutes=1)
 MAX_KEY = 200
 MAX_VERSION = 120
 MAX_ENVIRONMENT = 40
@@ -201,6 +201,7 @@ def _description(report: DeploymentReport) -> str:
 
 def _open_implemented(report: DeploymentReport, actor: User) -> Deployment:
     group = report.service.owner_group
+    at = report.deployed_at
     change = ticket_open(
         Change,
         fields={
@@ -212,47 +213,41 @@ def _open_implemented(report: DeploymentReport, actor: User) -> Deployment:
             "service": report.service,
             "source": Source.API,
             "change_type": ChangeType.STANDARD,
-            "status": ChangeStatus.IMPLEMENTED,
-            "implementing_at": report.deployed_at,
-            "implemented_at": report.deployed_at,
+            # The change window is the minute of the deployment.
+            "planned_start": at,
+            "planned_end": at + DEPLOYMENT_WINDOW,
         },
         actor=actor,
         source=Source.API,
         event_fields={"change_type": ChangeType.STANDARD},
+        message=f"Reported by CI/CD: {report.service.name} {report.version}.",
         is_public=False,
     )
-    status_changed_event(
+    # The standard change's own walk (draft -> scheduled -> implementing -> implemented), each
+    # step through the kernel's executor (lock, table, event, SLA clocks, webhooks), its
+    # milestones at the deployment's time rather than now.
+    for action, milestone in (
+        ("schedule_standard", "scheduled_at"),
+        ("start", "implementing_at"),
+    ):
+        change = transition_run(
+            change,
+            action=action,
+            actor=actor,
+            source=Source.API,
+            values={milestone: at},
+            is_public=False,
+        )
+    change = transition_run(
         change,
+        action="complete",
         actor=actor,
         source=Source.API,
-        from_status=ChangeStatus.DRAFT,
-        to_status=ChangeStatus.IMPLEMENTED,
-        fields={
-            "version": report.version,
-            "environment": report.environment,
-            "deployed_at": report.deployed_at,
-            **({"commit_sha": report.commit_sha} if report.commit_sha else {}),
-        },
+        values={"implemented_at": at},
         message=f"Deployed by CI/CD: {report.service.name} {report.version} "
         f"to {report.environment}.",
         is_public=False,
     )
-    # The change went through implementing to implemented at once: its clocks follow both steps
-    # (the approval clock is met at implementing, the implementation clock at implemented).
-    kind = kind_of(Change)
-    for before, after in (
-        (ChangeStatus.DRAFT, ChangeStatus.IMPLEMENTING),
-        (ChangeStatus.IMPLEMENTING, ChangeStatus.IMPLEMENTED),
-    ):
-        clocks.follow(
-            change,
-            kind,
-            from_status=before,
-            to_status=after,
-            changed={},
-            actor=actor,
-            source=Source.API,
-        )
     return Deployment.objects.create(
         change=change,
         idempotency_key=report.idempotency_key,

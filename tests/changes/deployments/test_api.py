@@ -32,10 +32,21 @@ def test_a_report_is_recorded_as_an_implemented_standard_change(ci, payload, ser
     assert change.implementing_at == change.implemented_at == deployment.deployed_at
     assert change.service == service and change.support_group == service.owner_group
     assert change.requester == ci_user and change.source == Source.API
+    assert change.scheduled_at == deployment.deployed_at
+    assert change.planned_start == deployment.deployed_at < change.planned_end
     events = list(TimelineEvent.objects.filter(ticket_id=change.pk).order_by("id"))
-    assert [e.kind for e in events] == [EventKind.CREATED, EventKind.STATUS_CHANGED]
-    assert events[1].to_status == ChangeStatus.IMPLEMENTED
-    assert "CI/CD" in events[1].message and events[1].changes["version"] == "2.4.1"
+    assert [e.kind for e in events] == [EventKind.CREATED] + [EventKind.STATUS_CHANGED] * 3
+    # The standard change's walk of the lifecycle table, every step a legal pair.
+    moves = [(e.from_status, e.to_status) for e in events]
+    assert moves == [
+        ("", ChangeStatus.DRAFT),
+        (ChangeStatus.DRAFT, ChangeStatus.SCHEDULED),
+        (ChangeStatus.SCHEDULED, ChangeStatus.IMPLEMENTING),
+        (ChangeStatus.IMPLEMENTING, ChangeStatus.IMPLEMENTED),
+    ]
+    assert all(source == "api" for source in (e.source for e in events))
+    assert "CI/CD" in events[0].message and "CI/CD" in events[-1].message
+    assert change.version == 4
 
 
 def test_the_same_key_again_returns_the_first_deployment_and_changes_nothing(ci, payload):
@@ -44,7 +55,7 @@ def test_the_same_key_again_returns_the_first_deployment_and_changes_nothing(ci,
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == first.json()
     assert Change.objects.count() == 1 and Deployment.objects.count() == 1
-    assert TimelineEvent.objects.count() == 2
+    assert TimelineEvent.objects.count() == 4
 
 
 def test_the_key_may_come_as_the_header(ci, payload):

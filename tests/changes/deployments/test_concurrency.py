@@ -39,4 +39,4 @@ def test_concurrent_reports_with_one_key_record_one_deployment(ci_user, payload)
     assert sorted(status for status, _ in results) == [200] * 7 + [201]
     assert len({number for _, number in results}) == 1
     assert Deployment.objects.count() == 1 and Change.objects.count() == 1
-    assert TimelineEvent.objects.count() == 2
+    assert TimelineEvent.objects.count() == 4

@@ -98,7 +98,11 @@ def test_the_csv_has_a_row_per_scope(month, client_for, manager):
         ("service", "Beta"),
     ]
     alpha = rows[3]
-    assert (alpha["changes"], alpha["failed_changes"], alpha["frequency_band"]) == ("6", "5", "high")
+    assert (alpha["changes"], alpha["failed_changes"], alpha["frequency_band"]) == (
+        "6",
+        "5",
+        "high",
+    )
     assert alpha["lead_time_median_seconds"] == "14400"
     assert alpha["team"] == "Team A"
 
