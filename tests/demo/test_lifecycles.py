@@ -49,6 +49,9 @@ NOT_MILESTONES = {
     "review_completed_at",
     "satisfaction_at",
     "service_restored_at",
+    # A change's planned window.
+    "planned_start",
+    "planned_end",
 }
 FROM, TO = EVENT_FIELDS.index("from_status"), EVENT_FIELDS.index("to_status")
 KIND = EVENT_FIELDS.index("kind")
