@@ -4,6 +4,7 @@ and the API list (/api/v1/deployments/). It narrows the selector's queryset, nev
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 
 from changes.models import Deployment
@@ -21,11 +22,18 @@ class DeploymentFilterSet(django_filters.FilterSet):
         queryset=_services, label="Service", empty_label="Any service"
     )
     environment = django_filters.CharFilter(label="Environment", max_length=40)
+    # A date or an ISO date-time; the page offers a date picker.
     since = django_filters.IsoDateTimeFilter(
-        field_name="deployed_at", lookup_expr="gte", label="Deployed since"
+        field_name="deployed_at",
+        lookup_expr="gte",
+        label="Deployed since",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     until = django_filters.IsoDateTimeFilter(
-        field_name="deployed_at", lookup_expr="lt", label="Deployed before"
+        field_name="deployed_at",
+        lookup_expr="lt",
+        label="Deployed before",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     class Meta:
