@@ -146,25 +146,27 @@ Key = tuple[str, int | None]
 
 
 def _from_aggregates(rows: list[tuple[Any, ...]], days: float) -> dict[Key, DoraFigures]:
-    parts: dict[Key, dict[str, Any]] = defaultdict(dict)
-    for tag, service_id, group_id, by_group, by_all, count, deploys, failed, leads, median in rows:
+    figures: dict[Key, DoraFigures] = {}
+    for row in rows:
+        group_id, service_id, by_group, by_all = row[:4]
+        changes, deploys, failed, leads, lead, restores, restore = row[4:]
         if by_all:
             key: Key = ("all", None)
         elif by_group:
             key = ("group", group_id)
         else:
             key = ("service", service_id)
-        if tag == FACT:
-            parts[key].update(
-                changes=int(count),
-                deployments=int(deploys or 0),
-                failed=int(failed or 0),
-                lead_time_count=int(leads),
-                lead_time_median=number(median),
-            )
-        else:
-            parts[key].update(restore_count=int(count), restore_median=number(median))
-    return {key: DoraFigures(days=days, **values) for key, values in parts.items()}
+        figures[key] = DoraFigures(
+            days=days,
+            changes=int(changes),
+            deployments=int(deploys),
+            failed=int(failed),
+            lead_time_count=int(leads),
+            lead_time_median=number(lead),
+            restore_count=int(restores),
+            restore_median=number(restore),
+        )
+    return figures
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
