@@ -35,6 +35,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from changes.deployments import deployment_record, deployment_report_clean
 from core.api.tokens import api_token_create
 from core.choices import Role, Source
 from core.models import Service, SupportGroup, User
@@ -186,6 +187,17 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
         mailbox, b"From: a@example.com\r\nSubject: Hi\r\nMessage-ID: <f@x>\r\n\r\nHello\r\n"
     )
     InboundEmail.objects.filter(pk=inbound.pk).update(status=InboundStatus.IGNORED)
+    deployed = deployment_record(
+        actor=admin,
+        report=deployment_report_clean(
+            idempotency_key="fuzz-1",
+            service=service,
+            version="1.0.0",
+            deployed_at=timezone.now() - timedelta(hours=1),
+            committed_at=timezone.now() - timedelta(hours=2),
+            url="https://ci.example.com/runs/1",
+        ),
+    ).deployment
     return {
         "headers": {"Authorization": f"Bearer {token.secret}"},
         "numbers": {
@@ -212,6 +224,7 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
             "oncall/contact-methods": method.pk,
             "oncall/notification-rules": rule.pk,
             "oncall/pages": page.pk,
+            "deployments": deployed.pk,
         },
         "slug": item.slug,
         "task_id": request.tasks.get().pk,
