@@ -21,6 +21,7 @@ v1 = [
     path("", include("email_intake.api.urls")),
     path("", include("oncall.api.urls")),
     path("", include("slo.api.urls")),
+    path("", include("changes.api.deploy_urls")),
 ]
 
 urlpatterns = [

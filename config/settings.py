@@ -474,6 +474,10 @@ DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
 REPORTING_OUTAGE_IMPACTS = env_list("REPORTING_OUTAGE_IMPACTS", ["high"])
 REPORTING_WORK_MEM = env_str("REPORTING_WORK_MEM", "64MB")
 REPORTING_SUMMARY_CACHE_SECONDS = env_int("REPORTING_SUMMARY_CACHE_SECONDS", 60)
+# DORA figures (changes/dora.py): the deployment environments that count, and how long after a
+# change an incident on the same service counts as its failure.
+DORA_ENVIRONMENTS = env_list("DORA_ENVIRONMENTS", ["production"])
+DORA_FAILURE_WINDOW_HOURS = env_int("DORA_FAILURE_WINDOW_HOURS", 24)
 
 # --- REST API (core/api: tokens, scopes, errors, pagination, throttles) ----------------------
 # --- Cache --------------------------------------------------------------------------------------
@@ -562,6 +566,7 @@ SPECTACULAR_SETTINGS = {
         "ReviewStatusEnum": "problems.choices.ReviewStatus",
         "ChangeStatusEnum": "changes.choices.ChangeStatus",
         "ChangeImpactEnum": "changes.choices.ChangeImpact",
+        "PatchStatusEnum": "changes.choices.PatchStatus",
         # Named as before changes had an impact of their own.
         "ImpactEnum": "incidents.choices.Impact",
         "ClockStateEnum": "sla.choices.ClockState",

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("email_intake.urls")),
     path("", include("oncall.urls")),
     path("", include("slo.urls")),
+    path("", include("changes.urls_dora")),
 ]
 
 # An unhandled exception: 503 with Retry-After when the database is unreachable, else 500

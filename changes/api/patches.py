@@ -25,7 +25,7 @@ from changes.api.patch_serializers import (
     TargetsInputSerializer,
     TargetStatusInputSerializer,
 )
-from changes.models import Change
+from changes.models import Change, PatchTarget
 from changes.patches.cve import clean_cve
 from changes.patches.selectors import (
     exposure_rows,
@@ -165,6 +165,7 @@ class ExposurePagination(LimitOffsetPagination):
 class PatchExposureViewSet(ApiViewSet):
     """The configuration items still exposed, one row per CVE and item."""
 
+    queryset = PatchTarget.objects.none()  # for the schema only; rows come from the selector
     serializer_class = ExposureOutputSerializer
     permission_classes = AGENTS
     pagination_class = ExposurePagination

@@ -20,7 +20,11 @@ class Deployment(models.Model):
 
     class Meta:
         ordering = ["-deployed_at", "-id"]
-        indexes = [models.Index(fields=["service", "deployed_at"], name="deployment_service_time")]
+        indexes = [
+            models.Index(fields=["service", "deployed_at"], name="deployment_service_time"),
+            # The deployments list: newest first.
+            models.Index(fields=["-deployed_at", "-id"], name="deployment_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.service_id} {self.version} at {self.deployed_at:%Y-%m-%d %H:%M}"

@@ -9,6 +9,7 @@ class ApiTokenScope(models.TextChoices):
     READ = "read", "Read — list and view what you may see"
     WRITE = "write", "Write — create and change tickets"
     ALERTS = "alerts", "Alerts — send monitoring alerts"
+    DEPLOYMENTS = "deployments", "Deployments — report deployments from CI/CD"
 
 
 class ApiToken(models.Model):

@@ -37,6 +37,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from changes import services as change_services
 from changes.models import FreezeWindow
+from changes.deployments import deployment_record, deployment_report_clean
 from core.api.tokens import api_token_create
 from core.choices import Role, Source
 from core.models import Service, SupportGroup, User
@@ -203,6 +204,17 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
         mailbox, b"From: a@example.com\r\nSubject: Hi\r\nMessage-ID: <f@x>\r\n\r\nHello\r\n"
     )
     InboundEmail.objects.filter(pk=inbound.pk).update(status=InboundStatus.IGNORED)
+    deployed = deployment_record(
+        actor=admin,
+        report=deployment_report_clean(
+            idempotency_key="fuzz-1",
+            service=service,
+            version="1.0.0",
+            deployed_at=timezone.now() - timedelta(hours=1),
+            committed_at=timezone.now() - timedelta(hours=2),
+            url="https://ci.example.com/runs/1",
+        ),
+    ).deployment
     return {
         "headers": {"Authorization": f"Bearer {token.secret}"},
         "numbers": {
@@ -237,6 +249,7 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
                 ends_at=timezone.now() + timedelta(days=1),
                 created_at=timezone.now(),
             ).pk,
+            "deployments": deployed.pk,
         },
         "slug": item.slug,
         "task_id": request.tasks.get().pk,

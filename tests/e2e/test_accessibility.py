@@ -280,6 +280,9 @@ PAGES: dict[str, Page] = {
     # Patch rollouts (agents)
     "changes:patch_exposure": Page("agent"),
     "changes:rollout": Page("agent", _patch_rollout),
+    # Deployments and DORA (changes/urls_dora.py)
+    "dora:deployments": Page("agent"),
+    "dora:report": Page("manager"),
 }
 
 NOT_PAGES: dict[str, str] = {
@@ -294,6 +297,7 @@ NOT_PAGES: dict[str, str] = {
     "email_intake:message_raw": "a file download (the original .eml, as an attachment)",
     "reporting:dashboard_tile": "partial: one dashboard tile, checked inside the dashboard",
     "reporting:dashboard_csv": "a CSV download",
+    "dora:csv": "a CSV download (the DORA figures)",
     "incidents:agent_priority_preview": "partial: the classify form's live priority, checked there",
     "core:assignee_options": "partial: <option>s for the assignment panel's person search",
     "core:configuration_item_options": "partial: <option>s for classify's configuration items",

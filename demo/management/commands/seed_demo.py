@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, OuterRef
 
 from core.models import TimelineEvent
 from demo.changes import seed_changes_demo
+from demo.deployments import seed_deployments_demo
 from demo.email import MAILBOX_ADDRESS, seed_email_demo
 from demo.incidents.loader import BULK_MIN, load_incidents, wants_bulk
 from demo.oncall import seed_oncall_demo
@@ -171,6 +172,11 @@ class Command(BaseCommand):
             f"{oncall['overrides_added']} override(s) added; {oncall['policies']} escalation "
             f"policies, {oncall['contact_methods']} contact methods, {oncall['pages_added']} "
             "page(s) added."
+        )
+        deployments = seed_deployments_demo()
+        self._say(
+            f"Deployments: {deployments['deployments']} from CI/CD ({deployments['added']} added), "
+            f"{deployments['caused']} followed by an incident they caused."
         )
         slo = seed_slo_demo()
         self._say(
