@@ -36,8 +36,8 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from changes import services as change_services
-from changes.models import FreezeWindow
 from changes.deployments import deployment_record, deployment_report_clean
+from changes.models import FreezeWindow
 from core.api.tokens import api_token_create
 from core.choices import Role, Source
 from core.models import Service, SupportGroup, User
