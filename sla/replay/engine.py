@@ -12,11 +12,11 @@ thresholds it passed are counted as crossed.
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from core.tickets.kinds import ClockRules
-from sla.calendar import always_open, business_time_between
-from sla.snapshot import Snapshot, calendar_from_snapshot, parse_pauses, threshold_instants
+from sla.calendar import BusinessCalendar, always_open, business_time_between, due_at
+from sla.snapshot import Snapshot, calendar_from_snapshot
 
 METRICS = ("response", "resolution")
 ESCALATE = "escalate"
@@ -79,15 +79,33 @@ class ReplayedClock:
         return self.breached_at is not None
 
 
+# Parsed calendars by the identity of a snapshot's calendar part: snapshots are shared between
+# clocks (one per policy and metric, or one per distinct stored text), so a replay parses each
+# calendar once. The part itself is kept in the entry, so its id cannot be reused while cached.
+_CALENDARS: dict[int, tuple[object, BusinessCalendar]] = {}
+_CALENDARS_KEPT = 4096
+
+
+def _calendar(snapshot: Snapshot) -> BusinessCalendar:
+    part = snapshot["calendar"]
+    found = _CALENDARS.get(id(part))
+    if found is not None and found[0] is part:
+        return found[1]
+    if len(_CALENDARS) >= _CALENDARS_KEPT:
+        _CALENDARS.clear()
+    calendar = calendar_from_snapshot(snapshot)
+    _CALENDARS[id(part)] = (part, calendar)
+    return calendar
+
+
 def _instants(clock: ReplayedClock) -> list[datetime | None]:
-    return threshold_instants(clock.snapshot, clock.started_at, _dumped(clock.pauses))
-
-
-def _dumped(pauses: list[list[datetime | None]]) -> list[list[str | None]]:
-    return [
-        [start.isoformat() if start else None, end.isoformat() if end else None]
-        for start, end in pauses
-    ]
+    """sla.snapshot.threshold_instants without its text round trip of the pauses."""
+    snapshot = clock.snapshot
+    calendar = _calendar(snapshot)
+    target = timedelta(seconds=snapshot["target_seconds"])
+    pauses = [(start, end) for start, end in clock.pauses]
+    points = [target * percent / 100 for percent, _ in snapshot["thresholds"]]
+    return [due_at(clock.started_at, point, calendar, pauses) for point in [*points, target]]
 
 
 def _recompute(clock: ReplayedClock) -> None:
@@ -112,9 +130,9 @@ def _sweep(clock: ReplayedClock, until: datetime) -> None:
 
 def _elapsed(clock: ReplayedClock, stopped_at: datetime) -> tuple[int, int]:
     """As sla.services.clock_elapsed: business seconds without the pauses, paused seconds."""
-    parsed = parse_pauses(_dumped(clock.pauses))
+    parsed = [(start, end) for start, end in clock.pauses]
     business = business_time_between(
-        clock.started_at, stopped_at, calendar_from_snapshot(clock.snapshot), parsed
+        clock.started_at, stopped_at, _calendar(clock.snapshot), parsed
     )
     unpaused = business_time_between(clock.started_at, stopped_at, always_open(), parsed)
     paused = (stopped_at - clock.started_at) - unpaused
