@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("", include("email_intake.urls")),
     path("", include("oncall.urls")),
+    path("", include("sla.whatif.urls")),
 ]
 
 # An unhandled exception: 503 with Retry-After when the database is unreachable, else 500
