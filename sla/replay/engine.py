@@ -13,6 +13,7 @@ thresholds it passed are counted as crossed.
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from core.tickets.kinds import ClockRules
 from sla.calendar import BusinessCalendar, always_open, business_time_between, due_at
@@ -69,6 +70,10 @@ class ReplayedClock:
     paused_seconds: int | None = None
     thresholds_crossed: tuple[int, ...] = ()
     escalations: int = 0
+    # The threshold instants and what they were computed from (engine-internal).
+    cached: tuple[Any, list[datetime | None]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def is_open(self) -> bool:
@@ -99,13 +104,19 @@ def _calendar(snapshot: Snapshot) -> BusinessCalendar:
 
 
 def _instants(clock: ReplayedClock) -> list[datetime | None]:
-    """sla.snapshot.threshold_instants without its text round trip of the pauses."""
+    """sla.snapshot.threshold_instants without its text round trip of the pauses, remembered on
+    the clock until its snapshot or pauses change (the sweep asks at every event)."""
     snapshot = clock.snapshot
+    pauses = tuple((start, end) for start, end in clock.pauses)
+    key = (id(snapshot), pauses)
+    if clock.cached is not None and clock.cached[0] == key:
+        return clock.cached[1]
     calendar = _calendar(snapshot)
     target = timedelta(seconds=snapshot["target_seconds"])
-    pauses = [(start, end) for start, end in clock.pauses]
     points = [target * percent / 100 for percent, _ in snapshot["thresholds"]]
-    return [due_at(clock.started_at, point, calendar, pauses) for point in [*points, target]]
+    found = [due_at(clock.started_at, point, calendar, pauses) for point in [*points, target]]
+    clock.cached = (key, found)
+    return found
 
 
 def _recompute(clock: ReplayedClock) -> None:

@@ -32,8 +32,9 @@ from sla.models_whatif import (
     WhatIfScenario,
     WhatIfStatus,
 )
-from sla.replay.engine import replay
+from sla.replay.engine import TicketHistory, replay
 from sla.replay.inputs import PolicyBook, policy_book
+from sla.snapshot import Snapshot
 from sla.whatif.draft import draft_book, overrides_of
 from sla.whatif.inputs import Page, page_after, scope
 from sla.whatif.outcomes import (
@@ -58,6 +59,46 @@ class Books:
     draft: PolicyBook
 
 
+class SameSnapshots:
+    """Whether the replay under the stored snapshots would be the draft's replay itself: when
+    the draft gives each metric the snapshot stored on its clock at every priority and service
+    the ticket passed through, both replays are the same computation, done once. Comparisons
+    are remembered per pair of snapshot objects (they are shared by many tickets)."""
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[int, int], bool] = {}
+
+    def equal(self, left: Snapshot | None, right: Snapshot | None) -> bool:
+        if left is None or right is None:
+            return left is right
+        key = (id(left), id(right))
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = left == right
+        return found
+
+    def all_along(
+        self, history: TicketHistory, pinned: dict[str, Snapshot], book: PolicyBook
+    ) -> bool:
+        stages = [(history.priority, history.service_id)]
+        priority, service = history.priority, history.service_id
+        for change in history.changes:
+            if change.priority is None and change.service_id is None:
+                continue
+            priority = change.priority if change.priority is not None else priority
+            if change.service_id is not None:
+                service = change.service_id or None
+            stages.append((priority, service))
+        for metric in ("response", "resolution"):
+            stored = pinned.get(metric)
+            for priority, service in stages:
+                drafted = book.lookup(priority, service, metric)
+                # A clock the engine never stored: the draft must not start one either.
+                if not self.equal(stored, drafted):
+                    return False
+        return True
+
+
 def replay_page(
     kind: TicketKind,
     page: Page,
@@ -72,26 +113,29 @@ def replay_page(
     assert rules is not None
     final = kind.lifecycle.final
     flips: list[WhatIfFlip] = []
+    same = SameSnapshots()
     for history in page.histories:
         stored = page.stored.get(history.ticket_id, {})
         pinned = {metric: clock.snapshot for metric, clock in stored.items()}
-        before = {
-            c.metric: c
-            for c in replay(
-                history,
-                rules=rules,
-                final_statuses=final,
-                lookup=books.current.lookup,
-                now=as_of,
-                pinned=pinned,
-            )
-        }
         after = {
             c.metric: c
             for c in replay(
                 history, rules=rules, final_statuses=final, lookup=books.draft.lookup, now=as_of
             )
         }
+        before = after
+        if not same.all_along(history, pinned, books.draft):
+            before = {
+                c.metric: c
+                for c in replay(
+                    history,
+                    rules=rules,
+                    final_statuses=final,
+                    lookup=books.current.lookup,
+                    now=as_of,
+                    pinned=pinned,
+                )
+            }
         priority, group_id = page.current[history.ticket_id]
         keys = keys_of(priority, group_id)
         for metric in ("response", "resolution"):
