@@ -103,11 +103,16 @@ def _calendar(snapshot: Snapshot) -> BusinessCalendar:
     return calendar
 
 
+def _pauses(clock: ReplayedClock) -> tuple[tuple[datetime, datetime | None], ...]:
+    """The clock's pauses as the calendar reads them (a pause always has a start)."""
+    return tuple((start, end) for start, end in clock.pauses if start is not None)
+
+
 def _instants(clock: ReplayedClock) -> list[datetime | None]:
     """sla.snapshot.threshold_instants without its text round trip of the pauses, remembered on
     the clock until its snapshot or pauses change (the sweep asks at every event)."""
     snapshot = clock.snapshot
-    pauses = tuple((start, end) for start, end in clock.pauses)
+    pauses = _pauses(clock)
     key = (id(snapshot), pauses)
     if clock.cached is not None and clock.cached[0] == key:
         return clock.cached[1]
@@ -141,7 +146,7 @@ def _sweep(clock: ReplayedClock, until: datetime) -> None:
 
 def _elapsed(clock: ReplayedClock, stopped_at: datetime) -> tuple[int, int]:
     """As sla.services.clock_elapsed: business seconds without the pauses, paused seconds."""
-    parsed = [(start, end) for start, end in clock.pauses]
+    parsed = _pauses(clock)
     business = business_time_between(
         clock.started_at, stopped_at, _calendar(clock.snapshot), parsed
     )

@@ -87,7 +87,7 @@ def _batch(kind: TicketKind, content_type: ContentType, ids: list[int]) -> Batch
 
 
 def histories_of(
-    content_type: ContentType, tickets: list[Mapping[str, Any]]
+    content_type: ContentType, tickets: Sequence[Mapping[str, Any]]
 ) -> list[TicketHistory]:
     """The histories of `tickets` (rows with pk, number, created_at, priority, service_id),
     oldest first: two queries, their SLA-relevant events and the services those name."""

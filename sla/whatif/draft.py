@@ -16,7 +16,7 @@ calendar. Errors are keyed by path ("overrides[1].calendar") with a sentence eac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.utils import timezone
 
@@ -83,7 +83,7 @@ class DraftContext:
     policies: frozenset[tuple[str, int, int | None]]
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

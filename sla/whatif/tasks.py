@@ -29,7 +29,7 @@ def scenario_start(payload: dict[str, Any]) -> None:
     """Publish the run; an unreachable broker is retried by the outbox."""
     try:
         scenario_run_task.apply_async(
-            args=[int(payload["scenario"]), str(payload["token"])], retry=False
+            args=(int(payload["scenario"]), str(payload["token"])), retry=False
         )
     except Exception as exc:
         if isinstance(exc, (KeyError, ValueError, TypeError)):
