@@ -29,6 +29,7 @@ from core.exceptions import DomainError, ValidationFailed
 from core.roles import is_manager
 from core.web.access import current_user, paginate
 from core.web.forms import apply_domain_errors
+from sla.models import Calendar
 from sla.models_whatif import WhatIfScenario, WhatIfStatus
 from sla.whatif.draft import overrides_of
 from sla.whatif.exports import flips_csv_rows, totals_csv_rows
@@ -131,6 +132,7 @@ def scenario_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _draft_rows(scenario: WhatIfScenario) -> list[dict[str, Any]]:
     """The draft's overrides beside the current policy they change, for the page."""
     current = {row.key: row for row in current_policy_rows(scenario.kinds)}
+    calendars = dict(Calendar.objects.values_list("pk", "name"))
     rows = []
     for override in overrides_of(scenario.draft):
         policy = current.get(override.policy_key)
@@ -144,6 +146,7 @@ def _draft_rows(scenario: WhatIfScenario) -> list[dict[str, Any]]:
                     else None
                 ),
                 "current_thresholds": thresholds_text(policy.thresholds) if policy else "",
+                "calendar": calendars.get(override.calendar or 0, ""),
             }
         )
     return rows
