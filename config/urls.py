@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("oncall.urls")),
     path("", include("slo.urls")),
     path("", include("changes.urls_dora")),
+    path("", include("sla.whatif.urls")),
 ]
 
 # An unhandled exception: 503 with Retry-After when the database is unreachable, else 500

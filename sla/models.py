@@ -248,3 +248,23 @@ class SlaClock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.metric} clock of {self.ticket_type_id}:{self.ticket_id} ({self.state})"
+
+
+# The what-if models live in their own module; Django finds an app's models in `<app>.models`.
+from sla.models_whatif import (  # noqa: E402
+    WhatIfAggregate,
+    WhatIfFlip,
+    WhatIfScenario,
+)
+
+__all__ = [
+    "Calendar",
+    "Holiday",
+    "SlaClock",
+    "SlaPolicy",
+    "SlaThreshold",
+    "WhatIfAggregate",
+    "WhatIfFlip",
+    "WhatIfScenario",
+    "WorkingHours",
+]

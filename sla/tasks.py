@@ -38,3 +38,9 @@ def audit_task() -> int:
             settings.SLA_AUDIT_GRACE_SECONDS,
         )
     return stuck
+
+
+# Celery's autodiscovery reads <app>.tasks: the what-if job registers through this import.
+from sla.whatif.tasks import scenario_run_task, scenario_start  # noqa: E402
+
+__all__ = ["audit_task", "scenario_run_task", "scenario_start", "sweep_task"]

@@ -1,12 +1,14 @@
 """SLA clocks of seeded incidents, planned with the incident itself (no queries while planning),
 so a million-incident load needs no second pass over its incidents.
 
-Every incident that was not cancelled has the clocks the SLA engine would have given it: a
+Every incident has the clocks the SLA engine would have given it: a
 response and a resolution clock under the policy sla.services.policy_for picks, deadlines as
 sla.snapshot.threshold_instants computes them (looked up in a demo.worktime.WorkTable per
 calendar). What happened to each clock follows the incident's history, as sla.services and the
 sweeper (DESIGN.md §5) would have recorded it:
 
+- a clock still open when the incident was cancelled is cancelled then (breached first if it
+  had passed its due time, as the sweeper would have caught it);
 - a clock stopped by the first response or the resolution is met when it stopped by its due
   time, else breached, and a breach is dated at the due time (when the sweeper caught it);
 - a clock paused by a hold before its due time carries no breach: paused time never counts
@@ -41,6 +43,7 @@ RUNNING = ClockState.RUNNING.value
 PAUSED = ClockState.PAUSED.value
 MET = ClockState.MET.value
 BREACHED = ClockState.BREACHED.value
+CANCELLED = ClockState.CANCELLED.value
 NO_PAUSES = "[]"
 # The span the work tables cover: the demo's history and the deadlines of its newest tickets.
 TABLE_PAST = timedelta(days=800)
@@ -122,13 +125,15 @@ class PlannedClocks:
 class ClockHistory:
     """What an incident's history did to its clocks (epoch seconds): reported, first response
     (None if not yet), resolution (the last one; None if not resolved), on hold since (None if
-    not on hold), and for a reopened incident when it was first resolved and when reopened."""
+    not on hold), for a reopened incident when it was first resolved and when reopened, and
+    for a cancelled one when it was cancelled."""
 
     reported: int
     responded: int | None
     resolved: int | None
     held_since: int | None
     reopen: tuple[int, int] | None = None
+    cancelled: int | None = None
 
 
 class ClockPlanner:
@@ -180,6 +185,7 @@ class ClockPlanner:
             return PlannedClocks([], None, None)
         started = _instant(history.reported)
         paused_at = _instant(history.held_since) if history.held_since is not None else None
+        cancelled_at = _instant(history.cancelled) if history.cancelled is not None else None
         rows: list[tuple[Any, ...]] = []
         breaches: list[Breach] = []
         nearest_due: datetime | None = None
@@ -194,7 +200,13 @@ class ClockPlanner:
                     pause = (_instant(history.reopen[0]), _instant(history.reopen[1]))
             stopped_at = _instant(stopped) if stopped is not None else None
             row, instants, breach = self._clock(
-                term, ticket_id, started, stopped=stopped_at, paused_at=paused_at, pause=pause
+                term,
+                ticket_id,
+                started,
+                stopped=stopped_at,
+                paused_at=paused_at,
+                pause=pause,
+                cancelled_at=cancelled_at,
             )
             rows.append(row)
             if breach is not None:
@@ -224,8 +236,12 @@ class ClockPlanner:
         stopped: datetime | None,
         paused_at: datetime | None,
         pause: Pause | None,
+        cancelled_at: datetime | None = None,
     ) -> tuple[tuple[Any, ...], list[datetime], datetime | None]:
-        """One clock row, its threshold instants, and its breach instant (None if none)."""
+        """One clock row, its threshold instants, and its breach instant (None if none). A
+        clock still open when its incident was cancelled is cancelled then, as
+        sla.services.clocks_cancel leaves it: no stop time, and a breach only if the sweeper
+        caught one before the cancellation."""
         times = self.times
         instants = term.instants(started, pause)
         due = instants[-1]
@@ -238,13 +254,15 @@ class ClockPlanner:
             paused = int((pause[1] - pause[0]).total_seconds()) if pause else 0
             if pause is not None:
                 pauses = json.dumps([[dump_instant(pause[0]), dump_instant(pause[1])]])
+        elif cancelled_at is not None:
+            state, until = CANCELLED, cancelled_at
         elif paused_at is not None:
             state, until = PAUSED, paused_at
             pauses = json.dumps([[paused_at.isoformat(), None]])
         else:
             state, until = RUNNING, self.now
         # Breached only if it ran past its due time: before it stopped, before the hold, by now.
-        breached = due if due < until or (state == RUNNING and due <= until) else None
+        breached = due if due < until or (state in (RUNNING, CANCELLED) and due <= until) else None
         stage = sum(1 for instant in instants if instant <= until)
         if breached is not None:
             stage = len(instants)

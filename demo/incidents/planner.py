@@ -6,7 +6,7 @@ registry): its walk (demo.incidents.routes, demo.walks) takes only transitions t
 the milestone field of each status it passes (`lifecycle.milestones`) is set to the instant
 it got there, and no other is; the fields a transition requires are filled exactly when the
 walk takes it; every step is a `status_changed` event at that instant
-(demo.incidents.timeline). Every incident that was not cancelled has its SLA clocks
+(demo.incidents.timeline). Every incident has its SLA clocks (cancelled ones cancelled)
 (demo.incidents.clocks), and each breach is the sweeper's escalation on its timeline. Some
 resolved incidents were reopened once and resolved again, and some were rated by their
 requester. Security and major incidents are contained before diagnosis or resolution, and
@@ -280,9 +280,10 @@ class IncidentPlanner:
     def _clocks(
         self, incident: Row, walk: Walk, at: dict[str, int], reopen: Reopen | None
     ) -> PlannedClocks:
-        """The SLA clocks of an incident that was not cancelled (none for those: a cancelled
-        ticket's clocks count neither way), and its nearest running deadlines."""
-        if walk.end == CANCELLED or self.clocks is None:
+        """The SLA clocks of an incident, and its nearest running deadlines. A cancelled
+        incident keeps its clocks as the engine leaves them: cancelled (they count neither way),
+        or met if the response came before the cancellation."""
+        if self.clocks is None:
             return PlannedClocks([], None, None)
         planned = self.clocks.plan(
             ticket_id=incident["id"],
@@ -294,6 +295,7 @@ class IncidentPlanner:
                 resolved=incident["resolved_at"],
                 held_since=at[ON_HOLD] if walk.end == ON_HOLD else None,
                 reopen=(reopen.resolved, reopen.reopened) if reopen else None,
+                cancelled=at[CANCELLED] if walk.end == CANCELLED else None,
             ),
         )
         incident["sla_due_at"] = planned.due_at

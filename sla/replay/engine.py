@@ -12,11 +12,12 @@ thresholds it passed are counted as crossed.
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from core.tickets.kinds import ClockRules
-from sla.calendar import always_open, business_time_between
-from sla.snapshot import Snapshot, calendar_from_snapshot, parse_pauses, threshold_instants
+from sla.calendar import BusinessCalendar, always_open, business_time_between, due_at
+from sla.snapshot import Snapshot, calendar_from_snapshot
 
 METRICS = ("response", "resolution")
 ESCALATE = "escalate"
@@ -69,6 +70,10 @@ class ReplayedClock:
     paused_seconds: int | None = None
     thresholds_crossed: tuple[int, ...] = ()
     escalations: int = 0
+    # The threshold instants and what they were computed from (engine-internal).
+    cached: tuple[Any, list[datetime | None]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def is_open(self) -> bool:
@@ -79,15 +84,44 @@ class ReplayedClock:
         return self.breached_at is not None
 
 
+# Parsed calendars by the identity of a snapshot's calendar part: snapshots are shared between
+# clocks (one per policy and metric, or one per distinct stored text), so a replay parses each
+# calendar once. The part itself is kept in the entry, so its id cannot be reused while cached.
+_CALENDARS: dict[int, tuple[object, BusinessCalendar]] = {}
+_CALENDARS_KEPT = 4096
+
+
+def _calendar(snapshot: Snapshot) -> BusinessCalendar:
+    part = snapshot["calendar"]
+    found = _CALENDARS.get(id(part))
+    if found is not None and found[0] is part:
+        return found[1]
+    if len(_CALENDARS) >= _CALENDARS_KEPT:
+        _CALENDARS.clear()
+    calendar = calendar_from_snapshot(snapshot)
+    _CALENDARS[id(part)] = (part, calendar)
+    return calendar
+
+
+def _pauses(clock: ReplayedClock) -> tuple[tuple[datetime, datetime | None], ...]:
+    """The clock's pauses as the calendar reads them (a pause always has a start)."""
+    return tuple((start, end) for start, end in clock.pauses if start is not None)
+
+
 def _instants(clock: ReplayedClock) -> list[datetime | None]:
-    return threshold_instants(clock.snapshot, clock.started_at, _dumped(clock.pauses))
-
-
-def _dumped(pauses: list[list[datetime | None]]) -> list[list[str | None]]:
-    return [
-        [start.isoformat() if start else None, end.isoformat() if end else None]
-        for start, end in pauses
-    ]
+    """sla.snapshot.threshold_instants without its text round trip of the pauses, remembered on
+    the clock until its snapshot or pauses change (the sweep asks at every event)."""
+    snapshot = clock.snapshot
+    pauses = _pauses(clock)
+    key = (id(snapshot), pauses)
+    if clock.cached is not None and clock.cached[0] == key:
+        return clock.cached[1]
+    calendar = _calendar(snapshot)
+    target = timedelta(seconds=snapshot["target_seconds"])
+    points = [target * percent / 100 for percent, _ in snapshot["thresholds"]]
+    found = [due_at(clock.started_at, point, calendar, pauses) for point in [*points, target]]
+    clock.cached = (key, found)
+    return found
 
 
 def _recompute(clock: ReplayedClock) -> None:
@@ -112,9 +146,9 @@ def _sweep(clock: ReplayedClock, until: datetime) -> None:
 
 def _elapsed(clock: ReplayedClock, stopped_at: datetime) -> tuple[int, int]:
     """As sla.services.clock_elapsed: business seconds without the pauses, paused seconds."""
-    parsed = parse_pauses(_dumped(clock.pauses))
+    parsed = _pauses(clock)
     business = business_time_between(
-        clock.started_at, stopped_at, calendar_from_snapshot(clock.snapshot), parsed
+        clock.started_at, stopped_at, _calendar(clock.snapshot), parsed
     )
     unpaused = business_time_between(clock.started_at, stopped_at, always_open(), parsed)
     paused = (stopped_at - clock.started_at) - unpaused

@@ -79,6 +79,19 @@ def _batch(kind: TicketKind, content_type: ContentType, ids: list[int]) -> Batch
     tickets = kind.model._default_manager.filter(pk__in=ids).values(
         "pk", "number", "created_at", "priority", "service_id"
     )
+    histories = histories_of(content_type, list(tickets))
+    stored: dict[int, dict[str, SlaClock]] = {}
+    for clock in SlaClock.objects.filter(ticket_type=content_type, ticket_id__in=ids):
+        stored.setdefault(clock.ticket_id, {})[clock.metric] = clock
+    return Batch(histories, stored)
+
+
+def histories_of(
+    content_type: ContentType, tickets: Sequence[Mapping[str, Any]]
+) -> list[TicketHistory]:
+    """The histories of `tickets` (rows with pk, number, created_at, priority, service_id),
+    oldest first: two queries, their SLA-relevant events and the services those name."""
+    ids = [t["pk"] for t in tickets]
     events: dict[int, list[Mapping[str, Any]]] = {}
     for event in (
         TimelineEvent.objects.filter(
@@ -97,10 +110,7 @@ def _batch(kind: TicketKind, content_type: ContentType, ids: list[int]) -> Batch
     service_ids = dict(Service.objects.filter(name__in=names).values_list("name", "pk"))
     histories = [_history(t, events.get(t["pk"], []), service_ids) for t in tickets]
     histories.sort(key=lambda h: (h.created_at, h.ticket_id))
-    stored: dict[int, dict[str, SlaClock]] = {}
-    for clock in SlaClock.objects.filter(ticket_type=content_type, ticket_id__in=ids):
-        stored.setdefault(clock.ticket_id, {})[clock.metric] = clock
-    return Batch(histories, stored)
+    return histories
 
 
 def _history(

@@ -99,6 +99,24 @@ def _in_process_requests() -> Iterator[None]:
         signals.request_finished.connect(close_old_connections)
 
 
+def _whatif_done(admin: User) -> int:
+    """An SLA what-if scenario whose run is done (its results and flips can be read)."""
+    from sla.whatif.run import scenario_run_job
+    from sla.whatif.services import ScenarioInput, scenario_create, scenario_run
+
+    now = timezone.now()
+    data = ScenarioInput(
+        name="fuzz",
+        since=now - timedelta(days=1),
+        until=now + timedelta(days=1),
+        kinds=["incident"],
+        draft={"overrides": []},
+    )
+    queued = scenario_run(scenario=scenario_create(actor=admin, data=data))
+    scenario_run_job(queued.pk, str(queued.run_token))
+    return queued.pk
+
+
 @pytest.fixture
 def world(db: None, _in_process_requests: None, service: Service, l1_group: SupportGroup) -> Any:
     """An admin with a read+write token, and one of everything, made through the services."""
@@ -215,6 +233,7 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
             url="https://ci.example.com/runs/1",
         ),
     ).deployment
+    whatif = _whatif_done(admin)
     return {
         "headers": {"Authorization": f"Bearer {token.secret}"},
         "numbers": {
@@ -250,6 +269,7 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
                 created_at=timezone.now(),
             ).pk,
             "deployments": deployed.pk,
+            "sla-what-if": whatif,
         },
         "slug": item.slug,
         "task_id": request.tasks.get().pk,

@@ -141,6 +141,31 @@ def _wait_for_every_tile(page: Any, sample: Sample) -> None:
     expect(page.locator("[aria-busy=true]")).to_have_count(0)
 
 
+def _whatif_scenario(sample: Sample) -> str:
+    """A what-if scenario run over the sample's incidents with no time to respond: its page
+    shows the draft, the results and the flipped tickets."""
+    from sla.whatif.run import scenario_run_job
+    from sla.whatif.services import ScenarioInput, scenario_create, scenario_run
+
+    now = timezone.now()
+    draft = {
+        "overrides": [
+            {"kind": "incident", "priority": priority, "response_minutes": 0}
+            for priority in range(1, 6)
+        ]
+    }
+    data = ScenarioInput(
+        name="Faster P3",
+        since=now - timedelta(days=1),
+        until=now + timedelta(days=1),
+        kinds=["incident"],
+        draft=draft,
+    )
+    queued = scenario_run(scenario=scenario_create(actor=sample.users["manager"], data=data))
+    scenario_run_job(queued.pk, str(queued.run_token))
+    return str(queued.pk)
+
+
 def _first_layer(schedule_id: int) -> int:
     return RotationLayer.objects.filter(schedule_id=schedule_id).values_list("pk", flat=True)[0]
 
@@ -229,6 +254,10 @@ PAGES: dict[str, Page] = {
     "requests:approval_list": Page("manager"),
     "requests:approval_detail": Page("manager", lambda s: [s.pending_request.number]),
     "reporting:dashboard": Page("manager", prepare=_wait_for_every_tile),
+    "sla_whatif:list": Page("manager"),
+    "sla_whatif:new": Page("manager"),
+    "sla_whatif:detail": Page("manager", lambda s: [_whatif_scenario(s)]),
+    "sla_whatif:edit": Page("manager", lambda s: [_whatif_scenario(s)]),
     # Agent workspace
     "incidents:agent_list": Page("agent", prepare=_open_the_bulk_status_panel),
     "incidents:agent_detail": Page("agent", lambda s: [s.open_incident.number]),
@@ -298,6 +327,9 @@ NOT_PAGES: dict[str, str] = {
     "reporting:dashboard_tile": "partial: one dashboard tile, checked inside the dashboard",
     "reporting:dashboard_csv": "a CSV download",
     "dora:csv": "a CSV download (the DORA figures)",
+    "sla_whatif:progress": "partial: a what-if run's progress bar, checked inside its page",
+    "sla_whatif:flips_csv": "a CSV download",
+    "sla_whatif:totals_csv": "a CSV download",
     "incidents:agent_priority_preview": "partial: the classify form's live priority, checked there",
     "core:assignee_options": "partial: <option>s for the assignment panel's person search",
     "core:configuration_item_options": "partial: <option>s for classify's configuration items",

@@ -1,0 +1,189 @@
+"""SLA what-if benchmark on PostgreSQL (DESIGN.md §7: a what-if over a year at 1M incidents in
+≤ 60 s in the background, memory bounded, with a progress bar).
+
+Seeds --incidents demo incidents with their timelines and SLA clocks (`manage.py seed_demo`:
+every status, holds, reopens, cancellations, priority changes, business-hours and 24x7
+policies), then runs one what-if scenario over the incidents created in the last --days days,
+in this process exactly as the Celery job runs it (sla.whatif.run.scenario_run_job): a draft
+that tightens the P3 response target, moves P4 to 24x7 and adds an escalate threshold at 50 %.
+Prints a Markdown section: tickets replayed, wall time, tickets/s, peak RSS, flips, and a
+check that a scenario without overrides reproduces the stored outcomes (0 flips, equal totals)
+on the first --check tickets.
+
+Usage: .venv/bin/python benchmarks/sla_whatif.py --incidents 1000000 [--days 365]
+       [--database sd_h3_bench] [--reuse] [--seed-only] [--check 20000] [--profile]
+"""
+
+import argparse
+import cProfile
+import os
+import pstats
+import resource
+import sys
+import threading
+import time
+from datetime import timedelta
+
+from _setup import progress, use_database, use_fresh_database
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--incidents", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--database", default="sd_h3_bench")
+    parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
+    parser.add_argument("--seed-only", action="store_true", help="seed, then stop")
+    parser.add_argument("--check", type=int, default=20_000, help="tickets for replay = stored")
+    parser.add_argument("--profile", action="store_true", help="cProfile the run (slower)")
+    args = parser.parse_args()
+
+    if args.reuse:
+        use_database(args.database)
+    else:
+        use_fresh_database(args.database)
+        seed(args.incidents)
+    if args.seed_only:
+        return
+    print("\n".join(report(args)))
+
+
+def seed(incidents: int) -> None:
+    from django.core.management import call_command
+
+    started = time.monotonic()
+    call_command("seed_demo", incidents=incidents)
+    sys.stderr.write(f"seeded {incidents:,} incidents in {time.monotonic() - started:.0f} s\n")
+
+
+def scenario(name: str, days: int, draft: dict, until_limit: int | None = None):  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    from core.models import User
+    from core.roles import is_manager
+    from incidents.models import Incident
+    from sla.whatif.services import ScenarioInput, scenario_create, scenario_run
+
+    manager = next(u for u in User.objects.filter(is_active=True).order_by("pk") if is_manager(u))
+    until = timezone.now() + timedelta(minutes=1)
+    since = until - timedelta(days=days)
+    if until_limit is not None:
+        ids = Incident.objects.filter(created_at__gte=since).order_by("pk")
+        last = ids.values_list("created_at", flat=True)[until_limit - 1 : until_limit]
+        if last:
+            until = last[0] + timedelta(microseconds=1)
+    data = ScenarioInput(name=name, since=since, until=until, kinds=["incident"], draft=draft)
+    return scenario_run(scenario=scenario_create(actor=manager, data=data))
+
+
+def draft_of() -> dict:
+    from sla.models import Calendar
+
+    always = Calendar.objects.filter(is_24x7=True).values_list("pk", flat=True).first()
+    return {
+        "overrides": [
+            {"kind": "incident", "priority": 3, "service": None, "response_minutes": 15},
+            {"kind": "incident", "priority": 4, "service": None, "calendar": always},
+            {
+                "kind": "incident",
+                "priority": 2,
+                "service": None,
+                "thresholds": [
+                    {"percent": 50, "action": "escalate"},
+                    {"percent": 75, "action": "notify_manager"},
+                ],
+            },
+        ]
+    }
+
+
+def watch(scenario_id: int, stop: threading.Event) -> None:
+    """The progress bar: the scenario row, as the page reads it, every second."""
+    from django.db import connection
+
+    from sla.models_whatif import WhatIfScenario
+
+    try:
+        while not stop.wait(1.0):
+            row = WhatIfScenario.objects.filter(pk=scenario_id).values("done", "total").first()
+            if row and row["total"]:
+                progress("what-if", row["done"], row["total"])
+    finally:
+        connection.close()
+
+
+def run(queued, *, profile: bool) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+    from sla.models_whatif import WhatIfScenario
+    from sla.whatif.run import scenario_run_job
+
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch, args=(queued.pk, stop), daemon=True)
+    watcher.start()
+    profiler = cProfile.Profile() if profile else None
+    started = time.monotonic()
+    if profiler:
+        profiler.enable()
+    outcome = scenario_run_job(queued.pk, str(queued.run_token))
+    if profiler:
+        profiler.disable()
+    elapsed = time.monotonic() - started
+    stop.set()
+    watcher.join()
+    sys.stderr.write("\n")
+    if profiler:
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
+    assert outcome == "done", outcome
+    return elapsed, WhatIfScenario.objects.get(pk=queued.pk)
+
+
+def report(args: argparse.Namespace) -> list[str]:
+    from django.db import connection
+    from django.db.models import Sum
+
+    from incidents.models import Incident
+    from sla.models_whatif import WhatIfAggregate, WhatIfFlip
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+    lines = ["## SLA what-if (benchmarks/sla_whatif.py)", ""]
+    lines.append(
+        f"PostgreSQL {version}, {os.cpu_count()} cores; database `{args.database}` with "
+        f"{Incident.objects.count():,} demo incidents; scenario over the last {args.days} days."
+    )
+    lines.append("")
+
+    elapsed, done = run(scenario("Benchmark draft", args.days, draft_of()), profile=args.profile)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    flips = WhatIfFlip.objects.filter(scenario=done).count()
+    totals = WhatIfAggregate.objects.filter(scenario=done, dimension="priority").aggregate(
+        before=Sum("before_breached"), after=Sum("after_breached")
+    )
+    lines += [
+        "| tickets replayed | wall time | tickets/s | peak RSS | flips | breaches before → after |",
+        "|---|---|---|---|---|---|",
+        f"| {done.total:,} | **{elapsed:.1f} s** | {done.total / elapsed:,.0f} | "
+        f"{peak_mb:.0f} MB | {flips:,} | {totals['before']:,} → {totals['after']:,} |",
+        "",
+    ]
+    if args.check:
+        _, same = run(
+            scenario("No overrides", args.days, {"overrides": []}, until_limit=args.check),
+            profile=False,
+        )
+        rows = WhatIfAggregate.objects.filter(scenario=same)
+        equal = all(
+            (r.before_met, r.before_breached, r.before_escalations)
+            == (r.after_met, r.after_breached, r.after_escalations)
+            for r in rows
+        )
+        same_flips = WhatIfFlip.objects.filter(scenario=same).count()
+        lines.append(
+            f"Replay = stored on the first {same.total:,} tickets of the period, no overrides: "
+            f"{same_flips} flips, totals {'identical' if equal else 'DIFFERENT'}."
+        )
+    return lines
+
+
+if __name__ == "__main__":
+    main()
