@@ -199,6 +199,20 @@ def main() -> None:
             "/agent/changes/calendar/?month=2020-01",
             args.runs,
         )
+        # The change list (the agents' list of every change, newest first, 50 a page).
+        measure(client, "change list, open changes (default)", "/agent/changes/", args.runs)
+        measure(
+            client,
+            "change list, every status",
+            "/agent/changes/?status=closed&status=scheduled&status=implemented",
+            args.runs,
+        )
+        measure(
+            client, "change list, one service", f"/agent/changes/?service={service.pk}", args.runs
+        )
+        measure(
+            client, "change list, page 200", "/agent/changes/?page=200&status=closed", args.runs
+        )
         measure(
             client,
             "iCalendar feed (-30 d .. +180 d, capped at 1,000)",

@@ -23,13 +23,14 @@ urlpatterns = [
     path("", include("incidents.urls")),
     path("", include("service_requests.urls")),
     path("", include("problems.urls")),
+    # Before changes.urls, whose change pages would read "deployments" as a change number.
+    path("", include("changes.urls_dora")),
     path("", include("changes.urls")),
     path("", include("portal.urls")),
     path("", include("reporting.urls")),
     path("", include("email_intake.urls")),
     path("", include("oncall.urls")),
     path("", include("slo.urls")),
-    path("", include("changes.urls_dora")),
     path("", include("sla.whatif.urls")),
 ]
 

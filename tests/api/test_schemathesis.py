@@ -37,7 +37,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from changes import services as change_services
 from changes.deployments import deployment_record, deployment_report_clean
-from changes.models import FreezeWindow
+from changes.models import ChangeTemplate, FreezeWindow
 from core.api.tokens import api_token_create
 from core.choices import Role, Source
 from core.models import Service, SupportGroup, User
@@ -234,6 +234,17 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
         ),
     ).deployment
     whatif = _whatif_done(admin)
+    rollout = change_services.change_create_from_template(
+        ChangeTemplate.objects.create(
+            name="Fuzz patch rollout",
+            implementation_plan="Patch.",
+            test_plan="Check.",
+            backout_plan="Uninstall.",
+            is_patch=True,
+            created_at=timezone.now(),
+        ),
+        actor=admin,
+    )
     return {
         "headers": {"Authorization": f"Bearer {token.secret}"},
         "numbers": {
@@ -241,6 +252,7 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
             "requests": request.number,
             "problems": problem.number,
             "changes": change.number,
+            "patch-rollouts": rollout.number,
             "sla-clocks": request.number,
         },
         "files": {number: found.token for number, found in files.items()},
