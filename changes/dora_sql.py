@@ -222,7 +222,9 @@ def _ordered(query: DoraQuery) -> tuple[str, list[Any], str, list[Any], str, lis
 
 def _blamed(query: DoraQuery) -> tuple[str, list[Any]]:
     """PostgreSQL: the WITH clause ending in `facts`, one row per counted change of the period
-    (failed or not) and per restore time that counts, for the aggregates.
+    (failed when recorded as the cause of an incident) and per blamed incident that has a
+    restore time or is the first blamed on a change not recorded as a cause (failed: so a
+    change counts once), for the aggregates.
 
     The same blame as `_ordered`, found from the changes instead of from every incident: an
     incident is blamed on the latest change before it, so each change of the period owns the
@@ -247,11 +249,12 @@ def _blamed(query: DoraQuery) -> tuple[str, list[Any]]:
                    AS next_at
         FROM counted
     ),
-    blamed AS MATERIALIZED (
-        SELECT p.change_id, p.group_id, p.service_id, b.restore_seconds
+    blamed AS (
+        SELECT p.group_id, p.service_id, p.linked, b.restore_seconds, b.nth
         FROM intervals p
         CROSS JOIN LATERAL (
-            SELECT {seconds_between(restored, started)} AS restore_seconds
+            SELECT {seconds_between(restored, started)} AS restore_seconds,
+                   ROW_NUMBER() OVER () AS nth
             FROM {incident_table} i
             WHERE i.service_id = p.service_id
               AND {started} >= p.happened
@@ -264,14 +267,14 @@ def _blamed(query: DoraQuery) -> tuple[str, list[Any]]:
     ),
     facts AS (
         SELECT p.group_id, p.service_id, 1 AS is_change, p.is_deployment, p.lead_seconds,
-               CASE WHEN p.linked = 1 OR p.change_id IN (SELECT change_id FROM blamed)
-                    THEN 1 ELSE 0 END AS failed,
-               NULL::double precision AS restore_seconds
+               p.linked AS failed, NULL::double precision AS restore_seconds
         FROM intervals p
         WHERE p.in_period = 1
         UNION ALL
-        SELECT group_id, service_id, 0, 0, NULL, 0, restore_seconds
+        SELECT group_id, service_id, 0, 0, NULL,
+               CASE WHEN nth = 1 AND linked = 0 THEN 1 ELSE 0 END, restore_seconds
         FROM blamed
+        WHERE restore_seconds IS NOT NULL OR (nth = 1 AND linked = 0)
         UNION ALL
         SELECT p.group_id, p.service_id, 0, 0, NULL, 0, {seconds_between(restored, started)}
         FROM {link} l
