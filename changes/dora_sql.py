@@ -222,9 +222,8 @@ def _ordered(query: DoraQuery) -> tuple[str, list[Any], str, list[Any], str, lis
 
 def _blamed(query: DoraQuery) -> tuple[str, list[Any]]:
     """PostgreSQL: the WITH clause ending in `facts`, one row per counted change of the period
-    (failed when recorded as the cause of an incident) and per blamed incident that has a
-    restore time or is the first blamed on a change not recorded as a cause (failed: so a
-    change counts once), for the aggregates.
+    (failed or not: recorded as a cause, or an incident in its interval, found by the first
+    index entry) and per restore time that counts, for the aggregates.
 
     The same blame as `_ordered`, found from the changes instead of from every incident: an
     incident is blamed on the latest change before it, so each change of the period owns the
@@ -241,6 +240,12 @@ def _blamed(query: DoraQuery) -> tuple[str, list[Any]]:
     link = _table(ChangeIncident)
     counted, params = _counted(query)
     candidate, candidate_params = _candidate(kind)
+    blamed_on_p = f"""i.service_id = p.service_id
+              AND {started} >= p.happened
+              AND {started} <= p.happened + %s
+              AND (p.next_at IS NULL OR {started} < p.next_at)
+              AND {" AND ".join(candidate)}"""
+    blamed_params = [query.window, *candidate_params]
     sql = f"""WITH {counted},
     intervals AS MATERIALIZED (
         SELECT change_id, group_id, service_id, happened, is_deployment, lead_seconds,
@@ -249,39 +254,31 @@ def _blamed(query: DoraQuery) -> tuple[str, list[Any]]:
                    AS next_at
         FROM counted
     ),
-    blamed AS (
-        SELECT p.group_id, p.service_id, p.linked, b.restore_seconds, b.nth
-        FROM intervals p
-        CROSS JOIN LATERAL (
-            SELECT {seconds_between(restored, started)} AS restore_seconds,
-                   ROW_NUMBER() OVER () AS nth
-            FROM {incident_table} i
-            WHERE i.service_id = p.service_id
-              AND {started} >= p.happened
-              AND {started} <= p.happened + %s
-              AND (p.next_at IS NULL OR {started} < p.next_at)
-              AND {" AND ".join(candidate)}
-            OFFSET 0
-        ) b
-        WHERE p.in_period = 1
-    ),
     facts AS (
         SELECT p.group_id, p.service_id, 1 AS is_change, p.is_deployment, p.lead_seconds,
-               p.linked AS failed, NULL::double precision AS restore_seconds
+               CASE WHEN p.linked = 1
+                         OR EXISTS (SELECT 1 FROM {incident_table} i WHERE {blamed_on_p})
+                    THEN 1 ELSE 0 END AS failed,
+               NULL::double precision AS restore_seconds
         FROM intervals p
         WHERE p.in_period = 1
         UNION ALL
-        SELECT group_id, service_id, 0, 0, NULL,
-               CASE WHEN nth = 1 AND linked = 0 THEN 1 ELSE 0 END, restore_seconds
-        FROM blamed
-        WHERE restore_seconds IS NOT NULL OR (nth = 1 AND linked = 0)
+        SELECT p.group_id, p.service_id, 0, 0, NULL, 0, b.restore_seconds
+        FROM intervals p
+        CROSS JOIN LATERAL (
+            SELECT {seconds_between(restored, started)} AS restore_seconds
+            FROM {incident_table} i
+            WHERE {blamed_on_p}
+            OFFSET 0
+        ) b
+        WHERE p.in_period = 1 AND b.restore_seconds IS NOT NULL
         UNION ALL
         SELECT p.group_id, p.service_id, 0, 0, NULL, 0, {seconds_between(restored, started)}
         FROM {link} l
         JOIN intervals p ON p.change_id = l.change_id AND p.in_period = 1
         JOIN {incident_table} i ON i.id = l.incident_id
     )"""  # noqa: S608
-    return sql, [*params, query.window, *candidate_params]
+    return sql, [*params, *blamed_params, *blamed_params]
 
 
 def dora_rows(query: DoraQuery, *, portable: bool = False) -> list[tuple[Any, ...]]:
