@@ -1,6 +1,7 @@
 """The DORA report on PostgreSQL (DESIGN.md §7: ≤ 2 s over 1,000,000 incidents and 100,000
-changes, computed in the database), checked against the portable path (the same statement's
-per-change rows summed in Python), which must give the same figures.
+changes, computed in the database), checked against the portable path (every change and
+incident sorted per service by window functions, the per-change rows summed in Python), which
+must give the same figures.
 
 Data set, inserted set-wise by PostgreSQL: --services services owned by --teams teams;
 --changes implemented changes over the last 365 days, 90 % of them deployments reported by CI/CD

@@ -1,13 +1,17 @@
 """The SQL behind the DORA figures (changes.dora), read two ways that give the same numbers:
 
-- PostgreSQL: one statement and one pass. Changes and incidents are sorted once per team and
-  service by time; window functions blame each incident on the latest change before it and
-  tell whether a change's next event is an incident within the window; the same sorted rows
-  are aggregated per service, per team and overall (ROLLUP, percentile_cont with FILTER), so
-  no change or incident row leaves the database;
-- anywhere else (SQLite), or with `portable=True`: the same statement's per-change facts and
-  per-incident restore times are read as rows and aggregated in Python (percentile_cont's
-  linear interpolation). `portable=True` on PostgreSQL is how a test proves both agree.
+- PostgreSQL: one statement from the changes. Each change of the period owns its blame
+  interval (from its implementation to the next counted change on its service, cut at the
+  window's end), found with LEAD over the changes alone; the incidents in those intervals are
+  read by index range scans (incident_service_identified), so only the blamed incidents leave
+  the index and none is sorted by time; per-change failure flags and the blamed restore times
+  are aggregated per service, per team and overall (ROLLUP, percentile_cont), so no change or
+  incident row leaves the database;
+- anywhere else (SQLite), or with `portable=True`: every change and candidate incident sorted
+  per service by time, window functions blaming each incident on the latest change before it;
+  the per-change facts and per-incident restore times are read as rows and aggregated in
+  Python (percentile_cont's linear interpolation). `portable=True` on PostgreSQL is how the
+  tests prove the two formulations agree.
 
 What is counted (docs/deployments.md says the same for readers):
 
@@ -97,20 +101,15 @@ def _within(later: str, earlier: str, window: timedelta) -> tuple[str, list[Any]
     return f"{epoch(later)} - {epoch(earlier)} <= %s", [window.total_seconds()]
 
 
-def _ordered(query: DoraQuery) -> tuple[str, list[Any], str, list[Any], str, list[Any]]:
-    """The WITH clause ending in `ordered` (every change and candidate incident of a team and
-    service in time order, with the windows' results), and the SQL conditions (with their
-    parameters) of a counted change that failed and of a restore time that counts."""
-    kind = kind_named("incident")
-    incident_table = _table(kind.model)
-    started, restored, cancel, reasons = _incident_columns(kind)
-    horizon = query.end + query.window
+def _counted(query: DoraQuery) -> tuple[str, list[Any]]:
+    """The CTE `counted`: the changes of [start, start + period + window) with a service that
+    count (DORA_ENVIRONMENTS, the service or team asked for), `in_period` for those of the
+    period; the later ones only end an earlier change's blame."""
     change, deployment, service = _table(Change), _table(Deployment), _table(Service)
     link = _table(ChangeIncident)
-
     params: list[Any] = []
     change_where = ["c.implemented_at >= %s", "c.implemented_at < %s", "c.service_id IS NOT NULL"]
-    params += [instant(query.end), instant(query.start), instant(horizon)]
+    params += [instant(query.end), instant(query.start), instant(query.end + query.window)]
     if query.environments:
         names = _placeholders(query.environments)
         change_where.append(f"(d.id IS NULL OR d.environment IN ({names}))")
@@ -121,7 +120,7 @@ def _ordered(query: DoraQuery) -> tuple[str, list[Any], str, list[Any], str, lis
     if query.group_id is not None:
         change_where.append("s.owner_group_id = %s")
         params.append(query.group_id)
-    counted = f"""
+    sql = f"""
     counted AS (
         SELECT c.id AS change_id, c.service_id, s.owner_group_id AS group_id,
                c.implemented_at AS happened,
@@ -135,17 +134,36 @@ def _ordered(query: DoraQuery) -> tuple[str, list[Any], str, list[Any], str, lis
         LEFT JOIN (SELECT DISTINCT change_id FROM {link}) x ON x.change_id = c.id
         WHERE {" AND ".join(change_where)}
     )"""  # noqa: S608
+    return sql, params
 
-    incident_where = [
-        f"{started} >= %s",
-        f"{started} < %s",
-        "i.service_id IS NOT NULL",
-        f"NOT EXISTS (SELECT 1 FROM {link} l WHERE l.incident_id = i.id)",  # noqa: S608
-    ]
-    params += [instant(query.start), instant(horizon)]
+
+def _candidate(kind: TicketKind) -> tuple[list[str], list[Any]]:
+    """The conditions (on `i`) of an incident that may be blamed on a change by time: not
+    recorded as caused by any change, not a cancelled duplicate or non-incident."""
+    _started, _restored, cancel, reasons = _incident_columns(kind)
+    link = _table(ChangeIncident)
+    where = [f"i.id NOT IN (SELECT incident_id FROM {link})"]  # noqa: S608
+    params: list[Any] = []
     if cancel is not None and reasons:
-        incident_where.append(f"{cancel} NOT IN ({_placeholders(reasons)})")
+        where.append(f"{cancel} NOT IN ({_placeholders(reasons)})")
         params += list(reasons)
+    return where, params
+
+
+def _ordered(query: DoraQuery) -> tuple[str, list[Any], str, list[Any], str, list[Any]]:
+    """The WITH clause ending in `ordered` (every change and candidate incident of a team and
+    service in time order, with the windows' results), and the SQL conditions (with their
+    parameters) of a counted change that failed and of a restore time that counts."""
+    kind = kind_named("incident")
+    incident_table = _table(kind.model)
+    started, restored, _cancel, _reasons = _incident_columns(kind)
+    horizon = query.end + query.window
+    service, link = _table(Service), _table(ChangeIncident)
+    counted, params = _counted(query)
+
+    candidate, candidate_params = _candidate(kind)
+    incident_where = [f"{started} >= %s", f"{started} < %s", "i.service_id IS NOT NULL", *candidate]
+    params += [instant(query.start), instant(horizon), *candidate_params]
     if query.service_id is not None:
         incident_where.append("i.service_id = %s")
         params.append(query.service_id)
@@ -157,7 +175,6 @@ def _ordered(query: DoraQuery) -> tuple[str, list[Any], str, list[Any], str, lis
     # position, changes first at the same instant; incidents need no tie-break of their own (a
     # NULL ref). The incidents recorded as caused by a counted change (kind 2) are there for
     # their restore times only: with no time they sort last and are no one's next event.
-    # Sorted rows are kept narrow: the sort of a year's incidents is the report's main cost.
     events = f"""
     events AS (
         SELECT group_id, service_id, happened, 0 AS kind, change_id AS ref,
@@ -203,34 +220,93 @@ def _ordered(query: DoraQuery) -> tuple[str, list[Any], str, list[Any], str, lis
     )
 
 
+def _blamed(query: DoraQuery) -> tuple[str, list[Any]]:
+    """PostgreSQL: the WITH clause ending in `facts`, one row per counted change of the period
+    (failed or not: recorded as a cause, or an incident in its interval, found by the first
+    index entry) and per restore time that counts, for the aggregates.
+
+    The same blame as `_ordered`, found from the changes instead of from every incident: an
+    incident is blamed on the latest change before it, so each change of the period owns the
+    interval [implemented, next counted change on its service) cut at the window's end (the
+    window's end included, the next change's instant not: changes sort first). The intervals
+    come from the changes alone (LEAD over ~100k rows); the incidents in them are read by
+    index range scans (incident_service_identified), never sorted, and only those blamed.
+    `OFFSET 0` keeps the lateral subquery a nested loop of range scans: flattened into a join,
+    the planner (which cannot estimate the intervals) hashes every incident of each service
+    against every change of it, 50 s over a dense year."""
+    kind = kind_named("incident")
+    incident_table = _table(kind.model)
+    started, restored, _cancel, _reasons = _incident_columns(kind)
+    link = _table(ChangeIncident)
+    counted, params = _counted(query)
+    candidate, candidate_params = _candidate(kind)
+    blamed_on_p = f"""i.service_id = p.service_id
+              AND {started} >= p.happened
+              AND {started} <= p.happened + %s
+              AND (p.next_at IS NULL OR {started} < p.next_at)
+              AND {" AND ".join(candidate)}"""
+    blamed_params = [query.window, *candidate_params]
+    sql = f"""WITH {counted},
+    intervals AS MATERIALIZED (
+        SELECT change_id, group_id, service_id, happened, is_deployment, lead_seconds,
+               linked, in_period,
+               LEAD(happened) OVER (PARTITION BY service_id ORDER BY happened, change_id)
+                   AS next_at
+        FROM counted
+    ),
+    facts AS (
+        SELECT p.group_id, p.service_id, 1 AS is_change, p.is_deployment, p.lead_seconds,
+               CASE WHEN p.linked = 1
+                         OR EXISTS (SELECT 1 FROM {incident_table} i WHERE {blamed_on_p})
+                    THEN 1 ELSE 0 END AS failed,
+               NULL::double precision AS restore_seconds
+        FROM intervals p
+        WHERE p.in_period = 1
+        UNION ALL
+        SELECT p.group_id, p.service_id, 0, 0, NULL, 0, b.restore_seconds
+        FROM intervals p
+        CROSS JOIN LATERAL (
+            SELECT {seconds_between(restored, started)} AS restore_seconds
+            FROM {incident_table} i
+            WHERE {blamed_on_p}
+            OFFSET 0
+        ) b
+        WHERE p.in_period = 1 AND b.restore_seconds IS NOT NULL
+        UNION ALL
+        SELECT p.group_id, p.service_id, 0, 0, NULL, 0, {seconds_between(restored, started)}
+        FROM {link} l
+        JOIN intervals p ON p.change_id = l.change_id AND p.in_period = 1
+        JOIN {incident_table} i ON i.id = l.incident_id
+    )"""  # noqa: S608
+    return sql, [*params, *blamed_params, *blamed_params]
+
+
 def dora_rows(query: DoraQuery, *, portable: bool = False) -> list[tuple[Any, ...]]:
     """PostgreSQL: one row per team and service, per team and overall: (group, service,
     grouped by team?, grouped overall?, changes, deployments, failed, lead count, lead median,
     restore count, restore median). Portable: one row per counted change (FACT, change,
     service, group, is_deployment, lead seconds, failed) and per restore (RESTORE, None,
     service, group, 0, restore seconds, 0)."""
-    common, params, failed, failed_params, restore, restore_params = _ordered(query)
-    change_row = "kind = 0 AND in_period = 1"
     if is_postgres() and not portable:
-        # JIT compiling this one statement costs more than it saves (a fifth of a second at a
-        # year of a million incidents). SET LOCAL ends with the report's transaction
-        # (reporting.sql.tuned).
+        # JIT compiling this one statement costs more than it saves. SET LOCAL ends with the
+        # report's transaction (reporting.sql.tuned).
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
+        common, params = _blamed(query)
         sql = f"""{common}
         SELECT group_id, service_id, GROUPING(service_id), GROUPING(group_id),
-               COUNT(*) FILTER (WHERE {change_row}),
-               COUNT(*) FILTER (WHERE {change_row} AND is_deployment = 1),
-               COUNT(*) FILTER (WHERE {change_row} AND {failed}),
-               COUNT(lead_seconds) FILTER (WHERE {change_row}),
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY lead_seconds)
-                   FILTER (WHERE {change_row}),
-               COUNT(restore_seconds) FILTER (WHERE {restore}),
+               COUNT(*) FILTER (WHERE is_change = 1),
+               COUNT(*) FILTER (WHERE is_deployment = 1),
+               COUNT(*) FILTER (WHERE failed = 1),
+               COUNT(lead_seconds),
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY lead_seconds),
+               COUNT(restore_seconds),
                percentile_cont(0.5) WITHIN GROUP (ORDER BY restore_seconds)
-                   FILTER (WHERE {restore})
-        FROM ordered
+        FROM facts
         GROUP BY ROLLUP (group_id, service_id)"""  # noqa: S608
-        return fetch_all(sql, [*params, *failed_params, *restore_params, *restore_params])
+        return fetch_all(sql, params)
+    common, params, failed, failed_params, restore, restore_params = _ordered(query)
+    change_row = "kind = 0 AND in_period = 1"
     sql = f"""{common}
     SELECT '{FACT}', ref, service_id, group_id, is_deployment, lead_seconds,
            CASE WHEN {failed} THEN 1 ELSE 0 END

@@ -79,6 +79,13 @@ class Incident(RatedTicket):
             # Auto-close sweep and reporting by resolution time.
             models.Index(fields=["status", "resolved_at"], name="incident_status_resolved"),
             models.Index(fields=["service", "created_at"], name="incident_service_created"),
+            # DORA: the incidents in each change's blame interval (changes.dora_sql), read from
+            # the index alone: what the blame and the restore time need is included.
+            models.Index(
+                fields=["service", "identified_at"],
+                include=["id", "service_restored_at", "resolved_at", "cancel_reason"],
+                name="incident_service_identified",
+            ),
             # Reporting: MTTA over the period, satisfaction over rated incidents.
             models.Index(fields=["logged_at"], name="incident_logged"),
             models.Index(
