@@ -134,7 +134,9 @@ def run(queued, *, profile: bool) -> tuple[float, object]:  # type: ignore[no-un
     watcher.join()
     sys.stderr.write("\n")
     if profiler:
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
+        stats = pstats.Stats(profiler, stream=sys.stderr)
+        stats.sort_stats("cumulative").print_stats(30)
+        stats.sort_stats("tottime").print_stats(25)
     assert outcome == "done", outcome
     return elapsed, WhatIfScenario.objects.get(pk=queued.pk)
 
