@@ -320,6 +320,12 @@ def business_time_between(
         closed = [*closed, (open_since, end)]
         closed, _ = _normalise(closed)
     total = timedelta(0)
+    if calendar.is_endless:
+        # One working interval from `start` on: what the walk below would sum, without it.
+        _check_supported(start, "the start")
+        for piece_start, piece_end in _subtract_pauses(start, end, closed):
+            total += piece_end - piece_start
+        return total
     for begin, finish in working_intervals(calendar, start):
         if begin >= end:
             break

@@ -113,10 +113,12 @@ def _instants(clock: ReplayedClock) -> list[datetime | None]:
     through the calendar for all thresholds (sla.calendar.due_instants), remembered on the clock
     until its snapshot or pauses change (the sweep asks at every event)."""
     snapshot = clock.snapshot
-    pauses = _pauses(clock)
-    key = (id(snapshot), pauses)
+    # The engine changes pauses only by appending one or by ending the last: their number and
+    # the last end tell whether they changed (cheaper than comparing them all at every event).
+    key = (id(snapshot), len(clock.pauses), clock.pauses[-1][1] if clock.pauses else None)
     if clock.cached is not None and clock.cached[0] == key:
         return clock.cached[1]
+    pauses = _pauses(clock)
     calendar = _calendar(snapshot)
     target = timedelta(seconds=snapshot["target_seconds"])
     points = [target * percent / 100 for percent, _ in snapshot["thresholds"]]
@@ -135,12 +137,14 @@ def _sweep(clock: ReplayedClock, until: datetime) -> None:
     if clock.state != "running":
         return
     instants = _instants(clock)
-    thresholds = clock.snapshot["thresholds"]
-    crossed = set(clock.thresholds_crossed)
-    for (percent, _action), instant in zip(thresholds, instants, strict=False):
-        if instant is not None and instant <= until:
-            crossed.add(int(percent))
-    clock.thresholds_crossed = tuple(sorted(crossed))
+    crossed = clock.thresholds_crossed
+    passed = [
+        int(percent)
+        for (percent, _action), instant in zip(clock.snapshot["thresholds"], instants, strict=False)
+        if instant is not None and instant <= until and int(percent) not in crossed
+    ]
+    if passed:
+        clock.thresholds_crossed = tuple(sorted({*crossed, *passed}))
     if clock.breached_at is None and instants[-1] is not None and instants[-1] <= until:
         clock.breached_at = instants[-1]
 

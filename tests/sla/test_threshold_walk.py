@@ -13,6 +13,7 @@ from sla.calendar import (
     CalendarError,
     WorkingWindow,
     always_open,
+    business_time_between,
     due_at,
     due_instants,
     weekly,
@@ -114,3 +115,20 @@ def test_bad_input_is_refused_as_due_at_refuses_it(start, targets, error):
 def test_a_calendar_without_hours_is_refused():
     with pytest.raises(CalendarError, match="no working hours"):
         due_instants(datetime(2026, 6, 1, tzinfo=UTC), [timedelta(hours=1)], BusinessCalendar())
+
+
+# 24x7 with a holiday nobody reaches: walked day by day, where plain 24x7 takes the short way.
+WALKED_24X7 = BusinessCalendar(always_open=True, holidays=frozenset({date(2999, 1, 1)}))
+
+
+@settings(max_examples=300, deadline=None)
+@given(clock=clocks(), length=seconds)
+def test_unpaused_time_on_24x7_equals_the_walked_sum(clock, length):
+    _calendar, start, _targets, pauses = clock
+    end = start + timedelta(seconds=length)
+    assert business_time_between(start, end, always_open(), pauses) == business_time_between(
+        start, end, WALKED_24X7, pauses
+    )
+    assert business_time_between(end, start, always_open(), pauses) == business_time_between(
+        end, start, WALKED_24X7, pauses
+    )
