@@ -18,7 +18,7 @@ runs for longer than that range.
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MAX_SEARCH_DAYS = 3 * 366  # a calendar with no working time in three years is a broken calendar
@@ -26,6 +26,8 @@ MAX_SEARCH_DAYS = 3 * 366  # a calendar with no working time in three years is a
 # that no local date or offset arithmetic near them can overflow.
 SUPPORTED_FROM = datetime(1900, 1, 1, tzinfo=UTC)
 SUPPORTED_UNTIL = datetime(3000, 1, 1, tzinfo=UTC)
+# The first local date whose midnight (read as UTC) is not before SUPPORTED_UNTIL.
+LAST_SUPPORTED_DAY = SUPPORTED_UNTIL.date()
 SUPPORTED_RANGE = f"{SUPPORTED_FROM:%Y-%m-%d} to {SUPPORTED_UNTIL:%Y-%m-%d} UTC"
 
 
@@ -62,6 +64,16 @@ class BusinessCalendar:
             return ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise CalendarError(f"'{self.timezone}' is not a known time zone") from exc
+
+    @cached_property
+    def windows_by_weekday(self) -> dict[int, tuple["WorkingWindow", ...]]:
+        """The working windows of each weekday in start order (all day every day when 24x7),
+        worked out once per calendar: every walk reads them."""
+        by_day: dict[int, list[WorkingWindow]] = {}
+        windows = ALL_DAY if self.always_open else self.windows
+        for window in sorted(windows, key=lambda w: (w.weekday, w.start)):
+            by_day.setdefault(window.weekday, []).append(window)
+        return {day: tuple(found) for day, found in by_day.items()}
 
     @property
     def is_endless(self) -> bool:
@@ -150,22 +162,22 @@ def working_intervals(
     if calendar.is_endless:
         yield since, datetime.max.replace(tzinfo=UTC)
         return
-    windows = ALL_DAY if calendar.always_open else calendar.windows
-    if not windows:
+    by_day = calendar.windows_by_weekday
+    if not by_day:
         raise CalendarError("the calendar has no working hours")
     tz = calendar.tz
-    by_day: dict[int, list[WorkingWindow]] = {}
-    for window in sorted(windows, key=lambda w: (w.weekday, w.start)):
-        by_day.setdefault(window.weekday, []).append(window)
+    holidays = calendar.holidays
+    no_windows: tuple[WorkingWindow, ...] = ()
     day = since.astimezone(tz).date() - timedelta(days=1)
+    one_day = timedelta(days=1)
     empty_days = 0
     worked_until = since
     while True:
-        if datetime.combine(day, time.min, tzinfo=UTC) >= SUPPORTED_UNTIL:
+        if day >= LAST_SUPPORTED_DAY:
             raise _beyond_range("the working time asked for would end")
         produced = False
-        if day not in calendar.holidays:
-            for window in by_day.get(day.weekday(), []):
+        if day not in holidays:
+            for window in by_day.get(day.weekday(), no_windows):
                 begin = max(_wall_edge(day, window.start, tz), worked_until)
                 finish = _wall_edge(day, window.end, tz)
                 if finish <= begin:
@@ -176,7 +188,7 @@ def working_intervals(
         empty_days = 0 if produced else empty_days + 1
         if empty_days > MAX_SEARCH_DAYS:
             raise CalendarError("no working time in the next three years (all holidays?)")
-        day += timedelta(days=1)
+        day += one_day
 
 
 def _subtract_pauses(
@@ -253,6 +265,47 @@ def due_at(
     raise CalendarError("unreachable: working_intervals is endless")  # pragma: no cover
 
 
+def due_instants(
+    start: datetime,
+    targets: Sequence[timedelta],
+    calendar: BusinessCalendar,
+    pauses: Sequence[Pause] = (),
+) -> list[datetime | None]:
+    """due_at for each of `targets` (in any order), from one walk through the calendar instead
+    of one per target: the result at each position is exactly what due_at gives for that target
+    (a clock's thresholds are fractions of its target, so one walk reaches them all in turn).
+    Raises what due_at would raise for the first target that cannot be answered."""
+    for target in targets:
+        due_input_check(start, target)
+    found: list[datetime | None] = [None] * len(targets)
+    order = sorted(range(len(targets)), key=targets.__getitem__)
+    if not order:
+        return found
+    closed, open_since = _normalise(pauses)
+    position = 0
+    next_target = targets[order[0]]
+    worked = timedelta(0)
+    for begin, finish in working_intervals(calendar, start):
+        for piece_start, piece_end in _subtract_pauses(begin, finish, closed):
+            if open_since is not None and piece_start >= open_since:
+                return found
+            usable_end = piece_end if open_since is None else min(piece_end, open_since)
+            length = usable_end - piece_start
+            while next_target - worked <= length:
+                remaining = next_target - worked
+                if remaining >= SUPPORTED_UNTIL - piece_start:
+                    raise _beyond_range("the due time would fall")
+                found[order[position]] = piece_start + remaining
+                position += 1
+                if position == len(order):
+                    return found
+                next_target = targets[order[position]]
+            worked += length
+        if open_since is not None and finish >= open_since:
+            return found
+    raise CalendarError("unreachable: working_intervals is endless")  # pragma: no cover
+
+
 def business_time_between(
     start: datetime,
     end: datetime,
@@ -267,6 +320,12 @@ def business_time_between(
         closed = [*closed, (open_since, end)]
         closed, _ = _normalise(closed)
     total = timedelta(0)
+    if calendar.is_endless:
+        # One working interval from `start` on: what the walk below would sum, without it.
+        _check_supported(start, "the start")
+        for piece_start, piece_end in _subtract_pauses(start, end, closed):
+            total += piece_end - piece_start
+        return total
     for begin, finish in working_intervals(calendar, start):
         if begin >= end:
             break

@@ -5,9 +5,9 @@ and sla.services): creation starts a response and a resolution clock under the p
 priority and service; a kind's ClockRules cancel, pause, resume, meet and reopen them on status
 changes; a change to a `retarget_on` field moves open clocks to the policy the ticket now falls
 under, counted from their original start with their pauses. Due times come from the same pure
-function (sla.snapshot.threshold_instants over sla.calendar.due_at). The sweeper is modelled as
-punctual: a running clock whose due time has passed is breached at its due time, and the
-thresholds it passed are counted as crossed.
+arithmetic (sla.calendar.due_instants: due_at for every threshold in one walk). The sweeper is
+modelled as punctual: a running clock whose due time has passed is breached at its due time, and
+the thresholds it passed are counted as crossed.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.tickets.kinds import ClockRules
-from sla.calendar import BusinessCalendar, always_open, business_time_between, due_at
+from sla.calendar import BusinessCalendar, always_open, business_time_between, due_instants
 from sla.snapshot import Snapshot, calendar_from_snapshot
 
 METRICS = ("response", "resolution")
@@ -109,17 +109,20 @@ def _pauses(clock: ReplayedClock) -> tuple[tuple[datetime, datetime | None], ...
 
 
 def _instants(clock: ReplayedClock) -> list[datetime | None]:
-    """sla.snapshot.threshold_instants without its text round trip of the pauses, remembered on
-    the clock until its snapshot or pauses change (the sweep asks at every event)."""
+    """sla.snapshot.threshold_instants without its text round trip of the pauses, from one walk
+    through the calendar for all thresholds (sla.calendar.due_instants), remembered on the clock
+    until its snapshot or pauses change (the sweep asks at every event)."""
     snapshot = clock.snapshot
-    pauses = _pauses(clock)
-    key = (id(snapshot), pauses)
+    # The engine changes pauses only by appending one or by ending the last: their number and
+    # the last end tell whether they changed (cheaper than comparing them all at every event).
+    key = (id(snapshot), len(clock.pauses), clock.pauses[-1][1] if clock.pauses else None)
     if clock.cached is not None and clock.cached[0] == key:
         return clock.cached[1]
+    pauses = _pauses(clock)
     calendar = _calendar(snapshot)
     target = timedelta(seconds=snapshot["target_seconds"])
     points = [target * percent / 100 for percent, _ in snapshot["thresholds"]]
-    found = [due_at(clock.started_at, point, calendar, pauses) for point in [*points, target]]
+    found = due_instants(clock.started_at, [*points, target], calendar, pauses)
     clock.cached = (key, found)
     return found
 
@@ -134,12 +137,14 @@ def _sweep(clock: ReplayedClock, until: datetime) -> None:
     if clock.state != "running":
         return
     instants = _instants(clock)
-    thresholds = clock.snapshot["thresholds"]
-    crossed = set(clock.thresholds_crossed)
-    for (percent, _action), instant in zip(thresholds, instants, strict=False):
-        if instant is not None and instant <= until:
-            crossed.add(int(percent))
-    clock.thresholds_crossed = tuple(sorted(crossed))
+    crossed = clock.thresholds_crossed
+    passed = [
+        int(percent)
+        for (percent, _action), instant in zip(clock.snapshot["thresholds"], instants, strict=False)
+        if instant is not None and instant <= until and int(percent) not in crossed
+    ]
+    if passed:
+        clock.thresholds_crossed = tuple(sorted({*crossed, *passed}))
     if clock.breached_at is None and instants[-1] is not None and instants[-1] <= until:
         clock.breached_at = instants[-1]
 

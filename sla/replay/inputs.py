@@ -5,12 +5,15 @@ SLA-relevant timeline events, the services they name, and (for the comparison) t
 clocks. The current policies are read once per replay (policy_book).
 """
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import TextField
+from django.db.models.functions import Cast
 
 from core.choices import EventKind
 from core.models import Service, TimelineEvent
@@ -93,14 +96,30 @@ def histories_of(
     oldest first: two queries, their SLA-relevant events and the services those name."""
     ids = [t["pk"] for t in tickets]
     events: dict[int, list[Mapping[str, Any]]] = {}
+    # A few texts make up most events' changes ("{}", a priority from the matrix): each
+    # distinct text is decoded once and its dict shared, read-only, by the events that carry it.
+    decoded: dict[str, Mapping[str, Any]] = {}
     for event in (
         TimelineEvent.objects.filter(
             ticket_type=content_type, ticket_id__in=ids, kind__in=EVENT_KINDS
         )
+        .annotate(changes_text=Cast("changes", TextField()))
         .order_by("ticket_id", "created_at", "pk")
-        .values("ticket_id", "kind", "from_status", "to_status", "changes", "created_at")
+        .values_list("ticket_id", "kind", "from_status", "to_status", "changes_text", "created_at")
     ):
-        events.setdefault(event["ticket_id"], []).append(event)
+        ticket_id, kind, from_status, to_status, text, created_at = event
+        changes = decoded.get(text)
+        if changes is None:
+            changes = decoded[text] = _json_object(text)
+        events.setdefault(ticket_id, []).append(
+            {
+                "kind": kind,
+                "from_status": from_status,
+                "to_status": to_status,
+                "changes": changes,
+                "created_at": created_at,
+            }
+        )
     names = {
         str(e["changes"]["service"])
         for rows in events.values()
@@ -111,6 +130,15 @@ def histories_of(
     histories = [_history(t, events.get(t["pk"], []), service_ids) for t in tickets]
     histories.sort(key=lambda h: (h.created_at, h.ticket_id))
     return histories
+
+
+def _json_object(text: str) -> Mapping[str, Any]:
+    value: Any = json.loads(text)
+    # SQLite hands back the JSON text itself; a driver may hand back a JSON string of it.
+    if isinstance(value, str):
+        value = json.loads(value)
+    assert isinstance(value, Mapping)
+    return value
 
 
 def _history(
