@@ -32,8 +32,8 @@ CAB_NAME = "Change Advisory Board"
 TEMPLATES: tuple[dict[str, Any], ...] = (
     {
         "name": "Monthly OS patch rollout",
-        "service": "Laptops",
-        "description": "The vendor's monthly security updates, rolled out ring by ring.",
+        "service": "File shares",
+        "description": "The month's Debian security updates on every server, ring by ring.",
         "implementation_plan": "Approve the updates in MDM for ring 1, then ring 2 a day later.",
         "test_plan": "Check the MDM compliance report and a sample of laptops per ring.",
         "backout_plan": "Pause the rollout in MDM and uninstall the update on affected rings.",
@@ -90,7 +90,9 @@ DEMO_CHANGES: tuple[DemoChange, ...] = (
     DemoChange("Raise the mailbox size limit", "Email", ST.APPROVED, risk=Risk.LOW),
     DemoChange("Retire the old print server", "Printing", ST.REJECTED),
     DemoChange("Roll the VPN client to 5.3", "VPN", ST.SCHEDULED, starts_in_days=2),
-    DemoChange("Laptop patches, December", "Laptops", ST.SCHEDULED, S, PATCH, starts_in_days=1),
+    DemoChange(
+        "Server OS patches, December", "File shares", ST.SCHEDULED, S, PATCH, starts_in_days=1
+    ),
     DemoChange("Renew the webmail certificate", "Email", ST.SCHEDULED, S, CERT, starts_in_days=4),
     DemoChange("Add a Wi-Fi access point on 3rd floor", "Wi-Fi", ST.IMPLEMENTING, starts_in_days=0),
     DemoChange(
@@ -100,7 +102,9 @@ DEMO_CHANGES: tuple[DemoChange, ...] = (
         "Block the exploited SSO endpoint", "Identity & SSO", ST.IMPLEMENTING, E, risk=Risk.HIGH
     ),
     DemoChange("Rebalance the mail databases", "Email", ST.IMPLEMENTED, starts_in_days=-1),
-    DemoChange("Laptop patches, November", "Laptops", ST.IMPLEMENTED, S, PATCH, starts_in_days=-2),
+    DemoChange(
+        "Server OS patches, November", "File shares", ST.IMPLEMENTED, S, PATCH, starts_in_days=-2
+    ),
     DemoChange("ERP reporting index rebuild", "ERP", ST.FAILED, starts_in_days=-2),
     DemoChange("Wi-Fi firmware 8.10", "Wi-Fi", ST.BACKED_OUT, starts_in_days=-3),
     DemoChange(
@@ -111,7 +115,9 @@ DEMO_CHANGES: tuple[DemoChange, ...] = (
         via_failure=True,
     ),
     DemoChange("Mail relay TLS 1.3 only", "Email", ST.IN_REVIEW, starts_in_days=-5),
-    DemoChange("Laptop patches, October", "Laptops", ST.CLOSED, S, PATCH, starts_in_days=-30),
+    DemoChange(
+        "Server OS patches, October", "File shares", ST.CLOSED, S, PATCH, starts_in_days=-30
+    ),
     DemoChange("VPN RADIUS failover", "VPN", ST.CLOSED, starts_in_days=-12),
     DemoChange("ERP archive old orders", "ERP", ST.CANCELLED),
     DemoChange("Guest Wi-Fi captive portal", "Wi-Fi", ST.CANCELLED, starts_in_days=10),
