@@ -269,7 +269,7 @@ def _explain(kwargs: dict[str, Any]) -> str:
     from django.db import connection, transaction
 
     from changes.dora import dora_environments
-    from changes.dora_sql import DoraQuery, dora_rows
+    from changes.dora_sql import DoraQuery, dora_statement
     from reporting.sql import fetch_all, report_work_mem
 
     query = DoraQuery(
@@ -277,24 +277,12 @@ def _explain(kwargs: dict[str, Any]) -> str:
         environments=dora_environments(),
         **kwargs,
     )
-    captured: list[tuple[str, list[Any]]] = []
-
-    def capture(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-        captured.append((sql, params))
-        return []
-
-    import changes.dora_sql as module
-
-    module.fetch_all = capture  # type: ignore[assignment]
-    try:
-        dora_rows(query)
-    finally:
-        module.fetch_all = fetch_all  # type: ignore[assignment]
-    sql, params = captured[0]
+    sql, params = dora_statement(query)
     with transaction.atomic():
-        # As the report runs (reporting.sql.tuned).
+        # As the report runs (reporting.sql.tuned, changes.dora_sql.dora_rows).
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL work_mem = '{report_work_mem()}'")
+            cursor.execute("SET LOCAL jit = off")
         plan = fetch_all(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
     return "\n".join(str(row[0]) for row in plan)
 
