@@ -17,6 +17,7 @@ Usage: cd benchmarks && ../.venv/bin/python dora_report.py --database sd_h5_benc
 """
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -180,13 +181,37 @@ WHERE i.id %% 500 = 0 AND i.status <> 'cancelled'
 # --- Measuring --------------------------------------------------------------------------------
 
 
-def _timed(run: Any, repeat: int) -> tuple[float, Any]:
-    times, result = [], None
+def _backend_cpu() -> float | None:
+    """CPU seconds (user + system) spent so far by this connection's PostgreSQL backend, from
+    /proc when the server runs on this machine, else None. Unlike the wall time it hardly
+    moves with the load other processes put on the machine."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _timed(run: Any, repeat: int) -> tuple[float, float | None, Any]:
+    """The median wall time and backend CPU time of `repeat` runs, and the last result."""
+    times: list[float] = []
+    cpus: list[float] = []
+    result = None
     for _ in range(repeat):
+        cpu = _backend_cpu()
         started = time.perf_counter()
         result = run()
         times.append(time.perf_counter() - started)
-    return statistics.median(times), result
+        after = _backend_cpu()
+        if cpu is not None and after is not None:
+            cpus.append(after - cpu)
+    return statistics.median(times), statistics.median(cpus) if cpus else None, result
 
 
 def _figures(report: Any) -> list[tuple[Any, ...]]:
@@ -233,23 +258,28 @@ def measure(args: argparse.Namespace) -> str:
 
     # The baseline, measured in the same run: MTTR over the same year of incidents, a report
     # measured at 1.67 s on this machine quiet (BENCHMARKS.md, "Reporting").
-    baseline, _ = _timed(lambda: mttr(ReportFilter.last_days(365, now=end)), args.repeat)
+    load_at_start = os.getloadavg()[0]
+    baseline, baseline_cpu, _ = _timed(
+        lambda: mttr(ReportFilter.last_days(365, now=end)), args.repeat
+    )
     lines = [
         f"PostgreSQL {connection.pg_version}; {Incident.objects.count():,} incidents, "
         f"{Change.objects.count():,} changes ({Deployment.objects.count():,} deployments), "
         f"{ChangeIncident.objects.count():,} recorded causes",
-        f"baseline: MTTR over the same 365 days {baseline:.3f} s (median)",
+        f"baseline: MTTR over the same 365 days {baseline:.3f} s (median), "
+        f"backend CPU {_seconds(baseline_cpu)} s",
         "",
-        "| report | median (s) | ÷ MTTR baseline | portable path (s) | same figures |",
-        "|---|---|---|---|---|",
+        "| report | median (s) | backend CPU (s) | ÷ MTTR baseline | portable path (s) "
+        "| same figures |",
+        "|---|---|---|---|---|---|",
     ]
     for label, kwargs in cases:
-        native, report = _timed(lambda kw=kwargs: dora_report(**kw), args.repeat)
-        portable, slow = _timed(lambda kw=kwargs: dora_report(**kw, portable=True), 1)
+        native, cpu, report = _timed(lambda kw=kwargs: dora_report(**kw), args.repeat)
+        portable, _cpu, slow = _timed(lambda kw=kwargs: dora_report(**kw, portable=True), 1)
         same = _figures(report) == _figures(slow)
         lines.append(
-            f"| {label} | {native:.3f} | {native / baseline:.2f} | {portable:.3f} "
-            f"| {'yes' if same else 'NO'} |"
+            f"| {label} | {native:.3f} | {_seconds(cpu)} | {native / baseline:.2f} "
+            f"| {portable:.3f} | {'yes' if same else 'NO'} |"
         )
         if label.startswith("365 days, all"):
             overall = report.overall
@@ -257,11 +287,18 @@ def measure(args: argparse.Namespace) -> str:
                 f"|   ↳ {overall.changes:,} changes, {overall.deployments:,} deployments, "
                 f"{overall.failed:,} failed, lead median {overall.lead_time_median or 0:.0f} s, "
                 f"restore median {overall.restore_median or 0:.0f} s over "
-                f"{overall.restore_count:,} | | | | |"
+                f"{overall.restore_count:,} | | | | | |"
             )
+    lines.append(
+        f"load average (1 min): {load_at_start:.1f} at start, {os.getloadavg()[0]:.1f} at end"
+    )
     if args.explain:
         lines.append(_explain(cases[0][1]))
     return "\n".join(lines)
+
+
+def _seconds(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def _explain(kwargs: dict[str, Any]) -> str:
