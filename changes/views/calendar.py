@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +14,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from changes.calendar.conflicts import conflicts_by_change
-from changes.calendar.feed import feed_calendar, feed_has_token, feed_owner, feed_token_renew
+from changes.calendar.feed import (
+    feed_calendar,
+    feed_has_token,
+    feed_owner,
+    feed_services,
+    feed_token_renew,
+)
 from changes.calendar.freeze import can_manage_calendar
 from changes.calendar.month import ONE_DAY, Day, arrange, midnight, month_grid, weeks
 from changes.calendar.windows import calendar_changes, change_path, freeze_windows_between
@@ -161,13 +167,18 @@ def calendar_feed_renew_view(request: HttpRequest) -> HttpResponse:
 def calendar_feed_view(request: HttpRequest, token: str) -> HttpResponse:
     if feed_owner(token) is None:
         raise Http404("No such feed.")
+    try:
+        services = feed_services(request.GET.getlist("service"))
+    except ValueError as error:
+        # Calendar apps show the body of a failed subscription as it is: plain words.
+        return HttpResponseBadRequest(f"{error}\n", content_type="text/plain; charset=utf-8")
     host = request.get_host().split(":")[0] or "servicedesk"
 
     def change_url(number: str) -> str:
         path = change_path(number)
         return request.build_absolute_uri(path) if path else ""
 
-    body = feed_calendar(host=host, now=timezone.now(), change_url=change_url)
+    body = feed_calendar(host=host, now=timezone.now(), change_url=change_url, services=services)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response
