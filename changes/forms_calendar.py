@@ -1,6 +1,7 @@
-"""HTML input of the change calendar pages: which month or week and service to show, a freeze
-window, a standard-change template. Forms check the shape of the input; the services
-(changes.calendar.freeze, changes.calendar.change_templates) check the rules."""
+"""HTML input of the change calendar pages: which month or week and service to show, the feed
+link for one service, a freeze window, a standard-change template. Forms check the shape of the
+input; the services (changes.calendar.freeze, changes.calendar.change_templates) check the
+rules."""
 
 from datetime import date
 from typing import Any
@@ -52,6 +53,27 @@ class CalendarQueryForm(forms.Form):
         if day is not None and not 1970 <= day.year <= 9998:
             raise forms.ValidationError("Choose a week between 1970 and 9998.")
         return day
+
+
+class FeedLinkForm(forms.Form):
+    """The feed link for one service: the secret shown on the page (posted back, never put in
+    a URL the server logs) and the chosen service. Prefixed: the calendar's filter has a
+    `service` field of its own on the same page."""
+
+    prefix = "feed"
+    token = forms.CharField(max_length=100, widget=forms.HiddenInput)
+    service = CappedModelChoiceField(
+        queryset=Service.objects.none(),
+        label="Only the changes of",
+        empty_label="Choose a service…",
+        error_messages={"required": "Choose a service."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        service = self.fields["service"]
+        assert isinstance(service, CappedModelChoiceField)
+        service.queryset = active_services()
 
 
 class FreezeWindowForm(forms.Form):

@@ -88,10 +88,12 @@ def changes_for_ticket(user: User, ticket: Any) -> QuerySet[Change]:
 
 
 def change_templates_for_user(user: User) -> QuerySet[ChangeTemplate]:
-    """The active templates standard changes are raised from (agents)."""
+    """The templates standard changes are raised from, active and retired, by name (agents read
+    them all; the API's ChangeTemplateFilterSet narrows the list to the active ones unless
+    asked otherwise)."""
     if not can_work_changes(user):
         return ChangeTemplate.objects.none()
-    return ChangeTemplate.objects.filter(is_active=True).select_related("service").order_by("name")
+    return ChangeTemplate.objects.select_related("service").order_by("name", "pk")
 
 
 def requester_linked_tickets(user: User, change: Change) -> list[Any]:

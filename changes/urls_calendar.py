@@ -4,7 +4,12 @@ their names are `changes:calendar*`, `changes:freeze_*` and `changes:template_*`
 
 from django.urls import path
 
-from changes.views.calendar import calendar_feed_renew_view, calendar_feed_view, calendar_view
+from changes.views.calendar import (
+    calendar_feed_link_view,
+    calendar_feed_renew_view,
+    calendar_feed_view,
+    calendar_view,
+)
 from changes.views.change_templates import (
     template_activate_view,
     template_create_view,
@@ -22,6 +27,7 @@ from changes.views.freeze import (
 urlpatterns = [
     path("agent/changes/calendar/", calendar_view, name="calendar"),
     path("agent/changes/calendar/feed/", calendar_feed_renew_view, name="calendar_feed_renew"),
+    path("agent/changes/calendar/feed/link/", calendar_feed_link_view, name="calendar_feed_link"),
     path("changes/calendar/feed/<str:token>.ics", calendar_feed_view, name="calendar_feed"),
     path("agent/changes/freeze-windows/", freeze_list_view, name="freeze_list"),
     path("agent/changes/freeze-windows/new/", freeze_create_view, name="freeze_create"),

@@ -73,3 +73,4 @@ class EventKind(models.TextChoices):
     LINKED_RESOLVED = "linked_resolved", "Linked tickets resolved"
     REVIEW = "review", "Review"
     RECATEGORIZED = "recategorized", "Category changed"
+    SLO = "slo", "SLO alert"

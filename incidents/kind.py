@@ -17,6 +17,7 @@ from core.tickets.kinds import (
     Conversion,
     EmailIntake,
     RatingRules,
+    Recovery,
     ReportingExtras,
     ReportingMilestones,
     Review,
@@ -28,6 +29,7 @@ from incidents.forms import ToIncidentForm
 from incidents.models import Incident
 from incidents.permissions import incident_permission
 from incidents.portal_spec import PORTAL
+from incidents.recovery import incident_resolve_recovered
 from incidents.selectors import incident_get_for_user, incident_list_for_user
 from incidents.services import (
     incident_from_email,
@@ -154,4 +156,5 @@ INCIDENT = TicketKind(
     view_roles=frozenset({Role.AGENT, Role.MANAGER}),
     restriction=SECURITY_INCIDENTS,
     email=EmailIntake(open_ticket=incident_from_email),
+    recovery=Recovery(resolve_recovered=incident_resolve_recovered),
 )

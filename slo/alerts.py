@@ -15,7 +15,9 @@ same transaction, through the outbox:
   objective's author when the group has neither);
 - budget spent: the `slo.budget_exhausted` webhook.
 
-An episode ends (`cleared_at`) on the first run where its rule no longer holds.
+An episode ends (`cleared_at`) on the first run where its rule no longer holds. When the last
+page episode on a fast burn's incident ends, the incident gets the SLO's timeline event and is
+resolved if nobody worked on it (slo.recovery), in the same transaction as the episode's end.
 """
 
 import logging
@@ -37,6 +39,7 @@ from slo.budget import PAGE, POLICY_BY_RULE, AlertPolicy
 from slo.choices import AlertRule
 from slo.models import AlertEpisode, Objective
 from slo.queries import measured_spec
+from slo.recovery import burn_ended, ends_the_burn
 from slo.selectors import ObjectiveStatus, objective_statuses
 
 logger = logging.getLogger(__name__)
@@ -100,10 +103,13 @@ def _apply(
     for (objective_id, rule), episode in list(open_episodes.items()):
         if objective_id != objective.pk or rule in holding:
             continue
-        changed = AlertEpisode.objects.filter(pk=episode.pk, cleared_at__isnull=True).update(
-            cleared_at=now
-        )
         del open_episodes[(objective_id, rule)]
+        with transaction.atomic():
+            changed = AlertEpisode.objects.filter(pk=episode.pk, cleared_at__isnull=True).update(
+                cleared_at=now
+            )
+            if changed and ends_the_burn(episode, list(open_episodes.values())):
+                burn_ended(ticket_number=episode.ticket_number, status=status, now=now)
         if changed:
             result.cleared.append((objective_id, rule))
 

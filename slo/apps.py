@@ -9,3 +9,7 @@ class SloConfig(AppConfig):
     name = "slo"
     label = "slo"
     verbose_name = "Service level objectives"
+
+    def ready(self) -> None:
+        # Registers the description of the SLO's timeline event.
+        from slo import events  # noqa: F401

@@ -84,6 +84,8 @@ class ChangeTemplateOutputSerializer(OutputModelSerializer):
             "impact",
             *PLANS,
             "is_patch",
+            "is_active",
+            "created_at",
         ]
         read_only_fields = fields
 

@@ -1,4 +1,4 @@
-"""/api/v1/changes/ and /api/v1/change-templates/: changes for agents.
+"""/api/v1/changes/: changes for agents (the templates: changes.api.change_templates).
 
 Changes are agents' work, as in the HTML (changes.permissions): anyone else gets a 403 on every
 route (the role is refused before any change is looked up, so numbers do not leak). Reads go
@@ -12,7 +12,7 @@ their kinds' selectors like any other read.
 from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -24,25 +24,23 @@ from changes.api.serializers import (
     ChangeCreateInputSerializer,
     ChangeLinksOutputSerializer,
     ChangeOutputSerializer,
-    ChangeTemplateOutputSerializer,
     ChangeUpdateInputSerializer,
 )
 from changes.choices import ChangeType
 from changes.filtersets import ChangeFilterSet
-from changes.models import Change, ChangeTemplate
+from changes.models import Change
 from changes.selectors import (
     change_approvals,
     change_get_for_user,
     change_incident_links,
     change_list_for_user,
     change_problem_links,
-    change_templates_for_user,
 )
 from core.api import etag
 from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from core.api.permissions import HasTokenScope, IsAgent
 from core.api.ticket_actions import IF_MATCH, TicketActionsMixin, route_actions
-from core.api.views import ApiViewSet, TicketConversationMixin, TicketViewSet
+from core.api.views import TicketConversationMixin, TicketViewSet
 from core.choices import Source
 
 AGENTS = [IsAuthenticated, HasTokenScope, IsAgent]
@@ -163,19 +161,3 @@ route_actions(
         "fields a 400."
     ),
 )
-
-
-class ChangeTemplateViewSet(mixins.ListModelMixin, ApiViewSet):
-    """The active templates standard changes are raised from (agents), by name."""
-
-    queryset = ChangeTemplate.objects.none()  # for the schema only; reads use the selector
-    serializer_class = ChangeTemplateOutputSerializer
-    permission_classes = AGENTS
-    filter_backends: list[Any] = []
-
-    def get_queryset(self) -> Any:
-        return change_templates_for_user(self.current_user())
-
-    @extend_schema(summary="List the active change templates (agents)")
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)

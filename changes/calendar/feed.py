@@ -1,6 +1,7 @@
 """The change calendar as an iCalendar feed behind a per-person secret URL (calendar apps cannot
 sign in): active and implemented changes from FEED_PAST ago to FEED_AHEAD ahead, and the freeze
-windows of that span.
+windows of that span; `?service=<id>` (repeated for several) keeps the changes touching those
+services and the freeze windows that freeze them (naming one, or global).
 
 Only a token's SHA-256 is stored (ChangeCalendarFeed); renewing it revokes the old URL. A feed
 answers only while its owner is still an active agent. Each change is one VEVENT whose UID is
@@ -10,7 +11,7 @@ its revisions (`version` - 1), so calendar apps update the event in place.
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -20,7 +21,7 @@ from changes.calendar.conflicts import Conflict, conflicts_by_change
 from changes.calendar.windows import calendar_changes, freeze_windows_between
 from changes.choices import ChangeStatus as S
 from changes.models import Change, ChangeCalendarFeed, FreezeWindow
-from core.models import User
+from core.models import Service, User
 from core.roles import is_agent
 from oncall.ical import escape_text, fold, utc_stamp
 
@@ -31,6 +32,8 @@ FEED_AHEAD = timedelta(days=180)
 # earliest (the span is half a year: a desk with more changes than this filters by service).
 FEED_MAX_CHANGES = 1000
 MAX_TOKEN_LENGTH = 100
+# `?service=` may name several services, up to this many.
+FEED_MAX_SERVICES = 50
 
 # RFC 5545 §3.8.1.11: a change not yet approved is tentative.
 _EVENT_STATUS = {S.AWAITING_APPROVAL: "TENTATIVE"}
@@ -123,19 +126,49 @@ def _freeze_event(freeze: FreezeWindow, *, host: str, now: datetime) -> list[str
     )
 
 
-def feed_calendar(*, host: str, now: datetime, change_url: Callable[[str], str]) -> str:
+def feed_services(values: Sequence[str]) -> list[Service]:
+    """The services a feed's `?service=` values name (several allowed; none: every service),
+    or ValueError saying what is wrong with them in words (the feed answers it as a 400)."""
+    if len(values) > FEED_MAX_SERVICES:
+        raise ValueError(f"Name at most {FEED_MAX_SERVICES} services (service=<id>).")
+    ids: set[int] = set()
+    for value in values:
+        text = value.strip()
+        if not text.isascii() or not text.isdigit() or len(text) > 12:
+            raise ValueError("service: each value is a service id, a whole number (service=3).")
+        ids.add(int(text))
+    found = list(Service.objects.filter(pk__in=sorted(ids)).order_by("name", "pk"))
+    unknown = sorted(ids - {service.pk for service in found})
+    if unknown:
+        listed = ", ".join(map(str, unknown))
+        raise ValueError(f"service: no service has the id {listed}.")
+    return found
+
+
+def feed_calendar(
+    *,
+    host: str,
+    now: datetime,
+    change_url: Callable[[str], str],
+    services: Sequence[Service] = (),
+) -> str:
     """The feed's text: CRLF lines folded at 75 octets (RFC 5545 §3.1). `change_url` gives a
-    change's absolute page URL ("" for none). Constant queries whatever the number of changes."""
+    change's absolute page URL ("" for none); with `services`, only the changes touching one
+    of them and the freeze windows freezing one of them. Constant queries whatever the number
+    of changes."""
     start, end = now - FEED_PAST, now + FEED_AHEAD
-    changes = list(calendar_changes(start, end)[:FEED_MAX_CHANGES])
+    changes = list(calendar_changes(start, end, services=services)[:FEED_MAX_CHANGES])
     conflicts = conflicts_by_change(changes)
+    name = "Change calendar"
+    if services:
+        name += f": {', '.join(service.name for service in services)}"
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         f"PRODID:{PRODID}",
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
-        "X-WR-CALNAME:Change calendar",
+        f"X-WR-CALNAME:{escape_text(name)}",
     ]
     for change in changes:
         lines += _change_event(
@@ -145,7 +178,7 @@ def feed_calendar(*, host: str, now: datetime, change_url: Callable[[str], str])
             now=now,
             base_url=change_url(change.number),
         )
-    for freeze in freeze_windows_between(start, end):
+    for freeze in freeze_windows_between(start, end, services=services):
         lines += _freeze_event(freeze, host=host, now=now)
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)

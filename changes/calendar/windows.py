@@ -26,15 +26,21 @@ def intersects(start: datetime, end: datetime) -> Q:
 
 
 def calendar_changes(
-    start: datetime, end: datetime, *, service: Service | None = None
+    start: datetime,
+    end: datetime,
+    *,
+    service: Service | None = None,
+    services: Iterable[Service] = (),
 ) -> QuerySet[Change]:
-    """Changes on the calendar between `start` and `end` (optionally touching `service`, as
-    its main service or one of its services), earliest first, with what a row shows and what
-    conflict checks read. Backed by the partial index change_calendar_window."""
+    """Changes on the calendar between `start` and `end` (optionally touching `service` or any
+    of `services`, as its main service or one of its services), earliest first, with what a
+    row shows and what conflict checks read. Backed by the partial index
+    change_calendar_window."""
     changes = Change.objects.filter(intersects(start, end), status__in=sorted(CALENDAR_STATUSES))
-    if service is not None:
-        touching = Change.services.through.objects.filter(service=service).values("change_id")
-        changes = changes.filter(Q(service=service) | Q(pk__in=touching))
+    ids = sorted({s.pk for s in services} | ({service.pk} if service is not None else set()))
+    if ids:
+        touching = Change.services.through.objects.filter(service_id__in=ids).values("change_id")
+        changes = changes.filter(Q(service_id__in=ids) | Q(pk__in=touching))
     return (
         changes.select_related("service", "configuration_item")
         .prefetch_related(
@@ -63,13 +69,20 @@ def calendar_changes(
     )
 
 
-def freeze_windows_between(start: datetime, end: datetime) -> QuerySet[FreezeWindow]:
-    """Freeze windows that meet [start, end), earliest first, with their services."""
-    return (
-        FreezeWindow.objects.filter(starts_at__lt=end, ends_at__gt=start)
-        .prefetch_related(Prefetch("services", queryset=Service.objects.only("id", "name")))
-        .order_by("starts_at", "id")
-    )
+def freeze_windows_between(
+    start: datetime, end: datetime, *, services: Iterable[Service] = ()
+) -> QuerySet[FreezeWindow]:
+    """Freeze windows that meet [start, end), earliest first, with their services; with
+    `services`, only those that freeze one of them (naming it, or global: naming none)."""
+    windows = FreezeWindow.objects.filter(starts_at__lt=end, ends_at__gt=start)
+    ids = sorted({s.pk for s in services})
+    if ids:
+        through = FreezeWindow.services.through.objects
+        naming = through.filter(service_id__in=ids).values("freezewindow_id")
+        windows = windows.filter(Q(pk__in=naming) | ~Q(pk__in=through.values("freezewindow_id")))
+    return windows.prefetch_related(
+        Prefetch("services", queryset=Service.objects.only("id", "name"))
+    ).order_by("starts_at", "id")
 
 
 def service_ids(change: Change) -> set[int]:

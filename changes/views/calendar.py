@@ -1,12 +1,13 @@
 """The change calendar of the agent workspace: a month (a grid on wide screens, a list of days on
 narrow ones) or a week, by service; conflicts and freeze windows flagged in words; the
-person's iCalendar feed (renewed here) and the feed itself behind its secret URL."""
+person's iCalendar feed (renewed here, with a link for one chosen service) and the feed itself
+behind its secret URL."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,11 +15,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from changes.calendar.conflicts import conflicts_by_change
-from changes.calendar.feed import feed_calendar, feed_has_token, feed_owner, feed_token_renew
+from changes.calendar.feed import (
+    feed_calendar,
+    feed_has_token,
+    feed_owner,
+    feed_services,
+    feed_token_renew,
+)
 from changes.calendar.freeze import can_manage_calendar
 from changes.calendar.month import ONE_DAY, Day, arrange, midnight, month_grid, weeks
 from changes.calendar.windows import calendar_changes, change_path, freeze_windows_between
-from changes.forms_calendar import CalendarQueryForm
+from changes.forms_calendar import CalendarQueryForm, FeedLinkForm
 from core.models import Service
 from core.web.access import agent_required, current_user
 from slo.selectors import exhausted_service_ids
@@ -26,6 +33,7 @@ from slo.selectors import exhausted_service_ids
 # At most this many changes on one page (DESIGN.md §7: no page renders more than a page of
 # tickets); past it the page says so and points to the week view and the service filter.
 MAX_CHANGES = 100
+STALE_LINK = "That calendar link no longer works (a newer one replaced it): get a new link."
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,35 @@ def _page_query(span: Span, when: date, service: Service | None) -> str:
     return "?" + "&".join(parts)
 
 
-def _calendar_page(request: HttpRequest, *, feed_url: str = "") -> HttpResponse:
+@dataclass(frozen=True)
+class FeedLinks:
+    """The person's feed as the page shows it right after it was made (the secret is shown
+    only then): the link, the form for a one-service link, and that link once chosen."""
+
+    token: str
+    url: str
+    form: FeedLinkForm
+    service: Service | None = None
+
+    @property
+    def service_url(self) -> str:
+        return f"{self.url}?service={self.service.pk}" if self.service is not None else ""
+
+
+def _feed_links(request: HttpRequest, token: str, form: FeedLinkForm | None = None) -> FeedLinks:
+    url = request.build_absolute_uri(reverse("changes:calendar_feed", args=[token]))
+    form = form or FeedLinkForm(initial={"token": token})
+    service = form.cleaned_data.get("service") if form.is_bound and form.is_valid() else None
+    return FeedLinks(token=token, url=url, form=form, service=service)
+
+
+def _calendar_page(
+    request: HttpRequest,
+    *,
+    feed: FeedLinks | None = None,
+    feed_error: str = "",
+    status: int | None = None,
+) -> HttpResponse:
     user = current_user(request)
     zone = timezone.get_current_timezone()
     today = timezone.localdate()
@@ -124,10 +160,11 @@ def _calendar_page(request: HttpRequest, *, feed_url: str = "") -> HttpResponse:
             "today_query": _page_query(span, today, service),
             "other_view_query": _other_view_query(span, today, service),
             "can_manage": can_manage_calendar(user),
-            "has_feed": bool(feed_url) or feed_has_token(user),
-            "feed_url": feed_url,
+            "has_feed": feed is not None or feed_has_token(user),
+            "feed": feed,
+            "feed_error": feed_error,
         },
-        status=200 if form.is_valid() or not request.GET else 400,
+        status=status or (200 if form.is_valid() or not request.GET else 400),
     )
 
 
@@ -153,21 +190,41 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def calendar_feed_renew_view(request: HttpRequest) -> HttpResponse:
     token = feed_token_renew(person=current_user(request))
-    url = request.build_absolute_uri(reverse("changes:calendar_feed", args=[token]))
-    return _calendar_page(request, feed_url=url)
+    return _calendar_page(request, feed=_feed_links(request, token))
+
+
+@never_cache
+@agent_required
+@require_POST
+def calendar_feed_link_view(request: HttpRequest) -> HttpResponse:
+    """The person's feed link again, with the link for one chosen service. The secret comes
+    back from the page that showed it and must still open this person's own feed; a bad or
+    stale one shows no link at all."""
+    form = FeedLinkForm(request.POST)
+    token = str(request.POST.get(f"{FeedLinkForm.prefix}-token", ""))
+    if feed_owner(token) != current_user(request):
+        return _calendar_page(request, status=400, feed_error=STALE_LINK)
+    return _calendar_page(
+        request, feed=_feed_links(request, token, form), status=None if form.is_valid() else 400
+    )
 
 
 @require_GET
 def calendar_feed_view(request: HttpRequest, token: str) -> HttpResponse:
     if feed_owner(token) is None:
         raise Http404("No such feed.")
+    try:
+        services = feed_services(request.GET.getlist("service"))
+    except ValueError as error:
+        # Calendar apps show the body of a failed subscription as it is: plain words.
+        return HttpResponseBadRequest(f"{error}\n", content_type="text/plain; charset=utf-8")
     host = request.get_host().split(":")[0] or "servicedesk"
 
     def change_url(number: str) -> str:
         path = change_path(number)
         return request.build_absolute_uri(path) if path else ""
 
-    body = feed_calendar(host=host, now=timezone.now(), change_url=change_url)
+    body = feed_calendar(host=host, now=timezone.now(), change_url=change_url, services=services)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response

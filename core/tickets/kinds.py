@@ -183,6 +183,37 @@ class EmailIntake:
     open_ticket: Callable[..., Any]
 
 
+# What `Recovery.resolve_recovered` did with a ticket.
+RECOVERY_RESOLVED = "resolved"  # nobody worked on it: the system resolved it
+RECOVERY_TOUCHED = "touched"  # people worked on it: left as it is, for them to resolve
+RECOVERY_REFUSED = "refused"  # the lifecycle refused a step: left as it was (`reason`)
+RECOVERY_DONE = "done"  # no longer open: nothing to do
+
+
+@dataclass(frozen=True)
+class RecoveryOutcome:
+    """The result of one `Recovery.resolve_recovered` call: one of the RECOVERY_* values, and
+    for a refusal the lifecycle's reason in words."""
+
+    result: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """How a ticket the system opened for an alert is resolved when what fired recovered (an
+    SLO's fast burn that ended), by the rule alert intake follows: only a ticket nobody worked
+    on is resolved.
+
+    `resolve_recovered(ticket, *, notes, source)` re-reads the ticket under lock and resolves
+    it with `notes` through the kind's own transitions, credited to the system, when no person
+    acted on it besides opening it; all steps or none. It records no note of its own: the
+    caller writes its typed event saying what the outcome was. Call inside a transaction.
+    """
+
+    resolve_recovered: Callable[..., RecoveryOutcome]
+
+
 def _everyone(actor: User | None, ticket: Any, action: str) -> str | None:
     return None
 
@@ -267,6 +298,9 @@ class TicketKind:
     restriction: Restriction | None = None
     # How new mail opens this kind's tickets; None: mailboxes cannot route to this kind.
     email: EmailIntake | None = None
+    # How a ticket the system opened for an alert is resolved when the alert recovers; None:
+    # it is not.
+    recovery: Recovery | None = None
     # The lifecycle action that acknowledges a ticket (its reporting milestone `acknowledged`):
     # acknowledging a page runs it when it is legal then (core.tickets.paging). "": none.
     ack_action: str = ""

@@ -4,10 +4,12 @@ lifecycle services, or says on the timeline why it could not."""
 from datetime import timedelta
 
 import time_machine
+from django.utils import timezone
 
 from core.choices import EventKind, Source
 from incidents import services
 from incidents.alerts.models import AlertLink, AlertStorm
+from incidents.alerts.recovery import incident_resolve_recovered
 from incidents.choices import Category, IncidentStatus, ResolutionCode
 from incidents.models import Incident
 from tests.alerts.conftest import Poster, timeline
@@ -192,3 +194,22 @@ def test_another_targets_down_alert_does_not_hold_a_recovery(make_hook, post: Po
     post(hook, alertmanager(other))
     body = post(hook, alertmanager(_on("cpu", name="HighCPU", status="resolved"))).json()
     assert len(body["incidents_resolved"]) == 1
+
+
+def test_an_incident_closed_meanwhile_is_left_as_it_is_with_a_note(
+    make_hook, post: Poster, clock: time_machine.Traveller
+) -> None:
+    """Intake drops the links of incidents no longer open when it reads them; one closed after
+    that read (the race the lock's re-read catches) is left as it is, with a note."""
+    hook = make_hook(auto_resolve=True)
+    post(hook, alertmanager(am_alert("f1")))
+    incident = Incident.objects.get()
+    Incident.objects.filter(pk=incident.pk).update(status=IncidentStatus.CANCELLED)
+    assert not incident_resolve_recovered(
+        incident=incident, integration=hook.integration, recovered_at=timezone.now()
+    )
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.CANCELLED
+    last = timeline(incident)[-1]
+    assert "no longer open" in last.message
+    assert last.changes["auto_resolve"] == "done"

@@ -234,17 +234,15 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
         ),
     ).deployment
     whatif = _whatif_done(admin)
-    rollout = change_services.change_create_from_template(
-        ChangeTemplate.objects.create(
-            name="Fuzz patch rollout",
-            implementation_plan="Patch.",
-            test_plan="Check.",
-            backout_plan="Uninstall.",
-            is_patch=True,
-            created_at=timezone.now(),
-        ),
-        actor=admin,
+    template = ChangeTemplate.objects.create(
+        name="Fuzz patch rollout",
+        implementation_plan="Patch.",
+        test_plan="Check.",
+        backout_plan="Uninstall.",
+        is_patch=True,
+        created_at=timezone.now(),
     )
+    rollout = change_services.change_create_from_template(template, actor=admin)
     return {
         "headers": {"Authorization": f"Bearer {token.secret}"},
         "numbers": {
@@ -281,6 +279,7 @@ def world(db: None, _in_process_requests: None, service: Service, l1_group: Supp
                 created_at=timezone.now(),
             ).pk,
             "deployments": deployed.pk,
+            "change-templates": template.pk,
             "sla-what-if": whatif,
         },
         "slug": item.slug,

@@ -134,6 +134,15 @@ def _create_a_token(page: Any, sample: Sample) -> None:
     expect(page.get_by_role("heading", name=re.compile("Your new token"))).to_be_visible()
 
 
+def _show_a_feed_link_for_one_service(page: Any, sample: Sample) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name=re.compile("calendar link|new link")).click()
+    page.get_by_label("Only the changes of").select_option(index=1)
+    page.get_by_role("button", name="Show the link for this service").click()
+    expect(page.locator(".cc-feed-service-url")).to_be_visible()
+
+
 def _wait_for_every_tile(page: Any, sample: Sample) -> None:
     from playwright.sync_api import expect
 
@@ -298,7 +307,7 @@ PAGES: dict[str, Page] = {
     "slo:objective_new": Page("manager"),
     "slo:objective_edit": Page("manager", lambda s: [str(_slo_objective(s))]),
     # Change calendar (agents), freeze windows and templates (managers)
-    "changes:calendar": Page("agent", _clashing_changes),
+    "changes:calendar": Page("agent", _clashing_changes, prepare=_show_a_feed_link_for_one_service),
     "changes:freeze_list": Page("agent", lambda s: _no_arguments(_freeze_window(s))),
     "changes:freeze_create": Page("manager"),
     "changes:freeze_edit": Page("manager", _freeze_window),

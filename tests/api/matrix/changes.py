@@ -1,6 +1,9 @@
 """Permission matrix: /api/v1/changes/ and its nested routes, /api/v1/change-templates/ (format
 in tests/api/matrix/__init__.py).
 
+Change templates: agents read them (active and retired); managers and admins create, change,
+retire and reactivate them, other agents get a 403.
+
 Changes are agents' work: agents, managers and admins may do everything the lifecycle allows;
 end users get a 403 on every route (the role is refused before any change is looked up). Only
 managers and members of the change's advisory group decide on it: other agents get a 409.
@@ -86,8 +89,30 @@ def with_template(ctx: MatrixContext) -> dict[str, Any]:
     return {}
 
 
+def a_template(active: bool = True) -> Any:
+    def setup(ctx: MatrixContext) -> dict[str, Any]:
+        made = ChangeTemplateFactory(name="Matrix template", service=ctx.service, is_active=active)
+        return {"pk": made.pk}
+
+    return setup
+
+
+def new_template(ctx: MatrixContext, kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": "Matrix restart",
+        "service": ctx.service.pk,
+        "risk": "low",
+        "impact": "degraded",
+        "implementation_plan": "Restart the relay.",
+        "test_plan": "Send a test mail.",
+        "backout_plan": "Start the old relay.",
+    }
+
+
 AGENTS = statuses(end_user=403, agent=200)
 AGENTS_CREATE = statuses(end_user=403, agent=201)
+MANAGERS = statuses(end_user=403, agent=403, manager=200, admin=200)
+MANAGERS_CREATE = statuses(end_user=403, agent=403, manager=201, admin=201)
 NOW = timezone.now
 
 CASES = [
@@ -177,4 +202,15 @@ CASES = [
     Case("changes-attachment-download", "get", AGENTS, setup=with_attachment),
     Case("changes-timeline", "get", AGENTS, setup=in_status()),
     Case("change-templates-list", "get", AGENTS, setup=with_template),
+    Case("change-templates-list", "post", MANAGERS_CREATE, body=new_template),
+    Case("change-templates-detail", "get", AGENTS, setup=a_template(active=False)),
+    Case(
+        "change-templates-detail",
+        "patch",
+        MANAGERS,
+        setup=a_template(),
+        body=body(name="Renamed template"),
+    ),
+    Case("change-templates-retire", "post", MANAGERS, setup=a_template()),
+    Case("change-templates-reactivate", "post", MANAGERS, setup=a_template(active=False)),
 ]

@@ -160,3 +160,61 @@ def test_a_crowded_month_shows_the_first_changes_and_says_so(
     page = client_for(agent_l1).get(URL).content.decode()
     assert first.number in page and second.number in page and third.number not in page
     assert "This month has more than 2 changes; the first 2 are shown." in page
+
+
+def _shown(page: str, css: str) -> str:
+    return page.split(f'<p class="{css}">')[1].split("</p>", maxsplit=1)[0]
+
+
+def test_the_feed_link_for_one_service(client_for, agent_l1, make_change, service, database):
+    mail_change = make_change("Mail relay", service=service)
+    make_change("Vacuum", start=T0 + timedelta(hours=3), service=database)
+    client = client_for(agent_l1)
+    page = client.post(f"{URL}feed/").content.decode()
+    url = _shown(page, "mono cc-feed-url")
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    assert 'name="feed-token"' in page and 'id="id_feed-service"' in page
+
+    chosen = client.post(f"{URL}feed/link/", {"feed-token": token, "feed-service": service.pk})
+    assert chosen.status_code == 200
+    body = chosen.content.decode()
+    service_url = _shown(body, "mono cc-feed-url cc-feed-service-url")
+    assert service_url == f"{url}?service={service.pk}"
+    assert _shown(body, "mono cc-feed-url") == url  # the whole feed's link stays shown
+    feed = client.get(service_url).content.decode()
+    assert mail_change.number in feed and "Vacuum" not in feed
+    # Asking for a link renews nothing: the first link still works.
+    assert client.get(url).status_code == 200
+
+
+def test_a_missing_service_is_shown_on_the_field(client_for, agent_l1):
+    client = client_for(agent_l1)
+    page = client.post(f"{URL}feed/").content.decode()
+    token = _shown(page, "mono cc-feed-url").rsplit("/", 1)[1].removesuffix(".ics")
+    refused = client.post(f"{URL}feed/link/", {"feed-token": token, "feed-service": "424242"})
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "cc-feed-service-url" not in body and 'id="id_feed-service_error"' in body
+    assert ChangeCalendarFeed.objects.filter(person=agent_l1).count() == 1
+
+
+def test_a_stale_or_foreign_token_shows_no_link(client_for, agent_l1, agent_l2, service):
+    client = client_for(agent_l1)
+    page = client.post(f"{URL}feed/").content.decode()
+    old = _shown(page, "mono cc-feed-url").rsplit("/", 1)[1].removesuffix(".ics")
+    client.post(f"{URL}feed/")  # renewed: the old secret no longer opens the feed
+    for token in (old, "nope", "x" * 500):
+        refused = client.post(f"{URL}feed/link/", {"feed-token": token, "feed-service": service.pk})
+        assert refused.status_code == 400
+        assert "cc-feed-url" not in refused.content.decode()
+        assert "no longer works" in refused.content.decode()
+    # Another agent's secret shows nothing to this one.
+    theirs = client_for(agent_l2).post(f"{URL}feed/").content.decode()
+    foreign = _shown(theirs, "mono cc-feed-url").rsplit("/", 1)[1].removesuffix(".ics")
+    response = client.post(f"{URL}feed/link/", {"feed-token": foreign, "feed-service": service.pk})
+    assert response.status_code == 400 and foreign not in response.content.decode()
+
+
+def test_the_feed_link_page_refuses_get_and_end_users(client_for, end_user, agent_l1):
+    assert client_for(end_user).post(f"{URL}feed/link/", {}).status_code == 404
+    assert client_for(agent_l1).get(f"{URL}feed/link/").status_code == 405

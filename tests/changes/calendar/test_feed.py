@@ -140,3 +140,77 @@ def test_the_feed_takes_constant_queries(feed_path, make_change, make_freeze, se
     for n in range(20):
         make_change(f"C{n}", start=T0 + n * DAY, service=database, services=[service])
     assert count() == one
+
+
+def _summaries(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return sorted(event["SUMMARY"] for event in _events(response.content.decode()))
+
+
+def test_service_keeps_the_changes_and_freezes_of_those_services(
+    feed_path, make_change, make_freeze, service, database
+):
+    mail_only = make_change("Mail relay", service=service)
+    also_mail = make_change("Disk swap", start=T0 + DAY, service=database, services=[service])
+    db_only = make_change("Vacuum", start=T0 + 2 * DAY, service=database)
+    make_freeze("Mail freeze", start=T0 + 3 * DAY, services=[service])
+    make_freeze("Database freeze", start=T0 + 4 * DAY, services=[database])
+    make_freeze("Global freeze", start=T0 + 5 * DAY)
+
+    mail = Client().get(feed_path, {"service": service.pk})
+    assert _summaries(mail) == sorted(
+        [
+            f"{mail_only.number} Mail relay",
+            f"{also_mail.number} Disk swap",
+            "Change freeze: Mail freeze",
+            "Change freeze: Global freeze",
+        ]
+    )
+    assert f"X-WR-CALNAME:Change calendar: {service.name}" in mail.content.decode()
+    both = Client().get(f"{feed_path}?service={service.pk}&service={database.pk}")
+    assert f"{db_only.number} Vacuum" in _summaries(both)
+    assert "Change freeze: Database freeze" in _summaries(both)
+    assert len(_summaries(Client().get(feed_path))) == 6
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("service=mail", "is a service id"),
+        ("service=", "is a service id"),
+        ("service=-3", "is a service id"),
+        ("service=%EF%BC%93", "is a service id"),  # a full-width digit
+        ("service=424242", "no service has the id 424242"),
+        ("&".join(["service=1"] * 51), "at most 50 services"),
+    ],
+)
+def test_bad_service_ids_are_a_plain_400(feed_path, service, query, words):
+    response = Client().get(f"{feed_path}?{query}")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    body = response.content.decode()
+    assert words in body and "BEGIN:VCALENDAR" not in body
+
+
+def test_a_bad_token_is_a_404_before_the_service_is_read(agent_l1):
+    feed_token_renew(person=agent_l1)
+    assert Client().get("/changes/calendar/feed/nope.ics?service=mail").status_code == 404
+
+
+def test_a_filtered_feed_takes_constant_queries(
+    feed_path, make_change, make_freeze, service, database
+):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = Client().get(feed_path, {"service": [service.pk, database.pk]})
+            assert response.status_code == 200
+        return len(captured.captured_queries)
+
+    make_freeze(start=T0, services=[service])
+    make_change(service=service)
+    make_change(service=service)
+    Client().get(feed_path)
+    one = count()
+    for n in range(20):
+        make_change(f"C{n}", start=T0 + n * DAY, service=database, services=[service])
+    assert count() == one
