@@ -7,8 +7,8 @@ from django.utils import timezone
 from core.choices import Source
 from core.exceptions import TransitionError, ValidationFailed
 from core.models import User
+from core.tickets.events import linked_event
 from core.tickets.executor import refuse_final, ticket_lock
-from problems.events import linked_event
 from problems.linked_kind import LinkedTicket, linked_kind
 from problems.models import Problem, ProblemIncident
 from problems.permissions import require_problem_worker
