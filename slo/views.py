@@ -1,10 +1,12 @@
-"""SLO pages of the agent workspace: every objective with its budget and burn (/slo/), a
+"""SLO pages of the agent workspace: the objectives with their budget and burn (/slo/, a page
+at a time, by service and kind), a
 service's objectives with the budget over time, burn rates and alert history
 (/slo/<service id>/), and the objective form for managers. Agents read; managers write
 (PermissionDenied otherwise)."""
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,10 +17,11 @@ from django.views.decorators.http import require_POST
 
 from core.exceptions import ValidationFailed
 from core.models import Service
-from core.web.access import agent_required, current_user
+from core.web.access import agent_required, current_user, paginate
 from core.web.forms import apply_domain_errors
 from slo.budget import ALERT_POLICIES, WINDOWS
 from slo.charts import budget_chart
+from slo.filtersets import ObjectiveFilterSet
 from slo.forms import ObjectiveForm
 from slo.models import Objective
 from slo.selectors import (
@@ -42,12 +45,18 @@ LIST_WINDOWS = ("1h", "6h", "1d", "3d")
 @never_cache
 @agent_required
 def slo_list_view(request: HttpRequest) -> HttpResponse:
-    statuses = objective_statuses(list(objective_list()))
+    """One page of objectives (filtered by service and kind): their statuses cost the same
+    queries for any page (slo.selectors.objective_statuses)."""
+    filterset = ObjectiveFilterSet(request.GET, queryset=objective_list())
+    page = paginate(request, filterset.qs, settings.QUEUE_PAGE_SIZE)
     return render(
         request,
         "slo/list.html",
         {
-            "statuses": statuses,
+            "filterset": filterset,
+            "page": page,
+            "statuses": objective_statuses(list(page.object_list)),
+            "filtered": any(request.GET.get(name) for name in filterset.filters),
             "windows": LIST_WINDOWS,
             "can_manage": can_manage_objectives(current_user(request)),
         },
