@@ -323,6 +323,25 @@ def linked_event(
     )
 
 
+def linked_events(
+    ticket: TicketBase,
+    other: TicketBase,
+    *,
+    actor: User,
+    source: str,
+    messages: tuple[str, str],
+    linked: bool = True,
+) -> None:
+    """A link between `ticket` and `other` made (or, linked=False, removed): an event on each
+    timeline, `messages` being (what `ticket`'s says, what `other`'s says)."""
+    linked_event(
+        ticket, other=other, actor=actor, source=source, message=messages[0], linked=linked
+    )
+    linked_event(
+        other, other=ticket, actor=actor, source=source, message=messages[1], linked=linked
+    )
+
+
 def linked_resolved_event(
     ticket: TicketBase,
     *,

@@ -2,28 +2,48 @@
 incidents, changes and their problems): one constructor each, one description each."""
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 
 from core.choices import EventKind, Source
+from core.models import TimelineEvent
 from core.tickets.describe import describe
-from core.tickets.events import linked_event, linked_resolved_event
+from core.tickets.events import linked_events, linked_resolved_event
 from tests.factories import IncidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_linking_and_unlinking_are_internal_events_naming_the_other_ticket():
+def _events(ticket) -> list[TimelineEvent]:
+    return list(
+        TimelineEvent.objects.filter(
+            ticket_type=ContentType.objects.get_for_model(ticket), ticket_id=ticket.pk
+        )
+        .exclude(kind=EventKind.CREATED)
+        .order_by("id")
+    )
+
+
+def test_a_link_writes_an_internal_event_on_each_side_naming_the_other():
     first, second = IncidentFactory(), IncidentFactory()
     actor = UserFactory()
-    linked = linked_event(
-        first, other=second, actor=actor, source=Source.WEB, message=f"Linked {second.number}."
+    linked_events(
+        first, second, actor=actor, source=Source.WEB, messages=("Caused it.", "Caused by it.")
     )
-    unlinked = linked_event(
-        first, other=second, actor=actor, source=Source.API, message="Unlinked.", linked=False
+    linked_events(
+        first, second, actor=actor, source=Source.API, messages=("Gone.", "Gone too."), linked=False
     )
-    assert (linked.kind, unlinked.kind) == (EventKind.LINKED, EventKind.UNLINKED)
-    assert linked.changes == {"other": second.number} and not linked.is_public
-    assert describe(linked, first).verb == "changed the linked tickets"
-    assert describe(unlinked, first).body == "Unlinked."
+    mine, theirs = _events(first), _events(second)
+    assert [(e.kind, e.message, e.changes) for e in mine] == [
+        (EventKind.LINKED, "Caused it.", {"other": second.number}),
+        (EventKind.UNLINKED, "Gone.", {"other": second.number}),
+    ]
+    assert [(e.kind, e.message, e.changes) for e in theirs] == [
+        (EventKind.LINKED, "Caused by it.", {"other": first.number}),
+        (EventKind.UNLINKED, "Gone too.", {"other": first.number}),
+    ]
+    assert not any(e.is_public for e in mine + theirs)
+    assert {describe(e, first).verb for e in mine} == {"changed the linked tickets"}
+    assert describe(mine[1], first).body == "Gone."
 
 
 @pytest.mark.parametrize("noun", ["incidents", "problems"])
