@@ -125,27 +125,6 @@ def _new_initial(request: HttpRequest) -> dict[str, Any]:
     return initial
 
 
-EDITOR = Editor[Objective](
-    form_class=ObjectiveForm,
-    template="slo/objective_form.html",
-    context_name="objective",
-    can_manage=can_manage_objectives,
-    refusal="Only managers define service level objectives.",
-    save=_save,
-    initial=_initial,
-    new_initial=_new_initial,
-    saved=lambda objective: f"The objective “{objective.describe()}” is saved.",
-    done=lambda objective: reverse("slo:service", args=[objective.service_id]),
-)
-
-
-@never_cache
-@agent_required
-def objective_new_view(request: HttpRequest) -> HttpResponse:
-    EDITOR.require(request)
-    return EDITOR.respond(request, None)
-
-
 def _objective(pk: int) -> Objective:
     try:
         return objective_get(pk)
@@ -153,11 +132,21 @@ def _objective(pk: int) -> Objective:
         raise Http404("No such objective.") from None
 
 
-@never_cache
-@agent_required
-def objective_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    EDITOR.require(request)
-    return EDITOR.respond(request, _objective(pk))
+EDITOR = Editor[Objective](
+    form_class=ObjectiveForm,
+    template="slo/objective_form.html",
+    context_name="objective",
+    can_manage=can_manage_objectives,
+    refusal="Only managers define service level objectives.",
+    get=_objective,
+    save=_save,
+    initial=_initial,
+    new_initial=_new_initial,
+    saved=lambda objective: f"The objective “{objective.describe()}” is saved.",
+    done=lambda objective: reverse("slo:service", args=[objective.service_id]),
+)
+objective_new_view = EDITOR.new_view()
+objective_edit_view = EDITOR.edit_view()
 
 
 @require_POST

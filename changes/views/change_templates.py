@@ -43,11 +43,14 @@ EDITOR = Editor[ChangeTemplate](
     context_name="template",
     can_manage=can_manage_calendar,
     refusal="Only managers can change the change templates.",
+    get=lambda pk: get_object_or_404(ChangeTemplate, pk=pk),
     save=_save,
     initial=_initial,
     saved=lambda template: f"The template “{template.name}” is saved.",
     done=lambda template: "changes:template_list",
 )
+template_create_view = EDITOR.new_view()
+template_edit_view = EDITOR.edit_view()
 
 
 @never_cache
@@ -63,20 +66,6 @@ def template_list_view(request: HttpRequest) -> HttpResponse:
             "retired": [t for t in templates if not t.is_active],
         },
     )
-
-
-@never_cache
-@agent_required
-def template_create_view(request: HttpRequest) -> HttpResponse:
-    EDITOR.require(request)
-    return EDITOR.respond(request, None)
-
-
-@never_cache
-@agent_required
-def template_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    EDITOR.require(request)
-    return EDITOR.respond(request, get_object_or_404(ChangeTemplate, pk=pk))
 
 
 def _set_active(request: HttpRequest, pk: int, *, active: bool) -> HttpResponse:

@@ -41,11 +41,14 @@ EDITOR = Editor[FreezeWindow](
     context_name="window",
     can_manage=can_manage_calendar,
     refusal="Only managers can change freeze windows.",
+    get=lambda pk: get_object_or_404(FreezeWindow, pk=pk),
     save=_save,
     initial=_initial,
     saved=lambda window: f"The freeze window “{window.name}” is saved.",
     done=lambda window: "changes:freeze_list",
 )
+freeze_create_view = EDITOR.new_view()
+freeze_edit_view = EDITOR.edit_view()
 
 
 @never_cache
@@ -62,20 +65,6 @@ def freeze_list_view(request: HttpRequest) -> HttpResponse:
             "can_manage": can_manage_calendar(current_user(request)),
         },
     )
-
-
-@never_cache
-@agent_required
-def freeze_create_view(request: HttpRequest) -> HttpResponse:
-    EDITOR.require(request)
-    return EDITOR.respond(request, None)
-
-
-@never_cache
-@agent_required
-def freeze_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    EDITOR.require(request)
-    return EDITOR.respond(request, get_object_or_404(FreezeWindow, pk=pk))
 
 
 @never_cache

@@ -2,8 +2,9 @@
 templates, service level objectives): one form page for both, refused to anyone else, bad input
 shown back on its fields with a 400 and nothing stored, a message and a redirect once saved.
 
-A page declares an `Editor` (its form, template, service and wording); its views call
-`editor.require(request)` and `editor.respond(request, obj)`, where `obj` is None for new.
+A page declares an `Editor` (its form, template, service and wording) and routes
+`editor.new_view()` and `editor.edit_view()`; its other pages for the same people (a list, a
+delete) call `editor.require(request)`.
 """
 
 from collections.abc import Callable, Mapping
@@ -15,10 +16,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 
 from core.exceptions import ValidationFailed
 from core.models import User
-from core.web.access import current_user
+from core.web.access import ViewFunc, agent_required, current_user
 from core.web.forms import apply_domain_errors
 
 T = TypeVar("T")
@@ -30,9 +32,10 @@ def _no_initial(request: HttpRequest) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Editor(Generic[T]):
-    """`save(obj, form, actor)` stores the valid form through the app's service (obj None:
-    new) and returns what it saved, or raises ValidationFailed; `initial(obj)` fills the edit
-    form, `new_initial(request)` the new one. `saved(obj)` is the success message, `done(obj)`
+    """`get(pk)` finds the object to edit (Http404 when there is none); `save(obj, form,
+    actor)` stores the valid form through the app's service (obj None: new) and returns what
+    it saved, or raises ValidationFailed; `initial(obj)` fills the edit form,
+    `new_initial(request)` the new one. `saved(obj)` is the success message, `done(obj)`
     where to go then (a URL or a URL name). The template gets the form as `form` and the object
     (None when new) as `context_name`."""
 
@@ -41,6 +44,7 @@ class Editor(Generic[T]):
     context_name: str
     can_manage: Callable[[User], bool]
     refusal: str
+    get: Callable[[int], T]
     save: Callable[[T | None, Any, User], T]
     initial: Callable[[T], dict[str, Any]]
     saved: Callable[[T], str]
@@ -74,3 +78,25 @@ class Editor(Generic[T]):
             return self.page(request, obj, form, status=400)
         messages.success(request, self.saved(saved))
         return redirect(self.done(saved))
+
+    def new_view(self) -> ViewFunc:
+        """The page of a new one (agents' workspace; `can_manage` people only)."""
+
+        @never_cache
+        @agent_required
+        def new(request: HttpRequest) -> HttpResponse:
+            self.require(request)
+            return self.respond(request, None)
+
+        return new
+
+    def edit_view(self) -> ViewFunc:
+        """The edit page of one, by its `pk`."""
+
+        @never_cache
+        @agent_required
+        def edit(request: HttpRequest, pk: int) -> HttpResponse:
+            self.require(request)
+            return self.respond(request, self.get(pk))
+
+        return edit
