@@ -15,13 +15,12 @@ Usage: cd benchmarks && ../.venv/bin/python slo_list_pages.py [--incidents 50000
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from typing import Any
 
-from _setup import use_fresh_database
+from _setup import use_database, use_fresh_database
 
 
 def main() -> None:
@@ -33,11 +32,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
     args = parser.parse_args()
     if args.reuse:
-        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{args.database}"
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-        import django
-
-        django.setup()
+        use_database(args.database)
     else:
         from reporting_bench import seed
 
