@@ -9,7 +9,6 @@ class ChangesConfig(AppConfig):
     verbose_name = "Changes"
 
     def ready(self) -> None:
-        from changes import events  # noqa: F401 — registers the descriptions of its events
         from changes.actions import CHANGE_ACTIONS, SYSTEM_ONLY
         from changes.kind import CHANGE
         from core.tickets.actions import register_actions

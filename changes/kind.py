@@ -33,6 +33,9 @@ CHANGE = TicketKind(
     # Requesters read changes linked to their tickets on the change's portal page, but a change
     # is not theirs to follow in "My tickets".
     has_portal=True,
+    no_public_reply=(
+        "a change's requester is the agent who raised it, so it takes internal notes only."
+    ),
     permission=_permission,
     lock_related=(),
     required_messages={

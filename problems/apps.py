@@ -11,7 +11,6 @@ class ProblemsConfig(AppConfig):
         from core.tickets.actions import register_actions
         from core.tickets.closing import close_blocker_install
         from core.tickets.kinds import register
-        from problems import events  # noqa: F401 — registers the descriptions of its events
         from problems.actions import PROBLEM_ACTIONS
         from problems.kind import PROBLEM
         from problems.reviews import review_close_refusal

@@ -7,8 +7,8 @@ from django.utils import timezone
 from core.choices import Source
 from core.exceptions import TransitionError, ValidationFailed
 from core.models import User
+from core.tickets.events import linked_events
 from core.tickets.executor import refuse_final, ticket_lock
-from problems.events import linked_event
 from problems.linked_kind import LinkedTicket, linked_kind
 from problems.models import Problem, ProblemIncident
 from problems.permissions import require_problem_worker
@@ -38,19 +38,15 @@ def problem_link_incident(
             raise ValidationFailed(
                 {"incident": f"{incident.number} is already linked to {locked.number}."}
             ) from exc
-        linked_event(
+        linked_events(
             locked,
-            other=incident,
-            actor=actor,
-            source=source,
-            message=f"Linked {incident.number}: {incident.title}",
-        )
-        linked_event(
             incident,
-            other=locked,
             actor=actor,
             source=source,
-            message=f"Linked to problem {locked.number}: {locked.title}",
+            messages=(
+                f"Linked {incident.number}: {incident.title}",
+                f"Linked to problem {locked.number}: {locked.title}",
+            ),
         )
     return link
 
@@ -68,19 +64,11 @@ def problem_unlink_incident(
             raise ValidationFailed(
                 {"incident": f"{incident.number} is not linked to {locked.number}."}
             )
-        linked_event(
+        linked_events(
             locked,
-            other=incident,
-            actor=actor,
-            source=source,
-            message=f"Unlinked {incident.number}.",
-            linked=False,
-        )
-        linked_event(
             incident,
-            other=locked,
             actor=actor,
             source=source,
-            message=f"Unlinked from problem {locked.number}.",
+            messages=(f"Unlinked {incident.number}.", f"Unlinked from problem {locked.number}."),
             linked=False,
         )

@@ -17,7 +17,7 @@ from core.choices import Category, Priority, Source
 from core.exceptions import DomainError, TransitionError, ValidationFailed
 from core.models import ConfigurationItem, Service, SupportGroup, User
 from core.roles import is_agent
-from core.tickets.events import details_edited_event
+from core.tickets.events import details_edited_event, linked_resolved_event
 from core.tickets.executor import (
     refuse_final,
     ticket_apply,
@@ -29,7 +29,6 @@ from core.tickets.opening import ticket_open
 from core.tickets.work import ticket_cancel, ticket_comment
 from problems import transitions
 from problems.choices import ProblemStatus
-from problems.events import linked_resolved_event
 from problems.kind import PROBLEM
 from problems.linked_kind import closed_loop
 from problems.models import Problem
@@ -391,6 +390,8 @@ def problem_resolve_linked_incidents(
                 problem,
                 actor=actor,
                 source=source,
+                noun="incidents",
+                resolved_with="Resolved with the fix",
                 resolved=[o.number for o in outcomes if o.resolved],
                 refused=[f"{o.number} ({o.reason})" for o in outcomes if not o.resolved],
             )

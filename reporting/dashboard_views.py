@@ -14,8 +14,7 @@ Managers and admins only (reporting.permissions.can_view_reports): anyone else s
 with the message on its field, and nothing is computed.
 """
 
-import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -30,7 +29,6 @@ from django.http import (
     HttpResponseBase,
     JsonResponse,
     QueryDict,
-    StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,6 +39,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.api.errors import error_body
 from core.exceptions import DomainError, ValidationFailed
 from core.models import Service, SupportGroup, User
+from core.web.csv_download import csv_download, csv_stream
 from reporting.dashboard_cache import cached_tile
 from reporting.dashboard_filters import FILTER_PARAMETERS, DashboardQuery, dashboard_query
 from reporting.dashboard_tiles import CSV_EXPORTS, DAILY_VOLUME_DAYS, TILES, TileContext
@@ -235,18 +234,6 @@ def _cell(value: Any) -> Any:
     return value
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_text(header: list[Any], rows: Iterator[list[Any]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(header)
-    for row in rows:
-        yield writer.writerow([_cell(value) for value in row])
-
-
 def _bad_request(errors: dict[str, str]) -> JsonResponse:
     fields = {name: [message] for name, message in errors.items()}
     return JsonResponse(
@@ -270,13 +257,9 @@ def dashboard_csv(request: HttpRequest, chart: str) -> HttpResponseBase:
         header = next(rows)
     except ValidationFailed as exc:
         return _bad_request(exc.errors)
-    response = StreamingHttpResponse(
-        _csv_text(header, rows), content_type="text/csv; charset=utf-8"
-    )
+    cells = ([_cell(value) for value in row] for row in rows)
     filename = f"{chart}-{query.report.kind}s-{query.first_day}-to-{query.last_day}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return csv_download(csv_stream(header, cells), filename)
 
 
 # --- Weekly email subscriptions -------------------------------------------------------------

@@ -9,7 +9,6 @@ Rows come in ticket id order, which lets PostgreSQL start from the primary key i
 sorting everything first.
 """
 
-import csv
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from core.choices import EventKind
+from core.web.csv_download import csv_stream
 from reporting.filters import ReportFilter
 from reporting.kinds import KindSpec
 from reporting.metrics.outcomes import outcome_sql
@@ -172,22 +172,12 @@ def _line(spec: KindSpec, row: Sequence[Any]) -> list[Any]:
     ]
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer in a generator."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(report: ReportFilter, *, chunk_size: int = CHUNK_SIZE) -> Iterator[str]:
     """The export as CSV text, one line at a time (header first)."""
-    writer = csv.writer(_Echo())
     spec = spec_for(report)
-    yield writer.writerow(HEADER)
     sql, params = export_sql(report)
-    for rows in fetch_chunks(sql, params, chunk_size):
-        for row in rows:
-            yield writer.writerow(_line(spec, row))
+    chunks = fetch_chunks(sql, params, chunk_size)
+    yield from csv_stream(HEADER, (_line(spec, row) for rows in chunks for row in rows))
 
 
 def export_filename(report: ReportFilter) -> str:

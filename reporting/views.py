@@ -9,12 +9,12 @@ from django.http import (
     HttpResponse,
     HttpResponseBase,
     JsonResponse,
-    StreamingHttpResponse,
 )
 from django.views.decorators.http import require_GET
 
 from core.api.errors import error_body
 from core.exceptions import ValidationFailed
+from core.web.csv_download import csv_download
 from reporting.auth import report_reader
 from reporting.export import csv_lines, export_filename
 from reporting.filters import ReportFilter
@@ -33,10 +33,7 @@ def export_csv(request: HttpRequest) -> HttpResponseBase:
         report = ReportFilter.from_params(request.GET)
     except ValidationFailed as exc:
         return _invalid(exc)
-    response = StreamingHttpResponse(csv_lines(report), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{export_filename(report)}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return csv_download(csv_lines(report), export_filename(report))
 
 
 @require_GET

@@ -1,24 +1,25 @@
-"""SLO pages of the agent workspace: every objective with its budget and burn (/slo/), a
-service's objectives with the budget over time, burn rates and alert history
-(/slo/<service id>/), and the objective form for managers. Agents read; managers write
-(PermissionDenied otherwise)."""
+"""SLO pages of the agent workspace: the objectives with their budget and burn (/slo/, a page
+at a time, by service and kind), a service's objectives with the budget over time, burn rates
+and alert history (/slo/<service id>/), and the objective form for managers (core.web.editor).
+Agents read; managers write (PermissionDenied otherwise)."""
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from core.exceptions import ValidationFailed
-from core.models import Service
-from core.web.access import agent_required, current_user
-from core.web.forms import apply_domain_errors
+from core.models import Service, User
+from core.web.access import agent_required, current_user, paginate
+from core.web.editor import Editor
 from slo.budget import ALERT_POLICIES, WINDOWS
 from slo.charts import budget_chart
+from slo.filtersets import ObjectiveFilterSet
 from slo.forms import ObjectiveForm
 from slo.models import Objective
 from slo.selectors import (
@@ -42,12 +43,18 @@ LIST_WINDOWS = ("1h", "6h", "1d", "3d")
 @never_cache
 @agent_required
 def slo_list_view(request: HttpRequest) -> HttpResponse:
-    statuses = objective_statuses(list(objective_list()))
+    """One page of objectives (filtered by service and kind): their statuses cost the same
+    queries for any page (slo.selectors.objective_statuses)."""
+    filterset = ObjectiveFilterSet(request.GET, queryset=objective_list())
+    page = paginate(request, filterset.qs, settings.QUEUE_PAGE_SIZE)
     return render(
         request,
         "slo/list.html",
         {
-            "statuses": statuses,
+            "filterset": filterset,
+            "page": page,
+            "statuses": objective_statuses(list(page.object_list)),
+            "filtered": any(request.GET.get(name) for name in filterset.filters),
             "windows": LIST_WINDOWS,
             "can_manage": can_manage_objectives(current_user(request)),
         },
@@ -93,47 +100,29 @@ def slo_service_view(request: HttpRequest, service_id: int) -> HttpResponse:
     )
 
 
-def _form_page(
-    request: HttpRequest, form: ObjectiveForm, objective: Objective | None, status: int = 200
-) -> HttpResponse:
-    return render(
-        request, "slo/objective_form.html", {"form": form, "objective": objective}, status=status
-    )
+def _save(objective: Objective | None, form: ObjectiveForm, actor: User) -> Objective:
+    if objective is None:
+        return objective_create(actor=actor, data=form.data_for_service())
+    return objective_update(objective=objective, actor=actor, data=form.data_for_service())
 
 
-def _save(request: HttpRequest, objective: Objective | None) -> HttpResponse:
-    user = current_user(request)
-    form = ObjectiveForm(request.POST)
-    if not form.is_valid():
-        return _form_page(request, form, objective, status=400)
-    try:
-        if objective is None:
-            saved = objective_create(actor=user, data=form.data_for_service())
-        else:
-            saved = objective_update(objective=objective, actor=user, data=form.data_for_service())
-    except ValidationFailed as exc:
-        apply_domain_errors(form, exc, {})
-        return _form_page(request, form, objective, status=400)
-    messages.success(request, f"The objective “{saved.describe()}” is saved.")
-    return redirect("slo:service", saved.service_id)
+def _initial(objective: Objective) -> dict[str, Any]:
+    return {
+        "service": objective.service_id,
+        "kind": objective.kind,
+        "target": objective.target.normalize(),
+        "window_days": objective.window_days,
+        "priorities": objective.priorities,
+        "threshold_minutes": objective.threshold_minutes,
+    }
 
 
-def _require_manager(request: HttpRequest) -> None:
-    if not can_manage_objectives(current_user(request)):
-        raise PermissionDenied("Only managers define service level objectives.")
-
-
-@never_cache
-@agent_required
-def objective_new_view(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
-    if request.method == "POST":
-        return _save(request, None)
+def _new_initial(request: HttpRequest) -> dict[str, Any]:
     initial: dict[str, Any] = {"kind": "availability", "target": "99.9", "window_days": 28}
     service = request.GET.get("service", "")
     if service.isdigit():
         initial["service"] = int(service)
-    return _form_page(request, ObjectiveForm(initial=initial), None)
+    return initial
 
 
 def _objective(pk: int) -> Objective:
@@ -143,24 +132,21 @@ def _objective(pk: int) -> Objective:
         raise Http404("No such objective.") from None
 
 
-@never_cache
-@agent_required
-def objective_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_manager(request)
-    objective = _objective(pk)
-    if request.method == "POST":
-        return _save(request, objective)
-    form = ObjectiveForm(
-        initial={
-            "service": objective.service_id,
-            "kind": objective.kind,
-            "target": objective.target.normalize(),
-            "window_days": objective.window_days,
-            "priorities": objective.priorities,
-            "threshold_minutes": objective.threshold_minutes,
-        }
-    )
-    return _form_page(request, form, objective)
+EDITOR = Editor[Objective](
+    form_class=ObjectiveForm,
+    template="slo/objective_form.html",
+    context_name="objective",
+    can_manage=can_manage_objectives,
+    refusal="Only managers define service level objectives.",
+    get=_objective,
+    save=_save,
+    initial=_initial,
+    new_initial=_new_initial,
+    saved=lambda objective: f"The objective “{objective.describe()}” is saved.",
+    done=lambda objective: reverse("slo:service", args=[objective.service_id]),
+)
+objective_new_view = EDITOR.new_view()
+objective_edit_view = EDITOR.edit_view()
 
 
 @require_POST

@@ -10,12 +10,12 @@ from typing import Any
 
 from django.db import transaction
 
-from changes.events import problems_resolved_event
 from changes.models import Change
 from changes.services.creation import clean_text
 from core.choices import Source
 from core.exceptions import DomainError, ValidationFailed
 from core.models import User
+from core.tickets.events import linked_resolved_event
 from core.tickets.executor import transition_run
 from core.tickets.kinds import ClosedLoop, TicketKind, kind_named
 
@@ -180,10 +180,12 @@ def change_resolve_problems(
             outcomes.append(ProblemOutcome(problem.number, resolved=True, incidents=incidents))
     if outcomes:
         with transaction.atomic():
-            problems_resolved_event(
+            linked_resolved_event(
                 change,
                 actor=actor,
                 source=source,
+                noun="problems",
+                resolved_with="Resolved with this change",
                 resolved=[o.number for o in outcomes if o.resolved],
                 refused=[f"{o.number} ({o.reason})" for o in outcomes if not o.resolved],
             )

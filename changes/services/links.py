@@ -8,12 +8,12 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
-from changes.events import change_linked_event
 from changes.models import Change, ChangeIncident, ChangeProblem
 from changes.permissions import require_change_worker
 from core.choices import Source
 from core.exceptions import TransitionError, ValidationFailed
 from core.models import User
+from core.tickets.events import linked_events
 from core.tickets.executor import refuse_final, ticket_lock
 from core.tickets.kinds import kind_named
 
@@ -57,19 +57,15 @@ def _link(
                 )
         except IntegrityError as exc:
             raise ValidationFailed({field: _taken(locked, field, other)}) from exc
-        change_linked_event(
+        linked_events(
             locked,
-            other=other,
-            actor=actor,
-            source=source,
-            message=f"{phrase[0]} {other.number}: {other.title}",
-        )
-        change_linked_event(
             other,
-            other=locked,
             actor=actor,
             source=source,
-            message=f"{phrase[1]} change {locked.number}: {locked.title}",
+            messages=(
+                f"{phrase[0]} {other.number}: {other.title}",
+                f"{phrase[1]} change {locked.number}: {locked.title}",
+            ),
         )
     return link
 
@@ -99,20 +95,12 @@ def _unlink(
         deleted, _ = model.objects.filter(change=locked, **{field: other}).delete()
         if not deleted:
             raise ValidationFailed({field: f"{other.number} is not linked to {locked.number}."})
-        change_linked_event(
+        linked_events(
             locked,
-            other=other,
-            actor=actor,
-            source=source,
-            message=f"{phrase[0]} {other.number}.",
-            linked=False,
-        )
-        change_linked_event(
             other,
-            other=locked,
             actor=actor,
             source=source,
-            message=f"{phrase[1]} change {locked.number}.",
+            messages=(f"{phrase[0]} {other.number}.", f"{phrase[1]} change {locked.number}."),
             linked=False,
         )
 

@@ -4,7 +4,6 @@ template, an edit form, and retire / reactivate buttons."""
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -14,9 +13,9 @@ from changes.calendar.change_templates import change_template_save, change_templ
 from changes.calendar.freeze import can_manage_calendar
 from changes.forms_calendar import ChangeTemplateForm
 from changes.models import ChangeTemplate
-from core.exceptions import ValidationFailed
+from core.models import User
 from core.web.access import agent_required, current_user
-from core.web.forms import apply_domain_errors
+from core.web.editor import Editor
 
 FIELDS = (
     "name",
@@ -30,15 +29,34 @@ FIELDS = (
 )
 
 
-def _require_manager(request: HttpRequest) -> None:
-    if not can_manage_calendar(current_user(request)):
-        raise PermissionDenied("Only managers can change the change templates.")
+def _initial(template: ChangeTemplate) -> dict[str, Any]:
+    return {**{name: getattr(template, name) for name in FIELDS}, "service": template.service_id}
+
+
+def _save(template: ChangeTemplate | None, form: ChangeTemplateForm, actor: User) -> ChangeTemplate:
+    return change_template_save(template=template, data=dict(form.cleaned_data), actor=actor)
+
+
+EDITOR = Editor[ChangeTemplate](
+    form_class=ChangeTemplateForm,
+    template="changes/calendar/template_form.html",
+    context_name="template",
+    can_manage=can_manage_calendar,
+    refusal="Only managers can change the change templates.",
+    get=lambda pk: get_object_or_404(ChangeTemplate, pk=pk),
+    save=_save,
+    initial=_initial,
+    saved=lambda template: f"The template “{template.name}” is saved.",
+    done=lambda template: "changes:template_list",
+)
+template_create_view = EDITOR.new_view()
+template_edit_view = EDITOR.edit_view()
 
 
 @never_cache
 @agent_required
 def template_list_view(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
+    EDITOR.require(request)
     templates = list(ChangeTemplate.objects.select_related("service").order_by("name"))
     return render(
         request,
@@ -50,60 +68,8 @@ def template_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _form_page(
-    request: HttpRequest,
-    template: ChangeTemplate | None,
-    form: ChangeTemplateForm,
-    status: int = 200,
-) -> HttpResponse:
-    return render(
-        request,
-        "changes/calendar/template_form.html",
-        {"template": template, "form": form},
-        status=status,
-    )
-
-
-def _save(request: HttpRequest, template: ChangeTemplate | None) -> HttpResponse:
-    form = ChangeTemplateForm(request.POST)
-    if not form.is_valid():
-        return _form_page(request, template, form, status=400)
-    try:
-        saved = change_template_save(
-            template=template, data=dict(form.cleaned_data), actor=current_user(request)
-        )
-    except ValidationFailed as exc:
-        apply_domain_errors(form, exc, {})
-        return _form_page(request, template, form, status=400)
-    messages.success(request, f"The template “{saved.name}” is saved.")
-    return redirect("changes:template_list")
-
-
-def _initial(template: ChangeTemplate) -> dict[str, Any]:
-    return {**{name: getattr(template, name) for name in FIELDS}, "service": template.service_id}
-
-
-@never_cache
-@agent_required
-def template_create_view(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
-    if request.method == "POST":
-        return _save(request, None)
-    return _form_page(request, None, ChangeTemplateForm())
-
-
-@never_cache
-@agent_required
-def template_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_manager(request)
-    template = get_object_or_404(ChangeTemplate, pk=pk)
-    if request.method == "POST":
-        return _save(request, template)
-    return _form_page(request, template, ChangeTemplateForm(initial=_initial(template)))
-
-
 def _set_active(request: HttpRequest, pk: int, *, active: bool) -> HttpResponse:
-    _require_manager(request)
+    EDITOR.require(request)
     template = get_object_or_404(ChangeTemplate, pk=pk)
     change_template_set_active(template=template, active=active, actor=current_user(request))
     if active:

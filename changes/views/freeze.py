@@ -4,7 +4,6 @@ new window, an edit form and a delete confirmation."""
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,14 +16,39 @@ from changes.calendar.freeze import (
 )
 from changes.forms_calendar import FreezeWindowForm
 from changes.models import FreezeWindow
-from core.exceptions import ValidationFailed
+from core.models import User
 from core.web.access import agent_required, current_user
-from core.web.forms import apply_domain_errors
+from core.web.editor import Editor
 
 
-def _require_manager(request: HttpRequest) -> None:
-    if not can_manage_calendar(current_user(request)):
-        raise PermissionDenied("Only managers can change freeze windows.")
+def _initial(window: FreezeWindow) -> dict[str, Any]:
+    return {
+        "name": window.name,
+        "reason": window.reason,
+        "starts_at": timezone.localtime(window.starts_at),
+        "ends_at": timezone.localtime(window.ends_at),
+        "services": [s.pk for s in window.services.all()],
+    }
+
+
+def _save(window: FreezeWindow | None, form: FreezeWindowForm, actor: User) -> FreezeWindow:
+    return freeze_window_save(window=window, data=dict(form.cleaned_data), actor=actor)
+
+
+EDITOR = Editor[FreezeWindow](
+    form_class=FreezeWindowForm,
+    template="changes/calendar/freeze_form.html",
+    context_name="window",
+    can_manage=can_manage_calendar,
+    refusal="Only managers can change freeze windows.",
+    get=lambda pk: get_object_or_404(FreezeWindow, pk=pk),
+    save=_save,
+    initial=_initial,
+    saved=lambda window: f"The freeze window “{window.name}” is saved.",
+    done=lambda window: "changes:freeze_list",
+)
+freeze_create_view = EDITOR.new_view()
+freeze_edit_view = EDITOR.edit_view()
 
 
 @never_cache
@@ -43,65 +67,10 @@ def freeze_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _form_page(
-    request: HttpRequest, window: FreezeWindow | None, form: FreezeWindowForm, status: int = 200
-) -> HttpResponse:
-    return render(
-        request,
-        "changes/calendar/freeze_form.html",
-        {"window": window, "form": form},
-        status=status,
-    )
-
-
-def _save(request: HttpRequest, window: FreezeWindow | None) -> HttpResponse:
-    form = FreezeWindowForm(request.POST)
-    if not form.is_valid():
-        return _form_page(request, window, form, status=400)
-    try:
-        saved = freeze_window_save(
-            window=window, data=dict(form.cleaned_data), actor=current_user(request)
-        )
-    except ValidationFailed as exc:
-        apply_domain_errors(form, exc, {})
-        return _form_page(request, window, form, status=400)
-    messages.success(request, f"The freeze window “{saved.name}” is saved.")
-    return redirect("changes:freeze_list")
-
-
-def _initial(window: FreezeWindow) -> dict[str, Any]:
-    return {
-        "name": window.name,
-        "reason": window.reason,
-        "starts_at": timezone.localtime(window.starts_at),
-        "ends_at": timezone.localtime(window.ends_at),
-        "services": [s.pk for s in window.services.all()],
-    }
-
-
-@never_cache
-@agent_required
-def freeze_create_view(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
-    if request.method == "POST":
-        return _save(request, None)
-    return _form_page(request, None, FreezeWindowForm())
-
-
-@never_cache
-@agent_required
-def freeze_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_manager(request)
-    window = get_object_or_404(FreezeWindow, pk=pk)
-    if request.method == "POST":
-        return _save(request, window)
-    return _form_page(request, window, FreezeWindowForm(initial=_initial(window)))
-
-
 @never_cache
 @agent_required
 def freeze_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_manager(request)
+    EDITOR.require(request)
     window = get_object_or_404(FreezeWindow, pk=pk)
     if request.method == "POST":
         freeze_window_delete(window=window, actor=current_user(request))

@@ -251,6 +251,24 @@ def _review(event: TimelineEvent, ticket: TicketBase) -> EventView:
     return EventView(verb, *_message_body(event))
 
 
+@describes(EventKind.LINKED)
+def _linked(event: TimelineEvent, ticket: TicketBase) -> EventView:
+    return EventView("changed the linked tickets", event.message, "markdown")
+
+
+describes(EventKind.UNLINKED)(_linked)
+
+# core.tickets.events.linked_resolved_event counts the resolved as `resolved_<plural noun>`.
+RESOLVED_PREFIX = "resolved_"
+
+
+@describes(EventKind.LINKED_RESOLVED)
+def _linked_resolved(event: TimelineEvent, ticket: TicketBase) -> EventView:
+    counted = next((name for name in event.changes or {} if name.startswith(RESOLVED_PREFIX)), "")
+    noun = counted.removeprefix(RESOLVED_PREFIX) or "tickets"
+    return EventView(f"resolved the linked {noun}", event.message, "markdown")
+
+
 @describes(EventKind.EMAIL_BOUNCED)
 def _email_bounced(event: TimelineEvent, ticket: TicketBase) -> EventView:
     recipient = str((event.changes or {}).get("recipient", ""))

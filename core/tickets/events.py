@@ -9,12 +9,14 @@ same way (`event_record`, `events_record`), and to paging's priority triggers
 event; nothing else reads an event's JSON or compares its message.
 
 Call these inside the transaction of the change they record. Kind-specific events (alerts,
-fulfilment tasks, problem links) have their constructors in their app's `events.py`, built on
+fulfilment tasks, change approvals) have their constructors in their app's `events.py`, built on
 `event_build`/`event_record` below, and their descriptions registered with
-`core.tickets.describe.describes`.
+`core.tickets.describe.describes`. Links between tickets and closing the loop over them are
+shared by the kinds that link (problems and their incidents, changes and their problems), so
+their constructors are here.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -22,7 +24,7 @@ from django.utils import timezone
 
 from core.choices import EventKind, Source
 from core.models import Attachment, Comment, TicketBase, TimelineEvent, User
-from core.tickets.describe import describe
+from core.tickets.describe import RESOLVED_PREFIX, describe
 from core.tickets.paging_hooks import paging_after_events
 from core.tickets.payloads import Assignment, Rating, TierMove
 from core.webhooks.emit import webhook_emit_for_timeline_event, webhook_emit_for_timeline_events
@@ -295,6 +297,77 @@ def review_event(
         source=source,
         changes={"completed": True} if completed else {},
         message=message,
+        is_public=False,
+    )
+
+
+def linked_event(
+    ticket: TicketBase,
+    *,
+    other: TicketBase,
+    actor: User,
+    source: str,
+    message: str,
+    linked: bool = True,
+) -> TimelineEvent:
+    """`ticket` was linked to (or, with linked=False, unlinked from) `other` (internal); each
+    side of a link gets its own event with its own wording."""
+    return event_append(
+        ticket,
+        kind=EventKind.LINKED if linked else EventKind.UNLINKED,
+        actor=actor,
+        source=source,
+        changes={"other": other.number},
+        message=message,
+        is_public=False,
+    )
+
+
+def linked_events(
+    ticket: TicketBase,
+    other: TicketBase,
+    *,
+    actor: User,
+    source: str,
+    messages: tuple[str, str],
+    linked: bool = True,
+) -> None:
+    """A link between `ticket` and `other` made (or, linked=False, removed): an event on each
+    timeline, `messages` being (what `ticket`'s says, what `other`'s says)."""
+    linked_event(
+        ticket, other=other, actor=actor, source=source, message=messages[0], linked=linked
+    )
+    linked_event(
+        other, other=ticket, actor=actor, source=source, message=messages[1], linked=linked
+    )
+
+
+def linked_resolved_event(
+    ticket: TicketBase,
+    *,
+    actor: User,
+    source: str,
+    noun: str,
+    resolved_with: str,
+    resolved: Sequence[str],
+    refused: Sequence[str],
+) -> TimelineEvent:
+    """Closing the loop: which of the tickets linked to `ticket` (`noun`, plural: "incidents")
+    its fix resolved, which refused and why. `resolved_with` opens the list of the resolved
+    ("Resolved with the fix"). The count is stored as `resolved_<noun>`, which the timeline
+    reads back (core.tickets.describe)."""
+    lines = []
+    if resolved:
+        lines.append(f"{resolved_with}: {', '.join(resolved)}.")
+    if refused:
+        lines.append(f"Not resolved: {'; '.join(refused)}")
+    return event_append(
+        ticket,
+        kind=EventKind.LINKED_RESOLVED,
+        actor=actor,
+        source=source,
+        changes={f"{RESOLVED_PREFIX}{noun}": len(resolved), "not_resolved": len(refused)},
+        message="\n\n".join(lines),
         is_public=False,
     )
 

@@ -257,6 +257,10 @@ class TicketKind:
     created_description: str = "A ticket was created."
     # Requesters follow this kind in the portal (problems are for agents only).
     has_portal: bool = True
+    # Why agents never reply publicly on this kind's tickets, as the end of "No public reply:
+    # …" ("": they reply to the requester). The composer then offers internal notes only, and
+    # a public reply (page, API, email) is refused with this reason.
+    no_public_reply: str = ""
     permission: Permission = _everyone
     # Why the requester may not reply on their ticket now (None: they may).
     reply_refusal: Callable[[Any], str | None] = _always_open

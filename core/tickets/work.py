@@ -278,12 +278,24 @@ def ticket_update_details(
     return locked
 
 
-def can_reply_publicly(ticket: TicketBase) -> bool:
-    """Whether a public reply reaches anyone: the ticket's kind is followed in the portal and its
-    requester can sign in or has an email address. An alert integration's reporter can do
-    neither (incidents.alerts: inactive, no email), so its incidents take internal notes only."""
+def public_reply_refusal(ticket: TicketBase) -> str:
+    """Why an agent's public reply on `ticket` would reach nobody, as the end of "No public
+    reply: …" ("" when it reaches the requester): the kind is not followed in the portal, the
+    kind declares it takes notes only (`no_public_reply`: a change's requester is an agent), or
+    the requester can neither sign in nor read email (an alert integration's reporter,
+    incidents.alerts: inactive, no email)."""
+    kind = kind_of(ticket)
+    if not kind.has_portal:
+        return f"requesters do not follow {kind.plural}, so nobody would read it."
+    if kind.no_public_reply:
+        return kind.no_public_reply
     requester = ticket.requester
-    return kind_of(ticket).has_portal and (requester.is_active or bool(requester.email))
+    if requester.is_active or requester.email:
+        return ""
+    return (
+        f"{requester.display_name} cannot sign in and has no email address, "
+        "so nobody would read it."
+    )
 
 
 def ticket_comment(
@@ -314,12 +326,9 @@ def ticket_comment(
         refusal = kind.reply_refusal(ticket)
         if refusal:
             raise TransitionError(refusal)
-    elif not is_internal and not can_reply_publicly(ticket):
+    elif not is_internal and (refusal := public_reply_refusal(ticket)):
         raise ValidationFailed(
-            {
-                "body": f"Nobody would read a public reply: {ticket.requester} cannot sign in and "
-                "has no email address. Add an internal note instead."
-            }
+            {"body": f"No public reply: {refusal} Add an internal note instead."}
         )
     with transaction.atomic():
         comment = comment_add(

@@ -28,7 +28,7 @@ from core.tickets.actions import Action, ActionTable, actions_of
 from core.tickets.escalation import next_tier_group
 from core.tickets.kinds import TicketKind, kind_named
 from core.tickets.visibility import is_restricted
-from core.tickets.work import can_reply_publicly
+from core.tickets.work import public_reply_refusal
 from core.web.access import current_user
 from core.web.forms import AgentCommentForm, AssignForm, AttachmentForm, TierMoveForm
 
@@ -170,6 +170,7 @@ class TicketPage:
 
     def context(self, ticket: TicketBase, bound: dict[str, Form]) -> dict[str, Any]:
         open_now = self.is_open(ticket)
+        no_reply = public_reply_refusal(ticket)
         return {
             "ticket": ticket,
             "kind": self.kind,
@@ -191,8 +192,9 @@ class TicketPage:
                 prefix="assign",
             ),
             "comment_form": bound.get("comment") or AgentCommentForm(prefix="comment"),
-            "can_reply_publicly": can_reply_publicly(ticket),
-            "composer": _composer(bound),
+            "public_reply_refusal": no_reply,
+            "can_reply_publicly": not no_reply,
+            "composer": _composer(bound, can_reply_publicly=not no_reply),
             "attach_form": bound.get("attach")
             or AttachmentForm(allow_internal=self.kind.has_portal, prefix="attach"),
             "urls": self.urls(ticket),
@@ -215,10 +217,11 @@ class TicketPage:
         return render(self.request, self.template, self.context(ticket, bound or {}))
 
 
-def _composer(bound: dict[str, Form]) -> str:
-    """Which of the two comment forms a re-shown, invalid comment belongs to."""
+def _composer(bound: dict[str, Form], *, can_reply_publicly: bool) -> str:
+    """Which of the two comment forms a re-shown, invalid comment belongs to (a refused public
+    reply where the page shows no reply form comes back in the note form, with its reason)."""
     form = bound.get("comment")
     if form is None:
         return ""
     visibility = form.data.get(f"{form.prefix}-visibility")
-    return "reply" if visibility == AgentCommentForm.PUBLIC else "note"
+    return "reply" if can_reply_publicly and visibility == AgentCommentForm.PUBLIC else "note"

@@ -1,11 +1,12 @@
 """The what-if CSV downloads, streamed line by line: the flipped clocks (in pages of the
 database cursor, never all in memory) and the before/after totals."""
 
-import csv
-import io
 from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
 
 from core.tickets.kinds import kind_named
+from core.web.csv_download import csv_stream
 from sla.models_whatif import WhatIfAggregate, WhatIfFlip, WhatIfScenario
 
 FLIP_HEADER = [
@@ -36,19 +37,23 @@ TOTAL_HEADER = [
 ]
 
 
-def _line(values: list[object]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow(["" if v is None else v for v in values])
-    return buffer.getvalue()
-
-
 def _percent(met: int, breached: int) -> str:
     counted = met + breached
     return f"{100 * met / counted:.1f}" if counted else ""
 
 
+def _iso(instant: datetime | None) -> str | None:
+    return instant.isoformat() if instant else None
+
+
+def _flip_row(values: tuple[Any, ...]) -> tuple[object, ...]:
+    """A flip's columns (as selected below) with its instants in ISO text and its page."""
+    kind, number, metric, priority, group_id, direction, before, after = values
+    url = kind_named(kind).agent_url(number)
+    return (kind, number, metric, priority, group_id, direction, _iso(before), _iso(after), url)
+
+
 def flips_csv_rows(scenario: WhatIfScenario) -> Iterator[str]:
-    yield _line(list(FLIP_HEADER))
     rows = (
         WhatIfFlip.objects.filter(scenario=scenario)
         .order_by("pk")
@@ -62,32 +67,19 @@ def flips_csv_rows(scenario: WhatIfScenario) -> Iterator[str]:
             "due_before",
             "due_after",
         )
+        .iterator(chunk_size=2000)
     )
-    for kind, number, metric, priority, group_id, direction, before, after in rows.iterator(
-        chunk_size=2000
-    ):
-        yield _line(
-            [
-                kind,
-                number,
-                metric,
-                priority,
-                group_id,
-                direction,
-                before.isoformat() if before else None,
-                after.isoformat() if after else None,
-                kind_named(kind).agent_url(number),
-            ]
-        )
+    return csv_stream(FLIP_HEADER, map(_flip_row, rows))
 
 
 def totals_csv_rows(scenario: WhatIfScenario) -> Iterator[str]:
-    yield _line(list(TOTAL_HEADER))
-    for row in WhatIfAggregate.objects.filter(scenario=scenario).order_by(
+    rows = WhatIfAggregate.objects.filter(scenario=scenario).order_by(
         "kind", "dimension", "key", "metric"
-    ):
-        yield _line(
-            [
+    )
+    return csv_stream(
+        TOTAL_HEADER,
+        (
+            (
                 row.kind,
                 row.dimension,
                 row.key,
@@ -101,5 +93,7 @@ def totals_csv_rows(scenario: WhatIfScenario) -> Iterator[str]:
                 row.after_breached,
                 _percent(row.after_met, row.after_breached),
                 row.after_escalations,
-            ]
-        )
+            )
+            for row in rows
+        ),
+    )

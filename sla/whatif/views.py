@@ -20,7 +20,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -28,6 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.exceptions import DomainError, ValidationFailed
 from core.roles import is_manager
 from core.web.access import current_user, paginate
+from core.web.csv_download import csv_download
 from core.web.forms import apply_domain_errors
 from sla.models import Calendar
 from sla.models_whatif import WhatIfScenario, WhatIfStatus
@@ -51,7 +53,7 @@ from sla.whatif.services import (
     sla_kind_names,
 )
 
-ViewFunc = Callable[..., HttpResponse]
+ViewFunc = Callable[..., HttpResponseBase]
 SCENARIOS_PER_PAGE = 25
 FLIPS_PER_PAGE = 50
 # How often the progress bar asks for news while a run is queued or running.
@@ -62,7 +64,7 @@ FORM_ALIASES = {"draft": "__all__"}
 def manager_required(view: ViewFunc) -> ViewFunc:
     @wraps(view)
     @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not is_manager(request.user):
             raise Http404("Not found.")
         return view(request, *args, **kwargs)
@@ -225,22 +227,20 @@ def scenario_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("sla_whatif:list")
 
 
-def _csv(request: HttpRequest, pk: int, rows: Any, name: str) -> HttpResponse:
+def _csv(request: HttpRequest, pk: int, rows: Any, name: str) -> HttpResponseBase:
     scenario = _scenario(request, pk)
     if scenario.status != WhatIfStatus.DONE:
         raise Http404("This scenario has no results yet.")
-    response = StreamingHttpResponse(rows(scenario), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="what-if-{scenario.pk}-{name}.csv"'
-    return response  # type: ignore[return-value]
+    return csv_download(rows(scenario), f"what-if-{scenario.pk}-{name}.csv")
 
 
 @manager_required
 @require_GET
-def flips_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def flips_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
     return _csv(request, pk, flips_csv_rows, "flips")
 
 
 @manager_required
 @require_GET
-def totals_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def totals_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
     return _csv(request, pk, totals_csv_rows, "totals")

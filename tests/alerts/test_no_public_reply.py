@@ -42,7 +42,7 @@ def test_the_api_refuses_a_public_reply_and_takes_a_note(alert_incident, client,
     auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
     refused = client.post(url, {"body": "Hello?"}, content_type="application/json", **auth)
     assert refused.status_code == 400
-    assert "Nobody would read a public reply" in refused.json()["error"]["fields"]["body"][0]
+    assert "cannot sign in and has no email address" in refused.json()["error"]["fields"]["body"][0]
     assert not Comment.objects.exists()
     note = client.post(
         url, {"body": "Disk cleaned", "is_internal": True}, content_type="application/json", **auth

@@ -15,6 +15,7 @@ from incidents.models import Incident
 from service_requests import services as request_services
 from service_requests.choices import RequestStatus
 from service_requests.models import ServiceRequest
+from tests.changes.factories import ChangeFactory
 from tests.email_intake.conftest import simple_mail
 from tests.service_requests.conftest import approver, approver_group, category, vpn  # noqa: F401
 
@@ -255,3 +256,13 @@ def test_an_agent_approvers_other_words_are_a_comment(feed, end_user, manager, c
     inbound = feed(_reply("Which desk?", to="<approval-2@desk.example>", sender=manager.email))
     assert inbound.outcome == InboundOutcome.REPLY
     assert Comment.objects.get(ticket_id=request.pk).author == manager
+
+
+def test_an_agents_emailed_reply_on_a_change_is_refused_with_the_reason(feed, agent) -> None:
+    change = ChangeFactory(requester=agent, title="Relay upgrade")
+    inbound = feed(
+        _reply("Done tonight.", sender="Alex <alex@desk.example>", subject=f"Re: [{change.number}]")
+    )
+    assert inbound.status == InboundStatus.REFUSED
+    assert "a change's requester is the agent who raised it" in inbound.reason
+    assert not Comment.objects.exists()

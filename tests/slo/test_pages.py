@@ -1,6 +1,7 @@
 """The SLO pages: agents read every objective and a service's page (chart with its table,
 burn rates, alert history); managers create, edit and delete objectives; bad input changes
-nothing; the list costs the same queries for 1 and 20 objectives."""
+nothing; the list shows a page at a time, filtered by service and kind, and costs the same
+queries for 2 and 22 objectives and past a page."""
 
 from datetime import timedelta
 
@@ -44,24 +45,79 @@ def test_end_users_do_not_find_the_pages(client_for, end_user, mail_service):
     assert client_for(end_user).get(url).status_code == 404
 
 
-def test_the_list_costs_the_same_for_1_and_20_objectives(client_for, agent_l1, slo_manager):
+def test_the_list_costs_the_same_for_2_and_22_objectives_and_past_a_page(
+    client_for, agent_l1, slo_manager, settings
+):
+    settings.QUEUE_PAGE_SIZE = 25
     client = client_for(agent_l1)
 
-    def count() -> int:
+    def count(params: dict[str, str] | None = None) -> int:
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(reverse("slo:list")).status_code == 200
+            assert client.get(reverse("slo:list"), params or {}).status_code == 200
         return len(queries)
 
+    # One of each kind: each kind's statuses are one query, whatever the number of rows.
     first = ServiceFactory(name="First")
     availability(first, slo_manager)
     response(first, slo_manager)
     count()  # warms the content-type cache
     one = count()
     for n in range(10):
-        service = ServiceFactory(name=f"S{n}")
+        service = ServiceFactory(name=f"S{n:02d}")
         availability(service, slo_manager)
         response(service, slo_manager)
+    assert Objective.objects.count() == 22
     assert count() == one
+    for n in range(10, 20):
+        service = ServiceFactory(name=f"S{n:02d}")
+        availability(service, slo_manager)
+        response(service, slo_manager)
+    assert count() == one  # 42 objectives: a page of 25
+    assert count({"page": "2"}) == one
+    assert count({"kind": "response", "service": str(service.pk)}) == one
+
+
+def test_the_list_shows_a_page_at_a_time(client_for, agent_l1, slo_manager, settings):
+    settings.QUEUE_PAGE_SIZE = 3
+    for n in range(4):
+        availability(ServiceFactory(name=f"Service {n}"), slo_manager)
+    client = client_for(agent_l1)
+    first = client.get(reverse("slo:list")).content.decode()
+    assert "4 objectives" in first and "Page 1 of 2" in first
+    assert ">Service 0</a>" in first and ">Service 2</a>" in first and ">Service 3</a>" not in first
+    second = client.get(reverse("slo:list"), {"page": "2"}).content.decode()
+    assert ">Service 3</a>" in second and ">Service 0</a>" not in second
+    # A page past the end shows the last one (never a 404 or an empty table).
+    assert ">Service 3</a>" in client.get(reverse("slo:list"), {"page": "9"}).content.decode()
+
+
+def test_the_list_filters_by_service_and_kind(client_for, agent_l1, mail_service, slo_manager):
+    other = ServiceFactory(name="Intranet")
+    availability(mail_service, slo_manager)
+    response(mail_service, slo_manager)
+    availability(other, slo_manager)
+    client = client_for(agent_l1)
+
+    def rows(params: dict[str, str]) -> str:
+        page = client.get(reverse("slo:list"), params)
+        assert page.status_code == 200
+        return page.content.decode()
+
+    by_service = rows({"service": str(mail_service.pk)})
+    assert "2 objectives" in by_service and ">Intranet</a>" not in by_service
+    by_kind = rows({"kind": "availability"})
+    assert "2 objectives" in by_kind and "acknowledged within" not in by_kind
+    both = rows({"service": str(other.pk), "kind": "response"})
+    assert "No objective matches these filters" in both
+
+
+def test_a_bad_filter_is_named_and_ignored(client_for, agent_l1, mail_service, slo_manager):
+    availability(mail_service, slo_manager)
+    page = client_for(agent_l1).get(reverse("slo:list"), {"service": "999999", "kind": "nope"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert text.count('class="error-text"') == 2
+    assert "1 objective" in text
 
 
 def test_the_service_page_draws_the_budget_and_history(

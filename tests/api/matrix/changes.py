@@ -189,7 +189,21 @@ CASES = [
     Case("changes-unlink-incident", "post", AGENTS, setup=with_links, body=linked("incident")),
     Case("changes-links", "get", AGENTS, setup=with_links),
     Case("changes-comments", "get", AGENTS, setup=in_status()),
-    Case("changes-comments", "post", AGENTS_CREATE, setup=in_status(), body=body(body="Note.")),
+    Case(
+        "changes-comments",
+        "post",
+        AGENTS_CREATE,
+        setup=in_status(),
+        body=body(body="Note.", is_internal=True),
+    ),
+    Case(
+        "changes-comments",
+        "post",
+        statuses(end_user=403, agent=400),
+        setup=in_status(),
+        body=body(body="Hello?"),
+        note="no public reply on a change",
+    ),
     Case("changes-attachments", "get", AGENTS, setup=in_status()),
     Case(
         "changes-attachments",
