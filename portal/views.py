@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from core.keyset import CursorInvalidError
 from core.models import TicketBase
 from core.tickets.kinds import TicketKind
 from core.tickets.portal_spec import Expectation
@@ -19,6 +20,7 @@ from portal.selectors import (
     SHOW_CHOICES,
     MyTicket,
     kind_choices,
+    my_tickets_count,
     my_tickets_page,
     my_tickets_recent,
     my_waiting_count,
@@ -65,18 +67,31 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def tickets(request: HttpRequest) -> HttpResponse:
-    """My tickets: ?show=all|open|waiting|closed, ?kind=all|<a kind's url_namespace>, ?page=."""
+    """My tickets: ?show=all|open|waiting|closed, ?kind=all|<a kind's url_namespace>, and
+    ?older= / ?newer= (a cursor, core.keyset); a bad cursor shows the first page with a 400."""
     user = current_user(request)
     show = request.GET.get("show", SHOW_ALL)
     show = show if show in SHOW_CHOICES else SHOW_ALL
     kinds = kind_choices()
     kind = request.GET.get("kind", KIND_ALL)
     kind = kind if kind in kinds else KIND_ALL
-    page, items = my_tickets_page(
-        user, page=request.GET.get("page"), per_page=MY_TICKETS_PAGE_SIZE, show=show, kind=kind
-    )
+    cursor_error, status = "", 200
+    try:
+        page, items = my_tickets_page(
+            user,
+            per_page=MY_TICKETS_PAGE_SIZE,
+            show=show,
+            kind=kind,
+            older=request.GET.get("older"),
+            newer=request.GET.get("newer"),
+        )
+    except CursorInvalidError:
+        cursor_error, status = "That page link is not valid: here are your latest tickets.", 400
+        page, items = my_tickets_page(user, per_page=MY_TICKETS_PAGE_SIZE, show=show, kind=kind)
     context = {
         "page": page,
+        "count": my_tickets_count(user, show=show, kind=kind) if items else None,
+        "cursor_error": cursor_error,
         "rows": ticket_rows(items),
         "show": show,
         "kind": kind,
@@ -84,4 +99,4 @@ def tickets(request: HttpRequest) -> HttpResponse:
         "kind_choices": kinds,
         "is_filtered": show != SHOW_ALL or kind != KIND_ALL,
     }
-    return render(request, "portal/tickets.html", context)
+    return render(request, "portal/tickets.html", context, status=status)
