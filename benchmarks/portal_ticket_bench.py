@@ -140,6 +140,7 @@ def measure_all(args: argparse.Namespace, heavy):  # type: ignore[no-untyped-def
     first = portal.get("/portal/tickets/").content.decode()
     found = NEXT_LINK.search(first)
     older = "/portal/tickets/" + html.unescape(found.group(1)) if found else ""
+    deep = deep_page(heavy, "older=" in older)
     agent = Client()
     agent.force_login(User.objects.get(username=args.agent))
     # A busy ticket: the open incident with the most timeline entries among recent ones.
@@ -152,6 +153,7 @@ def measure_all(args: argparse.Namespace, heavy):  # type: ignore[no-untyped-def
     pages = [
         ("portal: My tickets, first page", portal, "/portal/tickets/"),
         ("portal: My tickets, next page (its Older link)", portal, older),
+        ("portal: My tickets, 15,000 tickets down", portal, deep),
         ("portal: My tickets, open only", portal, "/portal/tickets/?show=open"),
         ("portal: home", portal, "/portal/"),
         ("portal: my incidents", portal, "/portal/incidents/"),
@@ -178,6 +180,31 @@ def measure_all(args: argparse.Namespace, heavy):  # type: ignore[no-untyped-def
             continue
         sys.stderr.write(f"{name}: {url}\n")
         yield (name, *measure(client, url, args.repeat, args.warmup))
+    # The budget's page of 50 rows.
+    from portal import views as portal_views
+
+    if args.only in "portal: My tickets, 50 rows":
+        portal_views.MY_TICKETS_PAGE_SIZE = 50
+        yield (
+            "portal: My tickets, 50 rows",
+            *measure(portal, "/portal/tickets/", args.repeat, args.warmup),
+        )
+
+
+def deep_page(user, keyset: bool) -> str:  # type: ignore[no-untyped-def]
+    """The "My tickets" page 15,000 tickets down: by its cursor, or (the offset pagination
+    measured before keyset pages) by its page number."""
+    if not keyset:
+        return "/portal/tickets/?page=601"
+    from core.keyset import RowKey
+    from incidents.models import Incident
+
+    at, pk = (
+        Incident.objects.filter(requester=user)
+        .order_by("-updated_at", "-id")
+        .values_list("updated_at", "id")[15_000]
+    )
+    return f"/portal/tickets/?older={RowKey(at, pk, 'incident').token}"
 
 
 if __name__ == "__main__":

@@ -1,24 +1,17 @@
 """The portal home and "My tickets": the requester's tickets of every kind in one list, each
 with its status, last update and what to expect next ("we aim to respond by ...")."""
 
-from dataclasses import dataclass
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from core.keyset import CursorInvalidError
-from core.models import TicketBase
-from core.tickets.kinds import TicketKind
-from core.tickets.portal_spec import Expectation
 from core.web.access import current_user
-from portal.expectations import expectation
+from portal.rows import ticket_rows
 from portal.selectors import (
     KIND_ALL,
     SHOW_ALL,
     SHOW_CHOICES,
-    MyTicket,
     kind_choices,
     my_tickets_count,
     my_tickets_page,
@@ -28,31 +21,6 @@ from portal.selectors import (
 
 MY_TICKETS_PAGE_SIZE = 25
 HOME_RECENT = 5
-
-
-@dataclass(frozen=True)
-class TicketRow:
-    """One line of the ticket list (templates/portal/_ticket_list.html)."""
-
-    item: MyTicket
-    expectation: Expectation
-
-    @property
-    def ticket(self) -> TicketBase:
-        return self.item.ticket
-
-    @property
-    def kind(self) -> TicketKind:
-        return self.item.kind
-
-    @property
-    def url(self) -> str:
-        return self.item.kind.portal_path(self.item.ticket.number)
-
-
-def ticket_rows(items: list[MyTicket]) -> list[TicketRow]:
-    now = timezone.now()
-    return [TicketRow(item, expectation(item, now)) for item in items]
 
 
 @login_required

@@ -320,3 +320,13 @@ def test_home_empty_state(client_for, end_user):
     assert "waits for you" not in body
     assert "Report a problem" in body and reverse("incidents:portal_report") in body
     assert "Browse the catalog" in body and reverse("requests:catalog") in body
+
+
+def test_lines_escape_what_people_typed(client_for, end_user, make_incident):
+    incident = make_incident()
+    Incident.objects.filter(pk=incident.pk).update(title='<script>alert("x")</script> & co')
+    body = client_for(end_user).get(URL).content.decode()
+    assert "<script>alert" not in body
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in body
+    path = reverse("incidents:portal_detail", args=[incident.number])
+    assert f'<a class="ticket-item-title" href="{path}">' in body
