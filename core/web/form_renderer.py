@@ -108,12 +108,11 @@ class FastWidgetRenderer(DjangoTemplates):
 
     def render(
         self, template_name: str, context: dict[str, Any], request: HttpRequest | None = None
-    ) -> SafeString:
+    ) -> str:
         writer = _WRITERS.get(template_name)
         widget = context.get("widget")
         if writer is not None and isinstance(widget, Mapping):
             html = writer(widget)
             if html is not None:
                 return mark_safe(html.strip())  # noqa: S308 — every value is escaped above
-        rendered: SafeString = super().render(template_name, context, request)
-        return rendered
+        return super().render(template_name, context, request)

@@ -70,8 +70,9 @@ class MemoisedChoiceIterator(CappedModelChoiceIterator):
     def __iter__(self) -> Iterator[tuple[ModelChoiceIteratorValue | str, Any]]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
+        # The widget needs only the value: the model instances are not kept.
         for pk, label in self._options():
-            yield (ModelChoiceIteratorValue(pk, None), label)
+            yield (str(pk), label)
 
     def __len__(self) -> int:
         return len(self._options()) + (1 if self.field.empty_label is not None else 0)

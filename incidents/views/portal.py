@@ -22,8 +22,8 @@ from core.exceptions import ValidationFailed
 from core.services import attachment_add
 from core.tickets.closing import close_refusal
 from core.web.access import current_user
-from core.web.keyset_list import keyset_list
 from core.web.forms import ConfirmForm, apply_domain_errors
+from core.web.keyset_list import keyset_list
 from core.web.portal_page import PortalAction, PortalTicketPage
 from incidents import services
 from incidents.choices import IncidentStatus

@@ -17,11 +17,11 @@ from django.shortcuts import redirect, render
 from core.exceptions import ValidationFailed
 from core.roles import is_agent
 from core.web.access import current_user
-from core.web.keyset_list import keyset_list
 from core.web.forms import (
     ConfirmForm,
     apply_domain_errors,
 )
+from core.web.keyset_list import keyset_list
 from core.web.portal_page import PortalAction, PortalTicketPage
 from service_requests import services
 from service_requests.choices import CancelReason, RequestStatus
