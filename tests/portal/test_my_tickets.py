@@ -1,6 +1,7 @@
 """ "My tickets" and the portal home: the requester's incidents and requests in one list, with
 status, last update and what to expect; filters; scoping; constant query counts."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -330,3 +331,14 @@ def test_lines_escape_what_people_typed(client_for, end_user, make_incident):
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in body
     path = reverse("incidents:portal_detail", args=[incident.number])
     assert f'<a class="ticket-item-title" href="{path}">' in body
+
+
+def test_changing_a_filter_starts_again_from_the_newest(client_for, end_user, make_incident):
+    for _ in range(27):
+        make_incident()
+    client = client_for(end_user)
+    older = client.get(URL).context["page"].older
+    body = client.get(URL, {"older": older}).content.decode()
+    filters = re.findall(r'class="segmented-item" href="([^"]+)"', body)
+    assert len(filters) == 4 + 3
+    assert all("older=" not in link and "newer=" not in link for link in filters)
