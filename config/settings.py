@@ -82,6 +82,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+# Django's form renderer with the common widgets written in Python (core/web/form_renderer.py).
+FORM_RENDERER = "core.web.form_renderer.FastWidgetRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -39,6 +39,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from core import checks  # noqa: F401 — registers the settings checks
+        from core.assignment_choices import connect_assignment_choices_memo
         from core.roles import connect_role_memo
         from core.single_line import single_line_guard_install
 
@@ -47,4 +48,5 @@ class CoreConfig(AppConfig):
         # After every app's tables exist; runs on every migrate, so later tables are covered.
         post_migrate.connect(_grant_runtime_role, dispatch_uid="core.grant_runtime_role")
         connect_role_memo()
+        connect_assignment_choices_memo()
         single_line_guard_install()

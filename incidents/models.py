@@ -76,6 +76,13 @@ class Incident(RatedTicket):
             models.Index(fields=["assignee", "status"], name="incident_assignee_status"),
             # End users' "my incidents".
             models.Index(fields=["requester", "-created_at"], name="incident_requester_created"),
+            # The portal's "My tickets": keyset pages by last update (core.keyset); what its
+            # filters read is in the index, so a filtered page or count reads no table rows.
+            models.Index(
+                fields=["requester", "-updated_at", "-id"],
+                include=["status", "on_hold_reason"],
+                name="incident_requester_updated",
+            ),
             # Auto-close sweep and reporting by resolution time.
             models.Index(fields=["status", "resolved_at"], name="incident_status_resolved"),
             models.Index(fields=["service", "created_at"], name="incident_service_created"),

@@ -2,29 +2,25 @@
 portal shows, as one list, most recent activity first.
 
 The kinds come from the registry (core.tickets.kinds): every kind registered with a PortalSpec
-is listed, so a new kind appears here by declaring one. The list is a UNION ALL of one narrow
-query per kind (id, updated_at, kind name) that the database sorts, counts and pages; the
-page's rows are then read through each kind's scoped selector, with their SLA clocks, in two
-queries per kind present on the page. A page costs the same number of queries whatever its size.
+is listed, so a new kind appears here by declaring one. A page is one keyset statement
+(core.keyset): a UNION ALL of each kind's next rows by (updated_at, id) after the cursor, served
+by the index on (requester, updated_at, id) of each kind; the count stops at a cap. The page's
+rows are then read, with their SLA clocks, in two queries per kind present on the page. A
+page costs the same statements and time whatever the size of the user's history.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from django.core.paginator import Page, Paginator
-from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models import Q, QuerySet, TextField
 
+from core.keyset import CappedCount, KeysetPage, RowKey, capped_count, keyset_page
 from core.models import TicketBase, User
 from core.tickets.kinds import TicketKind, kinds
 from core.tickets.portal_spec import PortalSpec
 from sla.models import SlaClock
 from sla.selectors import clocks_for_tickets
-
-# One row of my_ticket_refs: (ticket id, updated_at, kind name).
-TicketRef = tuple[int, datetime, str]
-RefQuerySet = QuerySet[Any, TicketRef]
 
 # ?show= on "My tickets": what each filter keeps, per kind.
 SHOW_ALL = "all"
@@ -64,29 +60,29 @@ def _show_filter(spec: PortalSpec, show: str) -> Q:
     return Q()
 
 
-def my_ticket_refs(user: User, *, show: str = SHOW_ALL, kind: str = KIND_ALL) -> RefQuerySet:
-    """(id, updated_at, kind name) of the user's own tickets, most recently updated first, as
-    one sortable, sliceable and countable query. Unknown `show` / `kind` values mean "all"."""
+def my_ticket_branches(
+    user: User, *, show: str = SHOW_ALL, kind: str = KIND_ALL
+) -> dict[str, QuerySet[Any]]:
+    """The user's own tickets, one queryset per kind listed (kind name -> rows), for
+    core.keyset. Unknown `show` / `kind` values mean "all"."""
     listed = portal_kinds()
     chosen = [(k, spec) for k, spec in listed if k.url_namespace == kind] or listed
     if not chosen:
         raise LookupError("no ticket kind is registered with a portal declaration")
-    first, *rest = [
-        k.model._default_manager.filter(_show_filter(spec, show), requester=user)
-        .annotate(kind=Value(k.name, output_field=CharField()))
-        .values_list("id", "updated_at", "kind")
-        .order_by()
+    return {
+        k.name: k.model._default_manager.filter(_show_filter(spec, show), requester=user)
         for k, spec in chosen
-    ]
-    refs = first.union(*rest, all=True) if rest else first
-    # (updated_at, id, kind) is unique, so the order is total and pages never overlap or skip
-    # a ticket, even when two tickets were updated in the same instant.
-    return refs.order_by("-updated_at", "-id", "kind")
+    }
 
 
-def my_waiting_count(user: User) -> int:
+def my_tickets_count(user: User, *, show: str = SHOW_ALL, kind: str = KIND_ALL) -> CappedCount:
+    """How many tickets "My tickets" lists with these filters, up to core.keyset.COUNT_CAP."""
+    return capped_count(list(my_ticket_branches(user, show=show, kind=kind).values()))
+
+
+def my_waiting_count(user: User) -> CappedCount:
     """How many of the user's tickets wait for them (confirm a fix, answer a question)."""
-    return my_ticket_refs(user, show=SHOW_WAITING).count()
+    return my_tickets_count(user, show=SHOW_WAITING)
 
 
 @dataclass(frozen=True)
@@ -100,33 +96,58 @@ class MyTicket:
     clocks: list[SlaClock]
 
 
-def my_tickets_load(user: User, refs: Sequence[TicketRef]) -> list[MyTicket]:
-    """The tickets behind `refs` (rows of my_ticket_refs), in the same order, read through each
-    kind's scoped selector with their clocks: two queries per kind present in `refs`."""
+# What portal.expectations reads of a clock.
+CLOCK_FIELDS = ("state", "due_at")
+
+
+def _long_texts(model: type[TicketBase]) -> list[str]:
+    return [field.name for field in model._meta.concrete_fields if isinstance(field, TextField)]
+
+
+def my_tickets_load(user: User, keys: Sequence[RowKey]) -> list[MyTicket]:
+    """The user's own tickets behind `keys` (from core.keyset), in the same order, with their
+    clocks: two queries per kind present in `keys`. The tickets come without related rows or
+    long texts (deferred), as a list line needs."""
     wanted: dict[str, list[int]] = {}
-    for pk, _, name in refs:
-        wanted.setdefault(name, []).append(pk)
+    for key in keys:
+        wanted.setdefault(key.kind, []).append(key.pk)
     found: dict[tuple[str, int], MyTicket] = {}
     for kind, spec in portal_kinds():
         if kind.name not in wanted:
             continue
-        tickets = list(kind.list_for_user(user).filter(requester=user, pk__in=wanted[kind.name]))
-        clocks = clocks_for_tickets(tickets)
+        # The scope is the requester's own tickets, which every kind shows its requester (as
+        # the keys were read); a line shows the ticket's own scalar fields, so neither the
+        # selector's related rows and annotations nor the long texts are read.
+        own = kind.model._default_manager.filter(requester=user, pk__in=wanted[kind.name])
+        tickets = list(own.defer(*_long_texts(kind.model)))
+        clocks = clocks_for_tickets(tickets, fields=CLOCK_FIELDS)
         for ticket in tickets:
             found[kind.name, ticket.pk] = MyTicket(kind, spec, ticket, clocks[ticket.pk])
-    return [found[name, pk] for pk, _, name in refs if (name, pk) in found]
+    return [found[key.kind, key.pk] for key in keys if (key.kind, key.pk) in found]
 
 
 def my_tickets_page(
-    user: User, *, page: str | None, per_page: int, show: str = SHOW_ALL, kind: str = KIND_ALL
-) -> tuple[Page[TicketRef], list[MyTicket]]:
-    """One page of the user's tickets and its rows. A bad or out-of-range page number gives the
-    nearest real page, never an error."""
-    paginator = Paginator(my_ticket_refs(user, show=show, kind=kind), per_page)
-    current = paginator.get_page(page)
-    return current, my_tickets_load(user, list(current.object_list))
+    user: User,
+    *,
+    per_page: int,
+    show: str = SHOW_ALL,
+    kind: str = KIND_ALL,
+    older: str | None = None,
+    newer: str | None = None,
+) -> tuple[KeysetPage, list[MyTicket]]:
+    """One page of the user's tickets, most recently updated first, after cursor `older` or
+    before cursor `newer` (core.keyset; neither: the first page), and its rows. Raises
+    core.keyset.CursorInvalidError for a cursor that is not a position in this list."""
+    page = keyset_page(
+        my_ticket_branches(user, show=show, kind=kind),
+        field="updated_at",
+        per_page=per_page,
+        older=older,
+        newer=newer,
+    )
+    return page, my_tickets_load(user, page.keys)
 
 
 def my_tickets_recent(user: User, *, limit: int) -> list[MyTicket]:
     """The user's most recently updated tickets, for the portal home."""
-    return my_tickets_load(user, list(my_ticket_refs(user)[:limit]))
+    return my_tickets_page(user, per_page=limit)[1]

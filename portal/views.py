@@ -1,24 +1,19 @@
 """The portal home and "My tickets": the requester's tickets of every kind in one list, each
 with its status, last update and what to expect next ("we aim to respond by ...")."""
 
-from dataclasses import dataclass
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
-from core.models import TicketBase
-from core.tickets.kinds import TicketKind
-from core.tickets.portal_spec import Expectation
+from core.keyset import CursorInvalidError
 from core.web.access import current_user
-from portal.expectations import expectation
+from portal.rows import ticket_rows
 from portal.selectors import (
     KIND_ALL,
     SHOW_ALL,
     SHOW_CHOICES,
-    MyTicket,
     kind_choices,
+    my_tickets_count,
     my_tickets_page,
     my_tickets_recent,
     my_waiting_count,
@@ -26,31 +21,6 @@ from portal.selectors import (
 
 MY_TICKETS_PAGE_SIZE = 25
 HOME_RECENT = 5
-
-
-@dataclass(frozen=True)
-class TicketRow:
-    """One line of the ticket list (templates/portal/_ticket_list.html)."""
-
-    item: MyTicket
-    expectation: Expectation
-
-    @property
-    def ticket(self) -> TicketBase:
-        return self.item.ticket
-
-    @property
-    def kind(self) -> TicketKind:
-        return self.item.kind
-
-    @property
-    def url(self) -> str:
-        return self.item.kind.portal_path(self.item.ticket.number)
-
-
-def ticket_rows(items: list[MyTicket]) -> list[TicketRow]:
-    now = timezone.now()
-    return [TicketRow(item, expectation(item, now)) for item in items]
 
 
 @login_required
@@ -65,18 +35,31 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def tickets(request: HttpRequest) -> HttpResponse:
-    """My tickets: ?show=all|open|waiting|closed, ?kind=all|<a kind's url_namespace>, ?page=."""
+    """My tickets: ?show=all|open|waiting|closed, ?kind=all|<a kind's url_namespace>, and
+    ?older= / ?newer= (a cursor, core.keyset); a bad cursor shows the first page with a 400."""
     user = current_user(request)
     show = request.GET.get("show", SHOW_ALL)
     show = show if show in SHOW_CHOICES else SHOW_ALL
     kinds = kind_choices()
     kind = request.GET.get("kind", KIND_ALL)
     kind = kind if kind in kinds else KIND_ALL
-    page, items = my_tickets_page(
-        user, page=request.GET.get("page"), per_page=MY_TICKETS_PAGE_SIZE, show=show, kind=kind
-    )
+    cursor_error, status = "", 200
+    try:
+        page, items = my_tickets_page(
+            user,
+            per_page=MY_TICKETS_PAGE_SIZE,
+            show=show,
+            kind=kind,
+            older=request.GET.get("older"),
+            newer=request.GET.get("newer"),
+        )
+    except CursorInvalidError:
+        cursor_error, status = "That page link is not valid: here are your latest tickets.", 400
+        page, items = my_tickets_page(user, per_page=MY_TICKETS_PAGE_SIZE, show=show, kind=kind)
     context = {
         "page": page,
+        "count": my_tickets_count(user, show=show, kind=kind) if items else None,
+        "cursor_error": cursor_error,
         "rows": ticket_rows(items),
         "show": show,
         "kind": kind,
@@ -84,4 +67,4 @@ def tickets(request: HttpRequest) -> HttpResponse:
         "kind_choices": kinds,
         "is_filtered": show != SHOW_ALL or kind != KIND_ALL,
     }
-    return render(request, "portal/tickets.html", context)
+    return render(request, "portal/tickets.html", context, status=status)

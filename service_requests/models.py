@@ -237,6 +237,13 @@ class ServiceRequest(RatedTicket):
             models.Index(fields=["support_group", "status"], name="request_group_status"),
             models.Index(fields=["assignee", "status"], name="request_assignee_status"),
             models.Index(fields=["requester", "-created_at"], name="request_requester_created"),
+            # The portal's "My tickets": keyset pages by last update (core.keyset); what its
+            # filters read is in the index, so a filtered page or count reads no table rows.
+            models.Index(
+                fields=["requester", "-updated_at", "-id"],
+                include=["status", "on_hold_reason"],
+                name="request_requester_updated",
+            ),
             # Approvers' "waiting for me": pending requests by approver or approver group.
             models.Index(
                 fields=["approver", "created_at"],

@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Model, Q, QuerySet
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 
+from core.assignment_choices import ASSIGNMENT_CHOICES_MEMO
 from core.choices import Role
 from core.exceptions import ValidationFailed
 from core.models import ConfigurationItem, Service, SupportGroup, User
@@ -52,6 +53,31 @@ class CappedModelChoiceField(_ModelChoiceField):
     iterator = CappedModelChoiceIterator
 
 
+class MemoisedChoiceIterator(CappedModelChoiceIterator):
+    """The capped choices, read once per process under the field's `memo_key`
+    (core.assignment_choices) instead of on every render."""
+
+    def _options(self) -> list[tuple[int, str]]:
+        field = self.field
+        return ASSIGNMENT_CHOICES_MEMO.get(
+            field.memo_key,  # type: ignore[attr-defined]
+            lambda: [
+                (obj.pk, field.label_from_instance(obj))
+                for obj in self.queryset[:MAX_SELECT_OPTIONS]
+            ],
+        )
+
+    def __iter__(self) -> Iterator[tuple[ModelChoiceIteratorValue | str, Any]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        # The widget needs only the value: the model instances are not kept.
+        for pk, label in self._options():
+            yield (str(pk), label)
+
+    def __len__(self) -> int:
+        return len(self._options()) + (1 if self.field.empty_label is not None else 0)
+
+
 def agent_users() -> QuerySet[User]:
     """Active people who work tickets (agents, managers, admins), for assignee selects."""
     names = [ROLE_GROUP_NAMES[r] for r in (Role.AGENT, Role.MANAGER, Role.ADMIN)]
@@ -65,6 +91,20 @@ def agent_users() -> QuerySet[User]:
 class AgentChoiceField(CappedModelChoiceField):
     def label_from_instance(self, obj: Model) -> str:
         return obj.display_name if isinstance(obj, User) else str(obj)
+
+
+class AssigneeChoiceField(AgentChoiceField):
+    """Everyone who works tickets (agent_users()), memoised per process."""
+
+    iterator = MemoisedChoiceIterator
+    memo_key = "agents"
+
+
+class GroupChoiceField(CappedModelChoiceField):
+    """Active support groups (the queryset given), memoised per process."""
+
+    iterator = MemoisedChoiceIterator
+    memo_key = "active-groups"
 
 
 class ConfigurationItemChoiceField(CappedModelChoiceField):
@@ -254,10 +294,11 @@ def notes_field(label: str, help_text: str = "") -> forms.CharField:
 
 
 class AssignForm(VersionedForm):
-    assignee = AgentChoiceField(
+    # Both lists are the same on every ticket page: read once per process.
+    assignee = AssigneeChoiceField(
         queryset=User.objects.none(), required=False, empty_label="Unassigned", label="Assignee"
     )
-    support_group = CappedModelChoiceField(
+    support_group = GroupChoiceField(
         queryset=SupportGroup.objects.none(),
         required=False,
         empty_label="Keep the current group",

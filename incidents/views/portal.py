@@ -21,8 +21,9 @@ from django.utils import timezone
 from core.exceptions import ValidationFailed
 from core.services import attachment_add
 from core.tickets.closing import close_refusal
-from core.web.access import current_user, paginate
+from core.web.access import current_user
 from core.web.forms import ConfirmForm, apply_domain_errors
+from core.web.keyset_list import keyset_list
 from core.web.portal_page import PortalAction, PortalTicketPage
 from incidents import services
 from incidents.choices import IncidentStatus
@@ -73,9 +74,14 @@ def _resolution_dates(incident: Incident) -> dict[str, Any]:
 @login_required
 def portal_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    mine = incident_list_for_user(user).filter(requester=user).order_by("-created_at", "-id")
-    page = paginate(request, mine, PORTAL_PAGE_SIZE)
-    return render(request, "incidents/portal/list.html", {"page": page})
+    mine = keyset_list(
+        request,
+        incident_list_for_user(user).filter(requester=user),
+        kind="incident",
+        field="created_at",
+        per_page=PORTAL_PAGE_SIZE,
+    )
+    return render(request, "incidents/portal/list.html", {"mine": mine}, status=mine.status)
 
 
 @login_required

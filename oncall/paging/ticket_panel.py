@@ -13,6 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
+from core.config_memo import ConfigMemo
 from core.models import SupportGroup, TicketBase, User
 from core.tickets.kinds import TicketKind, kind_for_content_type
 from oncall.models import EscalationPolicy, Page, PageNotification, PageStatus
@@ -64,13 +65,24 @@ def ticket_pages(ticket: TicketBase) -> list[Page]:
     return list(_with_people(pages))
 
 
+# The groups one can page, per process (core.config_memo): every open ticket's page offers
+# them, and they change only with a group or a policy. Connected in OncallConfig.ready().
+PAGING_GROUPS_MEMO = ConfigMemo(
+    "oncall-paging-groups", ["core.SupportGroup", "oncall.EscalationPolicy"]
+)
+
+
 def paging_groups() -> list[SupportGroup]:
     """The groups one can page by hand: active groups with an active escalation policy (a
-    short list, so the choice stays small)."""
-    with_policy = EscalationPolicy.objects.filter(is_active=True).values("support_group_id")
-    return list(
-        SupportGroup.objects.filter(pk__in=with_policy, is_active=True).order_by("tier", "name")
-    )
+    short list, so the choice stays small). Read once per process; treat as read-only. The
+    page view validates a posted group against the database."""
+
+    def load() -> list[SupportGroup]:
+        with_policy = EscalationPolicy.objects.filter(is_active=True).values("support_group_id")
+        groups = SupportGroup.objects.filter(pk__in=with_policy, is_active=True)
+        return list(groups.order_by("tier", "name"))
+
+    return PAGING_GROUPS_MEMO.get("groups", load)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """`{% paging_panel %}`: the Paging panel of every kind's agent ticket page (its pages with who
 was notified through what and who acknowledged, Acknowledge / End paging, and "Page the
 on-call"). A template library rather than a kernel import, as email_intake's links are: core
-never imports the on-call app. Three queries whatever the number of pages and notifications
-(pages, their notifications, the groups one can page)."""
+never imports the on-call app. Two queries whatever the number of pages and notifications
+(pages, their notifications); the groups one can page are memoised per process."""
 
 from typing import Any
 

@@ -16,11 +16,12 @@ from django.shortcuts import redirect, render
 
 from core.exceptions import ValidationFailed
 from core.roles import is_agent
-from core.web.access import current_user, paginate
+from core.web.access import current_user
 from core.web.forms import (
     ConfirmForm,
     apply_domain_errors,
 )
+from core.web.keyset_list import keyset_list
 from core.web.portal_page import PortalAction, PortalTicketPage
 from service_requests import services
 from service_requests.choices import CancelReason, RequestStatus
@@ -86,12 +87,18 @@ def catalog_item(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def portal_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    mine = request_list_for_user(user).filter(requester=user).order_by("-created_at", "-id")
-    page = paginate(request, mine, PORTAL_PAGE_SIZE)
+    mine = keyset_list(
+        request,
+        request_list_for_user(user).filter(requester=user),
+        kind="request",
+        field="created_at",
+        per_page=PORTAL_PAGE_SIZE,
+    )
     return render(
         request,
         "service_requests/portal/list.html",
-        {"page": page, "pending_approvals": _pending_count(request)},
+        {"mine": mine, "pending_approvals": _pending_count(request)},
+        status=mine.status,
     )
 
 

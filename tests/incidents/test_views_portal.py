@@ -412,12 +412,11 @@ def test_requester_cannot_run_agent_actions_from_portal(client_for, end_user, in
 # --- Query counts ---------------------------------------------------------------------------
 
 
-def _portal_list_queries(client) -> int:
-    client.get(
-        reverse("incidents:portal_list")
-    )  # warm what each process keeps (content types, the viewer's roles)
+def _portal_list_queries(client, query=None) -> int:
+    # Warm what each process keeps (content types, the viewer's roles).
+    client.get(reverse("incidents:portal_list"), query)
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get(reverse("incidents:portal_list"))
+        response = client.get(reverse("incidents:portal_list"), query)
     assert response.status_code == 200
     return len(ctx.captured_queries)
 
@@ -434,9 +433,26 @@ def test_portal_list_paginates_by_25(client_for, end_user):
     IncidentFactory.create_batch(27, requester=end_user)
     client = client_for(end_user)
     first = client.get(reverse("incidents:portal_list"))
-    assert len(first.context["page"].object_list) == 25
-    second = client.get(reverse("incidents:portal_list"), {"page": 2})
-    assert len(second.context["page"].object_list) == 2
+    assert len(first.context["mine"].rows) == 25
+    assert "27 incidents, newest first." in first.content.decode()
+    older = first.context["mine"].page.older
+    second = client.get(reverse("incidents:portal_list"), {"older": older})
+    assert len(second.context["mine"].rows) == 2
+    assert not {i.pk for i in first.context["mine"].rows} & {
+        i.pk for i in second.context["mine"].rows
+    }
+    newer = second.context["mine"].page.newer
+    back = client.get(reverse("incidents:portal_list"), {"newer": newer})
+    assert back.context["mine"].rows == first.context["mine"].rows
+    assert _portal_list_queries(client, {"older": older}) == _portal_list_queries(client)
+
+
+def test_portal_list_bad_cursor_is_a_clear_error(client_for, end_user):
+    incident = IncidentFactory(requester=end_user)
+    response = client_for(end_user).get(reverse("incidents:portal_list"), {"older": "x.y.z"})
+    assert response.status_code == 400
+    assert "That page link is not valid" in response.content.decode()
+    assert response.context["mine"].rows == [incident]
 
 
 # --- Sign in --------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """ "My tickets" and the portal home: the requester's incidents and requests in one list, with
 status, last update and what to expect; filters; scoping; constant query counts."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from django.utils import timezone
 from incidents import services
 from incidents.choices import HoldReason, Impact, IncidentStatus, Urgency
 from incidents.models import Incident
-from portal.selectors import my_ticket_refs, my_tickets_page
+from portal.selectors import my_tickets_page
 from service_requests.choices import RequestStatus
 from service_requests.models import ServiceRequest
 
@@ -143,19 +144,101 @@ def test_empty_states_say_what_to_do(client_for, end_user, make_incident):
     assert "Nothing waits for you" in waiting and "Show all my tickets" in waiting
 
 
+def _walk(user, per_page, **filters):
+    """Every page from the first, following the Older cursors; then back by the Newer ones."""
+    pages, older = [], None
+    while True:
+        page, items = my_tickets_page(user, per_page=per_page, older=older, **filters)
+        pages.append([item.ticket.number for item in items])
+        if page.older is None:
+            break
+        older = page.older
+    back, newer = [], page.newer
+    while newer is not None:
+        page, items = my_tickets_page(user, per_page=per_page, newer=newer, **filters)
+        back.append([item.ticket.number for item in items])
+        newer = page.newer
+    return pages, back[::-1]
+
+
 def test_tickets_updated_in_the_same_instant_keep_one_order_across_pages(
+    end_user, make_incident, make_request
+):
+    incidents = [make_incident() for _ in range(3)]
+    requests = [make_request() for _ in range(3)]
+    same_instant = timezone.now() - timedelta(minutes=5)
+    for ticket in incidents + requests:
+        type(ticket).objects.filter(pk=ticket.pk).update(updated_at=same_instant)
+    number_of = {("incident", t.pk): t.number for t in incidents} | {
+        ("request", t.pk): t.number for t in requests
+    }
+    everything = my_tickets_page(end_user, per_page=10)[0].keys
+    # Newest id first, then by kind name: a total order, so a page boundary never moves.
+    assert everything == sorted(everything, key=lambda key: (-key.pk, key.kind))
+    expected = [number_of[key.kind, key.pk] for key in everything]
+    assert len(expected) == 6
+    for per_page in (1, 2, 4):
+        pages, back = _walk(end_user, per_page)
+        assert [number for page in pages for number in page] == expected
+        # The Newer links lead back through the same pages, ending at the first.
+        assert back == pages[:-1]
+
+
+def test_older_and_newer_links_page_through_everything(
     client_for, end_user, make_incident, make_request
 ):
-    tickets = [make_incident() for _ in range(3)] + [make_request() for _ in range(3)]
-    same_instant = timezone.now() - timedelta(minutes=5)
-    for ticket in tickets:
-        type(ticket).objects.filter(pk=ticket.pk).update(updated_at=same_instant)
-    refs = list(my_ticket_refs(end_user))
-    # Newest id first, then by kind: a total order, so a page boundary never moves.
-    assert refs == sorted(refs, key=lambda ref: (-ref[0], ref[2]))
-    pages = [my_tickets_page(end_user, page=str(n), per_page=4)[1] for n in (1, 2)]
-    listed = [item.ticket.number for page in pages for item in page]
-    assert sorted(listed) == sorted(ticket.number for ticket in tickets)
+    for minute in range(0, 60, 2):
+        _touch(make_incident(), minute)
+        _touch(make_request(), minute + 1)
+    client = client_for(end_user)
+    first = client.get(URL)
+    assert len(first.context["rows"]) == 25
+    body = first.content.decode()
+    assert "30 tickets." not in body and "60 tickets." in body
+    assert 'rel="next"' in body and 'rel="prev"' not in body
+    page = first.context["page"]
+    second = client.get(URL, {"older": page.older})
+    assert second.status_code == 200
+    assert len(second.context["rows"]) == 25
+    third = client.get(URL, {"older": second.context["page"].older})
+    assert len(third.context["rows"]) == 10
+    assert third.context["page"].older is None
+    seen = [_numbers(r) for r in (first, second, third)]
+    assert len({n for rows in seen for n in rows}) == 60
+    back = client.get(URL, {"newer": third.context["page"].newer})
+    assert _numbers(back) == seen[1]
+    top = client.get(URL, {"newer": back.context["page"].newer})
+    assert _numbers(top) == seen[0] and top.context["page"].newer is None
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        {"older": "nonsense"},
+        {"newer": "12.incident"},
+        {"older": "1733389000000000.change.4"},
+        {"older": "1733389000000000.incident.99999999999999999999"},
+    ],
+)
+def test_a_bad_cursor_is_a_clear_error_showing_the_first_page(
+    client_for, end_user, make_incident, cursor
+):
+    incident = make_incident()
+    response = client_for(end_user).get(URL, cursor)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "That page link is not valid" in body and 'role="alert"' in body
+    assert _numbers(response) == [incident.number]
+
+
+def test_counts_stop_at_the_cap(client_for, end_user, make_incident, monkeypatch):
+    monkeypatch.setattr("core.keyset.COUNT_CAP", 3)
+    for _ in range(5):
+        make_incident(IncidentStatus.RESOLVED)
+    client = client_for(end_user)
+    assert "3+ tickets." in client.get(URL).content.decode()
+    home = client.get(reverse("portal:home")).content.decode()
+    assert "3+ tickets wait for you" in home
 
 
 def test_paginates_by_25(client_for, end_user, make_incident, make_request):
@@ -166,9 +249,8 @@ def test_paginates_by_25(client_for, end_user, make_incident, make_request):
     client = client_for(end_user)
     first = client.get(URL)
     assert len(first.context["rows"]) == 25
-    second = client.get(URL, {"page": 2})
+    second = client.get(URL, {"older": first.context["page"].older})
     assert len(second.context["rows"]) == 2
-    assert client.get(URL, {"page": "x"}).status_code == 200
 
 
 def _queries(client, url) -> int:
@@ -224,7 +306,7 @@ def test_home_shows_search_actions_and_latest_tickets(
     body = response.content.decode()
     assert len(response.context["rows"]) == 5
     assert response.context["rows"][0].ticket.number == resolved.number
-    assert response.context["waiting_count"] == 1
+    assert response.context["waiting_count"].value == 1
     assert "Something is broken" in body and "I need something" in body
     assert reverse("incidents:portal_report") in body and reverse("requests:catalog") in body
     assert 'action="' + reverse("problems:portal_search") + '"' in body
@@ -239,3 +321,24 @@ def test_home_empty_state(client_for, end_user):
     assert "waits for you" not in body
     assert "Report a problem" in body and reverse("incidents:portal_report") in body
     assert "Browse the catalog" in body and reverse("requests:catalog") in body
+
+
+def test_lines_escape_what_people_typed(client_for, end_user, make_incident):
+    incident = make_incident()
+    Incident.objects.filter(pk=incident.pk).update(title='<script>alert("x")</script> & co')
+    body = client_for(end_user).get(URL).content.decode()
+    assert "<script>alert" not in body
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in body
+    path = reverse("incidents:portal_detail", args=[incident.number])
+    assert f'<a class="ticket-item-title" href="{path}">' in body
+
+
+def test_changing_a_filter_starts_again_from_the_newest(client_for, end_user, make_incident):
+    for _ in range(27):
+        make_incident()
+    client = client_for(end_user)
+    older = client.get(URL).context["page"].older
+    body = client.get(URL, {"older": older}).content.decode()
+    filters = re.findall(r'class="segmented-item" href="([^"]+)"', body)
+    assert len(filters) == 4 + 3
+    assert all("older=" not in link and "newer=" not in link for link in filters)

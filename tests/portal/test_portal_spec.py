@@ -19,8 +19,9 @@ from portal.selectors import (
     SHOW_WAITING,
     MyTicket,
     kind_choices,
-    my_ticket_refs,
+    my_tickets_count,
     my_tickets_load,
+    my_tickets_page,
 )
 from problems.choices import ProblemStatus
 from service_requests.choices import HoldReason as RequestHoldReason
@@ -187,16 +188,20 @@ def test_a_kind_declared_for_the_portal_is_listed_without_portal_changes(
     problem = ProblemFactory(requester=agent_l1, status=ProblemStatus.RESOLVED)
     ProblemFactory(status=ProblemStatus.RESOLVED)  # someone else's
     assert kind_choices()["problems"] == "Problems"
-    refs = list(my_ticket_refs(agent_l1))
-    assert {(pk, kind) for pk, _, kind in refs} == {
+
+    def keys(**filters):
+        return my_tickets_page(agent_l1, per_page=10, **filters)[0].keys
+
+    refs = keys()
+    assert {(key.pk, key.kind) for key in refs} == {
         (incident.pk, "incident"),
         (problem.pk, "problem"),
     }
-    assert [pk for pk, _, _ in my_ticket_refs(agent_l1, kind="problems")] == [problem.pk]
-    assert [pk for pk, _, _ in my_ticket_refs(agent_l1, show=SHOW_WAITING)] == [problem.pk]
-    open_refs = {(pk, kind) for pk, _, kind in my_ticket_refs(agent_l1, show=SHOW_OPEN)}
+    assert [key.pk for key in keys(kind="problems")] == [problem.pk]
+    assert [key.pk for key in keys(show=SHOW_WAITING)] == [problem.pk]
+    open_refs = {(key.pk, key.kind) for key in keys(show=SHOW_OPEN)}
     assert open_refs == {(incident.pk, "incident"), (problem.pk, "problem")}
-    assert my_ticket_refs(agent_l1, show=SHOW_CLOSED).count() == 0
+    assert my_tickets_count(agent_l1, show=SHOW_CLOSED).value == 0
     my_tickets_load(agent_l1, refs)  # warm what each process keeps (content types, roles)
     with django_assert_num_queries(4):  # the rows and the clocks, per kind on the page
         items = my_tickets_load(agent_l1, refs)

@@ -41,7 +41,7 @@ def theirs(other_end_user, mfa):
 def test_end_users_see_only_their_own_requests(client_for, requester, mine, theirs):
     client = client_for(requester)
     listing = client.get(reverse("requests:portal_list"))
-    assert [r.number for r in listing.context["page"]] == [mine.number]
+    assert [r.number for r in listing.context["mine"].rows] == [mine.number]
     assert client.get(reverse("requests:portal_detail", args=[mine.number])).status_code == 200
     for name in ("portal_detail",):
         assert client.get(reverse(f"requests:{name}", args=[theirs.number])).status_code == 404

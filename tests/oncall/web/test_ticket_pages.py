@@ -237,3 +237,22 @@ def test_inactive_policy_groups_are_not_offered(client_for, agents, incident, po
 
 def test_user_fixture_is_an_agent(agents: list[User]) -> None:
     assert all(agent.is_active for agent in agents)
+
+
+def _paging_choices(client, incident) -> str:
+    body = client.get(_detail(incident)).content.decode()
+    select = re.search(r'<select name="page-support_group".*?</select>', body, re.DOTALL)
+    assert select is not None
+    return select.group(0)
+
+
+def test_the_groups_to_page_follow_policy_changes(client_for, agents, incident, policy) -> None:
+    # The list is memoised per process: a policy turned off (or on) shows at once.
+    client = client_for(agents[0])
+    assert f'<option value="{incident.support_group_id}"' in _paging_choices(client, incident)
+    policy.is_active = False
+    policy.save()
+    assert f'<option value="{incident.support_group_id}"' not in _paging_choices(client, incident)
+    policy.is_active = True
+    policy.save()
+    assert f'<option value="{incident.support_group_id}"' in _paging_choices(client, incident)

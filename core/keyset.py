@@ -1,0 +1,156 @@
+"""Keyset ("Newer" / "Older") pagination for lists that sort by a moment, newest first, and may
+mix several ticket kinds (the portal's "My tickets").
+
+A list is one or more branches, each a queryset of one kind's rows. Rows are ordered by
+(moment, id) descending and then by kind name, a total order even when two tickets share the
+instant and the id. A page is one statement per branch: its next `per_page + 1` keys after
+the cursor, read in order through an index on (scope, moment, id), merged here; its cost
+depends on the page size, never on how many rows precede the cursor or follow the page. (One
+statement per branch rather than one UNION: SQLite, the embedded database, allows no LIMIT
+inside a compound statement.) Counts are capped (`capped_count`): the list says "10,000+"
+rather than reading every row.
+
+A cursor is the key of a row, written "<microseconds since the epoch>.<kind>.<id>": ?older=
+names the last row of the page before, ?newer= the first row of the page after.
+"""
+
+import heapq
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+COUNT_CAP = 10_000
+_TOKEN = re.compile(r"(\d{1,17})\.([a-z][a-z_]{0,39})\.(\d{1,18})")
+
+
+class CursorInvalidError(ValueError):
+    """A ?newer= / ?older= value that is not a row key this list can hold."""
+
+
+@dataclass(frozen=True)
+class RowKey:
+    """Where a row stands in its list: its moment, id and kind."""
+
+    at: datetime
+    pk: int
+    kind: str
+
+    @property
+    def token(self) -> str:
+        delta = self.at - EPOCH
+        micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+        return f"{micros}.{self.kind}.{self.pk}"
+
+    @classmethod
+    def parse(cls, token: str, kinds: Sequence[str]) -> "RowKey":
+        """The key `token` names; CursorInvalidError when it is malformed or names another kind."""
+        match = _TOKEN.fullmatch(token)
+        if match is None or match.group(2) not in kinds:
+            raise CursorInvalidError(f"{token[:60]!r} is not a position in this list.")
+        micros, kind, pk = match.groups()
+        return cls(EPOCH + timedelta(microseconds=int(micros)), int(pk), kind)
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    """One page of keys, newest first, and the cursors of the pages around it (None: none)."""
+
+    keys: list[RowKey]
+    newer: str | None
+    older: str | None
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.newer is not None or self.older is not None
+
+
+def _after(kind: str, field: str, key: RowKey, *, older: bool) -> Q:
+    """Rows of a branch of `kind` that come after `key` going older (or newer). The bound on
+    `field` alone is redundant but lets the index scan start at the cursor."""
+    op, bound = ("lt", "lte") if older else ("gt", "gte")
+    following = Q(**{f"{field}__{op}": key.at}) | Q(**{field: key.at, f"id__{op}": key.pk})
+    # Ties on (moment, id) across kinds: kinds follow in name order going older.
+    if (kind > key.kind) if older else (kind < key.kind):
+        following |= Q(**{field: key.at, "id": key.pk})
+    return Q(**{f"{field}__{bound}": key.at}) & following
+
+
+def _keys(
+    branches: Mapping[str, QuerySet[Any]],
+    field: str,
+    limit: int,
+    after: RowKey | None,
+    *,
+    older: bool,
+) -> list[RowKey]:
+    sign = "-" if older else ""
+    runs = []
+    for kind, rows_of_kind in branches.items():
+        wanted = rows_of_kind
+        if after is not None:
+            wanted = wanted.filter(_after(kind, field, after, older=older))
+        rows = wanted.values_list(field, "id").order_by(f"{sign}{field}", f"{sign}id")[:limit]
+        runs.append([RowKey(at, pk, kind) for at, pk in rows])
+    # Each run is in list order already; the kind name breaks (moment, id) ties, first name
+    # first going older.
+    rank = {kind: -position for position, kind in enumerate(sorted(branches))}
+    merged = heapq.merge(*runs, key=lambda key: (key.at, key.pk, rank[key.kind]), reverse=older)
+    return list(merged)[:limit]
+
+
+def keyset_page(
+    branches: Mapping[str, QuerySet[Any]],
+    *,
+    field: str,
+    per_page: int,
+    older: str | None = None,
+    newer: str | None = None,
+) -> KeysetPage:
+    """The page after cursor `older` (or before cursor `newer`; neither: the first page) of the
+    union of `branches` (kind name -> that kind's rows), ordered by `field` and id, newest
+    first. Raises CursorInvalidError for a cursor that is not a key of this list. One statement per
+    branch, or twice that when a "Newer" link leads back to the top (that page is then the
+    first page)."""
+    if not branches:
+        raise ValueError("a keyset list needs at least one branch")
+    kinds = list(branches)
+    if newer:
+        key = RowKey.parse(newer, kinds)
+        keys = _keys(branches, field, per_page + 1, key, older=False)
+        if len(keys) > per_page:
+            page = keys[:per_page][::-1]
+            return KeysetPage(page, page[0].token, page[-1].token)
+        older = None
+    after = RowKey.parse(older, kinds) if older else None
+    keys = _keys(branches, field, per_page + 1, after, older=True)
+    page = keys[:per_page]
+    return KeysetPage(
+        page,
+        (page[0].token if page else after.token) if after is not None else None,
+        page[-1].token if len(keys) > per_page else None,
+    )
+
+
+@dataclass(frozen=True)
+class CappedCount:
+    """How many rows a list holds, counted up to a cap: `label` is "1,234" or "10,000+"."""
+
+    value: int
+    capped: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.value:,}+" if self.capped else f"{self.value:,}"
+
+
+def capped_count(querysets: Sequence[QuerySet[Any]], cap: int | None = None) -> CappedCount:
+    """The rows of `querysets` together, counted up to `cap` (COUNT_CAP): one statement per
+    queryset, each reading at most `cap + 1` rows."""
+    cap = COUNT_CAP if cap is None else cap
+    value = sum(queryset.values("pk").order_by()[: cap + 1].count() for queryset in querysets)
+    return CappedCount(min(value, cap), value > cap)
