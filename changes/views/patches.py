@@ -3,12 +3,13 @@
 (`/agent/changes/patches/exposure/`, also as CSV)."""
 
 import csv
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -22,6 +23,7 @@ from changes.patches.forms import (
     TargetStatusForm,
 )
 from changes.patches.selectors import (
+    exposure_chunks,
     exposure_rows,
     is_patch_rollout,
     rollout_advisories,
@@ -159,6 +161,7 @@ def _int(value: Any) -> int | None:
 # --- Exposure --------------------------------------------------------------------------------
 
 CSV_HEADER = ("cve", "configuration_item", "service", "rollout")
+EXPOSURE_CHUNK_SIZE = 2000
 
 
 def _cell(value: str) -> str:
@@ -166,16 +169,25 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def _write_csv(out: HttpResponse, rows: Any) -> None:
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    for row in rows.iterator(chunk_size=2000):
-        service = row["service_name"] or ""
-        writer.writerow([row["cve"], _cell(row["ci_name"] or ""), _cell(service), row["rollout"]])
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer in a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(rows: Any) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_HEADER)
+    for chunk in exposure_chunks(rows, chunk_size=EXPOSURE_CHUNK_SIZE):
+        for row in chunk:
+            service = row["service_name"] or ""
+            line = [row["cve"], _cell(row["ci_name"] or ""), _cell(service), row["rollout"]]
+            yield writer.writerow(line)
 
 
 @agent_required
-def exposure_report(request: HttpRequest) -> HttpResponse:
+def exposure_report(request: HttpRequest) -> HttpResponseBase:
     form = ExposureFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     service = data.get("service")
@@ -183,9 +195,8 @@ def exposure_report(request: HttpRequest) -> HttpResponse:
         cve=data.get("cve", ""), service_id=service.pk if service is not None else None
     )
     if request.GET.get("format") == "csv" and not form.errors:
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="patch-exposure.csv"'
-        _write_csv(response, rows)
-        return response
+        stream = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+        stream["Content-Disposition"] = 'attachment; filename="patch-exposure.csv"'
+        return stream
     page = paginate(request, rows, settings.QUEUE_PAGE_SIZE)
     return render(request, "changes/patches/exposure.html", {"form": form, "page": page})

@@ -1,12 +1,16 @@
-"""The what-if CSV downloads, streamed line by line: the flipped clocks (in pages of the
-database cursor, never all in memory) and the before/after totals."""
+"""The what-if CSV downloads, streamed line by line: the flipped clocks (in keyset chunks of
+FLIP_CHUNK_SIZE, one query each, never all in memory and no server-side cursor: core.keyset) and
+the before/after totals."""
 
 import csv
 import io
 from collections.abc import Iterator
 
+from core.keyset import queryset_chunks
 from core.tickets.kinds import kind_named
 from sla.models_whatif import WhatIfAggregate, WhatIfFlip, WhatIfScenario
+
+FLIP_CHUNK_SIZE = 2000
 
 FLIP_HEADER = [
     "kind",
@@ -49,36 +53,34 @@ def _percent(met: int, breached: int) -> str:
 
 def flips_csv_rows(scenario: WhatIfScenario) -> Iterator[str]:
     yield _line(list(FLIP_HEADER))
-    rows = (
-        WhatIfFlip.objects.filter(scenario=scenario)
-        .order_by("pk")
-        .values_list(
-            "kind",
-            "number",
-            "metric",
-            "priority",
-            "group_id",
-            "direction",
-            "due_before",
-            "due_after",
-        )
+    rows = WhatIfFlip.objects.filter(scenario=scenario).values_list(
+        "pk",
+        "kind",
+        "number",
+        "metric",
+        "priority",
+        "group_id",
+        "direction",
+        "due_before",
+        "due_after",
     )
-    for kind, number, metric, priority, group_id, direction, before, after in rows.iterator(
-        chunk_size=2000
+    for chunk in queryset_chunks(
+        rows, key="pk", key_of=lambda row: row[0], chunk_size=FLIP_CHUNK_SIZE
     ):
-        yield _line(
-            [
-                kind,
-                number,
-                metric,
-                priority,
-                group_id,
-                direction,
-                before.isoformat() if before else None,
-                after.isoformat() if after else None,
-                kind_named(kind).agent_url(number),
-            ]
-        )
+        for _pk, kind, number, metric, priority, group_id, direction, before, after in chunk:
+            yield _line(
+                [
+                    kind,
+                    number,
+                    metric,
+                    priority,
+                    group_id,
+                    direction,
+                    before.isoformat() if before else None,
+                    after.isoformat() if after else None,
+                    kind_named(kind).agent_url(number),
+                ]
+            )
 
 
 def totals_csv_rows(scenario: WhatIfScenario) -> Iterator[str]:
