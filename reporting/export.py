@@ -187,13 +187,14 @@ class _Echo:
         return value
 
 
-def csv_lines(report: ReportFilter, *, chunk_size: int = CHUNK_SIZE) -> Iterator[str]:
-    """The export as CSV text, one line at a time (header first)."""
+def csv_lines(report: ReportFilter, *, chunk_size: int | None = None) -> Iterator[str]:
+    """The export as CSV text, one line at a time (header first), read CHUNK_SIZE tickets at a
+    time unless `chunk_size` says otherwise."""
     writer = csv.writer(_Echo())
     spec = spec_for(report)
     yield writer.writerow(HEADER)
     sql, params = export_sql(report)
-    for rows in fetch_chunks(sql, params, chunk_size):
+    for rows in fetch_chunks(sql, params, chunk_size or CHUNK_SIZE):
         for row in rows:
             yield writer.writerow(_line(spec, row))
 
