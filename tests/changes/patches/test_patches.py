@@ -186,7 +186,7 @@ def test_exposure_chunks_read_every_row_once_in_order(
     each read once, whatever the chunk size, one query per chunk (no server-side cursor)."""
     web1, web2, web3 = servers
     twin = ConfigurationItemFactory(name=web2.name)  # another service
-    pending = {ci: PatchStatus.PENDING for ci in (web1, web2, web3, twin)}
+    pending = dict.fromkeys((web1, web2, web3, twin), PatchStatus.PENDING)
     _rollout_with(agent_l1, patch_template, "CHG-900021", [XZ, RAPID_RESET], pending)
     expected = [(r["cve"], r["ci_name"], r["ci_id"]) for r in exposure_rows()]
     assert len(expected) == 8
