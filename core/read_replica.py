@@ -32,7 +32,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import psycopg
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 REPLICA_ALIAS = "replica"
@@ -185,7 +185,13 @@ def replica_reads() -> Iterator[str]:
     """Within: ORM reads and `read_connection()` use the replica when it is usable, else the
     primary. Writes always go to the primary. Yields the alias chosen."""
     with _reading(_chosen_alias()) as alias:
-        yield alias
+        try:
+            yield alias
+        except DatabaseError:
+            # The replica failed between two probes: ask again before the next reader uses it.
+            if alias == REPLICA_ALIAS:
+                forget_replica_state()
+            raise
 
 
 def reads_replica(view: Callable[P, R]) -> Callable[P, R]:

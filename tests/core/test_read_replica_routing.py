@@ -201,3 +201,19 @@ def test_bad_database_settings_stop_start_up(env: dict[str, str], message: str) 
     done = _databases(DATABASE_URL="postgres://app@db/servicedesk", **env)
     assert done.returncode != 0
     assert message in done.stderr.strip().splitlines()[-1]
+
+
+def test_a_database_error_on_the_replica_makes_the_next_reader_probe_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.db import OperationalError
+
+    forgotten: list[bool] = []
+    monkeypatch.setattr(read_replica, "replica_state", lambda: ReplicaState("ok", 0.0))
+    monkeypatch.setattr(read_replica, "forget_replica_state", lambda: forgotten.append(True))
+    with pytest.raises(OperationalError), replica_reads():
+        raise OperationalError("server closed the connection unexpectedly")
+    assert forgotten == [True]
+    with pytest.raises(ValueError, match="not a database error"), replica_reads():
+        raise ValueError("not a database error")
+    assert forgotten == [True]
