@@ -105,8 +105,10 @@ def export_sql(report: ReportFilter) -> tuple[str, tuple[Any, ...]]:
     # parsing a million datetimes in Python costs more than the query.
     to_ack = seconds_between(acknowledged, started)
     to_resolve = seconds_between(resolved, started)
-    # The tier moves are asked per ticket (EXISTS on the events' ticket index): a DISTINCT over
-    # every move of the kind would be recomputed for each chunk.
+    # The tier moves are asked per ticket, on the events' ticket index. A DISTINCT over every
+    # move of the kind would be recomputed for each chunk, and so would EXISTS, which PostgreSQL
+    # plans as a hash of all of them (the chunk's LIMIT does not enter its estimate); a scalar
+    # subquery cannot be hashed.
     sql = f"""
         SELECT t.number, t.status, t.priority, t.tier, t.group_name, t.service_name, t.ci_name,
           {extra}, {iso_text(started)}, {iso_text(acknowledged)}, {iso_text(resolved)},
@@ -114,9 +116,10 @@ def export_sql(report: ReportFilter) -> tuple[str, tuple[Any, ...]]:
           CAST(ROUND({to_resolve} - COALESCE(s.paused_seconds, 0)) AS BIGINT),
           r.elapsed_business_seconds, s.elapsed_business_seconds, s.paused_seconds,
           {outcome_sql("r")}, {outcome_sql("s")},
-          EXISTS (
+          (
             SELECT 1 FROM core_timelineevent e
             WHERE e.ticket_type_id = %s AND e.ticket_id = t.id AND e.kind IN (%s, %s)
+            LIMIT 1
           ),
           t.id
         FROM ({base_sql}) t
