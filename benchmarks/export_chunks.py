@@ -1,9 +1,10 @@
 """The streamed CSV export before and after keyset chunks (issue 18, part 5), in one run on the
 same data: BEFORE is reporting/export.py as of --before (one statement read through a
 server-side cursor, the tier moves as a DISTINCT join), AFTER the current one (one query per
-chunk of 2,000 tickets, `t.id > last ORDER BY t.id LIMIT n`, the tier moves as EXISTS). They
-alternate --pairs times; each run streams the whole last-365-days export and records the time
-to the first row, the total, rows per second and the peak Python memory (tracemalloc).
+chunk of 2,000 tickets, `t.id > last ORDER BY t.id LIMIT n`, the tier move a scalar subquery per
+ticket). They alternate --pairs times; each run streams the whole last-365-days export and
+records the time to the first row, the total, rows per second and the peak Python memory
+(tracemalloc).
 
 Data: reporting_bench.py's data set (--incidents incidents over 365 days, clocks, tier moves).
 
@@ -12,6 +13,7 @@ Usage: cd benchmarks && ../.venv/bin/python export_chunks.py --incidents 300000
 """
 
 import argparse
+import functools
 import os
 import statistics
 import subprocess
@@ -20,7 +22,6 @@ import time
 import tracemalloc
 import types
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from _setup import ROOT, use_database, use_fresh_database
 
@@ -35,7 +36,7 @@ def old_export(commit: str) -> types.ModuleType:
         check=True,
     ).stdout
     module = types.ModuleType("export_before")
-    exec(compile(source, f"{commit}:reporting/export.py", "exec"), module.__dict__)  # noqa: S102
+    exec(compile(source, f"{commit}:reporting/export.py", "exec"), module.__dict__)
     return module
 
 
@@ -84,12 +85,12 @@ def main() -> None:
     runs: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
     for pair in range(args.pairs):
         for name, module in (("before", before), ("after", after)):
-            result = stream(lambda module=module: module.csv_lines(report))
+            result = stream(functools.partial(module.csv_lines, report))
             runs[name].append(result)
             sys.stderr.write(f"pair {pair + 1} {name}: {result}\n")
     load = os.getloadavg()
     print(f"Export of the last 365 days, {args.incidents:,} incidents seeded; load {load}")
-    print("| export | rows | first row (median) | total (median, min–max) | rows/s | peak MB |")
+    print("| export | rows | first row (median) | total (median, min to max) | rows/s | peak MB |")
     print("|---|---|---|---|---|---|")
     for name, results in runs.items():
         totals = [r["total"] for r in results]
@@ -97,7 +98,7 @@ def main() -> None:
         print(
             f"| {name} | {int(results[0]['rows']):,} "
             f"| {statistics.median(r['first'] for r in results) * 1000:,.0f} ms "
-            f"| {median:.1f} s ({min(totals):.1f}–{max(totals):.1f}) "
+            f"| {median:.1f} s ({min(totals):.1f} to {max(totals):.1f}) "
             f"| {results[0]['rows'] / median:,.0f} "
             f"| {max(r['peak'] for r in results):.1f} |"
         )
