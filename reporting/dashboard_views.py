@@ -14,7 +14,6 @@ Managers and admins only (reporting.permissions.can_view_reports): anyone else s
 with the message on its field, and nothing is computed.
 """
 
-import csv
 from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
@@ -39,6 +38,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from core.api.errors import error_body
+from core.csv_text import csv_text
 from core.exceptions import DomainError, ValidationFailed
 from core.models import Service, SupportGroup, User
 from core.read_replica import reads_replica, replica_reads
@@ -240,16 +240,9 @@ def _cell(value: Any) -> Any:
     return value
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_text(header: list[Any], rows: Iterator[list[Any]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(header)
-    for row in rows:
-        yield writer.writerow([_cell(value) for value in row])
+    yield from csv_text([header])
+    yield from csv_text([_cell(value) for value in row] for row in rows)
 
 
 def _bad_request(errors: dict[str, str]) -> JsonResponse:

@@ -10,7 +10,6 @@ PgBouncer in transaction pooling (DATABASE_POOLING=transaction). Chunks in ticke
 PostgreSQL walk the primary key instead of sorting everything first.
 """
 
-import csv
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from core.choices import EventKind
+from core.csv_text import csv_text
 from core.keyset import keyset_chunks
 from core.read_replica import read_connection
 from reporting.filters import ReportFilter
@@ -183,23 +183,14 @@ def _line(spec: KindSpec, row: Sequence[Any]) -> list[Any]:
     ]
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer in a generator."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(report: ReportFilter, *, chunk_size: int | None = None) -> Iterator[str]:
     """The export as CSV text, one line at a time (header first), read CHUNK_SIZE tickets at a
     time unless `chunk_size` says otherwise."""
-    writer = csv.writer(_Echo())
     spec = spec_for(report)
-    yield writer.writerow(HEADER)
+    yield from csv_text([HEADER])
     sql, params = export_sql(report)
     for rows in fetch_chunks(sql, params, chunk_size or CHUNK_SIZE):
-        for row in rows:
-            yield writer.writerow(_line(spec, row))
+        yield from csv_text(_line(spec, row) for row in rows)
 
 
 def export_filename(report: ReportFilter) -> str:

@@ -6,12 +6,12 @@ The review is a bounded set of rows (teams and people times weeks), computed by 
 so the export writes it at once rather than streaming from a cursor like the ticket export.
 """
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 
 from django.utils import timezone
 
+from core.csv_text import csv_text
 from reporting.filters import ReportFilter
 from reporting.metrics.oncall import Interruptions, OncallReview, WeekFigures
 from reporting.metrics.oncall_counts import AckFigures
@@ -92,16 +92,9 @@ def review_rows(review: OncallReview) -> Iterator[list[Any]]:
             yield [*head, *_week(week)]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def review_csv_lines(review: OncallReview) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(HEADER)
-    for row in review_rows(review):
-        yield writer.writerow(row)
+    yield from csv_text([HEADER])
+    yield from csv_text(review_rows(review))
 
 
 def review_filename(report: ReportFilter) -> str:

@@ -2,7 +2,6 @@
 (`/agent/changes/<number>/rollout/`), and the configuration items still exposed per CVE
 (`/agent/changes/patches/exposure/`, also as CSV)."""
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,6 +35,7 @@ from changes.patches.services import (
     rollout_set_target_status,
 )
 from changes.selectors import change_get_for_user
+from core.csv_text import csv_text
 from core.exceptions import DomainError, ValidationFailed
 from core.models import ConfigurationItem
 from core.web.access import agent_required, current_user, paginate
@@ -169,21 +169,18 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer in a generator."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_lines(rows: Any) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_HEADER)
+    yield from csv_text([CSV_HEADER])
     for chunk in exposure_chunks(rows, chunk_size=EXPOSURE_CHUNK_SIZE):
-        for row in chunk:
-            service = row["service_name"] or ""
-            line = [row["cve"], _cell(row["ci_name"] or ""), _cell(service), row["rollout"]]
-            yield writer.writerow(line)
+        yield from csv_text(
+            [
+                row["cve"],
+                _cell(row["ci_name"] or ""),
+                _cell(row["service_name"] or ""),
+                row["rollout"],
+            ]
+            for row in chunk
+        )
 
 
 @agent_required
