@@ -37,11 +37,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection
 from django.db.models import Model
 
 from changes.models import Change, ChangeIncident, Deployment
 from core.models import Service
+from core.read_replica import read_connection
 from core.tickets.kinds import TicketKind, kind_named
 from reporting.sql import epoch, fetch_all, instant, is_postgres, seconds_between
 
@@ -325,7 +325,7 @@ def dora_rows(query: DoraQuery, *, portable: bool = False) -> list[tuple[Any, ..
     if is_postgres() and not portable:
         # JIT compiling this one statement costs more than it saves. SET LOCAL ends with the
         # report's transaction (reporting.sql.tuned).
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
         return fetch_all(*dora_statement(query))
     common, params, failed, failed_params, restore, restore_params = _ordered(query)

@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_float, env_int, env_list, env_str
 
@@ -135,6 +136,47 @@ else:
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
     if TEST_DATABASE_NAME:
         DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}
+
+# A PostgreSQL streaming replica for reports, dashboards, CSV exports and /metrics (core/
+# read_replica.py): only views that ask for it read there, and only while it has replayed what it
+# received or lags by at most DATABASE_REPLICA_MAX_LAG seconds; otherwise they read the primary
+# and /healthz says why. The probe's answer is kept DATABASE_REPLICA_CHECK_SECONDS per process.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+DATABASE_REPLICA_MAX_LAG = env_float("DATABASE_REPLICA_MAX_LAG", 30.0)
+DATABASE_REPLICA_CHECK_SECONDS = env_float("DATABASE_REPLICA_CHECK_SECONDS", 5.0)
+if DATABASE_REPLICA_MAX_LAG < 0 or DATABASE_REPLICA_CHECK_SECONDS < 0:
+    raise ImproperlyConfigured(
+        "DATABASE_REPLICA_MAX_LAG and DATABASE_REPLICA_CHECK_SECONDS must not be negative."
+    )
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0), conn_health_checks=True
+    )
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// URL.")
+    DATABASES["replica"].setdefault("OPTIONS", {})
+    DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", 2)
+    # Tests read the test database through the alias; they never create one on the replica.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# Inside a replica scope reads go to the alias it chose; everywhere else to the primary.
+DATABASE_ROUTERS = ["core.read_replica.ReplicaRouter"]
+
+# DATABASE_POOLING=transaction: the app connects through PgBouncer in transaction pooling
+# (docs/deployment.md), where a server connection serves a client for one transaction only. So
+# no server-side cursors (a named cursor lives on one server connection across transactions:
+# the CSV exports read in keyset chunks instead) and no prepared statements (PgBouncer 1.18 does
+# not carry them between server connections). "session" (the default): a direct connection, or
+# a pooler in session mode, where both work.
+DATABASE_POOLING = env_str("DATABASE_POOLING", "session").strip().lower() or "session"
+if DATABASE_POOLING not in {"session", "transaction"}:
+    raise ImproperlyConfigured(
+        f"DATABASE_POOLING must be session or transaction, not {DATABASE_POOLING!r}."
+    )
+if DATABASE_POOLING == "transaction":
+    for _database in DATABASES.values():
+        if _database["ENGINE"] == "django.db.backends.postgresql":
+            _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+            _database["OPTIONS"]["prepare_threshold"] = None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

@@ -5,8 +5,10 @@ and the answer 503, so a load balancer takes the process out. Everything else is
 200, because the web app keeps serving without it (DESIGN.md §8: the outbox keeps work until the
 broker returns, the cache fails open): the broker, the Redis cache's circuit, the worker heartbeat
 (beat sends `core.heartbeat` to the default queue every WORKER_HEARTBEAT_SECONDS), the SLA sweep's
-heartbeat, and whatever apps add with `register_check` (the SLA engine reports a stuck sweeper;
-paging reports pages and notifications stuck past their deadline, oncall.paging.auditor).
+heartbeat, the read replica when DATABASE_REPLICA_URL is set (ok, lagging N s or down, and
+whether reports read it or the primary: core.read_replica), and whatever apps add with
+`register_check` (the SLA engine reports a stuck sweeper; paging reports pages and notifications
+stuck past their deadline, oncall.paging.auditor).
 
 It answers within about a second whatever Redis does: the broker probe has a 0.5 s budget and is
 behind a circuit breaker, and the cache is only reported on, never called.
@@ -27,6 +29,7 @@ from django.views.decorators.http import require_GET
 
 from core.breaker import CircuitBreaker
 from core.leases import last_heartbeat
+from core.read_replica import replica_configured, replica_state
 
 BROKER_PROBE_SECONDS = 0.5
 BROKER_BREAKER = CircuitBreaker("Celery broker probe")
@@ -114,6 +117,12 @@ def _check_cache() -> dict[str, Any]:
     return {"ok": not CACHE_BREAKER.is_open, **CACHE_BREAKER.report()}
 
 
+def _check_replica() -> dict[str, Any]:
+    state = replica_state()
+    assert state is not None  # only asked when a replica is configured
+    return state.report()
+
+
 _EXTRA_CHECKS: dict[str, Callable[[], dict[str, Any]]] = {}
 
 
@@ -125,6 +134,8 @@ def _built_in_checks() -> dict[str, Callable[[], dict[str, Any]]]:
     }
     if settings.CACHE_URL:
         checks["cache"] = _check_cache
+    if replica_configured():
+        checks["replica"] = _check_replica
     return checks
 
 

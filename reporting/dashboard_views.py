@@ -39,6 +39,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.api.errors import error_body
 from core.exceptions import DomainError, ValidationFailed
 from core.models import Service, SupportGroup, User
+from core.read_replica import reads_replica, replica_reads
 from core.web.csv_download import csv_download, csv_stream
 from reporting.dashboard_cache import cached_tile
 from reporting.dashboard_filters import FILTER_PARAMETERS, DashboardQuery, dashboard_query
@@ -158,8 +159,11 @@ def _body_context(request: HttpRequest, query: DashboardQuery, *, inline: bool) 
     tiles = []
     if query.report is not None:
         context = TileContext(report=query.report, user=_user(request), now=timezone.now())
-        for name in TILES:
-            tiles.append(_tile(name, query, _tile_data(name, context) if inline else None))
+        # The tiles may come from the replica; the subscriptions below, which this user may
+        # have changed a moment ago, come from the primary.
+        with replica_reads():
+            for name in TILES:
+                tiles.append(_tile(name, query, _tile_data(name, context) if inline else None))
     return {
         "query": query,
         "form": query.form,
@@ -205,6 +209,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @manager_required
 @require_GET
+@reads_replica
 def dashboard_tile(request: HttpRequest, name: str) -> HttpResponse:
     """One tile, computed (the page's shells fetch these)."""
     if name not in TILES:
@@ -243,6 +248,7 @@ def _bad_request(errors: dict[str, str]) -> JsonResponse:
 
 @manager_required
 @require_GET
+@reads_replica
 def dashboard_csv(request: HttpRequest, chart: str) -> HttpResponseBase:
     """One chart's numbers as CSV (the rows of the table under the chart), streamed."""
     if chart not in CSV_EXPORTS:

@@ -1,22 +1,24 @@
 """CSV export: one row per ticket of the report's kind created or resolved in the period, with
 the inputs of every metric (timestamps, durations, SLA outcomes), streamed.
 
-One SQL statement (the filtered tickets, left-joined to their response and resolution clocks
-and to their tier moves) is read through a server-side cursor (`connection.chunked_cursor()`,
-a named cursor on PostgreSQL) CHUNK_SIZE rows at a time, and written out line by line by a
-StreamingHttpResponse: a million rows start arriving at once and never sit in memory together.
-Rows come in ticket id order, which lets PostgreSQL start from the primary key instead of
-sorting everything first.
+One SQL statement (the filtered tickets, joined to their response and resolution clocks, and
+whether they ever changed tier) is read in keyset chunks of CHUNK_SIZE tickets: `t.id > last
+ORDER BY t.id LIMIT n`, one short query per chunk (core.keyset_chunks), written out line by
+line by a StreamingHttpResponse. A million rows start arriving at once and never sit in memory
+together, and no server-side cursor holds a connection for the whole download, so the export works
+behind PgBouncer in transaction pooling (DATABASE_POOLING=transaction). Chunks in ticket id order
+let PostgreSQL walk the primary key instead of sorting everything first.
 """
 
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from core.choices import EventKind
+from core.keyset_chunks import keyset_chunks
+from core.read_replica import read_connection
 from core.web.csv_download import csv_stream
 from reporting.filters import ReportFilter
 from reporting.kinds import KindSpec
@@ -86,10 +88,11 @@ def _tickets(report: ReportFilter, spec: KindSpec) -> QuerySet[Any]:
 
 
 def export_sql(report: ReportFilter) -> tuple[str, tuple[Any, ...]]:
-    """The export statement: ticket columns, then response clock (outcome, paused, business),
-    resolution clock (same), and whether the ticket ever changed tier. The outcome is the one
-    compliance counts (reporting.metrics.outcomes): breached, met, or the clock's state while
-    undecided (running, paused, cancelled)."""
+    """The export statement for one chunk: ticket columns, then response clock (outcome,
+    paused, business), resolution clock (same), whether the ticket ever changed tier, and its
+    id (the chunk's key). Its last two parameters are the id to start after and the chunk's
+    size. The outcome is the one compliance counts (reporting.metrics.outcomes): breached, met,
+    or the clock's state while undecided (running, paused, cancelled)."""
     spec = spec_for(report)
     base_sql, base_params = compiled(_tickets(report, spec))
     extra = ", ".join(
@@ -102,46 +105,54 @@ def export_sql(report: ReportFilter) -> tuple[str, tuple[Any, ...]]:
     # parsing a million datetimes in Python costs more than the query.
     to_ack = seconds_between(acknowledged, started)
     to_resolve = seconds_between(resolved, started)
+    # The tier moves are asked per ticket, on the events' ticket index. A DISTINCT over every
+    # move of the kind would be recomputed for each chunk, and so would EXISTS, which PostgreSQL
+    # plans as a hash of all of them (the chunk's LIMIT does not enter its estimate); a scalar
+    # subquery cannot be hashed.
     sql = f"""
         SELECT t.number, t.status, t.priority, t.tier, t.group_name, t.service_name, t.ci_name,
           {extra}, {iso_text(started)}, {iso_text(acknowledged)}, {iso_text(resolved)},
           CAST(ROUND({to_ack} - COALESCE(r.paused_seconds, 0)) AS BIGINT),
           CAST(ROUND({to_resolve} - COALESCE(s.paused_seconds, 0)) AS BIGINT),
           r.elapsed_business_seconds, s.elapsed_business_seconds, s.paused_seconds,
-          {outcome_sql("r")}, {outcome_sql("s")}, m.ticket_id
+          {outcome_sql("r")}, {outcome_sql("s")},
+          (
+            SELECT 1 FROM core_timelineevent e
+            WHERE e.ticket_type_id = %s AND e.ticket_id = t.id AND e.kind IN (%s, %s)
+            LIMIT 1
+          ),
+          t.id
         FROM ({base_sql}) t
         LEFT JOIN sla_slaclock r
           ON r.ticket_type_id = %s AND r.ticket_id = t.id AND r.metric = %s
         LEFT JOIN sla_slaclock s
           ON s.ticket_type_id = %s AND s.ticket_id = t.id AND s.metric = %s
-        LEFT JOIN (
-          SELECT DISTINCT e.ticket_id FROM core_timelineevent e
-          WHERE e.ticket_type_id = %s AND e.kind IN (%s, %s)
-        ) m ON m.ticket_id = t.id
+        WHERE t.id > %s
         ORDER BY t.id
+        LIMIT %s
     """  # noqa: S608 — only field names and compiled SQL are interpolated
     ct = spec.content_type_id
     now = instant(timezone.now())
     params = (
         # outcome_sql reads "now" once per clock (a running clock past due is breached).
         *(now, now),
+        *(ct, EventKind.ESCALATED, EventKind.DEESCALATED),
         *base_params,
         *(ct, Metric.RESPONSE, ct, Metric.RESOLUTION),
-        *(ct, EventKind.ESCALATED, EventKind.DEESCALATED),
     )
     return sql, params
 
 
-def fetch_chunks(sql: str, params: Sequence[Any], chunk_size: int) -> Iterator[list[Any]]:
-    """The statement's rows, chunk by chunk, from a server-side cursor (closed at the end or
-    when the consumer stops, e.g. a client that disconnects)."""
-    cursor = connection.chunked_cursor()
-    try:
-        cursor.execute(sql, list(params))
-        while rows := cursor.fetchmany(chunk_size):
-            yield rows
-    finally:
-        cursor.close()
+def fetch_chunks(sql: str, params: Sequence[Any], chunk_size: int) -> Iterator[Sequence[Any]]:
+    """The statement's rows (its last column the id), chunk by chunk: one query per chunk,
+    starting after the last id of the chunk before."""
+
+    def fetch(after: int | None, limit: int) -> list[Any]:
+        with read_connection().cursor() as cursor:
+            cursor.execute(sql, [*params, 0 if after is None else after, limit])
+            return list(cursor.fetchall())
+
+    return keyset_chunks(fetch, lambda row: row[-1], chunk_size=chunk_size)
 
 
 def _cell(value: Any) -> Any:
@@ -155,7 +166,7 @@ def _cell(value: Any) -> Any:
 
 def _line(spec: KindSpec, row: Sequence[Any]) -> list[Any]:
     number, status, priority, tier, group, service, ci, impact, reopened, *rest = row
-    *timing, moved = rest
+    *timing, moved, _id = rest
     return [
         number,
         spec.name,
@@ -172,11 +183,12 @@ def _line(spec: KindSpec, row: Sequence[Any]) -> list[Any]:
     ]
 
 
-def csv_lines(report: ReportFilter, *, chunk_size: int = CHUNK_SIZE) -> Iterator[str]:
-    """The export as CSV text, one line at a time (header first)."""
+def csv_lines(report: ReportFilter, *, chunk_size: int | None = None) -> Iterator[str]:
+    """The export as CSV text, one line at a time (header first), read CHUNK_SIZE tickets at a
+    time unless `chunk_size` says otherwise."""
     spec = spec_for(report)
     sql, params = export_sql(report)
-    chunks = fetch_chunks(sql, params, chunk_size)
+    chunks = fetch_chunks(sql, params, chunk_size or CHUNK_SIZE)
     yield from csv_stream(HEADER, (_line(spec, row) for rows in chunks for row in rows))
 
 

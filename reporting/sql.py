@@ -1,7 +1,8 @@
 """The few places where PostgreSQL and SQLite need different SQL, and the statistics built on it.
 
 Reports compose SQL around querysets compiled by the ORM (so every filter stays in one place) and
-run it with the connection's cursor. Two dialect differences matter here:
+run it with the cursor of `read_connection()` (the replica inside a replica scope,
+core.read_replica; else the primary). Two dialect differences matter here:
 
 - seconds between two timestamps: date_part('epoch', a - b) on PostgreSQL, julianday() on SQLite
   (SQLite stores Django datetimes as ISO text, which julianday parses), to the millisecond;
@@ -21,8 +22,10 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
+
+from core.read_replica import read_alias, read_connection
 
 PERCENTILES = (0.5, 0.9)
 _MEMORY = re.compile(r"^[1-9][0-9]{0,6}(kB|MB|GB)$")
@@ -49,8 +52,8 @@ def tuned(function: Callable[P, R]) -> Callable[P, R]:
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         if not is_postgres():
             return function(*args, **kwargs)
-        with transaction.atomic():
-            with connection.cursor() as cursor:
+        with transaction.atomic(using=read_alias()):
+            with read_connection().cursor() as cursor:
                 cursor.execute(f"SET LOCAL work_mem = '{report_work_mem()}'")
             return function(*args, **kwargs)
 
@@ -73,7 +76,7 @@ class DurationStats:
 
 
 def is_postgres() -> bool:
-    return connection.vendor == "postgresql"
+    return read_connection().vendor == "postgresql"
 
 
 def seconds_between(end: str, start: str) -> str:
@@ -124,7 +127,7 @@ def least(a: str, b: str) -> str:
 def instant(value: datetime) -> Any:
     """A datetime as a raw-SQL parameter in the form the backend stores (on SQLite: naive UTC
     text, which compares correctly with the stored values; the sqlite3 default would not)."""
-    return connection.ops.adapt_datetimefield_value(value)
+    return read_connection().ops.adapt_datetimefield_value(value)
 
 
 def compiled(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
@@ -134,7 +137,7 @@ def compiled(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
 
 
 def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, list(params))
         return list(cursor.fetchall())
 

@@ -2,6 +2,7 @@
 see; the configuration items still exposed per CVE. Each is one query (or two), whatever the
 number of rows."""
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Val
 from changes.choices import ChangeStatus, PatchStatus
 from changes.models import Change, PatchAdvisory, PatchTarget
 from changes.patches.cve import cve_ids_in
+from core.keyset_chunks import keyset_chunks
 
 # Still exposed on a CI: not patched yet, or the patch failed there. Skipped means the CI does
 # not need it (not affected, or retired).
@@ -107,6 +109,27 @@ def exposure_rows(*, cve: str = "", service_id: int | None = None) -> QuerySet[A
         )
         .filter(patched=0, exposed=1)
         .order_by("cve", "ci_name")
+    )
+
+
+def exposure_chunks(rows: QuerySet[Any], *, chunk_size: int) -> Iterator[Sequence[Any]]:
+    """`exposure_rows(...)` in keyset chunks on (cve, ci_name, ci_id), one query each: no
+    server-side cursor (core.keyset_chunks). The CVE bound goes to WHERE, so a chunk groups only the
+    targets of the CVEs not yet written; the rest of the bound compares aggregates (HAVING)."""
+
+    def fetch(after: tuple[str, str, int] | None, limit: int) -> list[Any]:
+        page = rows.order_by("cve", "ci_name", "ci_id")
+        if after is not None:
+            cve, name, ci_id = after
+            page = page.filter(cve__gte=cve).filter(
+                Q(cve__gt=cve)
+                | Q(cve=cve, ci_name__gt=name)
+                | Q(cve=cve, ci_name=name, ci_id__gt=ci_id)
+            )
+        return list(page[:limit])
+
+    return keyset_chunks(
+        fetch, lambda row: (row["cve"], row["ci_name"], row["ci_id"]), chunk_size=chunk_size
     )
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from changes.dora import BAND_LABELS, DoraFigures, DoraReport, dora_for_params, dora_period
 from core.api.errors import error_body
 from core.exceptions import ValidationFailed
+from core.read_replica import reads_replica, replica_reads
 from core.web.forms import CappedModelChoiceField, active_groups, active_services
 from reporting.auth import report_reader
 from reporting.dashboard_views import manager_required
@@ -55,6 +56,7 @@ class DoraFilterForm(forms.Form):
 
 @manager_required
 @require_GET
+@reads_replica
 def dora_view(request: HttpRequest) -> HttpResponse:
     form = DoraFilterForm(request.GET or None)
     report: DoraReport | None = None
@@ -124,7 +126,8 @@ def dora_csv(request: HttpRequest) -> HttpResponseBase:
         return reader
     try:
         period = dora_period(request.GET)
-        report = dora_for_params(request.GET)
+        with replica_reads():
+            report = dora_for_params(request.GET)
     except ValidationFailed as exc:
         fields = {name: [message] for name, message in exc.errors.items()}
         return JsonResponse(

@@ -2,7 +2,7 @@
 (`/agent/changes/<number>/rollout/`), and the configuration items still exposed per CVE
 (`/agent/changes/patches/exposure/`, also as CSV)."""
 
-import csv
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from changes.patches.forms import (
     TargetStatusForm,
 )
 from changes.patches.selectors import (
+    exposure_chunks,
     exposure_rows,
     is_patch_rollout,
     rollout_advisories,
@@ -37,6 +38,7 @@ from changes.selectors import change_get_for_user
 from core.exceptions import DomainError, ValidationFailed
 from core.models import ConfigurationItem
 from core.web.access import agent_required, current_user, paginate
+from core.web.csv_download import csv_download, csv_stream
 
 
 def _rollout(request: HttpRequest, number: str) -> Change:
@@ -159,6 +161,7 @@ def _int(value: Any) -> int | None:
 # --- Exposure --------------------------------------------------------------------------------
 
 CSV_HEADER = ("cve", "configuration_item", "service", "rollout")
+EXPOSURE_CHUNK_SIZE = 2000
 
 
 def _cell(value: str) -> str:
@@ -166,12 +169,21 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def _write_csv(out: HttpResponse, rows: Any) -> None:
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    for row in rows.iterator(chunk_size=2000):
-        service = row["service_name"] or ""
-        writer.writerow([row["cve"], _cell(row["ci_name"] or ""), _cell(service), row["rollout"]])
+def _csv_lines(rows: Any) -> Iterator[str]:
+    chunks = exposure_chunks(rows, chunk_size=EXPOSURE_CHUNK_SIZE)
+    return csv_stream(
+        CSV_HEADER,
+        (
+            (
+                row["cve"],
+                _cell(row["ci_name"] or ""),
+                _cell(row["service_name"] or ""),
+                row["rollout"],
+            )
+            for chunk in chunks
+            for row in chunk
+        ),
+    )
 
 
 @agent_required
@@ -183,9 +195,6 @@ def exposure_report(request: HttpRequest) -> HttpResponse:
         cve=data.get("cve", ""), service_id=service.pk if service is not None else None
     )
     if request.GET.get("format") == "csv" and not form.errors:
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="patch-exposure.csv"'
-        _write_csv(response, rows)
-        return response
+        return csv_download(_csv_lines(rows), "patch-exposure.csv")  # type: ignore[return-value]
     page = paginate(request, rows, settings.QUEUE_PAGE_SIZE)
     return render(request, "changes/patches/exposure.html", {"form": form, "page": page})

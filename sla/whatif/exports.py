@@ -1,13 +1,17 @@
-"""The what-if CSV downloads, streamed line by line: the flipped clocks (in pages of the
-database cursor, never all in memory) and the before/after totals."""
+"""The what-if CSV downloads, streamed line by line: the flipped clocks (in keyset chunks of
+FLIP_CHUNK_SIZE, one query each, never all in memory and no server-side cursor:
+core.keyset_chunks) and the before/after totals."""
 
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from core.keyset_chunks import queryset_chunks
 from core.tickets.kinds import kind_named
 from core.web.csv_download import csv_stream
 from sla.models_whatif import WhatIfAggregate, WhatIfFlip, WhatIfScenario
+
+FLIP_CHUNK_SIZE = 2000
 
 FLIP_HEADER = [
     "kind",
@@ -54,22 +58,19 @@ def _flip_row(values: tuple[Any, ...]) -> tuple[object, ...]:
 
 
 def flips_csv_rows(scenario: WhatIfScenario) -> Iterator[str]:
-    rows = (
-        WhatIfFlip.objects.filter(scenario=scenario)
-        .order_by("pk")
-        .values_list(
-            "kind",
-            "number",
-            "metric",
-            "priority",
-            "group_id",
-            "direction",
-            "due_before",
-            "due_after",
-        )
-        .iterator(chunk_size=2000)
+    rows = WhatIfFlip.objects.filter(scenario=scenario).values_list(
+        "pk",
+        "kind",
+        "number",
+        "metric",
+        "priority",
+        "group_id",
+        "direction",
+        "due_before",
+        "due_after",
     )
-    return csv_stream(FLIP_HEADER, map(_flip_row, rows))
+    chunks = queryset_chunks(rows, key="pk", key_of=lambda row: row[0], chunk_size=FLIP_CHUNK_SIZE)
+    return csv_stream(FLIP_HEADER, (_flip_row(row[1:]) for chunk in chunks for row in chunk))
 
 
 def totals_csv_rows(scenario: WhatIfScenario) -> Iterator[str]:

@@ -48,7 +48,7 @@ def test_exposure_page_csv_and_api_list_the_same_rows(
     assert page.content.decode().count(XZ) == 2
     csv = _web(agent_l1).get("/agent/changes/patches/exposure/", {"format": "csv"})
     assert csv["Content-Type"].startswith("text/csv")
-    assert csv.content.decode().splitlines() == [
+    assert b"".join(csv.streaming_content).decode().splitlines() == [
         "cve,configuration_item,service,rollout",
         f"{XZ},web-02,{servers[0].service.name},{rollout.number}",
         f"{XZ},web-03,{servers[0].service.name},{rollout.number}",

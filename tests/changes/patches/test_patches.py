@@ -8,7 +8,12 @@ from django.test.utils import CaptureQueriesContext
 from changes.choices import ChangeStatus, PatchStatus
 from changes.models import Change, ChangeTemplate, PatchAdvisory, PatchTarget
 from changes.patches.cve import clean_cve, cve_ids_in
-from changes.patches.selectors import exposure_rows, rollout_progress, rollouts_for_ticket
+from changes.patches.selectors import (
+    exposure_chunks,
+    exposure_rows,
+    rollout_progress,
+    rollouts_for_ticket,
+)
 from changes.patches.services import (
     parse_advisories,
     rollout_add_targets,
@@ -168,3 +173,27 @@ def test_a_ticket_shows_rollouts_for_the_cves_it_names_or_its_pending_ci(
     assert {c.number for c in rollouts_for_ticket(incident)} == {by_cve.number, by_ci.number}
     quiet = IncidentFactory(title="Printer jam", description="", configuration_item=None)
     assert rollouts_for_ticket(quiet) == []
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 50])
+def test_exposure_chunks_read_every_row_once_in_order(
+    agent_l1: User,
+    patch_template: ChangeTemplate,
+    servers: list[ConfigurationItem],
+    chunk_size: int,
+) -> None:
+    """Keyset chunks on (cve, CI name, CI id): two CIs with the same name under two CVEs are
+    each read once, whatever the chunk size, one query per chunk (no server-side cursor)."""
+    web1, web2, web3 = servers
+    twin = ConfigurationItemFactory(name=web2.name)  # another service
+    pending = dict.fromkeys((web1, web2, web3, twin), PatchStatus.PENDING)
+    _rollout_with(agent_l1, patch_template, "CHG-900021", [XZ, RAPID_RESET], pending)
+    expected = [(r["cve"], r["ci_name"], r["ci_id"]) for r in exposure_rows()]
+    assert len(expected) == 8
+    with CaptureQueriesContext(connection) as queries:
+        chunks = list(exposure_chunks(exposure_rows(), chunk_size=chunk_size))
+    assert [len(chunk) for chunk in chunks[:-1]] == [chunk_size] * (len(chunks) - 1)
+    read = [(r["cve"], r["ci_name"], r["ci_id"]) for chunk in chunks for r in chunk]
+    assert sorted(read) == sorted(expected)
+    assert read == sorted(read, key=lambda r: (r[0], r[1], r[2]))
+    assert len(queries) == 8 // chunk_size + 1
