@@ -74,6 +74,7 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
+    top_up(args.agent)
     facts = data_set_facts()
     log(f"data set: {facts}")
     load = os.getloadavg()
@@ -91,6 +92,30 @@ def main() -> None:
         with Gunicorn(url, workers=args.workers, threads=args.threads) as server:
             lines += report_http(measure_http(server.port, cookie, args), server)
     print("\n".join(lines))
+
+
+def top_up(username: str, wanted: int = 60) -> None:
+    """The demo seeds a handful of requests and problems; a page of 50 rows needs more open
+    ones. Made once per database, through the services, by `username`."""
+    from core.models import User
+    from core.tickets.kinds import kind_named
+    from problems.services import problem_create
+    from service_requests.models import CatalogItem
+    from service_requests.services import request_create
+
+    agent = User.objects.get(username=username)
+    for name in ("request", "problem"):
+        kind = kind_named(name)
+        missing = wanted - kind.model.objects.filter(status__in=sorted(kind.lifecycle.open)).count()
+        if missing <= 0:
+            continue
+        log(f"adding {missing} open {kind.plural}")
+        item = CatalogItem.objects.filter(is_active=True).exclude(fields__required=True).first()
+        for number in range(missing):
+            if name == "problem":
+                problem_create(actor=agent, title=f"Recurring fault #{number} (page_bench)")
+            elif item is not None:
+                request_create(requester=agent, item=item, answers={}, details="page_bench")
 
 
 # --- in process ---------------------------------------------------------------------------
