@@ -110,12 +110,23 @@ def top_up(username: str, wanted: int = 60) -> None:
         if missing <= 0:
             continue
         log(f"adding {missing} open {kind.plural}")
-        item = CatalogItem.objects.filter(is_active=True).exclude(fields__required=True).first()
+        # A catalogue item whose required questions all take free text.
+        item = next(
+            (
+                item
+                for item in CatalogItem.objects.filter(is_active=True).order_by("pk")
+                if all(
+                    f.field_type in ("text", "long_text") for f in item.fields.all() if f.required
+                )
+            ),
+            None,
+        )
+        answers = {f.key: "page_bench" for f in item.fields.all() if f.required} if item else {}
         for number in range(missing):
             if name == "problem":
                 problem_create(actor=agent, title=f"Recurring fault #{number} (page_bench)")
             elif item is not None:
-                request_create(requester=agent, item=item, answers={}, details="page_bench")
+                request_create(requester=agent, item=item, answers=answers, details="page_bench")
 
 
 # --- in process ---------------------------------------------------------------------------
