@@ -41,10 +41,12 @@ class CoreConfig(AppConfig):
         from core import checks  # noqa: F401 — registers the settings checks
         from core.roles import connect_role_memo
         from core.single_line import single_line_guard_install
+        from core.web.forms import CHOICES_MEMO
 
         # After every app's permissions exist: connect without a sender filter, dedupe by uid.
         post_migrate.connect(_ensure_roles, dispatch_uid="core.ensure_role_groups")
         # After every app's tables exist; runs on every migrate, so later tables are covered.
         post_migrate.connect(_grant_runtime_role, dispatch_uid="core.grant_runtime_role")
         connect_role_memo()
+        CHOICES_MEMO.connect()
         single_line_guard_install()
