@@ -188,4 +188,6 @@ def agent_list(request: HtmxHttpRequest) -> HttpResponse:
     context["etag"] = queue_etag(context)
     if request.htmx:
         return queue_refresh(request, context)
-    return render(request, "incidents/agent/list.html", context)
+    response = render(request, "incidents/agent/list.html", context)
+    response["ETag"] = context["etag"]
+    return response
