@@ -96,7 +96,7 @@ def queue_context(request: HtmxHttpRequest, user: User) -> dict[str, Any]:
     clocks = clocks_for_tickets(incidents)
     now = timezone.now()
     refresh_url = request.get_full_path()
-    viewer = RowViewer(user.pk, refresh_url)
+    viewer = RowViewer.of(user.pk, refresh_url)
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{get_token(request)}">'
     rows = []
     for incident in incidents:

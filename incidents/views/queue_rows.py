@@ -9,6 +9,7 @@ empty state. Every value from the database is escaped.
 from dataclasses import dataclass
 from hashlib import blake2b
 from html import escape
+from urllib.parse import quote
 
 from django.urls import reverse
 
@@ -16,13 +17,28 @@ from core.templatetags.servicedesk import age
 from core.web.cells import day_month_time, day_time, iso, priority_badge_html, status_badge_html
 from incidents.models import Incident
 
+_SLOT = "number-slot"
+
 
 @dataclass(frozen=True)
 class RowViewer:
-    """What a row shows that depends on who looks and from where, not on the incident."""
+    """What a row shows that depends on who looks and from where, not on the incident; and the
+    incident page and claim URLs with a slot for the number (one reverse() each per request,
+    not two per row)."""
 
     user_id: int
     refresh_url: str
+    detail_url: str = ""
+    claim_url: str = ""
+
+    @classmethod
+    def of(cls, user_id: int, refresh_url: str) -> "RowViewer":
+        return cls(
+            user_id,
+            refresh_url,
+            reverse("incidents:agent_detail", args=[_SLOT]),
+            reverse("incidents:agent_claim", args=[_SLOT]),
+        )
 
 
 # Where a claim form's CSRF input goes. Django masks the token afresh for every request, so the
@@ -72,7 +88,7 @@ def _assignee(incident: Incident, number: str, viewer: RowViewer) -> str:
         return f"{escape(incident.assignee.display_name)}{you}"
     if not incident.is_open:
         return '<span class="muted">Unassigned</span>'
-    claim = reverse("incidents:agent_claim", args=[incident.number])
+    claim = viewer.claim_url.replace(_SLOT, quote(incident.number))
     return (
         f'<form method="post" action="{claim}" class="inline-form claim-form" '
         f'id="claim-form-{number}" hx-post="{claim}" hx-target="#queue-status" '
@@ -89,7 +105,7 @@ def queue_row_html(
     """The row's HTML (with CSRF_SLOT where a claim form's token goes) and its fingerprint,
     which the row also carries as data-digest."""
     number = escape(incident.number)
-    detail = reverse("incidents:agent_detail", args=[incident.number])
+    detail = viewer.detail_url.replace(_SLOT, quote(incident.number))
     major = ' <span class="badge badge-major">Major</span>' if incident.is_major else ""
     group = incident.support_group.name if incident.support_group else "no group"
     service = incident.service.name if incident.service else "—"
