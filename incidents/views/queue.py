@@ -10,13 +10,11 @@ not one more query.
 """
 
 from dataclasses import dataclass
-from functools import cached_property
 from hashlib import blake2b
 from typing import Any
 
 from django.conf import settings
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.core.paginator import Page
 from django.http import HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -27,7 +25,13 @@ from django.utils.safestring import mark_safe
 from core.capped_counts import CappedCount
 from core.filtering import NULL_VALUE
 from core.models import User
-from core.web.access import HtmxHttpRequest, agent_required, current_user, queue_refresh_seconds
+from core.web.access import (
+    CountedPaginator,
+    HtmxHttpRequest,
+    agent_required,
+    current_user,
+    queue_refresh_seconds,
+)
 from incidents.filtersets import DEFAULT_ORDERING, ORDERINGS, IncidentFilterSet
 from incidents.models import Incident
 from incidents.selectors import (
@@ -42,18 +46,6 @@ from incidents.selectors import (
 from incidents.views.queue_rows import RowViewer, queue_row_html, with_csrf
 from sla.badge import LiveSla, live_sla, sla_badge_html
 from sla.selectors import TicketSla, clocks_for_tickets, ticket_sla
-
-
-class CountedPaginator(Paginator):
-    """A paginator told its total up front (from the tab counts), so it runs no COUNT query."""
-
-    def __init__(self, object_list: QuerySet[Incident], per_page: int, *, count: int) -> None:
-        super().__init__(object_list, per_page)
-        self._known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self._known_count
 
 
 @dataclass(frozen=True)
