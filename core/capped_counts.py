@@ -3,6 +3,8 @@ LIST_COUNT_CAP + 1 rows, so a tab bar over a million open tickets reads at most 
 entries per tab instead of counting them all; the page shows "10,000+" past the cap.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import connections
 from django.db.models import QuerySet
@@ -23,11 +25,12 @@ class CappedCount(int):
         return f"{int(self):,}+" if self.capped else str(int(self))
 
 
-def capped_counts(querysets: dict[str, QuerySet]) -> dict[str, CappedCount]:  # type: ignore[type-arg]
+def capped_counts(querysets: dict[str, QuerySet[Any]]) -> dict[str, CappedCount]:
     """Each queryset's row count up to the cap, all in one statement (they must share a
     database). Ordering, select_related and annotations not used by filters are dropped."""
     cap = settings.LIST_COUNT_CAP
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     alias = ""
     for queryset in querysets.values():
         alias = queryset.db

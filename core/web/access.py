@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from functools import cached_property, wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -53,7 +53,14 @@ def paginate(request: HttpRequest, queryset: QuerySet[M], per_page: int) -> Page
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
-class CountedPaginator(Paginator):
+if TYPE_CHECKING:
+    # Generic in django-stubs only: at run time Paginator takes no type arguments.
+    _Paginator = Paginator[Any]
+else:
+    _Paginator = Paginator
+
+
+class CountedPaginator(_Paginator):
     """A paginator told its total up front (a capped count, or the queue's tab counts), so it
     runs no COUNT query of its own."""
 
@@ -62,7 +69,7 @@ class CountedPaginator(Paginator):
         self._known_count = count
 
     @cached_property
-    def count(self) -> CappedCount:  # type: ignore[override]
+    def count(self) -> CappedCount:
         return self._known_count
 
 
