@@ -1,17 +1,18 @@
 """Counts for the lists that stay constant in the size of the data: each count stops at
-LIST_COUNT_CAP + 1 rows, so a tab bar over a million open tickets reads at most that many index
-entries per tab instead of counting them all; the page shows "10,000+" past the cap.
+LIST_COUNT_CAP + 1 rows, so a tab bar over a million open tickets reads at most that many rows
+instead of counting them all; the page shows "10,000+" past the cap.
 """
 
 from typing import Any
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
 
 class CappedCount(int):
-    """A count that is exact unless `capped`; when capped, the true count is more than it."""
+    """A count that is exact unless `capped`; when capped, the true count is at least it (and
+    a list total more than it)."""
 
     capped: bool
 
@@ -25,24 +26,34 @@ class CappedCount(int):
         return f"{int(self):,}+" if self.capped else str(int(self))
 
 
-def capped_counts(querysets: dict[str, QuerySet[Any]]) -> dict[str, CappedCount]:
-    """Each queryset's row count up to the cap, all in one statement (they must share a
-    database). Ordering, select_related and annotations not used by filters are dropped."""
+def capped_window_counts(
+    queryset: QuerySet[Any], conditions: dict[str, Q | None]
+) -> dict[str, CappedCount]:
+    """For each key, how many of the first LIST_COUNT_CAP + 1 rows of `queryset` meet its
+    condition (None: every row), in one pass and one statement. When there are more rows than
+    the cap, every count is capped: it is at least what it says."""
     cap = settings.LIST_COUNT_CAP
-    parts: list[str] = []
-    params: list[Any] = []
-    alias = ""
-    for queryset in querysets.values():
-        alias = queryset.db
-        sql, args = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
-        parts.append(f"(SELECT count(*) FROM ({sql}) AS capped_{len(parts)})")  # noqa: S608
-        params.extend(args)
-    if not parts:
-        return {}
-    with connections[alias].cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(parts)}", params)
-        row = cursor.fetchone()
+    flags = {
+        f"window_flag_{number}": ExpressionWrapper(condition, output_field=BooleanField())
+        for number, condition in enumerate(conditions.values())
+        if condition is not None
+    }
+    window = queryset.order_by().annotate(**flags).values("pk", *flags)[: cap + 1]
+    sql, params = window.query.sql_with_params()
+    columns: list[str] = []
+    names = iter(flags)
+    for condition in conditions.values():
+        columns.append(
+            "count(*)" if condition is None else f'count(*) FILTER (WHERE "{next(names)}")'
+        )
+    total = "count(*)"
+    with connections[queryset.db].cursor() as cursor:
+        # The window is SQL compiled by the ORM, with its parameters passed separately.
+        statement = f"SELECT {', '.join([*columns, total])} FROM ({sql}) AS capped_window"  # noqa: S608
+        cursor.execute(statement, params)
+        *counts, seen = cursor.fetchone() or (0,) * (len(columns) + 1)
+    capped = int(seen) > cap
     return {
-        key: CappedCount(min(int(n), cap), int(n) > cap)
-        for key, n in zip(querysets, row, strict=True)
+        key: CappedCount(min(int(n), cap), capped)
+        for key, n in zip(conditions, counts, strict=True)
     }

@@ -4,7 +4,7 @@ assignee, their requester and managers), requesters only their own. Something ou
 404, never a 403.
 
 The triage queue's tabs (unassigned / mine / my groups / all) narrow an already scoped and
-filtered queryset; `incident_queue_counts` counts every tab (up to a cap) in one query, so the tab
+filtered queryset; `incident_queue_counts` counts every tab (up to a cap) in one pass, so the tab
 bar costs the same whatever the page size, and its total doubles as the paginator's count.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from core.capped_counts import CappedCount, capped_counts
+from core.capped_counts import CappedCount, capped_window_counts
 from core.models import SupportGroup, User
 from core.roles import is_agent
 from core.tickets.paging_hooks import live_page_tier
@@ -119,10 +119,6 @@ def incident_queue_rows(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
 
 
 def incident_queue_counts(queryset: QuerySet[Incident], *, user: User) -> dict[str, CappedCount]:
-    """How many incidents of `queryset` each tab holds, each up to LIST_COUNT_CAP (past it the
-    count says so), in one query."""
-    tabs = {}
-    for tab in QUEUE_TABS:
-        condition = _tab_condition(user, tab)
-        tabs[tab] = queryset if condition is None else queryset.filter(condition)
-    return capped_counts(tabs)
+    """How many incidents of `queryset` each tab holds, in one pass over at most
+    LIST_COUNT_CAP + 1 of them (past the cap each count says it is a lower bound)."""
+    return capped_window_counts(queryset, {tab: _tab_condition(user, tab) for tab in QUEUE_TABS})

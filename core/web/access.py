@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.middleware import HtmxDetails
 
-from core.capped_counts import CappedCount, capped_counts
+from core.capped_counts import CappedCount, capped_window_counts
 from core.models import User
 from core.roles import is_agent
 
@@ -76,7 +76,7 @@ class CountedPaginator(_Paginator):
 def paginate_capped(request: HttpRequest, queryset: QuerySet[M], per_page: int) -> Page[M]:
     """`paginate`, counting at most LIST_COUNT_CAP rows (core.capped_counts): past the cap the
     pages stop there and `page.paginator.count.label` says "10,000+"."""
-    count = capped_counts({"all": queryset})["all"]
+    count = capped_window_counts(queryset, {"all": None})["all"]
     paginator = CountedPaginator(queryset, per_page, count=count)
     return paginator.get_page(request.GET.get("page"))
 
