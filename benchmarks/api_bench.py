@@ -428,7 +428,7 @@ def report_header(
     ]
 
 
-def _median_round(runs: list[Measurement]) -> Measurement:
+def median_round(runs: list[Measurement]) -> Measurement:
     return sorted(runs, key=lambda m: m.throughput)[len(runs) // 2]
 
 
@@ -444,7 +444,7 @@ def report_cases(cases: list[Case], queries: dict[str, int]) -> list[str]:
             ("bare DRF view", base_runs, f"base_{kind}"),
             ("incident API", target_runs, kind),
         ):
-            median = _median_round(runs)
+            median = median_round(runs)
             errors = sum(run.errors for run in runs)
             lines.append(
                 f"| {name} | {view} | {median.throughput:.1f} | {median.p50:.1f} | "

@@ -12,6 +12,8 @@ from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import F, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template import Context, Engine
 from django.utils import timezone
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -21,6 +23,7 @@ from rest_framework.views import APIView
 
 from core.models import User
 from core.numbering import allocate_number
+from core.tickets.kinds import kind_named
 from incidents.models import Incident
 from incidents.transitions import OPEN_STATUSES
 
@@ -69,3 +72,26 @@ class BareIncidentCreateView(APIView):
         return Response(
             {"number": incident.number, "title": incident.title}, status=status.HTTP_201_CREATED
         )
+
+
+# The agent pages' baseline (benchmarks/page_bench.py): the same 50 open tickets in the same order
+# as a kind's agent list, rendered by a plain Django template over a narrow values() query, with
+# the session and middleware every page pays for, and none of the list's scoping, filters, tabs,
+# counts, SLA clocks or badges.
+_BARE_ROWS = Engine.get_default().from_string(
+    "<!doctype html><html lang=en><title>{{ label }}</title><table><tbody>"
+    "{% for t in rows %}<tr><td>{{ t.number }}</td><td>{{ t.title }}</td>"
+    "<td>{{ t.status }}</td><td>{{ t.priority }}</td>"
+    "<td>{{ t.created_at|date:'c' }}</td></tr>{% endfor %}</tbody></table></html>"
+)
+
+
+def bare_ticket_rows(request: HttpRequest, kind_name: str) -> HttpResponse:
+    kind = kind_named(kind_name)
+    rows = (
+        kind.model.objects.filter(status__in=sorted(kind.lifecycle.open))
+        .order_by(F("sla_due_at").asc(nulls_last=True), "id")
+        .values("number", "title", "status", "priority", "created_at")[:50]
+    )
+    context = Context({"rows": list(rows), "label": kind.plural})
+    return HttpResponse(_BARE_ROWS.render(context))

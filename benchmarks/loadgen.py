@@ -10,7 +10,8 @@ Latency is from writing the request to the last byte of the answer. Requests tha
 the warm-up are not counted; throughput is what completed during the measured window divided
 by its length. A connection the server closed between requests (gunicorn's --max-requests
 recycling a worker) is reopened and the request sent again; it counts as a reconnect, not an
-error. Errors are answers outside 2xx and requests that broke mid-answer.
+error. Errors are answers outside 2xx (but for 304 Not Modified, the answer to a conditional
+GET) and requests that broke mid-answer.
 """
 
 import asyncio
@@ -84,7 +85,10 @@ async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
             name, value = line.split(":", 1)
             headers[name.strip().lower()] = value.strip()
     keep = headers.get("connection", "").lower() != "close"
-    if "content-length" in headers:
+    if status in (204, 304):
+        # No body, whatever the headers say (RFC 9110 §6.4.1).
+        body = b""
+    elif "content-length" in headers:
         body = await reader.readexactly(int(headers["content-length"]))
     elif headers.get("transfer-encoding", "").lower() == "chunked":
         parts = []
@@ -133,7 +137,8 @@ async def _client(
             if measure_from <= started and finished <= stop_at:
                 result.latencies.append(finished - started)
                 result.statuses[status] += 1
-                if not 200 <= status < 300:
+                # 304 Not Modified answers a conditional GET (a refresh with If-None-Match).
+                if not (200 <= status < 300 or status == 304):
                     result.errors += 1
                     result.first_error = result.first_error or f"{status}: {body[:300]!r}"
             if not keep:

@@ -7,7 +7,11 @@ configuration (benchmarks/root_urls.py) and does not depend on that switch.
 
 from django.urls import path
 
-from benchmarks.baseline_views import BareIncidentCreateView, BareIncidentListView
+from benchmarks.baseline_views import (
+    BareIncidentCreateView,
+    BareIncidentListView,
+    bare_ticket_rows,
+)
 
 urlpatterns = [
     path("bench/api/incidents/", BareIncidentListView.as_view(), name="bench-incidents-list"),
@@ -16,4 +20,5 @@ urlpatterns = [
         BareIncidentCreateView.as_view(),
         name="bench-incidents-create",
     ),
+    path("bench/pages/<str:kind_name>/", bare_ticket_rows, name="bench-ticket-rows"),
 ]

@@ -513,6 +513,9 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
 )
 QUEUE_PAGE_SIZE = env_int("QUEUE_PAGE_SIZE", 50)
 QUEUE_REFRESH_SECONDS = env_int("QUEUE_REFRESH_SECONDS", 15)
+# Lists count at most this many rows per count (tabs, totals) and show "10,000+" beyond it, so
+# their cost does not grow with the data they are not showing (core/capped_counts.py).
+LIST_COUNT_CAP = env_int("LIST_COUNT_CAP", 10_000)
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
 # Reporting: which impacts count as an outage for MTBF, work_mem for report queries (PostgreSQL),
 # how long the summary tiles are cached.

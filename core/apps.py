@@ -42,6 +42,7 @@ class CoreConfig(AppConfig):
         from core.assignment_choices import connect_assignment_choices_memo
         from core.roles import connect_role_memo
         from core.single_line import single_line_guard_install
+        from core.web.forms import CHOICES_MEMO
 
         # After every app's permissions exist: connect without a sender filter, dedupe by uid.
         post_migrate.connect(_ensure_roles, dispatch_uid="core.ensure_role_groups")
@@ -49,4 +50,5 @@ class CoreConfig(AppConfig):
         post_migrate.connect(_grant_runtime_role, dispatch_uid="core.grant_runtime_role")
         connect_role_memo()
         connect_assignment_choices_memo()
+        CHOICES_MEMO.connect()
         single_line_guard_install()

@@ -24,6 +24,7 @@ from django_filters import fields as filter_fields
 from core.models import User
 from core.tickets.kinds import kind_of
 from core.web.forms import CappedModelChoiceIterator, active_groups, agent_users
+from core.web.widgets import FastSelect
 
 
 class ListFilterSet(django_filters.FilterSet):
@@ -57,6 +58,11 @@ class ListFilterSet(django_filters.FilterSet):
         form_class = self._form_classes.get(type(self))
         if form_class is None:
             form_class = super().get_form_class()
+            for field in form_class.base_fields.values():
+                if type(field.widget) is forms.Select:
+                    field.widget = FastSelect(
+                        attrs=field.widget.attrs, choices=field.widget.choices
+                    )
             self._form_classes[type(self)] = form_class
         return form_class
 

@@ -12,16 +12,15 @@ from django.db.models import Model
 from django.forms import BoundField
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
-from django.utils.text import slugify
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
 from core.markdown import render_markdown
 from core.models import TicketBase, TimelineEvent
-from core.tickets.describe import EventView, choice_label, describe
+from core.tickets.describe import EventView, describe
 from core.tickets.kinds import find_kind
 from core.time_zones import instants_localised
+from core.web.cells import priority_badge_html, status_badge_html
 
 register = template.Library()
 
@@ -36,17 +35,14 @@ def markdown_filter(text: str | None) -> SafeString:
 def status_badge(ticket: Model, status: str | None = None) -> SafeString:
     """A coloured badge that also says the status in words (colour is never the only cue)."""
     value = getattr(ticket, "status", "") if status is None else status
-    label = choice_label(type(ticket), "status", value)
-    return format_html(
-        '<span class="badge badge-status status-{}">{}</span>', slugify(value), label
-    )
+    return mark_safe(status_badge_html(type(ticket), value))  # noqa: S308 (escaped there)
 
 
 @register.simple_tag
 def priority_badge(ticket: Model) -> SafeString:
-    value = getattr(ticket, "priority", "")
-    label = choice_label(type(ticket), "priority", value)
-    return format_html('<span class="badge badge-priority prio-{}">{}</span>', value, label)
+    return mark_safe(  # noqa: S308 (escaped there)
+        priority_badge_html(type(ticket), getattr(ticket, "priority", ""))
+    )
 
 
 @register.filter

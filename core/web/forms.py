@@ -16,6 +16,7 @@ from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 
 from core.assignment_choices import ASSIGNMENT_CHOICES_MEMO
 from core.choices import Role
+from core.config_memo import ConfigMemo
 from core.exceptions import ValidationFailed
 from core.models import ConfigurationItem, Service, SupportGroup, User
 from core.roles import ROLE_GROUP_NAMES
@@ -34,14 +35,43 @@ else:
     _ModelChoiceField = forms.ModelChoiceField
 
 
+# The options of the selects over the small reference tables (agents, groups, services,
+# configuration items), per process: every list page renders them, and they change when those
+# rows or someone's role groups do (core.config_memo: at once in this process, within
+# CONFIG_MEMO_RECHECK_SECONDS in the others). Connected in CoreConfig.ready().
+CHOICES_MEMO = ConfigMemo(
+    "select-choices",
+    [
+        "core.User",
+        "core.User_groups",
+        "auth.Group",
+        "core.SupportGroup",
+        "core.Service",
+        "core.ConfigurationItem",
+    ],
+)
+_MEMO_MODELS = (User, SupportGroup, Service, ConfigurationItem)
+
+
 class CappedModelChoiceIterator(_ModelChoiceIterator):
-    """Renders at most MAX_SELECT_OPTIONS choices; validation still looks at the whole queryset."""
+    """Renders at most MAX_SELECT_OPTIONS choices; validation still looks at the whole queryset.
+    Over the reference tables, the options come from CHOICES_MEMO (keyed by the query)."""
 
     def __iter__(self) -> Iterator[tuple[ModelChoiceIteratorValue | str, Any]]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset[:MAX_SELECT_OPTIONS]:
-            yield self.choice(obj)
+        if self.queryset.model not in _MEMO_MODELS:
+            for obj in self.queryset[:MAX_SELECT_OPTIONS]:
+                yield self.choice(obj)
+            return
+        key = (type(self.field), str(self.queryset.query))
+        yield from CHOICES_MEMO.get(key, self._options)
+
+    def _options(self) -> list[tuple[str, str]]:
+        return [
+            (str(obj.pk), str(self.field.label_from_instance(obj)))
+            for obj in self.queryset[:MAX_SELECT_OPTIONS]
+        ]
 
     def __len__(self) -> int:
         return min(self.queryset.count(), MAX_SELECT_OPTIONS) + (

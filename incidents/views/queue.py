@@ -10,55 +10,42 @@ not one more query.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
-from functools import cached_property
+from hashlib import blake2b
 from typing import Any
 
 from django.conf import settings
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.core.paginator import Page
+from django.http import HttpResponse, HttpResponseNotModified
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import parse_etags
+from django.utils.safestring import mark_safe
 
+from core.capped_counts import CappedCount
 from core.filtering import NULL_VALUE
 from core.models import User
-from core.web.access import HtmxHttpRequest, agent_required, current_user, queue_refresh_seconds
+from core.web.access import (
+    CountedPaginator,
+    HtmxHttpRequest,
+    agent_required,
+    current_user,
+    queue_refresh_seconds,
+)
 from incidents.filtersets import DEFAULT_ORDERING, ORDERINGS, IncidentFilterSet
 from incidents.models import Incident
 from incidents.selectors import (
     QUEUE_TABS,
     incident_list_for_user,
     incident_queue_counts,
+    incident_queue_rows,
     incident_queue_tab,
     queue_tab_or_default,
     with_live_page,
 )
-from sla.choices import ClockState
-from sla.models import SlaClock
+from incidents.views.queue_rows import RowViewer, queue_row_html, with_csrf
+from sla.badge import LiveSla, live_sla, sla_badge_html
 from sla.selectors import TicketSla, clocks_for_tickets, ticket_sla
-
-
-class CountedPaginator(Paginator):
-    """A paginator told its total up front (from the tab counts), so it runs no COUNT query."""
-
-    def __init__(self, object_list: QuerySet[Incident], per_page: int, *, count: int) -> None:
-        super().__init__(object_list, per_page)
-        self._known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self._known_count
-
-
-@dataclass(frozen=True)
-class LiveSla:
-    """What static/js/queue.js needs to recolour a badge when a deadline passes: the earliest
-    warning and due instants of the running clocks, and whether the time left is wall time."""
-
-    due_at: datetime
-    warn_at: datetime | None
-    always_open: bool
 
 
 @dataclass(frozen=True)
@@ -69,25 +56,16 @@ class QueueRow:
     # A page nobody has acknowledged yet: how many tiers it has climbed (0: its first tier),
     # None when there is none (the on-call app's paging; always None without it).
     paged_tier_index: int | None = None
-
-
-def live_sla(clocks: list[SlaClock], sla: TicketSla) -> LiveSla | None:
-    running = [c for c in clocks if c.state == ClockState.RUNNING and c.due_at is not None]
-    if not running or sla.nearest is None:
-        return None
-    warns = [c.warn_at for c in running if c.warn_at is not None]
-    return LiveSla(
-        due_at=min(c.due_at for c in running if c.due_at is not None),
-        warn_at=min(warns) if warns else None,
-        always_open=sla.nearest.always_open,
-    )
+    # The row as shown (incidents.views.queue_rows) and its fingerprint for the refresh's diff.
+    html: str = ""
+    digest: str = ""
 
 
 @dataclass(frozen=True)
 class Tab:
     key: str
     label: str
-    count: int
+    count: CappedCount
     current: bool
 
 
@@ -100,7 +78,7 @@ def queue_context(request: HtmxHttpRequest, user: User) -> dict[str, Any]:
     filtered = filterset.qs
     counts = incident_queue_counts(filtered, user=user)
     paginator = CountedPaginator(
-        with_live_page(incident_queue_tab(filtered, user=user, tab=tab)),
+        with_live_page(incident_queue_rows(incident_queue_tab(filtered, user=user, tab=tab))),
         settings.QUEUE_PAGE_SIZE,
         count=counts[tab],
     )
@@ -109,12 +87,17 @@ def queue_context(request: HtmxHttpRequest, user: User) -> dict[str, Any]:
     # One query for the clocks of the whole page, whatever its size.
     clocks = clocks_for_tickets(incidents)
     now = timezone.now()
+    refresh_url = request.get_full_path()
+    viewer = RowViewer.of(user.pk, refresh_url)
+    csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{get_token(request)}">'
     rows = []
     for incident in incidents:
         sla = ticket_sla(clocks[incident.pk], now)
         live = live_sla(clocks[incident.pk], sla)
         paged = getattr(incident, "paged_tier_index", None)
-        rows.append(QueueRow(incident, sla, live, paged_tier_index=paged))
+        html, digest = queue_row_html(incident, sla_badge_html(sla, live), paged, viewer)
+        shown = mark_safe(with_csrf(html, csrf))  # noqa: S308 (escaped in queue_rows)
+        rows.append(QueueRow(incident, sla, live, paged, shown, digest))
     cleaned = filterset.form.cleaned_data
     ordering = cleaned.get("ordering") or DEFAULT_ORDERING
     return {
@@ -126,17 +109,77 @@ def queue_context(request: HtmxHttpRequest, user: User) -> dict[str, Any]:
         "tab": tab,
         "tabs": [Tab(key, label, counts[key], key == tab) for key, label in QUEUE_TABS.items()],
         "null_value": NULL_VALUE,
-        "refresh_url": request.get_full_path(),
+        "count_label": counts[tab].label,
+        "refresh_url": refresh_url,
         "refresh_seconds": queue_refresh_seconds(),
         "bulk_max": settings.QUEUE_PAGE_SIZE,
     }
 
 
+def queue_etag(context: dict[str, Any]) -> str:
+    """A fingerprint of what the refresh would show: the rows as shown (their digests, in
+    order) and everything the tab bar and the summary say."""
+    state = [
+        context["refresh_url"],
+        context["tab"],
+        context["count_label"],
+        context["ordering_label"],
+        context["open_only"],
+        context["filterset"].active_filter_count,
+        context["refresh_seconds"],
+        [(tab.key, tab.count.label) for tab in context["tabs"]],
+        [row.digest for row in context["rows"]],
+    ]
+    return '"' + blake2b(repr(state).encode(), digest_size=12).hexdigest() + '"'
+
+
+def shown_rows(request: HtmxHttpRequest) -> list[tuple[str, str]]:
+    """The rows the refreshing page shows, in order, as static/js/queue.js sends them
+    (X-Queue-Rows: "INC-000001:digest,INC-000002:digest"); [] when it sent none."""
+    shown = []
+    for item in request.headers.get("X-Queue-Rows", "").split(","):
+        number, _, digest = item.strip().partition(":")
+        if number and digest:
+            shown.append((number, digest))
+    return shown
+
+
+def queue_refresh(request: HtmxHttpRequest, context: dict[str, Any]) -> HttpResponse:
+    """The refresh: 304 when nothing it would show changed since the page's ETag; only the
+    changed rows (swapped out of band, the tab bar and the summary with them) when the page
+    shows the same incidents in the same order; otherwise every row."""
+    etag = context["etag"]
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        response: HttpResponse = HttpResponseNotModified()
+        response["ETag"] = etag
+        return response
+    rows: list[QueueRow] = context["rows"]
+    shown = shown_rows(request)
+    if shown and [number for number, _ in shown] == [row.incident.number for row in rows]:
+        changed = [
+            mark_safe(row.html.replace("<tr ", '<tr hx-swap-oob="true" ', 1))  # noqa: S308
+            for row, (_, digest) in zip(rows, shown, strict=True)
+            if row.digest != digest
+        ]
+        response = render(
+            request, "incidents/agent/_changed_rows.html", {**context, "changed": changed}
+        )
+        # The rows come out of band; the list itself stays.
+        response["HX-Reswap"] = "none"
+    else:
+        response = render(request, "incidents/agent/_rows.html", {**context, "oob": True})
+    response["ETag"] = etag
+    return response
+
+
 @agent_required
 def agent_list(request: HtmxHttpRequest) -> HttpResponse:
-    """The queue page; an HTMX request (the refresh) gets only the rows, plus the tab bar and
-    the result count swapped out of band."""
+    """The queue page; an HTMX request (the refresh) gets only the rows (or only what changed,
+    or 304), plus the tab bar and the result count swapped out of band."""
     context = queue_context(request, current_user(request))
+    context["etag"] = queue_etag(context)
     if request.htmx:
-        return render(request, "incidents/agent/_rows.html", {**context, "oob": True})
-    return render(request, "incidents/agent/list.html", context)
+        return queue_refresh(request, context)
+    response = render(request, "incidents/agent/list.html", context)
+    response["ETag"] = context["etag"]
+    return response

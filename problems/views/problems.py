@@ -17,7 +17,13 @@ from django.views.decorators.http import require_POST
 from core.exceptions import DomainError, TransitionError, ValidationFailed
 from core.models import TicketBase, User
 from core.tickets.actions import Action
-from core.web.access import HtmxHttpRequest, agent_required, current_user, paginate, safe_next
+from core.web.access import (
+    HtmxHttpRequest,
+    agent_required,
+    current_user,
+    paginate_capped,
+    safe_next,
+)
 from core.web.forms import apply_domain_errors
 from core.web.ticket_page import TicketPage
 from problems import services
@@ -41,7 +47,7 @@ def problem_list(request: HtmxHttpRequest) -> HttpResponse:
     """The list; an HTMX request (the page refreshing itself) gets the table only."""
     user = current_user(request)
     filterset = ProblemFilterSet(request.GET, queryset=problem_list_for_user(user))
-    page = paginate(request, filterset.qs, settings.QUEUE_PAGE_SIZE)
+    page = paginate_capped(request, filterset.qs, settings.QUEUE_PAGE_SIZE)
     statuses = filterset.form.cleaned_data.get("status") if filterset.form.is_valid() else None
     context = {
         "filterset": filterset,

@@ -16,6 +16,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from core.exceptions import DomainError, TransitionError, ValidationFailed
@@ -31,7 +32,7 @@ from core.web.access import (
     HtmxHttpRequest,
     agent_required,
     current_user,
-    paginate,
+    paginate_capped,
     queue_refresh_seconds,
 )
 from core.web.forms import apply_domain_errors
@@ -43,6 +44,8 @@ from service_requests.models import RequestTask, ServiceRequest
 from service_requests.permissions import can_approve
 from service_requests.selectors import request_list_for_user, tasks_of
 from service_requests.views.common import answers_for
+from service_requests.views.request_rows import request_detail_url, request_row_html
+from sla.badge import sla_badge_html
 from sla.selectors import TicketSla, clocks_for_tickets, ticket_sla
 
 # --- List -----------------------------------------------------------------------------------
@@ -52,27 +55,34 @@ from sla.selectors import TicketSla, clocks_for_tickets, ticket_sla
 class RequestRow:
     sr: ServiceRequest
     sla: TicketSla
+    html: str = ""
 
 
 def list_context(request: HtmxHttpRequest, user: User) -> dict[str, Any]:
     """What the list page and its rows partial render, for the request's filters."""
     filterset = RequestFilterSet(request.GET, queryset=request_list_for_user(user), request=request)
-    page = paginate(request, filterset.qs, settings.QUEUE_PAGE_SIZE)
+    page = paginate_capped(request, filterset.qs, settings.QUEUE_PAGE_SIZE)
     rows = list(page)
     # One query for the clocks of the whole page, whatever its size.
     clocks = clocks_for_tickets(rows)
     now = timezone.now()
+    detail_url = request_detail_url()
     cleaned = filterset.form.cleaned_data if filterset.form.is_valid() else {}
     ordering = cleaned.get("ordering") or DEFAULT_ORDERING
     return {
         "filterset": filterset,
         "page": page,
-        "rows": [RequestRow(sr, ticket_sla(clocks[sr.pk], now)) for sr in rows],
+        "rows": [_row(sr, ticket_sla(clocks[sr.pk], now), detail_url) for sr in rows],
         "open_only": bool(cleaned.get("open")) and not cleaned.get("status"),
         "ordering_label": ORDERINGS.get(ordering, ORDERINGS[DEFAULT_ORDERING])[0],
         "refresh_url": request.get_full_path(),
         "refresh_seconds": queue_refresh_seconds(),
     }
+
+
+def _row(sr: ServiceRequest, sla: TicketSla, detail_url: str) -> RequestRow:
+    html = request_row_html(sr, sla_badge_html(sla), detail_url)
+    return RequestRow(sr, sla, mark_safe(html))  # noqa: S308 (escaped in request_rows)
 
 
 @agent_required

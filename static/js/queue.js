@@ -422,9 +422,52 @@
     refreshRows();
   }
 
+  // The refresh sends what the page shows: the ETag of the last answer (If-None-Match) and each
+  // row's number and fingerprint (X-Queue-Rows). The server answers 304 when nothing changed,
+  // only the changed rows (out of band, with HX-Reswap: none) when the same incidents are listed
+  // in the same order, and every row otherwise (incidents/views/queue.py, queue_refresh).
+  function onConfigRequest(event) {
+    var detail = event.detail || {};
+    var target = detail.target;
+    if (!target || target.id !== "incident-rows" || String(detail.verb).toLowerCase() !== "get") return;
+    var etag = target.getAttribute("data-etag");
+    if (etag) detail.headers["If-None-Match"] = etag;
+    detail.headers["X-Queue-Rows"] = rowElements().map(function (row) {
+      return row.getAttribute("data-number") + ":" + (row.getAttribute("data-digest") || "");
+    }).join(",");
+  }
+
   function onBeforeSwap(event) {
     var target = event.detail && event.detail.target;
-    if (target && target.id === "incident-rows") remember();
+    if (!target || target.id !== "incident-rows") return;
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.status === 304) {
+      event.detail.shouldSwap = false; // nothing changed: keep the rows as they are
+      return;
+    }
+    var etag = xhr && xhr.getResponseHeader("ETag");
+    if (etag) target.setAttribute("data-etag", etag);
+    remember();
+  }
+
+  // A changed row replaced on its own: keep its tick, the current row and the keyboard focus.
+  var focusInRow = null;
+
+  function onOobBeforeSwap(event) {
+    var old = event.detail && event.detail.target;
+    var active = document.activeElement;
+    focusInRow = old && old.matches && old.matches("tr[data-number]") && active && active.id && old.contains(active) ? active.id : null;
+  }
+
+  function onOobAfterSwap(event) {
+    var row = event.target;
+    if (!row || !row.matches || !row.matches("#incident-rows tr[data-number]")) return;
+    updateBar();
+    if (current && rowOf(current)) setCurrent(current, false);
+    if (focusInRow && document.getElementById(focusInRow)) {
+      document.getElementById(focusInRow).focus({ preventScroll: true });
+    }
+    focusInRow = null;
   }
 
   function onAfterSwap(event) {
@@ -447,7 +490,10 @@
     document.addEventListener("keydown", onKey);
     document.addEventListener("focusin", onFocusIn);
     document.body.addEventListener("queue-refresh", onQueueRefresh);
+    document.body.addEventListener("htmx:configRequest", onConfigRequest);
     document.body.addEventListener("htmx:beforeSwap", onBeforeSwap);
+    document.body.addEventListener("htmx:oobBeforeSwap", onOobBeforeSwap);
+    document.body.addEventListener("htmx:oobAfterSwap", onOobAfterSwap);
     document.body.addEventListener("htmx:afterSwap", onAfterSwap);
     document.body.addEventListener("htmx:afterSettle", restore);
   }

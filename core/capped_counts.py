@@ -1,0 +1,59 @@
+"""Counts for the lists that stay constant in the size of the data: each count stops at
+LIST_COUNT_CAP + 1 rows, so a tab bar over a million open tickets reads at most that many rows
+instead of counting them all; the page shows "10,000+" past the cap.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+
+
+class CappedCount(int):
+    """A count that is exact unless `capped`; when capped, the true count is at least it (and
+    a list total more than it)."""
+
+    capped: bool
+
+    def __new__(cls, value: int, capped: bool = False) -> "CappedCount":
+        count = super().__new__(cls, value)
+        count.capped = capped
+        return count
+
+    @property
+    def label(self) -> str:
+        return f"{int(self):,}+" if self.capped else str(int(self))
+
+
+def capped_window_counts(
+    queryset: QuerySet[Any], conditions: dict[str, Q | None]
+) -> dict[str, CappedCount]:
+    """For each key, how many of the first LIST_COUNT_CAP + 1 rows of `queryset` meet its
+    condition (None: every row), in one pass and one statement. When there are more rows than
+    the cap, every count is capped: it is at least what it says."""
+    cap = settings.LIST_COUNT_CAP
+    flags = {
+        f"window_flag_{number}": ExpressionWrapper(condition, output_field=BooleanField())
+        for number, condition in enumerate(conditions.values())
+        if condition is not None
+    }
+    window = queryset.order_by().annotate(**flags).values("pk", *flags)[: cap + 1]
+    sql, params = window.query.sql_with_params()
+    columns: list[str] = []
+    names = iter(flags)
+    for condition in conditions.values():
+        columns.append(
+            "count(*)" if condition is None else f'count(*) FILTER (WHERE "{next(names)}")'
+        )
+    total = "count(*)"
+    with connections[queryset.db].cursor() as cursor:
+        # The window is SQL compiled by the ORM, with its parameters passed separately.
+        statement = f"SELECT {', '.join([*columns, total])} FROM ({sql}) AS capped_window"  # noqa: S608
+        cursor.execute(statement, params)
+        *counts, seen = cursor.fetchone() or (0,) * (len(columns) + 1)
+    capped = int(seen) > cap
+    return {
+        key: CappedCount(min(int(n), cap), capped)
+        for key, n in zip(conditions, counts, strict=True)
+    }

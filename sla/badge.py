@@ -1,0 +1,81 @@
+"""One ticket's SLA in a list row, as HTML made without the template engine (the lists render
+50 of them per page and per refresh; core.web.cells says why).
+
+The state in words (colour and glyph are extra cues) and the time left on the clock due first,
+labelled with its clock (business hours of its calendar, or calendar time for a 24x7 one). With
+`live` (the queue), static/js/queue.js turns the badge "at risk" / "breached" when those instants
+pass, and ticks the time left of a 24x7 clock; the server's text is right without it.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+
+from core.web.cells import iso, weekday_time_zone
+from sla.choices import ClockState
+from sla.models import SlaClock
+from sla.selectors import TicketSla
+
+
+@dataclass(frozen=True)
+class LiveSla:
+    """What static/js/queue.js needs to recolour a badge when a deadline passes: the earliest
+    warning and due instants of the running clocks, and whether the time left is wall time."""
+
+    due_at: datetime
+    warn_at: datetime | None
+    always_open: bool
+
+
+def live_sla(clocks: list[SlaClock], sla: TicketSla) -> LiveSla | None:
+    running = [c for c in clocks if c.state == ClockState.RUNNING and c.due_at is not None]
+    if not running or sla.nearest is None:
+        return None
+    warns = [c.warn_at for c in running if c.warn_at is not None]
+    return LiveSla(
+        due_at=min(c.due_at for c in running if c.due_at is not None),
+        warn_at=min(warns) if warns else None,
+        always_open=sla.nearest.always_open,
+    )
+
+
+def sla_badge_html(sla: TicketSla, live: LiveSla | None = None) -> str:
+    tone = escape(sla.tone)
+    head = '<span class="sla-cell"'
+    if live is not None:
+        head += f' data-sla-live data-due="{iso(live.due_at)}"'
+        if live.warn_at is not None:
+            head += f' data-warn="{iso(live.warn_at)}"'
+        head += f' data-tone="{tone}"'
+    parts = [f'{head}>\n  <span class="badge badge-sla sla-{tone}">{escape(sla.label)}</span>\n']
+    nearest = sla.nearest
+    if nearest is not None and nearest.due_at is not None:
+        metric = escape(nearest.metric_label)
+        due = weekday_time_zone(nearest.due_at)
+        title = f"{metric} due {due}"
+        if not nearest.always_open:
+            title += f" ({escape(nearest.calendar_name)}: business time)"
+        countdown = ""
+        if live is not None:
+            countdown = f' data-countdown="left" data-prefix="{metric}: "'
+            if live.always_open:
+                countdown += f' data-due="{iso(nearest.due_at)}"'
+        parts.append(
+            f'  <time class="sla-left" datetime="{iso(nearest.due_at)}" title="{title}"'
+            f"{countdown}>{escape(sla.detail)}</time>\n  "
+        )
+        if nearest.always_open:
+            parts.append(
+                '<span class="time-basis" title="Counted around the clock (a 24×7 SLA): '  # noqa: RUF001
+                'calendar time, nights and weekends included.">calendar time</span>\n'
+            )
+        else:
+            parts.append(
+                '<span class="time-basis" title="Counted in the working hours of the '
+                f"{escape(nearest.calendar_name)} calendar only: nights, weekends and holidays "
+                f'do not count. Due {due}.">business hours</span>\n'
+            )
+    elif sla.detail:
+        parts.append(f'  <span class="sla-left">{escape(sla.detail)}</span>\n')
+    parts.append("</span>")
+    return "".join(parts)
