@@ -39,7 +39,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from core import checks  # noqa: F401 — registers the settings checks
-        from core.assignment_choices import connect_assignment_choices_memo
         from core.roles import connect_role_memo
         from core.single_line import single_line_guard_install
         from core.web.forms import CHOICES_MEMO
@@ -49,6 +48,5 @@ class CoreConfig(AppConfig):
         # After every app's tables exist; runs on every migrate, so later tables are covered.
         post_migrate.connect(_grant_runtime_role, dispatch_uid="core.grant_runtime_role")
         connect_role_memo()
-        connect_assignment_choices_memo()
         CHOICES_MEMO.connect()
         single_line_guard_install()

@@ -14,7 +14,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Model, Q, QuerySet
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 
-from core.assignment_choices import ASSIGNMENT_CHOICES_MEMO
 from core.choices import Role
 from core.config_memo import ConfigMemo
 from core.exceptions import ValidationFailed
@@ -74,38 +73,15 @@ class CappedModelChoiceIterator(_ModelChoiceIterator):
         ]
 
     def __len__(self) -> int:
-        return min(self.queryset.count(), MAX_SELECT_OPTIONS) + (
-            1 if self.field.empty_label is not None else 0
-        )
+        empty = 1 if self.field.empty_label is not None else 0
+        if self.queryset.model not in _MEMO_MODELS:
+            return min(self.queryset.count(), MAX_SELECT_OPTIONS) + empty
+        key = (type(self.field), str(self.queryset.query))
+        return len(CHOICES_MEMO.get(key, self._options)) + empty
 
 
 class CappedModelChoiceField(_ModelChoiceField):
     iterator = CappedModelChoiceIterator
-
-
-class MemoisedChoiceIterator(CappedModelChoiceIterator):
-    """The capped choices, read once per process under the field's `memo_key`
-    (core.assignment_choices) instead of on every render."""
-
-    def _options(self) -> list[tuple[int, str]]:
-        field = self.field
-        return ASSIGNMENT_CHOICES_MEMO.get(
-            field.memo_key,  # type: ignore[attr-defined]
-            lambda: [
-                (obj.pk, field.label_from_instance(obj))
-                for obj in self.queryset[:MAX_SELECT_OPTIONS]
-            ],
-        )
-
-    def __iter__(self) -> Iterator[tuple[ModelChoiceIteratorValue | str, Any]]:
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        # The widget needs only the value: the model instances are not kept.
-        for pk, label in self._options():
-            yield (str(pk), label)
-
-    def __len__(self) -> int:
-        return len(self._options()) + (1 if self.field.empty_label is not None else 0)
 
 
 def agent_users() -> QuerySet[User]:
@@ -126,15 +102,9 @@ class AgentChoiceField(CappedModelChoiceField):
 class AssigneeChoiceField(AgentChoiceField):
     """Everyone who works tickets (agent_users()), memoised per process."""
 
-    iterator = MemoisedChoiceIterator
-    memo_key = "agents"
-
 
 class GroupChoiceField(CappedModelChoiceField):
     """Active support groups (the queryset given), memoised per process."""
-
-    iterator = MemoisedChoiceIterator
-    memo_key = "active-groups"
 
 
 class ConfigurationItemChoiceField(CappedModelChoiceField):

@@ -1,5 +1,5 @@
 """The assignment form's people and groups are read once per process, and follow every change
-of users, roles and groups at once (core.assignment_choices)."""
+of users, roles and groups at once (core.web.forms.CHOICES_MEMO)."""
 
 import re
 
