@@ -6,9 +6,10 @@ of thousands of event rows per page into Python values one column at a time, tim
 all, and the server writing each stored clock's snapshot (a policy with its calendar, about a
 kilobyte) as text for every clock although a database holds a handful of distinct ones. Here
 the server hands each ticket's events (only the fields a history reads) and clocks as one JSON
-text (json_agg, decoded by json.loads in C), instants travel as ISO 8601 text (datetime.fromisoformat, also in C), and a clock's snapshot travels as the hash of its stored binary form
-(jsonb_hash_extended): each distinct snapshot is read once per process, by a clock that
-carries it, and kept.
+text (json_agg, decoded by json.loads in C), instants travel as ISO 8601 text (decoded by
+datetime.fromisoformat, also in C), and a clock's snapshot travels as the hash of its stored
+binary form (jsonb_hash_extended): each distinct snapshot is read once per process, by a
+clock that carries it, and kept.
 """
 
 import json
@@ -66,8 +67,9 @@ def page_rows(
     SLA-relevant events in timeline order, and their stored clocks by metric."""
     quote = connection.ops.quote_name
     ticket = f"{quote(tickets.model._meta.db_table)}.{quote(tickets.model._meta.pk.column)}"
+    # Only quoted table and column names of our own models and placeholders are interpolated.
     events_sql = (
-        "(SELECT json_agg(json_build_array(e.kind, e.from_status, e.to_status, "
+        "(SELECT json_agg(json_build_array(e.kind, e.from_status, e.to_status, "  # noqa: S608
         "e.changes -> 'priority', CASE WHEN e.changes ? 'service' "
         "THEN json_build_array(e.changes -> 'service') END, "
         "e.created_at) ORDER BY e.created_at, e.id)::text "
@@ -75,7 +77,7 @@ def page_rows(
         f"AND e.ticket_id = {ticket} AND e.kind IN ({', '.join(['%s'] * len(EVENT_KINDS))}))"
     )
     clocks_sql = (
-        "(SELECT json_agg(json_build_array(c.metric, c.state, "
+        "(SELECT json_agg(json_build_array(c.metric, c.state, "  # noqa: S608
         "c.due_at, c.breached_at, c.stopped_at, c.id, "
         "jsonb_hash_extended(c.snapshot, 0)))::text "
         f"FROM {quote(SlaClock._meta.db_table)} c WHERE c.ticket_type_id = %s "
@@ -83,8 +85,8 @@ def page_rows(
     )
     rows = list(
         tickets.annotate(
-            events_json=RawSQL(events_sql, (content_type_id, *map(str, EVENT_KINDS))),
-            clocks_json=RawSQL(clocks_sql, (content_type_id,)),
+            events_json=RawSQL(events_sql, (content_type_id, *map(str, EVENT_KINDS))),  # noqa: S611
+            clocks_json=RawSQL(clocks_sql, (content_type_id,)),  # noqa: S611
         ).values_list(
             "pk",
             "number",

@@ -131,7 +131,9 @@ def _start(scenario: WhatIfScenario) -> None:
     scenario.done = 0
     scenario.save(update_fields=["status", "started_at", "as_of", "total", "done"])
     parts = max(1, min(settings.SLA_WHATIF_PARTS, scenario.total // MIN_PART_SIZE))
-    bounds = [part_bounds(kind, scenario, count, parts) for kind, count in zip(kinds, counts)]
+    bounds = [
+        part_bounds(kind, scenario, count, parts) for kind, count in zip(kinds, counts, strict=True)
+    ]
     WhatIfPart.objects.bulk_create(
         WhatIfPart(
             scenario=scenario,
@@ -174,9 +176,15 @@ def _advance(scenario: WhatIfScenario, part: WhatIfPart) -> str:
                 scenario_id=scenario.pk,
             )
             WhatIfFlip.objects.bulk_create(flips, ignore_conflicts=True)
-            if not _record_page(
-                scenario, part, cursor, (index, page.ids[-1]), len(page.ids), totals
-            ):
+            recorded = _record_page(
+                scenario=scenario,
+                part=part,
+                cursor=cursor,
+                moved=(index, page.ids[-1]),
+                count=len(page.ids),
+                totals=totals,
+            )
+            if not recorded:
                 return "stopped"
             cursor = (index, page.ids[-1])
             last = page.ids[-1]
@@ -199,6 +207,7 @@ def _still_running(
 
 
 def _record_page(
+    *,
     scenario: WhatIfScenario,
     part: WhatIfPart,
     cursor: tuple[int, int],
