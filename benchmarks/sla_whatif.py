@@ -3,19 +3,24 @@
 
 Seeds --incidents demo incidents with their timelines and SLA clocks (`manage.py seed_demo`:
 every status, holds, reopens, cancellations, priority changes, business-hours and 24x7
-policies), then runs one what-if scenario over the incidents created in the last --days days,
-in this process exactly as the Celery job runs it (sla.whatif.run.scenario_run_job): a draft
-that tightens the P3 response target, moves P4 to 24x7 and adds an escalate threshold at 50 %.
-Prints a Markdown section: tickets replayed, wall time, tickets/s, peak RSS, flips, and a
+policies), then runs one what-if scenario over the incidents created in the last --days days
+exactly as the Celery jobs run it: this process starts the run and replays part 0
+(sla.whatif.run.scenario_run_job), --parts - 1 forked processes replay the other parts
+(scenario_part_job), as that many Celery worker processes would. The draft tightens the P3
+response target, moves P4 to 24x7 and adds an escalate threshold at 50 %.
+Prints a Markdown section: tickets replayed, wall time, tickets/s, CPU of all the processes,
+peak RSS of the largest, flips, and a
 check that a scenario without overrides reproduces the stored outcomes (0 flips, equal totals)
 on the first --check tickets.
 
 Usage: .venv/bin/python benchmarks/sla_whatif.py --incidents 1000000 [--days 365]
        [--database sd_h3_bench] [--reuse] [--seed-only] [--check 20000] [--limit N] [--profile]
+       [--parts N (default: settings.SLA_WHATIF_PARTS, one per CPU)] [--like SCENARIO_ID]
 """
 
 import argparse
 import cProfile
+import multiprocessing
 import os
 import pstats
 import resource
@@ -39,6 +44,14 @@ def main() -> None:
     parser.add_argument(
         "--limit", type=int, default=None, help="replay only the first N tickets of the period"
     )
+    parser.add_argument("--parts", type=int, default=None, help="parts replayed side by side")
+    parser.add_argument(
+        "--like",
+        type=int,
+        default=None,
+        help="replay the period and draft of this earlier scenario as of its instant, and "
+        "compare the results (flips and totals) with its own",
+    )
     args = parser.parse_args()
 
     if args.reuse:
@@ -48,6 +61,10 @@ def main() -> None:
         seed(args.incidents)
     if args.seed_only:
         return
+    if args.parts is not None:
+        from django.conf import settings
+
+        settings.SLA_WHATIF_PARTS = args.parts
     print("\n".join(report(args)))
 
 
@@ -115,20 +132,52 @@ def watch(scenario_id: int, stop: threading.Event) -> None:
         connection.close()
 
 
+def part_worker(scenario_id: int, token: str, index: int) -> None:
+    """A worker process for one further part: it starts once the run has cut its parts (the
+    outbox would publish the part then)."""
+    from django.db import connection
+
+    from sla.models_whatif import WhatIfPart
+    from sla.whatif.run import scenario_part_job
+
+    while not WhatIfPart.objects.filter(scenario_id=scenario_id, index=index).exists():
+        time.sleep(0.05)
+    outcome = scenario_part_job(scenario_id, token, index)
+    connection.close()
+    sys.exit(0 if outcome in ("finished", "done") else f"part {index}: {outcome}")
+
+
 def run(queued, *, profile: bool) -> tuple[float, object]:  # type: ignore[no-untyped-def]
-    from sla.models_whatif import WhatIfScenario
+    from django.conf import settings
+    from django.db import connections
+
+    from sla.models_whatif import WhatIfPart, WhatIfScenario, WhatIfStatus
     from sla.whatif.run import scenario_run_job
 
+    token = str(queued.run_token)
+    connections.close_all()  # forked workers open their own connections
+    fork = multiprocessing.get_context("fork")
+    workers = [
+        fork.Process(target=part_worker, args=(queued.pk, token, index))
+        for index in range(1, settings.SLA_WHATIF_PARTS)
+    ]
+    started = time.monotonic()
+    for worker in workers:
+        worker.start()
     stop = threading.Event()
     watcher = threading.Thread(target=watch, args=(queued.pk, stop), daemon=True)
     watcher.start()
     profiler = cProfile.Profile() if profile else None
-    started = time.monotonic()
     if profiler:
         profiler.enable()
-    outcome = scenario_run_job(queued.pk, str(queued.run_token))
+    outcome = scenario_run_job(queued.pk, token)
     if profiler:
         profiler.disable()
+    cut = WhatIfPart.objects.filter(scenario_id=queued.pk).count()
+    for index, worker in enumerate(workers, start=1):
+        if index >= cut:
+            worker.terminate()  # a small run cuts fewer parts: this one never comes
+        worker.join()
     elapsed = time.monotonic() - started
     stop.set()
     watcher.join()
@@ -137,11 +186,76 @@ def run(queued, *, profile: bool) -> tuple[float, object]:  # type: ignore[no-un
         stats = pstats.Stats(profiler, stream=sys.stderr)
         stats.sort_stats("cumulative").print_stats(30)
         stats.sort_stats("tottime").print_stats(25)
-    assert outcome == "done", outcome
-    return elapsed, WhatIfScenario.objects.get(pk=queued.pk)
+    done = WhatIfScenario.objects.get(pk=queued.pk)
+    assert done.status == WhatIfStatus.DONE, (outcome, done.status, done.error)
+    return elapsed, done
+
+
+def run_like(earlier_id: int, *, profile: bool) -> tuple[float, object]:
+    """Run a copy of an earlier scenario (its period and draft) as of the earlier run's instant:
+    the job reads "now" once, when the run starts, so the copy sees the same clocks."""
+    from types import SimpleNamespace
+    from unittest import mock
+
+    from core.models import User
+    from sla.models_whatif import WhatIfScenario
+    from sla.whatif import run as job
+    from sla.whatif.services import ScenarioInput, scenario_create, scenario_run
+
+    earlier = WhatIfScenario.objects.get(pk=earlier_id)
+    data = ScenarioInput(
+        name=f"Copy of {earlier.name}",
+        since=earlier.since,
+        until=earlier.until,
+        kinds=earlier.kinds,
+        draft=earlier.draft,
+    )
+    queued = scenario_run(
+        scenario=scenario_create(actor=User.objects.get(pk=earlier.created_by_id), data=data)
+    )
+    as_of = earlier.as_of
+    with mock.patch.object(job, "timezone", SimpleNamespace(now=lambda: as_of)):
+        return run(queued, profile=profile)
+
+
+def same_results(earlier_id: int, later_id: int) -> str:
+    from sla.models_whatif import WhatIfAggregate, WhatIfFlip
+
+    def results(scenario_id: int) -> tuple[list, list]:  # type: ignore[type-arg]
+        flips = WhatIfFlip.objects.filter(scenario_id=scenario_id).order_by(
+            "kind", "ticket_id", "metric"
+        )
+        totals = WhatIfAggregate.objects.filter(scenario_id=scenario_id).order_by(
+            "kind", "metric", "dimension", "key"
+        )
+        return (
+            list(flips.values_list("ticket_id", "metric", "direction", "due_before", "due_after")),
+            list(
+                totals.values_list(
+                    "kind",
+                    "metric",
+                    "dimension",
+                    "key",
+                    "before_met",
+                    "before_breached",
+                    "before_escalations",
+                    "after_met",
+                    "after_breached",
+                    "after_escalations",
+                )
+            ),
+        )
+
+    earlier, later = results(earlier_id), results(later_id)
+    verdict = "identical" if earlier == later else "DIFFERENT"
+    return (
+        f"Results against scenario {earlier_id} (same period, draft and instant): {verdict} "
+        f"({len(later[0]):,} flips, {len(later[1])} total rows)."
+    )
 
 
 def report(args: argparse.Namespace) -> list[str]:
+    from django.conf import settings
     from django.db import connection
     from django.db.models import Sum
 
@@ -154,15 +268,20 @@ def report(args: argparse.Namespace) -> list[str]:
     lines = ["## SLA what-if (benchmarks/sla_whatif.py)", ""]
     lines.append(
         f"PostgreSQL {version}, {os.cpu_count()} cores; database `{args.database}` with "
-        f"{Incident.objects.count():,} demo incidents; scenario over the last {args.days} days."
+        f"{Incident.objects.count():,} demo incidents; scenario over the last {args.days} days "
+        f"in up to {settings.SLA_WHATIF_PARTS} parts side by side."
     )
     lines.append("")
 
     started_cpu = time.process_time()
-    queued = scenario("Benchmark draft", args.days, draft_of(), until_limit=args.limit)
-    elapsed, done = run(queued, profile=args.profile)
-    cpu = time.process_time() - started_cpu
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if args.like is None:
+        queued = scenario("Benchmark draft", args.days, draft_of(), until_limit=args.limit)
+        elapsed, done = run(queued, profile=args.profile)
+    else:
+        elapsed, done = run_like(args.like, profile=args.profile)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = time.process_time() - started_cpu + children.ru_utime + children.ru_stime
+    peak_mb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, children.ru_maxrss) / 1024
     flips = WhatIfFlip.objects.filter(scenario=done).count()
     totals = WhatIfAggregate.objects.filter(scenario=done, dimension="priority").aggregate(
         before=Sum("before_breached"), after=Sum("after_breached")
@@ -176,6 +295,8 @@ def report(args: argparse.Namespace) -> list[str]:
         f"{totals['before']:,} → {totals['after']:,} |",
         "",
     ]
+    if args.like is not None:
+        lines.append(same_results(args.like, done.pk))
     if args.check:
         _, same = run(
             scenario("No overrides", args.days, {"overrides": []}, until_limit=args.check),

@@ -445,6 +445,9 @@ RUNSTACK_CELERY_LOG_LEVEL = env_str("STACK_LOG_LEVEL", "WARNING")
 SLA_SWEEP_BATCH_SIZE = env_int("SLA_SWEEP_BATCH_SIZE", 500)
 SLA_SWEEP_TIME_BUDGET_SECONDS = env_int("SLA_SWEEP_TIME_BUDGET_SECONDS", 20)
 SLA_AUDIT_GRACE_SECONDS = env_int("SLA_AUDIT_GRACE_SECONDS", 300)
+# An SLA what-if run is split into this many parts, replayed side by side by as many worker
+# processes (sla.whatif.run); by default one per CPU of the machine that starts the run.
+SLA_WHATIF_PARTS = max(1, min(env_int("SLA_WHATIF_PARTS", os.cpu_count() or 1), 32))
 
 # --- Service desk rules ---------------------------------------------------------------------
 # Days a resolved incident may be reopened by its requester or an agent.

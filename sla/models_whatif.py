@@ -35,9 +35,8 @@ class WhatIfScenario(models.Model):
 
     `draft` holds the overrides (sla.whatif.draft validates it: never stored unvalidated). The
     run fields belong to the background job (sla.whatif.run): `run_token` names the current run,
-    so a stale or duplicated delivery acts on nothing; `cursor_kind` / `cursor_pk` say where a
-    run resumes after a worker died; `partial` holds its running totals until the results are
-    written.
+    so a stale or duplicated delivery acts on nothing. A run is split into parts
+    (WhatIfPart), replayed side by side; `done` is the sum of their progress (the progress bar).
     """
 
     name = models.CharField(max_length=120)
@@ -68,9 +67,6 @@ class WhatIfScenario(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
-    cursor_kind = models.PositiveSmallIntegerField(default=0)
-    cursor_pk = models.BigIntegerField(default=0)
-    partial = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
 
     class Meta:
@@ -91,6 +87,36 @@ class WhatIfScenario(models.Model):
         if self.status == WhatIfStatus.DONE:
             return 100
         return min(100, (100 * self.done) // self.total) if self.total else 0
+
+
+class WhatIfPart(models.Model):
+    """One part of a scenario's run: for each kind (by its index in the scenario's `kinds`), the
+    tickets with a primary key in (after, last] (`bounds`, `last` null for no upper end), replayed
+    by one job of its own (sla.whatif.run.scenario_part_job).
+
+    The rows are made when the run starts and belong to that run: a part acts only while its
+    scenario is running under the token the job carries. `cursor_kind` / `cursor_pk` say where
+    the part resumes after a worker died; `partial` holds its running totals; `finished` is set
+    once, and the part that finds every other part finished writes the results.
+    """
+
+    scenario = models.ForeignKey(WhatIfScenario, on_delete=models.CASCADE, related_name="parts")
+    index = models.PositiveSmallIntegerField()
+    bounds = models.JSONField(default=list)
+    cursor_kind = models.PositiveSmallIntegerField(default=0)
+    cursor_pk = models.BigIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    partial = models.JSONField(default=dict, blank=True)
+    finished = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["scenario", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["scenario", "index"], name="sla_whatif_part_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scenario_id} part {self.index}"
 
 
 class WhatIfAggregate(models.Model):

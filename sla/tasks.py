@@ -41,6 +41,18 @@ def audit_task() -> int:
 
 
 # Celery's autodiscovery reads <app>.tasks: the what-if job registers through this import.
-from sla.whatif.tasks import scenario_run_task, scenario_start  # noqa: E402
+from sla.whatif.tasks import (  # noqa: E402
+    scenario_part_start,
+    scenario_part_task,
+    scenario_run_task,
+    scenario_start,
+)
 
-__all__ = ["audit_task", "scenario_run_task", "scenario_start", "sweep_task"]
+__all__ = [
+    "audit_task",
+    "scenario_part_start",
+    "scenario_part_task",
+    "scenario_run_task",
+    "scenario_start",
+    "sweep_task",
+]

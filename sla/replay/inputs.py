@@ -120,6 +120,15 @@ def histories_of(
                 "created_at": created_at,
             }
         )
+    return histories_from(tickets, events)
+
+
+def histories_from(
+    tickets: Sequence[Mapping[str, Any]], events: Mapping[int, list[Mapping[str, Any]]]
+) -> list[TicketHistory]:
+    """The histories of `tickets` from their SLA-relevant events (per ticket id, in timeline
+    order: kind, from_status, to_status, changes, created_at), oldest first; one query for the
+    services the events name, none if they name none."""
     names = {
         str(e["changes"]["service"])
         for rows in events.values()

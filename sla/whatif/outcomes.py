@@ -78,6 +78,13 @@ class Totals:
     def as_json(self) -> dict[str, list[int]]:
         return {"|".join(map(str, key)): values for key, values in sorted(self.counts.items())}
 
+    def merge(self, other: "Totals") -> None:
+        """Add `other`'s counts to these (the parts of one run)."""
+        for key, values in other.counts.items():
+            row = self.counts.setdefault(key, [0] * WIDTH)
+            for index, value in enumerate(values):
+                row[index] += value
+
     def add(
         self,
         kind: str,

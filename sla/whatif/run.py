@@ -1,191 +1,93 @@
-"""The what-if job: replay a scenario's tickets under its draft, page by page, and store the
-results. Never writes a stored clock.
+"""The what-if job: replay a scenario's tickets under its draft, page by page, in parts side by
+side, and store the results. Never writes a stored clock.
 
-Each page of tickets is replayed twice: under the snapshots stored on its clocks (as
-sla.replay.compare does; it gives the escalations the stored clocks caused, which the rows do
-not keep) and under the draft. Outcomes "before" are read from the stored clocks, "after" from
-the draft's replay (sla.whatif.outcomes). Memory is bounded by one page: totals are per
-priority and group, flipped clocks go to the database with each page.
+A run is split into parts (WhatIfPart; settings.SLA_WHATIF_PARTS, by default one per CPU, and
+never parts of fewer than MIN_PART_SIZE tickets): for each kind, the tickets in scope cut into
+ranges of primary keys of about equal size when the run starts. The job that starts the run
+replays part 0 itself; the others are queued through the outbox in the same transaction as
+the start (PART_TASK, one Celery job each), so as many worker processes replay side by side.
+Memory is bounded by one page per part: totals are per priority and group, flipped clocks go
+to the database with each page (sla.whatif.page_replay replays a page).
 
 The run is idempotent and resumable. `run_token` names the run: a delivery carrying another
 token, or one for a run that is no longer queued or running (cancelled, finished, re-run),
-does nothing. Each page ends with a compare-and-set on the cursor, so of two deliveries of the
-same run only one advances, and a worker that died is followed by a delivery that resumes
-after the last page recorded (flips are unique per clock, so a page done twice adds none).
+does nothing. Each page of a part ends with a compare-and-set on the part's cursor (and adds
+the page to the scenario's `done`, the progress bar, in the same transaction), so of two
+deliveries of the same part only one advances, and a worker that died is followed by a
+delivery that resumes after the last page recorded (flips are unique per clock, so a page
+done twice adds none). A part that has replayed its last page marks itself finished, then
+locks the scenario row: the part that finds every part finished is the last, merges the
+parts' totals, writes the results and marks the run done — exactly once, whatever the order.
 """
 
 import logging
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from core.models import SupportGroup
-from core.tickets.kinds import TicketKind, kind_named
+from core.outbox import outbox_enqueue
+from core.tickets.kinds import kind_named
 from sla.models_whatif import (
     Dimension,
     WhatIfAggregate,
     WhatIfFlip,
+    WhatIfPart,
     WhatIfScenario,
     WhatIfStatus,
 )
-from sla.replay.engine import TicketHistory, replay
-from sla.replay.inputs import PolicyBook, policy_book
-from sla.snapshot import Snapshot
+from sla.replay.inputs import policy_book
 from sla.whatif.draft import draft_book, overrides_of
-from sla.whatif.inputs import Page, page_after, scope
-from sla.whatif.outcomes import (
-    Totals,
-    flip_direction,
-    keys_of,
-    replayed_outcome,
-    stored_outcome,
-)
+from sla.whatif.inputs import PAGE_SIZE, page_after, part_bounds, scope
+from sla.whatif.outcomes import Totals
+from sla.whatif.page_replay import Books, replay_page
 from sla.whatif.services import calendar_parts
 
 logger = logging.getLogger(__name__)
 
 ERROR_LIMIT = 500
-
-
-@dataclass(frozen=True)
-class Books:
-    """The two lookups of one kind: the current policies and the draft."""
-
-    current: PolicyBook
-    draft: PolicyBook
-
-
-class SameSnapshots:
-    """Whether the replay under the stored snapshots would be the draft's replay itself: when
-    the draft gives each metric the snapshot stored on its clock at every priority and service
-    the ticket passed through, both replays are the same computation, done once. Comparisons
-    are remembered per pair of snapshot objects (they are shared by many tickets)."""
-
-    def __init__(self) -> None:
-        self.known: dict[tuple[int, int], bool] = {}
-
-    def equal(self, left: Snapshot | None, right: Snapshot | None) -> bool:
-        if left is None or right is None:
-            return left is right
-        key = (id(left), id(right))
-        found = self.known.get(key)
-        if found is None:
-            found = self.known[key] = left == right
-        return found
-
-    def all_along(
-        self, history: TicketHistory, pinned: dict[str, Snapshot], book: PolicyBook
-    ) -> bool:
-        stages = [(history.priority, history.service_id)]
-        priority, service = history.priority, history.service_id
-        for change in history.changes:
-            if change.priority is None and change.service_id is None:
-                continue
-            priority = change.priority if change.priority is not None else priority
-            if change.service_id is not None:
-                service = change.service_id or None
-            stages.append((priority, service))
-        for metric in ("response", "resolution"):
-            stored = pinned.get(metric)
-            for priority, service in stages:
-                drafted = book.lookup(priority, service, metric)
-                # A clock the engine never stored: the draft must not start one either.
-                if not self.equal(stored, drafted):
-                    return False
-        return True
-
-
-def replay_page(
-    kind: TicketKind,
-    page: Page,
-    *,
-    books: Books,
-    as_of: datetime,
-    totals: Totals,
-    scenario_id: int,
-) -> list[WhatIfFlip]:
-    """Replay one page under both lookups, add it to `totals`, return the flipped clocks."""
-    rules = kind.clock_rules
-    assert rules is not None
-    final = kind.lifecycle.final
-    flips: list[WhatIfFlip] = []
-    same = SameSnapshots()
-    for history in page.histories:
-        stored = page.stored.get(history.ticket_id, {})
-        pinned = {metric: clock.snapshot for metric, clock in stored.items()}
-        after = {
-            c.metric: c
-            for c in replay(
-                history, rules=rules, final_statuses=final, lookup=books.draft.lookup, now=as_of
-            )
-        }
-        before = after
-        if not same.all_along(history, pinned, books.draft):
-            before = {
-                c.metric: c
-                for c in replay(
-                    history,
-                    rules=rules,
-                    final_statuses=final,
-                    lookup=books.current.lookup,
-                    now=as_of,
-                    pinned=pinned,
-                )
-            }
-        priority, group_id = page.current[history.ticket_id]
-        keys = keys_of(priority, group_id)
-        for metric in ("response", "resolution"):
-            was, will = stored.get(metric), after.get(metric)
-            outcome_before = stored_outcome(was, as_of)
-            outcome_after = replayed_outcome(will)
-            if was is None and will is None:
-                continue
-            escalations = (
-                before[metric].escalations if metric in before else 0,
-                will.escalations if will is not None else 0,
-            )
-            totals.add(
-                kind.name,
-                metric,
-                keys=keys,
-                before=outcome_before,
-                after=outcome_after,
-                escalations=escalations,
-            )
-            direction = flip_direction(outcome_before, outcome_after)
-            if direction is not None:
-                flips.append(
-                    WhatIfFlip(
-                        scenario_id=scenario_id,
-                        kind=kind.name,
-                        ticket_id=history.ticket_id,
-                        number=history.number,
-                        metric=metric,
-                        priority=priority,
-                        group_id=group_id,
-                        direction=direction,
-                        due_before=was.due_at if was is not None else None,
-                        due_after=will.due_at if will is not None else None,
-                    )
-                )
-    return flips
+PART_TASK = "sla_whatif.start_part"
+# A part smaller than a few pages costs more in its own job than it saves.
+MIN_PART_SIZE = 4 * PAGE_SIZE
 
 
 def scenario_run_job(scenario_id: int, token: str) -> str:
-    """Run (or resume) the scenario's current run; what happened, in one word."""
+    """Start (or resume) the scenario's current run and replay its part 0: "done" when the run
+    ended with it, "finished" when other parts are still running, "stopped", "failed" or
+    "skipped"."""
     scenario = _claim(scenario_id, token)
     if scenario is None:
         return "skipped"
+    return _run_part(scenario, 0)
+
+
+def scenario_part_job(scenario_id: int, token: str, index: int) -> str:
+    """Replay (or resume) part `index` of the scenario's current run; as scenario_run_job."""
     try:
-        return _advance(scenario)
+        run_token = uuid.UUID(str(token))
+    except ValueError:
+        return "skipped"
+    scenario = WhatIfScenario.objects.filter(
+        pk=scenario_id, run_token=run_token, status=WhatIfStatus.RUNNING
+    ).first()
+    if scenario is None:
+        return "skipped"
+    return _run_part(scenario, index)
+
+
+def _run_part(scenario: WhatIfScenario, index: int) -> str:
+    part = WhatIfPart.objects.filter(scenario=scenario, index=index, finished=False).first()
+    if part is None:
+        return "skipped"
+    try:
+        return _advance(scenario, part)
     except Exception as exc:
-        logger.exception("what-if scenario %s failed", scenario_id)
+        logger.exception("what-if scenario %s part %s failed", scenario.pk, index)
         WhatIfScenario.objects.filter(
-            pk=scenario_id, run_token=scenario.run_token, status=WhatIfStatus.RUNNING
+            pk=scenario.pk, run_token=scenario.run_token, status=WhatIfStatus.RUNNING
         ).update(
             status=WhatIfStatus.FAILED,
             error=f"{type(exc).__name__}: {exc}"[:ERROR_LIMIT],
@@ -196,7 +98,8 @@ def scenario_run_job(scenario_id: int, token: str) -> str:
 
 def _claim(scenario_id: int, token: str) -> WhatIfScenario | None:
     """The scenario if `token` is its current run and the run is queued (then it starts: old
-    results go, the total is counted) or running (a redelivery resumes it)."""
+    results go, the total is counted, the parts are cut and queued) or running (a redelivery
+    resumes it)."""
     try:
         run_token = uuid.UUID(str(token))
     except ValueError:
@@ -210,45 +113,60 @@ def _claim(scenario_id: int, token: str) -> WhatIfScenario | None:
         if scenario is None or not scenario.is_active:
             return None
         if scenario.status == WhatIfStatus.QUEUED:
-            now = timezone.now()
-            WhatIfFlip.objects.filter(scenario=scenario).delete()
-            WhatIfAggregate.objects.filter(scenario=scenario).delete()
-            scenario.status = WhatIfStatus.RUNNING
-            scenario.started_at = scenario.as_of = now
-            scenario.total = sum(
-                scope(kind_named(name), scenario).count() for name in scenario.kinds
-            )
-            scenario.done = scenario.cursor_kind = scenario.cursor_pk = 0
-            scenario.partial = {}
-            scenario.save(
-                update_fields=[
-                    "status",
-                    "started_at",
-                    "as_of",
-                    "total",
-                    "done",
-                    "cursor_kind",
-                    "cursor_pk",
-                    "partial",
-                ]
-            )
+            _start(scenario)
     return scenario
 
 
-def _advance(scenario: WhatIfScenario) -> str:
+def _start(scenario: WhatIfScenario) -> None:
+    """Call inside the transaction that locked the queued scenario."""
+    now = timezone.now()
+    WhatIfFlip.objects.filter(scenario=scenario).delete()
+    WhatIfAggregate.objects.filter(scenario=scenario).delete()
+    WhatIfPart.objects.filter(scenario=scenario).delete()
+    kinds = [kind_named(name) for name in scenario.kinds]
+    counts = [scope(kind, scenario).count() for kind in kinds]
+    scenario.status = WhatIfStatus.RUNNING
+    scenario.started_at = scenario.as_of = now
+    scenario.total = sum(counts)
+    scenario.done = 0
+    scenario.save(update_fields=["status", "started_at", "as_of", "total", "done"])
+    parts = max(1, min(settings.SLA_WHATIF_PARTS, scenario.total // MIN_PART_SIZE))
+    bounds = [
+        part_bounds(kind, scenario, count, parts) for kind, count in zip(kinds, counts, strict=True)
+    ]
+    WhatIfPart.objects.bulk_create(
+        WhatIfPart(
+            scenario=scenario,
+            index=index,
+            bounds=[kind_bounds[index] for kind_bounds in bounds],
+            cursor_pk=bounds[0][index][0] if bounds else 0,
+        )
+        for index in range(parts)
+    )
+    for index in range(1, parts):
+        outbox_enqueue(
+            task_name=PART_TASK,
+            payload={"scenario": scenario.pk, "token": str(scenario.run_token), "part": index},
+            dedupe_key=f"sla-whatif:{scenario.run_token}:{index}",
+            key_is_new=True,
+        )
+
+
+def _advance(scenario: WhatIfScenario, part: WhatIfPart) -> str:
     assert scenario.as_of is not None
     overrides = overrides_of(scenario.draft)
     calendars = calendar_parts()
-    totals = Totals.from_json(scenario.partial)
-    cursor = (scenario.cursor_kind, scenario.cursor_pk)
+    totals = Totals.from_json(part.partial)
+    cursor = (part.cursor_kind, part.cursor_pk)
     for index, name in enumerate(scenario.kinds):
         if index < cursor[0]:
             continue
+        after, upto = part.bounds[index]
         kind = kind_named(name)
         current = policy_book(kind)
         books = Books(current, draft_book(current, name, overrides, calendars))
-        last = cursor[1] if index == cursor[0] else 0
-        while (page := page_after(kind, scenario, last)) is not None:
+        last = cursor[1] if index == cursor[0] else after
+        while (page := page_after(kind, scenario, last, upto=upto)) is not None:
             flips = replay_page(
                 kind,
                 page,
@@ -258,31 +176,93 @@ def _advance(scenario: WhatIfScenario) -> str:
                 scenario_id=scenario.pk,
             )
             WhatIfFlip.objects.bulk_create(flips, ignore_conflicts=True)
-            advanced = WhatIfScenario.objects.filter(
-                pk=scenario.pk,
-                run_token=scenario.run_token,
-                status=WhatIfStatus.RUNNING,
-                cursor_kind=cursor[0],
-                cursor_pk=cursor[1],
-            ).update(
-                cursor_kind=index,
-                cursor_pk=page.ids[-1],
-                done=F("done") + len(page.ids),
-                partial=totals.as_json(),
+            recorded = _record_page(
+                scenario=scenario,
+                part=part,
+                cursor=cursor,
+                moved=(index, page.ids[-1]),
+                count=len(page.ids),
+                totals=totals,
             )
-            if not advanced:
+            if not recorded:
                 return "stopped"
             cursor = (index, page.ids[-1])
             last = page.ids[-1]
-    return _finish(scenario, totals)
+    return _finish(scenario, part, cursor, totals)
 
 
-def _finish(scenario: WhatIfScenario, totals: Totals) -> str:
+def _still_running(
+    scenario: WhatIfScenario, part: WhatIfPart, cursor: tuple[int, int]
+) -> QuerySet[WhatIfPart]:
+    """The part's row, if its run is still the scenario's running one and nobody moved its
+    cursor since `cursor` (a compare-and-set target)."""
+    return WhatIfPart.objects.filter(
+        pk=part.pk,
+        finished=False,
+        cursor_kind=cursor[0],
+        cursor_pk=cursor[1],
+        scenario__run_token=scenario.run_token,
+        scenario__status=WhatIfStatus.RUNNING,
+    )
+
+
+def _record_page(
+    *,
+    scenario: WhatIfScenario,
+    part: WhatIfPart,
+    cursor: tuple[int, int],
+    moved: tuple[int, int],
+    count: int,
+    totals: Totals,
+) -> bool:
+    with transaction.atomic():
+        advanced = _still_running(scenario, part, cursor).update(
+            cursor_kind=moved[0],
+            cursor_pk=moved[1],
+            done=F("done") + count,
+            partial=totals.as_json(),
+        )
+        if advanced:
+            WhatIfScenario.objects.filter(pk=scenario.pk).update(done=F("done") + count)
+    return bool(advanced)
+
+
+def _finish(
+    scenario: WhatIfScenario, part: WhatIfPart, cursor: tuple[int, int], totals: Totals
+) -> str:
+    with transaction.atomic():
+        marked = _still_running(scenario, part, cursor).update(
+            finished=True, partial=totals.as_json()
+        )
+        if not marked:
+            return "stopped"
+        # Every finishing part takes this lock after marking itself: the one that sees all
+        # parts finished is the last, and exactly one part sees it.
+        WhatIfScenario.objects.select_for_update().filter(pk=scenario.pk).first()
+        parts = list(
+            WhatIfPart.objects.filter(scenario=scenario).values_list("finished", "partial")
+        )
+        if not all(finished for finished, _ in parts):
+            return "finished"
+        merged = Totals.empty()
+        for _, partial in parts:
+            merged.merge(Totals.from_json(partial))
+        finished = WhatIfScenario.objects.filter(
+            pk=scenario.pk, run_token=scenario.run_token, status=WhatIfStatus.RUNNING
+        ).update(status=WhatIfStatus.DONE, finished_at=timezone.now(), done=F("total"))
+        if not finished:
+            return "stopped"
+        WhatIfAggregate.objects.filter(scenario=scenario).delete()
+        WhatIfAggregate.objects.bulk_create(_aggregates(scenario.pk, merged))
+    return "done"
+
+
+def _aggregates(scenario_id: int, totals: Totals) -> list[WhatIfAggregate]:
     group_ids = [key for (_, _, dim, key) in totals.counts if dim == Dimension.GROUP and key]
     groups = dict(SupportGroup.objects.filter(pk__in=group_ids).values_list("pk", "name"))
-    rows = [
+    return [
         WhatIfAggregate(
-            scenario_id=scenario.pk,
+            scenario_id=scenario_id,
             kind=kind,
             metric=metric,
             dimension=dimension,
@@ -301,12 +281,3 @@ def _finish(scenario: WhatIfScenario, totals: Totals) -> str:
         )
         for (kind, metric, dimension, key), values in sorted(totals.counts.items())
     ]
-    with transaction.atomic():
-        finished = WhatIfScenario.objects.filter(
-            pk=scenario.pk, run_token=scenario.run_token, status=WhatIfStatus.RUNNING
-        ).update(status=WhatIfStatus.DONE, finished_at=timezone.now(), done=F("total"))
-        if not finished:
-            return "stopped"
-        WhatIfAggregate.objects.filter(scenario=scenario).delete()
-        WhatIfAggregate.objects.bulk_create(rows)
-    return "done"
