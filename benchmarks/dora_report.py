@@ -12,7 +12,7 @@ caused by the latest change of its service before it. The report runs over the l
 and the last 30 days, all services, and for one team, each --repeat times (median; PostgreSQL's
 buffers are warm after the first run, as on a live desk).
 
-Usage: cd benchmarks && ../.venv/bin/python dora_report.py --database sd_h5_bench
+Usage: cd benchmarks && ../.venv/bin/python dora_report.py
        [--incidents 1000000] [--changes 100000] [--repeat 5] [--reuse] [--explain]
 """
 
@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--services", type=int, default=200)
     parser.add_argument("--teams", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--database", default="sd_h5_bench")
+    parser.add_argument("--database", default="sd_dora_bench")
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
     parser.add_argument("--explain", action="store_true", help="print the plan of the report")
     args = parser.parse_args()

@@ -9,7 +9,7 @@ records the time to the first row, the total, rows per second and the peak Pytho
 Data: reporting_bench.py's data set (--incidents incidents over 365 days, clocks, tier moves).
 
 Usage: cd benchmarks && ../.venv/bin/python export_chunks.py --incidents 300000
-       [--database sd_h5_bench] [--reuse] [--pairs 3] [--before 6de188a]
+       [--database sd_export_bench] [--reuse] [--pairs 3] [--before 6de188a]
 """
 
 import argparse
@@ -62,7 +62,7 @@ def stream(lines: Callable[[], Iterator[str]]) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--incidents", type=int, default=300_000)
-    parser.add_argument("--database", default="sd_h5_bench")
+    parser.add_argument("--database", default="sd_export_bench")
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--before", default="6de188a")

@@ -12,7 +12,7 @@ Against a seeded database (`manage.py seed_demo --incidents 100000`, see BENCHMA
    against a bare Django view rendering the same 50 rows of the same table in the same order
    (benchmarks/baseline_views.py, `bare_ticket_rows`), alternating in rounds, in the same run.
 
-Usage: .venv/bin/python benchmarks/page_bench.py [--database sd_h6_bench] [--seconds 8]
+Usage: .venv/bin/python benchmarks/page_bench.py [--database sd_pages_bench] [--seconds 8]
        [--rounds 2] [--skip-http]
 Writes a Markdown section to stdout (progress to stderr).
 """
@@ -54,7 +54,7 @@ class InProcess:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--database", default="sd_h6_bench")
+    parser.add_argument("--database", default="sd_pages_bench")
     parser.add_argument("--agent", default="agent1")
     parser.add_argument("--repeat", type=int, default=30, help="in-process requests per page")
     parser.add_argument("--seconds", type=float, default=8.0, help="measured seconds per round")

@@ -10,7 +10,7 @@ process CPU time (time.process_time around the GET: templates, ORM and the datab
 PostgreSQL's own work), the median wall time, the SQL statements of one request, and the size.
 The portal's second page is the one the first page's "Older" link (rel="next") points to.
 
-Usage: .venv/bin/python benchmarks/portal_ticket_bench.py [--database sd_h7_bench]
+Usage: .venv/bin/python benchmarks/portal_ticket_bench.py [--database sd_portal_bench]
        [--repeat 50] [--portal-user portal_heavy] [--portal-tickets 30000] [--only NAME]
 Writes a Markdown table to stdout.
 """
@@ -29,7 +29,7 @@ NEXT_LINK = re.compile(r'href="([^"]+)" rel="next"')
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--database", default="sd_h7_bench")
+    parser.add_argument("--database", default="sd_portal_bench")
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--portal-user", default="portal_heavy")

@@ -14,7 +14,7 @@ check that a scenario without overrides reproduces the stored outcomes (0 flips,
 on the first --check tickets.
 
 Usage: .venv/bin/python benchmarks/sla_whatif.py --incidents 1000000 [--days 365]
-       [--database sd_h3_bench] [--reuse] [--seed-only] [--check 20000] [--limit N] [--profile]
+       [--database sd_whatif_bench] [--reuse] [--seed-only] [--check 20000] [--limit N] [--profile]
        [--parts N (default: settings.SLA_WHATIF_PARTS, one per CPU)] [--like SCENARIO_ID]
 """
 
@@ -36,7 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--incidents", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--database", default="sd_h3_bench")
+    parser.add_argument("--database", default="sd_whatif_bench")
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
     parser.add_argument("--seed-only", action="store_true", help="seed, then stop")
     parser.add_argument("--check", type=int, default=20_000, help="tickets for replay = stored")

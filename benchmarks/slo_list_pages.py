@@ -11,7 +11,7 @@ Before/after: run it from this checkout, then from a copy of the code before the
 the same database with --reuse (the script only reads then).
 
 Usage: cd benchmarks && ../.venv/bin/python slo_list_pages.py [--incidents 50000]
-       [--per-service 25] [--repeat 5] [--database sd_h3_bench] [--reuse]
+       [--per-service 25] [--repeat 5] [--database sd_slo_list_bench] [--reuse]
 """
 
 import argparse
@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=50_000)
     parser.add_argument("--per-service", type=int, default=25)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--database", default="sd_h3_bench")
+    parser.add_argument("--database", default="sd_slo_list_bench")
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
     args = parser.parse_args()
     if args.reuse:

@@ -15,7 +15,7 @@ acknowledged within 30 minutes over 28 days (40 objectives). Measured, each --re
 - GET /slo/ and GET /api/v1/slos/ as a manager, through Django's test client.
 
 Usage: cd benchmarks && ../.venv/bin/python slo_report.py --incidents 1000000
-       [--repeat 5] [--database sd_h4_bench] [--reuse]
+       [--repeat 5] [--database sd_slo_bench] [--reuse]
 """
 
 import argparse
@@ -33,7 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--incidents", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--database", default="sd_h4_bench")
+    parser.add_argument("--database", default="sd_slo_bench")
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
     args = parser.parse_args()
     if args.reuse:
