@@ -3,16 +3,17 @@ state shows: one service has spent its availability budget (its normal changes t
 extra approval), one has used part of it, one is healthy; and a response-time objective on the
 busiest service's P1/P2 incidents.
 
-The targets are computed from the downtime the demo's incidents already recorded over the last
-28 days (slo.queries, the same numbers the pages show), among services with no outage in the
-last 6 hours, so the first evaluation (run here) fires no page: it opens the "budget spent"
-episode that the change rule and the pages read.
+The targets are the round figures a manager would set (99.9 %, 99.5 %, 99 %, 98 %...), picked
+from that ladder by the downtime the demo's incidents already recorded over the last 28 days
+(slo.queries, the same numbers the pages show), among services with no outage in the last 6
+hours, so the first evaluation (run here) fires no page: it opens the "budget spent" episode
+that the change rule and the pages read.
 
 Idempotent: nothing is added when any objective exists.
 """
 
 from datetime import datetime, timedelta
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from django.db.models import Count
 from django.utils import timezone
@@ -29,10 +30,42 @@ from slo.selectors import objective_statuses
 WINDOW_DAYS = 28
 WINDOW = timedelta(days=WINDOW_DAYS)
 QUIET = timedelta(hours=6)
-THOUSANDTH = Decimal("0.001")
-# Exhausted: the budget is two thirds of the downtime; partly used: it is 1/0.6 of it.
-SPENT_SHARE = Decimal("1.5")
-USED_SHARE = Decimal("0.6")
+# Availability targets a manager would set, strictest first.
+TARGETS = [
+    Decimal(t)
+    for t in (
+        "99.99",
+        "99.95",
+        "99.9",
+        "99.5",
+        "99",
+        "98.5",
+        "98",
+        "97.5",
+        "97",
+        "96",
+        "95",
+        "90",
+        "85",
+        "80",
+        "75",
+        "50",
+    )
+]
+# Partly used: the round target whose budget the downtime spends closest to this share.
+USED_SHARE = 0.6
+# The response objective: the strictest of these that the demo's incidents meet with at least
+# this share of the budget left.
+RESPONSE_STEPS = [
+    (Decimal("95"), 15),
+    (Decimal("95"), 30),
+    (Decimal("90"), 30),
+    (Decimal("90"), 60),
+    (Decimal("90"), 120),
+    (Decimal("80"), 240),
+    (Decimal("80"), 480),
+]
+RESPONSE_LEFT = 0.3
 
 
 def _author() -> User | None:
@@ -42,11 +75,22 @@ def _author() -> User | None:
     return next((u for u in User.objects.filter(is_active=True) if is_manager(u)), None)
 
 
-def _target(downtime: float, share: Decimal, rounding: str) -> Decimal:
-    """The target whose budget over 28 days is `downtime` / `share` seconds."""
-    budget = Decimal(str(downtime)) / share
-    percent = 100 - budget * 100 / Decimal(int(WINDOW.total_seconds()))
-    return min(max(percent.quantize(THOUSANDTH, rounding=rounding), THOUSANDTH), Decimal("99.999"))
+def _down_percent(downtime: float) -> float:
+    return downtime * 100 / WINDOW.total_seconds()
+
+
+def _spent_target(downtime: float) -> Decimal | None:
+    """The loosest round target the downtime misses (its budget spent), if any."""
+    missed = [t for t in TARGETS if 100 - t < _down_percent(downtime)]
+    return missed[-1] if missed else None
+
+
+def _used_target(downtime: float) -> Decimal | None:
+    """The round target whose budget the downtime spends in part, nearest USED_SHARE."""
+    met = [t for t in TARGETS if float(100 - t) > _down_percent(downtime)]
+    if not met:
+        return None
+    return min(met, key=lambda t: abs(_down_percent(downtime) / float(100 - t) - USED_SHARE))
 
 
 def seed_slo_demo() -> dict[str, int]:
@@ -62,12 +106,12 @@ def seed_slo_demo() -> dict[str, int]:
     by_downtime = sorted(quiet, key=lambda s: -downtime.get(s.pk, [0.0, 0.0])[1])
     down = [s for s in by_downtime if downtime.get(s.pk, [0.0, 0.0])[1] > 0]
     chosen: list[tuple[Service, str, Decimal]] = []
-    if down:
-        spent = down[0]
-        chosen.append((spent, "spent", _target(downtime[spent.pk][1], SPENT_SHARE, ROUND_CEILING)))
-    if len(down) > 1:
-        used = down[1]
-        chosen.append((used, "used", _target(downtime[used.pk][1], USED_SHARE, ROUND_FLOOR)))
+    spent_target = _spent_target(downtime[down[0].pk][1]) if down else None
+    if spent_target is not None:
+        chosen.append((down[0], "spent", spent_target))
+    used_target = _used_target(downtime[down[1].pk][1]) if len(down) > 1 else None
+    if used_target is not None:
+        chosen.append((down[1], "used", used_target))
     taken = {service.pk for service, _, _ in chosen}
     healthy = next((s for s in reversed(by_downtime) if s.pk not in taken), None)
     if healthy is not None:
@@ -101,22 +145,21 @@ def seed_slo_demo() -> dict[str, int]:
 
 
 def _response_objective(service: Service, author: User, now: datetime) -> None:
-    """95 % of P1/P2 acknowledged within 15 minutes, or, where the demo's incidents fall
-    short of that, the target that leaves half the budget."""
-    objective = Objective.objects.create(
+    """P1/P2 acknowledged in time: the strictest of RESPONSE_STEPS (95 % within 15 minutes
+    first) that the demo's incidents meet with RESPONSE_LEFT of the budget left, else the
+    loosest."""
+    objective = Objective(
         service=service,
         kind=ObjectiveKind.RESPONSE,
-        target=Decimal("95"),
         window_days=WINDOW_DAYS,
         priorities=[1, 2],
-        threshold_minutes=15,
         created_by=author,
         created_at=now,
         updated_at=now,
     )
-    (status,) = objective_statuses([objective], now=now)
-    if status.budget.remaining_fraction < 0.5 and status.budget.total:
-        late = Decimal(int(status.budget.used)) / Decimal(int(status.budget.total))
-        target = (100 * (1 - 2 * late)).quantize(THOUSANDTH, rounding=ROUND_FLOOR)
-        objective.target = max(target, Decimal(1))
-        objective.save(update_fields=["target"])
+    for target, minutes in RESPONSE_STEPS:
+        objective.target, objective.threshold_minutes = target, minutes
+        objective.save()
+        (status,) = objective_statuses([objective], now=now)
+        if status.budget.remaining_fraction >= RESPONSE_LEFT:
+            return
