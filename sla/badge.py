@@ -7,14 +7,14 @@ labelled with its clock (business hours of its calendar, or calendar time for a 
 pass, and ticks the time left of a 24x7 clock; the server's text is right without it.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
 from core.web.cells import iso, weekday_time_zone
 from sla.choices import ClockState
-from sla.models import SlaClock
-from sla.selectors import TicketSla
+from sla.selectors import StatusClock, TicketSla
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class LiveSla:
     always_open: bool
 
 
-def live_sla(clocks: list[SlaClock], sla: TicketSla) -> LiveSla | None:
+def live_sla(clocks: Sequence[StatusClock], sla: TicketSla) -> LiveSla | None:
     running = [c for c in clocks if c.state == ClockState.RUNNING and c.due_at is not None]
     if not running or sla.nearest is None:
         return None

@@ -43,9 +43,11 @@ from incidents.selectors import (
     queue_tab_or_default,
     with_live_page,
 )
+from incidents.views.queue_filters import queue_filter_form
 from incidents.views.queue_rows import RowViewer, queue_row_html, with_csrf
 from sla.badge import LiveSla, live_sla, sla_badge_html
-from sla.selectors import TicketSla, clocks_for_tickets, ticket_sla
+from sla.row_clocks import row_clocks_for_tickets
+from sla.selectors import TicketSla, ticket_sla
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,8 @@ def queue_context(request: HtmxHttpRequest, user: User) -> dict[str, Any]:
     )
     page: Page[Incident] = paginator.get_page(request.GET.get("page"))
     incidents = list(page)
-    # One query for the clocks of the whole page, whatever its size.
-    clocks = clocks_for_tickets(incidents)
+    # One narrow query for the clocks of the whole page, whatever its size.
+    clocks = row_clocks_for_tickets(incidents)
     now = timezone.now()
     refresh_url = request.get_full_path()
     viewer = RowViewer.of(user.pk, refresh_url)
@@ -180,6 +182,7 @@ def agent_list(request: HtmxHttpRequest) -> HttpResponse:
     context["etag"] = queue_etag(context)
     if request.htmx:
         return queue_refresh(request, context)
+    context["filter_form"] = queue_filter_form(request, context["filterset"], context["tab"])
     response = render(request, "incidents/agent/list.html", context)
     response["ETag"] = context["etag"]
     return response
