@@ -52,15 +52,18 @@ _COLUMNS = (
 )
 
 
-def row_clocks_for_tickets(tickets: Sequence[TicketBase]) -> dict[int, list[RowClock]]:
-    """The clocks of these tickets (all of one kind), by ticket id, response first; one query,
-    tickets without clocks map to an empty list."""
-    by_ticket: dict[int, list[RowClock]] = {ticket.pk: [] for ticket in tickets}
-    if not tickets:
-        return by_ticket
-    content_type = ContentType.objects.get_for_model(type(tickets[0]))
-    rows = (
-        SlaClock.objects.filter(ticket_type=content_type, ticket_id__in=list(by_ticket))
+# A clock as the database gives it: the _COLUMNS, then the snapshot's policy name and its
+# calendar as JSON text. Lists that fingerprint what they show (the queue's refresh) hash these.
+ClockRow = tuple[Any, ...]
+
+
+def row_clock_rows(model: type[TicketBase], ticket_ids: Sequence[int]) -> list[ClockRow]:
+    """The clocks of these tickets of `model`, as rows, in no particular order; one query."""
+    if not ticket_ids:
+        return []
+    content_type = ContentType.objects.get_for_model(model)
+    return list(
+        SlaClock.objects.filter(ticket_type=content_type, ticket_id__in=list(ticket_ids))
         .order_by()
         .values_list(
             *_COLUMNS,
@@ -68,6 +71,14 @@ def row_clocks_for_tickets(tickets: Sequence[TicketBase]) -> dict[int, list[RowC
             KeyTextTransform("calendar", "snapshot"),
         )
     )
+
+
+def row_clocks_by_ticket(
+    ticket_ids: Sequence[int], rows: Sequence[ClockRow]
+) -> dict[int, list[RowClock]]:
+    """`rows` (row_clock_rows) as RowClocks by ticket id, response first; tickets without
+    clocks map to an empty list."""
+    by_ticket: dict[int, list[RowClock]] = {ticket_id: [] for ticket_id in ticket_ids}
     calendars: dict[str | None, dict[str, Any]] = {}
     for ticket_id, metric, state, due, warn, breached, paused, stopped, policy, name, text in rows:
         calendar = calendars.get(text)
@@ -82,3 +93,12 @@ def row_clocks_for_tickets(tickets: Sequence[TicketBase]) -> dict[int, list[RowC
     for ticket_clocks in by_ticket.values():
         ticket_clocks.sort(key=lambda c: METRIC_ORDER.get(c.metric, 9))
     return by_ticket
+
+
+def row_clocks_for_tickets(tickets: Sequence[TicketBase]) -> dict[int, list[RowClock]]:
+    """The clocks of these tickets (all of one kind), by ticket id, response first; one query,
+    tickets without clocks map to an empty list."""
+    ids = [ticket.pk for ticket in tickets]
+    if not tickets:
+        return {}
+    return row_clocks_by_ticket(ids, row_clock_rows(type(tickets[0]), ids))
