@@ -7,14 +7,14 @@ labelled with its clock (business hours of its calendar, or calendar time for a 
 pass, and ticks the time left of a 24x7 clock; the server's text is right without it.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 
 from core.web.cells import iso, weekday_time_zone
 from sla.choices import ClockState
-from sla.models import SlaClock
-from sla.selectors import TicketSla
+from sla.selectors import StatusClock, TicketSla
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class LiveSla:
     always_open: bool
 
 
-def live_sla(clocks: list[SlaClock], sla: TicketSla) -> LiveSla | None:
+def live_sla(clocks: Sequence[StatusClock], sla: TicketSla) -> LiveSla | None:
     running = [c for c in clocks if c.state == ClockState.RUNNING and c.due_at is not None]
     if not running or sla.nearest is None:
         return None
@@ -37,6 +37,25 @@ def live_sla(clocks: list[SlaClock], sla: TicketSla) -> LiveSla | None:
         warn_at=min(warns) if warns else None,
         always_open=sla.nearest.always_open,
     )
+
+
+def badge_changes_at(clocks: Sequence[StatusClock], now: datetime) -> datetime | None:
+    """The first instant after `now` at which the badge of a ticket with these clocks may read
+    differently (None: not while the clocks stay as they are). The state turns when a running
+    clock's warning or due time passes; the time left ("3h 20m left", "5m over") moves a minute
+    at a time, at whole minutes before or after the due time of the clock due first. On a
+    business-hours clock it moves at those same instants, or not at all out of hours: working
+    windows, holidays and time zone offsets are whole minutes."""
+    running = [c for c in clocks if c.state == ClockState.RUNNING and c.due_at is not None]
+    if not running:
+        return None
+    turns = [t for c in running for t in (c.warn_at, c.due_at) if t is not None and t > now]
+    due = min(c.due_at for c in running if c.due_at is not None)
+    seconds = (due - now).total_seconds()
+    # The minutes shown are those of |due - now|, rounded down.
+    to_next = seconds % 60 if seconds > 0 else 60 - (-seconds % 60)
+    turns.append(now + timedelta(seconds=to_next))
+    return min(turns)
 
 
 def sla_badge_html(sla: TicketSla, live: LiveSla | None = None) -> str:

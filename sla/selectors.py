@@ -129,7 +129,8 @@ def clocks_for_ticket(ticket: TicketBase) -> list[SlaClock]:
 
 
 class ClockLike(Protocol):
-    """What sla_state and nearest_due read of a clock (an SlaClock, or a stand-in in tests)."""
+    """What sla_state and nearest_due read of a clock (an SlaClock, a list row's
+    sla.row_clocks.RowClock, or a stand-in in tests)."""
 
     @property
     def state(self) -> str: ...
@@ -139,6 +140,21 @@ class ClockLike(Protocol):
     def warn_at(self) -> datetime | None: ...
     @property
     def breached_at(self) -> datetime | None: ...
+
+
+class StatusClock(ClockLike, Protocol):
+    """What clock_status and ticket_sla read of a clock (an SlaClock or a RowClock)."""
+
+    @property
+    def metric(self) -> str: ...
+    @property
+    def policy_id(self) -> int: ...
+    @property
+    def snapshot(self) -> dict[str, Any]: ...
+    @property
+    def paused_at(self) -> datetime | None: ...
+    @property
+    def stopped_at(self) -> datetime | None: ...
 
 
 def _is_breached(clock: ClockLike, now: datetime) -> bool:
@@ -259,7 +275,7 @@ def _label(metric: str) -> str:
     return "Response" if metric == Metric.RESPONSE else "Resolution"
 
 
-def clock_status(clock: SlaClock, now: datetime) -> ClockStatus:
+def clock_status(clock: StatusClock, now: datetime) -> ClockStatus:
     """What one clock says at `now`: state, the instant that matters and the time left."""
     snapshot = clock.snapshot
     calendar = snapshot.get("calendar", {})
@@ -308,7 +324,7 @@ def clock_status(clock: SlaClock, now: datetime) -> ClockStatus:
 
 
 def _stopped_reading(
-    clock: SlaClock,
+    clock: StatusClock,
 ) -> tuple[SlaState, str, str, str, datetime | None, str]:
     """How a clock that does not run reads: (state, tone, label, moment label, moment,
     detail)."""
@@ -344,7 +360,7 @@ class TicketSla:
     nearest: ClockStatus | None
 
 
-def ticket_sla(clocks: Sequence[SlaClock], now: datetime) -> TicketSla:
+def ticket_sla(clocks: Sequence[StatusClock], now: datetime) -> TicketSla:
     """The row badge: the ticket's state in words, and for running clocks the business time
     left (or overdue) on the one due first."""
     state = sla_state(clocks, now)

@@ -62,6 +62,14 @@ def age(moment: datetime | None) -> str:
     return f"{days}d"
 
 
+def age_changes_at(moment: datetime, now: datetime) -> datetime:
+    """The first instant after `now` at which `age(moment)` may read differently: the next
+    minute of the age under an hour, the next hour under a week, else the next day."""
+    minutes = max(0, int((now - moment).total_seconds() // 60))
+    step = 1 if minutes < 60 else 60 if minutes < 7 * 24 * 60 else 24 * 60
+    return moment + timedelta(minutes=(minutes // step + 1) * step)
+
+
 @register.filter
 def ago(moment: datetime | None) -> str:
     """ "just now", "5 minutes ago", "2 days, 3 hours ago" (Django's timesince, made readable)."""

@@ -11,10 +11,11 @@ not one more query.
 
 from dataclasses import dataclass
 from hashlib import blake2b
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.paginator import Page
+from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -43,9 +44,19 @@ from incidents.selectors import (
     queue_tab_or_default,
     with_live_page,
 )
+from incidents.views.queue_filters import queue_filter_form
+from incidents.views.queue_marker import (
+    page_row_states,
+    queue_etag_of,
+    queue_marker,
+    row_state,
+    split_etag,
+    text_valid_until,
+)
 from incidents.views.queue_rows import RowViewer, queue_row_html, with_csrf
 from sla.badge import LiveSla, live_sla, sla_badge_html
-from sla.selectors import TicketSla, clocks_for_tickets, ticket_sla
+from sla.row_clocks import ClockRow, row_clock_rows, row_clocks_by_ticket
+from sla.selectors import TicketSla, ticket_sla
 
 
 @dataclass(frozen=True)
@@ -69,8 +80,19 @@ class Tab:
     current: bool
 
 
-def queue_context(request: HtmxHttpRequest, user: User) -> dict[str, Any]:
-    """Everything the queue page and its rows partial render, for the request's filters."""
+@dataclass(frozen=True)
+class QueueBasis:
+    """What both a page and the refresh's 304 check read first: the filters, the tab, the
+    counts and the page (its query not yet run)."""
+
+    filterset: IncidentFilterSet
+    tab: str
+    counts: dict[str, CappedCount]
+    page: Page[Incident]
+    refresh_url: str
+
+
+def queue_basis(request: HtmxHttpRequest, user: User) -> QueueBasis:
     filterset = IncidentFilterSet(
         request.GET, queryset=incident_list_for_user(user), request=request
     )
@@ -82,12 +104,33 @@ def queue_context(request: HtmxHttpRequest, user: User) -> dict[str, Any]:
         settings.QUEUE_PAGE_SIZE,
         count=counts[tab],
     )
-    page: Page[Incident] = paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(request.GET.get("page"))
+    return QueueBasis(filterset, tab, counts, page, request.get_full_path())
+
+
+def basis_marker(
+    basis: QueueBasis, user: User, rows: list[tuple[Any, ...]], clock_rows: list[ClockRow]
+) -> str:
+    return queue_marker(
+        user_id=user.pk,
+        refresh_url=basis.refresh_url,
+        refresh_seconds=queue_refresh_seconds(),
+        counts=basis.counts,
+        rows=rows,
+        clock_rows=clock_rows,
+    )
+
+
+def queue_context(request: HtmxHttpRequest, user: User, basis: QueueBasis) -> dict[str, Any]:
+    """Everything the queue page and its rows partial render, for the request's filters."""
+    filterset, tab, counts, page = basis.filterset, basis.tab, basis.counts, basis.page
     incidents = list(page)
-    # One query for the clocks of the whole page, whatever its size.
-    clocks = clocks_for_tickets(incidents)
+    ids = [incident.pk for incident in incidents]
+    # One narrow query for the clocks of the whole page, whatever its size.
+    clock_rows = row_clock_rows(Incident, ids)
+    clocks = row_clocks_by_ticket(ids, clock_rows)
     now = timezone.now()
-    refresh_url = request.get_full_path()
+    refresh_url = basis.refresh_url
     viewer = RowViewer.of(user.pk, refresh_url)
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{get_token(request)}">'
     rows = []
@@ -113,12 +156,15 @@ def queue_context(request: HtmxHttpRequest, user: User) -> dict[str, Any]:
         "refresh_url": refresh_url,
         "refresh_seconds": queue_refresh_seconds(),
         "bulk_max": settings.QUEUE_PAGE_SIZE,
+        "marker": basis_marker(basis, user, [row_state(i) for i in incidents], clock_rows),
+        "text_valid_until": text_valid_until(incidents, clocks, now),
     }
 
 
 def queue_etag(context: dict[str, Any]) -> str:
-    """A fingerprint of what the refresh would show: the rows as shown (their digests, in
-    order) and everything the tab bar and the summary say."""
+    """The answer's ETag (incidents.views.queue_marker): a fingerprint of what the refresh
+    would show, the rows as shown (their digests, in order) and everything the tab bar and the
+    summary say; then what that was made from, and until when its texts hold."""
     state = [
         context["refresh_url"],
         context["tab"],
@@ -130,7 +176,36 @@ def queue_etag(context: dict[str, Any]) -> str:
         [(tab.key, tab.count.label) for tab in context["tabs"]],
         [row.digest for row in context["rows"]],
     ]
-    return '"' + blake2b(repr(state).encode(), digest_size=12).hexdigest() + '"'
+    shown = blake2b(repr(state).encode(), digest_size=12).hexdigest()
+    return queue_etag_of(shown, context["marker"], context["text_valid_until"])
+
+
+def sent_tags(request: HtmxHttpRequest) -> list[tuple[str, str, int]]:
+    """The queue ETags the refresh sent back (If-None-Match), split."""
+    tags = parse_etags(request.headers.get("If-None-Match", ""))
+    return [split for split in map(split_etag, (tag.strip('"') for tag in tags)) if split]
+
+
+def unchanged_since(request: HtmxHttpRequest, user: User, basis: QueueBasis) -> str | None:
+    """The ETag the refresh sent, when nothing it shows can have changed: its texts still hold
+    and the marker of the page's rows, clocks and counts as the database has them now is the
+    same. Two narrow queries (the page's rows and their clocks, as values), no row built."""
+    now = timezone.now().timestamp()
+    current = [tag for tag in sent_tags(request) if now < tag[2]]
+    if not current:
+        return None
+    rows = page_row_states(cast(QuerySet[Incident], basis.page.object_list))
+    marker = basis_marker(basis, user, rows, row_clock_rows(Incident, [row[0] for row in rows]))
+    for shown, sent_marker, until in current:
+        if sent_marker == marker:
+            return queue_etag_of(shown, marker, until)
+    return None
+
+
+def not_modified(etag: str) -> HttpResponse:
+    response = HttpResponseNotModified()
+    response["ETag"] = etag
+    return response
 
 
 def shown_rows(request: HtmxHttpRequest) -> list[tuple[str, str]]:
@@ -149,10 +224,9 @@ def queue_refresh(request: HtmxHttpRequest, context: dict[str, Any]) -> HttpResp
     changed rows (swapped out of band, the tab bar and the summary with them) when the page
     shows the same incidents in the same order; otherwise every row."""
     etag = context["etag"]
-    if etag in parse_etags(request.headers.get("If-None-Match", "")):
-        response: HttpResponse = HttpResponseNotModified()
-        response["ETag"] = etag
-        return response
+    shown_now = split_etag(etag.strip('"'))
+    if any(shown_now and tag[0] == shown_now[0] for tag in sent_tags(request)):
+        return not_modified(etag)
     rows: list[QueueRow] = context["rows"]
     shown = shown_rows(request)
     if shown and [number for number, _ in shown] == [row.incident.number for row in rows]:
@@ -176,10 +250,17 @@ def queue_refresh(request: HtmxHttpRequest, context: dict[str, Any]) -> HttpResp
 def agent_list(request: HtmxHttpRequest) -> HttpResponse:
     """The queue page; an HTMX request (the refresh) gets only the rows (or only what changed,
     or 304), plus the tab bar and the result count swapped out of band."""
-    context = queue_context(request, current_user(request))
+    user = current_user(request)
+    basis = queue_basis(request, user)
+    if request.htmx:
+        etag = unchanged_since(request, user, basis)
+        if etag is not None:
+            return not_modified(etag)
+    context = queue_context(request, user, basis)
     context["etag"] = queue_etag(context)
     if request.htmx:
         return queue_refresh(request, context)
+    context["filter_form"] = queue_filter_form(request, context["filterset"], context["tab"])
     response = render(request, "incidents/agent/list.html", context)
     response["ETag"] = context["etag"]
     return response

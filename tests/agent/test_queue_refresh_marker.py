@@ -1,0 +1,143 @@
+"""The queue's unchanged refresh answers 304 from a marker of what the page was made from, read
+as values, before any row is built (issue 18); and any change to a shown row, its clocks, the
+counts, or a text that moves with the clock still gets a full answer."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db.models import F
+
+from core.models import Service
+from core.templatetags.servicedesk import age_changes_at
+from incidents.models import Incident
+from incidents.views import queue as queue_view
+from sla.badge import badge_changes_at
+from sla.choices import ClockState
+from sla.models import SlaClock
+from sla.row_clocks import RowClock
+from tests.agent.conftest import T0
+
+pytestmark = pytest.mark.django_db
+
+URL = "/agent/incidents/"
+HTMX = {"HX-Request": "true"}
+# 20 s past a whole minute: the 24x7 clocks' "time left" reads the same for 40 more seconds.
+LOADED_AT = T0 + timedelta(hours=1, seconds=20)
+
+
+@pytest.fixture
+def loaded(client_for, agent_l1, make_incident):
+    """An agent's client over three open incidents (running 24x7 clocks), and the page it
+    loaded at LOADED_AT."""
+    incidents = [make_incident(f"Printer {n} offline") for n in range(3)]
+    with time_machine.travel(LOADED_AT, tick=False):
+        client = client_for(agent_l1)
+        page = client.get(URL)
+        yield client, page, incidents
+
+
+def _refresh(client, page, url=URL):
+    return client.get(url, headers={**HTMX, "If-None-Match": page.headers["ETag"]})
+
+
+def _no_rows_built(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the unchanged refresh built the page")
+
+    monkeypatch.setattr(queue_view, "queue_context", refuse)
+
+
+def test_an_unchanged_refresh_answers_304_without_building_a_row(loaded, monkeypatch):
+    client, page, _ = loaded
+    _no_rows_built(monkeypatch)
+    with time_machine.travel(LOADED_AT + timedelta(seconds=30), tick=False):
+        refresh = _refresh(client, page)
+    assert refresh.status_code == 304
+    assert refresh.headers["ETag"] == page.headers["ETag"]
+    assert refresh.content == b""
+
+
+def test_a_changed_shown_row_is_sent(loaded):
+    client, page, incidents = loaded
+    # A bulk update: no signal, no updated_at; the row's values still differ.
+    Incident.objects.filter(pk=incidents[1].pk).update(title="Printer 1 on fire")
+    refresh = _refresh(client, page)
+    assert refresh.status_code == 200
+    assert "Printer 1 on fire" in refresh.content.decode()
+
+
+def test_a_renamed_service_of_a_shown_row_is_sent(loaded):
+    client, page, incidents = loaded
+    Service.objects.filter(pk=incidents[0].service_id).update(name="Mail relay")
+    refresh = _refresh(client, page)
+    assert refresh.status_code == 200
+    assert "Mail relay" in refresh.content.decode()
+
+
+def test_a_changed_clock_of_a_shown_row_is_sent(loaded):
+    client, page, incidents = loaded
+    SlaClock.objects.filter(ticket_id=incidents[2].pk).update(
+        due_at=F("due_at") - timedelta(days=1)
+    )
+    refresh = _refresh(client, page)
+    assert refresh.status_code == 200
+    assert f'id="row-{incidents[2].number}"' in refresh.content.decode()
+    assert "over" in refresh.content.decode()
+
+
+def test_a_changed_count_is_sent(loaded, agent_l1, make_incident):
+    """On the (empty) "Mine" tab an incident elsewhere changes only the tab counts."""
+    client, _, _ = loaded
+    with time_machine.travel(LOADED_AT, tick=False):
+        page = client.get(URL, {"tab": "mine"})
+        make_incident("Scanner jammed")
+        refresh = _refresh(client, page, f"{URL}?tab=mine")
+    assert refresh.status_code == 200
+    assert 'id="queue-tabs"' in refresh.content.decode()
+
+
+def test_a_time_left_that_moved_on_with_the_clock_is_sent(loaded):
+    client, page, incidents = loaded
+    with time_machine.travel(LOADED_AT + timedelta(seconds=41), tick=False):
+        refresh = _refresh(client, page)
+    assert refresh.status_code == 200
+    assert f'id="row-{incidents[0].number}"' in refresh.content.decode()
+
+
+def test_a_forged_future_until_does_not_hide_a_change(loaded):
+    client, page, incidents = loaded
+    shown, marker, _ = page.headers["ETag"].strip('"').split(".")
+    Incident.objects.filter(pk=incidents[0].pk).update(priority=1)
+    refresh = client.get(URL, headers={**HTMX, "If-None-Match": f'"{shown}.{marker}.9999999999"'})
+    assert refresh.status_code == 200
+
+
+def test_age_changes_at_the_step_it_is_shown_in():
+    created = datetime(2026, 3, 2, 9, 0, 30, tzinfo=UTC)
+    assert age_changes_at(created, created + timedelta(minutes=5, seconds=10)) == created + (
+        timedelta(minutes=6)
+    )
+    assert age_changes_at(created, created + timedelta(hours=3, minutes=5)) == created + (
+        timedelta(hours=4)
+    )
+    assert age_changes_at(created, created + timedelta(days=9, hours=3)) == created + (
+        timedelta(days=10)
+    )
+
+
+def _clock(state, due_at, warn_at=None):
+    return RowClock(1, "resolution", state, due_at, warn_at, None, None, None, 1, {})
+
+
+def test_a_badge_changes_at_the_next_minute_of_its_time_left_or_a_deadline():
+    now = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
+    due = now + timedelta(hours=2, seconds=25)
+    assert badge_changes_at([_clock(ClockState.RUNNING, due)], now) == now + timedelta(seconds=25)
+    warn = now + timedelta(seconds=5)
+    assert badge_changes_at([_clock(ClockState.RUNNING, due, warn)], now) == warn
+    overdue = now - timedelta(minutes=3, seconds=15)
+    assert badge_changes_at([_clock(ClockState.RUNNING, overdue)], now) == now + timedelta(
+        seconds=45
+    )
+    assert badge_changes_at([_clock(ClockState.PAUSED, due)], now) is None
