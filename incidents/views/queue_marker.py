@@ -4,9 +4,10 @@ A queue answer's ETag is `"<shown>.<marker>.<until>"`:
 
 - `shown` fingerprints the answer as shown (incidents.views.queue.queue_etag: the rows' HTML
   digests, the tab bar, the summary);
-- `marker` fingerprints what that HTML was made from: the viewer, the time zone, the query
-  string, the tab counts, the page's rows as the database gives them (every column and
-  annotation a row shows, joined names included) and their SLA clocks' columns;
+- `marker` fingerprints what that HTML was made from: the code and templates that make it
+  (CODE_DIGEST), the viewer, the time zone, the query string, the tab counts, the page's rows
+  as the database gives them (every column and annotation a row shows, joined names included)
+  and their SLA clocks' columns;
 - `until` is the Unix second before which no text of the page moves on by itself with the
   clock (a row's age, an SLA badge's state and time left).
 
@@ -20,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from hashlib import blake2b
 from math import floor
+from pathlib import Path
 from typing import Any
 
 from django.db.models import QuerySet
@@ -30,6 +32,28 @@ from core.templatetags.servicedesk import age_changes_at
 from incidents.models import Incident
 from sla.badge import badge_changes_at
 from sla.row_clocks import ClockRow, RowClock
+
+
+def _code_digest() -> str:
+    """A digest of the code and templates that turn the marker's values into the queue's HTML,
+    read once per process: after a deploy that changes them, an open queue's tag no longer
+    matches and its next refresh gets the new HTML instead of a 304."""
+    root = Path(__file__).resolve().parents[2]
+    sources = [
+        root / "incidents" / "views" / "queue_rows.py",
+        root / "incidents" / "views" / "queue.py",
+        root / "core" / "web" / "cells.py",
+        root / "sla" / "badge.py",
+        *sorted((root / "templates" / "incidents" / "agent").glob("*.html")),
+    ]
+    digest = blake2b(digest_size=8)
+    for source in sources:
+        if source.exists():
+            digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+CODE_DIGEST = _code_digest()
 
 # What a row shows, as the page query reads it (incidents.selectors.QUEUE_ROW_FIELDS plus the
 # keys and the paging annotation), in the order row_state gives it from a loaded Incident.
@@ -91,6 +115,7 @@ def queue_marker(
     clock_rows: Iterable[ClockRow],
 ) -> str:
     state = [
+        CODE_DIGEST,
         user_id,
         timezone.get_current_timezone_name(),
         refresh_url,

@@ -141,3 +141,22 @@ def test_a_badge_changes_at_the_next_minute_of_its_time_left_or_a_deadline():
         seconds=45
     )
     assert badge_changes_at([_clock(ClockState.PAUSED, due)], now) is None
+
+
+def test_after_a_deploy_the_refresh_builds_the_page_again(loaded, monkeypatch):
+    """New row code: the marker no longer matches, so the refresh builds the rows and compares
+    their HTML (here the same, so still a 304, but from the HTML, not from the marker)."""
+    client, page, _ = loaded
+    built = []
+    build = queue_view.queue_context
+
+    def counting(*args, **kwargs):
+        built.append(1)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(queue_view, "queue_context", counting)
+    monkeypatch.setattr("incidents.views.queue_marker.CODE_DIGEST", "another-release")
+    with time_machine.travel(LOADED_AT + timedelta(seconds=30), tick=False):
+        refresh = _refresh(client, page)
+    assert built == [1]
+    assert refresh.status_code == 304
