@@ -135,6 +135,9 @@ class ProblemPage(TicketPage):
         super().__init__(request)
         self._open_incidents: dict[int, int] = {}
 
+    def get(self, number: str) -> Problem:
+        return problem_get_for_user(self.user, number, counted=False)
+
     def open_incident_count(self, problem: Problem) -> int:
         if problem.pk not in self._open_incidents:
             self._open_incidents[problem.pk] = open_linked_incidents(problem).count()
@@ -152,7 +155,9 @@ class ProblemPage(TicketPage):
         return self.action_form(action, problem, bound.get(name))
 
     def extra_context(self, ticket: Problem, bound: dict[str, Form]) -> dict[str, Any]:
-        links = problem_links(ticket, user=self.user)
+        # The panel names an incident's requester only (the API's links carry more).
+        links = problem_links(ticket, user=self.user).select_related(None)
+        links = links.select_related("incident__requester")
         linked = paged_panel(
             self.request,
             links,
