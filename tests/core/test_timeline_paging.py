@@ -3,19 +3,13 @@ with an "Older entries" link (keyset on created_at, id) that pages back through 
 page's statements do not grow with the ticket's history, every entry is reachable exactly
 once, and a forged cursor answers 400 with the newest entries, changing nothing."""
 
-from datetime import timedelta
-
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
-from core.choices import EventKind, Source
 from core.models import TimelineEvent
-from incidents.choices import IncidentStatus
-from tests.factories import IncidentFactory
+from tests.factories import incident_with_events
 
 pytestmark = pytest.mark.django_db
 
@@ -27,25 +21,6 @@ def _small_pages(settings):
     settings.TIMELINE_PAGE_SIZE = PAGE
 
 
-def _incident_with_events(count: int, *, same_instant: bool = False):
-    incident = IncidentFactory(status=IncidentStatus.CLASSIFIED)
-    start = timezone.now() - timedelta(days=30)
-    TimelineEvent.objects.bulk_create(
-        TimelineEvent(
-            ticket_type=ContentType.objects.get_for_model(incident),
-            ticket_id=incident.pk,
-            source=Source.WEB,
-            kind=EventKind.STATUS_CHANGED,
-            from_status=IncidentStatus.LOGGED,
-            to_status=IncidentStatus.CLASSIFIED,
-            message=f"entry {n}",
-            created_at=start if same_instant else start + timedelta(minutes=n),
-        )
-        for n in range(count)
-    )
-    return incident
-
-
 def _url(incident) -> str:
     return reverse("incidents:agent_detail", args=[incident.number])
 
@@ -55,7 +30,7 @@ def _entries(response) -> list[str]:
 
 
 def test_a_short_timeline_shows_every_entry_and_no_pager(client_for, agent_l1):
-    incident = _incident_with_events(3)
+    incident = incident_with_events(3)
     response = client_for(agent_l1).get(_url(incident))
     assert _entries(response) == ["entry 0", "entry 1", "entry 2"]
     body = response.content.decode()
@@ -66,7 +41,7 @@ def test_a_short_timeline_shows_every_entry_and_no_pager(client_for, agent_l1):
 def test_older_entries_page_back_through_the_whole_timeline_once(
     client_for, agent_l1, same_instant
 ):
-    incident = _incident_with_events(12, same_instant=same_instant)
+    incident = incident_with_events(12, same_instant=same_instant)
     client = client_for(agent_l1)
     response = client.get(_url(incident))
     pages = [_entries(response)]
@@ -86,7 +61,7 @@ def test_older_entries_page_back_through_the_whole_timeline_once(
 
 
 def test_a_forged_cursor_answers_400_with_the_newest_entries(client_for, agent_l1):
-    incident = _incident_with_events(7)
+    incident = incident_with_events(7)
     before = TimelineEvent.objects.count()
     for forged in ("nonsense", "1.links_after.1", "9" * 40):
         response = client_for(agent_l1).get(_url(incident), {"timeline_older": forged})
@@ -98,7 +73,7 @@ def test_a_forged_cursor_answers_400_with_the_newest_entries(client_for, agent_l
 
 def test_statements_do_not_grow_with_the_history(client_for, agent_l1):
     client = client_for(agent_l1)
-    short, long = _incident_with_events(3), _incident_with_events(300)
+    short, long = incident_with_events(3), incident_with_events(300)
     counts = []
     for incident in (short, long, short, long):
         with CaptureQueriesContext(connection) as queries:
