@@ -25,6 +25,8 @@ import time
 from _setup import use_database
 
 NEXT_LINK = re.compile(r'href="([^"]+)" rel="next"')
+# The ticket page's link to the timeline entries before the newest page (issue 18).
+OLDER_ENTRIES = re.compile(r'id="timeline-more" href="([^"]+)"')
 
 
 def main() -> None:
@@ -179,6 +181,11 @@ def measure_all(args: argparse.Namespace, heavy):  # type: ignore[no-untyped-def
             f"/agent/changes/{Change.objects.order_by('-id').first().number}/",
         ),
     ]
+    problem_page = agent.get(pages[-2][2]).content.decode()
+    found = OLDER_ENTRIES.search(problem_page)
+    if found:
+        older_entries = html.unescape(found.group(1)).split("#")[0]
+        pages.append(("agent: problem page, its Older entries", agent, older_entries))
     for name, client, url in pages:
         if not url or args.only not in name:
             continue

@@ -154,3 +154,38 @@ def capped_count(querysets: Sequence[QuerySet[Any]], cap: int | None = None) -> 
     cap = COUNT_CAP if cap is None else cap
     value = sum(queryset.values("pk").order_by()[: cap + 1].count() for queryset in querysets)
     return CappedCount(min(value, cap), value > cap)
+
+
+@dataclass(frozen=True)
+class RowSlice:
+    """Rows of one queryset after a cursor, in the slice's order, and the cursor of the slice
+    that follows (None: this is the last)."""
+
+    rows: list[Any]
+    following: str | None
+
+
+def row_slice(
+    queryset: QuerySet[Any],
+    *,
+    field: str,
+    kind: str,
+    per_page: int,
+    after: str | None = None,
+    newest_first: bool,
+) -> RowSlice:
+    """The `per_page` rows of `queryset` that follow cursor `after` (None: the first ones),
+    ordered by `field` and id, newest or oldest first: one statement reading `per_page + 1`
+    rows, whatever the queryset's length. Raises CursorInvalidError for a cursor that is not a
+    key of `kind`."""
+    wanted = queryset
+    if after:
+        wanted = wanted.filter(_after(kind, field, RowKey.parse(after, [kind]), older=newest_first))
+    sign = "-" if newest_first else ""
+    rows = list(wanted.order_by(f"{sign}{field}", f"{sign}id")[: per_page + 1])
+    page = rows[:per_page]
+    following = None
+    if len(rows) > per_page:
+        last = page[-1]
+        following = RowKey(getattr(last, field), last.pk, kind).token
+    return RowSlice(page, following)

@@ -1,5 +1,7 @@
 """User text as Markdown, sanitised with nh3 (stored XSS is the classic ticketing bug)."""
 
+import threading
+
 import markdown as md
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -32,8 +34,22 @@ _ALLOWED_TAGS = {
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 
 
+_converters = threading.local()
+
+
+def _converter() -> md.Markdown:
+    """This thread's converter: building one loads its extensions and costs more than
+    converting a timeline entry, and `reset()` makes a used one as good as new (one per thread:
+    a converter holds state while it converts)."""
+    converter: md.Markdown | None = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = md.Markdown(extensions=["fenced_code", "tables", "sane_lists"])
+        _converters.markdown = converter
+    return converter
+
+
 def render_markdown(text: str) -> SafeString:
-    html = md.markdown(text or "", extensions=["fenced_code", "tables", "sane_lists"])
+    html = _converter().reset().convert(text or "")
     clean = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,

@@ -14,17 +14,25 @@ from problems.models import PostIncidentReview, Problem, ProblemIncident, Recurr
 from problems.permissions import can_work_problems
 
 
-def problem_list_for_user(user: User) -> QuerySet[Problem]:
+def _problems(user: User) -> QuerySet[Problem]:
     if not can_work_problems(user):
         return Problem.objects.none()
     return Problem.objects.select_related(
         "requester", "assignee", "support_group", "service", "configuration_item"
-    ).annotate(incident_count=Count("links"))
+    )
 
 
-def problem_get_for_user(user: User, number: str) -> Problem:
+def problem_list_for_user(user: User) -> QuerySet[Problem]:
+    return _problems(user).annotate(incident_count=Count("links"))
+
+
+def problem_get_for_user(user: User, number: str, *, counted: bool = True) -> Problem:
+    """The problem numbered `number` (out of sight: a 404), with its `incident_count` unless
+    not `counted`: the page shows a capped count instead, as counting every link grows with
+    them."""
+    problems = problem_list_for_user(user) if counted else _problems(user)
     try:
-        return problem_list_for_user(user).get(number=number)
+        return problems.get(number=number)
     except Problem.DoesNotExist as exc:
         raise Http404(f"No problem {number}.") from exc
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib import messages
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -31,6 +32,7 @@ from core.tickets.visibility import is_restricted
 from core.tickets.work import public_reply_refusal
 from core.web.access import current_user
 from core.web.forms import AgentCommentForm, AssignForm, AttachmentForm, TierMoveForm
+from core.web.paged_panel import PagedPanel, paged_panel
 
 
 @dataclass(frozen=True)
@@ -168,9 +170,23 @@ class TicketPage:
             return {}
         return clocks.page_context(ticket, self.kind, timezone.now())
 
+    def timeline(self, ticket: TicketBase) -> PagedPanel:
+        """The newest entries of the timeline (TIMELINE_PAGE_SIZE), oldest first, and the link
+        to the ones before them (?timeline_older=)."""
+        return paged_panel(
+            self.request,
+            timeline_for_user(ticket=ticket, user=self.user),
+            param="timeline_older",
+            anchor="timeline",
+            field="created_at",
+            per_page=settings.TIMELINE_PAGE_SIZE,
+            newest_first=True,
+        )
+
     def context(self, ticket: TicketBase, bound: dict[str, Form]) -> dict[str, Any]:
         open_now = self.is_open(ticket)
         no_reply = public_reply_refusal(ticket)
+        timeline = self.timeline(ticket)
         return {
             "ticket": ticket,
             "kind": self.kind,
@@ -179,7 +195,8 @@ class TicketPage:
             "is_open": open_now,
             "tier_moves": self.tier_moves(ticket, bound),
             "milestones": self.milestones(ticket),
-            "events": timeline_for_user(ticket=ticket, user=self.user),
+            "timeline": timeline,
+            "events": timeline.rows,
             "files": attachments_for_user(ticket=ticket, user=self.user),
             "can_claim": open_now and self.table.get("claim") is not None,
             "assign_form": bound.get("assign")
@@ -214,7 +231,11 @@ class TicketPage:
         return {}
 
     def render(self, ticket: TicketBase, bound: dict[str, Form] | None = None) -> HttpResponse:
-        return render(self.request, self.template, self.context(ticket, bound or {}))
+        context = self.context(ticket, bound or {})
+        # A bad cursor in any of the page's panels: the page shows their start, and says so.
+        panels = [value for value in context.values() if isinstance(value, PagedPanel)]
+        status = max((panel.status for panel in panels), default=200)
+        return render(self.request, self.template, context, status=status)
 
 
 def _composer(bound: dict[str, Form], *, can_reply_publicly: bool) -> str:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.exceptions import DomainError, TransitionError, ValidationFailed
+from core.keyset import capped_count
 from core.models import TicketBase, User
 from core.tickets.actions import Action
 from core.web.access import (
@@ -25,6 +26,7 @@ from core.web.access import (
     safe_next,
 )
 from core.web.forms import apply_domain_errors
+from core.web.paged_panel import paged_panel
 from core.web.ticket_page import TicketPage
 from problems import services
 from problems.filtersets import ProblemFilterSet
@@ -133,6 +135,9 @@ class ProblemPage(TicketPage):
         super().__init__(request)
         self._open_incidents: dict[int, int] = {}
 
+    def get(self, number: str) -> Problem:
+        return problem_get_for_user(self.user, number, counted=False)
+
     def open_incident_count(self, problem: Problem) -> int:
         if problem.pk not in self._open_incidents:
             self._open_incidents[problem.pk] = open_linked_incidents(problem).count()
@@ -150,8 +155,22 @@ class ProblemPage(TicketPage):
         return self.action_form(action, problem, bound.get(name))
 
     def extra_context(self, ticket: Problem, bound: dict[str, Form]) -> dict[str, Any]:
+        # The panel names an incident's requester only (the API's links carry more).
+        links = problem_links(ticket, user=self.user).select_related(None)
+        links = links.select_related("incident__requester")
+        linked = paged_panel(
+            self.request,
+            links,
+            param="links_after",
+            anchor="linked-incidents",
+            field="linked_at",
+            per_page=settings.LINKED_INCIDENTS_PAGE_SIZE,
+            newest_first=False,
+        )
         return {
-            "links": problem_links(ticket, user=self.user),
+            "linked": linked,
+            "links": linked.rows,
+            "link_count": capped_count([links]),
             "open_incident_count": self.open_incident_count(ticket),
             "proposal": ticket.proposals.first(),
             **{f"{name}_form": self.panel_form(name, ticket, bound) for name in self.PANELS},

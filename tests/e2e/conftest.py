@@ -27,6 +27,7 @@ from core.models import SupportGroup, User
 from service_requests.choices import ApprovalMode, FieldType
 from service_requests.models import CatalogCategory, CatalogField, CatalogItem, CatalogTask
 from sla.models import Calendar, SlaPolicy
+from tests.conftest import IN_CI
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -247,3 +248,14 @@ def request_policies(always_open_calendar: Calendar) -> None:
             resolution_target=timedelta(hours=24),
             calendar=always_open_calendar,
         )
+
+
+@pytest.fixture
+def axe_source() -> str:
+    """axe-core's source; checked before any test data is built."""
+    if not AXE_JS.exists():
+        reason = f"axe-core is not installed at {AXE_JS}: run `npm ci --prefix tests/e2e`"
+        if IN_CI:
+            pytest.fail(f"{reason} — required when CI=true", pytrace=False)
+        pytest.skip(reason)
+    return AXE_JS.read_text()

@@ -67,8 +67,7 @@ from tests.changes.calendar.samples import (
     calendar_sample_freeze,
     calendar_sample_template,
 )
-from tests.conftest import IN_CI
-from tests.e2e.conftest import AXE_JS, PNG_1X1, SCREENSHOT_ROOT, Screenshots
+from tests.e2e.conftest import PNG_1X1, SCREENSHOT_ROOT, Screenshots
 from tests.factories import IncidentFactory
 from tests.problems.factories import KnownErrorFactory
 
@@ -659,17 +658,6 @@ def sample(
 
 
 # --- The sweep ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def axe_source() -> str:
-    """axe-core's source; checked before any test data is built."""
-    if not AXE_JS.exists():
-        reason = f"axe-core is not installed at {AXE_JS}: run `npm ci --prefix tests/e2e`"
-        if IN_CI:
-            pytest.fail(f"{reason} — required when CI=true", pytrace=False)
-        pytest.skip(reason)
-    return AXE_JS.read_text()
 
 
 # Closed <details> hold the action forms; open them all (dropping the exclusive-accordion `name`

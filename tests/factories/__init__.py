@@ -5,10 +5,11 @@ from datetime import timedelta
 
 import factory
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from core.choices import Role, Tier
-from core.models import ConfigurationItem, Service, SupportGroup, User
+from core.choices import EventKind, Role, Source, Tier
+from core.models import ConfigurationItem, Service, SupportGroup, TimelineEvent, User
 from core.roles import ROLE_GROUP_NAMES
 from incidents.choices import Impact, IncidentStatus, Urgency
 from incidents.models import Incident
@@ -80,3 +81,24 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     identified_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
     created_at = factory.LazyAttribute(lambda o: o.identified_at)
     updated_at = factory.LazyAttribute(lambda o: o.identified_at)
+
+
+def incident_with_events(count: int, *, same_instant: bool = False, **fields: object) -> Incident:
+    """A classified incident whose timeline holds `count` status entries, "entry 0" (oldest, a
+    minute apart unless `same_instant`) to "entry <count - 1>", stored directly."""
+    incident = IncidentFactory(status=IncidentStatus.CLASSIFIED, **fields)
+    start = timezone.now() - timedelta(days=30)
+    TimelineEvent.objects.bulk_create(
+        TimelineEvent(
+            ticket_type=ContentType.objects.get_for_model(incident),
+            ticket_id=incident.pk,
+            source=Source.WEB,
+            kind=EventKind.STATUS_CHANGED,
+            from_status=IncidentStatus.LOGGED,
+            to_status=IncidentStatus.CLASSIFIED,
+            message=f"entry {n}",
+            created_at=start if same_instant else start + timedelta(minutes=n),
+        )
+        for n in range(count)
+    )
+    return incident
