@@ -252,8 +252,19 @@ def free_port() -> int:
 class Gunicorn:
     """gunicorn serving the project as docker-compose.yml does, for the length of a `with`."""
 
-    def __init__(self, database_url: str, *, workers: int, threads: int) -> None:
-        self.port = free_port()
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        workers: int,
+        threads: int,
+        port: int = 0,
+        max_requests: int = 2000,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        """`port` 0 takes a free one; `max_requests` 0 never recycles a worker; `env` is laid
+        over the benchmark's environment (e.g. another DJANGO_SETTINGS_MODULE)."""
+        self.port = port or free_port()
         self.workers = workers
         self.threads = threads
         self.command = [
@@ -265,8 +276,8 @@ class Gunicorn:
             "--timeout=30",
             "--graceful-timeout=25",
             "--keep-alive=5",
-            "--max-requests=2000",
-            "--max-requests-jitter=200",
+            f"--max-requests={max_requests}",
+            f"--max-requests-jitter={max_requests // 10}",
             "--no-control-socket",
             "--error-logfile=-",
             f"--chdir={ROOT}",
@@ -281,11 +292,15 @@ class Gunicorn:
             "API_THROTTLE_ANON": "",
             "AXES_ENABLED": "0",
             "PYTHONPATH": str(ROOT),
+            **(env or {}),
         }
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = Path("/tmp") / f"api_bench_gunicorn_{self.port}.log"
 
     def __enter__(self) -> "Gunicorn":
+        with socket.socket() as probe:  # another server there would answer the health check
+            if probe.connect_ex((HOST, self.port)) == 0:
+                raise SystemExit(f"port {self.port} is already in use")
         log_file = self.log_path.open("wb")
         self.process = subprocess.Popen(
             self.command, env=self.env, stdout=log_file, stderr=subprocess.STDOUT
@@ -295,11 +310,12 @@ class Gunicorn:
             if self.process.poll() is not None:
                 raise SystemExit(f"gunicorn exited; see {self.log_path}")
             try:
-                with urllib.request.urlopen(f"http://{HOST}:{self.port}/healthz", timeout=2):
+                with urllib.request.urlopen(f"http://{HOST}:{self.port}/healthz", timeout=10):
                     log(f"gunicorn up on port {self.port} (log {self.log_path})")
                     return self
             except OSError:
                 time.sleep(0.5)
+        self.__exit__()
         raise SystemExit(f"gunicorn did not answer within 60 s; see {self.log_path}")
 
     def __exit__(self, *exc: object) -> None:
