@@ -10,6 +10,8 @@ full output serializer, SLA clocks, services, timeline, outbox). Mounted only fo
 
 from typing import Any, cast
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -21,11 +23,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.models import User
+from core.models import TimelineEvent, User
 from core.numbering import allocate_number
 from core.tickets.kinds import kind_named
 from incidents.models import Incident
 from incidents.transitions import OPEN_STATUSES
+from portal.views import MY_TICKETS_PAGE_SIZE
 
 
 class BareIncidentSerializer(serializers.ModelSerializer[Incident]):
@@ -95,3 +98,44 @@ def bare_ticket_rows(request: HttpRequest, kind_name: str) -> HttpResponse:
     )
     context = Context({"rows": list(rows), "label": kind.plural})
     return HttpResponse(_BARE_ROWS.render(context))
+
+
+# The ticket pages' baseline: the ticket's header fields and its newest TIMELINE_PAGE_SIZE events
+# (public ones only for the portal) from two narrow values() queries, through a plain template.
+_BARE_TICKET = Engine.get_default().from_string(
+    "<!doctype html><html lang=en><title>{{ ticket.number }}</title><h1>{{ ticket.number }} "
+    "{{ ticket.title }}</h1><p>{{ ticket.status }} {{ ticket.priority }} "
+    "{{ ticket.created_at|date:'c' }}</p><div>{{ ticket.description|linebreaks }}</div><ol>"
+    "{% for e in events %}<li>{{ e.created_at|date:'c' }} {{ e.kind }} {{ e.from_status }} "
+    "{{ e.to_status }} {{ e.message|linebreaks }}</li>{% endfor %}</ol></html>"
+)
+
+
+def bare_ticket(
+    request: HttpRequest, kind_name: str, number: str, public_only: bool = False
+) -> HttpResponse:
+    model = kind_named(kind_name).model
+    ticket = model.objects.values(
+        "id", "number", "title", "description", "status", "priority", "created_at"
+    ).get(number=number)
+    events = TimelineEvent.objects.filter(
+        ticket_type=ContentType.objects.get_for_model(model), ticket_id=ticket["id"]
+    )
+    if public_only:
+        events = events.filter(is_public=True)
+    newest = events.order_by("-id").values(
+        "kind", "from_status", "to_status", "message", "created_at"
+    )[: settings.TIMELINE_PAGE_SIZE]
+    context = Context({"ticket": ticket, "events": list(reversed(newest))})
+    return HttpResponse(_BARE_TICKET.render(context))
+
+
+def bare_portal_tickets(request: HttpRequest) -> HttpResponse:
+    """The portal's "My tickets" baseline: the signed-in requester's newest incidents, a page of
+    the portal's size, without the merge with requests, cursors, counts or filters."""
+    rows = (
+        Incident.objects.filter(requester_id=request.user.pk)
+        .order_by("-updated_at", "-id")
+        .values("number", "title", "status", "priority", "created_at")[:MY_TICKETS_PAGE_SIZE]
+    )
+    return HttpResponse(_BARE_ROWS.render(Context({"rows": list(rows), "label": "My tickets"})))

@@ -1,19 +1,24 @@
-"""Agent list pages on PostgreSQL (DESIGN.md §7, issue 18 parts 1-3): the triage queue, its
-15-second refresh, and the request and problem lists.
+"""Every page of the budget on PostgreSQL (DESIGN.md §7, issue 18): the triage queue, its
+15-second refresh, the request and problem lists, the agent ticket page of each kind, the portal's
+"My tickets" and the portal ticket page.
 
 Against a seeded database (`manage.py seed_demo --incidents 100000`, see BENCHMARKS.md):
 
-1. In this process, through Django's test client logged in as an agent: per page the median
-   application CPU (time.process_time around the GET; PostgreSQL's own time is not in it, the
-   driver's is), the SQL statements, their summed wall time and the bytes of the answer. The
-   refresh is measured twice: as a browser sends it after a page load (with the ETag it was
-   given, If-None-Match) and without one.
+1. In this process, through Django's test client logged in as an agent (the portal pages as
+   --requester): per page the median application CPU (time.process_time around the GET;
+   PostgreSQL's own time is not in it, the driver's is), the SQL statements, their summed wall
+   time and the bytes of the answer. The refresh is measured as a browser sends it after a page
+   load (with the ETag it was given, If-None-Match).
 2. Over HTTP with gunicorn (as benchmarks/api_bench.py runs it) at 1 and 16 sessions, each page
-   against a bare Django view rendering the same 50 rows of the same table in the same order
-   (benchmarks/baseline_views.py, `bare_ticket_rows`), alternating in rounds, in the same run.
+   against a bare Django view rendering the same rows or ticket in the same run
+   (benchmarks/baseline_views.py: `bare_ticket_rows` for the lists, `bare_ticket` for the
+   ticket pages, `bare_portal_tickets` for "My tickets"), alternating in rounds.
+
+The ticket pages show, per kind, the ticket with the most timeline entries among 500 spread over
+the kind's tickets (over the requester's incidents for the portal ticket page).
 
 Usage: .venv/bin/python benchmarks/page_bench.py [--database sd_pages_bench] [--seconds 8]
-       [--rounds 2] [--skip-http]
+       [--rounds 2] [--skip-http] [--only NAME] [--requester user] [--port 0]
 Writes a Markdown section to stdout (progress to stderr).
 """
 
@@ -23,17 +28,40 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from _setup import use_database
 from api_bench import HOST, Case, Gunicorn, compare, data_set_facts, median_round
 
-# (name, path, HTMX refresh?, the bare view's kind)
+
+@dataclass(frozen=True)
+class Page:
+    """A page and its bare view; `{incident}`, `{request}`, `{problem}`, `{change}` and
+    `{portal_incident}` in a path stand for the ticket numbers chosen by `tickets()`."""
+
+    name: str
+    path: str
+    bare: str
+    htmx: bool = False  # an HTMX refresh with the ETag of the previous answer
+    requester: bool = False  # as --requester (the portal), else as --agent
+
+
 PAGES = (
-    ("Incident queue", "/agent/incidents/", False, "incident"),
-    ("Queue refresh, unchanged", "/agent/incidents/", True, "incident"),
-    ("Request list", "/agent/requests/", False, "request"),
-    ("Problem list", "/agent/problems/", False, "problem"),
+    Page("Incident queue", "/agent/incidents/", "/bench/pages/incident/"),
+    Page("Queue refresh, unchanged", "/agent/incidents/", "/bench/pages/incident/", htmx=True),
+    Page("Request list", "/agent/requests/", "/bench/pages/request/"),
+    Page("Problem list", "/agent/problems/", "/bench/pages/problem/"),
+    Page("Incident page", "/agent/incidents/{incident}/", "/bench/ticket/incident/{incident}/"),
+    Page("Request page", "/agent/requests/{request}/", "/bench/ticket/request/{request}/"),
+    Page("Change page", "/agent/changes/{change}/", "/bench/ticket/change/{change}/"),
+    Page("Problem page", "/agent/problems/{problem}/", "/bench/ticket/problem/{problem}/"),
+    Page("Portal: My tickets", "/portal/tickets/", "/bench/portal/tickets/", requester=True),
+    Page(
+        "Portal: ticket page",
+        "/portal/incidents/{portal_incident}/",
+        "/bench/portal/ticket/incident/{portal_incident}/",
+        requester=True,
+    ),
 )
 
 
@@ -56,6 +84,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", default="sd_pages_bench")
     parser.add_argument("--agent", default="agent1")
+    parser.add_argument("--requester", default="user", help="the portal pages' user")
+    parser.add_argument("--only", default="", help="only the pages whose name contains this")
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's port; 0: a free one")
     parser.add_argument("--repeat", type=int, default=30, help="in-process requests per page")
     parser.add_argument("--seconds", type=float, default=8.0, help="measured seconds per round")
     parser.add_argument("--warmup", type=float, default=2.0)
@@ -63,6 +94,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument(
+        "--statements", action="store_true", help="log each page's statements with their times"
+    )
     args = parser.parse_args()
 
     os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.bench_settings"
@@ -77,21 +111,69 @@ def main() -> None:
     top_up(args.agent)
     facts = data_set_facts()
     log(f"data set: {facts}")
+    numbers, histories = tickets(args.agent, args.requester)
+    log(f"tickets (timeline entries): {histories}")
+    pages = [
+        replace(page, path=page.path.format(**numbers), bare=page.bare.format(**numbers))
+        for page in PAGES
+        if args.only.lower() in page.name.lower()
+    ]
     load = os.getloadavg()
     lines = [
         "## Agent pages — `benchmarks/page_bench.py`",
         "",
         f"PostgreSQL {facts['postgresql']}, {os.cpu_count()} cores; database `{args.database}`: "
         f"{facts['incidents']:,} incidents ({facts['open']:,} open), {facts['users']:,} users. "
-        f"Load average at start {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}.",
+        f"Load average at start {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}. Ticket pages "
+        f"(timeline entries): {histories}; portal pages as `{args.requester}`.",
         "",
-        *report_in_process([in_process(name, path, htmx, args) for name, path, htmx, _ in PAGES]),
+        *report_in_process([in_process(page, args) for page in pages]),
     ]
     if not args.skip_http:
-        cookie = session_cookie(args.agent)
-        with Gunicorn(url, workers=args.workers, threads=args.threads) as server:
-            lines += report_http(measure_http(server.port, cookie, args), server)
+        cookies = {False: session_cookie(args.agent), True: session_cookie(args.requester)}
+        server = Gunicorn(url, workers=args.workers, threads=args.threads, port=args.port)
+        with server:
+            lines += report_http(measure_http(server.port, pages, cookies, args), server)
     print("\n".join(lines))
+
+
+def tickets(agent: str, requester: str) -> tuple[dict[str, str], str]:
+    """Per kind, the number of the ticket with the most timeline entries among 500 spread evenly
+    over the kind's tickets the agent may see (for the portal, over the requester's incidents):
+    a long history, as seeded, whatever the data set's size; and a note of each ticket's
+    entries."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Count, QuerySet
+
+    from core.models import TimelineEvent, User
+    from core.tickets.kinds import kind_named
+
+    def busiest(tickets: QuerySet) -> tuple[str, int]:  # type: ignore[type-arg]
+        every = list(tickets.order_by("id").values_list("id", flat=True))
+        ids = every[:: max(1, len(every) // 500)]
+        top = (
+            TimelineEvent.objects.filter(
+                ticket_type=ContentType.objects.get_for_model(tickets.model), ticket_id__in=ids
+            )
+            .values("ticket_id")
+            .annotate(entries=Count("id"))
+            .order_by("-entries", "-ticket_id")
+            .first()
+        )
+        if top is None:
+            raise SystemExit(f"no {tickets.model.__name__} with a timeline in this database")
+        number = tickets.model.objects.values_list("number", flat=True).get(pk=top["ticket_id"])
+        return str(number), int(top["entries"])
+
+    viewer = User.objects.get(username=agent)
+    chosen = {
+        name: busiest(kind_named(name).list_for_user(viewer))
+        for name in ("incident", "request", "problem", "change")
+    }
+    portal = User.objects.get(username=requester)
+    chosen["portal_incident"] = busiest(kind_named("incident").list_for_user(portal))
+    note = ", ".join(f"{number} ({entries})" for number, entries in chosen.values())
+    return {name: number for name, (number, _) in chosen.items()}, note
 
 
 def top_up(username: str, wanted: int = 60) -> None:
@@ -132,7 +214,7 @@ def top_up(username: str, wanted: int = 60) -> None:
 # --- in process ---------------------------------------------------------------------------
 
 
-def agent_client(username: str) -> object:
+def user_client(username: str) -> object:
     from django.test import Client
 
     from core.models import User
@@ -152,11 +234,12 @@ def page_request(client: object, path: str, htmx: bool) -> Callable[[], object]:
     return lambda: client.get(path, headers=headers)  # type: ignore[attr-defined]
 
 
-def in_process(name: str, path: str, htmx: bool, args: argparse.Namespace) -> InProcess:
+def in_process(page: Page, args: argparse.Namespace) -> InProcess:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    request = page_request(agent_client(args.agent), path, htmx)
+    user = args.requester if page.requester else args.agent
+    request = page_request(user_client(user), page.path, page.htmx)
     request()
     cpu = []
     for _ in range(args.repeat):
@@ -166,7 +249,7 @@ def in_process(name: str, path: str, htmx: bool, args: argparse.Namespace) -> In
     with CaptureQueriesContext(connection) as captured:
         response = request()
     result = InProcess(
-        name,
+        page.name,
         statistics.median(cpu),
         len(captured.captured_queries),
         sum(float(q["time"]) for q in captured.captured_queries) * 1000,
@@ -174,6 +257,9 @@ def in_process(name: str, path: str, htmx: bool, args: argparse.Namespace) -> In
         len(getattr(response, "content", b"")),
     )
     log(f"{result}")
+    if args.statements:
+        for query in captured.captured_queries:
+            log(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:400]}")
     return result
 
 
@@ -196,7 +282,7 @@ def report_in_process(results: list[InProcess]) -> list[str]:
 
 def session_cookie(username: str) -> str:
     """A logged-in session (in the database, shared with gunicorn), as a Cookie header value."""
-    client = agent_client(username)
+    client = user_client(username)
     return f"sessionid={client.cookies['sessionid'].value}"  # type: ignore[attr-defined]
 
 
@@ -220,17 +306,20 @@ def refresh_headers(port: int, path: str, cookie: str) -> str:
     return "HX-Request: true\r\n" + (f"If-None-Match: {etag}\r\n" if etag else "")
 
 
-def measure_http(port: int, cookie: str, args: argparse.Namespace) -> list[Case]:
+def measure_http(
+    port: int, pages: list[Page], cookies: dict[bool, str], args: argparse.Namespace
+) -> list[Case]:
     cases = []
     for clients in (1, 16):
-        for name, path, htmx, kind in PAGES:
-            extra = refresh_headers(port, path, cookie) if htmx else ""
+        for page in pages:
+            cookie = cookies[page.requester]
+            extra = refresh_headers(port, page.path, cookie) if page.htmx else ""
             cases.append(
                 compare(
-                    f"{name}, {clients} session{'s' if clients > 1 else ''}",
+                    f"{page.name}, {clients} session{'s' if clients > 1 else ''}",
                     port,
-                    get_request(f"/bench/pages/{kind}/", cookie),
-                    get_request(path, cookie, extra),
+                    get_request(page.bare, cookie),
+                    get_request(page.path, cookie, extra),
                     clients=clients,
                     seconds=args.seconds,
                     warmup=args.warmup,

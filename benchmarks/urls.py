@@ -10,6 +10,8 @@ from django.urls import path
 from benchmarks.baseline_views import (
     BareIncidentCreateView,
     BareIncidentListView,
+    bare_portal_tickets,
+    bare_ticket,
     bare_ticket_rows,
 )
 
@@ -21,4 +23,12 @@ urlpatterns = [
         name="bench-incidents-create",
     ),
     path("bench/pages/<str:kind_name>/", bare_ticket_rows, name="bench-ticket-rows"),
+    path("bench/ticket/<str:kind_name>/<str:number>/", bare_ticket, name="bench-ticket"),
+    path(
+        "bench/portal/ticket/<str:kind_name>/<str:number>/",
+        bare_ticket,
+        {"public_only": True},
+        name="bench-portal-ticket",
+    ),
+    path("bench/portal/tickets/", bare_portal_tickets, name="bench-portal-tickets"),
 ]
