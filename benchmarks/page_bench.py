@@ -265,7 +265,8 @@ def in_process(page: Page, args: argparse.Namespace) -> InProcess:
 
 def report_in_process(results: list[InProcess]) -> list[str]:
     lines = [
-        "In process (Django test client, one agent; median of the requests):",
+        "In process (Django test client, the agent or, for the portal, the requester; median of "
+        "the requests):",
         "",
         "| page | status | CPU ms | SQL statements | SQL ms (wall) | bytes |",
         "|---|---:|---:|---:|---:|---:|",
