@@ -149,8 +149,9 @@ class ResolveForm(VersionedForm):
             self.fields.pop("resolve_linked", None)
             self.fields.pop("incident_resolution_code", None)
             return
-        capped = isinstance(open_incidents, CappedCount)
-        counted = open_incidents.label if capped else str(open_incidents)
+        counted = (
+            open_incidents.label if isinstance(open_incidents, CappedCount) else str(open_incidents)
+        )
         self.fields["resolve_linked"].label = (
             f"Also resolve the {counted} open linked incident"
             f"{'s' if open_incidents != 1 else ''} with this fix"
