@@ -516,11 +516,12 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
 )
 QUEUE_PAGE_SIZE = env_int("QUEUE_PAGE_SIZE", 50)
 QUEUE_REFRESH_SECONDS = env_int("QUEUE_REFRESH_SECONDS", 15)
-# A ticket page shows this many timeline entries (the newest) and a problem page this many
-# linked incidents, with links to the rest, so a ticket with thousands of either still renders
-# in the same work (core/web/paged_panel.py).
+# A ticket page shows this many timeline entries (the newest) and files, and a problem page
+# this many linked incidents, with links to the rest, so a ticket with thousands of any still
+# renders in the same work (core/web/paged_panel.py).
 TIMELINE_PAGE_SIZE = env_int("TIMELINE_PAGE_SIZE", 50)
 LINKED_INCIDENTS_PAGE_SIZE = env_int("LINKED_INCIDENTS_PAGE_SIZE", 50)
+FILES_PAGE_SIZE = env_int("FILES_PAGE_SIZE", 50)
 # Lists count at most this many rows per count (tabs, totals) and show "10,000+" beyond it, so
 # their cost does not grow with the data they are not showing (core/capped_counts.py).
 LIST_COUNT_CAP = env_int("LIST_COUNT_CAP", 10_000)

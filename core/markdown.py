@@ -1,6 +1,7 @@
 """User text as Markdown, sanitised with nh3 (stored XSS is the classic ticketing bug)."""
 
 import threading
+from functools import lru_cache
 
 import markdown as md
 import nh3
@@ -48,8 +49,27 @@ def _converter() -> md.Markdown:
     return converter
 
 
+# Timeline entries never change and pages show them again and again: the HTML of a short text
+# is kept per process (a pure function of the text), at most _MEMO_SIZE texts of at most
+# _MEMO_CHARS characters each, a few megabytes at worst.
+_MEMO_CHARS = 1_000
+_MEMO_SIZE = 2_048
+
+
 def render_markdown(text: str) -> SafeString:
-    html = _converter().reset().convert(text or "")
+    text = text or ""
+    if len(text) <= _MEMO_CHARS:
+        return mark_safe(_render_remembered(text))  # noqa: S308 — sanitised by _render
+    return mark_safe(_render(text))  # noqa: S308 — sanitised by _render
+
+
+@lru_cache(maxsize=_MEMO_SIZE)
+def _render_remembered(text: str) -> str:
+    return _render(text)
+
+
+def _render(text: str) -> str:
+    html = _converter().reset().convert(text)
     clean = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
@@ -57,4 +77,4 @@ def render_markdown(text: str) -> SafeString:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
-    return mark_safe(clean)  # noqa: S308 — sanitised by nh3 just above
+    return str(clean)

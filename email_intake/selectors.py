@@ -5,15 +5,18 @@ is shown to an agent only through a ticket that agent may see, so a security inc
 is as hidden as the incident.
 """
 
+from collections.abc import Iterable
+
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from core.models import TicketBase, User
+from core.choices import EventKind, Source
+from core.models import TicketBase, TimelineEvent, User
 from core.roles import is_admin, is_agent
 from core.tickets.kinds import kind_for_content_type
-from email_intake.choices import InboundStatus
+from email_intake.choices import InboundOutcome, InboundStatus
 from email_intake.models import InboundEmail, Mailbox
 
 WAITING_STATUSES = (InboundStatus.PENDING, InboundStatus.PROCESSING)
@@ -95,12 +98,22 @@ def inbound_get_for_user(user: User, pk: int) -> InboundEmail:
     return inbound
 
 
-def inbound_for_ticket(ticket: TicketBase) -> list[InboundEmail]:
-    """The messages filed on one ticket (the mail that opened it and the replies), oldest
-    first: one query, for the ticket page's "original message" links."""
-    content_type = ContentType.objects.get_for_model(type(ticket))
-    return list(
-        InboundEmail.objects.filter(ticket_type=content_type, ticket_id=ticket.pk)
-        .only("pk", "comment_id", "outcome", "received_at", "sender", "subject")
-        .order_by("received_at", "pk")
-    )
+def inbound_for_events(ticket: TicketBase, events: Iterable[TimelineEvent]) -> list[InboundEmail]:
+    """The messages the email-sourced `events` of `ticket` came from: the replies filed as their
+    comments, and the mail that opened the ticket when its creation is among them. One query
+    (none when no event came by mail) reading at most one row per event, however much mail the
+    ticket has had: the ticket page asks for the page of its timeline it shows."""
+    mailed = [event for event in events if event.source == Source.EMAIL]
+    comment_ids = [event.comment_id for event in mailed if event.comment_id is not None]
+    wanted = Q(comment_id__in=comment_ids) if comment_ids else Q(pk__in=[])
+    if any(event.kind == EventKind.CREATED for event in mailed):
+        opening = InboundEmail.objects.filter(
+            ticket_type=ContentType.objects.get_for_model(type(ticket)),
+            ticket_id=ticket.pk,
+            outcome=InboundOutcome.NEW_TICKET,
+            comment__isnull=True,
+        ).order_by("received_at", "pk")
+        wanted |= Q(pk__in=Subquery(opening.values("pk")[:1]))
+    elif not comment_ids:
+        return []
+    return list(InboundEmail.objects.filter(wanted).only("pk", "comment_id", "outcome").order_by())

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import Model
 
+from core.capped_counts import CappedCount
 from core.choices import Category, Priority
 from core.models import ConfigurationItem, Service, SupportGroup, User
 from core.web.forms import (
@@ -148,8 +149,11 @@ class ResolveForm(VersionedForm):
             self.fields.pop("resolve_linked", None)
             self.fields.pop("incident_resolution_code", None)
             return
+        counted = (
+            open_incidents.label if isinstance(open_incidents, CappedCount) else str(open_incidents)
+        )
         self.fields["resolve_linked"].label = (
-            f"Also resolve the {open_incidents} open linked incident"
+            f"Also resolve the {counted} open linked incident"
             f"{'s' if open_incidents != 1 else ''} with this fix"
         )
         self.fields["resolve_linked"].help_text = (

@@ -41,7 +41,14 @@ class TimelineEvent(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
+            # "What happened before this event" by id (MTBF's restoration, an incident's last
+            # reopen) walks this one.
             models.Index(fields=["ticket_type", "ticket_id", "id"], name="timeline_ticket_idx"),
+            # The ticket pages' newest entries (and each older page) read in this order, so a
+            # page is an index range, never a sort of the ticket's whole history.
+            models.Index(
+                fields=["ticket_type", "ticket_id", "created_at", "id"], name="timeline_ticket_time"
+            ),
             # Reporting (first-contact resolution, escalation rate) reads only tier moves.
             models.Index(
                 fields=["ticket_type", "ticket_id"],
@@ -103,7 +110,13 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["ticket_type", "ticket_id"], name="attachment_ticket_idx")]
+        # The ticket page lists a ticket's files a page at a time in this order.
+        indexes = [
+            models.Index(
+                fields=["ticket_type", "ticket_id", "created_at", "id"],
+                name="attachment_ticket_time",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.original_name

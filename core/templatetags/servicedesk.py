@@ -5,6 +5,7 @@ They read labels from the ticket's own model fields, so core never imports a dom
 """
 
 from datetime import datetime, timedelta, tzinfo
+from html import escape
 from typing import Any
 
 from django import template
@@ -20,7 +21,7 @@ from core.models import TicketBase, TimelineEvent
 from core.tickets.describe import EventView, describe
 from core.tickets.kinds import find_kind
 from core.time_zones import instants_localised
-from core.web.cells import priority_badge_html, status_badge_html
+from core.web.cells import day_time, iso, priority_badge_html, status_badge_html
 
 register = template.Library()
 
@@ -93,6 +94,17 @@ def followed_in_portal(ticket: TicketBase) -> bool:
     something on its timeline)."""
     kind = find_kind(ticket)
     return kind is not None and kind.has_portal
+
+
+@register.simple_tag
+def time_element(moment: datetime, css_class: str = "", *, titled: bool = False) -> SafeString:
+    """`<time>` naming `moment` as `date:'c'` and showing it as `date:"j M Y, H:i"` (and in its
+    title when `titled`), in the current time zone: core.web.cells' same text, without three
+    `date` filters per timeline entry."""
+    shown = day_time(moment)  # digits, an English month and punctuation: nothing to escape
+    attributes = f' class="{escape(css_class)}"' if css_class else ""
+    title = f' title="{shown}"' if titled else ""
+    return mark_safe(f'<time{attributes} datetime="{iso(moment)}"{title}>{shown}</time>')  # noqa: S308
 
 
 @register.simple_tag

@@ -183,6 +183,18 @@ class TicketPage:
             newest_first=True,
         )
 
+    def files(self, ticket: TicketBase) -> PagedPanel:
+        """The ticket's files, oldest first, FILES_PAGE_SIZE at a time (?files_after=)."""
+        return paged_panel(
+            self.request,
+            attachments_for_user(ticket=ticket, user=self.user),
+            param="files_after",
+            anchor="files",
+            field="created_at",
+            per_page=settings.FILES_PAGE_SIZE,
+            newest_first=False,
+        )
+
     def context(self, ticket: TicketBase, bound: dict[str, Form]) -> dict[str, Any]:
         open_now = self.is_open(ticket)
         no_reply = public_reply_refusal(ticket)
@@ -197,7 +209,7 @@ class TicketPage:
             "milestones": self.milestones(ticket),
             "timeline": timeline,
             "events": timeline.rows,
-            "files": attachments_for_user(ticket=ticket, user=self.user),
+            "files": self.files(ticket),
             "can_claim": open_now and self.table.get("claim") is not None,
             "assign_form": bound.get("assign")
             or AssignForm(

@@ -1,9 +1,10 @@
-"""`{% inbound_links ticket as mail %}`: the ticket page's links from timeline events to the
-stored mail they came from (one query per page, whatever the number of events).
+"""`{% inbound_links ticket events as mail %}`: the ticket page's links from the timeline events
+it shows to the stored mail they came from (one query, reading only those events' messages).
 
 A template library rather than a kernel import: core never imports the email channel, and a
 ticket page without this app installed simply shows no links."""
 
+from collections.abc import Iterable
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from typing import Any
@@ -11,20 +12,20 @@ from typing import Any
 from django import template
 from django.urls import reverse
 
-from core.models import TicketBase
+from core.models import TicketBase, TimelineEvent
 from email_intake.choices import InboundOutcome
-from email_intake.selectors import inbound_for_ticket
+from email_intake.selectors import inbound_for_events
 
 register = template.Library()
 
 
 @register.simple_tag
-def inbound_links(ticket: TicketBase) -> dict[str, Any]:
+def inbound_links(ticket: TicketBase, events: Iterable[TimelineEvent]) -> dict[str, Any]:
     """{"comments": {comment id: URL of the message}, "opening": URL of the mail that opened
     the ticket, or ""}."""
     comments: dict[int, str] = {}
     opening = ""
-    for inbound in inbound_for_ticket(ticket):
+    for inbound in inbound_for_events(ticket, events):
         url = reverse("email_intake:message", args=[inbound.pk])
         if inbound.comment_id is not None:
             comments[inbound.comment_id] = url

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.capped_counts import CappedCount, capped_window_counts
 from core.exceptions import DomainError, TransitionError, ValidationFailed
 from core.keyset import capped_count
 from core.models import TicketBase, User
@@ -133,14 +134,17 @@ class ProblemPage(TicketPage):
 
     def __init__(self, request: HttpRequest) -> None:
         super().__init__(request)
-        self._open_incidents: dict[int, int] = {}
+        self._open_incidents: dict[int, CappedCount] = {}
 
     def get(self, number: str) -> Problem:
         return problem_get_for_user(self.user, number, counted=False)
 
-    def open_incident_count(self, problem: Problem) -> int:
+    def open_incident_count(self, problem: Problem) -> CappedCount:
+        """Counted up to LIST_COUNT_CAP (core.capped_counts), as the links are: a problem with
+        a long history of links costs the page the same."""
         if problem.pk not in self._open_incidents:
-            self._open_incidents[problem.pk] = open_linked_incidents(problem).count()
+            counts = capped_window_counts(open_linked_incidents(problem), {"open": None})
+            self._open_incidents[problem.pk] = counts["open"]
         return self._open_incidents[problem.pk]
 
     def action_form(self, action: Action, ticket: TicketBase, bound: Form | None) -> Form:

@@ -5,9 +5,11 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.template import Context, Template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from core.markdown import _render, _render_remembered, render_markdown
 from core.templatetags.servicedesk import priority_badge, status_badge
 from core.web.cells import day_month_time, day_time, iso, weekday_time_zone
 from incidents.models import Incident
@@ -38,3 +40,31 @@ def test_badges_say_the_choice_label():
     assert str(priority_badge(incident)) == (
         '<span class="badge badge-priority prio-2">P2 High</span>'
     )
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "Asia/Kolkata"])
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_the_time_element_writes_what_the_timeline_template_wrote(zone, moment):
+    old = Template(
+        '<time class="event-time" datetime="{{ at|date:\'c\' }}" '
+        'title="{{ at|date:\'j M Y, H:i\' }}">{{ at|date:"j M Y, H:i" }}</time>'
+        '<time datetime="{{ at|date:\'c\' }}">{{ at|date:"j M Y, H:i" }}</time>'
+    )
+    new = Template(
+        '{% load servicedesk %}{% time_element at "event-time" titled=True %}{% time_element at %}'
+    )
+    with timezone.override(ZoneInfo(zone)):
+        context = Context({"at": moment})
+        assert new.render(context) == old.render(context)
+
+
+def test_markdown_remembers_short_texts_only():
+    short, long = "Some **bold** <script>x</script> text", "word " * 400
+    assert render_markdown(short) == render_markdown(short) == _render(short)
+    assert "<script>" not in render_markdown(short)
+    hits = _render_remembered.cache_info().hits
+    render_markdown(short)
+    assert _render_remembered.cache_info().hits == hits + 1
+    size = _render_remembered.cache_info().currsize
+    assert render_markdown(long) == _render(long)
+    assert _render_remembered.cache_info().currsize == size

@@ -3,12 +3,16 @@ with an "Older entries" link (keyset on created_at, id) that pages back through 
 page's statements do not grow with the ticket's history, every entry is reachable exactly
 once, and a forged cursor answers 400 with the newest entries, changing nothing."""
 
+from datetime import timedelta
+
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from core.models import TimelineEvent
+from core.models import Attachment, TimelineEvent
 from tests.factories import incident_with_events
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +87,45 @@ def test_statements_do_not_grow_with_the_history(client_for, agent_l1):
         assert len(response.context["events"]) == min(PAGE, 3 if incident is short else 300)
         counts.append(len(queries))
     assert counts[2] == counts[3], counts
+
+
+def _with_files(incident, uploader, count: int):  # type: ignore[no-untyped-def]
+    """`count` files on `incident`, "file-0" (oldest) to "file-<count - 1>", stored directly."""
+    start = timezone.now() - timedelta(days=30)
+    Attachment.objects.bulk_create(
+        Attachment(
+            ticket_type=ContentType.objects.get_for_model(incident),
+            ticket_id=incident.pk,
+            uploaded_by=uploader,
+            token=f"{incident.pk}-{n}",
+            file=f"attachments/{incident.pk}-{n}",
+            original_name=f"file-{n}.txt",
+            content_type="text/plain",
+            size=10,
+            sha256="0" * 64,
+            created_at=start + timedelta(minutes=n),
+        )
+        for n in range(count)
+    )
+    return incident
+
+
+def test_files_are_listed_a_page_at_a_time_in_the_same_statements(client_for, agent_l1, settings):
+    settings.FILES_PAGE_SIZE = PAGE
+    client = client_for(agent_l1)
+    short = _with_files(incident_with_events(1), agent_l1, 3)
+    long = _with_files(incident_with_events(1), agent_l1, 300)
+    counts = []
+    for incident in (short, long, short, long):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(_url(incident))
+        assert response.status_code == 200
+        shown = [file.original_name for file in response.context["files"].rows]
+        assert shown == [f"file-{n}.txt" for n in range(min(PAGE, 3 if incident is short else 300))]
+        counts.append(len(queries))
+    assert counts[2] == counts[3], counts
+    following = client.get(response.context["files"].next_url.split("#")[0])
+    assert [file.original_name for file in following.context["files"].rows] == [
+        f"file-{n}.txt" for n in range(PAGE, 2 * PAGE)
+    ]
+    assert 'id="files-first"' in following.content.decode()

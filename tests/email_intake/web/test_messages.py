@@ -1,17 +1,26 @@
 """The original of a message on a ticket: the timeline links it ("via email"), agents who may
 see the ticket read its headers and download its source; nobody else learns it exists."""
 
+from datetime import timedelta
+
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from core.choices import Source
+from core.choices import EventKind, Source
+from core.models import Comment, TimelineEvent
 from core.services import comment_add
 from core.tickets.kinds import kind_named
-from email_intake.choices import InboundStatus
+from email_intake.choices import InboundOutcome, InboundStatus
+from email_intake.models import InboundEmail
+from email_intake.selectors import inbound_for_events
+from email_intake.templatetags import email_intake as email_intake_tags
 from incidents.choices import Category
 from incidents.models import Incident
+from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +149,75 @@ def test_a_missing_source_file_still_shows_the_page(client_for, admin_user, make
     inbound.raw.storage.delete(inbound.raw.name)
     page = client_for(admin_user).get(reverse("email_intake:message", args=[inbound.pk]))
     assert page.status_code == 200 and b"none of the usual headers" in page.content
+
+
+def _mail_replies(incident: Incident, requester, make_inbound, count: int) -> None:
+    """`count` emailed replies on `incident`, each with its stored message, stored directly (the
+    newest last, a minute apart after everything before)."""
+    content_type = ContentType.objects.get_for_model(Incident)
+    start = timezone.now() + timedelta(minutes=1)
+    comments = Comment.objects.bulk_create(
+        Comment(
+            ticket_type=content_type,
+            ticket_id=incident.pk,
+            author=requester,
+            body=f"Reply {n}",
+            source=Source.EMAIL,
+            created_at=start + timedelta(minutes=n),
+        )
+        for n in range(count)
+    )
+    TimelineEvent.objects.bulk_create(
+        TimelineEvent(
+            ticket_type=content_type,
+            ticket_id=incident.pk,
+            actor=requester,
+            source=Source.EMAIL,
+            kind=EventKind.COMMENTED,
+            comment=comment,
+            created_at=comment.created_at,
+        )
+        for comment in comments
+    )
+    stored = make_inbound(InboundStatus.DONE, ticket=incident, comment=comments[0])
+    InboundEmail.objects.bulk_create(
+        InboundEmail(
+            mailbox_id=stored.mailbox_id,
+            message_key=f"{stored.message_key}-{n}",
+            raw=stored.raw.name,
+            status=InboundStatus.DONE,
+            outcome=InboundOutcome.REPLY,
+            ticket_type=content_type,
+            ticket_id=incident.pk,
+            comment=comment,
+            received_at=comment.created_at,
+        )
+        for n, comment in enumerate(comments[1:])
+    )
+
+
+def test_the_mail_links_read_only_the_messages_of_the_entries_shown(
+    client_for, agent_l1, end_user, make_inbound, settings, monkeypatch
+):
+    """A ticket with 3 emailed replies and one with 300: the page reads the same statements
+    and the same number of stored messages (those of the entries it shows), and links each."""
+    settings.TIMELINE_PAGE_SIZE = 3
+    read: list[int] = []
+
+    def counted(ticket, events):  # type: ignore[no-untyped-def]
+        found = inbound_for_events(ticket, events)
+        read.append(len(found))
+        return found
+
+    monkeypatch.setattr(email_intake_tags, "inbound_for_events", counted)
+    client = client_for(agent_l1)
+    short, long = IncidentFactory(requester=end_user), IncidentFactory(requester=end_user)
+    _mail_replies(short, end_user, make_inbound, 3)
+    _mail_replies(long, end_user, make_inbound, 300)
+    _page_queries(client, short)  # warm the per-process caches (content types, roles)
+    statements = [_page_queries(client, incident) for incident in (short, long)]
+    assert statements[0] == statements[1]
+    assert read[-2:] == [3, 3]
+    newest = InboundEmail.objects.filter(ticket_id=long.pk).order_by("-received_at").first()
+    html = client.get(_detail(long)).content.decode()
+    assert reverse("email_intake:message", args=[newest.pk]) in html
