@@ -72,6 +72,24 @@ class Incident(RatedTicket):
                 name="incident_open_sla_due",
                 condition=models.Q(status__in=sorted(OPEN_STATUSES)),
             ),
+            # The queue's tab counts (core.capped_counts): a window of at most LIST_COUNT_CAP + 1
+            # open incidents with what the tabs, the visibility rule and the common filters
+            # test, read from the index alone (PostgreSQL) instead of a sequential scan that
+            # starts wherever another scan is and may read most of the table.
+            models.Index(
+                fields=["id"],
+                include=[
+                    "assignee",
+                    "support_group",
+                    "category",
+                    "requester",
+                    "priority",
+                    "service",
+                    "tier",
+                ],
+                name="incident_open_window",
+                condition=models.Q(status__in=sorted(OPEN_STATUSES)),
+            ),
             models.Index(fields=["support_group", "status"], name="incident_group_status"),
             models.Index(fields=["assignee", "status"], name="incident_assignee_status"),
             # End users' "my incidents".
