@@ -22,6 +22,8 @@ from core.tickets.describe import EventView, describe
 from core.tickets.kinds import find_kind
 from core.time_zones import instants_localised
 from core.web.cells import day_time, iso, priority_badge_html, status_badge_html
+from core.web.field_row import aria_widget
+from core.web.field_row import field_row as row_of_field
 
 register = template.Library()
 
@@ -116,15 +118,13 @@ def describe_event(event: TimelineEvent, ticket: TicketBase) -> EventView:
 @register.simple_tag
 def widget(field: BoundField, **attrs: Any) -> SafeString:
     """Render a field's widget with the ARIA links to its help text and errors."""
-    described_by = []
-    if field.help_text:
-        described_by.append(f"{field.auto_id}_help")
-    if field.errors:
-        described_by.append(f"{field.auto_id}_error")
-        attrs["aria-invalid"] = "true"
-    if described_by:
-        attrs["aria-describedby"] = " ".join(described_by)
-    return field.as_widget(attrs={k.replace("_", "-"): v for k, v in attrs.items()})
+    return aria_widget(field, **attrs)
+
+
+@register.simple_tag
+def field_row(field: BoundField, needed_for: str = "") -> SafeString:
+    """A field with its label, help and errors: templates/includes/field.html, in Python."""
+    return row_of_field(field, needed_for)
 
 
 @register.filter
