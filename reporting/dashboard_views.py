@@ -232,13 +232,6 @@ def dashboard_tile(request: HttpRequest, name: str) -> HttpResponse:
     )
 
 
-def _cell(value: Any) -> Any:
-    # Names are typed by people: keep a spreadsheet from reading one as a formula.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _bad_request(errors: dict[str, str]) -> JsonResponse:
     fields = {name: [message] for name, message in errors.items()}
     return JsonResponse(
@@ -263,9 +256,8 @@ def dashboard_csv(request: HttpRequest, chart: str) -> HttpResponseBase:
         header = next(rows)
     except ValidationFailed as exc:
         return _bad_request(exc.errors)
-    cells = ([_cell(value) for value in row] for row in rows)
     filename = f"{chart}-{query.report.kind}s-{query.first_day}-to-{query.last_day}.csv"
-    return csv_download(csv_stream(header, cells), filename)
+    return csv_download(csv_stream(header, rows), filename)
 
 
 # --- Weekly email subscriptions -------------------------------------------------------------

@@ -155,15 +155,6 @@ def fetch_chunks(sql: str, params: Sequence[Any], chunk_size: int) -> Iterator[S
     return keyset_chunks(fetch, lambda row: row[-1], chunk_size=chunk_size)
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    # Names are typed by people: keep a spreadsheet from reading one as a formula.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _line(spec: KindSpec, row: Sequence[Any]) -> list[Any]:
     number, status, priority, tier, group, service, ci, impact, reopened, *rest = row
     *timing, moved, _id = rest
@@ -173,11 +164,11 @@ def _line(spec: KindSpec, row: Sequence[Any]) -> list[Any]:
         status,
         f"P{priority}",
         f"L{tier}",
-        _cell(group),
-        _cell(service),
-        _cell(ci),
+        group,
+        service,
+        ci,
         impact,
-        *(_cell(value) for value in timing),
+        *timing,
         reopened,
         "yes" if moved else "no",
     ]

@@ -38,13 +38,6 @@ def _seconds(value: float | None) -> str:
     return "" if value is None else f"{value:.0f}"
 
 
-def _cell(value: Any) -> Any:
-    # Names are typed by people: keep a spreadsheet from reading one as a formula.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _figures(
     pages: int, exhausted: Any, ack: AckFigures, interruptions: Interruptions
 ) -> list[Any]:
@@ -71,7 +64,7 @@ def _week(week: WeekFigures, exhausted: Any = "") -> list[Any]:
 def review_rows(review: OncallReview) -> Iterator[list[Any]]:
     """The rows under HEADER."""
     for team in review.teams:
-        head = ["team", team.group_id or "", _cell(team.name), ""]
+        head = ["team", team.group_id or "", team.name, ""]
         yield [
             *head,
             "",
@@ -81,7 +74,7 @@ def review_rows(review: OncallReview) -> Iterator[list[Any]]:
         for week in team.weeks:
             yield [*head, *_week(week)]
     for person in review.people:
-        head = ["person", person.person_id, _cell(person.name), person.time_zone]
+        head = ["person", person.person_id, person.name, person.time_zone]
         yield [
             *head,
             "",

@@ -1,7 +1,9 @@
 """SLO pages of the agent workspace: the objectives with their budget and burn (/slo/, a page
 at a time, by service and kind), a service's objectives with the budget over time, burn rates
 and alert history (/slo/<service id>/), and the objective form for managers (core.web.editor).
-Agents read; managers write (PermissionDenied otherwise)."""
+Agents read; managers write (PermissionDenied otherwise). The two read-only pages read the replica
+when there is a usable one (core.read_replica), like the other reports; the form and the burn-alert
+evaluation (slo.alerts) read the primary."""
 
 from typing import Any
 
@@ -15,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core.models import Service, User
+from core.read_replica import reads_replica
 from core.web.access import agent_required, current_user, paginate
 from core.web.editor import Editor
 from slo.budget import ALERT_POLICIES, WINDOWS
@@ -42,6 +45,7 @@ LIST_WINDOWS = ("1h", "6h", "1d", "3d")
 
 @never_cache
 @agent_required
+@reads_replica
 def slo_list_view(request: HttpRequest) -> HttpResponse:
     """One page of objectives (filtered by service and kind): their statuses cost the same
     queries for any page (slo.selectors.objective_statuses)."""
@@ -63,6 +67,7 @@ def slo_list_view(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @agent_required
+@reads_replica
 def slo_service_view(request: HttpRequest, service_id: int) -> HttpResponse:
     service = get_object_or_404(Service, pk=service_id)
     now = timezone.now()

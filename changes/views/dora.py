@@ -2,8 +2,6 @@
 changes.dora for a period, a team or a service. Managers and admins, like every report: the
 page answers others with the dashboard's 403 page, the CSV also takes a `read` token."""
 
-import csv
-import io
 from typing import Any
 
 from django import forms
@@ -15,6 +13,7 @@ from changes.dora import BAND_LABELS, DoraFigures, DoraReport, dora_for_params, 
 from core.api.errors import error_body
 from core.exceptions import ValidationFailed
 from core.read_replica import reads_replica, replica_reads
+from core.web.csv_download import csv_stream
 from core.web.forms import CappedModelChoiceField, active_groups, active_services
 from reporting.auth import report_reader
 from reporting.dashboard_views import manager_required
@@ -105,17 +104,15 @@ def _row(scope: str, pk: Any, name: str, team: str, figures: DoraFigures) -> lis
 
 def dora_csv_text(report: DoraReport) -> str:
     """The report as CSV: the overall row, one per team, one per service."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    writer.writerow(_row("all", None, "All services", "", report.overall))
-    for team in report.teams:
-        writer.writerow(_row("team", team.group_id, team.name, team.name, team.figures))
-    for service in report.services:
-        writer.writerow(
+    rows = [
+        _row("all", None, "All services", "", report.overall),
+        *(_row("team", team.group_id, team.name, team.name, team.figures) for team in report.teams),
+        *(
             _row("service", service.service_id, service.name, service.group, service.figures)
-        )
-    return out.getvalue()
+            for service in report.services
+        ),
+    ]
+    return "".join(csv_stream(CSV_HEADER, rows))
 
 
 @require_GET

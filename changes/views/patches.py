@@ -164,11 +164,6 @@ CSV_HEADER = ("cve", "configuration_item", "service", "rollout")
 EXPOSURE_CHUNK_SIZE = 2000
 
 
-def _cell(value: str) -> str:
-    # Names are typed by people: keep a spreadsheet from reading one as a formula.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _csv_lines(rows: Any) -> Iterator[str]:
     chunks = exposure_chunks(rows, chunk_size=EXPOSURE_CHUNK_SIZE)
     return csv_stream(
@@ -176,8 +171,8 @@ def _csv_lines(rows: Any) -> Iterator[str]:
         (
             (
                 row["cve"],
-                _cell(row["ci_name"] or ""),
-                _cell(row["service_name"] or ""),
+                row["ci_name"] or "",
+                row["service_name"] or "",
                 row["rollout"],
             )
             for chunk in chunks

@@ -1,10 +1,18 @@
 """CSV downloads, streamed: the lines are written one row at a time as the client reads them,
-so a million rows never sit in memory together (every export: reporting, what-if...)."""
+so a million rows never sit in memory together (every export: reporting, what-if...).
+
+Every text cell starting with one of FORMULA_STARTS gets a quote in front: names and titles are
+typed by people, and a spreadsheet opening the file must not read one as a formula (CSV
+injection). Numbers are written as they are, negative ones included."""
 
 import csv
 from collections.abc import Iterable, Iterator, Sequence
 
 from django.http import StreamingHttpResponse
+
+# What a spreadsheet takes for the start of a formula (tab and carriage return too: some strip
+# them and then read what follows).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class _Echo:
@@ -17,11 +25,18 @@ class _Echo:
 
 def csv_stream(header: Sequence[object], rows: Iterable[Sequence[object]]) -> Iterator[str]:
     """The header line, then one line per row, as the reader asks for them (csv writes None as
-    an empty cell). `rows` is read lazily: pass a generator or a queryset iterator."""
+    an empty cell; text starting with one of FORMULA_STARTS gets a quote in front). `rows` is
+    read lazily: pass a generator or a queryset iterator."""
     writer = csv.writer(_Echo())
     yield writer.writerow(header)
     for row in rows:
-        yield writer.writerow(row)
+        # Inline rather than a function per cell, measured 15-30 % slower (BENCHMARKS.md).
+        yield writer.writerow(
+            [
+                "'" + cell if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell
+                for cell in row
+            ]
+        )
 
 
 def csv_download(lines: Iterable[str], filename: str) -> StreamingHttpResponse:

@@ -31,6 +31,7 @@ from sla.models_whatif import (
     WhatIfScenario,
     WhatIfStatus,
 )
+from sla.whatif.exports import FLIP_FIELDS
 from sla.whatif.selectors import flips_of, scenario_get_for_user, scenario_list_for_user
 from sla.whatif.services import (
     ScenarioInput,
@@ -115,17 +116,7 @@ class WhatIfAggregateOutputSerializer(serializers.ModelSerializer[WhatIfAggregat
 class WhatIfFlipOutputSerializer(serializers.ModelSerializer[WhatIfFlip]):
     class Meta:
         model = WhatIfFlip
-        fields = [
-            "id",
-            "kind",
-            "number",
-            "metric",
-            "priority",
-            "group_id",
-            "direction",
-            "due_before",
-            "due_after",
-        ]
+        fields = ["id", *FLIP_FIELDS]
         read_only_fields = fields
 
 

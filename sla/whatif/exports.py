@@ -13,15 +13,20 @@ from sla.models_whatif import WhatIfAggregate, WhatIfFlip, WhatIfScenario
 
 FLIP_CHUNK_SIZE = 2000
 
-FLIP_HEADER = [
+# The flip's columns, for the CSV and the API (sla.api.whatif) alike.
+FLIP_FIELDS = (
     "kind",
     "number",
     "metric",
     "priority",
-    "support_group_id",
+    "group_id",
     "direction",
     "due_before",
     "due_after",
+)
+# The CSV names the group column for the reader, and adds the ticket's page.
+FLIP_HEADER = [
+    *("support_group_id" if name == "group_id" else name for name in FLIP_FIELDS),
     "agent_url",
 ]
 TOTAL_HEADER = [
@@ -51,24 +56,14 @@ def _iso(instant: datetime | None) -> str | None:
 
 
 def _flip_row(values: tuple[Any, ...]) -> tuple[object, ...]:
-    """A flip's columns (as selected below) with its instants in ISO text and its page."""
+    """A flip's FLIP_FIELDS with its instants in ISO text, and its page."""
     kind, number, metric, priority, group_id, direction, before, after = values
     url = kind_named(kind).agent_url(number)
     return (kind, number, metric, priority, group_id, direction, _iso(before), _iso(after), url)
 
 
 def flips_csv_rows(scenario: WhatIfScenario) -> Iterator[str]:
-    rows = WhatIfFlip.objects.filter(scenario=scenario).values_list(
-        "pk",
-        "kind",
-        "number",
-        "metric",
-        "priority",
-        "group_id",
-        "direction",
-        "due_before",
-        "due_after",
-    )
+    rows = WhatIfFlip.objects.filter(scenario=scenario).values_list("pk", *FLIP_FIELDS)
     chunks = queryset_chunks(rows, key="pk", key_of=lambda row: row[0], chunk_size=FLIP_CHUNK_SIZE)
     return csv_stream(FLIP_HEADER, (_flip_row(row[1:]) for chunk in chunks for row in chunk))
 

@@ -23,3 +23,9 @@ def test_the_download_is_an_attachment_named_as_asked():
     assert response["Content-Disposition"] == 'attachment; filename="totals.csv"'
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content) == b"a\r\n1\r\n"
+
+
+def test_text_a_spreadsheet_would_read_as_a_formula_gets_a_quote_in_front():
+    cells = ["=1+1", "+33 1", "-2", "@SUM(A1)", "\tx", "\rx", "a=b", "", None, -2, 1.5]
+    lines = list(csv_stream(["cell"] * len(cells), [cells]))
+    assert lines[1] == "'=1+1,'+33 1,'-2,'@SUM(A1),'\tx,\"'\rx\",a=b,,,-2,1.5\r\n"

@@ -24,12 +24,14 @@ from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from core.models import User
+from core.models import OutboxMessage, User
 from core.read_replica import REPLICA_ALIAS, forget_replica_state, probe_replica
 from incidents.models import Incident
+from reporting.services import _send_one, subscription_create
 from tests.database.servers import (
     Cluster,
     copy_database,
@@ -40,7 +42,7 @@ from tests.database.servers import (
     start_replica,
     wait_until,
 )
-from tests.factories import IncidentFactory
+from tests.factories import IncidentFactory, ServiceFactory
 
 # Transactional: no test transaction is held open on the replica (a standby cannot be flushed;
 # its alias mirrors the default one, so it is not).
@@ -185,6 +187,27 @@ def test_metrics_and_the_export_read_the_replica(replica: Pair, signed_in: Clien
     assert len(replica_queries) > 0
     check = _health(signed_in)["checks"]["replica"]
     assert (check["ok"], check["state"], check["reads"]) == (True, "ok", "replica")
+
+
+def test_the_slo_pages_and_the_weekly_summary_read_the_replica(
+    replica: Pair, signed_in: Client, manager: User
+) -> None:
+    on_replica = connections[REPLICA_ALIAS]
+    with CaptureQueriesContext(on_replica) as replica_queries:
+        assert signed_in.get(reverse("slo:list")).status_code == 200
+    assert len(replica_queries) > 0
+    # The service exists in the test database only: the page, reading the replica, finds none.
+    service = ServiceFactory()
+    with CaptureQueriesContext(on_replica) as replica_queries:
+        assert signed_in.get(reverse("slo:service", args=[service.pk])).status_code == 404
+    assert len(replica_queries) > 0
+    subscription = subscription_create(user=manager, weekday=0, hour=7)
+    now = timezone.now()
+    with CaptureQueriesContext(on_replica) as replica_queries:
+        assert _send_one(subscription, slot=now, now=now)
+    assert len(replica_queries) > 0
+    # The claim and the email are written to the primary.
+    assert OutboxMessage.objects.filter(dedupe_key__startswith="report-summary:").count() == 1
 
 
 def test_a_caught_up_replica_of_an_idle_primary_is_not_lagging(
