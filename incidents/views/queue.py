@@ -54,7 +54,7 @@ from incidents.views.queue_marker import (
     text_valid_until,
 )
 from incidents.views.queue_rows import RowViewer, queue_row_html, with_csrf
-from sla.badge import LiveSla, live_sla, sla_badge_html
+from sla.badge import live_badge
 from sla.row_clocks import ClockRow, row_clock_rows, row_clocks_by_ticket
 from sla.selectors import TicketSla, ticket_sla
 
@@ -63,7 +63,6 @@ from sla.selectors import TicketSla, ticket_sla
 class QueueRow:
     incident: Incident
     sla: TicketSla
-    live: LiveSla | None
     # A page nobody has acknowledged yet: how many tiers it has climbed (0: its first tier),
     # None when there is none (the on-call app's paging; always None without it).
     paged_tier_index: int | None = None
@@ -134,13 +133,15 @@ def queue_context(request: HtmxHttpRequest, user: User, basis: QueueBasis) -> di
     viewer = RowViewer.of(user.pk, refresh_url)
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{get_token(request)}">'
     rows = []
+    badges = []
     for incident in incidents:
         sla = ticket_sla(clocks[incident.pk], now)
-        live = live_sla(clocks[incident.pk], sla)
+        badge = live_badge(clocks[incident.pk], sla, now)
         paged = getattr(incident, "paged_tier_index", None)
-        html, digest = queue_row_html(incident, sla_badge_html(sla, live), paged, viewer)
+        html, digest = queue_row_html(incident, badge, paged, viewer)
         shown = mark_safe(with_csrf(html, csrf))  # noqa: S308 (escaped in queue_rows)
-        rows.append(QueueRow(incident, sla, live, paged, shown, digest))
+        rows.append(QueueRow(incident, sla, paged, shown, digest))
+        badges.append(badge)
     cleaned = filterset.form.cleaned_data
     ordering = cleaned.get("ordering") or DEFAULT_ORDERING
     return {
@@ -157,7 +158,7 @@ def queue_context(request: HtmxHttpRequest, user: User, basis: QueueBasis) -> di
         "refresh_seconds": queue_refresh_seconds(),
         "bulk_max": settings.QUEUE_PAGE_SIZE,
         "marker": basis_marker(basis, user, [row_state(i) for i in incidents], clock_rows),
-        "text_valid_until": text_valid_until(incidents, clocks, now),
+        "text_valid_until": text_valid_until(badges, now),
     }
 
 

@@ -8,13 +8,15 @@ A queue answer's ETag is `"<shown>.<marker>.<until>"`:
   (CODE_DIGEST), the viewer, the time zone, the query string, the tab counts, the page's rows
   as the database gives them (every column and annotation a row shows, joined names included)
   and their SLA clocks' columns;
-- `until` is the Unix second before which no text of the page moves on by itself with the
-  clock (a row's age, an SLA badge's state and time left).
+- `until` is the Unix second before which no text of the page moves on by itself where the
+  browser cannot follow: the time left of a running business-hours clock (static/js/queue.js
+  moves the ages, the 24x7 badges' time left and every badge's state on by itself).
 
 A refresh carrying such a tag before `until` re-reads only the counts, the page's rows as values
 and their clocks as values (the same statements as a page, no model instance, no JSON decoding,
 no HTML) and answers 304 when the marker is the same. Any change to a shown row, its clocks or
-a count changes the marker; a text that moves with time makes `until` pass.
+a count changes the marker; a business-hours time left that moves makes `until` pass. A page of
+24x7 clocks keeps answering 304 for as long as its data stays the same.
 """
 
 from collections.abc import Iterable, Sequence
@@ -28,10 +30,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.capped_counts import CappedCount
-from core.templatetags.servicedesk import age_changes_at
 from incidents.models import Incident
-from sla.badge import badge_changes_at
-from sla.row_clocks import ClockRow, RowClock
+from sla.badge import BadgeHtml
+from sla.row_clocks import ClockRow
 
 
 def _code_digest() -> str:
@@ -128,17 +129,12 @@ def queue_marker(
     return blake2b(repr(state).encode(), digest_size=12).hexdigest()
 
 
-def text_valid_until(
-    incidents: Sequence[Incident], clocks: dict[int, list[RowClock]], now: datetime
-) -> int:
-    """The Unix second before which no row's text moves on with the clock (rounded down)."""
-    changes = [age_changes_at(incident.created_at, now) for incident in incidents]
-    for incident in incidents:
-        turn = badge_changes_at(clocks[incident.pk], now)
-        if turn is not None:
-            changes.append(turn)
+def text_valid_until(badges: Iterable[BadgeHtml], now: datetime) -> int:
+    """The Unix second before which no badge's text moves on where the browser cannot follow
+    (rounded down)."""
+    changes = [badge.moves_at for badge in badges if badge.moves_at is not None]
     if not changes:
-        # Nothing on the page reads the time: valid until the next refresh compares again.
+        # Nothing the server alone moves on: valid until the next refresh compares again.
         return floor(now.timestamp()) + 24 * 3600
     return floor(min(changes).timestamp())
 

@@ -6,6 +6,9 @@
  * position.
  * SLA (queue badges and the incident page's clocks): elements with data-sla-live turn "at risk"
  * and "breached" when their instants pass; data-countdown elements count down every second.
+ * Ages (the queue's <time data-age datetime="…">) move on with the clock in the same words as
+ * the server's. The queue's refresh relies on it: it answers 304 while the data is unchanged,
+ * however long ago the page was made (incidents/views/queue_marker.py).
  *
  * Every page works without this file: the server renders the same state, the bulk bar posts to
  * a page of its own, and the clocks are right as of the page load.
@@ -26,6 +29,24 @@
     var rest = minutes % 60;
     if (!hours) return rest + "m";
     return hours + "h " + (rest < 10 ? "0" : "") + rest + "m";
+  }
+
+  // The same words as core.templatetags.servicedesk.age: "45m", "5h", "3d 4h", "12d".
+  function age(ms) {
+    var minutes = Math.max(0, Math.floor(ms / 60000));
+    if (minutes < 60) return minutes + "m";
+    var hours = Math.floor(minutes / 60);
+    if (hours < 24) return hours + "h";
+    var days = Math.floor(hours / 24);
+    var rest = hours % 24;
+    return days < 7 && rest ? days + "d " + rest + "h" : days + "d";
+  }
+
+  function ageText(element, now) {
+    var since = Date.parse(element.getAttribute("datetime") || "");
+    if (isNaN(since)) return;
+    var text = age(now - since);
+    if (element.textContent !== text) element.textContent = text;
   }
 
   function toneAt(element, now) {
@@ -94,10 +115,14 @@
     document.querySelectorAll("[data-countdown]").forEach(function (element) {
       countdown(element, now);
     });
+    document.querySelectorAll("time[data-age]").forEach(function (element) {
+      ageText(element, now);
+    });
   }
 
   function startClocks() {
-    if (!document.querySelector("[data-sla-live]")) return;
+    // The queue's rows may bring clocks and ages with a later refresh.
+    if (!document.querySelector("[data-sla-live], time[data-age]") && !rows()) return;
     tickClocks();
     window.setInterval(tickClocks, 1000);
   }
