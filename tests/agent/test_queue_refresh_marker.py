@@ -13,10 +13,12 @@ from django.db.models import F
 
 from core.models import Service
 from core.templatetags.servicedesk import age_changes_at
+from core.web.list_marker import valid_until
 from incidents.models import Incident
+from incidents.selectors import incident_queue_rows, with_live_page
 from incidents.views import queue as queue_view
-from incidents.views.queue_marker import text_valid_until
-from sla.badge import BadgeHtml, badge_changes_at, live_badge
+from incidents.views.queue_marker import page_row_states, row_state
+from sla.badge import badge_changes_at, live_badge
 from sla.choices import ClockState
 from sla.models import SlaClock
 from sla.row_clocks import RowClock
@@ -135,11 +137,18 @@ def test_minutes_later_a_changed_row_comes_alone(loaded):
 
 def test_only_business_hours_time_left_bounds_the_tag():
     now = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
-    moving = BadgeHtml("", "", now + timedelta(seconds=25))
-    assert text_valid_until([BadgeHtml("", "", None), moving], now) == floor(
-        (now + timedelta(seconds=25)).timestamp()
-    )
-    assert text_valid_until([BadgeHtml("", "", None)], now) == floor(now.timestamp()) + 86400
+    moving = now + timedelta(seconds=25)
+    assert valid_until([None, moving], now) == floor(moving.timestamp())
+    assert valid_until([None], now) == floor(now.timestamp()) + 86400
+
+
+def test_the_row_state_of_a_loaded_row_is_the_page_query_as_values(loaded):
+    _, _, incidents = loaded
+    Incident.objects.filter(pk=incidents[0].pk).update(assignee=None)
+    page_query = with_live_page(
+        incident_queue_rows(Incident.objects.filter(pk__in=[i.pk for i in incidents]))
+    ).order_by("pk")
+    assert [row_state(incident) for incident in page_query] == page_row_states(page_query)
 
 
 def test_a_badge_the_browser_moves_on_is_fingerprinted_by_its_clocks():
