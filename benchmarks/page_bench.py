@@ -19,6 +19,7 @@ Writes a Markdown section to stdout (progress to stderr).
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
@@ -35,6 +36,9 @@ PAGES = (
     ("Request list", "/agent/requests/", False, "request"),
     ("Problem list", "/agent/problems/", False, "problem"),
 )
+# In process only: the unchanged queue's refresh as a browser sends it minutes after its page
+# loaded, running clocks having moved on (time-machine moves the process's clock).
+LATER = (("Queue refresh, unchanged, 3 min later", "/agent/incidents/", True, 180.0),)
 
 
 def log(message: str) -> None:
@@ -85,7 +89,10 @@ def main() -> None:
         f"{facts['incidents']:,} incidents ({facts['open']:,} open), {facts['users']:,} users. "
         f"Load average at start {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}.",
         "",
-        *report_in_process([in_process(name, path, htmx, args) for name, path, htmx, _ in PAGES]),
+        *report_in_process(
+            [in_process(name, path, htmx, args=args) for name, path, htmx, _ in PAGES]
+            + [in_process(*later, args=args) for later in LATER]
+        ),
     ]
     if not args.skip_http:
         cookie = session_cookie(args.agent)
@@ -143,20 +150,30 @@ def agent_client(username: str) -> object:
 
 
 def page_request(client: object, path: str, htmx: bool) -> Callable[[], object]:
-    """One GET as the browser sends it; a refresh carries the ETag of the previous answer."""
+    """One GET as the browser sends it; a refresh carries the ETag of the previous answer and
+    the rows it shows (X-Queue-Rows, as static/js/queue.js sends them)."""
     headers = {"HX-Request": "true"} if htmx else {}
     if htmx:
-        etag = client.get(path, headers=headers).headers.get("ETag")  # type: ignore[attr-defined]
-        if etag:
-            headers["If-None-Match"] = etag
+        first = client.get(path, headers=headers)  # type: ignore[attr-defined]
+        if first.headers.get("ETag"):
+            headers["If-None-Match"] = first.headers["ETag"]
+        rows = re.findall(r'data-number="([^"]+)" data-digest="([^"]+)"', first.content.decode())
+        if rows:
+            headers["X-Queue-Rows"] = ",".join(f"{number}:{digest}" for number, digest in rows)
     return lambda: client.get(path, headers=headers)  # type: ignore[attr-defined]
 
 
-def in_process(name: str, path: str, htmx: bool, args: argparse.Namespace) -> InProcess:
+def in_process(
+    name: str, path: str, htmx: bool, later: float = 0.0, *, args: argparse.Namespace
+) -> InProcess:
+    import time_machine
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     request = page_request(agent_client(args.agent), path, htmx)
+    travel = time_machine.travel(time.time() + later, tick=True) if later else None
+    if travel is not None:
+        travel.start()
     request()
     cpu = []
     for _ in range(args.repeat):
@@ -173,6 +190,8 @@ def in_process(name: str, path: str, htmx: bool, args: argparse.Namespace) -> In
         int(getattr(response, "status_code", 0)),
         len(getattr(response, "content", b"")),
     )
+    if travel is not None:
+        travel.stop()
     log(f"{result}")
     return result
 
