@@ -447,16 +447,19 @@
     refreshRows();
   }
 
-  // The refresh sends what the page shows: the ETag of the last answer (If-None-Match) and each
-  // row's number and fingerprint (X-Queue-Rows). The server answers 304 when nothing changed,
-  // only the changed rows (out of band, with HX-Reswap: none) when the same incidents are listed
-  // in the same order, and every row otherwise (incidents/views/queue.py, queue_refresh).
+  // A list's refresh (the queue's, the request list's, the problem list's: an element with
+  // data-etag) sends the ETag of the last answer (If-None-Match); the queue's also sends each
+  // row's number and fingerprint (X-Queue-Rows). The server answers 304 when nothing changed
+  // (core/web/list_marker.py); the queue answers only the changed rows (out of band, with
+  // HX-Reswap: none) when the same incidents are listed in the same order
+  // (incidents/views/queue.py, queue_refresh); otherwise every row.
   function onConfigRequest(event) {
     var detail = event.detail || {};
     var target = detail.target;
-    if (!target || target.id !== "incident-rows" || String(detail.verb).toLowerCase() !== "get") return;
+    if (!target || !target.hasAttribute("data-etag") || String(detail.verb).toLowerCase() !== "get") return;
     var etag = target.getAttribute("data-etag");
     if (etag) detail.headers["If-None-Match"] = etag;
+    if (target.id !== "incident-rows") return;
     detail.headers["X-Queue-Rows"] = rowElements().map(function (row) {
       return row.getAttribute("data-number") + ":" + (row.getAttribute("data-digest") || "");
     }).join(",");
@@ -464,7 +467,7 @@
 
   function onBeforeSwap(event) {
     var target = event.detail && event.detail.target;
-    if (!target || target.id !== "incident-rows") return;
+    if (!target || !target.hasAttribute || !target.hasAttribute("data-etag")) return;
     var xhr = event.detail.xhr;
     if (xhr && xhr.status === 304) {
       event.detail.shouldSwap = false; // nothing changed: keep the rows as they are
@@ -472,7 +475,7 @@
     }
     var etag = xhr && xhr.getResponseHeader("ETag");
     if (etag) target.setAttribute("data-etag", etag);
-    remember();
+    if (target.id === "incident-rows") remember();
   }
 
   // A changed row replaced on its own: keep its tick, the current row and the keyboard focus.
@@ -501,6 +504,12 @@
     showTransitionFields();
     var title = target.querySelector("#bulk-panel-title, #bulk-result-title");
     if (title) title.focus();
+  }
+
+  function startListRefresh() {
+    if (rows() || !document.querySelector("[data-etag]")) return;
+    document.body.addEventListener("htmx:configRequest", onConfigRequest);
+    document.body.addEventListener("htmx:beforeSwap", onBeforeSwap);
   }
 
   function startQueue() {
@@ -535,6 +544,7 @@
   function ready() {
     startClocks();
     startQueue();
+    startListRefresh();
     startBulkPage();
   }
   if (document.readyState === "loading") {
