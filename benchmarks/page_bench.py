@@ -36,9 +36,13 @@ PAGES = (
     ("Request list", "/agent/requests/", False, "request"),
     ("Problem list", "/agent/problems/", False, "problem"),
 )
-# In process only: the unchanged queue's refresh as a browser sends it minutes after its page
-# loaded, running clocks having moved on (time-machine moves the process's clock).
-LATER = (("Queue refresh, unchanged, 3 min later", "/agent/incidents/", True, 180.0),)
+# In process only: the unchanged lists' refreshes as a browser sends them minutes after their
+# page loaded, running clocks having moved on (time-machine moves the process's clock).
+LATER = (
+    ("Queue refresh, unchanged, 3 min later", "/agent/incidents/", True, 180.0),
+    ("Request list refresh, unchanged, 3 min later", "/agent/requests/", True, 180.0),
+    ("Problem list refresh, unchanged, 3 min later", "/agent/problems/", True, 180.0),
+)
 
 
 def log(message: str) -> None:

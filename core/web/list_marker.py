@@ -22,11 +22,14 @@ from datetime import datetime
 from hashlib import blake2b
 from math import floor
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.http import parse_etags
+
+from core.web.access import CountedPaginator
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,6 +50,11 @@ def list_marker(code: str, user_id: int, refresh_url: str, *state: Any) -> str:
     counts, the page's rows as values, their clocks as values: anything the page shows)."""
     parts = [code, user_id, timezone.get_current_timezone_name(), refresh_url, *state]
     return blake2b(repr(parts).encode(), digest_size=12).hexdigest()
+
+
+def page_count_label(page: Page[Any]) -> str:
+    """The total of a page made by core.web.access.paginate_capped, as the list says it."""
+    return cast(CountedPaginator, page.paginator).count.label
 
 
 def sorted_rows(rows: Iterable[tuple[Any, ...]]) -> list[str]:

@@ -36,6 +36,7 @@ from core.web.list_marker import (
     etag_of,
     list_marker,
     not_modified,
+    page_count_label,
     unchanged_tag,
     valid_until,
 )
@@ -91,7 +92,7 @@ def problem_list(request: HtmxHttpRequest) -> HttpResponse:
         user.pk,
         request.get_full_path(),
         refresh_seconds,
-        page.paginator.count.label,
+        page_count_label(page),
         list(cast(QuerySet[Problem], page.object_list).values_list(*ROW_FIELDS)),
     )
     if request.htmx:

@@ -45,6 +45,7 @@ from core.web.list_marker import (
     etag_of,
     list_marker,
     not_modified,
+    page_count_label,
     sorted_rows,
     unchanged_tag,
     valid_until,
@@ -126,7 +127,7 @@ def agent_list(request: HtmxHttpRequest) -> HttpResponse:
         user.pk,
         request.get_full_path(),
         queue_refresh_seconds(),
-        page.paginator.count.label,
+        page_count_label(page),
         values,
         sorted_rows(clock_rows),
     )
