@@ -24,6 +24,7 @@ Writes a Markdown section to stdout (progress to stderr).
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
@@ -44,6 +45,7 @@ class Page:
     bare: str
     htmx: bool = False  # an HTMX refresh with the ETag of the previous answer
     requester: bool = False  # as --requester (the portal), else as --agent
+    later: float = 0.0  # in process only: seconds after the page loaded (time-machine)
 
 
 PAGES = (
@@ -62,6 +64,13 @@ PAGES = (
         "/bench/portal/ticket/incident/{portal_incident}/",
         requester=True,
     ),
+)
+# In process only: the unchanged lists' refreshes as a browser sends them minutes after their
+# page loaded, running clocks having moved on (time-machine moves the process's clock).
+LATER = (
+    Page("Queue refresh, unchanged, 3 min later", "/agent/incidents/", "", True, later=180.0),
+    Page("Request list refresh, unchanged, 3 min later", "/agent/requests/", "", True, later=180.0),
+    Page("Problem list refresh, unchanged, 3 min later", "/agent/problems/", "", True, later=180.0),
 )
 
 
@@ -127,7 +136,10 @@ def main() -> None:
         f"Load average at start {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}. Ticket pages "
         f"(timeline entries): {histories}; portal pages as `{args.requester}`.",
         "",
-        *report_in_process([in_process(page, args) for page in pages]),
+        *report_in_process(
+            [in_process(page, args) for page in pages]
+            + [in_process(page, args) for page in LATER if args.only.lower() in page.name.lower()]
+        ),
     ]
     if not args.skip_http:
         cookies = {False: session_cookie(args.agent), True: session_cookie(args.requester)}
@@ -225,21 +237,29 @@ def user_client(username: str) -> object:
 
 
 def page_request(client: object, path: str, htmx: bool) -> Callable[[], object]:
-    """One GET as the browser sends it; a refresh carries the ETag of the previous answer."""
+    """One GET as the browser sends it; a refresh carries the ETag of the previous answer and
+    the rows it shows (X-Queue-Rows, as static/js/queue.js sends them)."""
     headers = {"HX-Request": "true"} if htmx else {}
     if htmx:
-        etag = client.get(path, headers=headers).headers.get("ETag")  # type: ignore[attr-defined]
-        if etag:
-            headers["If-None-Match"] = etag
+        first = client.get(path, headers=headers)  # type: ignore[attr-defined]
+        if first.headers.get("ETag"):
+            headers["If-None-Match"] = first.headers["ETag"]
+        rows = re.findall(r'data-number="([^"]+)" data-digest="([^"]+)"', first.content.decode())
+        if rows:
+            headers["X-Queue-Rows"] = ",".join(f"{number}:{digest}" for number, digest in rows)
     return lambda: client.get(path, headers=headers)  # type: ignore[attr-defined]
 
 
 def in_process(page: Page, args: argparse.Namespace) -> InProcess:
+    import time_machine
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     user = args.requester if page.requester else args.agent
     request = page_request(user_client(user), page.path, page.htmx)
+    travel = time_machine.travel(time.time() + page.later, tick=True) if page.later else None
+    if travel is not None:
+        travel.start()
     request()
     cpu = []
     for _ in range(args.repeat):
@@ -256,6 +276,8 @@ def in_process(page: Page, args: argparse.Namespace) -> InProcess:
         int(getattr(response, "status_code", 0)),
         len(getattr(response, "content", b"")),
     )
+    if travel is not None:
+        travel.stop()
     log(f"{result}")
     if args.statements:
         for query in captured.captured_queries:

@@ -5,6 +5,9 @@ The state in words (colour and glyph are extra cues) and the time left on the cl
 labelled with its clock (business hours of its calendar, or calendar time for a 24x7 one). With
 `live` (the queue), static/js/queue.js turns the badge "at risk" / "breached" when those instants
 pass, and ticks the time left of a 24x7 clock; the server's text is right without it.
+
+The browser cannot count business time (it has no calendar): a running business-hours clock's
+"time left" moves on only with the server, at `BadgeHtml.moves_at`.
 """
 
 from collections.abc import Sequence
@@ -56,6 +59,28 @@ def badge_changes_at(clocks: Sequence[StatusClock], now: datetime) -> datetime |
     to_next = seconds % 60 if seconds > 0 else 60 - (-seconds % 60)
     turns.append(now + timedelta(seconds=to_next))
     return min(turns)
+
+
+@dataclass(frozen=True)
+class BadgeHtml:
+    """A live badge as a refreshing list needs it: the HTML; what its row's fingerprint takes
+    for it (the badge itself, or for one the browser moves on, what it is made from: its
+    clocks); and when its text moves on where the browser cannot follow (None: never)."""
+
+    html: str
+    digest_key: str
+    moves_at: datetime | None
+
+
+def live_badge(clocks: Sequence[StatusClock], sla: TicketSla, now: datetime) -> BadgeHtml:
+    """The badge of a ticket with these clocks (`sla`: ticket_sla(clocks, now)), live."""
+    live = live_sla(clocks, sla)
+    html = sla_badge_html(sla, live)
+    if live is None:
+        return BadgeHtml(html, html, None)
+    if live.always_open:
+        return BadgeHtml(html, repr(list(clocks)), None)
+    return BadgeHtml(html, html, badge_changes_at(clocks, now))
 
 
 def sla_badge_html(sla: TicketSla, live: LiveSla | None = None) -> str:

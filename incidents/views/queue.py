@@ -16,11 +16,10 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.paginator import Page
 from django.db.models import QuerySet
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.http import parse_etags
 from django.utils.safestring import mark_safe
 
 from core.capped_counts import CappedCount
@@ -32,6 +31,15 @@ from core.web.access import (
     agent_required,
     current_user,
     queue_refresh_seconds,
+)
+from core.web.list_marker import (
+    current_tags,
+    etag_of,
+    not_modified,
+    sent_tags,
+    split_etag,
+    unchanged_tag,
+    valid_until,
 )
 from incidents.filtersets import DEFAULT_ORDERING, ORDERINGS, IncidentFilterSet
 from incidents.models import Incident
@@ -45,16 +53,9 @@ from incidents.selectors import (
     with_live_page,
 )
 from incidents.views.queue_filters import queue_filter_form
-from incidents.views.queue_marker import (
-    page_row_states,
-    queue_etag_of,
-    queue_marker,
-    row_state,
-    split_etag,
-    text_valid_until,
-)
+from incidents.views.queue_marker import page_row_states, queue_marker, row_state
 from incidents.views.queue_rows import RowViewer, queue_row_html, with_csrf
-from sla.badge import LiveSla, live_sla, sla_badge_html
+from sla.badge import live_badge
 from sla.row_clocks import ClockRow, row_clock_rows, row_clocks_by_ticket
 from sla.selectors import TicketSla, ticket_sla
 
@@ -63,7 +64,6 @@ from sla.selectors import TicketSla, ticket_sla
 class QueueRow:
     incident: Incident
     sla: TicketSla
-    live: LiveSla | None
     # A page nobody has acknowledged yet: how many tiers it has climbed (0: its first tier),
     # None when there is none (the on-call app's paging; always None without it).
     paged_tier_index: int | None = None
@@ -134,13 +134,15 @@ def queue_context(request: HtmxHttpRequest, user: User, basis: QueueBasis) -> di
     viewer = RowViewer.of(user.pk, refresh_url)
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{get_token(request)}">'
     rows = []
+    badges = []
     for incident in incidents:
         sla = ticket_sla(clocks[incident.pk], now)
-        live = live_sla(clocks[incident.pk], sla)
+        badge = live_badge(clocks[incident.pk], sla, now)
         paged = getattr(incident, "paged_tier_index", None)
-        html, digest = queue_row_html(incident, sla_badge_html(sla, live), paged, viewer)
+        html, digest = queue_row_html(incident, badge, paged, viewer)
         shown = mark_safe(with_csrf(html, csrf))  # noqa: S308 (escaped in queue_rows)
-        rows.append(QueueRow(incident, sla, live, paged, shown, digest))
+        rows.append(QueueRow(incident, sla, paged, shown, digest))
+        badges.append(badge)
     cleaned = filterset.form.cleaned_data
     ordering = cleaned.get("ordering") or DEFAULT_ORDERING
     return {
@@ -157,7 +159,7 @@ def queue_context(request: HtmxHttpRequest, user: User, basis: QueueBasis) -> di
         "refresh_seconds": queue_refresh_seconds(),
         "bulk_max": settings.QUEUE_PAGE_SIZE,
         "marker": basis_marker(basis, user, [row_state(i) for i in incidents], clock_rows),
-        "text_valid_until": text_valid_until(incidents, clocks, now),
+        "text_valid_until": valid_until((badge.moves_at for badge in badges), now),
     }
 
 
@@ -177,35 +179,19 @@ def queue_etag(context: dict[str, Any]) -> str:
         [row.digest for row in context["rows"]],
     ]
     shown = blake2b(repr(state).encode(), digest_size=12).hexdigest()
-    return queue_etag_of(shown, context["marker"], context["text_valid_until"])
-
-
-def sent_tags(request: HtmxHttpRequest) -> list[tuple[str, str, int]]:
-    """The queue ETags the refresh sent back (If-None-Match), split."""
-    tags = parse_etags(request.headers.get("If-None-Match", ""))
-    return [split for split in map(split_etag, (tag.strip('"') for tag in tags)) if split]
+    return etag_of(shown, context["marker"], context["text_valid_until"])
 
 
 def unchanged_since(request: HtmxHttpRequest, user: User, basis: QueueBasis) -> str | None:
     """The ETag the refresh sent, when nothing it shows can have changed: its texts still hold
     and the marker of the page's rows, clocks and counts as the database has them now is the
     same. Two narrow queries (the page's rows and their clocks, as values), no row built."""
-    now = timezone.now().timestamp()
-    current = [tag for tag in sent_tags(request) if now < tag[2]]
+    current = current_tags(request)
     if not current:
         return None
     rows = page_row_states(cast(QuerySet[Incident], basis.page.object_list))
     marker = basis_marker(basis, user, rows, row_clock_rows(Incident, [row[0] for row in rows]))
-    for shown, sent_marker, until in current:
-        if sent_marker == marker:
-            return queue_etag_of(shown, marker, until)
-    return None
-
-
-def not_modified(etag: str) -> HttpResponse:
-    response = HttpResponseNotModified()
-    response["ETag"] = etag
-    return response
+    return unchanged_tag(current, marker)
 
 
 def shown_rows(request: HtmxHttpRequest) -> list[tuple[str, str]]:

@@ -3,15 +3,17 @@ new problem (also raised from an incident), the problem page (the kernel's ticke
 problem's panels; its actions are the kernel's generic views, routed in problems.urls) and the
 links that name an incident in the URL (unlink, and linking from the incident page)."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import QuerySet
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.capped_counts import CappedCount, capped_window_counts
@@ -24,9 +26,21 @@ from core.web.access import (
     agent_required,
     current_user,
     paginate_capped,
+    queue_refresh_seconds,
     safe_next,
 )
 from core.web.forms import apply_domain_errors
+from core.web.list_marker import (
+    ROOT,
+    code_digest,
+    current_tags,
+    etag_of,
+    list_marker,
+    not_modified,
+    page_count_label,
+    unchanged_tag,
+    valid_until,
+)
 from core.web.paged_panel import paged_panel
 from core.web.ticket_page import TicketPage
 from problems import services
@@ -45,21 +59,60 @@ from problems.selectors import (
 # --- List and creation ----------------------------------------------------------------------
 
 
+# What the list's table is made from (core.web.list_marker): its code, and each row as values.
+LIST_CODE = code_digest(
+    ROOT / "problems" / "views" / "problems.py",
+    ROOT / "templates" / "problems" / "agent" / "_rows.html",
+)
+ROW_FIELDS = (
+    "id",
+    "number",
+    "title",
+    "priority",
+    "status",
+    "service__name",
+    "incident_count",
+    "assignee__first_name",
+    "assignee__last_name",
+    "assignee__username",
+    "created_at",
+    "version",
+)
+
+
 @agent_required
 def problem_list(request: HtmxHttpRequest) -> HttpResponse:
-    """The list; an HTMX request (the page refreshing itself) gets the table only."""
+    """The list; an HTMX request (the page refreshing itself) gets the table only, or 304 when
+    the table it shows is still what it would get (its ETag; the ages move on in the browser)."""
     user = current_user(request)
     filterset = ProblemFilterSet(request.GET, queryset=problem_list_for_user(user))
     page = paginate_capped(request, filterset.qs, settings.QUEUE_PAGE_SIZE)
+    refresh_seconds = queue_refresh_seconds()
+    marker = list_marker(
+        LIST_CODE,
+        user.pk,
+        request.get_full_path(),
+        refresh_seconds,
+        page_count_label(page),
+        list(cast(QuerySet[Problem], page.object_list).values_list(*ROW_FIELDS)),
+    )
+    if request.htmx:
+        unchanged = unchanged_tag(current_tags(request), marker)
+        if unchanged is not None:
+            return not_modified(unchanged)
     statuses = filterset.form.cleaned_data.get("status") if filterset.form.is_valid() else None
+    etag = etag_of(marker, marker, valid_until([], timezone.now()))
     context = {
         "filterset": filterset,
         "page": page,
         "open_only": not statuses,
-        "refresh_seconds": max(0, settings.QUEUE_REFRESH_SECONDS),
+        "refresh_seconds": refresh_seconds,
+        "etag": etag,
     }
     template = "problems/agent/_rows.html" if request.htmx else "problems/agent/list.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    response["ETag"] = etag
+    return response
 
 
 def _from_incident(user: User, number: str) -> LinkedTicket | None:

@@ -8,10 +8,12 @@ kernel's generic views (core.web.ticket_urls).
 """
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Page
+from django.db.models import QuerySet
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -36,6 +38,18 @@ from core.web.access import (
     queue_refresh_seconds,
 )
 from core.web.forms import apply_domain_errors
+from core.web.list_marker import (
+    ROOT,
+    code_digest,
+    current_tags,
+    etag_of,
+    list_marker,
+    not_modified,
+    page_count_label,
+    sorted_rows,
+    unchanged_tag,
+    valid_until,
+)
 from core.web.ticket_page import TicketPage
 from service_requests import services
 from service_requests.filtersets import DEFAULT_ORDERING, ORDERINGS, RequestFilterSet
@@ -44,9 +58,10 @@ from service_requests.models import RequestTask, ServiceRequest
 from service_requests.permissions import can_approve
 from service_requests.selectors import request_list_for_user, tasks_of
 from service_requests.views.common import answers_for
-from service_requests.views.request_rows import request_detail_url, request_row_html
-from sla.badge import sla_badge_html
-from sla.selectors import TicketSla, clocks_for_tickets, ticket_sla
+from service_requests.views.request_rows import ROW_FIELDS, request_detail_url, request_row_html
+from sla.badge import live_badge
+from sla.row_clocks import ClockRow, row_clock_rows, row_clocks_by_ticket
+from sla.selectors import ticket_sla
 
 # --- List -----------------------------------------------------------------------------------
 
@@ -54,45 +69,80 @@ from sla.selectors import TicketSla, clocks_for_tickets, ticket_sla
 @dataclass(frozen=True)
 class RequestRow:
     sr: ServiceRequest
-    sla: TicketSla
     html: str = ""
 
 
-def list_context(request: HtmxHttpRequest, user: User) -> dict[str, Any]:
+# What the list's rows are made from (core.web.list_marker): their code, each row as values.
+LIST_CODE = code_digest(
+    ROOT / "service_requests" / "views" / "agent.py",
+    ROOT / "service_requests" / "views" / "request_rows.py",
+    ROOT / "core" / "web" / "cells.py",
+    ROOT / "sla" / "badge.py",
+    *sorted((ROOT / "templates" / "service_requests" / "agent").glob("_*.html")),
+)
+
+
+def list_context(
+    request: HtmxHttpRequest,
+    filterset: RequestFilterSet,
+    page: Page[ServiceRequest],
+    clock_rows: list[ClockRow],
+) -> dict[str, Any]:
     """What the list page and its rows partial render, for the request's filters."""
-    filterset = RequestFilterSet(request.GET, queryset=request_list_for_user(user), request=request)
-    page = paginate_capped(request, filterset.qs, settings.QUEUE_PAGE_SIZE)
     rows = list(page)
-    # One query for the clocks of the whole page, whatever its size.
-    clocks = clocks_for_tickets(rows)
+    clocks = row_clocks_by_ticket([sr.pk for sr in rows], clock_rows)
     now = timezone.now()
     detail_url = request_detail_url()
     cleaned = filterset.form.cleaned_data if filterset.form.is_valid() else {}
     ordering = cleaned.get("ordering") or DEFAULT_ORDERING
+    badges = [live_badge(clocks[sr.pk], ticket_sla(clocks[sr.pk], now), now) for sr in rows]
     return {
         "filterset": filterset,
         "page": page,
-        "rows": [_row(sr, ticket_sla(clocks[sr.pk], now), detail_url) for sr in rows],
+        "rows": [
+            RequestRow(sr, mark_safe(request_row_html(sr, badge.html, detail_url)))  # noqa: S308
+            for sr, badge in zip(rows, badges, strict=True)
+        ],
         "open_only": bool(cleaned.get("open")) and not cleaned.get("status"),
         "ordering_label": ORDERINGS.get(ordering, ORDERINGS[DEFAULT_ORDERING])[0],
         "refresh_url": request.get_full_path(),
         "refresh_seconds": queue_refresh_seconds(),
+        "until": valid_until((badge.moves_at for badge in badges), now),
     }
-
-
-def _row(sr: ServiceRequest, sla: TicketSla, detail_url: str) -> RequestRow:
-    html = request_row_html(sr, sla_badge_html(sla), detail_url)
-    return RequestRow(sr, sla, mark_safe(html))  # noqa: S308 (escaped in request_rows)
 
 
 @agent_required
 def agent_list(request: HtmxHttpRequest) -> HttpResponse:
     """The list page; an HTMX request (the periodic refresh) gets only the rows, with the
-    result count swapped out of band."""
-    context = list_context(request, current_user(request))
+    result count swapped out of band, or 304 when the rows it shows are still what it would
+    get (its ETag; ages, 24x7 time left and badge states move on in the browser)."""
+    user = current_user(request)
+    filterset = RequestFilterSet(request.GET, queryset=request_list_for_user(user), request=request)
+    page = paginate_capped(request, filterset.qs, settings.QUEUE_PAGE_SIZE)
+    values = list(cast(QuerySet[ServiceRequest], page.object_list).values_list(*ROW_FIELDS))
+    # One narrow query for the clocks of the whole page, whatever its size.
+    clock_rows = row_clock_rows(ServiceRequest, [row[0] for row in values])
+    marker = list_marker(
+        LIST_CODE,
+        user.pk,
+        request.get_full_path(),
+        queue_refresh_seconds(),
+        page_count_label(page),
+        values,
+        sorted_rows(clock_rows),
+    )
     if request.htmx:
-        return render(request, "service_requests/agent/_rows.html", {**context, "oob": True})
-    return render(request, "service_requests/agent/list.html", context)
+        unchanged = unchanged_tag(current_tags(request), marker)
+        if unchanged is not None:
+            return not_modified(unchanged)
+    context = list_context(request, filterset, page, clock_rows)
+    context["etag"] = etag_of(marker, marker, context["until"])
+    if request.htmx:
+        response = render(request, "service_requests/agent/_rows.html", {**context, "oob": True})
+    else:
+        response = render(request, "service_requests/agent/list.html", context)
+    response["ETag"] = context["etag"]
+    return response
 
 
 # --- Request page ---------------------------------------------------------------------------

@@ -13,6 +13,24 @@ from service_requests.models import ServiceRequest
 
 _SLOT = "number-slot"
 
+# What a row shows, as the page query reads it as values (core.web.list_marker).
+ROW_FIELDS = (
+    "id",
+    "number",
+    "title",
+    "status",
+    "catalog_item__name",
+    "support_group__name",
+    "assignee__first_name",
+    "assignee__last_name",
+    "assignee__username",
+    "requester__first_name",
+    "requester__last_name",
+    "requester__username",
+    "created_at",
+    "version",
+)
+
 
 def request_detail_url() -> str:
     """The request page's URL with a slot for the number (one reverse() per page)."""
@@ -33,6 +51,6 @@ def request_row_html(sr: ServiceRequest, sla_html: str, detail_url: str) -> str:
         f'<td data-label="Requester">{escape(sr.requester.display_name)}</td>'
         f'<td data-label="Group">{escape(group)}</td>'
         f'<td data-label="Assignee">{escape(assignee)}</td>'
-        f'<td data-label="Age" class="nowrap"><time datetime="{iso(sr.created_at)}">'
+        f'<td data-label="Age" class="nowrap"><time datetime="{iso(sr.created_at)}" data-age>'
         f"{age(sr.created_at)}</time></td></tr>"
     )

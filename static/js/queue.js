@@ -6,6 +6,9 @@
  * position.
  * SLA (queue badges and the incident page's clocks): elements with data-sla-live turn "at risk"
  * and "breached" when their instants pass; data-countdown elements count down every second.
+ * Ages (the queue's <time data-age datetime="…">) move on with the clock in the same words as
+ * the server's. The queue's refresh relies on it: it answers 304 while the data is unchanged,
+ * however long ago the page was made (incidents/views/queue_marker.py).
  *
  * Every page works without this file: the server renders the same state, the bulk bar posts to
  * a page of its own, and the clocks are right as of the page load.
@@ -26,6 +29,24 @@
     var rest = minutes % 60;
     if (!hours) return rest + "m";
     return hours + "h " + (rest < 10 ? "0" : "") + rest + "m";
+  }
+
+  // The same words as core.templatetags.servicedesk.age: "45m", "5h", "3d 4h", "12d".
+  function age(ms) {
+    var minutes = Math.max(0, Math.floor(ms / 60000));
+    if (minutes < 60) return minutes + "m";
+    var hours = Math.floor(minutes / 60);
+    if (hours < 24) return hours + "h";
+    var days = Math.floor(hours / 24);
+    var rest = hours % 24;
+    return days < 7 && rest ? days + "d " + rest + "h" : days + "d";
+  }
+
+  function ageText(element, now) {
+    var since = Date.parse(element.getAttribute("datetime") || "");
+    if (isNaN(since)) return;
+    var text = age(now - since);
+    if (element.textContent !== text) element.textContent = text;
   }
 
   function toneAt(element, now) {
@@ -94,10 +115,14 @@
     document.querySelectorAll("[data-countdown]").forEach(function (element) {
       countdown(element, now);
     });
+    document.querySelectorAll("time[data-age]").forEach(function (element) {
+      ageText(element, now);
+    });
   }
 
   function startClocks() {
-    if (!document.querySelector("[data-sla-live]")) return;
+    // The queue's rows may bring clocks and ages with a later refresh.
+    if (!document.querySelector("[data-sla-live], time[data-age]") && !rows()) return;
     tickClocks();
     window.setInterval(tickClocks, 1000);
   }
@@ -422,16 +447,19 @@
     refreshRows();
   }
 
-  // The refresh sends what the page shows: the ETag of the last answer (If-None-Match) and each
-  // row's number and fingerprint (X-Queue-Rows). The server answers 304 when nothing changed,
-  // only the changed rows (out of band, with HX-Reswap: none) when the same incidents are listed
-  // in the same order, and every row otherwise (incidents/views/queue.py, queue_refresh).
+  // A list's refresh (the queue's, the request list's, the problem list's: an element with
+  // data-etag) sends the ETag of the last answer (If-None-Match); the queue's also sends each
+  // row's number and fingerprint (X-Queue-Rows). The server answers 304 when nothing changed
+  // (core/web/list_marker.py); the queue answers only the changed rows (out of band, with
+  // HX-Reswap: none) when the same incidents are listed in the same order
+  // (incidents/views/queue.py, queue_refresh); otherwise every row.
   function onConfigRequest(event) {
     var detail = event.detail || {};
     var target = detail.target;
-    if (!target || target.id !== "incident-rows" || String(detail.verb).toLowerCase() !== "get") return;
+    if (!target || !target.hasAttribute("data-etag") || String(detail.verb).toLowerCase() !== "get") return;
     var etag = target.getAttribute("data-etag");
     if (etag) detail.headers["If-None-Match"] = etag;
+    if (target.id !== "incident-rows") return;
     detail.headers["X-Queue-Rows"] = rowElements().map(function (row) {
       return row.getAttribute("data-number") + ":" + (row.getAttribute("data-digest") || "");
     }).join(",");
@@ -439,7 +467,7 @@
 
   function onBeforeSwap(event) {
     var target = event.detail && event.detail.target;
-    if (!target || target.id !== "incident-rows") return;
+    if (!target || !target.hasAttribute || !target.hasAttribute("data-etag")) return;
     var xhr = event.detail.xhr;
     if (xhr && xhr.status === 304) {
       event.detail.shouldSwap = false; // nothing changed: keep the rows as they are
@@ -447,7 +475,7 @@
     }
     var etag = xhr && xhr.getResponseHeader("ETag");
     if (etag) target.setAttribute("data-etag", etag);
-    remember();
+    if (target.id === "incident-rows") remember();
   }
 
   // A changed row replaced on its own: keep its tick, the current row and the keyboard focus.
@@ -476,6 +504,12 @@
     showTransitionFields();
     var title = target.querySelector("#bulk-panel-title, #bulk-result-title");
     if (title) title.focus();
+  }
+
+  function startListRefresh() {
+    if (rows() || !document.querySelector("[data-etag]")) return;
+    document.body.addEventListener("htmx:configRequest", onConfigRequest);
+    document.body.addEventListener("htmx:beforeSwap", onBeforeSwap);
   }
 
   function startQueue() {
@@ -510,6 +544,7 @@
   function ready() {
     startClocks();
     startQueue();
+    startListRefresh();
     startBulkPage();
   }
   if (document.readyState === "loading") {

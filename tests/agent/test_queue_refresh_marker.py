@@ -1,8 +1,11 @@
 """The queue's unchanged refresh answers 304 from a marker of what the page was made from, read
 as values, before any row is built (issue 18); and any change to a shown row, its clocks, the
-counts, or a text that moves with the clock still gets a full answer."""
+counts, or a business-hours time left that moved on still gets an answer; texts the browser
+moves on (ages, 24x7 time left) do not."""
 
+import re
 from datetime import UTC, datetime, timedelta
+from math import floor
 
 import pytest
 import time_machine
@@ -10,12 +13,16 @@ from django.db.models import F
 
 from core.models import Service
 from core.templatetags.servicedesk import age_changes_at
+from core.web.list_marker import valid_until
 from incidents.models import Incident
+from incidents.selectors import incident_queue_rows, with_live_page
 from incidents.views import queue as queue_view
-from sla.badge import badge_changes_at
+from incidents.views.queue_marker import page_row_states, row_state
+from sla.badge import badge_changes_at, live_badge
 from sla.choices import ClockState
 from sla.models import SlaClock
 from sla.row_clocks import RowClock
+from sla.selectors import ticket_sla
 from tests.agent.conftest import T0
 
 pytestmark = pytest.mark.django_db
@@ -97,12 +104,79 @@ def test_a_changed_count_is_sent(loaded, agent_l1, make_incident):
     assert 'id="queue-tabs"' in refresh.content.decode()
 
 
-def test_a_time_left_that_moved_on_with_the_clock_is_sent(loaded):
+def test_running_24x7_clocks_still_refresh_304_minutes_later(loaded, monkeypatch):
+    """The ages and the 24x7 badges' time left and state move on in the browser
+    (static/js/queue.js): minutes later, with nothing changed, the refresh is still a 304."""
+    client, page, _ = loaded
+    _no_rows_built(monkeypatch)
+    for later in (timedelta(minutes=3), timedelta(minutes=47), timedelta(hours=9)):
+        with time_machine.travel(LOADED_AT + later, tick=False):
+            refresh = _refresh(client, page)
+        assert refresh.status_code == 304, later
+
+
+def test_minutes_later_a_changed_row_comes_alone(loaded):
+    """Row fingerprints leave out the texts that move with time: a change minutes later sends
+    that row, not every row whose age or time left moved on."""
     client, page, incidents = loaded
-    with time_machine.travel(LOADED_AT + timedelta(seconds=41), tick=False):
-        refresh = _refresh(client, page)
+    shown = re.findall(r'data-number="([^"]+)" data-digest="([^"]+)"', page.content.decode())
+    Incident.objects.filter(pk=incidents[1].pk).update(title="Printer 1 on fire")
+    with time_machine.travel(LOADED_AT + timedelta(minutes=5), tick=False):
+        refresh = client.get(
+            URL,
+            headers={
+                **HTMX,
+                "If-None-Match": page.headers["ETag"],
+                "X-Queue-Rows": ",".join(f"{n}:{d}" for n, d in shown),
+            },
+        )
+    body = refresh.content.decode()
     assert refresh.status_code == 200
-    assert f'id="row-{incidents[0].number}"' in refresh.content.decode()
+    assert re.findall(r'<tr hx-swap-oob="true" id="row-([^"]+)"', body) == [incidents[1].number]
+
+
+def test_only_business_hours_time_left_bounds_the_tag():
+    now = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
+    moving = now + timedelta(seconds=25)
+    assert valid_until([None, moving], now) == floor(moving.timestamp())
+    assert valid_until([None], now) == floor(now.timestamp()) + 86400
+
+
+def test_the_row_state_of_a_loaded_row_is_the_page_query_as_values(loaded):
+    _, _, incidents = loaded
+    Incident.objects.filter(pk=incidents[0].pk).update(assignee=None)
+    page_query = with_live_page(
+        incident_queue_rows(Incident.objects.filter(pk__in=[i.pk for i in incidents]))
+    ).order_by("pk")
+    assert [row_state(incident) for incident in page_query] == page_row_states(page_query)
+
+
+def test_a_badge_the_browser_moves_on_is_fingerprinted_by_its_clocks():
+    now = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
+    always = {
+        "calendar": {"timezone": "UTC", "always_open": True, "windows": [], "holidays": []},
+        "policy_name": "P",
+    }
+    clocks = [
+        RowClock(
+            1,
+            "resolution",
+            ClockState.RUNNING,
+            now + timedelta(hours=2),
+            None,
+            None,
+            None,
+            None,
+            1,
+            always,
+        )
+    ]
+    early, late = (
+        live_badge(clocks, ticket_sla(clocks, t), t) for t in (now, now + timedelta(minutes=7))
+    )
+    assert early.html != late.html
+    assert early.digest_key == late.digest_key
+    assert early.moves_at is None
 
 
 def test_a_forged_future_until_does_not_hide_a_change(loaded):
