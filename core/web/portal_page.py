@@ -28,6 +28,7 @@ from core.tickets.rating import SCORE_LABELS, can_rate
 from core.web.access import current_user
 from core.web.forms import AttachmentForm, ReplyForm, SatisfactionForm
 from core.web.paged_panel import PagedPanel, paged_panel
+from core.web.portal_timeline import timeline_entries
 
 # The newest files shown on the page; "Older files" pages back through the rest.
 FILES_PAGE_SIZE = 20
@@ -139,6 +140,7 @@ class PortalTicketPage:
             "sla_promises": clocks.promises(ticket, self.kind, timezone.now()),
             "timeline": timeline,
             "events": timeline.rows,
+            "entries": timeline_entries(timeline.rows, ticket),
             "file_panel": files,
             "files": files.rows,
             "origin": conversion_origin(self.user, ticket, public_only=True),
