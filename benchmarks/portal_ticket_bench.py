@@ -9,9 +9,13 @@ off, --repeat times after --warmup requests; the report gives, per page, the med
 process CPU time (time.process_time around the GET: templates, ORM and the database driver, not
 PostgreSQL's own work), the median wall time, the SQL statements of one request, and the size.
 The portal's second page is the one the first page's "Older" link (rel="next") points to.
+The portal ticket pages are seen by their requester: the seeded incident with the most public
+timeline entries, given --long-history more public comments once (so that its page shows the
+"Older entries" link, measured too), and the heavy user's request with the most entries.
 
 Usage: .venv/bin/python benchmarks/portal_ticket_bench.py [--database sd_portal_bench]
-       [--repeat 50] [--portal-user portal_heavy] [--portal-tickets 30000] [--only NAME]
+       [--repeat 50] [--portal-user portal_heavy] [--portal-tickets 30000]
+       [--long-history 300] [--only NAME]
 Writes a Markdown table to stdout.
 """
 
@@ -27,6 +31,8 @@ from _setup import use_database
 NEXT_LINK = re.compile(r'href="([^"]+)" rel="next"')
 # The ticket page's link to the timeline entries before the newest page (issue 18).
 OLDER_ENTRIES = re.compile(r'id="timeline-more" href="([^"]+)"')
+# Written on the busy incident's comments, to find them again on a second run.
+LONG_HISTORY_MARK = "Benchmark history entry"
 
 
 def main() -> None:
@@ -36,6 +42,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--portal-user", default="portal_heavy")
     parser.add_argument("--portal-tickets", type=int, default=30_000)
+    parser.add_argument("--long-history", type=int, default=300)
     parser.add_argument("--agent", default="manager")
     parser.add_argument("--only", default="", help="measure only pages whose name contains this")
     args = parser.parse_args()
@@ -156,7 +163,12 @@ def measure_all(args: argparse.Namespace, heavy):  # type: ignore[no-untyped-def
         .order_by("-id")
         .first()
     )
+    busy, requester = busy_incident(args.long_history)
+    own = Client()
+    own.force_login(requester)
     pages = [
+        ("portal: incident page", own, f"/portal/incidents/{busy.number}/"),
+        ("portal: request page", portal, f"/portal/requests/{busiest_request(heavy).number}/"),
         ("portal: My tickets, first page", portal, "/portal/tickets/"),
         ("portal: My tickets, next page (its Older link)", portal, older),
         ("portal: My tickets, 15,000 tickets down", portal, deep),
@@ -181,6 +193,11 @@ def measure_all(args: argparse.Namespace, heavy):  # type: ignore[no-untyped-def
             f"/agent/changes/{Change.objects.order_by('-id').first().number}/",
         ),
     ]
+    incident_page = own.get(pages[0][2]).content.decode()
+    found = OLDER_ENTRIES.search(incident_page)
+    if found:
+        older_entries = html.unescape(found.group(1)).split("#")[0]
+        pages.insert(1, ("portal: incident page, its Older entries", own, older_entries))
     problem_page = agent.get(pages[-2][2]).content.decode()
     found = OLDER_ENTRIES.search(problem_page)
     if found:
@@ -200,6 +217,59 @@ def measure_all(args: argparse.Namespace, heavy):  # type: ignore[no-untyped-def
             "portal: My tickets, 50 rows",
             *measure(portal, "/portal/tickets/", args.repeat, args.warmup),
         )
+
+
+def busy_incident(extra: int):  # type: ignore[no-untyped-def]
+    """The open seeded incident with the most public timeline entries, and its requester, who
+    replies `extra` times on it (once: a second run finds the replies)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Count
+
+    from core.models import Comment, TimelineEvent
+    from core.tickets.work import ticket_comment
+    from incidents.models import Incident
+
+    kind = ContentType.objects.get_for_model(Incident)
+    marked = Comment.objects.filter(ticket_type=kind, body__startswith=LONG_HISTORY_MARK).first()
+    if marked is not None:
+        incident = Incident.objects.get(pk=marked.ticket_id)
+        return incident, incident.requester
+    open_ids = Incident.objects.filter(status__in=["classified", "diagnosed", "contained"])
+    busiest = (
+        TimelineEvent.objects.filter(
+            ticket_type=kind, is_public=True, ticket_id__in=open_ids.values("id")
+        )
+        .values("ticket_id")
+        .annotate(entries=Count("id"))
+        .order_by("-entries")
+        .first()
+    )
+    incident = Incident.objects.get(pk=busiest["ticket_id"])
+    sys.stderr.write(f"{incident.number}: adding {extra} replies...\n")
+    for n in range(extra):
+        body = f"{LONG_HISTORY_MARK} {n}: still seeing **errors** on the `checkout` page."
+        ticket_comment(incident, author=incident.requester, body=body, is_internal=False)
+    return incident, incident.requester
+
+
+def busiest_request(user):  # type: ignore[no-untyped-def]
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Count
+
+    from core.models import TimelineEvent
+    from service_requests.models import ServiceRequest
+
+    mine = ServiceRequest.objects.filter(requester=user)
+    counts = (
+        TimelineEvent.objects.filter(
+            ticket_type=ContentType.objects.get_for_model(ServiceRequest),
+            ticket_id__in=mine.values("id"),
+        )
+        .values("ticket_id")
+        .annotate(entries=Count("id"))
+        .order_by("-entries")
+    )
+    return mine.get(pk=counts[0]["ticket_id"])
 
 
 def deep_page(user, keyset: bool) -> str:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,6 +27,11 @@ from core.tickets.kinds import TicketKind, kind_named
 from core.tickets.rating import SCORE_LABELS, can_rate
 from core.web.access import current_user
 from core.web.forms import AttachmentForm, ReplyForm, SatisfactionForm
+from core.web.paged_panel import PagedPanel, paged_panel
+from core.web.portal_timeline import timeline_entries
+
+# The newest files shown on the page; "Older files" pages back through the rest.
+FILES_PAGE_SIZE = 20
 
 
 def _without_version(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,6 +97,32 @@ class PortalTicketPage:
             if action.action in legal and (not action.statuses or status in action.statuses)
         ]
 
+    def timeline(self, ticket: TicketBase) -> PagedPanel:
+        """The newest public entries (TIMELINE_PAGE_SIZE), oldest first, and the link to the
+        ones before them (?timeline_older=), as on the agent page."""
+        return paged_panel(
+            self.request,
+            timeline_for_user(ticket=ticket, user=self.user).filter(is_public=True),
+            param="timeline_older",
+            anchor="timeline",
+            field="created_at",
+            per_page=settings.TIMELINE_PAGE_SIZE,
+            newest_first=True,
+        )
+
+    def files(self, ticket: TicketBase) -> PagedPanel:
+        """The newest public files (FILES_PAGE_SIZE), oldest first, and the link to the ones
+        before them (?files_older=)."""
+        return paged_panel(
+            self.request,
+            attachments_for_user(ticket=ticket, user=self.user).filter(is_internal=False),
+            param="files_older",
+            anchor="files",
+            field="created_at",
+            per_page=FILES_PAGE_SIZE,
+            newest_first=True,
+        )
+
     def context(self, ticket: TicketBase, bound: dict[str, Form]) -> dict[str, Any]:
         forms = {
             action.name: OfferedAction(
@@ -101,12 +133,16 @@ class PortalTicketPage:
             for action in self.offered(ticket)
         }
         score, comment = ticket.satisfaction_score, ticket.satisfaction_comment  # type: ignore[attr-defined]
+        timeline, files = self.timeline(ticket), self.files(ticket)
         return {
             "ticket": ticket,
             "kind": self.kind,
             "sla_promises": clocks.promises(ticket, self.kind, timezone.now()),
-            "events": timeline_for_user(ticket=ticket, user=self.user).filter(is_public=True),
-            "files": attachments_for_user(ticket=ticket, user=self.user).filter(is_internal=False),
+            "timeline": timeline,
+            "events": timeline.rows,
+            "entries": timeline_entries(timeline.rows, ticket),
+            "file_panel": files,
+            "files": files.rows,
             "origin": conversion_origin(self.user, ticket, public_only=True),
             "successor": conversion_successor(self.user, ticket),
             "can_reply": self.kind.reply_refusal(ticket) is None,
@@ -130,4 +166,7 @@ class PortalTicketPage:
         return {}
 
     def render(self, ticket: TicketBase, bound: dict[str, Form] | None = None) -> HttpResponse:
-        return render(self.request, self.template, self.context(ticket, bound or {}))
+        context = self.context(ticket, bound or {})
+        # A bad cursor in either panel: the page shows its start, says so, and answers 400.
+        status = max(context["timeline"].status, context["file_panel"].status)
+        return render(self.request, self.template, context, status=status)
