@@ -16,8 +16,10 @@ from datetime import datetime, timedelta
 from html import escape
 
 from core.web.cells import iso, weekday_time_zone
+from sla.calendar import CalendarError, working_intervals
 from sla.choices import ClockState
 from sla.selectors import StatusClock, TicketSla
+from sla.snapshot import calendar_from_snapshot
 
 
 @dataclass(frozen=True)
@@ -47,18 +49,40 @@ def badge_changes_at(clocks: Sequence[StatusClock], now: datetime) -> datetime |
     differently (None: not while the clocks stay as they are). The state turns when a running
     clock's warning or due time passes; the time left ("3h 20m left", "5m over") moves a minute
     at a time, at whole minutes before or after the due time of the clock due first. On a
-    business-hours clock it moves at those same instants, or not at all out of hours: working
-    windows, holidays and time zone offsets are whole minutes."""
+    business-hours clock it moves at those same instants while its calendar is working (working
+    windows, holidays and time zone offsets are whole minutes), and not at all out of hours:
+    then its next move is no earlier than the start of the next working window, so a list of
+    such clocks stays the same all evening and weekend."""
     running = [c for c in clocks if c.state == ClockState.RUNNING and c.due_at is not None]
     if not running:
         return None
     turns = [t for c in running for t in (c.warn_at, c.due_at) if t is not None and t > now]
-    due = min(c.due_at for c in running if c.due_at is not None)
-    seconds = (due - now).total_seconds()
-    # The minutes shown are those of |due - now|, rounded down.
-    to_next = seconds % 60 if seconds > 0 else 60 - (-seconds % 60)
-    turns.append(now + timedelta(seconds=to_next))
+    nearest = min(running, key=lambda c: c.due_at or now)
+    assert nearest.due_at is not None
+    resumes = _next_working_instant(nearest, now)
+    if resumes is not None:
+        turns.append(resumes)
+    else:
+        seconds = (nearest.due_at - now).total_seconds()
+        # The minutes shown are those of |due - now|, rounded down.
+        to_next = seconds % 60 if seconds > 0 else 60 - (-seconds % 60)
+        turns.append(now + timedelta(seconds=to_next))
     return min(turns)
+
+
+def _next_working_instant(clock: StatusClock, now: datetime) -> datetime | None:
+    """When `clock`'s calendar next works, if it is out of hours at `now` (None: working now,
+    or a calendar that never stops)."""
+    if not clock.snapshot.get("calendar"):
+        return None
+    calendar = calendar_from_snapshot(clock.snapshot)
+    if calendar.is_endless:
+        return None
+    try:
+        begins, _ = next(working_intervals(calendar, now))
+    except CalendarError:
+        return None
+    return begins if begins > now else None
 
 
 @dataclass(frozen=True)

@@ -200,8 +200,17 @@ def test_age_changes_at_the_step_it_is_shown_in():
     )
 
 
-def _clock(state, due_at, warn_at=None):
-    return RowClock(1, "resolution", state, due_at, warn_at, None, None, None, 1, {})
+def _clock(state, due_at, warn_at=None, calendar=None):
+    snapshot = {"calendar": calendar} if calendar else {}
+    return RowClock(1, "resolution", state, due_at, warn_at, None, None, None, 1, snapshot)
+
+
+OFFICE_HOURS = {
+    "timezone": "Europe/Berlin",
+    "always_open": False,
+    "windows": [[day, "09:00", "17:00"] for day in range(5)],
+    "holidays": [],
+}
 
 
 def test_a_badge_changes_at_the_next_minute_of_its_time_left_or_a_deadline():
@@ -215,6 +224,20 @@ def test_a_badge_changes_at_the_next_minute_of_its_time_left_or_a_deadline():
         seconds=45
     )
     assert badge_changes_at([_clock(ClockState.PAUSED, due)], now) is None
+
+
+def test_out_of_hours_a_business_clock_badge_holds_until_its_calendar_works_again():
+    friday_evening = datetime(2026, 3, 6, 18, 0, 20, tzinfo=UTC)  # 19:00 in Berlin
+    due = datetime(2026, 3, 9, 10, 30, 10, tzinfo=UTC)  # Monday, in office hours
+    clock = _clock(ClockState.RUNNING, due, calendar=OFFICE_HOURS)
+    monday_opening = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
+    assert badge_changes_at([clock], friday_evening) == monday_opening
+    # In office hours its time left moves every minute, as a 24x7 clock's does.
+    monday = datetime(2026, 3, 9, 9, 0, 0, tzinfo=UTC)
+    assert badge_changes_at([clock], monday) == monday + timedelta(seconds=10)
+    # A warning due out of hours (as a 24x7 clock beside it may have) still turns the badge.
+    warned = _clock(ClockState.RUNNING, due, friday_evening + timedelta(hours=1), OFFICE_HOURS)
+    assert badge_changes_at([warned], friday_evening) == friday_evening + timedelta(hours=1)
 
 
 def test_after_a_deploy_the_refresh_builds_the_page_again(loaded, monkeypatch):
