@@ -49,7 +49,8 @@ def _restored_incidents(
     services: list[Service], since: datetime, until: datetime
 ) -> list[Incident]:
     """Up to FAILURES demo incidents of these services, restored, not yet blamed on a change,
-    spread over the period."""
+    spread over the period. A big desk restores tens of thousands in the period: only the
+    chosen ones become model instances."""
     found = list(
         Incident.objects.filter(
             service__in=services,
@@ -59,12 +60,15 @@ def _restored_incidents(
         )
         .filter(Q(service_restored_at__isnull=False) | Q(resolved_at__isnull=False))
         .order_by("identified_at")
-        .only("pk", "identified_at", "service_id")
+        .values_list("pk", "identified_at", "service_id")
     )
-    if len(found) <= FAILURES:
-        return found
-    step = len(found) / FAILURES
-    return [found[int(index * step)] for index in range(FAILURES)]
+    if len(found) > FAILURES:
+        step = len(found) / FAILURES
+        found = [found[int(index * step)] for index in range(FAILURES)]
+    chosen = Incident.objects.only("pk", "identified_at", "service_id").in_bulk(
+        [pk for pk, _, _ in found]
+    )
+    return [chosen[pk] for pk, _, _ in found]
 
 
 def seed_deployments_demo() -> dict[str, int]:

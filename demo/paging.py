@@ -17,7 +17,7 @@ that has none (a desk already paging keeps its own history).
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -56,6 +56,8 @@ NIGHT_PAGES = 4
 NIGHT_START = time(3, 10)
 SLEEP_FROM, SLEEP_UNTIL = 22, 7
 GATEWAY_URL = "https://sms-gateway.example/page"
+STORIES = ("escalated", "exhausted")  # the pages told on the first two past L1 incidents
+CANDIDATE_CHUNK = 500
 
 
 def seed_paging_demo() -> dict[str, int]:
@@ -172,12 +174,64 @@ def _walk(snapshot: list[dict[str, Any]], start: datetime) -> Iterator[StepRun]:
                 at += timedelta(minutes=int(step["wait_minutes"]))
 
 
-def _candidates(groups: list[SupportGroup], since: datetime) -> list[Incident]:
-    return list(
+def _candidates(groups: list[SupportGroup], since: datetime) -> Iterator[Incident]:
+    """The incidents pages are told on, most urgent and oldest first, read in chunks: a big
+    desk has tens of thousands in four weeks, and the picks need the first few dozen."""
+    return (
         Incident.objects.filter(support_group__in=groups, created_at__gte=since, priority__lte=3)
         .select_related("support_group", "service")
         .order_by("priority", "created_at", "pk")
+        .iterator(chunk_size=CANDIDATE_CHUNK)
     )
+
+
+@dataclass
+class _Picks:
+    """The incidents the demo pages: the live one (the first open, a P1 when one is open),
+    the first two past L1 incidents (escalated, exhausted), the first past ones open at night
+    (with when their night page starts), and the first other past ones (acknowledged by day)."""
+
+    live: Incident | None = None
+    first_tier: list[Incident] = field(default_factory=list)
+    nights: list[tuple[Incident, datetime]] = field(default_factory=list)
+    days: list[Incident] = field(default_factory=list)
+
+    def complete(self) -> bool:
+        return (
+            self.live is not None
+            and len(self.first_tier) == len(STORIES)
+            and len(self.nights) == NIGHT_PAGES
+            and len(self.days) >= ACKNOWLEDGED_PAGES - NIGHT_PAGES
+        )
+
+
+def _pick(incidents: Iterator[Incident], now: datetime, zone: ZoneInfo) -> _Picks:
+    """Walk the candidates in order until every pick is made. Ordered by priority first, the
+    first open incident is a P1 whenever one is open."""
+    open_statuses = set(kind_of(Incident).lifecycle.open)
+    # An hour old at least: a past page's whole story (notifications, acknowledgement) is over.
+    past_before = now - timedelta(hours=1)
+    picks = _Picks()
+    for incident in incidents:
+        if picks.live is None and incident.status in open_statuses:
+            picks.live = incident
+            continue
+        if incident.created_at >= past_before:
+            continue
+        # Escalation and exhaustion are told on L1 incidents, which have L2 and L3 above them.
+        group = incident.support_group
+        if len(picks.first_tier) < len(STORIES) and group is not None and group.tier == 1:
+            picks.first_tier.append(incident)
+            continue
+        # Some acknowledged pages at night, chosen among the incidents that were open at night.
+        start = _night_start(incident, now, zone) if len(picks.nights) < NIGHT_PAGES else None
+        if start is not None:
+            picks.nights.append((incident, start))
+        elif len(picks.days) < ACKNOWLEDGED_PAGES:
+            picks.days.append(incident)
+        if picks.complete():
+            break
+    return picks
 
 
 def _night_after(moment: datetime, zone: ZoneInfo) -> datetime:
@@ -208,25 +262,12 @@ def _night_reason(incident: Incident, start: datetime) -> str:
 def _pages(groups: list[SupportGroup], methods: dict[int, ContactMethod]) -> int:
     now = timezone.now()
     zone = ZoneInfo(settings.TIME_ZONE)
-    incidents = _candidates(groups, now - timedelta(days=HISTORY_DAYS))
-    open_statuses = set(kind_of(Incident).lifecycle.open)
-    live = next(
-        (i for i in incidents if i.priority == 1 and i.status in open_statuses), None
-    ) or next((i for i in incidents if i.status in open_statuses), None)
-    # An hour old at least: a past page's whole story (notifications, acknowledgement) is over.
-    past = [i for i in incidents if i is not live and i.created_at < now - timedelta(hours=1)]
-    # Escalation and exhaustion are told on L1 incidents, which have L2 and L3 above them.
-    first_tier = [i for i in past if i.support_group is not None and i.support_group.tier == 1]
-    stories = list(zip(first_tier[:2], ("escalated", "exhausted"), strict=False))
-    rest = [i for i in past if i not in first_tier[:2]]
-    # Some acknowledged pages at night, chosen among the incidents that were open at night.
-    nights = [(i, start) for i in rest if (start := _night_start(i, now, zone)) is not None]
-    nights = nights[:NIGHT_PAGES]
-    at_night = {incident.pk for incident, _ in nights}
-    days = [i for i in rest if i.pk not in at_night][: ACKNOWLEDGED_PAGES - len(nights)]
+    picks = _pick(_candidates(groups, now - timedelta(days=HISTORY_DAYS)), now, zone)
+    live, nights = picks.live, picks.nights
+    days = picks.days[: ACKNOWLEDGED_PAGES - len(nights)]
     plans: list[tuple[Incident, str, datetime, str]] = [
         (incident, plan, incident.created_at + timedelta(minutes=2), PageReason.PRIORITY)
-        for incident, plan in stories
+        for incident, plan in zip(picks.first_tier, STORIES, strict=False)
     ]
     plans += [(i, "acknowledged", start, _night_reason(i, start)) for i, start in nights]
     plans += [
