@@ -30,9 +30,6 @@ from core.web.forms import AttachmentForm, ReplyForm, SatisfactionForm
 from core.web.paged_panel import PagedPanel, paged_panel
 from core.web.portal_timeline import timeline_entries
 
-# The newest files shown on the page; "Older files" pages back through the rest.
-FILES_PAGE_SIZE = 20
-
 
 def _without_version(data: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if key != "version"}
@@ -119,7 +116,7 @@ class PortalTicketPage:
             param="files_older",
             anchor="files",
             field="created_at",
-            per_page=FILES_PAGE_SIZE,
+            per_page=settings.FILES_PAGE_SIZE,
             newest_first=True,
         )
 

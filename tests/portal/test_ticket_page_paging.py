@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from core.choices import EventKind, Source
 from core.models import Attachment, TimelineEvent
-from core.web import portal_page
 from tests.factories import incident_with_events
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +24,9 @@ PAGE = 5
 
 
 @pytest.fixture(autouse=True)
-def _small_pages(settings, monkeypatch):
+def _small_pages(settings):
     settings.TIMELINE_PAGE_SIZE = PAGE
-    monkeypatch.setattr(portal_page, "FILES_PAGE_SIZE", PAGE)
+    settings.FILES_PAGE_SIZE = PAGE
 
 
 def _url(incident) -> str:
