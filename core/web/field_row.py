@@ -8,7 +8,7 @@ a fifth of the page's CPU. Choice groups (radio buttons, checkbox lists) are rar
 include.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django.forms import BoundField
 from django.template.loader import get_template
@@ -47,7 +47,9 @@ def _help(field: BoundField) -> str:
 def _errors(field: BoundField) -> str:
     if not field.errors:
         return ""
-    text = " ".join(str(conditional_escape(error)) for error in field.errors)
+    # An ErrorList iterates its messages (text, possibly marked safe), as `join` sees them.
+    messages = cast("list[str]", list(field.errors))
+    text = " ".join(str(conditional_escape(message)) for message in messages)
     return f'<p class="error-text" id="{conditional_escape(field.auto_id)}_error">{text}</p>'
 
 
