@@ -18,7 +18,7 @@ from core.web.cells import day_time, iso, status_badge_html
 
 # The download URL is reversed once per page with this stand-in token, then each file's token is
 # put in its place (one reverse() instead of one per file).
-_TOKEN_SLOT = "ATTACHMENT"
+_FILE_SLOT = "ATTACHMENT"
 
 _ENTRY = (
     '<li class="event event-{kind}">\n'
@@ -39,7 +39,7 @@ _MOVED = '{from_} <span aria-hidden="true">→</span><span class="visually-hidde
 
 def timeline_entries(events: list[TimelineEvent], ticket: TicketBase) -> list[SafeString]:
     """One string of markup per public entry, in the order given."""
-    download = reverse("core:attachment_download", args=[_TOKEN_SLOT])
+    download = reverse("core:attachment_download", args=[_FILE_SLOT])
     return [_entry(event, ticket, download) for event in events]
 
 
@@ -71,7 +71,7 @@ def _body(event: TimelineEvent, body: str, body_format: str, download: str) -> s
         return f'<div class="event-body prose">{render_markdown(event.comment.body)}</div>'
     if event.attachment:
         file = event.attachment
-        url = escape(download.replace(_TOKEN_SLOT, file.token))
+        url = escape(download.replace(_FILE_SLOT, file.token))
         return (
             f'<p class="event-file"><a href="{url}" download>{escape(file.original_name)}</a> '
             f'<span class="muted">({filesizeformat(file.size)})</span></p>'
