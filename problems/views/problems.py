@@ -31,6 +31,7 @@ from core.web.access import (
     safe_next,
 )
 from core.web.forms import apply_domain_errors
+from core.web.list_filters import filter_form_html
 from core.web.list_marker import (
     ROOT,
     code_digest,
@@ -106,8 +107,13 @@ def problem_list(request: HtmxHttpRequest) -> HttpResponse:
         "refresh_seconds": refresh_seconds,
         "etag": etag,
     }
-    template = "problems/agent/_rows.html" if request.htmx else "problems/agent/list.html"
-    response = render(request, template, context)
+    if request.htmx:
+        response = render(request, "problems/agent/_rows.html", context)
+    else:
+        context["filter_form"] = filter_form_html(
+            request, "problems/agent/_filters.html", {"filterset": filterset}
+        )
+        response = render(request, "problems/agent/list.html", context)
     response["ETag"] = etag
     return response
 

@@ -38,6 +38,7 @@ from core.web.access import (
     queue_refresh_seconds,
 )
 from core.web.forms import apply_domain_errors
+from core.web.list_filters import filter_form_html
 from core.web.list_marker import (
     ROOT,
     code_digest,
@@ -52,7 +53,12 @@ from core.web.list_marker import (
 )
 from core.web.ticket_page import TicketPage
 from service_requests import services
-from service_requests.filtersets import DEFAULT_ORDERING, ORDERINGS, RequestFilterSet
+from service_requests.filtersets import (
+    DEFAULT_ORDERING,
+    ORDERINGS,
+    RequestFilterSet,
+    catalog_items_token,
+)
 from service_requests.forms import TaskForm, ToRequestForm
 from service_requests.models import RequestTask, ServiceRequest
 from service_requests.permissions import can_approve
@@ -147,6 +153,12 @@ def agent_list(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx:
         response = render(request, "service_requests/agent/_rows.html", {**context, "oob": True})
     else:
+        context["filter_form"] = filter_form_html(
+            request,
+            "service_requests/agent/_filters.html",
+            {"filterset": filterset, "open_only": context["open_only"]},
+            options_token=catalog_items_token(),
+        )
         response = render(request, "service_requests/agent/list.html", context)
     response["ETag"] = context["etag"]
     return response
