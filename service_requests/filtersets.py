@@ -10,6 +10,7 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 
+from core.config_memo import ConfigMemo
 from core.filtering import (
     BY_AGE,
     BY_BREACH,
@@ -23,6 +24,18 @@ from service_requests.models import CatalogItem, ServiceRequest
 
 ORDERINGS: Orderings = {"breach": BY_BREACH, **BY_AGE}
 DEFAULT_ORDERING = "breach"
+
+
+# A token that changes whenever a catalog item does (core.config_memo: at once in this process,
+# within CONFIG_MEMO_RECHECK_SECONDS in the others), for the list's filter form kept with its
+# select options (core.web.list_filters): core's options memo does not know this app's table.
+# Connected in ServiceRequestsConfig.ready().
+CATALOG_ITEMS_MEMO = ConfigMemo("request-catalog-items", ["requests.CatalogItem"])
+
+
+def catalog_items_token() -> object:
+    """The same object until a catalog item is saved or deleted, then a new one."""
+    return CATALOG_ITEMS_MEMO.get("token", object)
 
 
 def _items(request: Any) -> QuerySet[CatalogItem]:

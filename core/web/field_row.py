@@ -4,14 +4,14 @@ templates/includes/field.html writes (tests/core/test_field_row.py compares the 
 
 Why: a ticket page lays out some twenty fields (every lifecycle action's form, the assignment
 form, the composer); through the include each is a dozen template nodes around its widget, about
-a fifth of the page's CPU. Choice groups (radio buttons, checkbox lists) are rare and keep the
-include.
+a fifth of the page's CPU. Choice groups (radio buttons, checkbox lists) are written here too:
+a list's filters carry them, each choice otherwise a template (core.web.form_renderer writes its
+tag).
 """
 
 from typing import Any, cast
 
 from django.forms import BoundField
-from django.template.loader import get_template
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -53,15 +53,33 @@ def _errors(field: BoundField) -> str:
     return f'<p class="error-text" id="{conditional_escape(field.auto_id)}_error">{text}</p>'
 
 
+def _choices(field: BoundField, needed_for: str, has_error: str) -> str:
+    """A radio or checkbox group as a fieldset, its help and errors linked to the fieldset."""
+    auto_id = conditional_escape(field.auto_id)
+    described_by = ""
+    if field.help_text or field.errors:
+        help_id = f"{auto_id}_help" if field.help_text else ""
+        error_id = f" {auto_id}_error" if field.errors else ""
+        described_by = f' aria-describedby="{help_id}{error_id}"'
+    choices = "".join(
+        f'\n      <label class="choice" for="{conditional_escape(choice.id_for_label)}">'
+        f"{choice.tag()} <span>{conditional_escape(choice.choice_label)}</span></label>\n    "
+        for choice in field
+    )
+    return (
+        f'\n<fieldset class="field field-choices{has_error}"{described_by}>\n'
+        f"  <legend>{conditional_escape(field.label)}{_optional(field, needed_for)}</legend>\n"
+        f'  {_help(field)}\n  {_errors(field)}\n  <div class="choices">\n    {choices}\n'
+        "  </div>\n</fieldset>\n"
+    )
+
+
 def field_row(field: BoundField, needed_for: str = "") -> SafeString:
     kind = field.widget_type
-    if kind in _CHOICE_GROUPS:
-        html = get_template("includes/field.html").render(
-            {"field": field, "needed_for": needed_for}
-        )
-        return mark_safe(html)  # noqa: S308 (a template's autoescaped output)
     has_error = " has-error" if field.errors else ""
-    if kind == "checkbox":
+    if kind in _CHOICE_GROUPS:
+        body = _choices(field, needed_for, has_error)
+    elif kind == "checkbox":
         body = (
             f'\n<div class="field field-checkbox{has_error}">\n  {_errors(field)}\n'
             f'  <label for="{conditional_escape(field.id_for_label)}">{aria_widget(field)} '

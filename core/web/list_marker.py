@@ -17,10 +17,12 @@ A refresh carrying such a tag before `until` re-reads only what the marker is ma
 values, and answers 304 when the marker is the same (`unchanged_tag`).
 """
 
+import pickle
 from collections.abc import Iterable
 from datetime import datetime
 from hashlib import blake2b
 from math import floor
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, cast
 
@@ -57,9 +59,18 @@ def page_count_label(page: Page[Any]) -> str:
     return cast(CountedPaginator, page.paginator).count.label
 
 
-def sorted_rows(rows: Iterable[tuple[Any, ...]]) -> list[str]:
-    """Rows that come in no particular order (a page's clocks), in one."""
-    return sorted(repr(row) for row in rows)
+def sorted_rows(rows: Iterable[tuple[Any, ...]]) -> str:
+    """A digest of a page's clock rows (sla.row_clocks), which come in no particular order, in
+    the order of their ticket and metric (one clock each).
+
+    Pickled, not repr()'d: a repr spells out each of the some 400 datetimes of a page's clocks,
+    and the marker repr()'d those texts again (1 ms of a refresh). Only ever dumped, never
+    loaded. Different rows never pickle alike (a pickle can be read back), so no 304 hides a
+    change; equal rows pickle alike as long as they share objects alike, as the rows of
+    row_clock_rows' one query do in every process (a pickle refers back to an object seen
+    twice)."""
+    ordered = sorted(rows, key=itemgetter(0, 1))
+    return blake2b(pickle.dumps(ordered, protocol=5), digest_size=16).hexdigest()
 
 
 def valid_until(moves_at: Iterable[datetime | None], now: datetime) -> int:

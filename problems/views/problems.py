@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from core.capped_counts import CappedCount, capped_window_counts
@@ -30,6 +31,7 @@ from core.web.access import (
     safe_next,
 )
 from core.web.forms import apply_domain_errors
+from core.web.list_filters import filter_form_html
 from core.web.list_marker import (
     ROOT,
     code_digest,
@@ -55,6 +57,12 @@ from problems.selectors import (
     problem_links,
     problem_list_for_user,
 )
+from problems.views.problem_rows import (
+    ROW_FIELDS,
+    ProblemValues,
+    problem_detail_url,
+    problem_row_html,
+)
 
 # --- List and creation ----------------------------------------------------------------------
 
@@ -62,39 +70,24 @@ from problems.selectors import (
 # What the list's table is made from (core.web.list_marker): its code, and each row as values.
 LIST_CODE = code_digest(
     ROOT / "problems" / "views" / "problems.py",
+    ROOT / "problems" / "views" / "problem_rows.py",
+    ROOT / "core" / "web" / "cells.py",
     ROOT / "templates" / "problems" / "agent" / "_rows.html",
-)
-ROW_FIELDS = (
-    "id",
-    "number",
-    "title",
-    "priority",
-    "status",
-    "service__name",
-    "incident_count",
-    "assignee__first_name",
-    "assignee__last_name",
-    "assignee__username",
-    "created_at",
-    "version",
 )
 
 
 @agent_required
 def problem_list(request: HtmxHttpRequest) -> HttpResponse:
     """The list; an HTMX request (the page refreshing itself) gets the table only, or 304 when
-    the table it shows is still what it would get (its ETag; the ages move on in the browser)."""
+    the table it shows is still what it would get (its ETag; the ages move on in the browser).
+    The rows are made from the values the marker reads (problems/views/problem_rows.py)."""
     user = current_user(request)
     filterset = ProblemFilterSet(request.GET, queryset=problem_list_for_user(user))
     page = paginate_capped(request, filterset.qs, settings.QUEUE_PAGE_SIZE)
     refresh_seconds = queue_refresh_seconds()
+    values = list(cast(QuerySet[Problem], page.object_list).values_list(*ROW_FIELDS))
     marker = list_marker(
-        LIST_CODE,
-        user.pk,
-        request.get_full_path(),
-        refresh_seconds,
-        page_count_label(page),
-        list(cast(QuerySet[Problem], page.object_list).values_list(*ROW_FIELDS)),
+        LIST_CODE, user.pk, request.get_full_path(), refresh_seconds, page_count_label(page), values
     )
     if request.htmx:
         unchanged = unchanged_tag(current_tags(request), marker)
@@ -102,15 +95,25 @@ def problem_list(request: HtmxHttpRequest) -> HttpResponse:
             return not_modified(unchanged)
     statuses = filterset.form.cleaned_data.get("status") if filterset.form.is_valid() else None
     etag = etag_of(marker, marker, valid_until([], timezone.now()))
+    detail_url = problem_detail_url()
     context = {
         "filterset": filterset,
         "page": page,
+        "rows": [
+            mark_safe(problem_row_html(ProblemValues._make(row), detail_url))  # noqa: S308
+            for row in values
+        ],
         "open_only": not statuses,
         "refresh_seconds": refresh_seconds,
         "etag": etag,
     }
-    template = "problems/agent/_rows.html" if request.htmx else "problems/agent/list.html"
-    response = render(request, template, context)
+    if request.htmx:
+        response = render(request, "problems/agent/_rows.html", context)
+    else:
+        context["filter_form"] = filter_form_html(
+            request, "problems/agent/_filters.html", {"filterset": filterset}
+        )
+        response = render(request, "problems/agent/list.html", context)
     response["ETag"] = etag
     return response
 

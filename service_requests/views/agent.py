@@ -38,6 +38,7 @@ from core.web.access import (
     queue_refresh_seconds,
 )
 from core.web.forms import apply_domain_errors
+from core.web.list_filters import filter_form_html
 from core.web.list_marker import (
     ROOT,
     code_digest,
@@ -52,13 +53,23 @@ from core.web.list_marker import (
 )
 from core.web.ticket_page import TicketPage
 from service_requests import services
-from service_requests.filtersets import DEFAULT_ORDERING, ORDERINGS, RequestFilterSet
+from service_requests.filtersets import (
+    DEFAULT_ORDERING,
+    ORDERINGS,
+    RequestFilterSet,
+    catalog_items_token,
+)
 from service_requests.forms import TaskForm, ToRequestForm
 from service_requests.models import RequestTask, ServiceRequest
 from service_requests.permissions import can_approve
 from service_requests.selectors import request_list_for_user, tasks_of
 from service_requests.views.common import answers_for
-from service_requests.views.request_rows import ROW_FIELDS, request_detail_url, request_row_html
+from service_requests.views.request_rows import (
+    ROW_FIELDS,
+    RequestValues,
+    request_detail_url,
+    request_row_html,
+)
 from sla.badge import live_badge
 from sla.row_clocks import ClockRow, row_clock_rows, row_clocks_by_ticket
 from sla.selectors import ticket_sla
@@ -68,7 +79,7 @@ from sla.selectors import ticket_sla
 
 @dataclass(frozen=True)
 class RequestRow:
-    sr: ServiceRequest
+    sr: RequestValues
     html: str = ""
 
 
@@ -86,16 +97,18 @@ def list_context(
     request: HtmxHttpRequest,
     filterset: RequestFilterSet,
     page: Page[ServiceRequest],
+    values: list[tuple[Any, ...]],
     clock_rows: list[ClockRow],
 ) -> dict[str, Any]:
-    """What the list page and its rows partial render, for the request's filters."""
-    rows = list(page)
-    clocks = row_clocks_by_ticket([sr.pk for sr in rows], clock_rows)
+    """What the list page and its rows partial render, for the request's filters: the page's
+    rows from their values (`values_list(*ROW_FIELDS)`), read once for the marker too."""
+    rows = [RequestValues._make(row) for row in values]
+    clocks = row_clocks_by_ticket([sr.id for sr in rows], clock_rows)
     now = timezone.now()
     detail_url = request_detail_url()
     cleaned = filterset.form.cleaned_data if filterset.form.is_valid() else {}
     ordering = cleaned.get("ordering") or DEFAULT_ORDERING
-    badges = [live_badge(clocks[sr.pk], ticket_sla(clocks[sr.pk], now), now) for sr in rows]
+    badges = [live_badge(clocks[sr.id], ticket_sla(clocks[sr.id], now), now) for sr in rows]
     return {
         "filterset": filterset,
         "page": page,
@@ -135,11 +148,17 @@ def agent_list(request: HtmxHttpRequest) -> HttpResponse:
         unchanged = unchanged_tag(current_tags(request), marker)
         if unchanged is not None:
             return not_modified(unchanged)
-    context = list_context(request, filterset, page, clock_rows)
+    context = list_context(request, filterset, page, values, clock_rows)
     context["etag"] = etag_of(marker, marker, context["until"])
     if request.htmx:
         response = render(request, "service_requests/agent/_rows.html", {**context, "oob": True})
     else:
+        context["filter_form"] = filter_form_html(
+            request,
+            "service_requests/agent/_filters.html",
+            {"filterset": filterset, "open_only": context["open_only"]},
+            options_token=catalog_items_token(),
+        )
         response = render(request, "service_requests/agent/list.html", context)
     response["ETag"] = context["etag"]
     return response

@@ -26,6 +26,26 @@ class Described(forms.Form):
         raise forms.ValidationError(["One & two", "<three>"])
 
 
+class Choices(forms.Form):
+    """Choice groups with help and, once bound, errors (a required radio left empty, a tick
+    that is not a choice)."""
+
+    pick = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        choices=[("a", "A & <b>"), ("b", mark_safe("<i>B</i>"))],
+        help_text="Pick <one>",
+        label="Pick & choose",
+    )
+    ticks = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "inline"}),
+        choices=[("x", "X"), ("Group", [("y", "Y"), ("z", "Z")])],
+        required=False,
+    )
+    helped_ticks = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple, choices=[(1, 1), (2, 2)], help_text="Any"
+    )
+
+
 def _include(field: forms.BoundField, needed_for: str) -> str:
     return get_template("includes/field.html").render({"field": field, "needed_for": needed_for})
 
@@ -33,6 +53,8 @@ def _include(field: forms.BoundField, needed_for: str) -> str:
 FORMS = [
     Everything,
     Described,
+    Choices,
+    lambda data: Choices({"ticks": ["x", "nope"], "helped_ticks": ["2"]} if data else None),
     lambda data: AgentCommentForm(data, prefix="comment"),
     lambda data: AssignForm(data, prefix="assign"),
     lambda data: AttachmentForm(data, allow_internal=True, prefix="attach"),

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db.models import F
 from django.urls import reverse
 
 from service_requests import services
@@ -51,3 +52,11 @@ def test_a_changed_row_is_sent(loaded):
     refresh = _refresh(client, page, timedelta(minutes=2))
     assert refresh.status_code == 200
     assert "Reset MFA for the CFO" in refresh.content.decode()
+
+
+def test_a_changed_clock_of_a_shown_row_is_sent(loaded):
+    client, page, made = loaded
+    SlaClock.objects.filter(ticket_id=made[1].pk).update(due_at=F("due_at") - timedelta(days=2))
+    refresh = _refresh(client, page, timedelta(minutes=2))
+    assert refresh.status_code == 200
+    assert refresh["ETag"] != page["ETag"]
