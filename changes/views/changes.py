@@ -19,6 +19,7 @@ from changes.choices import ChangeStatus, ChangeType
 from changes.filtersets import ChangeFilterSet
 from changes.forms import ChangeCreateForm, ChangeFromTemplateForm
 from changes.models import Change
+from changes.panel_rows import APPROVALS, CAUSED, FIXES
 from changes.selectors import (
     change_approvals,
     change_incident_links,
@@ -28,6 +29,7 @@ from changes.selectors import (
 from changes.services.approvals import budget_spent_service_ids, can_decide
 from changes.services.emergency import emergency_approval_deadline
 from core.exceptions import TransitionError, ValidationFailed
+from core.tickets.panel_rows import has_panel_rows
 from core.web.access import HtmxHttpRequest, agent_required, current_user, paginate
 from core.web.forms import apply_domain_errors
 from core.web.ticket_page import TicketPage
@@ -122,7 +124,7 @@ class ChangePage(TicketPage):
         )
 
     def extra_context(self, ticket: Change, bound: dict[str, Form]) -> dict[str, Any]:
-        approvals = list(change_approvals(ticket))
+        approvals = list(change_approvals(ticket)) if has_panel_rows(ticket, APPROVALS) else []
         decided = any(a.approver_id == self.user.pk for a in approvals)
         may_decide = self.may_decide(ticket)
         editable = (
@@ -146,10 +148,14 @@ class ChangePage(TicketPage):
             and ticket.approved_at is None
             and ticket.implementing_at is not None
             and ticket.implementing_at <= emergency_approval_deadline(timezone.now()),
-            "problem_links": _shown_links(change_problem_links(ticket, user=self.user), "problem"),
+            "problem_links": _shown_links(change_problem_links(ticket, user=self.user), "problem")
+            if has_panel_rows(ticket, FIXES)
+            else [],
             "incident_links": _shown_links(
                 change_incident_links(ticket, user=self.user), "incident"
-            ),
+            )
+            if has_panel_rows(ticket, CAUSED)
+            else [],
             "conflicts": change_conflicts(ticket),
             "budget_spent": self.budget_spent(ticket),
             "touched_services": list(ticket.services.values_list("name", flat=True)),

@@ -28,6 +28,7 @@ from core.tickets import clocks
 from core.tickets.actions import Action, ActionTable, actions_of
 from core.tickets.escalation import next_tier_group
 from core.tickets.kinds import TicketKind, kind_named
+from core.tickets.panel_rows import FILES, has_panel_rows
 from core.tickets.visibility import is_restricted
 from core.tickets.work import public_reply_refusal
 from core.web.access import current_user
@@ -185,6 +186,8 @@ class TicketPage:
 
     def files(self, ticket: TicketBase) -> PagedPanel:
         """The ticket's files, oldest first, FILES_PAGE_SIZE at a time (?files_after=)."""
+        if not self.request.GET.get("files_after") and not has_panel_rows(ticket, FILES):
+            return PagedPanel([], "", "")  # no file, and no cursor to check
         return paged_panel(
             self.request,
             attachments_for_user(ticket=ticket, user=self.user),
