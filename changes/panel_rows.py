@@ -8,6 +8,7 @@ panel's query when its table has no row for the ticket (registered in ChangesCon
 - the change page's own panels: its approvals, the problems it fixes, the incidents it caused.
 """
 
+from changes.choices import PATCH_EXPOSED
 from core.tickets.panel_rows import PanelRows, panel_rows_register
 
 CAUSED_OR_FIXING = "changes.ticket_changes"
@@ -24,13 +25,11 @@ def register_panel_rows() -> None:
     panel_rows_register(
         CAUSED_OR_FIXING, PanelRows("changes.ChangeProblem", "problem"), kinds=("problem",)
     )
-    from changes.patches.selectors import EXPOSED  # it reads these answers: imported late
-
     on_item = PanelRows(
         "changes.PatchTarget",
         "configuration_item",
         attribute="configuration_item_id",
-        status_in=tuple(str(status) for status in EXPOSED),
+        status_in=tuple(str(status) for status in PATCH_EXPOSED),
     )
     panel_rows_register(EXPOSED_ITEM, on_item, kinds=("incident", "problem"))
     for name, model in (

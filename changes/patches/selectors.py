@@ -8,16 +8,14 @@ from typing import Any
 
 from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When
 
-from changes.choices import ChangeStatus, PatchStatus
+from changes.choices import PATCH_EXPOSED, ChangeStatus, PatchStatus
 from changes.models import Change, ChangeTemplate, PatchAdvisory, PatchTarget
 from changes.panel_rows import EXPOSED_ITEM
 from changes.patches.cve import cve_ids_in
 from core.keyset_chunks import keyset_chunks
 from core.tickets.panel_rows import has_panel_rows
 
-# Still exposed on a CI: not patched yet, or the patch failed there. Skipped means the CI does
-# not need it (not affected, or retired).
-EXPOSED = (PatchStatus.PENDING, PatchStatus.FAILED)
+EXPOSED = PATCH_EXPOSED  # still exposed on a CI (changes.choices)
 # Rollouts that no longer track anything.
 DEAD = (ChangeStatus.CANCELLED, ChangeStatus.REJECTED)
 TICKET_PANEL_LIMIT = 5
@@ -76,7 +74,8 @@ def rollouts_for_ticket(ticket: Any) -> list[Change]:
     if not cves and not has_panel_rows(ticket, EXPOSED_ITEM):
         # Most tickets name no CVE and have no rollout pending on their item: no query.
         return []
-    wanted, params = [], [*DEAD]
+    wanted: list[str] = []
+    params: list[Any] = [*DEAD]
     if cves:
         wanted.append(_BY_CVE.format(marks=_marks(cves)))
         params += cves
