@@ -202,6 +202,7 @@ class TicketPage:
         open_now = self.is_open(ticket)
         no_reply = public_reply_refusal(ticket)
         timeline = self.timeline(ticket)
+        urls = self.urls(ticket)
         return {
             "ticket": ticket,
             "kind": self.kind,
@@ -215,24 +216,29 @@ class TicketPage:
             "files": self.files(ticket),
             "can_claim": open_now and self.table.get("claim") is not None,
             "assign_form": bound.get("assign")
-            or AssignForm(
-                initial={
-                    "version": ticket.version,
-                    "assignee": ticket.assignee_id,
-                    "support_group": ticket.support_group_id,
-                },
-                prefix="assign",
-            ),
+            or (self.assign_form(ticket) if open_now and "assign" in urls else None),
             "comment_form": bound.get("comment") or AgentCommentForm(prefix="comment"),
             "public_reply_refusal": no_reply,
             "can_reply_publicly": not no_reply,
             "composer": _composer(bound, can_reply_publicly=not no_reply),
             "attach_form": bound.get("attach")
             or AttachmentForm(allow_internal=self.kind.has_portal, prefix="attach"),
-            "urls": self.urls(ticket),
+            "urls": urls,
             **self.sla_context(ticket),
             **self.extra_context(ticket, bound),
         }
+
+    def assign_form(self, ticket: TicketBase) -> AssignForm:
+        """The Assignment card's form, built only when the card is shown (an open ticket): on a
+        closed ticket's page it cost a quarter of a millisecond for nothing."""
+        return AssignForm(
+            initial={
+                "version": ticket.version,
+                "assignee": ticket.assignee_id,
+                "support_group": ticket.support_group_id,
+            },
+            prefix="assign",
+        )
 
     def urls(self, ticket: TicketBase) -> dict[str, str]:
         urls = {"list": self.url("agent_list")}
