@@ -34,6 +34,7 @@ from core.tickets.work import public_reply_refusal
 from core.web.access import current_user
 from core.web.forms import AgentCommentForm, AssignForm, AttachmentForm, TierMoveForm
 from core.web.paged_panel import PagedPanel, paged_panel
+from core.web.sla_panel import sla_panel_html
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,9 @@ class TicketPage:
     def sla_context(self, ticket: TicketBase) -> dict[str, Any]:
         if not self.kind.has_sla:
             return {}
-        return clocks.page_context(ticket, self.kind, timezone.now())
+        context = clocks.page_context(ticket, self.kind, timezone.now())
+        panel = sla_panel_html(context.get("sla_clocks", []), noun=self.kind.noun)
+        return {**context, "sla_panel": panel}
 
     def timeline(self, ticket: TicketBase) -> PagedPanel:
         """The newest entries of the timeline (TIMELINE_PAGE_SIZE), oldest first, and the link
