@@ -45,3 +45,8 @@ class PatchStatus(models.TextChoices):
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
     SKIPPED = "skipped", "Skipped"
+
+
+# Still exposed on a CI: not patched yet, or the patch failed there. Skipped means the CI does
+# not need it (not affected, or retired).
+PATCH_EXPOSED = (PatchStatus.PENDING, PatchStatus.FAILED)

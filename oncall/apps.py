@@ -16,10 +16,11 @@ class OncallConfig(AppConfig):
         from oncall.paging import events  # noqa: F401 — registers the page event's words
         from oncall.paging.auditor import paging_health
         from oncall.paging.hooks import HOOKS, PRIORITY_RULES_MEMO
-        from oncall.paging.ticket_panel import PAGING_GROUPS_MEMO
+        from oncall.paging.ticket_panel import PAGING_GROUPS_MEMO, register_panel_rows
 
         PRIORITY_RULES_MEMO.connect()
         PAGING_GROUPS_MEMO.connect()
         paging_register(HOOKS)
+        register_panel_rows()
         # /healthz reports pages stuck past their deadline (oncall.paging.auditor).
         register_check("paging", paging_health)

@@ -13,8 +13,10 @@ class ProblemsConfig(AppConfig):
         from core.tickets.kinds import register
         from problems.actions import PROBLEM_ACTIONS
         from problems.kind import PROBLEM
+        from problems.panel_rows import register_panel_rows
         from problems.reviews import review_close_refusal
 
         register(PROBLEM)
         register_actions(PROBLEM, PROBLEM_ACTIONS)
+        register_panel_rows()
         close_blocker_install("post_incident_review", review_close_refusal)

@@ -5,9 +5,11 @@ from typing import Any
 
 from django import template
 
+from changes.panel_rows import CAUSED_OR_FIXING
 from changes.permissions import can_work_changes
 from changes.selectors import changes_for_ticket
 from core.tickets.kinds import find_kind
+from core.tickets.panel_rows import has_panel_rows
 
 register = template.Library()
 
@@ -22,6 +24,8 @@ def ticket_changes_panel(context: template.Context, ticket: Any) -> dict[str, An
         return {"show": False}
     return {
         "show": True,
-        "changes": list(changes_for_ticket(user, ticket)),  # type: ignore[arg-type]
+        "changes": list(changes_for_ticket(user, ticket))  # type: ignore[arg-type]
+        if has_panel_rows(ticket, CAUSED_OR_FIXING)
+        else [],
         "relation": "fix it" if kind.name == "problem" else "caused it",
     }

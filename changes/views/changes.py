@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +19,7 @@ from changes.choices import ChangeStatus, ChangeType
 from changes.filtersets import ChangeFilterSet
 from changes.forms import ChangeCreateForm, ChangeFromTemplateForm
 from changes.models import Change
+from changes.panel_rows import APPROVALS, CAUSED, FIXES
 from changes.selectors import (
     change_approvals,
     change_incident_links,
@@ -27,6 +29,7 @@ from changes.selectors import (
 from changes.services.approvals import budget_spent_service_ids, can_decide
 from changes.services.emergency import emergency_approval_deadline
 from core.exceptions import TransitionError, ValidationFailed
+from core.tickets.panel_rows import has_panel_rows
 from core.web.access import HtmxHttpRequest, agent_required, current_user, paginate
 from core.web.forms import apply_domain_errors
 from core.web.ticket_page import TicketPage
@@ -121,22 +124,57 @@ class ChangePage(TicketPage):
         )
 
     def extra_context(self, ticket: Change, bound: dict[str, Form]) -> dict[str, Any]:
-        approvals = list(change_approvals(ticket))
+        approvals = list(change_approvals(ticket)) if has_panel_rows(ticket, APPROVALS) else []
+        decided = any(a.approver_id == self.user.pk for a in approvals)
+        may_decide = self.may_decide(ticket)
+        editable = (
+            ticket.status in services.creation.EDITABLE
+            or ticket.status in services.creation.WINDOW_ONLY
+        )
+        is_open = self.is_open(ticket)
+        # A panel's form is built only when the page shows it: the edit form alone reads the
+        # change's services and items again, and most changes on the page are past editing.
+        shown = {
+            "edit": editable,
+            "decide": may_decide and not decided,
+            "link_problem": is_open,
+            "link_incident": ticket.status not in (ChangeStatus.CLOSED, ChangeStatus.CANCELLED),
+        }
         return {
             "approvals": approvals,
-            "decided": any(a.approver_id == self.user.pk for a in approvals),
-            "may_decide": self.may_decide(ticket),
+            "decided": decided,
+            "may_decide": may_decide,
             "approval_overdue": ticket.change_type == ChangeType.EMERGENCY
             and ticket.approved_at is None
             and ticket.implementing_at is not None
             and ticket.implementing_at <= emergency_approval_deadline(timezone.now()),
-            "problem_links": change_problem_links(ticket, user=self.user),
-            "incident_links": change_incident_links(ticket, user=self.user),
+            "problem_links": _shown_links(change_problem_links(ticket, user=self.user), "problem")
+            if has_panel_rows(ticket, FIXES)
+            else [],
+            "incident_links": _shown_links(
+                change_incident_links(ticket, user=self.user), "incident"
+            )
+            if has_panel_rows(ticket, CAUSED)
+            else [],
             "conflicts": change_conflicts(ticket),
             "budget_spent": self.budget_spent(ticket),
-            "touched_services": list(ticket.services.all()),
-            "touched_items": list(ticket.configuration_items.select_related("service")),
-            "editable": ticket.status in services.creation.EDITABLE
-            or ticket.status in services.creation.WINDOW_ONLY,
-            **{f"{name}_form": self.panel_form(name, ticket, bound) for name in self.PANELS},
+            "touched_services": list(ticket.services.values_list("name", flat=True)),
+            "touched_items": list(ticket.configuration_items.values_list("name", flat=True)),
+            "editable": editable,
+            **{
+                f"{name}_form": self.panel_form(name, ticket, bound)
+                for name in self.PANELS
+                if shown[name] or name in bound
+            },
         }
+
+
+def _shown_links(links: QuerySet[Any], side: str) -> list[Any]:
+    """The links as the page lists them: the linked ticket's number, title and status only
+    (reading every column of both tickets and of who linked them cost more than the rest of
+    the panel)."""
+    return list(
+        links.select_related(None)
+        .select_related(side)
+        .only("id", f"{side}__id", f"{side}__number", f"{side}__title", f"{side}__status")
+    )

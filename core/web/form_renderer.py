@@ -21,6 +21,8 @@ from django.template.context import Context
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core.web.file_widget import clearable_file_input
+
 _WIDGETS = "django/forms/widgets/"
 _OPTION = _WIDGETS + "select_option.html"
 # A choice's templates, with the newlines their includes add (each file ends with one).
@@ -145,6 +147,7 @@ def _choice_group(widget: Mapping[str, Any]) -> str | None:
 _WRITERS: dict[str, Callable[[Mapping[str, Any]], str | None]] = {
     _WIDGETS + "select.html": _select,
     _WIDGETS + "textarea.html": _textarea,
+    _WIDGETS + "clearable_file_input.html": clearable_file_input(_input),
     **dict.fromkeys(_INPUTS, _input),
     **dict.fromkeys(_CHOICE_OPTIONS, _choice_option),
     **dict.fromkeys(_CHOICE_GROUPS, _choice_group),

@@ -28,11 +28,13 @@ from core.tickets import clocks
 from core.tickets.actions import Action, ActionTable, actions_of
 from core.tickets.escalation import next_tier_group
 from core.tickets.kinds import TicketKind, kind_named
+from core.tickets.panel_rows import FILES, has_panel_rows
 from core.tickets.visibility import is_restricted
 from core.tickets.work import public_reply_refusal
 from core.web.access import current_user
 from core.web.forms import AgentCommentForm, AssignForm, AttachmentForm, TierMoveForm
 from core.web.paged_panel import PagedPanel, paged_panel
+from core.web.sla_panel import sla_panel_html
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,9 @@ class TicketPage:
     def sla_context(self, ticket: TicketBase) -> dict[str, Any]:
         if not self.kind.has_sla:
             return {}
-        return clocks.page_context(ticket, self.kind, timezone.now())
+        context = clocks.page_context(ticket, self.kind, timezone.now())
+        panel = sla_panel_html(context.get("sla_clocks", []), noun=self.kind.noun)
+        return {**context, "sla_panel": panel}
 
     def timeline(self, ticket: TicketBase) -> PagedPanel:
         """The newest entries of the timeline (TIMELINE_PAGE_SIZE), oldest first, and the link
@@ -185,6 +189,8 @@ class TicketPage:
 
     def files(self, ticket: TicketBase) -> PagedPanel:
         """The ticket's files, oldest first, FILES_PAGE_SIZE at a time (?files_after=)."""
+        if not self.request.GET.get("files_after") and not has_panel_rows(ticket, FILES):
+            return PagedPanel([], "", "")  # no file, and no cursor to check
         return paged_panel(
             self.request,
             attachments_for_user(ticket=ticket, user=self.user),
@@ -199,6 +205,7 @@ class TicketPage:
         open_now = self.is_open(ticket)
         no_reply = public_reply_refusal(ticket)
         timeline = self.timeline(ticket)
+        urls = self.urls(ticket)
         return {
             "ticket": ticket,
             "kind": self.kind,
@@ -212,24 +219,29 @@ class TicketPage:
             "files": self.files(ticket),
             "can_claim": open_now and self.table.get("claim") is not None,
             "assign_form": bound.get("assign")
-            or AssignForm(
-                initial={
-                    "version": ticket.version,
-                    "assignee": ticket.assignee_id,
-                    "support_group": ticket.support_group_id,
-                },
-                prefix="assign",
-            ),
+            or (self.assign_form(ticket) if open_now and "assign" in urls else None),
             "comment_form": bound.get("comment") or AgentCommentForm(prefix="comment"),
             "public_reply_refusal": no_reply,
             "can_reply_publicly": not no_reply,
             "composer": _composer(bound, can_reply_publicly=not no_reply),
             "attach_form": bound.get("attach")
             or AttachmentForm(allow_internal=self.kind.has_portal, prefix="attach"),
-            "urls": self.urls(ticket),
+            "urls": urls,
             **self.sla_context(ticket),
             **self.extra_context(ticket, bound),
         }
+
+    def assign_form(self, ticket: TicketBase) -> AssignForm:
+        """The Assignment card's form, built only when the card is shown (an open ticket): on a
+        closed ticket's page it cost a quarter of a millisecond for nothing."""
+        return AssignForm(
+            initial={
+                "version": ticket.version,
+                "assignee": ticket.assignee_id,
+                "support_group": ticket.support_group_id,
+            },
+            prefix="assign",
+        )
 
     def urls(self, ticket: TicketBase) -> dict[str, str]:
         urls = {"list": self.url("agent_list")}

@@ -16,6 +16,7 @@ from django.http import Http404
 from core.config_memo import ConfigMemo
 from core.models import SupportGroup, TicketBase, User
 from core.tickets.kinds import TicketKind, kind_for_content_type
+from core.tickets.panel_rows import EVERY_KIND, PanelRows, panel_rows_register
 from oncall.models import EscalationPolicy, Page, PageNotification, PageStatus
 
 
@@ -54,6 +55,17 @@ def _with_people(pages: QuerySet[Page]) -> QuerySet[Page]:
     return pages.select_related(
         "triggered_by", "acknowledged_by", "support_group"
     ).prefetch_related(Prefetch("notifications", queryset=notifications))
+
+
+# The Paging panel's rows, for core.tickets.panel_rows: most tickets were never paged, and then
+# the panel skips the pages' query. Registered in OncallConfig.ready().
+PAGES = "oncall.pages"
+
+
+def register_panel_rows() -> None:
+    panel_rows_register(
+        PAGES, PanelRows("oncall.Page", "ticket_id", "ticket_type"), kinds=(EVERY_KIND,)
+    )
 
 
 def ticket_pages(ticket: TicketBase) -> list[Page]:

@@ -2,7 +2,8 @@
 was notified through what and who acknowledged, Acknowledge / End paging, and "Page the
 on-call"). A template library rather than a kernel import, as email_intake's links are: core
 never imports the on-call app. Two queries whatever the number of pages and notifications
-(pages, their notifications); the groups one can page are memoised per process."""
+(pages, their notifications), none for a ticket never paged (core.tickets.panel_rows); the
+groups one can page are memoised per process."""
 
 from typing import Any
 
@@ -12,9 +13,10 @@ from core.choices import Source
 from core.models import TicketBase
 from core.roles import is_agent
 from core.tickets.kinds import kind_of
+from core.tickets.panel_rows import has_panel_rows
 from oncall.models import PageStatus
 from oncall.paging.forms import PageTicketForm
-from oncall.paging.ticket_panel import page_position, paging_groups, ticket_pages
+from oncall.paging.ticket_panel import PAGES, page_position, paging_groups, ticket_pages
 
 register = template.Library()
 
@@ -26,7 +28,7 @@ def paging_panel(context: template.Context, ticket: TicketBase) -> dict[str, Any
     user = context.get("user")
     if user is None or not is_agent(user):
         return {"show": False}
-    pages = ticket_pages(ticket)
+    pages = ticket_pages(ticket) if has_panel_rows(ticket, PAGES) else []
     live = next((page for page in pages if page.status == PageStatus.TRIGGERED), None)
     is_open = getattr(ticket, "status", "") in kind_of(ticket).lifecycle.open
     can_page = is_open and live is None

@@ -13,7 +13,9 @@ from typing import Any
 from django import template
 
 from core.tickets.describe import span_words
+from core.tickets.panel_rows import has_panel_rows
 from problems.forms import LinkProblemForm
+from problems.panel_rows import LINKED_PROBLEMS
 from problems.permissions import can_work_problems
 from problems.selectors import (
     known_errors_for_incident,
@@ -36,7 +38,9 @@ def incident_problem_panel(context: template.Context, incident: Any) -> dict[str
         "request": request,
         "csrf_token": context.get("csrf_token"),
         "incident": incident,
-        "linked": list(problems_for_incident(user, incident)),  # type: ignore[arg-type]
+        "linked": list(problems_for_incident(user, incident))  # type: ignore[arg-type]
+        if has_panel_rows(incident, LINKED_PROBLEMS)
+        else [],
         "known_errors": list(known_errors_for_incident(incident, exclude_linked=True))
         if incident.is_open
         else [],

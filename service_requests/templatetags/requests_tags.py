@@ -16,6 +16,7 @@ from core.models import TicketBase, User
 from core.roles import is_agent
 from core.tickets.conversion import conversion_offered, conversion_origin, conversion_successor
 from core.tickets.kinds import kind_named
+from core.tickets.panel_rows import LINKED_FROM, LINKED_TO, has_panel_rows
 from service_requests.forms import ToRequestForm
 
 register = template.Library()
@@ -28,8 +29,8 @@ def incident_request_panel(context: template.Context, ticket: TicketBase) -> dic
     if not isinstance(user, User) or not is_agent(user):
         return {"show": False}
     kind = kind_named("request")
-    origin = conversion_origin(user, ticket)
-    successor = conversion_successor(user, ticket)
+    origin = conversion_origin(user, ticket) if has_panel_rows(ticket, LINKED_FROM) else None
+    successor = conversion_successor(user, ticket) if has_panel_rows(ticket, LINKED_TO) else None
     # The panel is about requests: a link to a ticket of another kind is not its business.
     origin = origin if origin is not None and origin.kind is kind else None
     successor = successor if successor is not None and successor.kind is kind else None

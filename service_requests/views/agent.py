@@ -30,6 +30,7 @@ from core.tickets.conversion import (
     ticket_convert,
 )
 from core.tickets.kinds import TicketKind, kind_named
+from core.tickets.panel_rows import LINKED_FROM, LINKED_TO, has_panel_rows
 from core.web.access import (
     HtmxHttpRequest,
     agent_required,
@@ -176,8 +177,12 @@ class RequestPage(TicketPage):
             "answers": answers_for(ticket),
             "tasks": tasks_of(ticket),
             "can_approve": can_approve(self.user, ticket),
-            "origin": conversion_origin(self.user, ticket),
-            "successor": conversion_successor(self.user, ticket),
+            "origin": conversion_origin(self.user, ticket)
+            if has_panel_rows(ticket, LINKED_FROM)
+            else None,
+            "successor": conversion_successor(self.user, ticket)
+            if has_panel_rows(ticket, LINKED_TO)
+            else None,
             **self.conversion_context(ticket, bound),
         }
 
