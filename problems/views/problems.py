@@ -47,6 +47,7 @@ from problems import services
 from problems.filtersets import ProblemFilterSet
 from problems.forms import LinkProblemForm, ProblemCreateForm, ResolveForm
 from problems.linked_kind import LinkedTicket, linked_kind
+from problems.linked_rows import link_rows
 from problems.models import Problem
 from problems.selectors import (
     linkable_problems,
@@ -175,21 +176,6 @@ def problem_new(request: HttpRequest) -> HttpResponse:
 # --- Problem page ---------------------------------------------------------------------------
 
 
-# What a row of the linked incidents shows (problems.linked_rows) and is paged by; and the
-# problem's key, which the related manager reads on every link it returns.
-LINKED_ROW_FIELDS = (
-    "problem",
-    "linked_at",
-    "incident__number",
-    "incident__title",
-    "incident__status",
-    "incident__on_hold_reason",
-    "incident__requester__first_name",
-    "incident__requester__last_name",
-    "incident__requester__username",
-)
-
-
 class ProblemPage(TicketPage):
     """The problem page: the kernel's ticket page (actions, timeline, notes, files, assignment,
     claiming, milestones) with the problem's own panels: the root-cause analysis, the linked
@@ -227,13 +213,11 @@ class ProblemPage(TicketPage):
         return self.action_form(action, problem, bound.get(name))
 
     def extra_context(self, ticket: Problem, bound: dict[str, Form]) -> dict[str, Any]:
-        # The panel names an incident's requester only (the API's links carry more), and reads
-        # only the columns its rows show (problems.linked_rows), not each incident's texts.
-        links = problem_links(ticket, user=self.user).select_related(None)
-        links = links.select_related("incident__requester").only(*LINKED_ROW_FIELDS)
+        links = problem_links(ticket, user=self.user)
         linked = paged_panel(
             self.request,
-            links,
+            # Only the columns the rows show (the API's links carry more).
+            link_rows(links),
             param="links_after",
             anchor="linked-incidents",
             field="linked_at",

@@ -1,8 +1,9 @@
 """The problem page's linked incidents rows written in Python (problems.linked_rows) are the
-markup templates/problems/agent/_linked_incident_row.html writes for them: titles and names
-escaped, an incident on hold with its reason, the link's day in the viewer's time zone, and the
-Unlink button (with the page's CSRF token) only while the problem is not closed or cancelled;
-and the page shows them."""
+markup templates/problems/agent/_linked_incident_row.html writes for them (the one from the
+links' values, the other from their model instances): titles and names escaped, a requester
+without a name by their username, an incident on hold with its reason, the link's day in the
+viewer's time zone, and the Unlink button (with the page's CSRF token) only while the problem
+is not closed or cancelled; and the page shows them."""
 
 import re
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from incidents.choices import HoldReason, IncidentStatus
 from problems.choices import ProblemStatus
-from problems.linked_rows import linked_incident_rows
+from problems.linked_rows import link_rows, linked_incident_rows
 from problems.models import ProblemIncident
 from tests.factories import UserFactory
 
@@ -46,18 +47,15 @@ def _links(problem, make_incident):
         ProblemIncident.objects.create(
             problem=problem, incident=incident, linked_at=moments[n % len(moments)]
         )
-    return list(
-        ProblemIncident.objects.filter(problem=problem)
-        .select_related("incident__requester")
-        .order_by("linked_at", "id")
-    )
+    links = ProblemIncident.objects.filter(problem=problem).order_by("linked_at", "id")
+    return list(links.select_related("incident__requester")), list(link_rows(links))
 
 
 @pytest.mark.parametrize("status", [ProblemStatus.INVESTIGATING, "closed", "cancelled"])
 @pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/New_York"])
 def test_rows_are_the_row_templates_markup(problem, make_incident, zone, status):
     problem.status = status
-    links = _links(problem, make_incident)
+    links, rows = _links(problem, make_incident)
     with timezone.override(zone):
         expected = "".join(
             render_to_string(
@@ -66,7 +64,7 @@ def test_rows_are_the_row_templates_markup(problem, make_incident, zone, status)
             )
             for link in links
         )
-        written = linked_incident_rows(links, problem, TOKEN)
+        written = linked_incident_rows(rows, problem, TOKEN)
     assert _squeezed(written) == _squeezed(expected)
     assert expected.count("<tr>") == 3 and "<script>" not in written
     assert expected.count("Awaiting vendor") == 1
@@ -75,7 +73,7 @@ def test_rows_are_the_row_templates_markup(problem, make_incident, zone, status)
 
 
 def test_the_problem_page_shows_the_rows(client_for, agent_l1, problem, make_incident):
-    links = _links(problem, make_incident)
+    links, _ = _links(problem, make_incident)
     page = client_for(agent_l1).get(reverse("problems:agent_detail", args=[problem.number]))
     html = page.content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
