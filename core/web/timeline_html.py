@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core.choices import Source
 from core.markdown import render_markdown
 from core.models import TicketBase, TimelineEvent
 from core.templatetags.servicedesk import local_instants
@@ -45,6 +46,8 @@ _STATUS = '<p class="event-status">\n        {moved}{to}\n      </p>'
 _MOVED = '{from_} <span aria-hidden="true">→</span><span class="visually-hidden">to</span> '
 _INTERNAL = '<span class="badge badge-internal">Internal</span>'
 _CHANGES = '<dl class="event-changes">\n        {rows}\n      </dl>'
+# `event.get_source_display()` without the dict Django builds for each call.
+_SOURCE_LABELS = dict(Source.choices)
 
 
 def timeline_entries(
@@ -111,7 +114,8 @@ class _Page:
         if not self.agent_view:
             return '<span class="event-source">via email</span>' if event.source == "email" else ""
         if event.source != "email":
-            return f'<span class="event-source">via {escape(event.get_source_display())}</span>'
+            label = _SOURCE_LABELS.get(event.source, event.source)
+            return f'<span class="event-source">via {escape(label)}</span>'
         url = self.original_messages.get(event.pk, "")
         link = f' · <a href="{escape(url)}">original message</a>' if url else ""
         return f'<span class="event-source">via email{link}</span>'
