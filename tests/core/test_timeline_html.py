@@ -132,7 +132,7 @@ def test_requester_entries_are_the_timeline_templates_markup(end_user, zone):
             "tickets/_timeline.html", {"events": events, "ticket": incident, "agent_view": False}
         )
         written = render_to_string(
-            "tickets/portal/_updates.html", {"entries": timeline_entries(events, incident)}
+            "tickets/_entries.html", {"entries": timeline_entries(events, incident)}
         )
     assert expected.count('<li class="event ') == len(events) > 15
     assert _squeezed(written) == _squeezed(expected)
@@ -158,7 +158,7 @@ def test_agent_entries_are_the_timeline_templates_markup(agent_l1, end_user, zon
             "tickets/_timeline.html", {"events": events, "ticket": ticket, "agent_view": True}
         )
         written = render_to_string(
-            "tickets/portal/_updates.html",
+            "tickets/_entries.html",
             {
                 "entries": timeline_entries(
                     events,
@@ -203,7 +203,7 @@ def test_the_agent_page_shows_the_templates_entries(client_for, agent_l1, end_us
 
 def test_no_entries_say_nothing_happened(client_for, agent_l1):
     assert "Nothing has happened yet." in render_to_string(
-        "tickets/portal/_updates.html", {"entries": []}
+        "tickets/_entries.html", {"entries": []}
     )
     incident = IncidentFactory()
     TimelineEvent.objects.filter(ticket_id=incident.pk).delete()
