@@ -202,9 +202,7 @@ def test_the_agent_page_shows_the_templates_entries(client_for, agent_l1, end_us
 
 
 def test_no_entries_say_nothing_happened(client_for, agent_l1):
-    assert "Nothing has happened yet." in render_to_string(
-        "tickets/_entries.html", {"entries": []}
-    )
+    assert "Nothing has happened yet." in render_to_string("tickets/_entries.html", {"entries": []})
     incident = IncidentFactory()
     TimelineEvent.objects.filter(ticket_id=incident.pk).delete()
     page = client_for(agent_l1).get(reverse("incidents:agent_detail", args=[incident.number]))
