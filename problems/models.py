@@ -85,7 +85,12 @@ class ProblemIncident(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["problem", "incident"], name="problem_incident_unique")
         ]
-        indexes = [models.Index(fields=["incident"], name="problem_link_incident")]
+        indexes = [
+            models.Index(fields=["incident"], name="problem_link_incident"),
+            # The problem page's linked incidents, a page at a time in link order (keyset on
+            # linked_at, id): without it the page read and sorted every link of the problem.
+            models.Index(fields=["problem", "linked_at", "id"], name="problem_link_linked_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.problem_id} ↔ {self.incident_id}"

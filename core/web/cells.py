@@ -33,6 +33,12 @@ def day_time(moment: datetime) -> str:
     return f"{local.day} {MONTHS[local.month]} {local.year}, {local:%H:%M}"
 
 
+def day_month_year(moment: datetime) -> str:
+    """`date:'j M Y'`."""
+    local = timezone.localtime(moment)
+    return f"{local.day} {MONTHS[local.month]} {local.year}"
+
+
 def day_month_time(moment: datetime) -> str:
     """`date:'j M, H:i'`."""
     local = timezone.localtime(moment)

@@ -21,6 +21,7 @@ from core.models import ConfigurationItem, Service, SupportGroup, User
 from core.roles import ROLE_GROUP_NAMES
 from core.services import attachment_validate
 from core.tickets.rating import COMMENT_MAX_LENGTH, SCORE_LABELS
+from core.web.select_memo import MemoSelect
 
 # No page renders a select box of more than this many options (DESIGN.md §7).
 MAX_SELECT_OPTIONS = 200
@@ -66,6 +67,12 @@ class CappedModelChoiceIterator(_ModelChoiceIterator):
         key = (type(self.field), str(self.queryset.query))
         yield from CHOICES_MEMO.get(key, self._options)
 
+    @property
+    def is_memoised(self) -> bool:
+        """Whether its options come from CHOICES_MEMO: read again without a query, so a select
+        of them may be kept rendered (core.web.select_memo)."""
+        return self.queryset.model in _MEMO_MODELS
+
     def _options(self) -> list[tuple[str, str]]:
         return [
             (str(obj.pk), str(self.field.label_from_instance(obj)))
@@ -82,6 +89,7 @@ class CappedModelChoiceIterator(_ModelChoiceIterator):
 
 class CappedModelChoiceField(_ModelChoiceField):
     iterator = CappedModelChoiceIterator
+    widget = MemoSelect
 
 
 def agent_users() -> QuerySet[User]:

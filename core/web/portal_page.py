@@ -28,7 +28,7 @@ from core.tickets.rating import SCORE_LABELS, can_rate
 from core.web.access import current_user
 from core.web.forms import AttachmentForm, ReplyForm, SatisfactionForm
 from core.web.paged_panel import PagedPanel, paged_panel
-from core.web.portal_timeline import timeline_entries
+from core.web.timeline_html import timeline_entries
 
 
 def _without_version(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""`{% inbound_links ticket events as mail %}`: the ticket page's links from the timeline events
-it shows to the stored mail they came from (one query, reading only those events' messages).
+"""`{% inbound_links ticket events as mail %}` (and `{% original_messages %}`, the same by event):
+the ticket page's links from the timeline events it shows to the stored mail they came from (one
+query, reading only those events' messages).
 
 A template library rather than a kernel import: core never imports the email channel, and a
 ticket page without this app installed simply shows no links."""
@@ -44,6 +45,15 @@ def mail_link(links: dict[str, Any] | None, event: Any) -> str:
     if event.kind == "created":
         return str(links["opening"])
     return ""
+
+
+@register.simple_tag
+def original_messages(ticket: TicketBase, events: list[TimelineEvent]) -> dict[int, str]:
+    """{event id: URL of the message it came from} for the events of `events` whose mail is
+    kept: what `mail_link` reads from `inbound_links`, keyed for the timeline written in Python
+    (core.web.timeline_html)."""
+    links = inbound_links(ticket, events)
+    return {event.pk: url for event in events if (url := mail_link(links, event))}
 
 
 @register.filter

@@ -49,6 +49,7 @@ from problems import services
 from problems.filtersets import ProblemFilterSet
 from problems.forms import LinkProblemForm, ProblemCreateForm, ResolveForm
 from problems.linked_kind import LinkedTicket, linked_kind
+from problems.linked_rows import link_rows
 from problems.models import Problem
 from problems.selectors import (
     linkable_problems,
@@ -215,12 +216,11 @@ class ProblemPage(TicketPage):
         return self.action_form(action, problem, bound.get(name))
 
     def extra_context(self, ticket: Problem, bound: dict[str, Form]) -> dict[str, Any]:
-        # The panel names an incident's requester only (the API's links carry more).
-        links = problem_links(ticket, user=self.user).select_related(None)
-        links = links.select_related("incident__requester")
+        links = problem_links(ticket, user=self.user)
         linked = paged_panel(
             self.request,
-            links,
+            # Only the columns the rows show (the API's links carry more).
+            link_rows(links),
             param="links_after",
             anchor="linked-incidents",
             field="linked_at",

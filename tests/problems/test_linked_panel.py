@@ -39,7 +39,7 @@ def _url(problem) -> str:
 
 
 def _numbers(response) -> list[str]:
-    return [link.incident.number for link in response.context["links"]]
+    return [row.incident__number for row in response.context["links"]]
 
 
 def test_more_linked_incidents_pages_through_every_link_once(
