@@ -45,9 +45,10 @@ from incidents.filtersets import DEFAULT_ORDERING, ORDERINGS, IncidentFilterSet
 from incidents.models import Incident
 from incidents.selectors import (
     QUEUE_TABS,
+    QueueItem,
     incident_list_for_user,
     incident_queue_counts,
-    incident_queue_rows,
+    incident_queue_items,
     incident_queue_tab,
     queue_tab_or_default,
     with_live_page,
@@ -62,11 +63,11 @@ from sla.selectors import TicketSla, ticket_sla
 
 @dataclass(frozen=True)
 class QueueRow:
-    incident: Incident
+    # The row as the page's query read it; its paged_tier_index: how many tiers a page nobody
+    # has acknowledged yet has climbed (0: its first tier), None when there is none (the
+    # on-call app's paging; always None without it).
+    incident: QueueItem
     sla: TicketSla
-    # A page nobody has acknowledged yet: how many tiers it has climbed (0: its first tier),
-    # None when there is none (the on-call app's paging; always None without it).
-    paged_tier_index: int | None = None
     # The row as shown (incidents.views.queue_rows) and its fingerprint for the refresh's diff.
     html: str = ""
     digest: str = ""
@@ -100,7 +101,7 @@ def queue_basis(request: HtmxHttpRequest, user: User) -> QueueBasis:
     filtered = filterset.qs
     counts = incident_queue_counts(filtered, user=user)
     paginator = CountedPaginator(
-        with_live_page(incident_queue_rows(incident_queue_tab(filtered, user=user, tab=tab))),
+        with_live_page(incident_queue_tab(filtered, user=user, tab=tab)),
         settings.QUEUE_PAGE_SIZE,
         count=counts[tab],
     )
@@ -124,7 +125,7 @@ def basis_marker(
 def queue_context(request: HtmxHttpRequest, user: User, basis: QueueBasis) -> dict[str, Any]:
     """Everything the queue page and its rows partial render, for the request's filters."""
     filterset, tab, counts, page = basis.filterset, basis.tab, basis.counts, basis.page
-    incidents = list(page)
+    incidents = incident_queue_items(cast(QuerySet[Incident], page.object_list))
     ids = [incident.pk for incident in incidents]
     # One narrow query for the clocks of the whole page, whatever its size.
     clock_rows = row_clock_rows(Incident, ids)
@@ -138,10 +139,9 @@ def queue_context(request: HtmxHttpRequest, user: User, basis: QueueBasis) -> di
     for incident in incidents:
         sla = ticket_sla(clocks[incident.pk], now)
         badge = live_badge(clocks[incident.pk], sla, now)
-        paged = getattr(incident, "paged_tier_index", None)
-        html, digest = queue_row_html(incident, badge, paged, viewer)
+        html, digest = queue_row_html(incident, badge, viewer)
         shown = mark_safe(with_csrf(html, csrf))  # noqa: S308 (escaped in queue_rows)
-        rows.append(QueueRow(incident, sla, paged, shown, digest))
+        rows.append(QueueRow(incident, sla, shown, digest))
         badges.append(badge)
     cleaned = filterset.form.cleaned_data
     ordering = cleaned.get("ordering") or DEFAULT_ORDERING
