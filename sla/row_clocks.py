@@ -19,6 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models.fields.json import KeyTextTransform
 
 from core.models import TicketBase
+from core.utc_instants import aware, instant_column
 from sla.models import SlaClock
 from sla.selectors import METRIC_ORDER
 
@@ -57,20 +58,25 @@ _COLUMNS = (
 ClockRow = tuple[Any, ...]
 
 
+_INSTANTS = ("due_at", "warn_at", "breached_at", "paused_at", "stopped_at")
+_INSTANT_POSITIONS = tuple(_COLUMNS.index(name) for name in _INSTANTS)
+
+
 def row_clock_rows(model: type[TicketBase], ticket_ids: Sequence[int]) -> list[ClockRow]:
     """The clocks of these tickets of `model`, as rows, in no particular order; one query."""
     if not ticket_ids:
         return []
     content_type = ContentType.objects.get_for_model(model)
-    return list(
-        SlaClock.objects.filter(ticket_type=content_type, ticket_id__in=list(ticket_ids))
-        .order_by()
-        .values_list(
-            *_COLUMNS,
-            KeyTextTransform("policy_name", "snapshot"),
-            KeyTextTransform("calendar", "snapshot"),
-        )
+    clocks = SlaClock.objects.filter(ticket_type=content_type, ticket_id__in=list(ticket_ids))
+    alias = clocks.db
+    # The instants through psycopg's C loader (core.utc_instants): most of this query's CPU.
+    columns = [instant_column(c, alias) if c in _INSTANTS else c for c in _COLUMNS]
+    rows = clocks.order_by().values_list(
+        *columns,
+        KeyTextTransform("policy_name", "snapshot"),
+        KeyTextTransform("calendar", "snapshot"),
     )
+    return aware(rows, _INSTANT_POSITIONS, alias)
 
 
 def row_clocks_by_ticket(

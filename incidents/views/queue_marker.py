@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from core.capped_counts import CappedCount
 from core.web.list_marker import ROOT, code_digest, list_marker, sorted_rows
 from incidents.models import Incident
-from incidents.selectors import QUEUE_STATE_FIELDS, QueueItem
+from incidents.selectors import QUEUE_STATE_FIELDS, QueueItem, incident_queue_states
 from sla.row_clocks import ClockRow
 
 CODE_DIGEST = code_digest(
@@ -34,7 +34,7 @@ def row_state(item: QueueItem) -> tuple[Any, ...]:
 
 def page_row_states(page_rows: QuerySet[Incident]) -> list[tuple[Any, ...]]:
     """The page's rows (its sliced page query) as values, in order; one query."""
-    return list(page_rows.values_list(*QUEUE_STATE_FIELDS))
+    return incident_queue_states(page_rows)
 
 
 def queue_marker(
