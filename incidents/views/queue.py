@@ -138,7 +138,7 @@ def queue_context(request: HtmxHttpRequest, user: User, basis: QueueBasis) -> di
     badges = []
     for incident in incidents:
         sla = ticket_sla(clocks[incident.pk], now)
-        badge = live_badge(clocks[incident.pk], sla, now)
+        badge = live_badge(clocks[incident.pk], sla, now, viewer.zone)
         html, digest = queue_row_html(incident, badge, viewer)
         shown = mark_safe(with_csrf(html, csrf))  # noqa: S308 (escaped in queue_rows)
         rows.append(QueueRow(incident, sla, shown, digest))

@@ -11,12 +11,14 @@ not because a minute passed.
 """
 
 from dataclasses import dataclass
+from datetime import tzinfo
 from functools import cache
 from hashlib import blake2b
 from html import escape
 from urllib.parse import quote
 
 from django.urls import reverse
+from django.utils import timezone
 
 from core.templatetags.servicedesk import age
 from core.tickets.describe import choice_label
@@ -31,14 +33,15 @@ _SLOT = "number-slot"
 
 @dataclass(frozen=True)
 class RowViewer:
-    """What a row shows that depends on who looks and from where, not on the incident; and the
-    incident page and claim URLs with a slot for the number (one reverse() each per request,
-    not two per row)."""
+    """What a row shows that depends on who looks and from where, not on the incident: the
+    viewer's time zone (read once per page, core.web.cells), and the incident page and claim
+    URLs with a slot for the number (one reverse() each per request, not two per row)."""
 
     user_id: int
     refresh_url: str
     detail_url: str = ""
     claim_url: str = ""
+    zone: tzinfo | None = None
 
     @classmethod
     def of(cls, user_id: int, refresh_url: str) -> "RowViewer":
@@ -47,6 +50,7 @@ class RowViewer:
             refresh_url,
             reverse("incidents:agent_detail", args=[_SLOT]),
             reverse("incidents:agent_claim", args=[_SLOT]),
+            timezone.get_current_timezone(),
         )
 
 
@@ -59,20 +63,20 @@ def with_csrf(html: str, csrf_input: str) -> str:
     return html.replace(CSRF_SLOT, csrf_input, 1)
 
 
-def _alert_state(incident: QueueItem) -> str:
+def _alert_state(incident: QueueItem, zone: tzinfo | None) -> str:
     firing = incident.alert_firing_since
     if firing is not None:
         return (
             ' <span class="badge badge-alert-firing" title="Its monitoring alert is still '
-            f'firing">Alert firing since <time datetime="{iso(firing)}">'
-            f"{day_month_time(firing)}</time></span>"
+            f'firing">Alert firing since <time datetime="{iso(firing, zone)}">'
+            f"{day_month_time(firing, zone)}</time></span>"
         )
     recovered = incident.alert_last_recovered_at
     if recovered is not None:
         return (
             ' <span class="badge badge-alert-recovered" title="Its monitoring alerts have '
-            f'recovered">Alert recovered at <time datetime="{iso(recovered)}">'
-            f"{day_month_time(recovered)}</time></span>"
+            f'recovered">Alert recovered at <time datetime="{iso(recovered, zone)}">'
+            f"{day_month_time(recovered, zone)}</time></span>"
         )
     return ""
 
@@ -141,7 +145,7 @@ def queue_row_html(incident: QueueItem, sla: BadgeHtml, viewer: RowViewer) -> tu
         f'<td data-label="Incident" class="col-title"><span class="row-number mono">{number}'
         f'</span> <a href="{detail}" id="open-{number}" class="row-link">'
         f"{escape(incident.title)}</a>{major}{_paged(incident.paged_tier_index)}"
-        f"{_alert_state(incident)}</td>"
+        f"{_alert_state(incident, viewer.zone)}</td>"
         f'<td data-label="SLA" class="col-sla">{_SLA_SLOT}</td>'
         f'<td data-label="Priority" class="col-priority">'
         f"{priority_badge_html(Incident, incident.priority)}</td>"
@@ -152,8 +156,8 @@ def queue_row_html(incident: QueueItem, sla: BadgeHtml, viewer: RowViewer) -> tu
         f'<td data-label="Assignee" class="col-assignee">{_assignee(incident, number, viewer)}'
         "</td>"
         f'<td data-label="Service" class="col-service">{escape(service)}</td>'
-        f'<td data-label="Age" class="col-age nowrap"><time datetime="{iso(created)}" '
-        f'data-age title="Reported {day_time(created)}">{_AGE_SLOT}</time></td>'
+        f'<td data-label="Age" class="col-age nowrap"><time datetime="{iso(created, viewer.zone)}" '
+        f'data-age title="Reported {day_time(created, viewer.zone)}">{_AGE_SLOT}</time></td>'
     )
     digest = blake2b(
         f"{incident.priority}{sla.digest_key}{cells}".encode(), digest_size=6
