@@ -8,7 +8,7 @@ would have given (the connection's time zone is UTC: settings.DATABASES sets no 
 Other databases read the column as it is.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,7 +36,7 @@ def instant_column(column: Any, alias: str) -> Any:
 
 
 def aware(
-    rows: Sequence[tuple[Any, ...]], positions: Sequence[int], alias: str
+    rows: Iterable[tuple[Any, ...]], positions: Sequence[int], alias: str
 ) -> list[tuple[Any, ...]]:
     """`rows` with the instants at `positions` (read with `instant_column`) aware again."""
     if not reads_wall_time(alias):
