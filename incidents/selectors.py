@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from core.capped_counts import CappedCount, capped_window_counts
+from core.capped_counts import CappedCount, capped_counts_of, capped_window_statement
 from core.models import SupportGroup, User
 from core.roles import is_agent
 from core.tickets.paging_hooks import live_page_tier
@@ -24,6 +24,13 @@ from core.tickets.visibility import restricted_condition
 from core.utc_instants import aware, instant_column
 from incidents.alerts.state import with_alert_state
 from incidents.models import Incident
+from incidents.queue_statements import (
+    Statement,
+    StatementKey,
+    fetch,
+    kept_statement,
+    rows_statement,
+)
 from incidents.visibility import SECURITY_INCIDENTS
 
 # The queue's tabs, in the order the page shows them; "all" applies no condition.
@@ -65,6 +72,13 @@ def incident_list_for_user(user: User) -> QuerySet[Incident]:
             scope = _AGENT_SCOPES[user.pk] = _incidents().filter(hidden)
         return scope.all()
     return _incidents().filter(requester=user)
+
+
+def incident_scope_key(user: User) -> tuple[int, bool, bool]:
+    """What `incident_list_for_user(user)`'s statement depends on (incidents.queue_statements):
+    the user's id, whether they are an agent and whether anything is hidden from them."""
+    agent = is_agent(user)
+    return user.pk, agent, agent and restricted_condition(SECURITY_INCIDENTS, user) is None
 
 
 def incident_get_for_user(user: User, number: str) -> Incident:
@@ -174,27 +188,50 @@ QUEUE_ITEM_FIELDS = (
 _INSTANTS = ("created_at", "alert_firing_since", "alert_last_recovered_at")
 
 
-def _values(page_rows: QuerySet[Incident], fields: tuple[str, ...]) -> list[tuple[Any, ...]]:
+def _values(
+    page_rows: QuerySet[Incident], fields: tuple[str, ...], key: StatementKey | None
+) -> list[tuple[Any, ...]]:
     """The page's rows as `fields`, their instants through psycopg's C loader
-    (core.utc_instants)."""
+    (core.utc_instants); the statement kept under `key` (incidents.queue_statements)."""
     alias = page_rows.db
     columns = [instant_column(name, alias) if name in _INSTANTS else name for name in fields]
     positions = [position for position, name in enumerate(fields) if name in _INSTANTS]
-    return aware(page_rows.values_list(*columns), positions, alias)
+    statement = None
+    if key is not None:
+        marks = (page_rows.query.low_mark, page_rows.query.high_mark)
+        statement = kept_statement(
+            (*key, fields, marks), lambda: rows_statement(page_rows.values_list(*columns))
+        )
+    if statement is None:
+        return aware(page_rows.values_list(*columns), positions, alias)
+    return aware(fetch(alias, statement), positions, alias)
 
 
-def incident_queue_items(page_rows: QuerySet[Incident]) -> list[QueueItem]:
+def incident_queue_items(
+    page_rows: QuerySet[Incident], key: StatementKey | None = None
+) -> list[QueueItem]:
     """The queue's page of incidents (its sliced page query, annotated by with_live_page), in
     order, as QueueItems; one query."""
-    return [QueueItem._make(row) for row in _values(page_rows, QUEUE_ITEM_FIELDS)]
+    return [QueueItem._make(row) for row in _values(page_rows, QUEUE_ITEM_FIELDS, key)]
 
 
-def incident_queue_states(page_rows: QuerySet[Incident]) -> list[tuple[Any, ...]]:
+def incident_queue_states(
+    page_rows: QuerySet[Incident], key: StatementKey | None = None
+) -> list[tuple[Any, ...]]:
     """The same rows as only what the refresh's marker reads (QUEUE_STATE_FIELDS); one query."""
-    return _values(page_rows, QUEUE_STATE_FIELDS)
+    return _values(page_rows, QUEUE_STATE_FIELDS, key)
 
 
-def incident_queue_counts(queryset: QuerySet[Incident], *, user: User) -> dict[str, CappedCount]:
+def incident_queue_counts(
+    queryset: QuerySet[Incident], *, user: User, key: StatementKey | None = None
+) -> dict[str, CappedCount]:
     """How many incidents of `queryset` each tab holds, in one pass over at most
-    LIST_COUNT_CAP + 1 of them (past the cap each count says it is a lower bound)."""
-    return capped_window_counts(queryset, {tab: _tab_condition(user, tab) for tab in QUEUE_TABS})
+    LIST_COUNT_CAP + 1 of them (past the cap each count says it is a lower bound); the
+    statement kept under `key` (incidents.queue_statements)."""
+    conditions = {tab: _tab_condition(user, tab) for tab in QUEUE_TABS}
+    statement = kept_statement(
+        None if key is None else (*key, "counts"),
+        lambda: Statement(*capped_window_statement(queryset, conditions)),
+    )
+    assert statement is not None
+    return capped_counts_of(queryset.db, (statement.sql, statement.params), conditions)

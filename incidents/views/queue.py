@@ -43,6 +43,7 @@ from core.web.list_marker import (
 )
 from incidents.filtersets import DEFAULT_ORDERING, ORDERINGS, IncidentFilterSet
 from incidents.models import Incident
+from incidents.queue_statements import StatementKey, statement_key
 from incidents.selectors import (
     QUEUE_TABS,
     QueueItem,
@@ -50,6 +51,7 @@ from incidents.selectors import (
     incident_queue_counts,
     incident_queue_items,
     incident_queue_tab,
+    incident_scope_key,
     queue_tab_or_default,
     with_live_page,
 )
@@ -84,13 +86,15 @@ class Tab:
 @dataclass(frozen=True)
 class QueueBasis:
     """What both a page and the refresh's 304 check read first: the filters, the tab, the
-    counts and the page (its query not yet run)."""
+    counts and the page (its query not yet run), and the key its statements are kept under
+    (incidents.queue_statements; None: compiled for this request)."""
 
     filterset: IncidentFilterSet
     tab: str
     counts: dict[str, CappedCount]
     page: Page[Incident]
     refresh_url: str
+    statements: StatementKey | None = None
 
 
 def queue_basis(request: HtmxHttpRequest, user: User) -> QueueBasis:
@@ -99,14 +103,15 @@ def queue_basis(request: HtmxHttpRequest, user: User) -> QueueBasis:
     )
     tab = queue_tab_or_default(request.GET.get("tab"))
     filtered = filterset.qs
-    counts = incident_queue_counts(filtered, user=user)
+    key = statement_key(filterset, alias=filtered.db, scope=incident_scope_key(user), tab=tab)
+    counts = incident_queue_counts(filtered, user=user, key=key)
     paginator = CountedPaginator(
         with_live_page(incident_queue_tab(filtered, user=user, tab=tab)),
         settings.QUEUE_PAGE_SIZE,
         count=counts[tab],
     )
     page = paginator.get_page(request.GET.get("page"))
-    return QueueBasis(filterset, tab, counts, page, request.get_full_path())
+    return QueueBasis(filterset, tab, counts, page, request.get_full_path(), key)
 
 
 def basis_marker(
@@ -125,7 +130,7 @@ def basis_marker(
 def queue_context(request: HtmxHttpRequest, user: User, basis: QueueBasis) -> dict[str, Any]:
     """Everything the queue page and its rows partial render, for the request's filters."""
     filterset, tab, counts, page = basis.filterset, basis.tab, basis.counts, basis.page
-    incidents = incident_queue_items(cast(QuerySet[Incident], page.object_list))
+    incidents = incident_queue_items(cast(QuerySet[Incident], page.object_list), basis.statements)
     ids = [incident.pk for incident in incidents]
     # One narrow query for the clocks of the whole page, whatever its size.
     clock_rows = row_clock_rows(Incident, ids)
@@ -189,7 +194,7 @@ def unchanged_since(request: HtmxHttpRequest, user: User, basis: QueueBasis) -> 
     current = current_tags(request)
     if not current:
         return None
-    rows = page_row_states(cast(QuerySet[Incident], basis.page.object_list))
+    rows = page_row_states(cast(QuerySet[Incident], basis.page.object_list), basis.statements)
     marker = basis_marker(basis, user, rows, row_clock_rows(Incident, [row[0] for row in rows]))
     return unchanged_tag(current, marker)
 

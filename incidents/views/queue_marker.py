@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from core.capped_counts import CappedCount
 from core.web.list_marker import ROOT, code_digest, list_marker, sorted_rows
 from incidents.models import Incident
+from incidents.queue_statements import StatementKey
 from incidents.selectors import QUEUE_STATE_FIELDS, QueueItem, incident_queue_states
 from sla.row_clocks import ClockRow
 
@@ -32,9 +33,12 @@ def row_state(item: QueueItem) -> tuple[Any, ...]:
     return tuple(item[:_STATE_WIDTH])
 
 
-def page_row_states(page_rows: QuerySet[Incident]) -> list[tuple[Any, ...]]:
-    """The page's rows (its sliced page query) as values, in order; one query."""
-    return incident_queue_states(page_rows)
+def page_row_states(
+    page_rows: QuerySet[Incident], statements: StatementKey | None = None
+) -> list[tuple[Any, ...]]:
+    """The page's rows (its sliced page query) as values, in order; one query (its statement
+    kept under `statements`, incidents.queue_statements)."""
+    return incident_queue_states(page_rows, statements)
 
 
 def queue_marker(
