@@ -69,11 +69,15 @@ def test_a_kept_statement_reads_the_rows_as_they_are_now(
     assert again == incident_queue_items(page)
 
     counts = incident_queue_counts(filterset.qs, user=agent_l1, key=key)
-    assert counts == incident_queue_counts(filterset.qs, user=agent_l1) == {
-        "unassigned": 3,
-        "mine": 0,
-        "groups": sum(1 for i in incidents if i.support_group_id == l1_group.pk),
-        "all": 3,
-    }
+    assert (
+        counts
+        == incident_queue_counts(filterset.qs, user=agent_l1)
+        == {
+            "unassigned": 3,
+            "mine": 0,
+            "groups": sum(1 for i in incidents if i.support_group_id == l1_group.pk),
+            "all": 3,
+        }
+    )
     Incident.objects.filter(pk=incidents[0].pk).update(assignee=agent_l1)
     assert incident_queue_counts(filterset.qs, user=agent_l1, key=key)["mine"] == 1
