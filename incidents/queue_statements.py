@@ -9,20 +9,20 @@ and the filters' cleaned values, only for filters whose SQL depends on nothing b
 (PURE_FILTERS). A request with any other filter (the SLA state filter reads the clock), an
 invalid filter form or a value of an unknown type is compiled as before. Each statement still
 runs on every request; only its text, parameters and column converters are kept (the rows go
-through the converters as the ORM would put them), STATEMENTS_KEPT per process.
+through the converters as the ORM would put them), STATEMENTS_KEPT per process. The querysets
+they are compiled from are kept under the same keys (never evaluated; each request gets a
+clone), so a request whose statements are all kept builds no filter either.
 """
 
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import EmptyResultSet
-from django.db import connections
 from django.db.models import Model, QuerySet
 
+from core.kept_statements import Statement
 from core.tickets.paging_hooks import paging_hooks
 from incidents.models import Incident
 
@@ -53,19 +53,9 @@ PURE_FILTERS = frozenset(
 STATEMENTS_KEPT = 512
 
 
-@dataclass(frozen=True)
-class Statement:
-    """A compiled statement; for a values query, the width of its rows (the ORM leaves out
-    any extra column it selects) and the converters of its columns by position."""
-
-    sql: str
-    params: tuple[Any, ...]
-    width: int | None = None
-    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...] = ()
-
-
 StatementKey = tuple[Hashable, ...]
 _STATEMENTS: dict[StatementKey, Statement] = {}
+_QUERYSETS: dict[StatementKey, QuerySet[Any]] = {}
 _EMPTY: tuple[Any, ...] = (None, "", [], ())
 
 
@@ -129,39 +119,17 @@ def kept_statement(
     return statement
 
 
-def rows_statement(rows: QuerySet[Any]) -> Statement | None:
-    """A values_list query's statement; None when the query can have no rows (an empty page:
-    the ORM answers it without a statement)."""
-    compiler = rows.query.get_compiler(using=rows.db)
-    try:
-        sql, params = compiler.as_sql()
-    except EmptyResultSet:
-        return None
-    width = compiler.col_count
-    converters = compiler.get_converters([column for column, _, _ in compiler.select[:width]])
-    return Statement(
-        sql,
-        tuple(params),
-        width,
-        tuple((position, tuple(convs), column) for position, (convs, column) in converters.items()),
-    )
-
-
-def fetch(alias: str, statement: Statement) -> list[tuple[Any, ...]]:
-    """The rows of a kept values statement, as the ORM's values_list gives them."""
-    connection = connections[alias]
-    with connection.cursor() as cursor:
-        cursor.execute(statement.sql, statement.params)
-        rows = cursor.fetchall()
-    if not statement.converters and statement.width is None:
-        return rows
-    converted = []
-    for row in rows:
-        values = list(row[: statement.width])
-        for position, convs, column in statement.converters:
-            value = values[position]
-            for converter in convs:
-                value = converter(value, column, connection)
-            values[position] = value
-        converted.append(tuple(values))
-    return converted
+def kept_queryset(
+    key: StatementKey | None, part: str, build: Callable[[], QuerySet[Any]]
+) -> QuerySet[Any]:
+    """A clone of the queryset kept under `key` and `part`, else `build()` (kept when `key`
+    is not None)."""
+    if key is None:
+        return build()
+    kept = _QUERYSETS.get((*key, part))
+    if kept is None:
+        if len(_QUERYSETS) >= STATEMENTS_KEPT:
+            _QUERYSETS.clear()
+        # A clone: the caller's own queryset may still be evaluated in its request.
+        kept = _QUERYSETS[(*key, part)] = build().all()
+    return kept.all()

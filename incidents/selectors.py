@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from core.capped_counts import CappedCount, capped_counts_of, capped_window_statement
+from core.kept_statements import Statement, fetch, rows_statement
 from core.models import SupportGroup, User
 from core.roles import is_agent
 from core.tickets.paging_hooks import live_page_tier
@@ -24,13 +25,7 @@ from core.tickets.visibility import restricted_condition
 from core.utc_instants import aware, instant_column
 from incidents.alerts.state import with_alert_state
 from incidents.models import Incident
-from incidents.queue_statements import (
-    Statement,
-    StatementKey,
-    fetch,
-    kept_statement,
-    rows_statement,
-)
+from incidents.queue_statements import StatementKey, kept_statement
 from incidents.visibility import SECURITY_INCIDENTS
 
 # The queue's tabs, in the order the page shows them; "all" applies no condition.

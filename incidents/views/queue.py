@@ -43,7 +43,7 @@ from core.web.list_marker import (
 )
 from incidents.filtersets import DEFAULT_ORDERING, ORDERINGS, IncidentFilterSet
 from incidents.models import Incident
-from incidents.queue_statements import StatementKey, statement_key
+from incidents.queue_statements import StatementKey, kept_queryset, statement_key
 from incidents.selectors import (
     QUEUE_TABS,
     QueueItem,
@@ -102,14 +102,14 @@ def queue_basis(request: HtmxHttpRequest, user: User) -> QueueBasis:
         request.GET, queryset=incident_list_for_user(user), request=request
     )
     tab = queue_tab_or_default(request.GET.get("tab"))
-    filtered = filterset.qs
-    key = statement_key(filterset, alias=filtered.db, scope=incident_scope_key(user), tab=tab)
+    alias = filterset.queryset.db
+    key = statement_key(filterset, alias=alias, scope=incident_scope_key(user), tab=tab)
+    filtered = kept_queryset(key, "filtered", lambda: filterset.qs)
     counts = incident_queue_counts(filtered, user=user, key=key)
-    paginator = CountedPaginator(
-        with_live_page(incident_queue_tab(filtered, user=user, tab=tab)),
-        settings.QUEUE_PAGE_SIZE,
-        count=counts[tab],
+    listed = kept_queryset(
+        key, "listed", lambda: with_live_page(incident_queue_tab(filtered, user=user, tab=tab))
     )
+    paginator = CountedPaginator(listed, settings.QUEUE_PAGE_SIZE, count=counts[tab])
     page = paginator.get_page(request.GET.get("page"))
     return QueueBasis(filterset, tab, counts, page, request.get_full_path(), key)
 
