@@ -17,6 +17,8 @@ from incidents.selectors import (
     incident_scope_key,
     with_live_page,
 )
+from sla.models import SlaClock
+from sla.row_clocks import row_clock_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +83,25 @@ def test_a_kept_statement_reads_the_rows_as_they_are_now(
     )
     Incident.objects.filter(pk=incidents[0].pk).update(assignee=agent_l1)
     assert incident_queue_counts(filterset.qs, user=agent_l1, key=key)["mine"] == 1
+
+
+def test_the_kept_clock_statement_reads_the_clocks_of_the_tickets_asked_for(make_incident):
+    incidents = [make_incident(f"Printer {n} offline") for n in range(3)]
+    a, b, c = (incident.pk for incident in incidents)
+
+    def expected(ids):
+        return sorted(
+            (clock.ticket_id, clock.metric, clock.due_at)
+            for clock in SlaClock.objects.filter(ticket_id__in=ids, ticket_type__model="incident")
+        )
+
+    def read(ids):
+        return sorted((row[0], row[1], row[3]) for row in row_clock_rows(Incident, ids))
+
+    assert expected([a, b, c])
+    # The same statement (three ids) with other ids, in another order; then two, and repeats.
+    assert read([a, b, c]) == expected([a, b, c])
+    assert read([c, a, b]) == expected([a, b, c])
+    assert read([b, c]) == expected([b, c])
+    assert read([c, c, a]) == expected([a, c])
+    assert read([a, c]) == expected([a, c])
