@@ -1,4 +1,4 @@
-"""The triage queue's statements, compiled once per shape on PostgreSQL (issue 18).
+"""The triage queue's statements, compiled once per shape and kept (issue 18).
 
 Building and compiling the queue's statements (the tab counts, the page's rows, the refresh's
 row states) was about half of an unchanged refresh's CPU, yet for the same inputs they are

@@ -6,7 +6,9 @@ Queries for the list itself, whatever the page size: one aggregate for the tab c
 also the paginator's count), one for the page of incidents, one for their SLA clocks. Whether an
 incident is being paged with nobody acknowledging yet (the "Paged" marker, "escalated" once the
 page climbed a tier) is a subquery of the page's query (incidents.selectors.with_live_page),
-not one more query.
+not one more query. The statements are compiled once per shape and kept, with the querysets
+they come from (incidents.queue_statements); the page's rows are read as values
+(incidents.selectors.QueueItem).
 """
 
 from dataclasses import dataclass
