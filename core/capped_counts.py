@@ -3,6 +3,7 @@ LIST_COUNT_CAP + 1 rows, so a tab bar over a million open tickets reads at most 
 instead of counting them all; the page shows "10,000+" past the cap.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -26,12 +27,11 @@ class CappedCount(int):
         return f"{int(self):,}+" if self.capped else str(int(self))
 
 
-def capped_window_counts(
+def capped_window_statement(
     queryset: QuerySet[Any], conditions: dict[str, Q | None]
-) -> dict[str, CappedCount]:
-    """For each key, how many of the first LIST_COUNT_CAP + 1 rows of `queryset` meet its
-    condition (None: every row), in one pass and one statement. When there are more rows than
-    the cap, every count is capped: it is at least what it says."""
+) -> tuple[str, tuple[Any, ...]]:
+    """The statement of `capped_window_counts` (SQL and parameters), for a caller that keeps
+    it: it depends only on `queryset`, `conditions` and the cap."""
     cap = settings.LIST_COUNT_CAP
     flags = {
         f"window_flag_{number}": ExpressionWrapper(condition, output_field=BooleanField())
@@ -39,21 +39,36 @@ def capped_window_counts(
         if condition is not None
     }
     window = queryset.order_by().annotate(**flags).values("pk", *flags)[: cap + 1]
-    sql, params = window.query.sql_with_params()
+    sql, params = window.query.get_compiler(using=queryset.db).as_sql()
     columns: list[str] = []
     names = iter(flags)
     for condition in conditions.values():
         columns.append(
             "count(*)" if condition is None else f'count(*) FILTER (WHERE "{next(names)}")'
         )
-    total = "count(*)"
-    with connections[queryset.db].cursor() as cursor:
-        # The window is SQL compiled by the ORM, with its parameters passed separately.
-        statement = f"SELECT {', '.join([*columns, total])} FROM ({sql}) AS capped_window"  # noqa: S608
-        cursor.execute(statement, params)
-        *counts, seen = cursor.fetchone() or (0,) * (len(columns) + 1)
+    # The window is SQL compiled by the ORM, with its parameters passed separately.
+    statement = f"SELECT {', '.join([*columns, 'count(*)'])} FROM ({sql}) AS capped_window"  # noqa: S608
+    return statement, tuple(params)
+
+
+def capped_counts_of(
+    alias: str, statement: tuple[str, tuple[Any, ...]], keys: Iterable[str]
+) -> dict[str, CappedCount]:
+    """Run a `capped_window_statement` on database `alias`: the count of each key, in order."""
+    keys = list(keys)
+    sql, params = statement
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        *counts, seen = cursor.fetchone() or (0,) * (len(keys) + 1)
+    cap = settings.LIST_COUNT_CAP
     capped = int(seen) > cap
-    return {
-        key: CappedCount(min(int(n), cap), capped)
-        for key, n in zip(conditions, counts, strict=True)
-    }
+    return {key: CappedCount(min(int(n), cap), capped) for key, n in zip(keys, counts, strict=True)}
+
+
+def capped_window_counts(
+    queryset: QuerySet[Any], conditions: dict[str, Q | None]
+) -> dict[str, CappedCount]:
+    """For each key, how many of the first LIST_COUNT_CAP + 1 rows of `queryset` meet its
+    condition (None: every row), in one pass and one statement. When there are more rows than
+    the cap, every count is capped: it is at least what it says."""
+    return capped_counts_of(queryset.db, capped_window_statement(queryset, conditions), conditions)

@@ -9,17 +9,23 @@ bar costs the same whatever the page size, and its total doubles as the paginato
 """
 
 from collections.abc import Iterable
+from datetime import datetime
+from functools import cache
+from typing import Any, NamedTuple
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from core.capped_counts import CappedCount, capped_window_counts
+from core.capped_counts import CappedCount, capped_counts_of, capped_window_statement
+from core.kept_statements import Statement, fetch, rows_statement
 from core.models import SupportGroup, User
 from core.roles import is_agent
 from core.tickets.paging_hooks import live_page_tier
 from core.tickets.visibility import restricted_condition
+from core.utc_instants import aware, instant_column
 from incidents.alerts.state import with_alert_state
 from incidents.models import Incident
+from incidents.queue_statements import StatementKey, kept_statement
 from incidents.visibility import SECURITY_INCIDENTS
 
 # The queue's tabs, in the order the page shows them; "all" applies no condition.
@@ -32,16 +38,42 @@ QUEUE_TABS: dict[str, str] = {
 DEFAULT_QUEUE_TAB = "all"
 
 
-def incident_list_for_user(user: User) -> QuerySet[Incident]:
-    incidents = with_alert_state(
+@cache
+def _incidents() -> QuerySet[Incident]:
+    return with_alert_state(
         Incident.objects.select_related(
             "requester", "assignee", "support_group", "service", "configuration_item"
         )
     )
+
+
+# An agent's scope (the restriction's condition resolved into a query) by user id. Building it
+# (two correlated subqueries, the restriction's EXISTS) was a tenth of the queue's refresh
+# (issue 18); it depends on nothing but the user's id, since membership and the rows' state
+# are read by the statement itself, so it is built once per agent and process and cloned.
+_AGENT_SCOPES: dict[int, QuerySet[Incident]] = {}
+_AGENT_SCOPES_KEPT = 1024
+
+
+def incident_list_for_user(user: User) -> QuerySet[Incident]:
     if is_agent(user):
         hidden = restricted_condition(SECURITY_INCIDENTS, user)
-        return incidents if hidden is None else incidents.filter(hidden)
-    return incidents.filter(requester=user)
+        if hidden is None:
+            return _incidents().all()
+        scope = _AGENT_SCOPES.get(user.pk)
+        if scope is None:
+            if len(_AGENT_SCOPES) >= _AGENT_SCOPES_KEPT:
+                _AGENT_SCOPES.clear()
+            scope = _AGENT_SCOPES[user.pk] = _incidents().filter(hidden)
+        return scope.all()
+    return _incidents().filter(requester=user)
+
+
+def incident_scope_key(user: User) -> tuple[int, bool, bool]:
+    """What `incident_list_for_user(user)`'s statement depends on (incidents.queue_statements):
+    the user's id, whether they are an agent and whether anything is hidden from them."""
+    agent = is_agent(user)
+    return user.pk, agent, agent and restricted_condition(SECURITY_INCIDENTS, user) is None
 
 
 def incident_get_for_user(user: User, number: str) -> Incident:
@@ -93,7 +125,6 @@ def with_live_page(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
 
 # What a queue row shows (incidents/views/queue_rows.py), and its clocks need: the page's query
 # reads these columns and joins only these tables, not every column of six tables.
-QUEUE_ROW_RELATIONS = ("assignee", "support_group", "service")
 QUEUE_ROW_FIELDS = (
     "number",
     "title",
@@ -109,16 +140,93 @@ QUEUE_ROW_FIELDS = (
     "support_group__name",
     "service__name",
 )
+# What the refresh's marker reads of each row (incidents/views/queue_marker.py): the keys, the
+# row's columns and the paging annotation (with_live_page).
+QUEUE_STATE_FIELDS = ("id", "assignee_id", *QUEUE_ROW_FIELDS, "paged_tier_index")
 
 
-def incident_queue_rows(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
-    """`queryset` narrowed to what the queue's rows show."""
-    return (
-        queryset.select_related(None).select_related(*QUEUE_ROW_RELATIONS).only(*QUEUE_ROW_FIELDS)
-    )
+class QueueItem(NamedTuple):
+    """One queue row as the page's query reads it, as values (QUEUE_ITEM_FIELDS, in order).
+
+    Model instances for a page cost about 160 objects (the incident and three related rows
+    each) and their descriptors, a tenth of the queue's CPU (issue 18); a row needs none of
+    their behaviour. Its first fields are the marker's (QUEUE_STATE_FIELDS)."""
+
+    pk: int
+    assignee_id: int | None
+    number: str
+    title: str
+    status: str
+    priority: int
+    tier: int
+    is_major: bool
+    created_at: datetime
+    version: int
+    assignee_first_name: str | None
+    assignee_last_name: str | None
+    assignee_username: str | None
+    support_group_name: str | None
+    service_name: str | None
+    paged_tier_index: int | None
+    alert_firing_since: datetime | None
+    alert_last_recovered_at: datetime | None
 
 
-def incident_queue_counts(queryset: QuerySet[Incident], *, user: User) -> dict[str, CappedCount]:
+QUEUE_ITEM_FIELDS = (
+    *QUEUE_STATE_FIELDS,
+    # with_alert_state's annotations (incident_list_for_user reads them with every incident).
+    "alert_firing_since",
+    "alert_last_recovered_at",
+)
+
+
+_INSTANTS = ("created_at", "alert_firing_since", "alert_last_recovered_at")
+
+
+def _values(
+    page_rows: QuerySet[Incident], fields: tuple[str, ...], key: StatementKey | None
+) -> list[tuple[Any, ...]]:
+    """The page's rows as `fields`, their instants through psycopg's C loader
+    (core.utc_instants); the statement kept under `key` (incidents.queue_statements)."""
+    alias = page_rows.db
+    columns = [instant_column(name, alias) if name in _INSTANTS else name for name in fields]
+    positions = [position for position, name in enumerate(fields) if name in _INSTANTS]
+    statement = None
+    if key is not None:
+        marks = (page_rows.query.low_mark, page_rows.query.high_mark)
+        statement = kept_statement(
+            (*key, fields, marks), lambda: rows_statement(page_rows.values_list(*columns))
+        )
+    if statement is None:
+        return aware(page_rows.values_list(*columns), positions, alias)
+    return aware(fetch(alias, statement), positions, alias)
+
+
+def incident_queue_items(
+    page_rows: QuerySet[Incident], key: StatementKey | None = None
+) -> list[QueueItem]:
+    """The queue's page of incidents (its sliced page query, annotated by with_live_page), in
+    order, as QueueItems; one query."""
+    return [QueueItem._make(row) for row in _values(page_rows, QUEUE_ITEM_FIELDS, key)]
+
+
+def incident_queue_states(
+    page_rows: QuerySet[Incident], key: StatementKey | None = None
+) -> list[tuple[Any, ...]]:
+    """The same rows as only what the refresh's marker reads (QUEUE_STATE_FIELDS); one query."""
+    return _values(page_rows, QUEUE_STATE_FIELDS, key)
+
+
+def incident_queue_counts(
+    queryset: QuerySet[Incident], *, user: User, key: StatementKey | None = None
+) -> dict[str, CappedCount]:
     """How many incidents of `queryset` each tab holds, in one pass over at most
-    LIST_COUNT_CAP + 1 of them (past the cap each count says it is a lower bound)."""
-    return capped_window_counts(queryset, {tab: _tab_condition(user, tab) for tab in QUEUE_TABS})
+    LIST_COUNT_CAP + 1 of them (past the cap each count says it is a lower bound); the
+    statement kept under `key` (incidents.queue_statements)."""
+    conditions = {tab: _tab_condition(user, tab) for tab in QUEUE_TABS}
+    statement = kept_statement(
+        None if key is None else (*key, "counts"),
+        lambda: Statement(*capped_window_statement(queryset, conditions)),
+    )
+    assert statement is not None
+    return capped_counts_of(queryset.db, (statement.sql, statement.params), conditions)

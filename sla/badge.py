@@ -12,7 +12,7 @@ The browser cannot count business time (it has no calendar): a running business-
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from html import escape
 
 from core.web.cells import iso, weekday_time_zone
@@ -96,10 +96,13 @@ class BadgeHtml:
     moves_at: datetime | None
 
 
-def live_badge(clocks: Sequence[StatusClock], sla: TicketSla, now: datetime) -> BadgeHtml:
-    """The badge of a ticket with these clocks (`sla`: ticket_sla(clocks, now)), live."""
+def live_badge(
+    clocks: Sequence[StatusClock], sla: TicketSla, now: datetime, zone: tzinfo | None = None
+) -> BadgeHtml:
+    """The badge of a ticket with these clocks (`sla`: ticket_sla(clocks, now)), live; its
+    instants in `zone` (default: the current time zone, core.web.cells)."""
     live = live_sla(clocks, sla)
-    html = sla_badge_html(sla, live)
+    html = sla_badge_html(sla, live, zone)
     if live is None:
         return BadgeHtml(html, html, None)
     if live.always_open:
@@ -107,19 +110,20 @@ def live_badge(clocks: Sequence[StatusClock], sla: TicketSla, now: datetime) -> 
     return BadgeHtml(html, html, badge_changes_at(clocks, now))
 
 
-def sla_badge_html(sla: TicketSla, live: LiveSla | None = None) -> str:
+def sla_badge_html(sla: TicketSla, live: LiveSla | None = None, zone: tzinfo | None = None) -> str:
     tone = escape(sla.tone)
     head = '<span class="sla-cell"'
     if live is not None:
-        head += f' data-sla-live data-due="{iso(live.due_at)}"'
+        head += f' data-sla-live data-due="{iso(live.due_at, zone)}"'
         if live.warn_at is not None:
-            head += f' data-warn="{iso(live.warn_at)}"'
+            head += f' data-warn="{iso(live.warn_at, zone)}"'
         head += f' data-tone="{tone}"'
     parts = [f'{head}>\n  <span class="badge badge-sla sla-{tone}">{escape(sla.label)}</span>\n']
     nearest = sla.nearest
     if nearest is not None and nearest.due_at is not None:
         metric = escape(nearest.metric_label)
-        due = weekday_time_zone(nearest.due_at)
+        due = weekday_time_zone(nearest.due_at, zone)
+        due_iso = iso(nearest.due_at, zone)
         title = f"{metric} due {due}"
         if not nearest.always_open:
             title += f" ({escape(nearest.calendar_name)}: business time)"
@@ -127,9 +131,9 @@ def sla_badge_html(sla: TicketSla, live: LiveSla | None = None) -> str:
         if live is not None:
             countdown = f' data-countdown="left" data-prefix="{metric}: "'
             if live.always_open:
-                countdown += f' data-due="{iso(nearest.due_at)}"'
+                countdown += f' data-due="{due_iso}"'
         parts.append(
-            f'  <time class="sla-left" datetime="{iso(nearest.due_at)}" title="{title}"'
+            f'  <time class="sla-left" datetime="{due_iso}" title="{title}"'
             f"{countdown}>{escape(sla.detail)}</time>\n  "
         )
         if nearest.always_open:

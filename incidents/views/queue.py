@@ -6,7 +6,9 @@ Queries for the list itself, whatever the page size: one aggregate for the tab c
 also the paginator's count), one for the page of incidents, one for their SLA clocks. Whether an
 incident is being paged with nobody acknowledging yet (the "Paged" marker, "escalated" once the
 page climbed a tier) is a subquery of the page's query (incidents.selectors.with_live_page),
-not one more query.
+not one more query. The statements are compiled once per shape and kept, with the querysets
+they come from (incidents.queue_statements); the page's rows are read as values
+(incidents.selectors.QueueItem).
 """
 
 from dataclasses import dataclass
@@ -43,12 +45,15 @@ from core.web.list_marker import (
 )
 from incidents.filtersets import DEFAULT_ORDERING, ORDERINGS, IncidentFilterSet
 from incidents.models import Incident
+from incidents.queue_statements import StatementKey, kept_queryset, statement_key
 from incidents.selectors import (
     QUEUE_TABS,
+    QueueItem,
     incident_list_for_user,
     incident_queue_counts,
-    incident_queue_rows,
+    incident_queue_items,
     incident_queue_tab,
+    incident_scope_key,
     queue_tab_or_default,
     with_live_page,
 )
@@ -62,11 +67,11 @@ from sla.selectors import TicketSla, ticket_sla
 
 @dataclass(frozen=True)
 class QueueRow:
-    incident: Incident
+    # The row as the page's query read it; its paged_tier_index: how many tiers a page nobody
+    # has acknowledged yet has climbed (0: its first tier), None when there is none (the
+    # on-call app's paging; always None without it).
+    incident: QueueItem
     sla: TicketSla
-    # A page nobody has acknowledged yet: how many tiers it has climbed (0: its first tier),
-    # None when there is none (the on-call app's paging; always None without it).
-    paged_tier_index: int | None = None
     # The row as shown (incidents.views.queue_rows) and its fingerprint for the refresh's diff.
     html: str = ""
     digest: str = ""
@@ -83,13 +88,15 @@ class Tab:
 @dataclass(frozen=True)
 class QueueBasis:
     """What both a page and the refresh's 304 check read first: the filters, the tab, the
-    counts and the page (its query not yet run)."""
+    counts and the page (its query not yet run), and the key its statements are kept under
+    (incidents.queue_statements; None: compiled for this request)."""
 
     filterset: IncidentFilterSet
     tab: str
     counts: dict[str, CappedCount]
     page: Page[Incident]
     refresh_url: str
+    statements: StatementKey | None = None
 
 
 def queue_basis(request: HtmxHttpRequest, user: User) -> QueueBasis:
@@ -97,15 +104,16 @@ def queue_basis(request: HtmxHttpRequest, user: User) -> QueueBasis:
         request.GET, queryset=incident_list_for_user(user), request=request
     )
     tab = queue_tab_or_default(request.GET.get("tab"))
-    filtered = filterset.qs
-    counts = incident_queue_counts(filtered, user=user)
-    paginator = CountedPaginator(
-        with_live_page(incident_queue_rows(incident_queue_tab(filtered, user=user, tab=tab))),
-        settings.QUEUE_PAGE_SIZE,
-        count=counts[tab],
+    alias = filterset.queryset.db
+    key = statement_key(filterset, alias=alias, scope=incident_scope_key(user), tab=tab)
+    filtered = kept_queryset(key, "filtered", lambda: filterset.qs)
+    counts = incident_queue_counts(filtered, user=user, key=key)
+    listed = kept_queryset(
+        key, "listed", lambda: with_live_page(incident_queue_tab(filtered, user=user, tab=tab))
     )
+    paginator = CountedPaginator(listed, settings.QUEUE_PAGE_SIZE, count=counts[tab])
     page = paginator.get_page(request.GET.get("page"))
-    return QueueBasis(filterset, tab, counts, page, request.get_full_path())
+    return QueueBasis(filterset, tab, counts, page, request.get_full_path(), key)
 
 
 def basis_marker(
@@ -124,7 +132,7 @@ def basis_marker(
 def queue_context(request: HtmxHttpRequest, user: User, basis: QueueBasis) -> dict[str, Any]:
     """Everything the queue page and its rows partial render, for the request's filters."""
     filterset, tab, counts, page = basis.filterset, basis.tab, basis.counts, basis.page
-    incidents = list(page)
+    incidents = incident_queue_items(cast(QuerySet[Incident], page.object_list), basis.statements)
     ids = [incident.pk for incident in incidents]
     # One narrow query for the clocks of the whole page, whatever its size.
     clock_rows = row_clock_rows(Incident, ids)
@@ -137,11 +145,10 @@ def queue_context(request: HtmxHttpRequest, user: User, basis: QueueBasis) -> di
     badges = []
     for incident in incidents:
         sla = ticket_sla(clocks[incident.pk], now)
-        badge = live_badge(clocks[incident.pk], sla, now)
-        paged = getattr(incident, "paged_tier_index", None)
-        html, digest = queue_row_html(incident, badge, paged, viewer)
+        badge = live_badge(clocks[incident.pk], sla, now, viewer.zone)
+        html, digest = queue_row_html(incident, badge, viewer)
         shown = mark_safe(with_csrf(html, csrf))  # noqa: S308 (escaped in queue_rows)
-        rows.append(QueueRow(incident, sla, paged, shown, digest))
+        rows.append(QueueRow(incident, sla, shown, digest))
         badges.append(badge)
     cleaned = filterset.form.cleaned_data
     ordering = cleaned.get("ordering") or DEFAULT_ORDERING
@@ -189,7 +196,7 @@ def unchanged_since(request: HtmxHttpRequest, user: User, basis: QueueBasis) -> 
     current = current_tags(request)
     if not current:
         return None
-    rows = page_row_states(cast(QuerySet[Incident], basis.page.object_list))
+    rows = page_row_states(cast(QuerySet[Incident], basis.page.object_list), basis.statements)
     marker = basis_marker(basis, user, rows, row_clock_rows(Incident, [row[0] for row in rows]))
     return unchanged_tag(current, marker)
 

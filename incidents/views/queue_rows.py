@@ -11,15 +11,21 @@ not because a minute passed.
 """
 
 from dataclasses import dataclass
+from datetime import tzinfo
+from functools import cache
 from hashlib import blake2b
 from html import escape
 from urllib.parse import quote
 
 from django.urls import reverse
+from django.utils import timezone
 
 from core.templatetags.servicedesk import age
+from core.tickets.describe import choice_label
 from core.web.cells import day_month_time, day_time, iso, priority_badge_html, status_badge_html
 from incidents.models import Incident
+from incidents.selectors import QueueItem
+from incidents.transitions import OPEN_STATUSES
 from sla.badge import BadgeHtml
 
 _SLOT = "number-slot"
@@ -27,14 +33,15 @@ _SLOT = "number-slot"
 
 @dataclass(frozen=True)
 class RowViewer:
-    """What a row shows that depends on who looks and from where, not on the incident; and the
-    incident page and claim URLs with a slot for the number (one reverse() each per request,
-    not two per row)."""
+    """What a row shows that depends on who looks and from where, not on the incident: the
+    viewer's time zone (read once per page, core.web.cells), and the incident page and claim
+    URLs with a slot for the number (one reverse() each per request, not two per row)."""
 
     user_id: int
     refresh_url: str
     detail_url: str = ""
     claim_url: str = ""
+    zone: tzinfo | None = None
 
     @classmethod
     def of(cls, user_id: int, refresh_url: str) -> "RowViewer":
@@ -43,6 +50,7 @@ class RowViewer:
             refresh_url,
             reverse("incidents:agent_detail", args=[_SLOT]),
             reverse("incidents:agent_claim", args=[_SLOT]),
+            timezone.get_current_timezone(),
         )
 
 
@@ -55,20 +63,20 @@ def with_csrf(html: str, csrf_input: str) -> str:
     return html.replace(CSRF_SLOT, csrf_input, 1)
 
 
-def _alert_state(incident: Incident) -> str:
-    firing = getattr(incident, "alert_firing_since", None)
+def _alert_state(incident: QueueItem, zone: tzinfo | None) -> str:
+    firing = incident.alert_firing_since
     if firing is not None:
         return (
             ' <span class="badge badge-alert-firing" title="Its monitoring alert is still '
-            f'firing">Alert firing since <time datetime="{iso(firing)}">'
-            f"{day_month_time(firing)}</time></span>"
+            f'firing">Alert firing since <time datetime="{iso(firing, zone)}">'
+            f"{day_month_time(firing, zone)}</time></span>"
         )
-    recovered = getattr(incident, "alert_last_recovered_at", None)
+    recovered = incident.alert_last_recovered_at
     if recovered is not None:
         return (
             ' <span class="badge badge-alert-recovered" title="Its monitoring alerts have '
-            f'recovered">Alert recovered at <time datetime="{iso(recovered)}">'
-            f"{day_month_time(recovered)}</time></span>"
+            f'recovered">Alert recovered at <time datetime="{iso(recovered, zone)}">'
+            f"{day_month_time(recovered, zone)}</time></span>"
         )
     return ""
 
@@ -87,11 +95,22 @@ def _paged(tier_index: int | None) -> str:
     )
 
 
-def _assignee(incident: Incident, number: str, viewer: RowViewer) -> str:
-    if incident.assignee is not None:
+def _display_name(incident: QueueItem) -> str:
+    """core.models.User.display_name of the assignee: the full name, else the username."""
+    full = f"{incident.assignee_first_name} {incident.assignee_last_name}".strip()
+    return full or incident.assignee_username or ""
+
+
+@cache
+def _tier_label(tier: int) -> str:
+    return choice_label(Incident, "tier", tier)
+
+
+def _assignee(incident: QueueItem, number: str, viewer: RowViewer) -> str:
+    if incident.assignee_id is not None:
         you = ' <span class="muted">(you)</span>' if incident.assignee_id == viewer.user_id else ""
-        return f"{escape(incident.assignee.display_name)}{you}"
-    if not incident.is_open:
+        return f"{escape(_display_name(incident))}{you}"
+    if incident.status not in OPEN_STATUSES:
         return '<span class="muted">Unassigned</span>'
     claim = viewer.claim_url.replace(_SLOT, quote(incident.number))
     return (
@@ -108,17 +127,15 @@ _SLA_SLOT = "<!--sla-->"
 _AGE_SLOT = "<!--age-->"
 
 
-def queue_row_html(
-    incident: Incident, sla: BadgeHtml, paged_tier_index: int | None, viewer: RowViewer
-) -> tuple[str, str]:
+def queue_row_html(incident: QueueItem, sla: BadgeHtml, viewer: RowViewer) -> tuple[str, str]:
     """The row's HTML (with CSRF_SLOT where a claim form's token goes) and its fingerprint,
     which the row also carries as data-digest: taken over the row without its age text and
     with the badge's `digest_key` for the badge."""
     number = escape(incident.number)
     detail = viewer.detail_url.replace(_SLOT, quote(incident.number))
     major = ' <span class="badge badge-major">Major</span>' if incident.is_major else ""
-    group = incident.support_group.name if incident.support_group else "no group"
-    service = incident.service.name if incident.service else "—"
+    group = incident.support_group_name if incident.support_group_name is not None else "no group"
+    service = incident.service_name if incident.service_name is not None else "—"
     created = incident.created_at
     cells = (
         f'<td class="col-select" data-label="Select"><label class="select-hit" '
@@ -127,20 +144,20 @@ def queue_row_html(
         f"Select {number}</span></label></td>"
         f'<td data-label="Incident" class="col-title"><span class="row-number mono">{number}'
         f'</span> <a href="{detail}" id="open-{number}" class="row-link">'
-        f"{escape(incident.title)}</a>{major}{_paged(paged_tier_index)}"
-        f"{_alert_state(incident)}</td>"
+        f"{escape(incident.title)}</a>{major}{_paged(incident.paged_tier_index)}"
+        f"{_alert_state(incident, viewer.zone)}</td>"
         f'<td data-label="SLA" class="col-sla">{_SLA_SLOT}</td>'
         f'<td data-label="Priority" class="col-priority">'
         f"{priority_badge_html(Incident, incident.priority)}</td>"
         f'<td data-label="Status" class="col-status">'
         f"{status_badge_html(Incident, incident.status)}</td>"
         f'<td data-label="Tier · group" class="col-group"><span class="tier-tag">'
-        f"{escape(incident.get_tier_display())}</span> {escape(group)}</td>"
+        f"{escape(_tier_label(incident.tier))}</span> {escape(group)}</td>"
         f'<td data-label="Assignee" class="col-assignee">{_assignee(incident, number, viewer)}'
         "</td>"
         f'<td data-label="Service" class="col-service">{escape(service)}</td>'
-        f'<td data-label="Age" class="col-age nowrap"><time datetime="{iso(created)}" '
-        f'data-age title="Reported {day_time(created)}">{_AGE_SLOT}</time></td>'
+        f'<td data-label="Age" class="col-age nowrap"><time datetime="{iso(created, viewer.zone)}" '
+        f'data-age title="Reported {day_time(created, viewer.zone)}">{_AGE_SLOT}</time></td>'
     )
     digest = blake2b(
         f"{incident.priority}{sla.digest_key}{cells}".encode(), digest_size=6

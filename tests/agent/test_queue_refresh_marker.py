@@ -15,7 +15,7 @@ from core.models import Service
 from core.templatetags.servicedesk import age_changes_at
 from core.web.list_marker import valid_until
 from incidents.models import Incident
-from incidents.selectors import incident_queue_rows, with_live_page
+from incidents.selectors import incident_list_for_user, incident_queue_items, with_live_page
 from incidents.views import queue as queue_view
 from incidents.views.queue_marker import page_row_states, row_state
 from sla.badge import badge_changes_at, live_badge
@@ -142,13 +142,15 @@ def test_only_business_hours_time_left_bounds_the_tag():
     assert valid_until([None], now) == floor(now.timestamp()) + 86400
 
 
-def test_the_row_state_of_a_loaded_row_is_the_page_query_as_values(loaded):
+def test_the_row_state_of_a_page_row_is_what_the_refresh_reads(loaded, agent_l1):
     _, _, incidents = loaded
     Incident.objects.filter(pk=incidents[0].pk).update(assignee=None)
     page_query = with_live_page(
-        incident_queue_rows(Incident.objects.filter(pk__in=[i.pk for i in incidents]))
+        incident_list_for_user(agent_l1).filter(pk__in=[i.pk for i in incidents])
     ).order_by("pk")
-    assert [row_state(incident) for incident in page_query] == page_row_states(page_query)
+    rows = page_row_states(page_query)
+    assert [row_state(item) for item in incident_queue_items(page_query)] == rows
+    assert [row[0] for row in rows] == sorted(i.pk for i in incidents)
 
 
 def test_a_badge_the_browser_moves_on_is_fingerprinted_by_its_clocks():
