@@ -219,7 +219,11 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", env_int("API_NUM_PROXIES", 
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
-USE_I18N = True
+# The service desk speaks one language and translates nothing (no LocaleMiddleware, no catalogs
+# of its own; Django's and its apps' en catalogs translate nothing either): with translation off
+# every page reads the same, and the active language is no longer looked up in a context-local
+# on each {% url %}, date and number format (about 1 ms of a ticket page, issue 18).
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
