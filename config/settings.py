@@ -219,7 +219,11 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", env_int("API_NUM_PROXIES", 
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
-USE_I18N = True
+# The service desk speaks one language and translates nothing (no LocaleMiddleware, no catalogs
+# of its own; Django's and its apps' en catalogs translate nothing either): with translation off
+# every page reads the same, and the active language is no longer looked up in a context-local
+# on each {% url %}, date and number format (about 1 ms of a ticket page, issue 18).
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -257,6 +261,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions, read with a statement made once (core/session_store.py).
+SESSION_ENGINE = "core.session_store"
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
