@@ -141,8 +141,17 @@ QUEUE_ROW_FIELDS = (
     "service__name",
 )
 # What the refresh's marker reads of each row (incidents/views/queue_marker.py): the keys, the
-# row's columns and the paging annotation (with_live_page).
-QUEUE_STATE_FIELDS = ("id", "assignee_id", *QUEUE_ROW_FIELDS, "paged_tier_index")
+# row's columns, the paging annotation (with_live_page) and with_alert_state's annotations
+# (incident_list_for_user reads them with every incident): an alert firing again or
+# recovering changes a row's badge without touching the incident's own columns.
+QUEUE_STATE_FIELDS = (
+    "id",
+    "assignee_id",
+    *QUEUE_ROW_FIELDS,
+    "paged_tier_index",
+    "alert_firing_since",
+    "alert_last_recovered_at",
+)
 
 
 class QueueItem(NamedTuple):
@@ -150,7 +159,7 @@ class QueueItem(NamedTuple):
 
     Model instances for a page cost about 160 objects (the incident and three related rows
     each) and their descriptors, a tenth of the queue's CPU (issue 18); a row needs none of
-    their behaviour. Its first fields are the marker's (QUEUE_STATE_FIELDS)."""
+    their behaviour. Its fields are also the marker's (QUEUE_STATE_FIELDS)."""
 
     pk: int
     assignee_id: int | None
@@ -172,12 +181,7 @@ class QueueItem(NamedTuple):
     alert_last_recovered_at: datetime | None
 
 
-QUEUE_ITEM_FIELDS = (
-    *QUEUE_STATE_FIELDS,
-    # with_alert_state's annotations (incident_list_for_user reads them with every incident).
-    "alert_firing_since",
-    "alert_last_recovered_at",
-)
+QUEUE_ITEM_FIELDS = QUEUE_STATE_FIELDS
 
 
 _INSTANTS = ("created_at", "alert_firing_since", "alert_last_recovered_at")

@@ -70,6 +70,23 @@ def test_queue_badges_cost_no_query_per_row(
     assert twenty == one
 
 
+def test_the_queue_refresh_sends_a_row_whose_alert_recovered(
+    hook, post: Poster, clock: time_machine.Traveller, client_for, agent_l1
+) -> None:
+    """The alert's state changes no column of the incident: the refresh's marker reads it too,
+    so an unchanged-looking row whose badge moved is not answered 304."""
+    post(hook, alertmanager(am_alert("r1")))
+    client = client_for(agent_l1)
+    url = reverse("incidents:agent_list")
+    page = client.get(url)
+    htmx = {"HX-Request": "true", "If-None-Match": page.headers["ETag"]}
+    assert client.get(url, headers=htmx).status_code == 304
+    post(hook, recovered("r1"))
+    refresh = client.get(url, headers=htmx)
+    assert refresh.status_code == 200
+    assert "badge-alert-recovered" in refresh.content.decode()
+
+
 def test_the_api_gives_the_state_in_the_list_and_the_detail(
     hook, post: Poster, clock: time_machine.Traveller, client, agent_l1
 ) -> None:
