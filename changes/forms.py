@@ -19,6 +19,7 @@ from core.web.forms import (
     active_groups,
     active_services,
     agent_users,
+    assign_options,
     with_blank,
 )
 
@@ -96,7 +97,7 @@ class _ScopeFields(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("service", "services"):
-            self.fields[name].queryset = active_services()  # type: ignore[attr-defined]
+            assign_options(self.fields[name], active_services)
         for name in ("configuration_item", "configuration_items"):
             self.fields[name].queryset = _active_cis()  # type: ignore[attr-defined]
 
@@ -142,7 +143,7 @@ class ChangeDetailsForm(_ScopeFields):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["approval_group"].queryset = active_groups()  # type: ignore[attr-defined]
+        assign_options(self.fields["approval_group"], active_groups)
 
 
 class ChangeCreateForm(ChangeDetailsForm):
@@ -163,7 +164,7 @@ class ChangeCreateForm(ChangeDetailsForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = agent_users()  # type: ignore[attr-defined]
+        assign_options(self.fields["assignee"], agent_users)
 
 
 class TemplateChoiceField(CappedModelChoiceField):
@@ -207,7 +208,7 @@ class ChangeFromTemplateForm(_ScopeFields):
         self.fields["template"].queryset = ChangeTemplate.objects.filter(  # type: ignore[attr-defined]
             is_active=True
         ).order_by("name")
-        self.fields["assignee"].queryset = agent_users()  # type: ignore[attr-defined]
+        assign_options(self.fields["assignee"], agent_users)
         self.fields["configuration_item"].help_text = "Must belong to the template's service."
 
 

@@ -10,7 +10,7 @@ from django import forms
 
 from changes.choices import ChangeImpact, Risk
 from core.models import Service
-from core.web.forms import CappedModelChoiceField, active_services
+from core.web.forms import CappedModelChoiceField, active_services, assign_options
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -34,7 +34,7 @@ class CalendarQueryForm(forms.Form):
         super().__init__(*args, **kwargs)
         service = self.fields["service"]
         assert isinstance(service, CappedModelChoiceField)
-        service.queryset = active_services()
+        assign_options(service, active_services)
 
     def clean_month(self) -> date | None:
         value = self.cleaned_data.get("month") or ""
@@ -73,7 +73,7 @@ class FeedLinkForm(forms.Form):
         super().__init__(*args, **kwargs)
         service = self.fields["service"]
         assert isinstance(service, CappedModelChoiceField)
-        service.queryset = active_services()
+        assign_options(service, active_services)
 
 
 class FreezeWindowForm(forms.Form):
@@ -97,7 +97,7 @@ class FreezeWindowForm(forms.Form):
         super().__init__(*args, **kwargs)
         services = self.fields["services"]
         assert isinstance(services, forms.ModelMultipleChoiceField)
-        services.queryset = active_services()
+        assign_options(services, active_services)
 
 
 class ChangeTemplateForm(forms.Form):
@@ -127,4 +127,4 @@ class ChangeTemplateForm(forms.Form):
         super().__init__(*args, **kwargs)
         service = self.fields["service"]
         assert isinstance(service, CappedModelChoiceField)
-        service.queryset = active_services()
+        assign_options(service, active_services)

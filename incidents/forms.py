@@ -17,6 +17,7 @@ from core.web.forms import (
     VersionedForm,
     active_groups,
     active_services,
+    assign_options,
     attachment_help_text,
     notes_field,
     with_blank,
@@ -105,7 +106,7 @@ class IncidentReportForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = active_services()  # type: ignore[attr-defined]
+        assign_options(self.fields["service"], active_services)
         limits = attachment_help_text()
         self.fields[
             "attachment"
@@ -211,7 +212,7 @@ class ClassifyForm(VersionedForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = active_services()  # type: ignore[attr-defined]
+        assign_options(self.fields["service"], active_services)
         items = (
             ConfigurationItem.objects.filter(is_active=True, service__is_active=True)
             .select_related("service")
@@ -224,7 +225,7 @@ class ClassifyForm(VersionedForm):
         if service_pk is not None:
             items = items.filter(service_id=service_pk)
         self.fields["configuration_item"].queryset = items  # type: ignore[attr-defined]
-        self.fields["support_group"].queryset = active_groups()  # type: ignore[attr-defined]
+        assign_options(self.fields["support_group"], active_groups)
         self.fields["service"].widget.attrs.update(
             {
                 "hx-get": reverse("core:configuration_item_options"),

@@ -18,6 +18,7 @@ from core.web.forms import (
     active_groups,
     active_services,
     agent_users,
+    assign_options,
 )
 from problems.linked_kind import resolution_choices
 from problems.models import Problem
@@ -66,14 +67,14 @@ class ProblemDetailsForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = active_services()  # type: ignore[attr-defined]
+        assign_options(self.fields["service"], active_services)
         self.fields["configuration_item"].queryset = (  # type: ignore[attr-defined]
             ConfigurationItem.objects.filter(is_active=True, service__is_active=True)
             .select_related("service")
             .order_by("service__name", "name")
         )
-        self.fields["support_group"].queryset = active_groups()  # type: ignore[attr-defined]
-        self.fields["assignee"].queryset = agent_users()  # type: ignore[attr-defined]
+        assign_options(self.fields["support_group"], active_groups)
+        assign_options(self.fields["assignee"], agent_users)
 
 
 class ProblemCreateForm(ProblemDetailsForm):
@@ -246,7 +247,7 @@ class ActionItemForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = agent_users()  # type: ignore[attr-defined]
+        assign_options(self.fields["owner"], agent_users)
 
 
 class CompleteReviewForm(VersionedForm):

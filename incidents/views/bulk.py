@@ -28,7 +28,13 @@ from core.tickets.bulk import (
 )
 from core.tickets.kinds import kind_named
 from core.web.access import HtmxHttpRequest, agent_required, current_user, safe_next
-from core.web.forms import MAX_SELECT_OPTIONS, CappedModelChoiceField, active_groups, agent_users
+from core.web.forms import (
+    MAX_SELECT_OPTIONS,
+    CappedModelChoiceField,
+    active_groups,
+    agent_users,
+    assign_options,
+)
 from incidents.bulk import incident_bulk_change_priority
 from incidents.models import Incident
 from incidents.selectors import incident_list_by_numbers_for_user
@@ -60,7 +66,7 @@ class BulkAssignForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["support_group"].queryset = active_groups()  # type: ignore[attr-defined]
+        assign_options(self.fields["support_group"], active_groups)
         self.fields["assignee"].choices = self._assignee_choices  # type: ignore[attr-defined]
 
     def _assignee_choices(self) -> list[tuple[str, str]]:
