@@ -49,6 +49,20 @@ def problem_get_for_user(user: User, number: str, *, counted: bool = True) -> Pr
     return problem
 
 
+def problem_proposal(problem: Problem) -> RecurrenceProposal | None:
+    """The recurrence proposal the problem was raised from, if any (the newest, as
+    `problem.proposals.first()`), its statement kept (core.kept_objects): the problem page
+    asks on every request."""
+    key = ("problem_proposal", router.db_for_read(RecurrenceProposal), problem.pk)
+    found = kept_objects(
+        key,
+        lambda: RecurrenceProposal.objects.filter(problem_id=problem.pk).order_by(
+            "-created_at", "-id"
+        )[:1],
+    )
+    return found[0] if found else None
+
+
 def problem_links(problem: Problem, *, user: User) -> QuerySet[ProblemIncident]:
     """The problem's links to incidents `user` may see (a security incident may be out of their
     sight: the incident kind's selector decides), with their incidents, oldest link first."""

@@ -54,6 +54,7 @@ from problems.selectors import (
     linkable_problems,
     problem_get_for_user,
     problem_list_for_user,
+    problem_proposal,
 )
 from problems.views.problem_rows import (
     ROW_FIELDS,
@@ -227,7 +228,7 @@ class ProblemPage(TicketPage):
             "links": linked.rows,
             "link_count": page_counts.link_count(ticket, self.user),
             "open_incident_count": self.open_incident_count(ticket),
-            "proposal": ticket.proposals.first(),
+            "proposal": problem_proposal(ticket),
             **{f"{name}_form": self.panel_form(name, ticket, bound) for name in self.PANELS},
         }
 

@@ -2,18 +2,23 @@
 (core.keyset.kept_row_slice, problems.page_counts): they give what the ORM's queries give,
 page after page; a viewer never gets rows or counts compiled for another viewer's scope (a
 security incident stays hidden from an outsider after a member saw the page, and shows once the
-outsider becomes a manager); a link made since shows at once; a forged cursor keeps nothing."""
+outsider becomes a manager); a link made since shows at once; a forged cursor keeps nothing.
+The page's proposal and its edit form's configuration items are read through kept statements
+and named sources too."""
 
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 
 from core.choices import Role
 from core.keyset import CursorInvalidError, capped_count, kept_row_slice, row_slice
+from core.models import ConfigurationItem
 from core.roles import ROLE_GROUP_NAMES
 from incidents.choices import Category
 from problems import page_counts
 from problems.linked_rows import kept_link_rows, link_rows
+from problems.models import RecurrenceProposal
 from problems.selectors import open_linked_incidents, problem_links
 from problems.services import problem_link_incident
 from tests.factories import SupportGroupFactory, UserFactory
@@ -100,3 +105,30 @@ def test_a_forged_cursor_keeps_nothing(problem, agent_l1, monkeypatch):
     with pytest.raises(CursorInvalidError):
         kept_row_slice(kept_link_rows(problem, agent_l1), after="1.timeline_older.1", **SLICE)
     assert kept == {}
+
+
+def test_the_page_names_the_proposal_it_came_from(client_for, problem, agent_l1, service):
+    url = reverse("problems:agent_detail", args=[problem.number])
+    assert "<dt>Origin</dt>" not in client_for(agent_l1).get(url).content.decode()
+    RecurrenceProposal.objects.create(
+        cluster_key="vpn:network",
+        service=service,
+        category="network",
+        incident_count=7,
+        first_seen_at=timezone.now(),
+        last_seen_at=timezone.now(),
+        created_at=timezone.now(),
+        problem=problem,
+    )
+    body = client_for(agent_l1).get(url).content.decode()
+    assert "Recurrence proposal (7 incidents)" in body
+
+
+def test_the_edit_form_offers_active_items_named_with_their_service(
+    client_for, problem, agent_l1, service
+):
+    ConfigurationItem.objects.create(name="gw-1", service=service)
+    ConfigurationItem.objects.create(name="gw-old", service=service, is_active=False)
+    url = reverse("problems:agent_detail", args=[problem.number])
+    body = client_for(agent_l1).get(url).content.decode()
+    assert f"{service.name}: gw-1" in body and "gw-old" not in body
