@@ -225,27 +225,9 @@ def _slice_of(rows: list[Any], *, field: str, kind: str, per_page: int) -> RowSl
     return RowSlice(page, following)
 
 
-def row_slice(
-    queryset: QuerySet[Any],
-    *,
-    field: str,
-    kind: str,
-    per_page: int,
-    after: str | None = None,
-    newest_first: bool,
-) -> RowSlice:
-    """The `per_page` rows of `queryset` that follow cursor `after` (None: the first ones),
-    ordered by `field` and id, newest or oldest first: one statement reading `per_page + 1`
-    rows, whatever the queryset's length. Raises CursorInvalidError for a cursor that is not a
-    key of `kind`."""
-    options: dict[str, Any] = {"field": field, "kind": kind, "per_page": per_page}
-    wanted = _slice_query(queryset, after=after, newest_first=newest_first, **options)
-    return _slice_of(list(wanted), **options)
-
-
 @dataclass(frozen=True)
 class KeptRows:
-    """A query whose slices' statements are kept (`kept_row_slice`): `key` names every input
+    """A query whose slices' statements are kept (`row_slice`): `key` names every input
     of `build()`'s SQL, the database included (for a scoped list: the viewer's scope, not only
     their id). A values_list query names `row`, which makes a row of the values (a named tuple
     with `pk` and the slice's field); without it the rows are model instances
@@ -270,8 +252,8 @@ SLICES_KEPT = 512
 _SLICES: dict[Hashable, Callable[[], list[Any]]] = {}
 
 
-def kept_row_slice(
-    rows: KeptRows,
+def row_slice(
+    rows: "QuerySet[Any] | KeptRows",
     *,
     field: str,
     kind: str,
@@ -279,11 +261,18 @@ def kept_row_slice(
     after: str | None = None,
     newest_first: bool,
 ) -> RowSlice:
-    """`row_slice` of `rows.build()`, its statement compiled once per key, cursor and size and
-    kept (SLICES_KEPT per process): building and compiling a scoped slice (joins, the
-    visibility condition) cost more CPU than running it (issue 18). It still runs on every
-    call. A cursor that is not a key of `kind` raises CursorInvalidError and keeps nothing."""
+    """The `per_page` rows that follow cursor `after` (None: the first ones), ordered by
+    `field` and id, newest or oldest first: one statement reading `per_page + 1` rows, whatever
+    the list's length. Raises CursorInvalidError for a cursor that is not a key of `kind`.
+
+    For KeptRows the statement is compiled once per key, cursor and size and kept (SLICES_KEPT
+    per process): building and compiling a scoped slice (joins, the visibility condition)
+    cost more CPU than running it (issue 18). It still runs on every call; a bad cursor keeps
+    nothing."""
     options: dict[str, Any] = {"field": field, "kind": kind, "per_page": per_page}
+    if not isinstance(rows, KeptRows):
+        wanted = _slice_query(rows, after=after, newest_first=newest_first, **options)
+        return _slice_of(list(wanted), **options)
     key = (rows.key, after, newest_first, field, kind, per_page)
     run = _SLICES.get(key)
     if run is None:

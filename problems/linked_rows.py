@@ -80,7 +80,7 @@ LinkRow = namedtuple("LinkRow", ROW_FIELDS)  # type: ignore[misc]
 
 def kept_link_rows(problem: Problem, user: Any) -> KeptRows:
     """The rows of `problem`'s links `user` may see, their slices' statements kept
-    (core.keyset.kept_row_slice) under what their SQL is made from: the database, the problem
+    (core.keyset.row_slice) under what their SQL is made from: the database, the problem
     and the viewer's scope for the linked kind (problems.selectors.linked_scope_key)."""
     return KeptRows(
         ("problem_links", router.db_for_read(ProblemIncident), problem.pk, linked_scope_key(user)),

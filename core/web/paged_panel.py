@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from core.keyset import CursorInvalidError, KeptRows, RowSlice, kept_row_slice, row_slice
+from core.keyset import CursorInvalidError, KeptRows, row_slice
 
 CURSOR_ERROR = "That page link is not valid: here is the start of the list."
 
@@ -53,22 +53,16 @@ def paged_panel(
     """The slice of `queryset` that the request's `param` cursor names (ordered by `field` and
     id, newest or oldest first; one statement). `chronological` shows a newest-first slice
     oldest first, as a timeline reads. `queryset` may be KeptRows: its statements are kept
-    (core.keyset.kept_row_slice)."""
+    (core.keyset.row_slice)."""
     kind = param.replace("-", "_")
     cursor = request.GET.get(param) or None
     error = ""
     options: dict[str, Any] = {"field": field, "kind": kind, "per_page": per_page}
-
-    def slice_after(after: str | None) -> RowSlice:
-        if isinstance(queryset, KeptRows):
-            return kept_row_slice(queryset, after=after, newest_first=newest_first, **options)
-        return row_slice(queryset, after=after, newest_first=newest_first, **options)
-
     try:
-        found = slice_after(cursor)
+        found = row_slice(queryset, after=cursor, newest_first=newest_first, **options)
     except CursorInvalidError:
         error, cursor = CURSOR_ERROR, None
-        found = slice_after(None)
+        found = row_slice(queryset, newest_first=newest_first, **options)
     rows = found.rows[::-1] if newest_first and chronological else found.rows
     return PagedPanel(
         rows,

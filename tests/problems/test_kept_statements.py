@@ -1,5 +1,5 @@
 """The problem page's linked incidents and their counts run statements compiled once and kept
-(core.keyset.kept_row_slice, problems.page_counts): they give what the ORM's queries give,
+(core.keyset.row_slice, problems.page_counts): they give what the ORM's queries give,
 page after page; a viewer never gets rows or counts compiled for another viewer's scope (a
 security incident stays hidden from an outsider after a member saw the page, and shows once the
 outsider becomes a manager); a link made since shows at once; a forged cursor keeps nothing.
@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.choices import Role
-from core.keyset import CursorInvalidError, capped_count, kept_row_slice, row_slice
+from core.keyset import CursorInvalidError, capped_count, row_slice
 from core.models import ConfigurationItem
 from core.roles import ROLE_GROUP_NAMES
 from incidents.choices import Category
@@ -41,7 +41,7 @@ def test_kept_slices_are_the_orms_slices_page_after_page(problem, make_incident,
     for _ in range(2):  # the second pass runs the kept statements
         pages, after = [], None
         while True:
-            kept = kept_row_slice(kept_link_rows(problem, agent_l1), after=after, **SLICE)
+            kept = row_slice(kept_link_rows(problem, agent_l1), after=after, **SLICE)
             orm = row_slice(link_rows(problem_links(problem, user=agent_l1)), after=after, **SLICE)
             assert [tuple(row) for row in kept.rows] == [tuple(row) for row in orm.rows]
             assert kept.following == orm.following
@@ -103,7 +103,7 @@ def test_a_forged_cursor_keeps_nothing(problem, agent_l1, monkeypatch):
     kept: dict = {}
     monkeypatch.setattr("core.keyset._SLICES", kept)
     with pytest.raises(CursorInvalidError):
-        kept_row_slice(kept_link_rows(problem, agent_l1), after="1.timeline_older.1", **SLICE)
+        row_slice(kept_link_rows(problem, agent_l1), after="1.timeline_older.1", **SLICE)
     assert kept == {}
 
 
