@@ -16,12 +16,17 @@ names the last row of the page before, ?newer= the first row of the page after.
 
 import heapq
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Q, QuerySet
+
+from core.kept_objects import fetch_objects, objects_statement
+from core.kept_statements import fetch, rows_statement
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 COUNT_CAP = 10_000
@@ -156,6 +161,35 @@ def capped_count(querysets: Sequence[QuerySet[Any]], cap: int | None = None) -> 
     return CappedCount(min(value, cap), value > cap)
 
 
+def capped_count_statement(
+    queryset: QuerySet[Any], cap: int | None = None
+) -> tuple[str, str, tuple[Any, ...]] | None:
+    """The statement `capped_count([queryset], cap)` runs (database alias, SQL, parameters),
+    for a caller that keeps it; None when the queryset can have no rows."""
+    cap = COUNT_CAP if cap is None else cap
+    window = queryset.values("pk").order_by()[: cap + 1]
+    try:
+        sql, params = window.query.get_compiler(using=window.db).as_sql()
+    except EmptyResultSet:
+        return None
+    # The window is SQL compiled by the ORM, with its parameters passed separately.
+    return window.db, f"SELECT count(*) FROM ({sql}) AS capped_window", tuple(params)  # noqa: S608
+
+
+def run_capped_count(
+    statement: tuple[str, str, tuple[Any, ...]] | None, cap: int | None = None
+) -> CappedCount:
+    """The count a `capped_count_statement` (made with the same cap) reads."""
+    cap = COUNT_CAP if cap is None else cap
+    if statement is None:
+        return CappedCount(0, False)
+    alias, sql, params = statement
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        (value,) = cursor.fetchone() or (0,)
+    return CappedCount(min(int(value), cap), int(value) > cap)
+
+
 @dataclass(frozen=True)
 class RowSlice:
     """Rows of one queryset after a cursor, in the slice's order, and the cursor of the slice
@@ -165,8 +199,61 @@ class RowSlice:
     following: str | None
 
 
-def row_slice(
+def _slice_query(
     queryset: QuerySet[Any],
+    *,
+    field: str,
+    kind: str,
+    per_page: int,
+    after: str | None,
+    newest_first: bool,
+) -> QuerySet[Any]:
+    """The statement of a slice: its `per_page + 1` rows after cursor `after`."""
+    wanted = queryset
+    if after:
+        wanted = wanted.filter(_after(kind, field, RowKey.parse(after, [kind]), older=newest_first))
+    sign = "-" if newest_first else ""
+    return wanted.order_by(f"{sign}{field}", f"{sign}id")[: per_page + 1]
+
+
+def _slice_of(rows: list[Any], *, field: str, kind: str, per_page: int) -> RowSlice:
+    page = rows[:per_page]
+    following = None
+    if len(rows) > per_page:
+        last = page[-1]
+        following = RowKey(getattr(last, field), last.pk, kind).token
+    return RowSlice(page, following)
+
+
+@dataclass(frozen=True)
+class KeptRows:
+    """A query whose slices' statements are kept (`row_slice`): `key` names every input
+    of `build()`'s SQL, the database included (for a scoped list: the viewer's scope, not only
+    their id). A values_list query names `row`, which makes a row of the values (a named tuple
+    with `pk` and the slice's field); without it the rows are model instances
+    (core.kept_objects)."""
+
+    key: Hashable
+    build: Callable[[], QuerySet[Any]]
+    row: Callable[[Sequence[Any]], Any] | None = None
+
+    def compile(self, wanted: QuerySet[Any]) -> Callable[[], list[Any]]:
+        """What runs `wanted`'s statement, compiled now."""
+        if self.row is None:
+            objects = objects_statement(wanted)
+            return (lambda: fetch_objects(objects)) if objects is not None else list
+        row, alias, values = self.row, wanted.db, rows_statement(wanted)
+        if values is None:
+            return list
+        return lambda: [row(found) for found in fetch(alias, values)]
+
+
+SLICES_KEPT = 512
+_SLICES: dict[Hashable, Callable[[], list[Any]]] = {}
+
+
+def row_slice(
+    rows: "QuerySet[Any] | KeptRows",
     *,
     field: str,
     kind: str,
@@ -174,18 +261,23 @@ def row_slice(
     after: str | None = None,
     newest_first: bool,
 ) -> RowSlice:
-    """The `per_page` rows of `queryset` that follow cursor `after` (None: the first ones),
-    ordered by `field` and id, newest or oldest first: one statement reading `per_page + 1`
-    rows, whatever the queryset's length. Raises CursorInvalidError for a cursor that is not a
-    key of `kind`."""
-    wanted = queryset
-    if after:
-        wanted = wanted.filter(_after(kind, field, RowKey.parse(after, [kind]), older=newest_first))
-    sign = "-" if newest_first else ""
-    rows = list(wanted.order_by(f"{sign}{field}", f"{sign}id")[: per_page + 1])
-    page = rows[:per_page]
-    following = None
-    if len(rows) > per_page:
-        last = page[-1]
-        following = RowKey(getattr(last, field), last.pk, kind).token
-    return RowSlice(page, following)
+    """The `per_page` rows that follow cursor `after` (None: the first ones), ordered by
+    `field` and id, newest or oldest first: one statement reading `per_page + 1` rows, whatever
+    the list's length. Raises CursorInvalidError for a cursor that is not a key of `kind`.
+
+    For KeptRows the statement is compiled once per key, cursor and size and kept (SLICES_KEPT
+    per process): building and compiling a scoped slice (joins, the visibility condition)
+    cost more CPU than running it (issue 18). It still runs on every call; a bad cursor keeps
+    nothing."""
+    options: dict[str, Any] = {"field": field, "kind": kind, "per_page": per_page}
+    if not isinstance(rows, KeptRows):
+        wanted = _slice_query(rows, after=after, newest_first=newest_first, **options)
+        return _slice_of(list(wanted), **options)
+    key = (rows.key, after, newest_first, field, kind, per_page)
+    run = _SLICES.get(key)
+    if run is None:
+        wanted = _slice_query(rows.build(), after=after, newest_first=newest_first, **options)
+        if len(_SLICES) >= SLICES_KEPT:
+            _SLICES.clear()
+        run = _SLICES[key] = rows.compile(wanted)
+    return _slice_of(run(), **options)

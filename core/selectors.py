@@ -1,9 +1,10 @@
 """Reads shared by every ticket kind, scoped to the viewer."""
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import router
 from django.db.models import QuerySet
 
 from core.models import Attachment, TicketBase, TimelineEvent, User
@@ -18,6 +19,19 @@ def timeline_for_user(*, ticket: TicketBase, user: User) -> QuerySet[TimelineEve
     if not is_agent(user):
         events = events.filter(is_public=True)
     return events.order_by("created_at", "id")
+
+
+def timeline_key(*, ticket: TicketBase, user: User) -> Hashable:
+    """What the statement of `timeline_for_user(ticket=ticket, user=user)` is made from (to
+    keep it, core.keyset.KeptRows): the database, the ticket's kind and id and whether the
+    viewer sees internal entries."""
+    return (
+        "timeline",
+        router.db_for_read(TimelineEvent),
+        ContentType.objects.get_for_model(ticket).pk,
+        ticket.pk,
+        is_agent(user),
+    )
 
 
 def attachments_for_user(*, ticket: TicketBase, user: User) -> QuerySet[Attachment]:

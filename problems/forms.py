@@ -5,7 +5,7 @@ onto these fields (core.web.forms.apply_domain_errors)."""
 from typing import Any
 
 from django import forms
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
 from core.capped_counts import CappedCount
 from core.choices import Category, Priority
@@ -41,6 +41,18 @@ def _with_blank(choices: list[tuple[Any, str]], label: str) -> list[tuple[Any, s
     return [("", label), *choices]
 
 
+def active_configuration_items() -> QuerySet[ConfigurationItem]:
+    """Every active item of an active service, named with its service. A named source
+    (core.web.forms.assign_options): its options are memoised under this name, where a
+    queryset assigned as such had its SQL compiled on every page (~0.9 ms of the problem
+    page's CPU)."""
+    return (
+        ConfigurationItem.objects.filter(is_active=True, service__is_active=True)
+        .select_related("service")
+        .order_by("service__name", "name")
+    )
+
+
 class ProblemDetailsForm(forms.Form):
     """What the problem is about and who works on it (creation and edits)."""
 
@@ -68,11 +80,7 @@ class ProblemDetailsForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         assign_options(self.fields["service"], active_services)
-        self.fields["configuration_item"].queryset = (  # type: ignore[attr-defined]
-            ConfigurationItem.objects.filter(is_active=True, service__is_active=True)
-            .select_related("service")
-            .order_by("service__name", "name")
-        )
+        assign_options(self.fields["configuration_item"], active_configuration_items)
         assign_options(self.fields["support_group"], active_groups)
         assign_options(self.fields["assignee"], agent_users)
 

@@ -6,18 +6,22 @@ The same markup templates/problems/agent/_linked_incident_row.html writes for a 
 per row, about a quarter of the problem page's CPU. The two URLs are reversed once per page with
 a stand-in number, then each row's number is put in its place; the rows are read as values."""
 
+from collections import namedtuple
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import router
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core.keyset import KeptRows
 from core.tickets.describe import choice_label
 from core.web.cells import day_month_year, status_badge_html
 from problems.linked_kind import linked_kind
 from problems.models import Problem, ProblemIncident
+from problems.selectors import linked_scope_key, problem_links
 
 # What a row shows and is paged by (linked_at, pk), read as values: no model instances (three a
 # row: the link, its incident, their requester).
@@ -68,6 +72,21 @@ def _csrf_input(token: str) -> str:
 def link_rows(links: QuerySet[ProblemIncident]) -> QuerySet[Any]:
     """`links` as the rows `linked_incident_rows` writes: named tuples of ROW_FIELDS."""
     return links.values_list(*ROW_FIELDS, named=True)
+
+
+# A row as `kept_link_rows` reads it: what values_list(named=True) gives.
+LinkRow = namedtuple("LinkRow", ROW_FIELDS)  # type: ignore[misc]
+
+
+def kept_link_rows(problem: Problem, user: Any) -> KeptRows:
+    """The rows of `problem`'s links `user` may see, their slices' statements kept
+    (core.keyset.row_slice) under what their SQL is made from: the database, the problem
+    and the viewer's scope for the linked kind (problems.selectors.linked_scope_key)."""
+    return KeptRows(
+        ("problem_links", router.db_for_read(ProblemIncident), problem.pk, linked_scope_key(user)),
+        lambda: link_rows(problem_links(problem, user=user)),
+        LinkRow._make,
+    )
 
 
 def linked_incident_rows(rows: Iterable[Any], problem: Problem, csrf_token: str) -> SafeString:

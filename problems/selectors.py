@@ -2,12 +2,16 @@
 anyone else sees none (a 404). The one exception is `known_errors_for_incident`, which the
 incident pages use to show a requester the published workaround for their own incident."""
 
+from collections.abc import Hashable
 from typing import Any
 
+from django.db import router
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from core.kept_objects import kept_objects
 from core.models import User
+from core.roles import is_agent, is_manager
 from problems.choices import ProblemStatus, ProposalStatus
 from problems.linked_kind import LinkedTicket, linked_kind, linked_tickets, review_rules
 from problems.models import PostIncidentReview, Problem, ProblemIncident, RecurrenceProposal
@@ -30,11 +34,33 @@ def problem_get_for_user(user: User, number: str, *, counted: bool = True) -> Pr
     """The problem numbered `number` (out of sight: a 404), with its `incident_count` unless
     not `counted`: the page shows a capped count instead, as counting every link grows with
     them."""
-    problems = problem_list_for_user(user) if counted else _problems(user)
-    try:
-        return problems.get(number=number)
-    except Problem.DoesNotExist as exc:
-        raise Http404(f"No problem {number}.") from exc
+    if counted:
+        try:
+            return problem_list_for_user(user).get(number=number)
+        except Problem.DoesNotExist as exc:
+            raise Http404(f"No problem {number}.") from exc
+    # The problem page's read, its statement kept (core.kept_objects): building and compiling
+    # its five joins cost more CPU than running it. Numbers are unique.
+    key = ("problem", router.db_for_read(Problem), can_work_problems(user), number)
+    found = kept_objects(key, lambda: _problems(user).filter(number=number))
+    if not found:
+        raise Http404(f"No problem {number}.")
+    problem: Problem = found[0]
+    return problem
+
+
+def problem_proposal(problem: Problem) -> RecurrenceProposal | None:
+    """The recurrence proposal the problem was raised from, if any (the newest, as
+    `problem.proposals.first()`), its statement kept (core.kept_objects): the problem page
+    asks on every request."""
+    key = ("problem_proposal", router.db_for_read(RecurrenceProposal), problem.pk)
+    found = kept_objects(
+        key,
+        lambda: RecurrenceProposal.objects.filter(problem_id=problem.pk).order_by(
+            "-created_at", "-id"
+        )[:1],
+    )
+    return found[0] if found else None
 
 
 def problem_links(problem: Problem, *, user: User) -> QuerySet[ProblemIncident]:
@@ -48,6 +74,14 @@ def problem_links(problem: Problem, *, user: User) -> QuerySet[ProblemIncident]:
         )
         .order_by("linked_at", "id")
     )
+
+
+def linked_scope_key(user: User) -> Hashable:
+    """What `problem_links(problem, user=user)`'s statement depends on besides the problem:
+    the linked kind's selector for `user`, which names the user's id and differs between
+    requesters, agents and managers (for an agent, a restriction condition names their id and
+    reads their memberships in the statement; a manager sees everything)."""
+    return (user.pk, is_agent(user), is_manager(user))
 
 
 def open_linked_incidents(problem: Problem) -> QuerySet[Any]:

@@ -17,9 +17,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from core.capped_counts import CappedCount, capped_window_counts
+from core.capped_counts import CappedCount
 from core.exceptions import DomainError, TransitionError, ValidationFailed
-from core.keyset import capped_count
 from core.models import TicketBase, User
 from core.tickets.actions import Action
 from core.web.access import (
@@ -45,18 +44,17 @@ from core.web.list_marker import (
 )
 from core.web.paged_panel import paged_panel
 from core.web.ticket_page import TicketPage
-from problems import services
+from problems import page_counts, services
 from problems.filtersets import ProblemFilterSet
 from problems.forms import LinkProblemForm, ProblemCreateForm, ResolveForm
 from problems.linked_kind import LinkedTicket, linked_kind
-from problems.linked_rows import link_rows
+from problems.linked_rows import kept_link_rows
 from problems.models import Problem
 from problems.selectors import (
     linkable_problems,
-    open_linked_incidents,
     problem_get_for_user,
-    problem_links,
     problem_list_for_user,
+    problem_proposal,
 )
 from problems.views.problem_rows import (
     ROW_FIELDS,
@@ -200,8 +198,7 @@ class ProblemPage(TicketPage):
         """Counted up to LIST_COUNT_CAP (core.capped_counts), as the links are: a problem with
         a long history of links costs the page the same."""
         if problem.pk not in self._open_incidents:
-            counts = capped_window_counts(open_linked_incidents(problem), {"open": None})
-            self._open_incidents[problem.pk] = counts["open"]
+            self._open_incidents[problem.pk] = page_counts.open_incident_count(problem)
         return self._open_incidents[problem.pk]
 
     def action_form(self, action: Action, ticket: TicketBase, bound: Form | None) -> Form:
@@ -216,11 +213,10 @@ class ProblemPage(TicketPage):
         return self.action_form(action, problem, bound.get(name))
 
     def extra_context(self, ticket: Problem, bound: dict[str, Form]) -> dict[str, Any]:
-        links = problem_links(ticket, user=self.user)
         linked = paged_panel(
             self.request,
-            # Only the columns the rows show (the API's links carry more).
-            link_rows(links),
+            # Only the columns the rows show (the API's links carry more), the statement kept.
+            kept_link_rows(ticket, self.user),
             param="links_after",
             anchor="linked-incidents",
             field="linked_at",
@@ -230,9 +226,9 @@ class ProblemPage(TicketPage):
         return {
             "linked": linked,
             "links": linked.rows,
-            "link_count": capped_count([links]),
+            "link_count": page_counts.link_count(ticket, self.user),
             "open_incident_count": self.open_incident_count(ticket),
-            "proposal": ticket.proposals.first(),
+            "proposal": problem_proposal(ticket),
             **{f"{name}_form": self.panel_form(name, ticket, bound) for name in self.PANELS},
         }
 

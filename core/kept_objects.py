@@ -1,0 +1,107 @@
+"""Model instances read by a statement compiled once and kept (core.kept_statements keeps values
+statements): for the pages that read the same few model rows with their select_related rows on
+every request (a ticket page's timeline), where building and compiling the query cost about as
+much CPU as making the objects (issue 18).
+
+The instances are made as Django's ModelIterable makes them: the row's columns through the
+converters the ORM would apply, the model's own columns by `Model.from_db`, each select_related
+row by the ORM's RelatedPopulator. Querysets with anything else (annotations, extra columns,
+prefetches, objects known through a related manager, values or raw iterables) are refused, not
+approximated.
+"""
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db.models import Model, QuerySet
+from django.db.models.query import ModelIterable, RelatedPopulator, get_related_populators
+
+from core.kept_statements import Statement, fetch
+
+
+@dataclass(frozen=True)
+class ObjectsStatement:
+    """A compiled model query (`statement`) and how its rows become instances."""
+
+    alias: str
+    statement: Statement
+    model: type[Model]
+    init_list: tuple[str, ...]
+    start: int
+    end: int
+    populators: tuple[RelatedPopulator, ...]
+
+
+def _refusal(queryset: QuerySet[Any]) -> str:
+    query = queryset.query
+    if queryset._iterable_class is not ModelIterable:
+        return "values or raw rows"
+    # Private to QuerySet (and unknown to its stubs): what ModelIterable adds to select_related.
+    private: Any = queryset
+    if private._known_related_objects or private._prefetch_related_lookups:
+        return "objects known through a relation or prefetched"
+    if query.annotation_select or query.extra_select or query.deferred_loading[0]:
+        return "annotations, extra columns or deferred fields"
+    return ""
+
+
+def objects_statement(queryset: QuerySet[Any]) -> ObjectsStatement | None:
+    """`queryset`'s statement and the recipe of its instances; None when it can have no rows
+    (the ORM answers it without a statement). ValueError for a queryset this cannot reproduce."""
+    refusal = _refusal(queryset)
+    if refusal:
+        raise ValueError(f"a kept objects statement cannot make {refusal}")
+    alias = queryset.db
+    compiler = queryset.query.get_compiler(using=alias)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return None
+    select, klass_info = compiler.select, compiler.klass_info
+    assert klass_info is not None
+    fields = klass_info["select_fields"]
+    start, end = fields[0], fields[-1] + 1
+    converters = compiler.get_converters([column for column, _, _ in select])
+    return ObjectsStatement(
+        alias,
+        Statement(
+            sql,
+            tuple(params),
+            compiler.col_count,
+            tuple((position, tuple(convs), col) for position, (convs, col) in converters.items()),
+        ),
+        klass_info["model"],
+        tuple(column[0].target.attname for column in select[start:end]),
+        start,
+        end,
+        # The stubs describe a later Django's signature.
+        tuple(get_related_populators(klass_info, select, alias)),  # type: ignore[call-arg]
+    )
+
+
+def fetch_objects(kept: ObjectsStatement) -> list[Any]:
+    """Run a kept objects statement: its instances, as the queryset would give them."""
+    objects = []
+    for row in fetch(kept.alias, kept.statement):
+        obj = kept.model.from_db(kept.alias, list(kept.init_list), row[kept.start : kept.end])
+        for populator in kept.populators:
+            populator.populate(row, obj)
+        objects.append(obj)
+    return objects
+
+
+OBJECTS_KEPT = 512
+_KEPT: dict[Hashable, ObjectsStatement | None] = {}
+
+
+def kept_objects(key: Hashable, build: Callable[[], QuerySet[Any]]) -> list[Any]:
+    """The instances `build()` reads, its statement compiled once for `key` (which must name
+    every input of its SQL, the database included) and kept, OBJECTS_KEPT per process."""
+    if key not in _KEPT:
+        if len(_KEPT) >= OBJECTS_KEPT:
+            _KEPT.clear()
+        _KEPT[key] = objects_statement(build())
+    kept = _KEPT[key]
+    return [] if kept is None else fetch_objects(kept)

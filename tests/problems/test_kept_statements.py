@@ -1,0 +1,134 @@
+"""The problem page's linked incidents and their counts run statements compiled once and kept
+(core.keyset.row_slice, problems.page_counts): they give what the ORM's queries give,
+page after page; a viewer never gets rows or counts compiled for another viewer's scope (a
+security incident stays hidden from an outsider after a member saw the page, and shows once the
+outsider becomes a manager); a link made since shows at once; a forged cursor keeps nothing.
+The page's proposal and its edit form's configuration items are read through kept statements
+and named sources too."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils import timezone
+
+from core.choices import Role
+from core.keyset import CursorInvalidError, capped_count, row_slice
+from core.models import ConfigurationItem
+from core.roles import ROLE_GROUP_NAMES
+from incidents.choices import Category
+from problems import page_counts
+from problems.linked_rows import kept_link_rows, link_rows
+from problems.models import RecurrenceProposal
+from problems.selectors import open_linked_incidents, problem_links
+from problems.services import problem_link_incident
+from tests.factories import SupportGroupFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SLICE = {"field": "linked_at", "kind": "links_after", "per_page": 3, "newest_first": False}
+
+
+def _linked(problem, make_incident, actor, count, **fields):
+    incidents = [make_incident(**fields) for _ in range(count)]
+    for incident in incidents:
+        problem_link_incident(problem, incident=incident, actor=actor)
+    return incidents
+
+
+def test_kept_slices_are_the_orms_slices_page_after_page(problem, make_incident, agent_l1):
+    _linked(problem, make_incident, agent_l1, 8)
+    after = None
+    for _ in range(2):  # the second pass runs the kept statements
+        pages, after = [], None
+        while True:
+            kept = row_slice(kept_link_rows(problem, agent_l1), after=after, **SLICE)
+            orm = row_slice(link_rows(problem_links(problem, user=agent_l1)), after=after, **SLICE)
+            assert [tuple(row) for row in kept.rows] == [tuple(row) for row in orm.rows]
+            assert kept.following == orm.following
+            pages.append(len(kept.rows))
+            if kept.following is None:
+                break
+            after = kept.following
+        assert pages == [3, 3, 2]
+
+
+def test_kept_counts_are_the_orms_counts(problem, make_incident, agent_l1, end_user):
+    _linked(problem, make_incident, agent_l1, 3)
+    _linked(problem, make_incident, agent_l1, 2, status="resolved")
+    for _ in range(2):
+        links = page_counts.link_count(problem, agent_l1)
+        assert links == capped_count([problem_links(problem, user=agent_l1)])
+        assert (links.value, links.capped) == (5, False)
+        opened = page_counts.open_incident_count(problem)
+        assert (int(opened), opened.capped) == (3, False)
+        assert int(opened) == open_linked_incidents(problem).count()
+
+
+def test_a_viewer_never_gets_another_viewers_scope(
+    client_for, problem, make_incident, agent_l1, end_user
+):
+    security = SupportGroupFactory(name="Security", handles_security=True)
+    member = UserFactory(username="secagent", role=Role.AGENT)
+    security.members.add(member)
+    (breach,) = _linked(problem, make_incident, member, 1, category=Category.SECURITY)
+    (outage,) = _linked(problem, make_incident, member, 1)
+    url = reverse("problems:agent_detail", args=[problem.number])
+
+    def shown(user):
+        response = client_for(user).get(url)
+        body = response.content.decode()
+        return [row.incident__number for row in response.context["links"]], body
+
+    numbers, body = shown(member)
+    assert numbers == [breach.number, outage.number] and "(2, 2 open)" in body
+    numbers, body = shown(agent_l1)
+    assert numbers == [outage.number] and "(1, 2 open)" in body
+    agent_l1.groups.add(Group.objects.get_or_create(name=ROLE_GROUP_NAMES[Role.MANAGER])[0])
+    numbers, body = shown(agent_l1)
+    assert numbers == [breach.number, outage.number] and "(2, 2 open)" in body
+
+
+def test_a_new_link_shows_at_once(client_for, problem, make_incident, agent_l1):
+    _linked(problem, make_incident, agent_l1, 2)
+    url = reverse("problems:agent_detail", args=[problem.number])
+    client = client_for(agent_l1)
+    assert len(client.get(url).context["links"]) == 2
+    (added,) = _linked(problem, make_incident, agent_l1, 1)
+    response = client.get(url)
+    assert response.context["links"][-1].incident__number == added.number
+    assert "(3, 3 open)" in response.content.decode()
+
+
+def test_a_forged_cursor_keeps_nothing(problem, agent_l1, monkeypatch):
+    kept: dict = {}
+    monkeypatch.setattr("core.keyset._SLICES", kept)
+    with pytest.raises(CursorInvalidError):
+        row_slice(kept_link_rows(problem, agent_l1), after="1.timeline_older.1", **SLICE)
+    assert kept == {}
+
+
+def test_the_page_names_the_proposal_it_came_from(client_for, problem, agent_l1, service):
+    url = reverse("problems:agent_detail", args=[problem.number])
+    assert "<dt>Origin</dt>" not in client_for(agent_l1).get(url).content.decode()
+    RecurrenceProposal.objects.create(
+        cluster_key="vpn:network",
+        service=service,
+        category="network",
+        incident_count=7,
+        first_seen_at=timezone.now(),
+        last_seen_at=timezone.now(),
+        created_at=timezone.now(),
+        problem=problem,
+    )
+    body = client_for(agent_l1).get(url).content.decode()
+    assert "Recurrence proposal (7 incidents)" in body
+
+
+def test_the_edit_form_offers_active_items_named_with_their_service(
+    client_for, problem, agent_l1, service
+):
+    ConfigurationItem.objects.create(name="gw-1", service=service)
+    ConfigurationItem.objects.create(name="gw-old", service=service, is_active=False)
+    url = reverse("problems:agent_detail", args=[problem.number])
+    body = client_for(agent_l1).get(url).content.decode()
+    assert f"{service.name}: gw-1" in body and "gw-old" not in body
