@@ -78,8 +78,11 @@ def _clocks_query(content_type_id: int, ticket_ids: list[int], alias: str) -> Qu
     )
 
 
-# The statement for n tickets of a kind, compiled once (core.kept_statements) with placeholder
-# ids, and where the ids go among its parameters; by (database, content type, n).
+# The statement for n tickets of a kind, compiled once (core.kept_statements), and where the
+# ids go among its parameters; by (database, content type, n). It is compiled with stand-in ids
+# -1 … -n (no ticket has a negative id) so that their run can be found among the parameters;
+# when it cannot be (another parameter equal to one of them), nothing is kept and the query is
+# built as before.
 _STATEMENTS: dict[tuple[str, int, int], tuple[Statement, int] | None] = {}
 _STATEMENTS_KEPT = 256
 
@@ -88,13 +91,13 @@ def _clocks_statement(alias: str, content_type_id: int, count: int) -> tuple[Sta
     key = (alias, content_type_id, count)
     if key in _STATEMENTS:
         return _STATEMENTS[key]
-    placeholders = list(range(-1, -count - 1, -1))
-    statement = rows_statement(_clocks_query(content_type_id, placeholders, alias))
+    stand_ins = list(range(-1, -count - 1, -1))
+    statement = rows_statement(_clocks_query(content_type_id, stand_ins, alias))
     kept = None
     if statement is not None:
-        found = [i for i, param in enumerate(statement.params) if param in placeholders]
+        found = [i for i, param in enumerate(statement.params) if param in stand_ins]
         start = found[0] if found else 0
-        if list(statement.params[start : start + count]) == placeholders and len(found) == count:
+        if list(statement.params[start : start + count]) == stand_ins and len(found) == count:
             kept = (statement, start)
     if len(_STATEMENTS) >= _STATEMENTS_KEPT:
         _STATEMENTS.clear()
