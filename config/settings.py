@@ -172,11 +172,17 @@ if DATABASE_POOLING not in {"session", "transaction"}:
     raise ImproperlyConfigured(
         f"DATABASE_POOLING must be session or transaction, not {DATABASE_POOLING!r}."
     )
-if DATABASE_POOLING == "transaction":
-    for _database in DATABASES.values():
-        if _database["ENGINE"] == "django.db.backends.postgresql":
+# With a direct connection, the statements the app keeps and runs over and over (the lists'
+# counts and rows, sessions: core/kept_statements.py) are prepared on their second run: parsing
+# and planning them took more of PostgreSQL's time than running them. Django's own cursors bind
+# on the client and never prepare, so this changes nothing else.
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        if DATABASE_POOLING == "transaction":
             _database["DISABLE_SERVER_SIDE_CURSORS"] = True
             _database["OPTIONS"]["prepare_threshold"] = None
+        else:
+            _database["OPTIONS"].setdefault("prepare_threshold", 2)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

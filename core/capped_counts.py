@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+
+from core.kept_statements import kept_cursor
 
 
 class CappedCount(int):
@@ -57,7 +58,7 @@ def capped_counts_of(
     """Run a `capped_window_statement` on database `alias`: the count of each key, in order."""
     keys = list(keys)
     sql, params = statement
-    with connections[alias].cursor() as cursor:
+    with kept_cursor(alias) as cursor:
         cursor.execute(sql, params)
         *counts, seen = cursor.fetchone() or (0,) * (len(keys) + 1)
     cap = settings.LIST_COUNT_CAP

@@ -5,9 +5,9 @@ much CPU as making the objects (issue 18).
 
 The instances are made as Django's ModelIterable makes them: the row's columns through the
 converters the ORM would apply, the model's own columns by `Model.from_db`, each select_related
-row by the ORM's RelatedPopulator. Querysets with anything else (annotations, extra columns,
-prefetches, objects known through a related manager, values or raw iterables) are refused, not
-approximated.
+row by the ORM's RelatedPopulator, each annotation set as an attribute. Querysets with anything
+else (extra columns, deferred fields, prefetches, objects known through a related manager, values
+or raw iterables) are refused, not approximated.
 """
 
 from collections.abc import Callable, Hashable
@@ -32,6 +32,7 @@ class ObjectsStatement:
     start: int
     end: int
     populators: tuple[RelatedPopulator, ...]
+    annotations: tuple[tuple[str, int], ...] = ()
 
 
 def _refusal(queryset: QuerySet[Any]) -> str:
@@ -42,8 +43,8 @@ def _refusal(queryset: QuerySet[Any]) -> str:
     private: Any = queryset
     if private._known_related_objects or private._prefetch_related_lookups:
         return "objects known through a relation or prefetched"
-    if query.annotation_select or query.extra_select or query.deferred_loading[0]:
-        return "annotations, extra columns or deferred fields"
+    if query.extra_select or query.deferred_loading[0]:
+        return "extra columns or deferred fields"
     return ""
 
 
@@ -78,6 +79,7 @@ def objects_statement(queryset: QuerySet[Any]) -> ObjectsStatement | None:
         end,
         # The stubs describe a later Django's signature.
         tuple(get_related_populators(klass_info, select, alias)),  # type: ignore[call-arg]
+        tuple(compiler.annotation_col_map.items()),
     )
 
 
@@ -88,6 +90,8 @@ def fetch_objects(kept: ObjectsStatement) -> list[Any]:
         obj = kept.model.from_db(kept.alias, list(kept.init_list), row[kept.start : kept.end])
         for populator in kept.populators:
             populator.populate(row, obj)
+        for name, position in kept.annotations:
+            setattr(obj, name, row[position])
         objects.append(obj)
     return objects
 

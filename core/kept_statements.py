@@ -2,14 +2,24 @@
 for the same inputs (incidents.queue_statements, sla.row_clocks): compiling a list's queries
 was about half of an unchanged refresh's CPU (issue 18). A kept statement is run from the
 cursor, its rows put through the converters the ORM would have applied.
+
+On PostgreSQL a kept statement also runs through a cursor that binds its parameters on the
+server (`kept_cursor`), so psycopg prepares it once it has run `prepare_threshold` times on a
+connection (config/settings.py sets it for direct connections): PostgreSQL then skips parsing
+and, once it settles on a generic plan, planning, which took more of the database's time than
+executing on most pages. Django's own cursors bind on the client, where nothing is prepared.
+Behind PgBouncer in transaction mode (DATABASE_POOLING=transaction) nothing is prepared, and a
+kept statement runs through the connection's own cursor.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import QuerySet
 
 
@@ -42,10 +52,62 @@ def rows_statement(rows: QuerySet[Any]) -> Statement | None:
     )
 
 
+def _prepares(alias: str) -> bool:
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return False
+    options = connection.settings_dict.get("OPTIONS", {})
+    # Already binding on the server, or not preparing (Django's default: prepare_threshold None).
+    if options.get("server_side_binding") is True:
+        return False
+    return options.get("prepare_threshold") is not None
+
+
+class _KeptDebugCursor(CursorDebugWrapper):
+    """Logs a kept statement with its parameters in place, as Django logs its own cursors'
+    statements (the server's own text of it has $1 placeholders)."""
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        with self.debug_sql(self.db.ops.compose_sql(sql, params)):
+            return CursorWrapper.execute(self, sql, params)
+
+
+@contextmanager
+def kept_cursor(alias: str) -> Iterator[CursorWrapper]:
+    """A cursor of database `alias` for a statement run many times with the same SQL: on
+    PostgreSQL one binding its parameters on the server, so that psycopg prepares the statement
+    (see the module's docstring); elsewhere the connection's own cursor. Checked, wrapped and
+    logged as Django's own cursors are (query counts and CaptureQueriesContext see it)."""
+    connection = connections[alias]
+    if not _prepares(alias):
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg.postgres import types
+    from psycopg.pq import Format
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        # The stubs know the backend's psycopg2 cursor, which takes no connection.
+        binding: Any = ServerBindingCursor
+        raw = binding(connection.connection)
+        # As the backend's create_cursor: the cursor reads instants in the connection's zone.
+        loader = connection.connection.adapters.get_loader(types["timestamptz"].oid, Format.TEXT)
+        if connection.timezone != loader.timezone:
+            register_tzloader(connection.timezone, raw)
+    wrapper = _KeptDebugCursor if connection.queries_logged else CursorWrapper
+    with wrapper(raw, connection) as cursor:
+        yield cursor
+
+
 def fetch(alias: str, statement: Statement) -> list[tuple[Any, ...]]:
     """The rows of a kept values statement, as the ORM's values_list gives them."""
     connection = connections[alias]
-    with connection.cursor() as cursor:
+    with kept_cursor(alias) as cursor:
         cursor.execute(statement.sql, statement.params)
         rows = cursor.fetchall()
     if not statement.converters and statement.width is None:

@@ -22,11 +22,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
 from django.db.models import Q, QuerySet
 
 from core.kept_objects import fetch_objects, objects_statement
-from core.kept_statements import fetch, rows_statement
+from core.kept_statements import fetch, kept_cursor, rows_statement
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 COUNT_CAP = 10_000
@@ -184,7 +183,7 @@ def run_capped_count(
     if statement is None:
         return CappedCount(0, False)
     alias, sql, params = statement
-    with connections[alias].cursor() as cursor:
+    with kept_cursor(alias) as cursor:
         cursor.execute(sql, params)
         (value,) = cursor.fetchone() or (0,)
     return CappedCount(min(int(value), cap), int(value) > cap)

@@ -16,6 +16,8 @@ from django.contrib.sessions.backends import db
 from django.db import connections, router
 from django.utils import timezone
 
+from core.kept_statements import kept_cursor
+
 
 @cache
 def _select_data(table: str, alias: str) -> str:
@@ -35,7 +37,7 @@ class SessionStore(db.SessionStore):
         alias = router.db_for_read(self.model)
         connection = connections[alias]
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        with connection.cursor() as cursor:
+        with kept_cursor(alias) as cursor:
             cursor.execute(_select_data(self.model._meta.db_table, alias), [self.session_key, now])
             row = cursor.fetchone()
         if row is None:

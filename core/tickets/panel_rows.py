@@ -20,6 +20,7 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from core.kept_statements import kept_cursor
 from core.models import TicketBase
 from core.tickets.kinds import kind_of
 
@@ -84,7 +85,7 @@ def _probe(ticket: TicketBase) -> dict[str, bool]:
             params.append(content_type)
         params.extend(rows.status_in)
     if asked:
-        with connections[ticket._state.db or DEFAULT_DB_ALIAS].cursor() as cursor:
+        with kept_cursor(ticket._state.db or DEFAULT_DB_ALIAS) as cursor:
             cursor.execute(sql, params)
             found = cursor.fetchone()
         for (name, _), exists in zip(probes, found, strict=True):

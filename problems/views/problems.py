@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from core.capped_counts import CappedCount
 from core.exceptions import DomainError, TransitionError, ValidationFailed
 from core.models import TicketBase, User
 from core.tickets.actions import Action
@@ -189,22 +188,22 @@ class ProblemPage(TicketPage):
 
     def __init__(self, request: HttpRequest) -> None:
         super().__init__(request)
-        self._open_incidents: dict[int, CappedCount] = {}
+        self._link_counts: dict[int, page_counts.LinkCounts] = {}
 
     def get(self, number: str) -> Problem:
         return problem_get_for_user(self.user, number, counted=False)
 
-    def open_incident_count(self, problem: Problem) -> CappedCount:
-        """Counted up to LIST_COUNT_CAP (core.capped_counts), as the links are: a problem with
-        a long history of links costs the page the same."""
-        if problem.pk not in self._open_incidents:
-            self._open_incidents[problem.pk] = page_counts.open_incident_count(problem)
-        return self._open_incidents[problem.pk]
+    def link_counts(self, problem: Problem) -> page_counts.LinkCounts:
+        """Counted up to LIST_COUNT_CAP (core.capped_counts), in one statement for the page:
+        a problem with a long history of links costs the page the same."""
+        if problem.pk not in self._link_counts:
+            self._link_counts[problem.pk] = page_counts.link_counts(problem, self.user)
+        return self._link_counts[problem.pk]
 
     def action_form(self, action: Action, ticket: TicketBase, bound: Form | None) -> Form:
         form = super().action_form(action, ticket, bound)
         if isinstance(form, ResolveForm) and isinstance(ticket, Problem):
-            form.offer_linked(self.open_incident_count(ticket))
+            form.offer_linked(self.link_counts(ticket).open)
         return form
 
     def panel_form(self, name: str, problem: Problem, bound: dict[str, Form]) -> Form:
@@ -226,8 +225,8 @@ class ProblemPage(TicketPage):
         return {
             "linked": linked,
             "links": linked.rows,
-            "link_count": page_counts.link_count(ticket, self.user),
-            "open_incident_count": self.open_incident_count(ticket),
+            "link_count": self.link_counts(ticket).visible,
+            "open_incident_count": self.link_counts(ticket).open,
             "proposal": problem_proposal(ticket),
             **{f"{name}_form": self.panel_form(name, ticket, bound) for name in self.PANELS},
         }

@@ -1,13 +1,14 @@
 """Model instances read by a kept statement (core.kept_objects) are what the queryset gives:
 the same rows with the same field values (dates converted), their select_related rows attached
-(None where the foreign key is empty), no extra query to reach them; a queryset it cannot
-reproduce is refused; one that can have no rows reads nothing. The agent ticket page's timeline
-and the problem page's problem are read that way, and still show what was added since."""
+(None where the foreign key is empty), their annotations set, no extra query to reach them; a
+queryset it cannot reproduce is refused; one that can have no rows reads nothing. The agent
+ticket page's timeline and the problem page's problem are read that way, and still show what
+was added since."""
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db.models import Count
+from django.db.models import Count, F, Value
 
 from core.kept_objects import fetch_objects, kept_objects, objects_statement
 from core.models import TimelineEvent
@@ -55,10 +56,20 @@ def test_instances_are_the_querysets(agent_l1, django_assert_num_queries):
     assert all(event._state.db == expected[0]._state.db for event in found)
 
 
+def test_annotations_are_set_as_the_queryset_sets_them():
+    incident = incident_with_events(2)
+    annotated = (
+        _timeline(incident).annotate(words=Count("id"), later=Value(1) + F("id")).order_by("id")
+    )
+    found = fetch_objects(objects_statement(annotated))
+    assert [(e.pk, e.words, e.later) for e in found] == [
+        (e.pk, e.words, e.later) for e in annotated
+    ]
+
+
 def test_what_it_cannot_reproduce_is_refused():
-    annotated = TimelineEvent.objects.annotate(n=Count("id"))
     for queryset in (
-        annotated,
+        TimelineEvent.objects.extra(select={"n": "1"}),
         TimelineEvent.objects.values_list("id"),
         TimelineEvent.objects.only("id"),
     ):

@@ -185,7 +185,8 @@ def test_replica_and_transaction_pooling_settings() -> None:
     plain = json.loads(_databases(DATABASE_URL="postgres://app@db/servicedesk").stdout)
     assert set(plain) == {"default"}
     assert plain["default"]["cursors"] is False
-    assert "prepare_threshold" not in plain["default"]["options"]
+    # A direct connection prepares the statements the app keeps (core.kept_statements).
+    assert plain["default"]["options"]["prepare_threshold"] == 2
 
 
 @pytest.mark.parametrize(

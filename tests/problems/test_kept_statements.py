@@ -52,16 +52,29 @@ def test_kept_slices_are_the_orms_slices_page_after_page(problem, make_incident,
         assert pages == [3, 3, 2]
 
 
-def test_kept_counts_are_the_orms_counts(problem, make_incident, agent_l1, end_user):
+def test_kept_counts_are_the_orms_counts(problem, make_incident, agent_l1, end_user, manager):
+    security = SupportGroupFactory(name="Security", handles_security=True)
+    member = UserFactory(username="secagent", role=Role.AGENT)
+    security.members.add(member)
     _linked(problem, make_incident, agent_l1, 3)
     _linked(problem, make_incident, agent_l1, 2, status="resolved")
-    for _ in range(2):
-        links = page_counts.link_count(problem, agent_l1)
-        assert links == capped_count([problem_links(problem, user=agent_l1)])
-        assert (links.value, links.capped) == (5, False)
-        opened = page_counts.open_incident_count(problem)
-        assert (int(opened), opened.capped) == (3, False)
-        assert int(opened) == open_linked_incidents(problem).count()
+    _linked(problem, make_incident, member, 2, category=Category.SECURITY)
+    _linked(problem, make_incident, agent_l1, 1, category=Category.SECURITY, status="resolved")
+    for _ in range(2):  # the second pass runs the kept statement
+        for viewer in (agent_l1, member, manager, end_user):
+            counts = page_counts.link_counts(problem, viewer)
+            assert counts.visible == capped_count([problem_links(problem, user=viewer)])
+            assert (int(counts.open), counts.open.capped) == (5, False)
+            assert int(counts.open) == open_linked_incidents(problem).count()
+        assert page_counts.link_counts(problem, agent_l1).visible.value == 5
+        assert page_counts.link_counts(problem, member).visible.value == 8
+
+
+def test_counts_past_the_cap_say_so(problem, make_incident, agent_l1, settings):
+    settings.LIST_COUNT_CAP = 2
+    _linked(problem, make_incident, agent_l1, 3)
+    counts = page_counts.link_counts(problem, agent_l1)
+    assert (counts.visible.label, counts.open.label) == ("2+", "2+")
 
 
 def test_a_viewer_never_gets_another_viewers_scope(
