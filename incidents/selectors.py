@@ -23,7 +23,7 @@ from core.kept_statements import Statement, fetch, rows_statement
 from core.models import SupportGroup, User
 from core.roles import is_agent
 from core.tickets.paging_hooks import live_page_tier
-from core.tickets.visibility import restricted_condition
+from core.tickets.visibility import hides_restricted, restricted_condition
 from core.utc_instants import aware, instant_column
 from incidents.alerts.state import with_alert_state
 from incidents.models import Incident
@@ -59,13 +59,13 @@ _AGENT_SCOPES_KEPT = 1024
 
 def incident_list_for_user(user: User) -> QuerySet[Incident]:
     if is_agent(user):
-        hidden = restricted_condition(SECURITY_INCIDENTS, user)
-        if hidden is None:
+        if not hides_restricted(SECURITY_INCIDENTS, user):
             return _incidents().all()
         scope = _AGENT_SCOPES.get(user.pk)
         if scope is None:
             if len(_AGENT_SCOPES) >= _AGENT_SCOPES_KEPT:
                 _AGENT_SCOPES.clear()
+            hidden = restricted_condition(SECURITY_INCIDENTS, user)
             scope = _AGENT_SCOPES[user.pk] = _incidents().filter(hidden)
         return scope.all()
     return _incidents().filter(requester=user)
@@ -75,7 +75,7 @@ def incident_scope_key(user: User) -> tuple[int, bool, bool]:
     """What `incident_list_for_user(user)`'s statement depends on (incidents.queue_statements):
     the user's id, whether they are an agent and whether anything is hidden from them."""
     agent = is_agent(user)
-    return user.pk, agent, agent and restricted_condition(SECURITY_INCIDENTS, user) is None
+    return user.pk, agent, agent and not hides_restricted(SECURITY_INCIDENTS, user)
 
 
 def incident_get_for_user(user: User, number: str) -> Incident:
@@ -235,10 +235,11 @@ def incident_queue_counts(
     """How many incidents of `queryset` each tab holds, in one pass over at most
     LIST_COUNT_CAP + 1 of them (past the cap each count says it is a lower bound); the
     statement kept under `key` (incidents.queue_statements)."""
-    conditions = {tab: _tab_condition(user, tab) for tab in QUEUE_TABS}
-    statement = kept_statement(
-        None if key is None else (*key, "counts"),
-        lambda: Statement(*capped_window_statement(queryset, conditions)),
-    )
+
+    def compiled() -> Statement:
+        conditions = {tab: _tab_condition(user, tab) for tab in QUEUE_TABS}
+        return Statement(*capped_window_statement(queryset, conditions))
+
+    statement = kept_statement(None if key is None else (*key, "counts"), compiled)
     assert statement is not None
-    return capped_counts_of(queryset.db, (statement.sql, statement.params), conditions)
+    return capped_counts_of(queryset.db, (statement.sql, statement.params), QUEUE_TABS)

@@ -32,6 +32,12 @@ def _security_memberships(user_id: Any) -> QuerySet[Any]:
     return memberships
 
 
+def hides_restricted(restriction: Restriction | None, user: User) -> bool:
+    """Whether a kind's selector hides some of its restricted tickets from agent `user`
+    (`restricted_condition` is not None), without building the condition."""
+    return restriction is not None and not is_manager(user)
+
+
 def restricted_condition(restriction: Restriction | None, user: User) -> Q | None:
     """What a kind's selector adds for an agent so that restricted tickets they may not see are
     left out; None when nothing is hidden from them (no restriction, or a manager).
@@ -40,7 +46,7 @@ def restricted_condition(restriction: Restriction | None, user: User) -> Q | Non
     evaluated there, so lists and counts cost no extra query and a change of membership applies
     at the next request.
     """
-    if restriction is None or is_manager(user):
+    if not hides_restricted(restriction, user):
         return None
     return (
         ~restriction.rows
