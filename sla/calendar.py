@@ -350,11 +350,11 @@ def working_stretch(calendar: BusinessCalendar, at: datetime) -> tuple[datetime,
     """The working time at `at` or, out of hours, the next one: (begin, end) in UTC, begin being
     `at` itself when the calendar works at `at`. Intervals that follow one another without a gap
     (a window ending at midnight and the next day's starting there, two windows meeting at noon)
-    are one stretch, joined up to STRETCH_HORIZON past `at`: business time runs at the wall
+    are one stretch, joined up to STRETCH_HORIZON past its begin: business time runs at the wall
     clock's rate from begin to end. Raises CalendarError as working_intervals does."""
     intervals = working_intervals(calendar, at)
     begin, end = next(intervals)
-    horizon = at + STRETCH_HORIZON
+    horizon = begin + STRETCH_HORIZON
     while end < horizon:
         following, finish = next(intervals)
         if following != end:
