@@ -27,7 +27,9 @@ TUESDAY_OPENING = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
 def _clocks(due_at, calendar=OFFICE, warn_at=None):
     snapshot = {"calendar": calendar, "policy_name": "Office P3"}
     return [
-        RowClock(1, "resolution", ClockState.RUNNING, due_at, warn_at, None, None, None, 1, snapshot)
+        RowClock(
+            1, "resolution", ClockState.RUNNING, due_at, warn_at, None, None, None, 1, snapshot
+        )
     ]
 
 
