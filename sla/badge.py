@@ -16,7 +16,7 @@ working time, or the end of this one).
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from html import escape
@@ -24,7 +24,7 @@ from html import escape
 from core.web.cells import iso, weekday_time_zone
 from sla.calendar import BusinessCalendar, CalendarError, working_stretch
 from sla.choices import ClockState
-from sla.selectors import StatusClock, TicketSla
+from sla.selectors import ClockStatus, StatusClock, TicketSla
 from sla.snapshot import calendar_from_snapshot
 
 
@@ -52,18 +52,27 @@ def live_sla(clocks: Sequence[StatusClock], sla: TicketSla, now: datetime) -> Li
     if not running or nearest is None:
         return None
     warns = [c.warn_at for c in running if c.warn_at is not None]
-    live = LiveSla(
+    countdown_due, countdown_until = nearest.due_at, None
+    if not nearest.always_open:
+        countdown_due, countdown_until = _working_countdown(_nearest(running, now), nearest, now)
+    return LiveSla(
         due_at=min(c.due_at for c in running if c.due_at is not None),
         warn_at=min(warns) if warns else None,
         always_open=nearest.always_open,
-        countdown_due=nearest.due_at,
+        countdown_due=countdown_due,
+        countdown_until=countdown_until,
     )
-    if live.always_open:
-        return live
-    stretch = _working_stretch(_nearest(running, now), now)
-    if stretch is None or stretch[0] > now or nearest.business_left is None:
-        return replace(live, countdown_due=None)
-    return replace(live, countdown_due=now + nearest.business_left, countdown_until=stretch[1])
+
+
+def _working_countdown(
+    clock: StatusClock, status: ClockStatus, now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """A business-hours clock's wall-clock due time and the end of its working time, while its
+    calendar works at `now`; (None, None) out of hours."""
+    stretch = _working_stretch(clock, now)
+    if stretch is None or stretch[0] > now or status.business_left is None:
+        return None, None
+    return now + status.business_left, stretch[1]
 
 
 def _running(clocks: Sequence[StatusClock]) -> list[StatusClock]:
