@@ -35,13 +35,15 @@ class LiveSla:
     and to count its time left: the instant that time left reaches zero, counted at the wall
     clock's rate (a 24x7 clock's due time; now + the business time left of a business-hours
     clock while its calendar works; None out of hours), and for a business-hours clock the end
-    of its working time, where the count stops (None: it never does)."""
+    of its working time, where the count stops (None: it never does). Out of hours, when its
+    calendar works again (`resumes_at`: its time left stands still until then)."""
 
     due_at: datetime
     warn_at: datetime | None
     always_open: bool
     countdown_due: datetime | None = None
     countdown_until: datetime | None = None
+    resumes_at: datetime | None = None
 
 
 def live_sla(clocks: Sequence[StatusClock], sla: TicketSla, now: datetime) -> LiveSla | None:
@@ -52,27 +54,30 @@ def live_sla(clocks: Sequence[StatusClock], sla: TicketSla, now: datetime) -> Li
     if not running or nearest is None:
         return None
     warns = [c.warn_at for c in running if c.warn_at is not None]
-    countdown_due, countdown_until = nearest.due_at, None
+    countdown: tuple[datetime | None, ...] = (nearest.due_at, None, None)
     if not nearest.always_open:
-        countdown_due, countdown_until = _working_countdown(_nearest(running, now), nearest, now)
+        countdown = _working_countdown(_nearest(running, now), nearest, now)
     return LiveSla(
         due_at=min(c.due_at for c in running if c.due_at is not None),
         warn_at=min(warns) if warns else None,
         always_open=nearest.always_open,
-        countdown_due=countdown_due,
-        countdown_until=countdown_until,
+        countdown_due=countdown[0],
+        countdown_until=countdown[1],
+        resumes_at=countdown[2],
     )
 
 
 def _working_countdown(
     clock: StatusClock, status: ClockStatus, now: datetime
-) -> tuple[datetime | None, datetime | None]:
+) -> tuple[datetime | None, ...]:
     """A business-hours clock's wall-clock due time and the end of its working time, while its
-    calendar works at `now`; (None, None) out of hours."""
+    calendar works at `now`; out of hours, when it works again (LiveSla's last three)."""
     stretch = _working_stretch(clock, now)
-    if stretch is None or stretch[0] > now or status.business_left is None:
-        return None, None
-    return now + status.business_left, stretch[1]
+    if stretch is None or status.business_left is None:
+        return None, None, None
+    if stretch[0] > now:
+        return None, None, stretch[0]
+    return now + status.business_left, stretch[1], None
 
 
 def _running(clocks: Sequence[StatusClock]) -> list[StatusClock]:
@@ -159,12 +164,14 @@ def live_badge(
         return BadgeHtml(html, html, None)
     if live.always_open:
         return BadgeHtml(html, repr(list(clocks)), None)
+    # Counted in the browser to the end of the working time, or standing still out of hours:
+    # the server takes over at that end (or the next working time), or where the state turns.
     until = live.countdown_until
     if until is not None:
-        # Counted in the browser to the end of the working time; the server takes over there
-        # (and, as out of hours, where the state turns).
         moves_at = min([until, *_turns(_running(clocks), now)])
         return BadgeHtml(html, f"{list(clocks)!r}{until.isoformat()}", moves_at)
+    if live.resumes_at is not None:
+        return BadgeHtml(html, html, min([live.resumes_at, *_turns(_running(clocks), now)]))
     return BadgeHtml(html, html, badge_changes_at(clocks, now))
 
 

@@ -58,6 +58,15 @@ class BusinessCalendar:
     holidays: frozenset[date] = field(default_factory=frozenset)
     always_open: bool = False
 
+    def __hash__(self) -> int:
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        """Worked out once per calendar: calendars key caches of walks (sla.badge), and the
+        hash of its windows and holidays is most of what a cached walk costs."""
+        return hash((self.timezone, self.windows, self.holidays, self.always_open))
+
     @property
     def tz(self) -> ZoneInfo:
         try:

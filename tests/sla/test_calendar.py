@@ -277,3 +277,13 @@ def test_business_time_runs_at_the_wall_clocks_rate_through_a_working_stretch(
     assert business_time_between(later, due, calendar) == (
         business_time_between(begin, due, calendar) - (later - begin)
     )
+
+
+def test_equal_calendars_hash_alike_and_key_one_cache_entry():
+    """BusinessCalendar keeps its hash (sla.badge keys a page's walks by calendar)."""
+    first = weekly("Europe/Berlin", MON_FRI, time(8), time(18), [date(2026, 4, 3)])
+    second = weekly("Europe/Berlin", MON_FRI, time(8), time(18), [date(2026, 4, 3)])
+    other = weekly("Europe/Berlin", MON_FRI, time(8), time(17), [date(2026, 4, 3)])
+    assert first == second and hash(first) == hash(second)
+    assert first != other
+    assert len({first, second, other}) == 2
