@@ -58,6 +58,15 @@ class BusinessCalendar:
     holidays: frozenset[date] = field(default_factory=frozenset)
     always_open: bool = False
 
+    def __hash__(self) -> int:
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        """Worked out once per calendar: calendars key caches of walks (sla.badge), and the
+        hash of its windows and holidays is most of what a cached walk costs."""
+        return hash((self.timezone, self.windows, self.holidays, self.always_open))
+
     @property
     def tz(self) -> ZoneInfo:
         try:
@@ -339,3 +348,25 @@ def business_time_between(
 def is_working_instant(at: datetime, calendar: BusinessCalendar) -> bool:
     begin, _ = next(working_intervals(calendar, at))
     return begin == at.astimezone(UTC)
+
+
+# How far working_stretch joins intervals: a list's refresh looks no further ahead
+# (core.web.list_marker.valid_until).
+STRETCH_HORIZON = timedelta(days=1)
+
+
+def working_stretch(calendar: BusinessCalendar, at: datetime) -> tuple[datetime, datetime]:
+    """The working time at `at` or, out of hours, the next one: (begin, end) in UTC, begin being
+    `at` itself when the calendar works at `at`. Intervals that follow one another without a gap
+    (a window ending at midnight and the next day's starting there, two windows meeting at noon)
+    are one stretch, joined up to STRETCH_HORIZON past its begin: business time runs at the wall
+    clock's rate from begin to end. Raises CalendarError as working_intervals does."""
+    intervals = working_intervals(calendar, at)
+    begin, end = next(intervals)
+    horizon = begin + STRETCH_HORIZON
+    while end < horizon:
+        following, finish = next(intervals)
+        if following != end:
+            break
+        end = finish
+    return begin, end

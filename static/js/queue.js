@@ -5,7 +5,8 @@
  * rows, which must not lose the ticked boxes, the current row, the keyboard focus or the scroll
  * position.
  * SLA (queue badges and the incident page's clocks): elements with data-sla-live turn "at risk"
- * and "breached" when their instants pass; data-countdown elements count down every second.
+ * and "breached" when their instants pass; data-countdown elements count down every second
+ * (a business-hours badge only to the end of its working time, data-until).
  * Ages (the queue's <time data-age datetime="…">) move on with the clock in the same words as
  * the server's. The queue's refresh relies on it: it answers 304 while the data is unchanged,
  * however long ago the page was made (incidents/views/queue_marker.py).
@@ -97,7 +98,10 @@
       // data-sla-due is also what static/js/app.js ticks; both write the same words.
       var due = Date.parse(element.getAttribute("data-sla-due") || element.getAttribute("data-due") || "");
       if (isNaN(due)) return;
-      var left = due - now;
+      // A business-hours clock counts at the wall clock's rate only to the end of its working
+      // time (data-until, sla/badge.py); then it stands still until the server's next answer.
+      var until = Date.parse(element.getAttribute("data-until") || "");
+      var left = due - (isNaN(until) ? now : Math.min(now, until));
       if (mode === "left") {
         text = (element.getAttribute("data-prefix") || "") + span(left) + (left > 0 ? " left" : " over");
       } else {

@@ -3,10 +3,11 @@ same words as the server's for the same instant (the shared vectors of tests/age
 time_texts.json, which tests/agent/test_time_texts.py checks against the server's functions),
 and the badge turns "At risk" and "Breached" when its instants pass; meanwhile the unchanged
 queue's refreshes answer 304 and leave the rows alone. The page's clock is controlled, so hours
-pass in an instant."""
+pass in an instant. A business-hours clock in working hours is counted the same way, to the end
+of its working time (data-until), where its time left stands still (sla/badge.py)."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,8 @@ from playwright.sync_api import expect
 
 from incidents.models import Incident
 from incidents.services import incident_create
-from sla.models import SlaClock
+from sla.models import Holiday, SlaClock
+from sla.selectors import format_span
 from tests.e2e.conftest import login
 
 pytestmark = pytest.mark.browser
@@ -26,11 +28,17 @@ RESPONSE_DUE = timedelta(hours=4)
 RESPONSE_WARN = timedelta(hours=3)
 
 
+@pytest.mark.parametrize("business_hours", [False, True], ids=["24x7", "business-hours"])
 def test_ages_and_time_left_tick_as_the_server_writes_them(
-    new_page, settings, end_user, agent_l1, service, incident_policies
+    new_page, settings, end_user, agent_l1, service, incident_policies, business_hours
 ):
     settings.QUEUE_REFRESH_SECONDS = 15
     reported = timezone.now().replace(microsecond=0)
+    if business_hours:
+        # Around the clock but for a holiday far ahead: business time, and working now (the
+        # live server reads the real time), counted in the browser to the end of the day after.
+        calendar = incident_policies[5].calendar
+        Holiday.objects.create(calendar=calendar, date=reported.date() + timedelta(days=200))
     incident = incident_create(requester=end_user, title="Badge reader offline", service=service)
     Incident.objects.filter(pk=incident.pk).update(created_at=reported)
     SlaClock.objects.filter(ticket_id=incident.pk, metric="response").update(
@@ -74,6 +82,17 @@ def test_ages_and_time_left_tick_as_the_server_writes_them(
         page.clock.pause_at(reported + after - timedelta(seconds=1))
         page.clock.run_for(1000)
         expect(element).to_have_text(text)
+    if business_hours:
+        # Past the end of its working time the time left stands still (the server's next
+        # answer would say the same, standing still until the next working time).
+        until = datetime.fromisoformat(left.get_attribute("data-until"))
+        standing = f"{prefix}{format_span(until - reported - RESPONSE_DUE)} over"
+        for after in (timedelta(seconds=1), timedelta(hours=1)):
+            page.clock.pause_at(until + after)
+            page.clock.run_for(1000)
+            expect(left).to_have_text(standing)
+    else:
+        assert left.get_attribute("data-until") is None
     # Hours of running clocks later, nothing in the data changed: every refresh was a 304.
     assert refreshes
     assert set(refreshes) == {304}

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from service_requests import services
 from service_requests.models import ServiceRequest
-from sla.models import SlaClock
+from sla.models import SlaClock, SlaPolicy
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +60,21 @@ def test_a_changed_clock_of_a_shown_row_is_sent(loaded):
     refresh = _refresh(client, page, timedelta(minutes=2))
     assert refresh.status_code == 200
     assert refresh["ETag"] != page["ETag"]
+
+
+def test_in_working_hours_a_business_hours_list_refreshes_304_minutes_later(
+    client_for, agent_l1, requester, mfa, request_policies, office_calendar
+):
+    """Its badges count in the browser to closing time (sla.badge): the list's tag holds until
+    then, or until a warning before it (here three business hours in), not to the next
+    minute."""
+    SlaPolicy.objects.filter(ticket_kind="request").update(calendar=office_calendar)
+    with time_machine.travel(LOADED_AT, tick=False):
+        made = services.request_create(requester=requester, item=mfa, answers={})
+        client = client_for(agent_l1)
+        page = client.get(reverse("requests:agent_list"))
+    assert 'data-until="2026-03-02T17:00:00+00:00"' in page.content.decode()
+    warned = SlaClock.objects.get(ticket_id=made.pk, metric="response").warn_at
+    assert page["ETag"].strip('"').rsplit(".", 1)[1] == str(int(warned.timestamp()))
+    for later in (timedelta(minutes=3), timedelta(minutes=47)):
+        assert _refresh(client, page, later).status_code == 304

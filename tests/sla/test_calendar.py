@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sla.calendar import (
+    STRETCH_HORIZON,
     BusinessCalendar,
     CalendarError,
     WorkingWindow,
@@ -16,6 +17,7 @@ from sla.calendar import (
     due_at,
     is_working_instant,
     weekly,
+    working_stretch,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -231,3 +233,57 @@ def test_due_is_inside_working_hours_and_consumes_exactly_the_target(calendar, s
         due - timedelta(seconds=1), due, calendar
     ) == timedelta(seconds=1)
     assert business_time_between(start, due, calendar) == target
+
+
+def test_a_working_stretch_joins_windows_that_meet():
+    split_day = BusinessCalendar(
+        timezone="Europe/Berlin",
+        windows=(WorkingWindow(0, time(8), time(12)), WorkingWindow(0, time(12), time(18))),
+    )
+    assert working_stretch(split_day, berlin("2026-03-02T09:00")) == (
+        berlin("2026-03-02T09:00"),
+        berlin("2026-03-02T18:00"),
+    )
+    # Out of hours: the next one.
+    assert working_stretch(split_day, berlin("2026-03-02T19:00")) == (
+        berlin("2026-03-09T08:00"),
+        berlin("2026-03-09T18:00"),
+    )
+    # Around the clock with a holiday: to the holiday, or a day ahead at most.
+    with_holiday = BusinessCalendar(always_open=True, holidays=frozenset([date(2026, 3, 4)]))
+    monday = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    assert working_stretch(with_holiday, datetime(2026, 3, 3, 9, tzinfo=UTC))[1] == datetime(
+        2026, 3, 4, tzinfo=UTC
+    )
+    assert working_stretch(with_holiday, monday) == (monday, datetime(2026, 3, 4, tzinfo=UTC))
+    assert monday + STRETCH_HORIZON < datetime(2026, 3, 4, tzinfo=UTC)
+
+
+@settings(max_examples=150, deadline=None)
+@given(calendar=calendars, start=instants, fraction=st.floats(0, 1), target=targets)
+def test_business_time_runs_at_the_wall_clocks_rate_through_a_working_stretch(
+    calendar, start, fraction, target
+):
+    """What a business-hours badge counts on in the browser (sla.badge): from any instant of a
+    working stretch to any due time, the business time left is that at its start less the wall
+    time since."""
+    begin, end = working_stretch(calendar, start)
+    assert begin >= start
+    assert (begin == start) == is_working_instant(start, calendar)
+    if end < begin + STRETCH_HORIZON:
+        assert not is_working_instant(end, calendar)
+    due = due_at(start, target, calendar)
+    later = begin + (min(end, begin + timedelta(days=2)) - begin) * fraction
+    assert business_time_between(later, due, calendar) == (
+        business_time_between(begin, due, calendar) - (later - begin)
+    )
+
+
+def test_equal_calendars_hash_alike_and_key_one_cache_entry():
+    """BusinessCalendar keeps its hash (sla.badge keys a page's walks by calendar)."""
+    first = weekly("Europe/Berlin", MON_FRI, time(8), time(18), [date(2026, 4, 3)])
+    second = weekly("Europe/Berlin", MON_FRI, time(8), time(18), [date(2026, 4, 3)])
+    other = weekly("Europe/Berlin", MON_FRI, time(8), time(17), [date(2026, 4, 3)])
+    assert first == second and hash(first) == hash(second)
+    assert first != other
+    assert len({first, second, other}) == 2
