@@ -6,7 +6,7 @@ badge is what it was."""
 
 from datetime import UTC, datetime, timedelta
 
-from sla.badge import BadgeHtml, live_badge, live_sla
+from sla.badge import BadgeHtml, clocks_key, live_badge, live_sla
 from sla.choices import ClockState
 from sla.row_clocks import RowClock
 from sla.selectors import ticket_sla
@@ -144,4 +144,14 @@ def test_a_24x7_badge_is_unchanged():
         'data-prefix="Resolution: " data-due="2026-03-09T10:30:10+00:00">Resolution: 1h 29m left'
     )
     assert badge.moves_at is None
-    assert badge.digest_key == repr(clocks)
+    assert badge.digest_key == clocks_key(clocks)
+
+
+def test_the_clocks_key_is_the_clocks_whichever_objects_they_share():
+    due = datetime(2026, 3, 9, 10, 30, 10, tzinfo=UTC)
+    shared = _clocks(due) * 2  # two clocks with one snapshot object
+    apart = _clocks(due) + _clocks(due)
+    assert clocks_key(shared) == clocks_key(apart)
+    assert clocks_key(_clocks(due)) != clocks_key(_clocks(due + timedelta(seconds=1)))
+    other_calendar = {**OFFICE, "windows": [[day, "08:00", "17:00"] for day in range(5)]}
+    assert clocks_key(_clocks(due)) != clocks_key(_clocks(due, calendar=other_calendar))
