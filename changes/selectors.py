@@ -10,7 +10,7 @@ from django.http import Http404
 
 from changes.models import Change, ChangeApproval, ChangeIncident, ChangeProblem, ChangeTemplate
 from changes.permissions import can_work_changes
-from core.kept_objects import kept_objects
+from core.kept_objects import kept_objects_by
 from core.models import User
 from core.tickets.kinds import find_kind, kind_named
 
@@ -41,11 +41,11 @@ def change_list_for_user(user: User) -> QuerySet[Change]:
 
 def change_get_for_user(user: User, number: str) -> Change:
     """The change numbered `number` that `user` may see (else a 404), its statement kept
-    (core.kept_objects) under the viewer's scope and the number: its seven joins took longer to
-    plan than to run, and a kept statement is prepared by PostgreSQL (issue 18)."""
+    (core.kept_objects) under the viewer's scope, the number filled in: its seven joins took
+    longer to plan than to run, and a kept statement is prepared by PostgreSQL (issue 18)."""
     scope = ("agent",) if can_work_changes(user) else ("requester", user.pk)
-    key = ("change", router.db_for_read(Change), scope, number)
-    found = kept_objects(key, lambda: change_list_for_user(user).filter(number=number))
+    key = ("change", router.db_for_read(Change), scope)
+    found = kept_objects_by(key, lambda n: change_list_for_user(user).filter(number=n), number)
     if not found:
         raise Http404(f"No change {number}.")
     change: Change = found[0]

@@ -11,14 +11,14 @@ or raw iterables) are refused, not approximated.
 """
 
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, RelatedPopulator, get_related_populators
 
-from core.kept_statements import Statement, fetch
+from core.kept_statements import Statement, fetch, kept_by
 
 
 @dataclass(frozen=True)
@@ -109,3 +109,17 @@ def kept_objects(key: Hashable, build: Callable[[], QuerySet[Any]]) -> list[Any]
         _KEPT[key] = objects_statement(build())
     kept = _KEPT[key]
     return [] if kept is None else fetch_objects(kept)
+
+
+def kept_objects_by(key: Hashable, build: Callable[[Any], QuerySet[Any]], value: Any) -> list[Any]:
+    """The instances `build(value)` reads, for a query that differs from one call to the next
+    only in `value` (a ticket's id or number): its statement compiled once for `key` (which
+    must name every other input of its SQL, the database included) with a stand-in for the
+    value, which each call fills in (core.kept_statements.kept_by); else kept per value."""
+    kept = kept_by(
+        ("objects", key), lambda v: objects_statement(build(v)), lambda o: o.statement, value
+    )
+    if kept is None:
+        return kept_objects((key, value), lambda: build(value))
+    objects, statement = kept
+    return fetch_objects(replace(objects, statement=statement))

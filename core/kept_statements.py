@@ -12,15 +12,17 @@ Behind PgBouncer in transaction mode (DATABASE_POOLING=transaction) nothing is p
 kept statement runs through the connection's own cursor.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import QuerySet
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -122,3 +124,63 @@ def fetch(alias: str, statement: Statement) -> list[tuple[Any, ...]]:
             values[position] = value
         converted.append(tuple(values))
     return converted
+
+
+# Stand-ins for the one value a kept statement is compiled without (`kept_by`): values no row
+# holds (no id is negative; no ticket number holds a control character), of the type of the value
+# they stand for, so the ORM prepares them as it prepares that value.
+STAND_INS: dict[type, Any] = {int: -918_273_645, str: "\x1fkept statement\x1f"}
+BY_KEPT = 512
+_BY: dict[Hashable, tuple[Any, tuple[int, ...]] | None] = {}
+
+
+def kept_by(
+    key: Hashable,
+    compile_for: Callable[[Any], T | None],
+    statement_of: Callable[[T], Statement],
+    value: Any,
+) -> tuple[T, Statement] | None:
+    """For a query that differs from one call to the next only in `value` (a ticket's id or
+    number): what `compile_for` makes of it, compiled once for `key` (which must name every
+    other input of its SQL, the database included) with a stand-in for the value (STAND_INS),
+    and its statement (`statement_of`) with `value` filled in where the stand-in was. None when
+    it cannot be kept so (a value of another type, a query that can have no rows, or a stand-in
+    the ORM did not pass as a parameter): the caller compiles for the value itself. BY_KEPT
+    per process."""
+    stand_in = STAND_INS.get(type(value))
+    if stand_in is None:
+        return None
+    if key not in _BY:
+        if len(_BY) >= BY_KEPT:
+            _BY.clear()
+        compiled = compile_for(stand_in)
+        params = () if compiled is None else statement_of(compiled).params
+        positions = tuple(
+            i for i, p in enumerate(params) if type(p) is type(value) and p == stand_in
+        )
+        _BY[key] = (compiled, positions) if positions else None
+    kept = _BY[key]
+    if kept is None:
+        return None
+    compiled, positions = kept
+    statement = statement_of(compiled)
+    filled = list(statement.params)
+    for position in positions:
+        filled[position] = value
+    return compiled, replace(statement, params=tuple(filled))
+
+
+def kept_rows_by(key: Hashable, build: Callable[[Any], QuerySet[Any]], value: Any) -> list[Any]:
+    """The rows of values query `build(value)`, its statement kept as `kept_by` keeps it (else
+    read as the queryset reads them)."""
+
+    def compile_for(stand_in: Any) -> tuple[str, Statement] | None:
+        rows = build(stand_in)
+        statement = rows_statement(rows)
+        return None if statement is None else (rows.db, statement)
+
+    kept = kept_by(("rows", key), compile_for, lambda compiled: compiled[1], value)
+    if kept is None:
+        return list(build(value))
+    (alias, _), statement = kept
+    return fetch(alias, statement)

@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from core.capped_counts import CappedCount, capped_counts_of, capped_window_statement
-from core.kept_objects import kept_objects
+from core.kept_objects import kept_objects_by
 from core.kept_statements import Statement, fetch, rows_statement
 from core.models import SupportGroup, User
 from core.roles import is_agent
@@ -80,11 +80,11 @@ def incident_scope_key(user: User) -> tuple[int, bool, bool]:
 
 def incident_get_for_user(user: User, number: str) -> Incident:
     """The incident numbered `number` that `user` may see (else a 404). Its statement is kept
-    (core.kept_objects) under the viewer's scope and the number: building and compiling its five
-    joins cost more CPU than running it, and a kept statement is prepared by PostgreSQL, where
-    planning them cost more than running them too (issue 18)."""
-    key = ("incident", router.db_for_read(Incident), incident_scope_key(user), number)
-    found = kept_objects(key, lambda: incident_list_for_user(user).filter(number=number))
+    (core.kept_objects) under the viewer's scope, the number filled in: building and compiling
+    its five joins cost more CPU than running it, and a kept statement is prepared by
+    PostgreSQL, where planning them cost more than running them too (issue 18)."""
+    key = ("incident", router.db_for_read(Incident), incident_scope_key(user))
+    found = kept_objects_by(key, lambda n: incident_list_for_user(user).filter(number=n), number)
     if not found:
         raise Http404(f"No incident {number}.")
     incident: Incident = found[0]

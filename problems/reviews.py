@@ -9,11 +9,13 @@ read-only, except that its action items can still be ticked off as they get done
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from core.choices import Source
 from core.exceptions import ConflictError, TransitionError, ValidationFailed
+from core.kept_statements import kept_rows_by
 from core.models import TicketBase, TimelineEvent, User
 from core.roles import is_agent
 from core.tickets.describe import EventView, choice_label, describe
@@ -197,9 +199,20 @@ def review_close_refusal(ticket: TicketBase) -> str | None:
     ("major incidents need a review first" — the review's outcome is its action items)."""
     if kind_of(ticket).name != LINKED_KIND:
         return None
-    open_items = ReviewActionItem.objects.filter(
-        review__incident_id=ticket.pk, is_done=False
-    ).count()
+    # Counted through a statement kept for every incident (core.kept_statements.kept_rows_by):
+    # every page of an incident asks which actions are legal, closing among them.
+    counted = kept_rows_by(
+        ("review_open_items", router.db_for_read(ReviewActionItem)),
+        lambda pk: (
+            ReviewActionItem.objects.filter(review__incident_id=pk, is_done=False)
+            .order_by()
+            .values("review__incident_id")
+            .annotate(open_items=Count("pk"))
+            .values_list("open_items")
+        ),
+        ticket.pk,
+    )
+    open_items = counted[0][0] if counted else 0
     if not open_items:
         return None
     items = "action item" if open_items == 1 else "action items"

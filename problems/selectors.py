@@ -9,7 +9,7 @@ from django.db import router
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from core.kept_objects import kept_objects
+from core.kept_objects import kept_objects, kept_objects_by
 from core.models import User
 from core.roles import is_agent, is_manager
 from problems.choices import ProblemStatus, ProposalStatus
@@ -41,8 +41,8 @@ def problem_get_for_user(user: User, number: str, *, counted: bool = True) -> Pr
             raise Http404(f"No problem {number}.") from exc
     # The problem page's read, its statement kept (core.kept_objects): building and compiling
     # its five joins cost more CPU than running it. Numbers are unique.
-    key = ("problem", router.db_for_read(Problem), can_work_problems(user), number)
-    found = kept_objects(key, lambda: _problems(user).filter(number=number))
+    key = ("problem", router.db_for_read(Problem), can_work_problems(user))
+    found = kept_objects_by(key, lambda n: _problems(user).filter(number=n), number)
     if not found:
         raise Http404(f"No problem {number}.")
     problem: Problem = found[0]
@@ -202,8 +202,15 @@ def review_incident_for_user(user: User, number: str) -> LinkedTicket:
 
 
 def review_for_incident(incident: LinkedTicket) -> PostIncidentReview | None:
-    return (
-        PostIncidentReview.objects.filter(incident=incident)
-        .select_related("created_by", "completed_by")
-        .first()
+    """The incident's post-incident review, if any (as `.first()`: the oldest), its statement
+    kept (core.kept_objects): a major incident's page asks on every request."""
+    found = kept_objects_by(
+        ("review_for_incident", router.db_for_read(PostIncidentReview)),
+        lambda pk: (
+            PostIncidentReview.objects.filter(incident_id=pk)
+            .select_related("created_by", "completed_by")
+            .order_by("pk")[:1]
+        ),
+        incident.pk,
     )
+    return found[0] if found else None

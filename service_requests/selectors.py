@@ -8,7 +8,7 @@ from django.db import router
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from core.kept_objects import kept_objects
+from core.kept_objects import kept_objects_by
 from core.models import User
 from core.roles import is_agent
 from service_requests.choices import RequestStatus
@@ -33,11 +33,11 @@ def request_list_for_user(user: User) -> QuerySet[ServiceRequest]:
 
 def request_get_for_user(user: User, number: str) -> ServiceRequest:
     """The request numbered `number` that `user` may see (else a 404), its statement kept
-    (core.kept_objects) under the viewer's scope and the number, and so prepared by PostgreSQL
-    (issue 18)."""
+    (core.kept_objects) under the viewer's scope, the number filled in, and so prepared by
+    PostgreSQL (issue 18)."""
     scope = ("agent",) if is_agent(user) else ("requester", user.pk)
-    key = ("request", router.db_for_read(ServiceRequest), scope, number)
-    found = kept_objects(key, lambda: request_list_for_user(user).filter(number=number))
+    key = ("request", router.db_for_read(ServiceRequest), scope)
+    found = kept_objects_by(key, lambda n: request_list_for_user(user).filter(number=n), number)
     if not found:
         raise Http404(f"No request {number}.")
     request: ServiceRequest = found[0]

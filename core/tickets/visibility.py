@@ -46,7 +46,7 @@ def restricted_condition(restriction: Restriction | None, user: User) -> Q | Non
     evaluated there, so lists and counts cost no extra query and a change of membership applies
     at the next request.
     """
-    if not hides_restricted(restriction, user):
+    if restriction is None or not hides_restricted(restriction, user):
         return None
     return (
         ~restriction.rows
