@@ -126,6 +126,22 @@ def fetch(alias: str, statement: Statement) -> list[tuple[Any, ...]]:
     return converted
 
 
+ROWS_KEPT = 512
+_ROWS: dict[Hashable, tuple[str, Statement | None]] = {}
+
+
+def kept_rows(key: Hashable, build: Callable[[], QuerySet[Any]]) -> list[tuple[Any, ...]]:
+    """The rows of values query `build()`, its statement compiled once for `key` (which must
+    name every input of its SQL, the database included) and kept, ROWS_KEPT per process."""
+    if key not in _ROWS:
+        if len(_ROWS) >= ROWS_KEPT:
+            _ROWS.clear()
+        rows = build()
+        _ROWS[key] = (rows.db, rows_statement(rows))
+    alias, statement = _ROWS[key]
+    return [] if statement is None else fetch(alias, statement)
+
+
 # Stand-ins for the one value a kept statement is compiled without (`kept_by`): values no row
 # holds (no id is negative; no ticket number holds a control character), of the type of the value
 # they stand for, so the ORM prepares them as it prepares that value.
