@@ -18,8 +18,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import TicketBase, User
 from core.keyset import KeptRows
+from core.models import TicketBase, User
 from core.selectors import attachments_for_user, timeline_for_user, timeline_key
 from core.tickets import clocks
 from core.tickets.actions import actions_of
