@@ -13,7 +13,7 @@ list is their own tickets), the kind and its portal declaration (the filters' co
 """
 
 from collections import namedtuple
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,8 +23,14 @@ from django.db import connections
 from django.db.models import Field, QuerySet
 
 from core import keyset
-from core.kept_statements import Statement, fetch, kept_cursor, rows_statement
-from core.keyset import CappedCount, RowKey, branch_rows, capped_count_statement
+from core.kept_statements import Statement, fetch, rows_statement
+from core.keyset import (
+    CappedCount,
+    RowKey,
+    branch_rows,
+    capped_count_statement,
+    run_capped_count,
+)
 from core.models import TicketBase
 from sla.models import SlaClock
 from sla.selectors import METRIC_ORDER
@@ -98,7 +104,7 @@ _PAGES: dict[Hashable, _KindPage | None] = {}
 
 def kind_page_rows(
     key: Hashable,
-    branch: Any,
+    branch: Callable[[], QuerySet[Any]],
     *,
     kind: str,
     model: type[TicketBase],
@@ -143,7 +149,9 @@ def kind_page_rows(
 _COUNTS: dict[Hashable, tuple[str, str, tuple[Any, ...]] | None] = {}
 
 
-def kept_capped_count(key: Hashable, querysets: Any, cap: int | None = None) -> CappedCount:
+def kept_capped_count(
+    key: Hashable, querysets: Callable[[], Sequence[QuerySet[Any]]], cap: int | None = None
+) -> CappedCount:
     """How many rows `querysets()` hold together, each counted up to `cap`
     (core.keyset.COUNT_CAP), in one statement compiled once per `key` (which names every input
     of their SQL) and cap."""
@@ -162,12 +170,5 @@ def kept_capped_count(key: Hashable, querysets: Any, cap: int | None = None) -> 
         if len(_COUNTS) >= PAGES_KEPT:
             _COUNTS.clear()
         _COUNTS[kept_key] = statement
-    statement = _COUNTS[kept_key]
-    if statement is None:
-        return CappedCount(0, False)
-    alias, sql, params = statement
-    with kept_cursor(alias) as cursor:
-        cursor.execute(sql, params)
-        (value,) = cursor.fetchone() or (0,)
     # Each part reads at most cap + 1 rows: more than the cap in all means "cap+".
-    return CappedCount(min(int(value), cap), int(value) > cap)
+    return run_capped_count(_COUNTS[kept_key], cap)

@@ -2,11 +2,12 @@
 portal shows, as one list, most recent activity first.
 
 The kinds come from the registry (core.tickets.kinds): every kind registered with a PortalSpec
-is listed, so a new kind appears here by declaring one. A page is one keyset statement
-(core.keyset): a UNION ALL of each kind's next rows by (updated_at, id) after the cursor, served
-by the index on (requester, updated_at, id) of each kind; the count stops at a cap. The page's
-rows are then read, with their SLA clocks, in two queries per kind present on the page. A
-page costs the same statements and time whatever the size of the user's history.
+is listed, so a new kind appears here by declaring one. A page is one statement per kind
+(portal.kept_page, merged by core.keyset): the kind's next rows by (updated_at, id) after the
+cursor, served by the index on (requester, updated_at, id), read as the values a line shows,
+with their SLA clocks joined; the counts of every kind are one statement and stop at a cap. The
+statements are kept, compiled once per requester, filter and cursor. A page costs the same
+statements and time whatever the size of the user's history.
 """
 
 from collections.abc import Sequence
@@ -153,7 +154,8 @@ def _long_texts(model: type[TicketBase]) -> list[str]:
 def my_tickets_load(user: User, keys: Sequence[RowKey]) -> list[MyTicket]:
     """The user's own tickets behind `keys` (from core.keyset), in the same order, with their
     clocks: two queries per kind present in `keys`. The tickets come without related rows or
-    long texts (deferred), as a list line needs."""
+    long texts (deferred). For a caller that needs the tickets themselves: "My tickets" reads
+    its lines as values (my_tickets_page)."""
     wanted: dict[str, list[int]] = {}
     for key in keys:
         wanted.setdefault(key.kind, []).append(key.pk)
