@@ -84,6 +84,35 @@ def _after(kind: str, field: str, key: RowKey, *, older: bool) -> Q:
     return Q(**{f"{field}__{bound}": key.at}) & following
 
 
+def branch_rows(
+    rows_of_kind: QuerySet[Any],
+    *,
+    kind: str,
+    field: str,
+    limit: int,
+    after: RowKey | None,
+    older: bool,
+    columns: Sequence[str] = (),
+) -> QuerySet[Any]:
+    """A branch's next `limit` rows after `after` in list order, as values: `field`, the id,
+    then `columns` (for a caller that reads a page's rows with its keys, in one statement)."""
+    wanted = rows_of_kind
+    if after is not None:
+        wanted = wanted.filter(_after(kind, field, after, older=older))
+    sign = "-" if older else ""
+    return wanted.values_list(field, "id", *columns).order_by(f"{sign}{field}", f"{sign}id")[:limit]
+
+
+def merged_keys(runs: Sequence[Sequence[RowKey]], limit: int, *, older: bool) -> list[RowKey]:
+    """The first `limit` keys of the branches' runs (each in list order) in list order: the
+    kind name breaks (moment, id) ties, first name first going older."""
+    rank = {
+        kind: -position for position, kind in enumerate(sorted({k.kind for r in runs for k in r}))
+    }
+    merged = heapq.merge(*runs, key=lambda key: (key.at, key.pk, rank[key.kind]), reverse=older)
+    return list(merged)[:limit]
+
+
 def _keys(
     branches: Mapping[str, QuerySet[Any]],
     field: str,
@@ -92,19 +121,17 @@ def _keys(
     *,
     older: bool,
 ) -> list[RowKey]:
-    sign = "-" if older else ""
     runs = []
     for kind, rows_of_kind in branches.items():
-        wanted = rows_of_kind
-        if after is not None:
-            wanted = wanted.filter(_after(kind, field, after, older=older))
-        rows = wanted.values_list(field, "id").order_by(f"{sign}{field}", f"{sign}id")[:limit]
+        rows = branch_rows(
+            rows_of_kind, kind=kind, field=field, limit=limit, after=after, older=older
+        )
         runs.append([RowKey(at, pk, kind) for at, pk in rows])
-    # Each run is in list order already; the kind name breaks (moment, id) ties, first name
-    # first going older.
-    rank = {kind: -position for position, kind in enumerate(sorted(branches))}
-    merged = heapq.merge(*runs, key=lambda key: (key.at, key.pk, rank[key.kind]), reverse=older)
-    return list(merged)[:limit]
+    return merged_keys(runs, limit, older=older)
+
+
+# Reads the next `limit` keys of a list after a key (None: from the top), going older or newer.
+KeyReader = Callable[[RowKey | None, int, bool], list[RowKey]]
 
 
 def keyset_page(
@@ -122,16 +149,32 @@ def keyset_page(
     first page)."""
     if not branches:
         raise ValueError("a keyset list needs at least one branch")
-    kinds = list(branches)
+
+    def read(after: RowKey | None, limit: int, going_older: bool) -> list[RowKey]:
+        return _keys(branches, field, limit, after, older=going_older)
+
+    return keyset_page_read(list(branches), read, per_page=per_page, older=older, newer=newer)
+
+
+def keyset_page_read(
+    kinds: Sequence[str],
+    read: KeyReader,
+    *,
+    per_page: int,
+    older: str | None = None,
+    newer: str | None = None,
+) -> KeysetPage:
+    """`keyset_page` for a list of `kinds` whose keys `read` reads (for a caller that keeps its
+    statements, or reads the page's rows with its keys)."""
     if newer:
         key = RowKey.parse(newer, kinds)
-        keys = _keys(branches, field, per_page + 1, key, older=False)
+        keys = read(key, per_page + 1, False)
         if len(keys) > per_page:
             page = keys[:per_page][::-1]
             return KeysetPage(page, page[0].token, page[-1].token)
         older = None
     after = RowKey.parse(older, kinds) if older else None
-    keys = _keys(branches, field, per_page + 1, after, older=True)
+    keys = read(after, per_page + 1, True)
     page = keys[:per_page]
     return KeysetPage(
         page,

@@ -43,4 +43,5 @@ PORTAL = PortalSpec(
     next_step=_next_step,
     sla_aims={Metric.RESPONSE: "respond", Metric.RESOLUTION: "resolve this"},
     paused=_paused,
+    line_fields=("status", "on_hold_reason", "closed_at"),
 )

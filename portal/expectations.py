@@ -5,17 +5,16 @@ first, else the first running SLA target ("We aim to respond by ..." or, once mi
 to ..."), else a pause, else that the desk is on it.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from core.tickets.portal_spec import ON_IT, Expectation
-from portal.selectors import MyTicket
+from portal.selectors import ClockLine, MyTicket
 from sla.choices import ClockState, Metric
-from sla.models import SlaClock
 
 
 def _running_promise(
-    clocks: list[SlaClock], now: datetime, aims: Mapping[str, str]
+    clocks: Sequence[ClockLine], now: datetime, aims: Mapping[str, str]
 ) -> Expectation | None:
     # Clocks come response first: until someone picks the ticket up, that is the promise that
     # matters.

@@ -13,12 +13,12 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
-from core.models import TicketBase
-from core.templatetags.servicedesk import ago, status_badge
+from core.templatetags.servicedesk import ago
 from core.tickets.kinds import TicketKind
 from core.tickets.portal_spec import Expectation
+from core.web.cells import status_badge_html
 from portal.expectations import expectation
-from portal.selectors import MyTicket
+from portal.selectors import MyTicket, TicketLine
 
 _LABELS = {"action": "Your turn:", "late": "Running late:"}
 _NUMBER = "NUMBER"
@@ -50,7 +50,7 @@ class TicketRow:
     html: SafeString
 
     @property
-    def ticket(self) -> TicketBase:
+    def ticket(self) -> TicketLine:
         return self.item.ticket
 
     @property
@@ -96,11 +96,11 @@ class _Lines:
             shape = self.paths[kind.name] = kind.portal_path(_NUMBER)
         return shape.replace(_NUMBER, quote(number, safe=""))
 
-    def badge(self, ticket: TicketBase) -> str:
-        key = (type(ticket), getattr(ticket, "status", ""))
+    def badge(self, kind: TicketKind, ticket: TicketLine) -> str:
+        key = (kind.model, getattr(ticket, "status", ""))
         badge = self.badges.get(key)
         if badge is None:
-            badge = self.badges[key] = status_badge(ticket)
+            badge = self.badges[key] = status_badge_html(*key)
         return badge
 
     def row(self, item: MyTicket) -> TicketRow:
@@ -116,7 +116,7 @@ class _Lines:
             title=escape(ticket.title),
             tone=line.tone,
             expectation=_expectation_html(line),
-            status=self.badge(ticket),
+            status=self.badge(kind, ticket),
             updated_iso=updated.isoformat(),
             updated_title=f"{_day(updated)}, {updated:%H:%M}",
             updated_ago=escape(ago(ticket.updated_at)),

@@ -52,4 +52,5 @@ PORTAL = PortalSpec(
     next_step=_next_step,
     sla_aims={Metric.RESPONSE: "start on this", Metric.RESOLUTION: "fulfil this"},
     paused=_paused,
+    line_fields=("status", "on_hold_reason", "closed_at"),
 )

@@ -61,3 +61,6 @@ class PortalSpec:
     next_step: Callable[[Any], Expectation | None]
     sla_aims: Mapping[str, str]
     paused: Callable[[Any], str]
+    # The ticket's fields `next_step` and `paused` read besides its status: "My tickets" reads
+    # a line's values, not the ticket (portal.kept_page).
+    line_fields: tuple[str, ...] = ("status",)
