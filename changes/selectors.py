@@ -4,14 +4,12 @@ problem the change fixes); anyone else sees none (a 404)."""
 
 from typing import Any
 
-from django.db import router
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from changes.models import Change, ChangeApproval, ChangeIncident, ChangeProblem, ChangeTemplate
 from changes.permissions import can_work_changes
-from core.kept_objects import kept_objects_by
 from core.models import User
+from core.selectors import kept_ticket_numbered
 from core.tickets.kinds import find_kind, kind_named
 
 
@@ -44,11 +42,9 @@ def change_get_for_user(user: User, number: str) -> Change:
     (core.kept_objects) under the viewer's scope, the number filled in: its seven joins took
     longer to plan than to run, and a kept statement is prepared by PostgreSQL (issue 18)."""
     scope = ("agent",) if can_work_changes(user) else ("requester", user.pk)
-    key = ("change", router.db_for_read(Change), scope)
-    found = kept_objects_by(key, lambda n: change_list_for_user(user).filter(number=n), number)
-    if not found:
-        raise Http404(f"No change {number}.")
-    change: Change = found[0]
+    change: Change = kept_ticket_numbered(
+        scope, lambda: change_list_for_user(user), number, "change"
+    )
     return change
 
 

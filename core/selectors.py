@@ -1,12 +1,14 @@
 """Reads shared by every ticket kind, scoped to the viewer."""
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import router
 from django.db.models import QuerySet
+from django.http import Http404
 
+from core.kept_objects import kept_objects_by
 from core.models import Attachment, TicketBase, TimelineEvent, User
 from core.roles import is_agent
 
@@ -60,3 +62,20 @@ def user_refs(user_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         }
         for user_id, username, first, last in rows
     }
+
+
+def kept_ticket_numbered(
+    scope: Hashable, visible: Callable[[], QuerySet[Any]], number: str, label: str
+) -> Any:
+    """The ticket numbered `number` among `visible()` (a kind's tickets the viewer may see),
+    else a 404 ("No {label} {number}."). Its statement is kept (core.kept_objects.kept_objects_by)
+    under the kind's model, the database and `scope` (which must name everything the viewer's
+    `visible()` depends on), the number filled in: a ticket page's own read joins five to seven
+    tables, which took more CPU to build and compile, and on PostgreSQL longer to plan, than
+    to run (issue 18)."""
+    model = visible().model
+    key = ("ticket", model._meta.label, router.db_for_read(model), scope)
+    found = kept_objects_by(key, lambda n: visible().filter(number=n), number)
+    if not found:
+        raise Http404(f"No {label} {number}.")
+    return found[0]

@@ -13,15 +13,13 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from django.db import router
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from core.capped_counts import CappedCount, capped_counts_of, capped_window_statement
-from core.kept_objects import kept_objects_by
 from core.kept_statements import Statement, fetch, rows_statement
 from core.models import SupportGroup, User
 from core.roles import is_agent
+from core.selectors import kept_ticket_numbered
 from core.tickets.paging_hooks import live_page_tier
 from core.tickets.visibility import hides_restricted, restricted_condition
 from core.utc_instants import aware, instant_column
@@ -83,11 +81,9 @@ def incident_get_for_user(user: User, number: str) -> Incident:
     (core.kept_objects) under the viewer's scope, the number filled in: building and compiling
     its five joins cost more CPU than running it, and a kept statement is prepared by
     PostgreSQL, where planning them cost more than running them too (issue 18)."""
-    key = ("incident", router.db_for_read(Incident), incident_scope_key(user))
-    found = kept_objects_by(key, lambda n: incident_list_for_user(user).filter(number=n), number)
-    if not found:
-        raise Http404(f"No incident {number}.")
-    incident: Incident = found[0]
+    incident: Incident = kept_ticket_numbered(
+        incident_scope_key(user), lambda: incident_list_for_user(user), number, "incident"
+    )
     return incident
 
 

@@ -12,6 +12,7 @@ from django.http import Http404
 from core.kept_objects import kept_objects, kept_objects_by
 from core.models import User
 from core.roles import is_agent, is_manager
+from core.selectors import kept_ticket_numbered
 from problems.choices import ProblemStatus, ProposalStatus
 from problems.linked_kind import LinkedTicket, linked_kind, linked_tickets, review_rules
 from problems.models import PostIncidentReview, Problem, ProblemIncident, RecurrenceProposal
@@ -41,11 +42,9 @@ def problem_get_for_user(user: User, number: str, *, counted: bool = True) -> Pr
             raise Http404(f"No problem {number}.") from exc
     # The problem page's read, its statement kept (core.kept_objects): building and compiling
     # its five joins cost more CPU than running it. Numbers are unique.
-    key = ("problem", router.db_for_read(Problem), can_work_problems(user))
-    found = kept_objects_by(key, lambda n: _problems(user).filter(number=n), number)
-    if not found:
-        raise Http404(f"No problem {number}.")
-    problem: Problem = found[0]
+    problem: Problem = kept_ticket_numbered(
+        can_work_problems(user), lambda: _problems(user), number, "problem"
+    )
     return problem
 
 

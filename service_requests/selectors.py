@@ -4,13 +4,12 @@ Agents see every request, requesters only their own, approvers only the requests
 (or to a group they belong to) for approval. Something out of scope is a 404, never a 403.
 """
 
-from django.db import router
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from core.kept_objects import kept_objects_by
 from core.models import User
 from core.roles import is_agent
+from core.selectors import kept_ticket_numbered
 from service_requests.choices import RequestStatus
 from service_requests.models import (
     CatalogCategory,
@@ -36,11 +35,9 @@ def request_get_for_user(user: User, number: str) -> ServiceRequest:
     (core.kept_objects) under the viewer's scope, the number filled in, and so prepared by
     PostgreSQL (issue 18)."""
     scope = ("agent",) if is_agent(user) else ("requester", user.pk)
-    key = ("request", router.db_for_read(ServiceRequest), scope)
-    found = kept_objects_by(key, lambda n: request_list_for_user(user).filter(number=n), number)
-    if not found:
-        raise Http404(f"No request {number}.")
-    request: ServiceRequest = found[0]
+    request: ServiceRequest = kept_ticket_numbered(
+        scope, lambda: request_list_for_user(user), number, "request"
+    )
     return request
 
 
