@@ -507,7 +507,8 @@ class IncidentPlanner:
         if text is None:
             text = self._texts[(id(template), site)] = (
                 template.title.format(site=site, ci=template.ci)[:200],
-                f"{template.description}\n\nReported from {site}.",
+                f"{template.description.format(site=site, ci=template.ci)}\n\n"
+                f"Reported from {site}.",
             )
         return text
 

@@ -144,3 +144,10 @@ def test_every_breached_open_ticket_sits_at_the_tier_the_rules_put_it(
         if tier != incident.tier or group_tier != incident.tier:
             problems.append(f"{incident.number}: at L{incident.tier}, its history says L{tier}")
     assert problems == []
+
+
+def test_no_demo_text_keeps_a_placeholder(seeded: str) -> None:
+    """The failure templates' {site} and {ci} are filled in, in titles and descriptions."""
+    placeholder = Q(title__contains="{") | Q(description__contains="{")
+    assert not Incident.objects.filter(placeholder).exists()
+    assert Incident.objects.filter(description__contains="Reported from").exists()

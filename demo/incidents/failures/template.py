@@ -12,7 +12,7 @@ class IncidentTemplate:
 
     service: str
     title: str  # may contain {site} and {ci}
-    description: str
+    description: str  # may contain {site} and {ci} too
     category: Category
     impact: Impact
     urgency: Urgency
