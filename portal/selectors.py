@@ -17,14 +17,13 @@ from functools import partial
 from typing import Any, Protocol
 
 from django.db import router
-from django.db.models import Q, QuerySet, TextField
+from django.db.models import Q, QuerySet
 
 from core.keyset import CappedCount, KeysetPage, RowKey, keyset_page_read, merged_keys
-from core.models import TicketBase, User
+from core.models import User
 from core.tickets.kinds import TicketKind, kinds
 from core.tickets.portal_spec import PortalSpec
 from portal.kept_page import kept_capped_count, kind_page_rows
-from sla.selectors import clocks_for_tickets
 
 # ?show= on "My tickets": what each filter keeps, per kind.
 SHOW_ALL = "all"
@@ -141,37 +140,6 @@ class MyTicket:
     portal: PortalSpec
     ticket: TicketLine
     clocks: Sequence[ClockLine]
-
-
-# What portal.expectations reads of a clock.
-CLOCK_FIELDS = ("state", "due_at")
-
-
-def _long_texts(model: type[TicketBase]) -> list[str]:
-    return [field.name for field in model._meta.concrete_fields if isinstance(field, TextField)]
-
-
-def my_tickets_load(user: User, keys: Sequence[RowKey]) -> list[MyTicket]:
-    """The user's own tickets behind `keys` (from core.keyset), in the same order, with their
-    clocks: two queries per kind present in `keys`. The tickets come without related rows or
-    long texts (deferred). For a caller that needs the tickets themselves: "My tickets" reads
-    its lines as values (my_tickets_page)."""
-    wanted: dict[str, list[int]] = {}
-    for key in keys:
-        wanted.setdefault(key.kind, []).append(key.pk)
-    found: dict[tuple[str, int], MyTicket] = {}
-    for kind, spec in portal_kinds():
-        if kind.name not in wanted:
-            continue
-        # The scope is the requester's own tickets, which every kind shows its requester (as
-        # the keys were read); a line shows the ticket's own scalar fields, so neither the
-        # selector's related rows and annotations nor the long texts are read.
-        own = kind.model._default_manager.filter(requester=user, pk__in=wanted[kind.name])
-        tickets = list(own.defer(*_long_texts(kind.model)))
-        clocks = clocks_for_tickets(tickets, fields=CLOCK_FIELDS)
-        for ticket in tickets:
-            found[kind.name, ticket.pk] = MyTicket(kind, spec, ticket, clocks[ticket.pk])
-    return [found[key.kind, key.pk] for key in keys if (key.kind, key.pk) in found]
 
 
 def my_tickets_page(
