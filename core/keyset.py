@@ -232,6 +232,35 @@ def run_capped_count(
     return CappedCount(min(int(value), cap), int(value) > cap)
 
 
+COUNTS_KEPT = 512
+_COUNTS: dict[Hashable, tuple[str, str, tuple[Any, ...]] | None] = {}
+
+
+def kept_capped_count(
+    key: Hashable, querysets: Callable[[], Sequence[QuerySet[Any]]], cap: int | None = None
+) -> CappedCount:
+    """How many rows `querysets()` hold together, each counted up to `cap` (COUNT_CAP), in one
+    statement compiled once per `key` (which names every input of their SQL) and cap, and kept
+    (COUNTS_KEPT per process)."""
+    cap = COUNT_CAP if cap is None else cap  # read now: tests lower it
+    kept_key = (key, cap)
+    if kept_key not in _COUNTS:
+        parts = [capped_count_statement(queryset, cap) for queryset in querysets()]
+        found = [part for part in parts if part is not None]
+        statement = None
+        if found:
+            alias = found[0][0]
+            assert all(part[0] == alias for part in found)
+            # Each part is a count the ORM compiled, its parameters passed separately.
+            sql = "SELECT " + " + ".join(f"({part[1]})" for part in found)
+            statement = (alias, sql, tuple(param for part in found for param in part[2]))
+        if len(_COUNTS) >= COUNTS_KEPT:
+            _COUNTS.clear()
+        _COUNTS[kept_key] = statement
+    # Each part reads at most cap + 1 rows: more than the cap in all means "cap+".
+    return run_capped_count(_COUNTS[kept_key], cap)
+
+
 @dataclass(frozen=True)
 class RowSlice:
     """Rows of one queryset after a cursor, in the slice's order, and the cursor of the slice

@@ -22,15 +22,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connections
 from django.db.models import Field, QuerySet
 
-from core import keyset
 from core.kept_statements import Statement, fetch, rows_statement
-from core.keyset import (
-    CappedCount,
-    RowKey,
-    branch_rows,
-    capped_count_statement,
-    run_capped_count,
-)
+from core.keyset import RowKey, branch_rows
 from core.models import TicketBase
 from sla.models import SlaClock
 from sla.selectors import METRIC_ORDER
@@ -144,31 +137,3 @@ def kind_page_rows(
     for _, _, clocks in lines:
         clocks.sort(key=lambda clock: METRIC_ORDER.get(clock.metric, 9))
     return lines
-
-
-_COUNTS: dict[Hashable, tuple[str, str, tuple[Any, ...]] | None] = {}
-
-
-def kept_capped_count(
-    key: Hashable, querysets: Callable[[], Sequence[QuerySet[Any]]], cap: int | None = None
-) -> CappedCount:
-    """How many rows `querysets()` hold together, each counted up to `cap`
-    (core.keyset.COUNT_CAP), in one statement compiled once per `key` (which names every input
-    of their SQL) and cap."""
-    cap = keyset.COUNT_CAP if cap is None else cap  # read now: tests lower it
-    kept_key = (key, cap)
-    if kept_key not in _COUNTS:
-        parts = [capped_count_statement(queryset, cap) for queryset in querysets()]
-        found = [part for part in parts if part is not None]
-        statement = None
-        if found:
-            alias = found[0][0]
-            assert all(part[0] == alias for part in found)
-            # Each part is a count the ORM compiled, its parameters passed separately.
-            sql = "SELECT " + " + ".join(f"({part[1]})" for part in found)
-            statement = (alias, sql, tuple(param for part in found for param in part[2]))
-        if len(_COUNTS) >= PAGES_KEPT:
-            _COUNTS.clear()
-        _COUNTS[kept_key] = statement
-    # Each part reads at most cap + 1 rows: more than the cap in all means "cap+".
-    return run_capped_count(_COUNTS[kept_key], cap)

@@ -19,11 +19,18 @@ from typing import Any, Protocol
 from django.db import router
 from django.db.models import Q, QuerySet
 
-from core.keyset import CappedCount, KeysetPage, RowKey, keyset_page_read, merged_keys
+from core.keyset import (
+    CappedCount,
+    KeysetPage,
+    RowKey,
+    kept_capped_count,
+    keyset_page_read,
+    merged_keys,
+)
 from core.models import User
 from core.tickets.kinds import TicketKind, kinds
 from core.tickets.portal_spec import PortalSpec
-from portal.kept_page import kept_capped_count, kind_page_rows
+from portal.kept_page import kind_page_rows
 
 # ?show= on "My tickets": what each filter keeps, per kind.
 SHOW_ALL = "all"

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import router, transaction
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,7 +29,8 @@ from incidents import services
 from incidents.choices import IncidentStatus
 from incidents.forms import IncidentReportForm, ReopenForm
 from incidents.models import Incident
-from incidents.selectors import incident_list_for_user
+from incidents.selectors import incident_list_for_user, incident_scope_key
+from incidents.views.portal_rows import ROW_COLUMNS, rows_html
 
 PORTAL_PAGE_SIZE = 25
 
@@ -76,12 +77,15 @@ def portal_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     mine = keyset_list(
         request,
-        incident_list_for_user(user).filter(requester=user),
+        ("portal incidents", router.db_for_read(Incident), incident_scope_key(user)),
+        lambda: incident_list_for_user(user).filter(requester=user),
         kind="incident",
         field="created_at",
+        columns=ROW_COLUMNS,
         per_page=PORTAL_PAGE_SIZE,
     )
-    return render(request, "incidents/portal/list.html", {"mine": mine}, status=mine.status)
+    context = {"mine": mine, "rows_html": rows_html(mine.rows)}
+    return render(request, "incidents/portal/list.html", context, status=mine.status)
 
 
 @login_required

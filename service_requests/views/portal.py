@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import router
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -36,6 +37,7 @@ from service_requests.selectors import (
     tasks_of,
 )
 from service_requests.views.common import answers_for
+from service_requests.views.portal_rows import ROW_COLUMNS, rows_html
 
 PORTAL_PAGE_SIZE = 25
 
@@ -89,15 +91,22 @@ def portal_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     mine = keyset_list(
         request,
-        request_list_for_user(user).filter(requester=user),
+        # What request_list_for_user(user)'s statement depends on: whether they are an agent.
+        ("portal requests", router.db_for_read(ServiceRequest), is_agent(user), user.pk),
+        lambda: request_list_for_user(user).filter(requester=user),
         kind="request",
         field="created_at",
+        columns=ROW_COLUMNS,
         per_page=PORTAL_PAGE_SIZE,
     )
     return render(
         request,
         "service_requests/portal/list.html",
-        {"mine": mine, "pending_approvals": _pending_count(request)},
+        {
+            "mine": mine,
+            "rows_html": rows_html(mine.rows),
+            "pending_approvals": _pending_count(request),
+        },
         status=mine.status,
     )
 

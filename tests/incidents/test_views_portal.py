@@ -452,7 +452,7 @@ def test_portal_list_bad_cursor_is_a_clear_error(client_for, end_user):
     response = client_for(end_user).get(reverse("incidents:portal_list"), {"older": "x.y.z"})
     assert response.status_code == 400
     assert "That page link is not valid" in response.content.decode()
-    assert response.context["mine"].rows == [incident]
+    assert [row.number for row in response.context["mine"].rows] == [incident.number]
 
 
 # --- Sign in --------------------------------------------------------------------------------
@@ -496,3 +496,25 @@ def test_portal_pages_have_no_inline_code(client_for, end_user, resolved):
         reverse("incidents:portal_detail", args=[resolved.number]),
     ):
         assert not inline.findall(client.get(url).content.decode()), url
+
+
+def test_portal_list_reads_each_requesters_own_rows_from_kept_statements(
+    client_for, end_user, other_end_user
+):
+    """The list's statements are kept per requester (core.web.keyset_list): a second requester
+    gets their own rows and count, not the first one's, and a new incident shows at once."""
+    mine = IncidentFactory(requester=end_user, title="Mine <b>bold</b>")
+    theirs = IncidentFactory.create_batch(2, requester=other_end_user)
+    first = client_for(end_user).get(reverse("incidents:portal_list"))
+    second = client_for(other_end_user).get(reverse("incidents:portal_list"))
+    assert [row.number for row in first.context["mine"].rows] == [mine.number]
+    assert "1 incident, newest first." in first.content.decode()
+    assert "Mine &lt;b&gt;bold&lt;/b&gt;" in first.content.decode()
+    assert {row.number for row in second.context["mine"].rows} == {i.number for i in theirs}
+    assert "2 incidents, newest first." in second.content.decode()
+    newer = IncidentFactory(requester=end_user)
+    again = client_for(end_user).get(reverse("incidents:portal_list"))
+    assert [row.number for row in again.context["mine"].rows] == [newer.number, mine.number]
+    assert f'href="{reverse("incidents:portal_detail", args=[newer.number])}"' in (
+        again.content.decode()
+    )

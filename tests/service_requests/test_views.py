@@ -2,6 +2,7 @@
 out of scope = 404), the catalog, the agent workspace, the approval page, and constant query
 counts for every list."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -14,6 +15,7 @@ from django.urls import reverse
 from core.models import OutboxMessage
 from service_requests import services
 from service_requests.choices import RequestStatus
+from service_requests.models import ServiceRequest
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -310,3 +312,17 @@ def test_recent_decisions_say_when(client_for, requester, approver, vpn):
         body = client_for(approver).get(reverse("requests:approval_list")).content.decode()
     assert "3\xa0hours, 5\xa0minutes ago</time>" in body
     assert "· now" not in body
+
+
+def test_my_requests_rows_name_the_item_when_the_title_differs(client_for, requester, mfa):
+    """The rows are written in Python (service_requests.views.portal_rows): the item's name
+    follows a title of the requester's own, escaped, and not a title that is the item's."""
+    plain = services.request_create(requester=requester, item=mfa, answers={})
+    own = services.request_create(requester=requester, item=mfa, answers={})
+    ServiceRequest.objects.filter(pk=own.pk).update(title="Token for <Ana>")
+    body = client_for(requester).get(reverse("requests:portal_list")).content.decode()
+    row = re.search(rf"<tr>\s*<td[^>]*>{own.number}</td>.*?</tr>", body, re.S)
+    assert row is not None
+    assert f'Token for &lt;Ana&gt;</a> <span class="muted">({mfa.name})</span>' in row.group()
+    plain_row = re.search(rf"<tr>\s*<td[^>]*>{plain.number}</td>.*?</tr>", body, re.S)
+    assert plain_row is not None and 'class="muted"' not in plain_row.group()
