@@ -1,6 +1,6 @@
 """Every page of the budget on PostgreSQL (DESIGN.md §7, issue 18): the triage queue, its
 15-second refresh, the request and problem lists, the agent ticket page of each kind, the portal's
-"My tickets" and the portal ticket page.
+"My tickets", "My incidents" and "My requests" and the portal ticket page.
 
 Against a seeded database (`manage.py seed_demo --incidents 100000`, see BENCHMARKS.md):
 
@@ -12,7 +12,7 @@ Against a seeded database (`manage.py seed_demo --incidents 100000`, see BENCHMA
 2. Over HTTP with gunicorn (as benchmarks/api_bench.py runs it) at 1 and 16 sessions, each page
    against a bare Django view rendering the same rows or ticket in the same run
    (benchmarks/baseline_views.py: `bare_ticket_rows` for the lists, `bare_ticket` for the
-   ticket pages, `bare_portal_tickets` for "My tickets"), alternating in rounds.
+   ticket pages, `bare_portal_tickets` for the portal lists), alternating in rounds.
 
 The ticket pages show, per kind, the ticket with the most timeline entries among 500 spread over
 the kind's tickets (over the requester's incidents for the portal ticket page).
@@ -58,6 +58,8 @@ PAGES = (
     Page("Change page", "/agent/changes/{change}/", "/bench/ticket/change/{change}/"),
     Page("Problem page", "/agent/problems/{problem}/", "/bench/ticket/problem/{problem}/"),
     Page("Portal: My tickets", "/portal/tickets/", "/bench/portal/tickets/", requester=True),
+    Page("Portal: My incidents", "/portal/incidents/", "/bench/portal/tickets/", requester=True),
+    Page("Portal: My requests", "/portal/requests/", "/bench/portal/tickets/", requester=True),
     Page(
         "Portal: ticket page",
         "/portal/incidents/{portal_incident}/",
