@@ -195,6 +195,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # The signed-in user read with a kept statement (core/auth_backend.py).
+    "core.auth_backend.KeptModelBackend",
+    # Only for sessions signed in before KeptModelBackend: a session names its backend.
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
