@@ -4,6 +4,8 @@ Agents see every request, requesters only their own, approvers only the requests
 (or to a group they belong to) for approval. Something out of scope is a 404, never a 403.
 """
 
+from typing import Any
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -30,13 +32,18 @@ def request_list_for_user(user: User) -> QuerySet[ServiceRequest]:
     return requests.filter(requester=user)
 
 
+def request_scope_key(user: User) -> tuple[Any, ...]:
+    """What `request_list_for_user(user)`'s statement depends on: every request for an agent,
+    else the user's own."""
+    return ("agent",) if is_agent(user) else ("requester", user.pk)
+
+
 def request_get_for_user(user: User, number: str) -> ServiceRequest:
     """The request numbered `number` that `user` may see (else a 404), its statement kept
     (core.kept_objects) under the viewer's scope, the number filled in, and so prepared by
     PostgreSQL (issue 18)."""
-    scope = ("agent",) if is_agent(user) else ("requester", user.pk)
     request: ServiceRequest = kept_ticket_numbered(
-        scope, lambda: request_list_for_user(user), number, "request"
+        request_scope_key(user), lambda: request_list_for_user(user), number, "request"
     )
     return request
 

@@ -8,12 +8,12 @@ kernel's generic views (core.web.ticket_urls).
 """
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Page
-from django.db.models import QuerySet
+from django.db import router
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,10 +35,10 @@ from core.web.access import (
     HtmxHttpRequest,
     agent_required,
     current_user,
-    paginate_capped,
     queue_refresh_seconds,
 )
 from core.web.forms import apply_domain_errors
+from core.web.kept_list import filters_key, kept_page
 from core.web.list_filters import filter_form_html
 from core.web.list_marker import (
     ROOT,
@@ -63,7 +63,7 @@ from service_requests.filtersets import (
 from service_requests.forms import TaskForm, ToRequestForm
 from service_requests.models import RequestTask, ServiceRequest
 from service_requests.permissions import can_approve
-from service_requests.selectors import request_list_for_user, tasks_of
+from service_requests.selectors import request_list_for_user, request_scope_key, tasks_of
 from service_requests.views.common import answers_for
 from service_requests.views.request_rows import (
     ROW_FIELDS,
@@ -83,6 +83,11 @@ class RequestRow:
     sr: RequestValues
     html: str = ""
 
+
+# The list's filters whose SQL is a function of their cleaned value alone: with only these, its
+# statements are kept (core.web.kept_list). A filter added to RequestFilterSet is compiled on
+# every request until it is named here.
+PURE_FILTERS = ("q", "open", "status", "catalog_item", "support_group", "assignee", "ordering")
 
 # What the list's rows are made from (core.web.list_marker): their code, each row as values.
 LIST_CODE = code_digest(
@@ -132,8 +137,18 @@ def agent_list(request: HtmxHttpRequest) -> HttpResponse:
     get (its ETag; ages, 24x7 time left and badge states move on in the browser)."""
     user = current_user(request)
     filterset = RequestFilterSet(request.GET, queryset=request_list_for_user(user), request=request)
-    page = paginate_capped(request, filterset.qs, settings.QUEUE_PAGE_SIZE)
-    values = list(cast(QuerySet[ServiceRequest], page.object_list).values_list(*ROW_FIELDS))
+    filters = filters_key(filterset, PURE_FILTERS)
+    db_for_read = router.db_for_read(ServiceRequest)
+    page, values = kept_page(
+        request,
+        None
+        if filters is None
+        else ("request list", db_for_read, request_scope_key(user), filters),
+        lambda: filterset.qs,
+        model=ServiceRequest,
+        per_page=settings.QUEUE_PAGE_SIZE,
+        columns=ROW_FIELDS,
+    )
     # One narrow query for the clocks of the whole page, whatever its size.
     clock_rows = row_clock_rows(ServiceRequest, [row[0] for row in values])
     marker = list_marker(
