@@ -3,12 +3,11 @@ new problem (also raised from an incident), the problem page (the kernel's ticke
 problem's panels; its actions are the kernel's generic views, routed in problems.urls) and the
 links that name an incident in the URL (unlink, and linking from the incident page)."""
 
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import router, transaction
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,11 +23,11 @@ from core.web.access import (
     HtmxHttpRequest,
     agent_required,
     current_user,
-    paginate_capped,
     queue_refresh_seconds,
     safe_next,
 )
 from core.web.forms import apply_domain_errors
+from core.web.kept_list import filters_key, kept_page
 from core.web.list_filters import filter_form_html
 from core.web.list_marker import (
     ROOT,
@@ -49,6 +48,7 @@ from problems.forms import LinkProblemForm, ProblemCreateForm, ResolveForm
 from problems.linked_kind import LinkedTicket, linked_kind
 from problems.linked_rows import kept_link_rows
 from problems.models import Problem
+from problems.permissions import can_work_problems
 from problems.selectors import (
     linkable_problems,
     problem_get_for_user,
@@ -64,6 +64,10 @@ from problems.views.problem_rows import (
 
 # --- List and creation ----------------------------------------------------------------------
 
+
+# The list's filters whose SQL is a function of their cleaned value alone: with only these, its
+# statements are kept (core.web.kept_list).
+PURE_FILTERS = ("q", "status", "service")
 
 # What the list's table is made from (core.web.list_marker): its code, and each row as values.
 LIST_CODE = code_digest(
@@ -81,9 +85,17 @@ def problem_list(request: HtmxHttpRequest) -> HttpResponse:
     The rows are made from the values the marker reads (problems/views/problem_rows.py)."""
     user = current_user(request)
     filterset = ProblemFilterSet(request.GET, queryset=problem_list_for_user(user))
-    page = paginate_capped(request, filterset.qs, settings.QUEUE_PAGE_SIZE)
+    filters = filters_key(filterset, PURE_FILTERS)
+    scope = ("problem list", router.db_for_read(Problem), can_work_problems(user), filters)
+    page, values = kept_page(
+        request,
+        None if filters is None else scope,
+        lambda: filterset.qs,
+        model=Problem,
+        per_page=settings.QUEUE_PAGE_SIZE,
+        columns=ROW_FIELDS,
+    )
     refresh_seconds = queue_refresh_seconds()
-    values = list(cast(QuerySet[Problem], page.object_list).values_list(*ROW_FIELDS))
     marker = list_marker(
         LIST_CODE, user.pk, request.get_full_path(), refresh_seconds, page_count_label(page), values
     )

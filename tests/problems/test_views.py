@@ -460,3 +460,25 @@ def test_review_sections_say_which_completing_needs(client_for, agent_l1, make_i
         "What went well": "optional",
         "What to improve": "needed to complete",
     }
+
+
+def test_problem_list_filters_read_their_own_rows_from_kept_statements(
+    client_for, agent_l1, service, problem, known_error
+):
+    """The list's count and page are kept per filters (core.web.kept_list): each filter value
+    gets its own rows, and a problem made since shows at once."""
+    client = client_for(agent_l1)
+    url = reverse("problems:agent_list")
+
+    def numbers(**query: str) -> set[str]:
+        body = client.get(url, query).content.decode()
+        return {n for n in (problem.number, known_error.number, later.number) if n in body}
+
+    later = ProblemFactory(service=service, title="Zebra printers jam")
+    assert numbers() >= {problem.number, later.number}
+    assert numbers(q="zebra") == {later.number}
+    assert numbers(status=known_error.status) == {known_error.number}
+    newest = ProblemFactory(service=service, title="Zebra labels smudge")
+    body = client.get(url, {"q": "zebra"}).content.decode()
+    assert later.number in body and newest.number in body
+    assert client_for(agent_l1).get(url, {"status": "bogus"}).status_code == 200
