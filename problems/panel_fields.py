@@ -18,7 +18,8 @@ from django.utils.safestring import SafeString, mark_safe
 from core.web.field_row import field_row
 from core.web.forms import CHOICES_MEMO
 
-PANELS_KEPT = 256
+# A form's fields with four selects of up to 200 options are some 40 KB: ~5 MB at most.
+PANELS_KEPT = 128
 PANEL_TEXT_CHARS = 4_000
 
 
