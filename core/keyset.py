@@ -25,7 +25,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import Q, QuerySet
 
 from core.kept_objects import fetch_objects, objects_statement
-from core.kept_statements import fetch, kept_cursor, rows_statement
+from core.kept_statements import fetch, kept_cursor, kept_rows_by, rows_statement
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 COUNT_CAP = 10_000
@@ -319,12 +319,25 @@ class KeptRows:
         return lambda: [row(found) for found in fetch(alias, values)]
 
 
+@dataclass(frozen=True)
+class KeptRowsBy:
+    """A values query whose slices' statements are kept for every `value` (a ticket's id) at
+    once (core.kept_statements.kept_by): `build(value)` differs from one value to the next only
+    in that value, and `key` names every other input of its SQL, the database included. `row`
+    makes a row of a slice's values (a named tuple with `pk` and the slice's field)."""
+
+    key: Hashable
+    build: Callable[[Any], QuerySet[Any]]
+    row: Callable[[Sequence[Any]], Any]
+    value: Any
+
+
 SLICES_KEPT = 512
 _SLICES: dict[Hashable, Callable[[], list[Any]]] = {}
 
 
 def row_slice(
-    rows: "QuerySet[Any] | KeptRows",
+    rows: "QuerySet[Any] | KeptRows | KeptRowsBy",
     *,
     field: str,
     kind: str,
@@ -339,8 +352,19 @@ def row_slice(
     For KeptRows the statement is compiled once per key, cursor and size and kept (SLICES_KEPT
     per process): building and compiling a scoped slice (joins, the visibility condition)
     cost more CPU than running it (issue 18). It still runs on every call; a bad cursor keeps
-    nothing."""
+    nothing. For KeptRowsBy one statement per key, cursor and size serves every value, the
+    value filled in (core.kept_statements.kept_rows_by)."""
     options: dict[str, Any] = {"field": field, "kind": kind, "per_page": per_page}
+    if isinstance(rows, KeptRowsBy):
+        kept = rows
+        found = kept_rows_by(
+            ("row_slice", kept.key, after, newest_first, field, kind, per_page),
+            lambda value: _slice_query(
+                kept.build(value), after=after, newest_first=newest_first, **options
+            ),
+            kept.value,
+        )
+        return _slice_of([kept.row(values) for values in found], **options)
     if not isinstance(rows, KeptRows):
         wanted = _slice_query(rows, after=after, newest_first=newest_first, **options)
         return _slice_of(list(wanted), **options)

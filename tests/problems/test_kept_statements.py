@@ -8,10 +8,14 @@ and named sources too."""
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 
+from core.capped_counts import CappedCount
 from core.choices import Role
+from core.keyset import CappedCount as CappedTotal
 from core.keyset import CursorInvalidError, capped_count, row_slice
 from core.models import ConfigurationItem
 from core.roles import ROLE_GROUP_NAMES
@@ -19,9 +23,10 @@ from incidents.choices import Category
 from problems import page_counts
 from problems.linked_rows import kept_link_rows, link_rows
 from problems.models import RecurrenceProposal
-from problems.selectors import open_linked_incidents, problem_links
+from problems.selectors import on_linked_ticket, open_linked_incidents, problem_links
 from problems.services import problem_link_incident
 from tests.factories import SupportGroupFactory, UserFactory
+from tests.problems.factories import ProblemFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -115,9 +120,68 @@ def test_a_new_link_shows_at_once(client_for, problem, make_incident, agent_l1):
 def test_a_forged_cursor_keeps_nothing(problem, agent_l1, monkeypatch):
     kept: dict = {}
     monkeypatch.setattr("core.keyset._SLICES", kept)
+    monkeypatch.setattr("core.kept_statements._BY", kept)
     with pytest.raises(CursorInvalidError):
         row_slice(kept_link_rows(problem, agent_l1), after="1.timeline_older.1", **SLICE)
     assert kept == {}
+
+
+def test_two_problems_read_from_one_compiled_statement_get_their_own_rows(
+    client_for, problem, make_incident, agent_l1, monkeypatch
+):
+    kept: dict = {}
+    monkeypatch.setattr("core.kept_statements._BY", kept)
+    other = ProblemFactory(requester=agent_l1, service=problem.service)
+    mine = _linked(problem, make_incident, agent_l1, 4)
+    theirs = _linked(other, make_incident, agent_l1, 2, status="resolved")
+    numbers = {problem: [i.number for i in mine], other: [i.number for i in theirs]}
+    for _ in range(2):
+        for shown in (problem, other):
+            rows = row_slice(kept_link_rows(shown, agent_l1), **SLICE).rows
+            assert [row.incident__number for row in rows] == numbers[shown][:3]
+        assert page_counts.link_counts(problem, agent_l1) == page_counts.LinkCounts(
+            CappedTotal(4, False), CappedCount(4)
+        )
+        assert page_counts.link_counts(other, agent_l1) == page_counts.LinkCounts(
+            CappedTotal(2, False), CappedCount(0)
+        )
+    # One statement for the slice and one for the counts, whatever the problem.
+    assert len(kept) == 2
+    for shown, label in ((problem, "(4, 4 open)"), (other, "(2, 0 open)")):
+        url = reverse("problems:agent_detail", args=[shown.number])
+        response = client_for(agent_l1).get(url)
+        assert [row.incident__number for row in response.context["links"]] == numbers[shown]
+        assert label in response.content.decode()
+
+
+def test_the_kept_statement_still_hides_restricted_incidents_on_every_problem(
+    problem, make_incident, agent_l1, agent_l2, end_user, manager, monkeypatch
+):
+    monkeypatch.setattr("core.kept_statements._BY", {})
+    security = SupportGroupFactory(name="Security", handles_security=True)
+    member = UserFactory(username="secagent", role=Role.AGENT)
+    security.members.add(member)
+    other = ProblemFactory(requester=agent_l1, service=problem.service)
+    for shown in (problem, other):
+        _linked(shown, make_incident, member, 1, category=Category.SECURITY)
+        _linked(shown, make_incident, member, 1, category=Category.SECURITY, assignee=agent_l1)
+        _linked(shown, make_incident, member, 1, category=Category.SECURITY, requester=agent_l1)
+        _linked(shown, make_incident, member, 1)
+    seen = {agent_l1: 3, agent_l2: 1, member: 4, manager: 4, end_user: 3}
+    for _ in range(2):  # the second pass runs the kept statements
+        for shown in (problem, other):
+            for viewer, count in seen.items():
+                rows = row_slice(kept_link_rows(shown, viewer), **{**SLICE, "per_page": 10}).rows
+                expected = link_rows(problem_links(shown, user=viewer))
+                assert [tuple(row) for row in rows] == [tuple(row) for row in expected]
+                assert len(rows) == page_counts.link_counts(shown, viewer).visible.value == count
+
+
+def test_a_condition_on_the_ticket_moves_onto_the_link_or_is_refused():
+    moved = on_linked_ticket(~Q(category="security") | Q(assignee_id=3))
+    assert moved == ~Q(incident__category="security") | Q(incident__assignee_id=3)
+    with pytest.raises(TypeError):
+        on_linked_ticket(Q(RawSQL("true", [])))
 
 
 def test_the_page_names_the_proposal_it_came_from(client_for, problem, agent_l1, service):
