@@ -50,7 +50,6 @@ from incidents.queue_statements import StatementKey, kept_queryset, statement_ke
 from incidents.selectors import (
     QUEUE_TABS,
     QueueItem,
-    incident_list_for_user,
     incident_queue_counts,
     incident_queue_items,
     incident_queue_tab,
@@ -58,7 +57,7 @@ from incidents.selectors import (
     queue_tab_or_default,
     with_live_page,
 )
-from incidents.views.queue_filters import queue_filter_form
+from incidents.views.queue_filters import queue_filter_form, queue_filterset
 from incidents.views.queue_marker import page_row_states, queue_marker, row_state
 from incidents.views.queue_row_memo import made_row
 from incidents.views.queue_rows import RowViewer, shown_row
@@ -107,9 +106,7 @@ class QueueBasis:
 
 
 def queue_basis(request: HtmxHttpRequest, user: User) -> QueueBasis:
-    filterset = IncidentFilterSet(
-        request.GET, queryset=incident_list_for_user(user), request=request
-    )
+    filterset = queue_filterset(request, user)
     tab = queue_tab_or_default(request.GET.get("tab"))
     alias = filterset.queryset.db
     key = statement_key(filterset, alias=alias, scope=incident_scope_key(user), tab=tab)
