@@ -58,6 +58,7 @@ from incidents.selectors import (
     with_live_page,
 )
 from incidents.views.queue_filters import queue_filter_form, queue_filterset
+from incidents.views.queue_head import queue_head
 from incidents.views.queue_marker import page_row_states, queue_marker, row_state
 from incidents.views.queue_row_memo import made_row
 from incidents.views.queue_rows import RowViewer, shown_row
@@ -156,7 +157,7 @@ def queue_context(request: HtmxHttpRequest, user: User, basis: QueueBasis) -> di
         moves_at.append(made.moves_at)
     cleaned = filterset.form.cleaned_data
     ordering = cleaned.get("ordering") or DEFAULT_ORDERING
-    return {
+    context = {
         "open_only": bool(cleaned.get("open")) and not cleaned.get("status"),
         "ordering_label": ORDERINGS.get(ordering, ORDERINGS[DEFAULT_ORDERING])[0],
         "filterset": filterset,
@@ -171,7 +172,11 @@ def queue_context(request: HtmxHttpRequest, user: User, basis: QueueBasis) -> di
         "bulk_max": settings.QUEUE_PAGE_SIZE,
         "marker": basis_marker(basis, user, [row_state(i) for i in incidents], clock_rows),
         "text_valid_until": valid_until(moves_at, now),
+        # The rows as _rows.html puts them, one a line.
+        "rows_html": mark_safe("".join(f"{row.html}\n" for row in rows)),  # noqa: S308
     }
+    context.update(queue_head(context, request.GET))
+    return context
 
 
 def queue_etag(context: dict[str, Any]) -> str:
