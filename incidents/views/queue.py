@@ -58,7 +58,7 @@ from incidents.selectors import (
     with_live_page,
 )
 from incidents.views.queue_filters import queue_filter_form, queue_filterset
-from incidents.views.queue_head import queue_head
+from incidents.views.queue_head import Tab, queue_head
 from incidents.views.queue_marker import page_row_states, queue_marker, row_state
 from incidents.views.queue_row_memo import made_row
 from incidents.views.queue_rows import RowViewer, shown_row
@@ -82,14 +82,6 @@ class QueueRow:
     def sla(self) -> TicketSla:
         """The row's SLA at the page's instant (its badge says the same; read by tests)."""
         return ticket_sla(row_clocks(self.clock_rows, {}), self.now)
-
-
-@dataclass(frozen=True)
-class Tab:
-    key: str
-    label: str
-    count: CappedCount
-    current: bool
 
 
 @dataclass(frozen=True)

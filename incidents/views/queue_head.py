@@ -8,7 +8,8 @@ compares the two); every value is escaped.
 """
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.paginator import Page
 from django.http import QueryDict
@@ -25,18 +26,15 @@ _IS_CURRENT = " is-current"
 _ARIA_CURRENT = ' aria-current="page"'
 
 
-class TabLike(Protocol):
-    @property
-    def key(self) -> str: ...
-    @property
-    def label(self) -> str: ...
-    @property
-    def count(self) -> CappedCount: ...
-    @property
-    def current(self) -> bool: ...
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str
+    count: CappedCount
+    current: bool
 
 
-def tabs_html(tabs: Sequence[TabLike], query: QueryDict) -> str:
+def tabs_html(tabs: Sequence[Tab], query: QueryDict) -> str:
     """The tab bar: a link per tab that keeps every filter of `query` (the request's) but the
     page, with its count (as `{% querystring tab=… page=None %}` wrote it)."""
     params = query.copy()
@@ -55,7 +53,7 @@ def tabs_html(tabs: Sequence[TabLike], query: QueryDict) -> str:
     return f"{_TABS_OPEN}>\n  <ul>\n    {''.join(items)}\n  </ul>\n</nav>\n"
 
 
-def summary_html(context: dict[str, Any], tabs: Sequence[TabLike]) -> str:
+def summary_html(context: dict[str, Any], tabs: Sequence[Tab]) -> str:
     """The line under the title: how many incidents, in which tab, filtered or not, sorted
     how, refreshed how often."""
     page: Page[Any] = context["page"]

@@ -12,8 +12,7 @@ from django.test import RequestFactory
 
 from core.capped_counts import CappedCount
 from incidents.selectors import QUEUE_TABS
-from incidents.views.queue import Tab
-from incidents.views.queue_head import queue_head
+from incidents.views.queue_head import Tab, queue_head
 
 TABS_TEMPLATE = (
     "{# The queue's tabs: links that keep every filter (only the page resets), each w"
