@@ -37,7 +37,10 @@ class ListFilterSet(django_filters.FilterSet):
         *,
         request: Any = None,
         prefix: str | None = None,
+        form: forms.Form | None = None,
     ) -> None:
+        """`form`: this FilterSet's form already made from the same data (and validated), kept
+        by the caller (incidents.views.queue_filters), in place of one made again."""
         # django_filters.FilterSet.__init__, with copy.copy in place of copy.deepcopy.
         if queryset is None:
             queryset = self._meta.model._default_manager.all()
@@ -53,6 +56,8 @@ class ListFilterSet(django_filters.FilterSet):
             if filter_.method is not None:
                 # Rebind: the copied FilterMethod still points at the class's filter.
                 filter_.method = filter_.method
+        if form is not None:
+            self._form = form
 
     def get_form_class(self) -> type[forms.Form]:
         form_class = self._form_classes.get(type(self))
@@ -161,6 +166,7 @@ class TicketFilterSet(ListFilterSet):
         *,
         request: Any = None,
         prefix: str | None = None,
+        form: forms.Form | None = None,
     ) -> None:
         bound = QueryDict(mutable=True)
         if isinstance(data, QueryDict):
@@ -173,7 +179,7 @@ class TicketFilterSet(ListFilterSet):
             bound["open"] = "true"
         if not bound.get("ordering") and self.default_ordering:
             bound["ordering"] = self.default_ordering
-        super().__init__(bound, queryset, request=request, prefix=prefix)
+        super().__init__(bound, queryset, request=request, prefix=prefix, form=form)
 
     def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         text = value.strip()

@@ -96,7 +96,9 @@ def _turns(running: Sequence[StatusClock], now: datetime) -> list[datetime]:
     return [t for c in running for t in (c.warn_at, c.due_at) if t is not None and t > now]
 
 
-def badge_changes_at(clocks: Sequence[StatusClock], now: datetime) -> datetime | None:
+def badge_changes_at(
+    clocks: Sequence[StatusClock], now: datetime, left: timedelta | None = None
+) -> datetime | None:
     """The first instant after `now` at which the server's badge of a ticket with these clocks
     may read differently (None: not while the clocks stay as they are). The state turns when a
     running clock's warning or due time passes; the time left ("3h 20m left", "5m over") moves
@@ -104,7 +106,10 @@ def badge_changes_at(clocks: Sequence[StatusClock], now: datetime) -> datetime |
     On a business-hours clock it moves at those same instants while its calendar is working
     (working windows, holidays and time zone offsets are whole minutes), and not at all out of
     hours: then its next move is no earlier than the start of the next working window, so a
-    list of such clocks stays the same all evening and weekend."""
+    list of such clocks stays the same all evening and weekend. With `left` (the time left the
+    badge shows, sla.selectors.ticket_sla), its minutes turn at whole minutes of it: the same
+    instants, but for a due time set out of working hours (then the overdue time is counted
+    from the start of working time, not from the due time)."""
     running = _running(clocks)
     if not running:
         return None
@@ -115,7 +120,7 @@ def badge_changes_at(clocks: Sequence[StatusClock], now: datetime) -> datetime |
     if stretch is not None and stretch[0] > now:
         turns.append(stretch[0])
     else:
-        seconds = (nearest.due_at - now).total_seconds()
+        seconds = (nearest.due_at - now if left is None else left).total_seconds()
         # The minutes shown are those of |due - now|, rounded down.
         to_next = seconds % 60 if seconds > 0 else 60 - (-seconds % 60)
         turns.append(now + timedelta(seconds=to_next))
@@ -202,6 +207,25 @@ def live_badge(
     if live.resumes_at is not None:
         return BadgeHtml(html, html, min([live.resumes_at, *_turns(_running(clocks), now)]))
     return BadgeHtml(html, html, badge_changes_at(clocks, now))
+
+
+def badge_holds_until(
+    clocks: Sequence[StatusClock], sla: TicketSla, badge: BadgeHtml, now: datetime
+) -> datetime | None:
+    """The first instant after `now` at which the server may write this badge (live_badge of
+    these clocks and `sla` at `now`) differently, whether or not the browser follows (None:
+    never while the clocks stay as they are): where its state or the minutes of the time left
+    it shows turn (badge_changes_at; a time left never runs faster than the wall clock), or
+    where its live part does (`moves_at`: the end of the working time a business-hours badge
+    is counted to). A list that keeps the badge's HTML (the queue's rows,
+    incidents.views.queue_row_memo) keeps it until then."""
+    left = sla.nearest.business_left if sla.nearest is not None else None
+    turns = [
+        moment
+        for moment in (badge.moves_at, badge_changes_at(clocks, now, left))
+        if moment is not None
+    ]
+    return min(turns) if turns else None
 
 
 def sla_badge_html(sla: TicketSla, live: LiveSla | None = None, zone: tzinfo | None = None) -> str:

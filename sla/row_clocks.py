@@ -124,26 +124,47 @@ def row_clock_rows(model: type[TicketBase], ticket_ids: Sequence[int]) -> list[C
     return aware(rows, _INSTANT_POSITIONS, alias)
 
 
-def row_clocks_by_ticket(
+def clock_rows_by_ticket(
     ticket_ids: Sequence[int], rows: Sequence[ClockRow]
-) -> dict[int, list[RowClock]]:
-    """`rows` (row_clock_rows) as RowClocks by ticket id, response first; tickets without
-    clocks map to an empty list."""
-    by_ticket: dict[int, list[RowClock]] = {ticket_id: [] for ticket_id in ticket_ids}
-    calendars: dict[str | None, dict[str, Any]] = {}
+) -> dict[int, list[ClockRow]]:
+    """`rows` (row_clock_rows) by ticket id, in the order they came; tickets without clocks map
+    to an empty list."""
+    by_ticket: dict[int, list[ClockRow]] = {ticket_id: [] for ticket_id in ticket_ids}
+    for row in rows:
+        by_ticket.setdefault(row[0], []).append(row)
+    return by_ticket
+
+
+def row_clocks(
+    rows: Iterable[ClockRow], calendars: dict[str | None, dict[str, Any]]
+) -> list[RowClock]:
+    """One ticket's clock rows as RowClocks, response first; `calendars`: the calendars already
+    decoded from their JSON text (a page's tickets share a few), added to as they are met."""
+    clocks = []
     for ticket_id, metric, state, due, warn, breached, paused, stopped, policy, name, text in rows:
         calendar = calendars.get(text)
         if calendar is None:
             calendar = calendars[text] = json.loads(text or "{}")
         snapshot = {"policy_name": name, "calendar": calendar}
-        by_ticket.setdefault(ticket_id, []).append(
+        clocks.append(
             RowClock(
                 ticket_id, metric, state, due, warn, breached, paused, stopped, policy, snapshot
             )
         )
-    for ticket_clocks in by_ticket.values():
-        ticket_clocks.sort(key=lambda c: METRIC_ORDER.get(c.metric, 9))
-    return by_ticket
+    clocks.sort(key=lambda c: METRIC_ORDER.get(c.metric, 9))
+    return clocks
+
+
+def row_clocks_by_ticket(
+    ticket_ids: Sequence[int], rows: Sequence[ClockRow]
+) -> dict[int, list[RowClock]]:
+    """`rows` (row_clock_rows) as RowClocks by ticket id, response first; tickets without
+    clocks map to an empty list."""
+    calendars: dict[str | None, dict[str, Any]] = {}
+    return {
+        ticket_id: row_clocks(ticket_rows, calendars)
+        for ticket_id, ticket_rows in clock_rows_by_ticket(ticket_ids, rows).items()
+    }
 
 
 def row_clocks_for_tickets(tickets: Sequence[TicketBase]) -> dict[int, list[RowClock]]:

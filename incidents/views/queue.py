@@ -12,6 +12,7 @@ they come from (incidents.queue_statements); the page's rows are read as values
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from hashlib import blake2b
 from typing import Any, cast
 
@@ -49,7 +50,6 @@ from incidents.queue_statements import StatementKey, kept_queryset, statement_ke
 from incidents.selectors import (
     QUEUE_TABS,
     QueueItem,
-    incident_list_for_user,
     incident_queue_counts,
     incident_queue_items,
     incident_queue_tab,
@@ -57,11 +57,12 @@ from incidents.selectors import (
     queue_tab_or_default,
     with_live_page,
 )
-from incidents.views.queue_filters import queue_filter_form
+from incidents.views.queue_filters import queue_filter_form, queue_filterset
+from incidents.views.queue_head import Tab, queue_head
 from incidents.views.queue_marker import page_row_states, queue_marker, row_state
-from incidents.views.queue_rows import RowViewer, queue_row_html, with_csrf
-from sla.badge import live_badge
-from sla.row_clocks import ClockRow, row_clock_rows, row_clocks_by_ticket
+from incidents.views.queue_row_memo import made_row
+from incidents.views.queue_rows import RowViewer, shown_row
+from sla.row_clocks import ClockRow, clock_rows_by_ticket, row_clock_rows, row_clocks
 from sla.selectors import TicketSla, ticket_sla
 
 
@@ -69,20 +70,18 @@ from sla.selectors import TicketSla, ticket_sla
 class QueueRow:
     # The row as the page's query read it; its paged_tier_index: how many tiers a page nobody
     # has acknowledged yet has climbed (0: its first tier), None when there is none (the
-    # on-call app's paging; always None without it).
+    # on-call app's paging; always None without it). Its clocks as their query read them.
     incident: QueueItem
-    sla: TicketSla
+    clock_rows: tuple[ClockRow, ...]
+    now: datetime
     # The row as shown (incidents.views.queue_rows) and its fingerprint for the refresh's diff.
     html: str = ""
     digest: str = ""
 
-
-@dataclass(frozen=True)
-class Tab:
-    key: str
-    label: str
-    count: CappedCount
-    current: bool
+    @property
+    def sla(self) -> TicketSla:
+        """The row's SLA at the page's instant (its badge says the same; read by tests)."""
+        return ticket_sla(row_clocks(self.clock_rows, {}), self.now)
 
 
 @dataclass(frozen=True)
@@ -100,9 +99,7 @@ class QueueBasis:
 
 
 def queue_basis(request: HtmxHttpRequest, user: User) -> QueueBasis:
-    filterset = IncidentFilterSet(
-        request.GET, queryset=incident_list_for_user(user), request=request
-    )
+    filterset = queue_filterset(request, user)
     tab = queue_tab_or_default(request.GET.get("tab"))
     alias = filterset.queryset.db
     key = statement_key(filterset, alias=alias, scope=incident_scope_key(user), tab=tab)
@@ -136,23 +133,23 @@ def queue_context(request: HtmxHttpRequest, user: User, basis: QueueBasis) -> di
     ids = [incident.pk for incident in incidents]
     # One narrow query for the clocks of the whole page, whatever its size.
     clock_rows = row_clock_rows(Incident, ids)
-    clocks = row_clocks_by_ticket(ids, clock_rows)
+    clocks = clock_rows_by_ticket(ids, clock_rows)
+    calendars: dict[str | None, dict[str, Any]] = {}
     now = timezone.now()
     refresh_url = basis.refresh_url
     viewer = RowViewer.of(user.pk, refresh_url)
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{get_token(request)}">'
     rows = []
-    badges = []
+    moves_at = []
     for incident in incidents:
-        sla = ticket_sla(clocks[incident.pk], now)
-        badge = live_badge(clocks[incident.pk], sla, now, viewer.zone)
-        html, digest = queue_row_html(incident, badge, viewer)
-        shown = mark_safe(with_csrf(html, csrf))  # noqa: S308 (escaped in queue_rows)
-        rows.append(QueueRow(incident, sla, shown, digest))
-        badges.append(badge)
+        ticket_clocks = tuple(clocks[incident.pk])
+        made = made_row(incident, ticket_clocks, viewer, now, calendars)
+        shown = mark_safe(shown_row(made.html, incident.created_at, csrf))  # noqa: S308 (escaped in queue_rows)
+        rows.append(QueueRow(incident, ticket_clocks, now, shown, made.digest))
+        moves_at.append(made.moves_at)
     cleaned = filterset.form.cleaned_data
     ordering = cleaned.get("ordering") or DEFAULT_ORDERING
-    return {
+    context = {
         "open_only": bool(cleaned.get("open")) and not cleaned.get("status"),
         "ordering_label": ORDERINGS.get(ordering, ORDERINGS[DEFAULT_ORDERING])[0],
         "filterset": filterset,
@@ -166,8 +163,12 @@ def queue_context(request: HtmxHttpRequest, user: User, basis: QueueBasis) -> di
         "refresh_seconds": queue_refresh_seconds(),
         "bulk_max": settings.QUEUE_PAGE_SIZE,
         "marker": basis_marker(basis, user, [row_state(i) for i in incidents], clock_rows),
-        "text_valid_until": valid_until((badge.moves_at for badge in badges), now),
+        "text_valid_until": valid_until(moves_at, now),
+        # The rows as _rows.html puts them, one a line.
+        "rows_html": mark_safe("".join(f"{row.html}\n" for row in rows)),  # noqa: S308
     }
+    context.update(queue_head(context, request.GET))
+    return context
 
 
 def queue_etag(context: dict[str, Any]) -> str:

@@ -19,6 +19,8 @@ from sla.row_clocks import ClockRow
 CODE_DIGEST = code_digest(
     ROOT / "incidents" / "views" / "queue_rows.py",
     ROOT / "incidents" / "views" / "queue.py",
+    ROOT / "incidents" / "views" / "queue_row_memo.py",
+    ROOT / "incidents" / "views" / "queue_head.py",
     ROOT / "core" / "web" / "cells.py",
     ROOT / "sla" / "badge.py",
     *sorted((ROOT / "templates" / "incidents" / "agent").glob("*.html")),

@@ -11,7 +11,7 @@ not because a minute passed.
 """
 
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from functools import cache
 from hashlib import blake2b
 from html import escape
@@ -59,8 +59,15 @@ class RowViewer:
 CSRF_SLOT = "<!--csrf-->"
 
 
-def with_csrf(html: str, csrf_input: str) -> str:
-    return html.replace(CSRF_SLOT, csrf_input, 1)
+# Where the row's age goes: it is the row's one text that moves on with every minute (the
+# browser moves it on too, and the fingerprint leaves it out), so a kept row is kept without it.
+AGE_SLOT = "<!--age-->"
+
+
+def shown_row(html: str, created: datetime, csrf_input: str) -> str:
+    """A row made by queue_row_html as this request shows it: its age now, and this request's
+    CSRF input in its claim form."""
+    return html.replace(AGE_SLOT, age(created), 1).replace(CSRF_SLOT, csrf_input, 1)
 
 
 def _alert_state(incident: QueueItem, zone: tzinfo | None) -> str:
@@ -124,13 +131,13 @@ def _assignee(incident: QueueItem, number: str, viewer: RowViewer) -> str:
 
 
 _SLA_SLOT = "<!--sla-->"
-_AGE_SLOT = "<!--age-->"
 
 
 def queue_row_html(incident: QueueItem, sla: BadgeHtml, viewer: RowViewer) -> tuple[str, str]:
-    """The row's HTML (with CSRF_SLOT where a claim form's token goes) and its fingerprint,
-    which the row also carries as data-digest: taken over the row without its age text and
-    with the badge's `digest_key` for the badge."""
+    """The row's HTML (with AGE_SLOT where its age goes and CSRF_SLOT where a claim form's
+    token goes: shown_row puts them in) and its fingerprint, which the row also carries as
+    data-digest: taken over the row without its age text and with the badge's `digest_key` for
+    the badge."""
     number = escape(incident.number)
     detail = viewer.detail_url.replace(_SLOT, quote(incident.number))
     major = ' <span class="badge badge-major">Major</span>' if incident.is_major else ""
@@ -157,12 +164,12 @@ def queue_row_html(incident: QueueItem, sla: BadgeHtml, viewer: RowViewer) -> tu
         "</td>"
         f'<td data-label="Service" class="col-service">{escape(service)}</td>'
         f'<td data-label="Age" class="col-age nowrap"><time datetime="{iso(created, viewer.zone)}" '
-        f'data-age title="Reported {day_time(created, viewer.zone)}">{_AGE_SLOT}</time></td>'
+        f'data-age title="Reported {day_time(created, viewer.zone)}">{AGE_SLOT}</time></td>'
     )
     digest = blake2b(
         f"{incident.priority}{sla.digest_key}{cells}".encode(), digest_size=6
     ).hexdigest()
-    cells = cells.replace(_SLA_SLOT, sla.html, 1).replace(_AGE_SLOT, age(created), 1)
+    cells = cells.replace(_SLA_SLOT, sla.html, 1)
     return (
         f'<tr id="row-{number}" class="queue-row prio-row-{incident.priority}" '
         f'data-number="{number}" data-digest="{digest}">{cells}</tr>'
