@@ -11,7 +11,7 @@ domain error back onto the form that was sent, once for every kind.
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache, cached_property, partial
+from functools import cached_property, partial
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -94,6 +94,8 @@ _MOVES = (("escalate", 1, "Escalate"), ("deescalate", -1, "De-escalate"))
 class TicketPage:
     kind_name: ClassVar[str]
     template: ClassVar[str]
+    # The page's forms as kept parts, made with its context (extra_context may use it).
+    parts: "PageParts"
 
     def __init__(self, request: HttpRequest) -> None:
         self.request = request
@@ -240,7 +242,7 @@ class TicketPage:
         open_form = next(iter(bound), "")
         # The page's one CSRF token, in every form of it (the kept parts' slots included).
         csrf_token = str(get_token(self.request))
-        parts = PageParts(self, ticket, bound, urls, csrf_token)
+        parts = self.parts = PageParts(self, ticket, bound, urls, csrf_token)
         return {
             "ticket": ticket,
             "kind": self.kind,
@@ -316,17 +318,26 @@ def _part(template_name: str, values: dict[str, Any], csrf_token: str) -> SafeSt
     return mark_safe(html.removesuffix("\n"))  # noqa: S308 (rendered by the engine)
 
 
-@cache
+_FRAMEWORK = ("django.", "builtins")
+
+
+_PURE_FORMS: dict[type[Form], bool] = {}
+
+
 def renders_from_initial(form_class: type[Form]) -> bool:
     """Whether an unbound form of this class is made from its prefix and initial values alone
     (and the memoised select options, the URLconf and the time zone, which kept_html keys by):
     no __init__ of its own, unless the class says that it reads nothing else
     (`renders_from_initial = True`), and no field whose initial value is computed (the time)."""
-    for klass in form_class.__mro__:
-        own_init = "__init__" in vars(klass) and not klass.__module__.startswith("django.")
-        if own_init and not vars(klass).get("renders_from_initial", False):
-            return False
-    return not any(callable(field.initial) for field in form_class.base_fields.values())  # type: ignore[attr-defined]
+    pure = _PURE_FORMS.get(form_class)
+    if pure is None:
+        pure = _PURE_FORMS[form_class] = not any(
+            "__init__" in vars(klass)
+            and not klass.__module__.startswith(_FRAMEWORK)
+            and not vars(klass).get("renders_from_initial", False)
+            for klass in form_class.__mro__
+        ) and not any(callable(field.initial) for field in form_class.base_fields.values())
+    return pure
 
 
 class PageParts:
@@ -383,28 +394,56 @@ class PageParts:
         """The card's inputs: each action's name, label, URL, form class and initial values (its
         prefix is its name), each tier move's words, group and URL (its form: the version), and
         the plain values. None (not kept) for an invalid post or a form made otherwise."""
-        if self.bound or not self.page.keeps_action_forms():
+        if self.bound:
             return None
         items = []
         for item in actions:
-            form_class = item.action.form
-            initial = frozen_initial(self.page.action_initial(item.action, self.ticket))
-            if initial is None or not renders_from_initial(form_class):
+            form = self._form_key(item.action)
+            if form is None:
                 return None
-            items.append(
-                (
-                    item.action.name,
-                    item.transition.action,
-                    item.label,
-                    item.url,
-                    form_class,
-                    initial,
-                )
-            )
+            items.append((item.label, item.url, form))
         shown_moves = tuple(
             (move.direction, move.label, move.to_tier, move.group_name, move.url) for move in moves
         )
         return (tuple(items), shown_moves, tuple(plain.items()))
+
+    def _form_key(self, action: Action) -> Hashable | None:
+        """An unbound action form as part of a key: its action, class and initial values (its
+        prefix is the action's name); None when it is made from more than those."""
+        form_class = action.form
+        if form_class is None or not self.page.keeps_action_forms():
+            return None
+        initial = frozen_initial(self.page.action_initial(action, self.ticket))
+        if initial is None or not renders_from_initial(form_class):
+            return None
+        return (action.name, form_class, initial)
+
+    def forms(
+        self, template_name: str, forms: dict[str, Action | None], plain: dict[str, Any]
+    ) -> SafeString:
+        """A part showing these actions' forms (its name for each: the action, or None when not
+        shown) besides plain values, kept per key of their initial values and the plain values,
+        unless one of them shows an invalid post."""
+        shown = [
+            (name, None if action is None else self._form_key(action))
+            for name, action in forms.items()
+        ]
+        kept = all(
+            action is None or (form is not None and action.name not in self.bound)
+            for (_, form), action in zip(shown, forms.values(), strict=True)
+        )
+        key = (tuple(shown), tuple(plain.items())) if kept else None
+
+        def values() -> dict[str, Any]:
+            made = {
+                name: None
+                if action is None
+                else self.page.action_form(action, self.ticket, self.bound.get(action.name))
+                for name, action in forms.items()
+            }
+            return {**made, **plain}
+
+        return self._kept(template_name, key, values)
 
     def assignment(self) -> SafeString:
         ticket = self.ticket
