@@ -17,7 +17,7 @@ from core.web import kept_fragments
 from core.web.forms import CHOICES_MEMO
 from core.web.kept_fragments import CSRF_SLOT, frozen_initial, kept_html
 from incidents import services
-from incidents.choices import Category, Impact, Urgency
+from incidents.choices import Category
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,15 +46,8 @@ def _kept_and_fresh(client, incident) -> tuple[str, str]:
 
 
 @pytest.fixture
-def incident(end_user, service):
-    return services.incident_create(
-        requester=end_user,
-        title="VPN drops",
-        description="Every ten minutes",
-        impact=Impact.LOW,
-        urgency=Urgency.HIGH,
-        service=service,
-    )
+def incident(make_incident):
+    return make_incident(at=None)
 
 
 # --- the memo itself ----------------------------------------------------------------------------
@@ -131,30 +124,15 @@ def test_the_kept_page_is_the_page_written_afresh(client_for, agent_l1, incident
     assert 'id="transition-accept-form"' in kept
 
 
-def test_another_version_and_status_is_another_card(client_for, agent_l1, incident, service):
+def test_another_version_and_status_is_another_card(client_for, agent_l1, incident, classify):
     client = client_for(agent_l1)
-    _page(client, incident)
-    logged = services.incident_accept(incident, actor=agent_l1)
-    kept, fresh = _kept_and_fresh(client, logged)
-    assert kept == fresh
-    assert f'name="classify-version" value="{logged.version}"' in kept
-    assert 'id="transition-accept-form"' not in kept
-    classified = _classified(logged, agent_l1, service)
+    assert 'id="transition-accept-form"' in _page(client, incident)
+    classified = classify(incident, agent_l1)
     kept, fresh = _kept_and_fresh(client, classified)
     assert kept == fresh
+    assert 'id="transition-accept-form"' not in kept
     assert f'name="recategorize-version" value="{classified.version}"' in kept
     assert '<option value="network" selected>' in kept
-
-
-def _classified(incident, agent, service):
-    return services.incident_classify(
-        incident,
-        actor=agent,
-        category=Category.NETWORK,
-        impact=Impact.MEDIUM,
-        urgency=Urgency.MEDIUM,
-        service=service,
-    )
 
 
 def test_another_viewer_takes_over_with_their_own_id(client_for, agent_l1, incident):
@@ -180,10 +158,9 @@ def test_another_role_offers_other_actions(client_for, agent_l1, manager, incide
     assert agent_again == fresh_again == agent_page
 
 
-def test_another_time_zone_shows_its_own_times(client_for, agent_l1, incident, service):
-    logged = services.incident_accept(incident, actor=agent_l1)
+def test_another_time_zone_shows_its_own_times(client_for, agent_l1, incident, classify):
     resolved = services.incident_resolve(
-        _classified(logged, agent_l1, service),
+        classify(incident, agent_l1),
         actor=agent_l1,
         resolution_code="fixed",
         resolution_notes="Replaced the router.",
