@@ -35,7 +35,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from core.web.forms import CHOICES_MEMO
 
-KEPT = 2048
+KEPT = 512
 # Rendered where `{% csrf_token %}` puts the token: letters only, so escaping leaves it as it is.
 CSRF_SLOT = "keptcsrftokenslot"
 
