@@ -45,6 +45,7 @@ class ConfigMemo:
         self._version: str | None = None
         self._filled_at = 0.0
         self._checked_at = 0.0
+        self._generation = 0
         _MEMOS.append(self)
 
     @property
@@ -63,10 +64,18 @@ class ConfigMemo:
             self._values[key] = value
         return value
 
+    def generation(self) -> int:
+        """A number that changes whenever this process forgets any of the memo's values (after
+        the same staleness check as `get`): what is made from its values (a kept page part,
+        core.web.kept_fragments) is keyed by it, so it is made again when they may differ."""
+        self._expire_if_stale()
+        return self._generation
+
     def clear(self, *, everywhere: bool = True) -> None:
         """Forget every value here and, with `everywhere`, in the other processes too."""
         with self._lock:
             self._values = {}
+            self._generation += 1
             self._filled_at = time.monotonic()
             if everywhere:
                 self._publish()
@@ -75,6 +84,7 @@ class ConfigMemo:
         """Forget these keys here, and every value in the other processes (which cannot be told
         which keys)."""
         with self._lock:
+            self._generation += 1
             for key in keys:
                 self._values.pop(key, None)
             self._publish()

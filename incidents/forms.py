@@ -180,8 +180,12 @@ def _chosen_pk(value: object) -> int | None:
 
 
 class ClassifyForm(VersionedForm):
-    # Shown after the fields by the kernel's action form (tickets/agent/detail.html).
+    # Shown after the fields by the kernel's action form (tickets/agent/_actions.html).
     preview_template = "incidents/agent/_priority_preview.html"
+    # Its __init__ reads only its initial values, memoised options (by the chosen service's
+    # SQL), URLs and the priority matrix setting: a kept "Next steps" card is keyed by all of
+    # them (core.web.kept_fragments, core.web.ticket_page.renders_from_initial).
+    renders_from_initial = True
 
     category = forms.ChoiceField(choices=with_blank(Category.choices))
     impact = forms.ChoiceField(choices=Impact.choices)

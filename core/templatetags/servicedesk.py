@@ -13,6 +13,7 @@ from django.db.models import Model
 from django.forms import BoundField
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
@@ -20,6 +21,7 @@ from core.markdown import render_markdown
 from core.models import TicketBase, TimelineEvent
 from core.tickets.describe import EventView, describe
 from core.tickets.kinds import find_kind
+from core.tickets.rating import SCORE_LABELS
 from core.time_zones import instants_localised
 from core.web.cells import day_time, iso, priority_badge_html, status_badge_html
 from core.web.field_row import aria_widget
@@ -46,6 +48,18 @@ def priority_badge(ticket: Model) -> SafeString:
     return mark_safe(  # noqa: S308 (escaped there)
         priority_badge_html(type(ticket), getattr(ticket, "priority", ""))
     )
+
+
+@register.filter
+def stars(score: int) -> str:
+    """A rating as five stars, `score` of them filled: ★★★☆☆."""
+    return "".join("★" if place <= score else "☆" for place in range(1, 6))
+
+
+@register.filter
+def score_words(score: int) -> str:
+    """A rating's score in words (core.tickets.rating.SCORE_LABELS; "Excellent" above 4)."""
+    return SCORE_LABELS.get(score, SCORE_LABELS[5])
 
 
 @register.filter
@@ -107,6 +121,19 @@ def time_element(moment: datetime, css_class: str = "", *, titled: bool = False)
     attributes = f' class="{escape(css_class)}"' if css_class else ""
     title = f' title="{shown}"' if titled else ""
     return mark_safe(f'<time{attributes} datetime="{iso(moment)}"{title}>{shown}</time>')  # noqa: S308
+
+
+@register.simple_tag
+def milestone_rows(milestones: list[tuple[str, datetime]]) -> SafeString:
+    """The Milestones card's rows, as `{% for label, moment in milestones %}` wrote them with
+    `time_element`: a dozen template nodes a row, on every ticket page."""
+    return mark_safe(  # noqa: S308 (the label escaped, the time made of digits and a month)
+        "".join(
+            f"\n          <div><dt>{conditional_escape(label)}</dt><dd>{time_element(moment)}"
+            "</dd></div>\n        "
+            for label, moment in milestones
+        )
+    )
 
 
 @register.simple_tag

@@ -362,7 +362,9 @@ def notes_field(label: str, help_text: str = "") -> forms.CharField:
 
 
 class AssignForm(VersionedForm):
-    # Both lists are the same on every ticket page: read once per process.
+    # Both lists are the same on every ticket page: read once per process. Its __init__ reads
+    # nothing but those memoised options (core.web.kept_fragments keys by their generation).
+    renders_from_initial = True
     assignee = AssigneeChoiceField(
         queryset=User.objects.none(), required=False, empty_label="Unassigned", label="Assignee"
     )

@@ -28,16 +28,24 @@ class IncidentPage(TicketPage):
     def extra_context(self, ticket: Incident, bound: dict[str, Form]) -> dict[str, Any]:
         recategorize = self.table.get(RECATEGORIZE)
         assert recategorize is not None
-        context: dict[str, Any] = {
-            "recategorize_form": self.action_form(recategorize, ticket, bound.get(RECATEGORIZE)),
-            "is_security_incident": SECURITY_INCIDENTS.applies(ticket),
-        }
         restored = self.table.get(RESTORED)
-        if (
+        if not (
             restored is not None
             and ticket.status != IncidentStatus.CANCELLED
             and restored.refusal(self.kind, self.user, ticket) is None
         ):
-            context["restored_form"] = self.action_form(restored, ticket, bound.get(RESTORED))
-            context["restored_url"] = self.url("agent_transition", ticket.number, RESTORED)
-        return context
+            restored = None
+        side_forms = self.parts.forms(
+            "incidents/agent/_side_forms.html",
+            {"recategorize_form": recategorize, "restored_form": restored},
+            {
+                "open_form": next(iter(bound), ""),
+                "recategorize_url": self.url("agent_transition", ticket.number, RECATEGORIZE),
+                "restored_url": self.url("agent_transition", ticket.number, RESTORED),
+                "restored_known": ticket.service_restored_at is not None,
+            },
+        )
+        return {
+            "side_forms_html": side_forms,
+            "is_security_incident": SECURITY_INCIDENTS.applies(ticket),
+        }
