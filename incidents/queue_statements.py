@@ -15,15 +15,15 @@ clone), so a request whose statements are all kept builds no filter either.
 """
 
 from collections.abc import Callable, Hashable
-from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 
 from core.kept_statements import Statement
 from core.tickets.paging_hooks import paging_hooks
+from core.web.kept_list import filters_key
 from incidents.models import Incident
 
 # Filters whose SQL is a function of their cleaned value alone (core.filtering.TicketFilterSet,
@@ -56,39 +56,12 @@ STATEMENTS_KEPT = 512
 StatementKey = tuple[Hashable, ...]
 _STATEMENTS: dict[StatementKey, Statement] = {}
 _QUERYSETS: dict[StatementKey, QuerySet[Any]] = {}
-_EMPTY: tuple[Any, ...] = (None, "", [], ())
-
-
-class _UnnamedValueError(Exception):
-    """A value the key cannot name."""
-
-
-def _value_key(value: Any) -> Hashable:
-    if isinstance(value, Model):
-        return (value._meta.label, value.pk)
-    if isinstance(value, list | tuple):
-        return tuple(_value_key(item) for item in value)
-    if isinstance(value, datetime | date):
-        return (type(value).__name__, value.isoformat())
-    if value is None or isinstance(value, bool | int | str):
-        return (type(value).__name__, value)
-    raise _UnnamedValueError
 
 
 def statement_key(filterset: Any, *, alias: str, scope: Hashable, tab: str) -> StatementKey | None:
     """What the queue's statements for this request are made from; None: compile them."""
-    if not filterset.form.is_valid():
-        return None
-    cleaned = filterset.form.cleaned_data
-    try:
-        filters = tuple(
-            (name, _value_key(value))
-            for name, value in sorted(cleaned.items())
-            if value not in _EMPTY or name in PURE_FILTERS
-        )
-    except _UnnamedValueError:
-        return None
-    if any(name not in PURE_FILTERS for name, _ in filters):
+    filters = filters_key(filterset, PURE_FILTERS)
+    if filters is None:
         return None
     return (
         alias,
