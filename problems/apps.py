@@ -12,6 +12,7 @@ class ProblemsConfig(AppConfig):
         from core.tickets.closing import close_blocker_install
         from core.tickets.kinds import register
         from problems.actions import PROBLEM_ACTIONS
+        from problems.forms import PROBLEM_OPTIONS_MEMO
         from problems.kind import PROBLEM
         from problems.panel_rows import register_panel_rows
         from problems.reviews import review_close_refusal
@@ -20,3 +21,4 @@ class ProblemsConfig(AppConfig):
         register_actions(PROBLEM, PROBLEM_ACTIONS)
         register_panel_rows()
         close_blocker_install("post_incident_review", review_close_refusal)
+        PROBLEM_OPTIONS_MEMO.connect()

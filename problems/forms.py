@@ -9,6 +9,7 @@ from django.db.models import Model, QuerySet
 
 from core.capped_counts import CappedCount
 from core.choices import Category, Priority
+from core.config_memo import ConfigMemo
 from core.models import ConfigurationItem, Service, SupportGroup, User
 from core.web.forms import (
     AgentChoiceField,
@@ -202,7 +203,17 @@ class LinkIncidentForm(forms.Form):
         return value
 
 
+# The options of the "link to a problem" selects (number · title of the open problems), kept per
+# process and forgotten when a problem is saved or deleted (core.config_memo: at once in this
+# process, within CONFIG_MEMO_RECHECK_SECONDS in the others). Every open incident's page shows
+# one: read and rendered on every page, it was a fifth of the page's CPU (issue 18).
+# Connected in ProblemsConfig.ready().
+PROBLEM_OPTIONS_MEMO = ConfigMemo("problem-options", ["problems.Problem"])
+
+
 class ProblemChoiceField(CappedModelChoiceField):
+    options_memo = PROBLEM_OPTIONS_MEMO
+
     def label_from_instance(self, obj: Model) -> str:
         if isinstance(obj, Problem):
             return f"{obj.number} · {obj.title}"

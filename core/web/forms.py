@@ -59,21 +59,31 @@ class CappedModelChoiceIterator(_ModelChoiceIterator):
     """Renders at most MAX_SELECT_OPTIONS choices; validation still looks at the whole queryset.
     Over the reference tables, the options come from CHOICES_MEMO (keyed by the query)."""
 
+    def _memo(self) -> ConfigMemo | None:
+        """Where its options are kept: the field's own `options_memo` (for a field over another
+        app's table, a memo that a change of that table forgets), else CHOICES_MEMO over the
+        reference tables; None: read on every use."""
+        own: ConfigMemo | None = getattr(self.field, "options_memo", None)
+        if own is not None:
+            return own
+        return CHOICES_MEMO if self.queryset.model in _MEMO_MODELS else None
+
     def __iter__(self) -> Iterator[tuple[ModelChoiceIteratorValue | str, Any]]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        if self.queryset.model not in _MEMO_MODELS:
+        memo = self._memo()
+        if memo is None:
             for obj in self.queryset[:MAX_SELECT_OPTIONS]:
                 yield self.choice(obj)
             return
         key = (type(self.field), self._options_key())
-        yield from CHOICES_MEMO.get(key, self._options)
+        yield from memo.get(key, self._options)
 
     @property
     def is_memoised(self) -> bool:
-        """Whether its options come from CHOICES_MEMO: read again without a query, so a select
-        of them may be kept rendered (core.web.select_memo)."""
-        return self.queryset.model in _MEMO_MODELS
+        """Whether its options come from a memo: read again without a query, so a select of
+        them may be kept rendered (core.web.select_memo)."""
+        return self._memo() is not None
 
     def _options_key(self) -> str:
         """The SQL of the query: kept by a CappedModelChoiceField, made anew for another field
@@ -90,15 +100,17 @@ class CappedModelChoiceIterator(_ModelChoiceIterator):
 
     def __len__(self) -> int:
         empty = 1 if self.field.empty_label is not None else 0
-        if self.queryset.model not in _MEMO_MODELS:
+        memo = self._memo()
+        if memo is None:
             return min(self.queryset.count(), MAX_SELECT_OPTIONS) + empty
         key = (type(self.field), self._options_key())
-        return len(CHOICES_MEMO.get(key, self._options)) + empty
+        return len(memo.get(key, self._options)) + empty
 
 
 class CappedModelChoiceField(_ModelChoiceField):
     """A model choice field over at most MAX_SELECT_OPTIONS options, memoised per process over
-    the reference tables (CHOICES_MEMO), by the SQL of its query.
+    the reference tables (CHOICES_MEMO) or in the field's own `options_memo`, by the SQL of its
+    query.
 
     That SQL is kept with the field once made: compiling the query again for every select of
     every page was about 0.35 ms a select (issue 18). Each request's form deep-copies its

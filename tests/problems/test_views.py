@@ -482,3 +482,28 @@ def test_problem_list_filters_read_their_own_rows_from_kept_statements(
     body = client.get(url, {"q": "zebra"}).content.decode()
     assert later.number in body and newest.number in body
     assert client_for(agent_l1).get(url, {"status": "bogus"}).status_code == 200
+
+
+def test_the_incident_pages_problem_select_follows_every_change_of_a_problem(
+    client_for, agent_l1, problem, make_incident, service
+):
+    """The select's options are kept per process (problems.forms.PROBLEM_OPTIONS_MEMO): a new
+    problem, a new title and a closed problem show on the next page."""
+    incident = make_incident()
+    client = client_for(agent_l1)
+    url = reverse("incidents:agent_detail", args=[incident.number])
+
+    def options() -> str:
+        body = client.get(url).content.decode()
+        start = body.index('name="problem_link-problem"')
+        return body[start : body.index("</select>", start)]
+
+    assert f"{problem.number} · {problem.title}" in options()
+    newer = ProblemFactory(service=service, title="Switch stack reboots")
+    assert f"{newer.number} · Switch stack reboots" in options()
+    problem.title = "Renamed <now>"
+    problem.save(update_fields=["title"])
+    assert f"{problem.number} · Renamed &lt;now&gt;" in options()
+    newer.status = ProblemStatus.CLOSED
+    newer.save(update_fields=["status"])
+    assert newer.number not in options()
