@@ -39,6 +39,7 @@ from core.tickets.visibility import is_restricted
 from core.tickets.work import public_reply_refusal
 from core.web.access import current_user
 from core.web.forms import (
+    CHOICES_MEMO,
     AgentCommentForm,
     AssignForm,
     AttachmentForm,
@@ -167,7 +168,7 @@ class TicketPage:
                     direction,
                     f"{verb} to L{to_tier}",
                     to_tier,
-                    next_tier_group(to_tier, ticket.service, restricted=is_restricted(ticket)),
+                    _offered_group(ticket, to_tier),
                     self.url(f"agent_{direction}", ticket.number),
                     partial(_tier_move_form, bound.get(direction), ticket.version, direction),
                 )
@@ -296,6 +297,18 @@ class TicketPage:
         panels = [value for value in context.values() if isinstance(value, PagedPanel)]
         status = max((panel.status for panel in panels), default=200)
         return render(self.request, self.template, context, status=status)
+
+
+def _offered_group(ticket: TicketBase, to_tier: int) -> SupportGroup | None:
+    """The group a move of `ticket` to `to_tier` lands in, as the page offers it: kept in
+    CHOICES_MEMO, which a change of a support group or service forgets (two queries a page
+    before, a tenth of an open incident's page). The move itself finds its group again when it
+    is made (core.tickets.escalation)."""
+    restricted = is_restricted(ticket)
+    return CHOICES_MEMO.get(
+        ("tier move group", to_tier, ticket.service_id, restricted),
+        lambda: next_tier_group(to_tier, ticket.service, restricted=restricted),
+    )
 
 
 def _composer(bound: dict[str, Form], *, can_reply_publicly: bool) -> str:

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.choices import Tier
+from core.models import SupportGroup
 from incidents import services
 from incidents.choices import CancelReason, HoldReason, Impact, Urgency
 from incidents.models import Incident
@@ -331,6 +332,26 @@ def test_header_shows_tier_group_and_the_possible_moves(client_for, agent_l1, en
     assert reverse("incidents:agent_escalate", args=[incident.number]) in body
     assert reverse("incidents:agent_deescalate", args=[incident.number]) not in body
     assert "moves to <strong>Application Support L2</strong>" in body
+
+
+def test_the_offered_moves_group_follows_changes_of_the_groups(
+    client_for, agent_l1, end_user, tiers
+):
+    """The group a move lands in is kept per process (core.web.ticket_page): renaming it,
+    deactivating it or adding another shows on the next page."""
+    incident = _create(end_user)
+    client = client_for(agent_l1)
+    url = reverse("incidents:agent_detail", args=[incident.number])
+    l2 = tiers[Tier.L2]
+    assert f"moves to <strong>{l2.name}</strong>" in client.get(url).content.decode()
+    l2.name = "Apps L2"
+    l2.save(update_fields=["name"])
+    assert "moves to <strong>Apps L2</strong>" in client.get(url).content.decode()
+    l2.is_active = False
+    l2.save(update_fields=["is_active"])
+    assert "Escalate to L2: no active L2 group." in client.get(url).content.decode()
+    SupportGroup.objects.create(name="AAA L2", tier=Tier.L2)
+    assert "moves to <strong>AAA L2</strong>" in client.get(url).content.decode()
 
 
 def test_escalate_and_deescalate_through_the_views(client_for, agent_l1, end_user, tiers):
