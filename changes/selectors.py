@@ -5,7 +5,7 @@ problem the change fixes); anyone else sees none (a 404)."""
 from typing import Any
 
 from django.db import router
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, F, IntegerField, Q, QuerySet, Value
 
 from changes.models import Change, ChangeApproval, ChangeIncident, ChangeProblem, ChangeTemplate
 from changes.permissions import can_work_changes
@@ -61,19 +61,33 @@ def change_approvals(change: Change) -> list[ChangeApproval]:
 
 def change_touched_names(change: Change) -> tuple[list[str], list[str]]:
     """The names of the services and of the configuration items the change touches (beyond
-    its main ones), in their models' order: what the change page lists."""
-    return _touched_names(Service, change), _touched_names(ConfigurationItem, change)
+    its main ones), each in its model's order (a service's name; an item's service's, then its
+    own): what the change page lists. One statement for both, kept under the database, the
+    change's id filled in (core.kept_statements.kept_rows_by): building the two joins cost more
+    CPU than running them, and each statement costs its own round trip."""
+    rows = kept_rows_by(("change touches", router.db_for_read(Change)), _touched, change.pk)
+    services = [name for touched, name, _ in rows if touched == _SERVICE]
+    items = [name for touched, name, _ in rows if touched == _ITEM]
+    return services, items
 
 
-def _touched_names(model: type[Service] | type[ConfigurationItem], change: Change) -> list[str]:
-    """Through a statement kept under the model and the database, the change's id filled in
-    (core.kept_statements.kept_rows_by): building the join cost more CPU than running it."""
-    rows = kept_rows_by(
-        ("change touches", model._meta.label, router.db_for_read(model)),
-        lambda change_id: model._default_manager.filter(changes__id=change_id).values_list("name"),
-        change.pk,
+_SERVICE, _ITEM = 0, 1
+
+
+def _touched(change_id: Any) -> QuerySet[Any]:
+    services = (
+        Service.objects.filter(changes__id=change_id)
+        .annotate(touched=Value(_SERVICE, IntegerField()), owner=Value("", CharField()))
+        .order_by()
+        .values_list("touched", "name", "owner")
     )
-    return [name for (name,) in rows]
+    items = (
+        ConfigurationItem.objects.filter(changes__id=change_id)
+        .annotate(touched=Value(_ITEM, IntegerField()), owner=F("service__name"))
+        .order_by()
+        .values_list("touched", "name", "owner")
+    )
+    return services.union(items, all=True).order_by("touched", "owner", "name")
 
 
 def change_problem_links(change: Change, *, user: User) -> QuerySet[ChangeProblem]:
