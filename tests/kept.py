@@ -21,3 +21,8 @@ def compiled_by(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list
 
     monkeypatch.setattr(module, name, counting)
     return made
+
+
+def read(rows: Any, names: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """Each row's attributes `names` (a related object as the object it holds)."""
+    return [tuple(getattr(row, name) for name in names) for row in rows]

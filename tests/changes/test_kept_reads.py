@@ -15,7 +15,7 @@ from changes.selectors import change_approvals, change_touched_names
 from core import kept_objects as kept_objects_module
 from core import kept_statements
 from tests.factories import ConfigurationItemFactory, ServiceFactory, UserFactory
-from tests.kept import compiled_by
+from tests.kept import compiled_by, read
 
 pytestmark = pytest.mark.django_db
 
@@ -49,16 +49,15 @@ def two_changes(make_change) -> tuple[Change, Change]:
     return first, second
 
 
+APPROVAL = ("pk", "approver", "decision", "comment", "decided_at", "change")
+
+
 def _approvals(change: Change) -> list[tuple[object, ...]]:
-    return [
-        (a.pk, a.approver, a.decision, a.comment, a.decided_at, a.change)
-        for a in change_approvals(change)
-    ]
+    return read(change_approvals(change), APPROVAL)
 
 
 def _expected_approvals(change: Change) -> list[tuple[object, ...]]:
-    approvals = change.approvals.select_related("approver").order_by("decided_at", "id")
-    return [(a.pk, a.approver, a.decision, a.comment, a.decided_at, change) for a in approvals]
+    return read(change.approvals.select_related("approver").order_by("decided_at", "id"), APPROVAL)
 
 
 def _expected_names(change: Change) -> tuple[list[str], list[str]]:

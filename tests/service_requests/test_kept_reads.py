@@ -10,7 +10,7 @@ from core import kept_statements
 from service_requests import services
 from service_requests.models import ServiceRequest
 from service_requests.selectors import fields_of, tasks_of
-from tests.kept import compiled_by
+from tests.kept import compiled_by, read
 
 pytestmark = pytest.mark.django_db
 
@@ -32,19 +32,15 @@ def compiled(monkeypatch) -> list[object]:
     return compiled_by(monkeypatch, kept_objects_module, "objects_statement")
 
 
+TASK = ("pk", "title", "is_done", "done_by_id", "done_by", "request")
+
+
 def _tasks(request: ServiceRequest) -> list[tuple[object, ...]]:
-    return [
-        (task.pk, task.title, task.is_done, task.done_by_id, task.done_by, task.request)
-        for task in tasks_of(request)
-    ]
+    return read(tasks_of(request), TASK)
 
 
 def _expected_tasks(request: ServiceRequest) -> list[tuple[object, ...]]:
-    tasks = request.tasks.select_related("done_by").order_by("order", "id")
-    return [
-        (task.pk, task.title, task.is_done, task.done_by_id, task.done_by, request)
-        for task in tasks
-    ]
+    return read(request.tasks.select_related("done_by").order_by("order", "id"), TASK)
 
 
 def test_each_requests_tasks_from_one_compiled_statement(two_requests, compiled):
