@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import router
-from django.db.models import Model, QuerySet
+from django.db.models import ForeignKey, Model, QuerySet
 from django.db.models.query import ModelIterable, RelatedPopulator, get_related_populators
 
 from core.kept_statements import Statement, fetch, kept_by
@@ -142,7 +142,9 @@ def kept_related(
     parent's related manager gives them (each with `parent` as its `field`). Their statement is
     kept as `kept_objects_by` keeps it, the parent's id filled in, under everything else it is
     made of: building that manager's query cost more CPU than running it (issue 18)."""
-    column = model._meta.get_field(field).attname
+    foreign_key = model._meta.get_field(field)
+    assert isinstance(foreign_key, ForeignKey)
+    column = foreign_key.attname
     key = ("related", model._meta.label, column, select, order, router.db_for_read(model))
     rows: list[M] = kept_objects_by(
         key,
