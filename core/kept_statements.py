@@ -147,7 +147,7 @@ def kept_rows(key: Hashable, build: Callable[[], QuerySet[Any]]) -> list[tuple[A
 # they stand for, so the ORM prepares them as it prepares that value.
 STAND_INS: dict[type, Any] = {int: -918_273_645, str: "\x1fkept statement\x1f"}
 BY_KEPT = 512
-_BY: dict[Hashable, tuple[Any, tuple[int, ...]] | None] = {}
+_BY: dict[Hashable, tuple[Any, tuple[tuple[int, type], ...]] | None] = {}
 
 
 def kept_by(
@@ -171,8 +171,12 @@ def kept_by(
             _BY.clear()
         compiled = compile_for(stand_in)
         params = () if compiled is None else statement_of(compiled).params
+        # The ORM may pass the value as a subtype of its own (psycopg's Int8 for a big integer
+        # column on PostgreSQL): the value is filled in as that type.
         positions = tuple(
-            i for i, p in enumerate(params) if type(p) is type(value) and p == stand_in
+            (i, type(p))
+            for i, p in enumerate(params)
+            if isinstance(p, type(value)) and p == stand_in
         )
         _BY[key] = (compiled, positions) if positions else None
     kept = _BY[key]
@@ -181,8 +185,8 @@ def kept_by(
     compiled, positions = kept
     statement = statement_of(compiled)
     filled = list(statement.params)
-    for position in positions:
-        filled[position] = value
+    for position, kind in positions:
+        filled[position] = value if kind is type(value) else kind(value)
     return compiled, replace(statement, params=tuple(filled))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from core.kept_objects import kept_related
 from core.models import User
 from core.roles import is_agent
 from core.selectors import kept_ticket_numbered
@@ -79,12 +80,15 @@ def request_get_for_approver(user: User, number: str) -> ServiceRequest:
 
 
 def tasks_of(request: ServiceRequest) -> list[RequestTask]:
-    """The request's checklist (the request itself was read through a scoped selector)."""
-    return list(request.tasks.select_related("done_by").order_by("order", "id"))
+    """The request's checklist (the request itself was read through a scoped selector), its
+    statement kept (core.kept_objects.kept_related)."""
+    return kept_related(RequestTask, "request", request, select=("done_by",), order=("order", "id"))
 
 
 def fields_of(item: CatalogItem) -> list[CatalogField]:
-    return list(item.fields.order_by("order", "id"))
+    """The item's questions in order, their statement kept (core.kept_objects.kept_related):
+    every request page reads them to show its answers."""
+    return kept_related(CatalogField, "item", item, order=("order", "id"))
 
 
 def catalog_categories() -> list[CatalogCategory]:

@@ -19,7 +19,7 @@ from sla import services as sla
 from sla.choices import ClockState, Metric
 from sla.models import SlaClock
 from sla.row_clocks import row_clocks_for_tickets
-from sla.selectors import ClockStatus, clock_status, clocks_for_ticket, ticket_sla
+from sla.selectors import ClockStatus, clock_status, ticket_sla
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,10 @@ class SlaClockKeeper:
 
     def panel(self, ticket: TicketBase, kind: TicketKind, now: datetime) -> dict[str, Any]:
         labels = kind.clock_rules.metric_labels if kind.clock_rules is not None else {}
-        clocks = clocks_for_ticket(ticket)
+        # Read as a list row's clocks are (sla.row_clocks: a kept statement, the columns the
+        # panel shows, the snapshot's policy name and calendar only): reading whole clocks
+        # built the query and decoded every snapshot on every agent ticket page (issue 18).
+        clocks = row_clocks_for_tickets([ticket])[ticket.pk]
         statuses = [clock_status(clock, now) for clock in clocks]
         return {
             "sla_clocks": [

@@ -15,9 +15,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.db import connection, router
 from django.utils.dateparse import parse_datetime
 
+from core.kept_objects import kept_objects_by
 from core.models import TicketBase
 from sla.choices import ClockState, Metric, SlaState
 from sla.models import SlaClock
@@ -121,8 +122,20 @@ def _instant(value: datetime | str | None) -> datetime | None:
 
 def clocks_for_ticket(ticket: TicketBase) -> list[SlaClock]:
     """One ticket's clocks, response first (the ticket itself was read through a scoped
-    selector by the caller)."""
-    return clocks_for_tickets([ticket])[ticket.pk]
+    selector by the caller). Its statement is kept (core.kept_objects.kept_objects_by) under
+    the database and the ticket's kind, the ticket's id filled in: every agent ticket page reads
+    them, and building and compiling the query cost more CPU than running it (issue 18)."""
+    content_type = ContentType.objects.get_for_model(type(ticket))
+    key = ("sla clocks", router.db_for_read(SlaClock), content_type.pk)
+    clocks: list[SlaClock] = kept_objects_by(
+        key,
+        lambda ticket_id: SlaClock.objects.filter(
+            ticket_type_id=content_type.pk, ticket_id=ticket_id
+        ).order_by(),
+        ticket.pk,
+    )
+    clocks.sort(key=lambda c: METRIC_ORDER.get(c.metric, 9))
+    return clocks
 
 
 # --- Pure: state and wording ------------------------------------------------------------------

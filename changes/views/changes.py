@@ -25,6 +25,7 @@ from changes.selectors import (
     change_incident_links,
     change_list_for_user,
     change_problem_links,
+    change_touched_names,
 )
 from changes.services.approvals import budget_spent_service_ids, can_decide
 from changes.services.emergency import emergency_approval_deadline
@@ -124,7 +125,7 @@ class ChangePage(TicketPage):
         )
 
     def extra_context(self, ticket: Change, bound: dict[str, Form]) -> dict[str, Any]:
-        approvals = list(change_approvals(ticket)) if has_panel_rows(ticket, APPROVALS) else []
+        approvals = change_approvals(ticket) if has_panel_rows(ticket, APPROVALS) else []
         decided = any(a.approver_id == self.user.pk for a in approvals)
         may_decide = self.may_decide(ticket)
         editable = (
@@ -132,6 +133,7 @@ class ChangePage(TicketPage):
             or ticket.status in services.creation.WINDOW_ONLY
         )
         is_open = self.is_open(ticket)
+        touched_services, touched_items = change_touched_names(ticket)
         # A panel's form is built only when the page shows it: the edit form alone reads the
         # change's services and items again, and most changes on the page are past editing.
         shown = {
@@ -158,8 +160,8 @@ class ChangePage(TicketPage):
             else [],
             "conflicts": change_conflicts(ticket),
             "budget_spent": self.budget_spent(ticket),
-            "touched_services": list(ticket.services.values_list("name", flat=True)),
-            "touched_items": list(ticket.configuration_items.values_list("name", flat=True)),
+            "touched_services": touched_services,
+            "touched_items": touched_items,
             "editable": editable,
             **{
                 f"{name}_form": self.panel_form(name, ticket, bound)

@@ -5,13 +5,16 @@ the ORM does not pass as a parameter, is read as before. The ticket pages read t
 way, and a viewer still never gets a ticket out of their scope."""
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
+from django.utils import timezone
 
 from core import kept_objects as kept_objects_module
-from core.choices import Role
+from core import kept_statements
+from core.choices import EventKind, Role, Source
 from core.kept_objects import kept_objects_by
 from core.kept_statements import kept_rows_by
-from core.models import User
+from core.models import TimelineEvent, User
 from incidents.choices import Category
 from tests.factories import IncidentFactory, SupportGroupFactory, UserFactory
 
@@ -60,3 +63,25 @@ def test_an_outsider_never_gets_a_security_incident_a_member_read(client_for, ag
         url = reverse("incidents:agent_detail", args=[incident.number])
         assert client_for(member).get(url).status_code == 200
         assert client_for(agent_l1).get(url).status_code == outsider_sees
+
+
+def test_a_value_the_orm_passes_as_a_subtype_is_filled_in_as_that_subtype(agent_l1, end_user):
+    """A big integer column's value goes to psycopg as its Int8 (a subtype of int) on
+    PostgreSQL: the stand-in is found as that type, and each value filled in as it."""
+    incidents = [IncidentFactory(requester=user) for user in (agent_l1, end_user)]
+    for incident in incidents:
+        TimelineEvent.objects.create(
+            ticket_type=ContentType.objects.get_for_model(incident),
+            ticket_id=incident.pk,
+            source=Source.WEB,
+            kind=EventKind.COMMENTED,
+            message=f"about {incident.number}",
+            created_at=timezone.now(),
+        )
+    kept_statements._BY.pop(("rows", ("test-big",)), None)
+    build = lambda ticket_id: TimelineEvent.objects.filter(ticket_id=ticket_id).values_list(  # noqa: E731
+        "message"
+    )
+    for incident in (*incidents, incidents[0]):
+        assert kept_rows_by(("test-big",), build, incident.pk) == [(f"about {incident.number}",)]
+    assert kept_statements._BY[("rows", ("test-big",))] is not None

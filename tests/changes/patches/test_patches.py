@@ -175,6 +175,32 @@ def test_a_ticket_shows_rollouts_for_the_cves_it_names_or_its_pending_ci(
     assert rollouts_for_ticket(quiet) == []
 
 
+_SHOWN = ("id", "number", "title", "status", "planned_start", "planned_end")
+
+
+def test_a_tickets_rollouts_are_read_as_the_orm_reads_those_changes(
+    agent_l1: User, patch_template: ChangeTemplate, servers: list[ConfigurationItem]
+) -> None:
+    """Through a kept cursor, each column through the ORM's converters (SQLite gives instants
+    as text), made into changes holding only the columns the panel shows, newest first."""
+    web1, web2, _ = servers
+    by_cve = _rollout_with(agent_l1, patch_template, "CHG-900031", [XZ], {web2: "done"})
+    by_ci = _rollout_with(agent_l1, patch_template, "CHG-900032", [], {web1: "pending"})
+    named = IncidentFactory(title=f"sshd slow: {XZ}", configuration_item=None)
+    pending = IncidentFactory(title="Slow", description="", configuration_item=web1)
+    both = IncidentFactory(title=f"{RAPID_RESET} and {XZ}", configuration_item=web1)
+    for ticket, expected in ((named, [by_cve]), (pending, [by_ci]), (both, [by_ci, by_cve])):
+        rollouts = rollouts_for_ticket(ticket)
+        assert [type(c) for c in rollouts] == [Change] * len(expected)
+        assert [[getattr(c, f) for f in _SHOWN] for c in rollouts] == [
+            list(row)
+            for row in Change.objects.filter(pk__in=[c.pk for c in expected])
+            .order_by("-created_at", "-id")
+            .values_list(*_SHOWN)
+        ]
+        assert all(c.get_deferred_fields() >= {"description", "template_id"} for c in rollouts)
+
+
 @pytest.mark.parametrize("chunk_size", [1, 2, 3, 50])
 def test_exposure_chunks_read_every_row_once_in_order(
     agent_l1: User,

@@ -1,0 +1,28 @@
+"""For tests of kept statements: count what a module compiles, with nothing kept before."""
+
+from typing import Any
+
+import pytest
+
+from core import kept_objects, kept_statements
+
+
+def compiled_by(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[Any]:
+    """The queries `module.name` (a function that compiles one) is given from here on, the
+    statements kept for one value (core.kept_statements.kept_by) and per key forgotten first."""
+    monkeypatch.setattr(kept_statements, "_BY", {})
+    monkeypatch.setattr(kept_objects, "_KEPT", {})
+    made: list[Any] = []
+    original = getattr(module, name)
+
+    def counting(query: Any) -> Any:
+        made.append(query)
+        return original(query)
+
+    monkeypatch.setattr(module, name, counting)
+    return made
+
+
+def read(rows: Any, names: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """Each row's attributes `names` (a related object as the object it holds)."""
+    return [tuple(getattr(row, name) for name in names) for row in rows]
