@@ -14,8 +14,10 @@ class ServiceRequestsConfig(AppConfig):
         from service_requests import events  # noqa: F401 — registers the descriptions of its events
         from service_requests.actions import REQUEST_ACTIONS, SYSTEM_ONLY
         from service_requests.filtersets import CATALOG_ITEMS_MEMO
+        from service_requests.forms import CATALOG_OPTIONS_MEMO
         from service_requests.kind import SERVICE_REQUEST
 
         register(SERVICE_REQUEST)
         register_actions(SERVICE_REQUEST, REQUEST_ACTIONS, system_only=SYSTEM_ONLY)
         CATALOG_ITEMS_MEMO.connect()
+        CATALOG_OPTIONS_MEMO.connect()

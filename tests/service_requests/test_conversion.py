@@ -179,3 +179,29 @@ def test_end_users_cannot_reach_conversion(client_for, incident, requester, mfa)
     )
     assert response.status_code == 404
     assert not ServiceRequest.objects.exists()
+
+
+def test_the_catalog_select_follows_changes_of_items_and_categories(
+    client_for, agent_l1, incident, laptop
+):
+    """The "turn into a request" select's options are kept per process
+    (service_requests.forms.CATALOG_OPTIONS_MEMO): a renamed item or category, a new item and
+    a retired one show on the next page."""
+    client = client_for(agent_l1)
+    url = reverse("incidents:agent_detail", args=[incident.number])
+
+    def options() -> str:
+        body = client.get(url).content.decode()
+        start = body.index('name="to_request-item"')
+        return body[start : body.index("</select>", start)]
+
+    assert f"{laptop.category.name}: {laptop.name}" in options()
+    laptop.name = "Laptop <15 inch>"
+    laptop.save(update_fields=["name"])
+    assert f"{laptop.category.name}: Laptop &lt;15 inch&gt;" in options()
+    laptop.category.name = "Hardware & kit"
+    laptop.category.save(update_fields=["name"])
+    assert "Hardware &amp; kit: Laptop &lt;15 inch&gt;" in options()
+    laptop.is_active = False
+    laptop.save(update_fields=["is_active"])
+    assert "Laptop &lt;15 inch&gt;" not in options()
