@@ -26,3 +26,11 @@ def compiled_by(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list
 def read(rows: Any, names: tuple[str, ...]) -> list[tuple[Any, ...]]:
     """Each row's attributes `names` (a related object as the object it holds)."""
     return [tuple(getattr(row, name) for name in names) for row in rows]
+
+
+def select_on_page(client: Any, url: str, name: str) -> str:
+    """The HTML of the select named `name` on the page at `url`, read afresh (for tests that a
+    kept select's options follow the rows they list)."""
+    body = str(client.get(url).content.decode())
+    start = body.index(f'name="{name}"')
+    return body[start : body.index("</select>", start)]

@@ -19,6 +19,7 @@ from problems.recurrence import proposals_detect
 from problems.reviews import review_start
 from problems.services import problem_link_incident
 from tests.factories import ConfigurationItemFactory, ServiceFactory
+from tests.kept import select_on_page
 from tests.problems.factories import KnownErrorFactory, ProblemFactory
 
 pytestmark = pytest.mark.django_db
@@ -494,9 +495,7 @@ def test_the_incident_pages_problem_select_follows_every_change_of_a_problem(
     url = reverse("incidents:agent_detail", args=[incident.number])
 
     def options() -> str:
-        body = client.get(url).content.decode()
-        start = body.index('name="problem_link-problem"')
-        return body[start : body.index("</select>", start)]
+        return select_on_page(client, url, "problem_link-problem")
 
     assert f"{problem.number} · {problem.title}" in options()
     newer = ProblemFactory(service=service, title="Switch stack reboots")

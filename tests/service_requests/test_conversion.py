@@ -15,6 +15,7 @@ from incidents.models import Incident
 from service_requests import services
 from service_requests.choices import CancelReason, RequestStatus
 from service_requests.models import ServiceRequest
+from tests.kept import select_on_page
 
 pytestmark = pytest.mark.django_db
 
@@ -191,9 +192,7 @@ def test_the_catalog_select_follows_changes_of_items_and_categories(
     url = reverse("incidents:agent_detail", args=[incident.number])
 
     def options() -> str:
-        body = client.get(url).content.decode()
-        start = body.index('name="to_request-item"')
-        return body[start : body.index("</select>", start)]
+        return select_on_page(client, url, "to_request-item")
 
     assert f"{laptop.category.name}: {laptop.name}" in options()
     laptop.name = "Laptop <15 inch>"
