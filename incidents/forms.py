@@ -184,7 +184,7 @@ class ClassifyForm(VersionedForm):
     preview_template = "incidents/agent/_priority_preview.html"
     # Its __init__ reads only its initial values, memoised options (by the chosen service's
     # SQL), URLs and the priority matrix setting: a kept "Next steps" card is keyed by all of
-    # them (core.web.kept_fragments, core.web.ticket_page.renders_from_initial).
+    # them (core.web.kept_fragments, core.web.ticket_page_parts.renders_from_initial).
     renders_from_initial = True
 
     category = forms.ChoiceField(choices=with_blank(Category.choices))

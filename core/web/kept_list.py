@@ -63,7 +63,7 @@ def filters_key(filterset: Any, pure: Iterable[str]) -> Hashable | None:
     return filters
 
 
-def kept_capped_count(key: Hashable | None, rows: Callable[[], QuerySet[Any]]) -> CappedCount:
+def kept_list_count(key: Hashable | None, rows: Callable[[], QuerySet[Any]]) -> CappedCount:
     """How many rows `rows()` holds, up to LIST_COUNT_CAP (core.capped_counts), its statement
     kept under `key` (None: compiled for this request only)."""
     kept_key = (key, settings.LIST_COUNT_CAP)
@@ -99,7 +99,7 @@ def kept_page(
     """core.web.access.paginate_capped's page of `rows()` (the request's ?page=) and its rows
     as the values of `columns`: two statements, each kept under `key` (None: compiled for this
     request only). `rows()` is only called to compile."""
-    count = kept_capped_count(key, rows)
+    count = kept_list_count(key, rows)
     # The page is worked out from the count alone; its rows are read below, as values.
     paginator = CountedPaginator(model._default_manager.none(), per_page, count=count)
     page = paginator.get_page(request.GET.get("page"))

@@ -19,14 +19,8 @@ from sla.choices import ClockState
 from sla.row_clocks import row_clocks
 from sla.selectors import ticket_sla
 from tests.factories import IncidentFactory
+from tests.sla.calendars import OFFICE
 
-OFFICE = {
-    "name": "Berlin office",
-    "timezone": "Europe/Berlin",
-    "always_open": False,
-    "windows": [[day, "09:00", "17:00"] for day in range(5)],
-    "holidays": [],
-}
 AROUND_THE_CLOCK = {
     "name": "24x7",
     "timezone": "UTC",

@@ -10,14 +10,8 @@ from sla.badge import BadgeHtml, clocks_key, live_badge, live_sla
 from sla.choices import ClockState
 from sla.row_clocks import RowClock
 from sla.selectors import ticket_sla
+from tests.sla.calendars import OFFICE
 
-OFFICE = {
-    "name": "Berlin office",
-    "timezone": "Europe/Berlin",
-    "always_open": False,
-    "windows": [[day, "09:00", "17:00"] for day in range(5)],
-    "holidays": [],
-}
 # Monday 9 March 2026, 10:00:20 in Berlin (CET, UTC+1): the office works until 16:00 UTC.
 MONDAY = datetime(2026, 3, 9, 9, 0, 20, tzinfo=UTC)
 CLOSING = datetime(2026, 3, 9, 16, 0, tzinfo=UTC)
