@@ -11,7 +11,9 @@ when a row of one of its models is saved or deleted:
   CACHE_URL), read at most once per CONFIG_MEMO_RECHECK_SECONDS;
 - and in any case after CONFIG_MEMO_MAX_AGE_SECONDS (the bound when the cache is per process).
 
-Bulk `QuerySet.update()` sends no signal: code that changes these tables that way calls
+A save that writes only fields no memo reads (`update_fields` within UNSEEN_FIELDS: a sign-in
+writing `last_login`) forgets nothing, so signing in does not renew every kept select and page
+part. Bulk `QuerySet.update()` sends no signal: code that changes these tables that way calls
 `clear()` on the memo. A value read inside a transaction that is then rolled back stays until
 the next change or the max age (tests clear the memos between tests for that reason).
 Memoised values must be treated as read-only by callers.
@@ -32,6 +34,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 _MEMOS: list["ConfigMemo"] = []
+# Columns no memoised value is made from: a save writing only these leaves every memo as it is.
+UNSEEN_FIELDS = frozenset({"last_login"})
 
 
 class ConfigMemo:
@@ -106,7 +110,9 @@ class ConfigMemo:
             for signal in (post_save, post_delete, m2m_changed):
                 signal.connect(self._invalidate, sender=model, weak=False, dispatch_uid=uid)
 
-    def _invalidate(self, **_: Any) -> None:
+    def _invalidate(self, update_fields: frozenset[str] | None = None, **_: Any) -> None:
+        if update_fields and update_fields <= UNSEEN_FIELDS:
+            return
         self.clear()
 
     def _expire_if_stale(self) -> None:

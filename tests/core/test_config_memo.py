@@ -106,3 +106,21 @@ def test_membership_changes_forget_only_their_people(end_user, other_end_user):
     assert is_agent(User.objects.get(pk=other_end_user.pk))
     agents.user_set.clear()
     assert not is_agent(User.objects.get(pk=other_end_user.pk))
+
+
+def test_a_sign_in_writing_only_last_login_keeps_the_memos(end_user, client):
+    from core.web.forms import CHOICES_MEMO
+
+    CHOICES_MEMO.get(("test-sign-in",), lambda: "kept")
+    before = CHOICES_MEMO.generation()
+    end_user.email = "renamed@example.com"
+    end_user.save(update_fields=["email"])  # any other column: forgets
+    assert CHOICES_MEMO.generation() == before + 1
+    CHOICES_MEMO.get(("test-sign-in",), lambda: "kept")
+    client.force_login(end_user)  # Django's sign-in writes last_login alone
+    assert User.objects.get(pk=end_user.pk).last_login is not None  # the sign-in saved it
+    assert CHOICES_MEMO.generation() == before + 1
+    assert CHOICES_MEMO.get(("test-sign-in",), lambda: "made again") == "kept"
+    end_user.first_name = "Renamed"
+    end_user.save(update_fields=["first_name", "last_login"])
+    assert CHOICES_MEMO.get(("test-sign-in",), lambda: "made again") == "made again"
