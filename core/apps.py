@@ -39,6 +39,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from core import checks  # noqa: F401 — registers the settings checks
+        from core.constant_in import register_constant_in
         from core.roles import connect_role_memo
         from core.single_line import single_line_guard_install
         from core.web.forms import CHOICES_MEMO
@@ -47,6 +48,7 @@ class CoreConfig(AppConfig):
         post_migrate.connect(_ensure_roles, dispatch_uid="core.ensure_role_groups")
         # After every app's tables exist; runs on every migrate, so later tables are covered.
         post_migrate.connect(_grant_runtime_role, dispatch_uid="core.grant_runtime_role")
+        register_constant_in()
         connect_role_memo()
         CHOICES_MEMO.connect()
         single_line_guard_install()

@@ -195,7 +195,9 @@ class TicketFilterSet(ListFilterSet):
     def filter_open(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
         if not value or self.form.cleaned_data.get("status"):
             return queryset
-        return queryset.filter(status__in=sorted(kind_of(self._meta.model).lifecycle.open))
+        # Written into the SQL, so a kept statement's one plan uses the partial indexes on the
+        # open statuses (core.constant_in).
+        return queryset.filter(status__in_constants=kind_of(self._meta.model).lifecycle.open)
 
     def filter_ordering(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         fallback = self.orderings[self.default_ordering]

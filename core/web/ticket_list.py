@@ -18,7 +18,7 @@ def ticket_list(request: HtmxHttpRequest, *, kind_name: str) -> HttpResponse:
     everything = request.GET.get("all") == "1"
     tickets = kind.list_for_user(current_user(request))
     if not everything:
-        tickets = tickets.filter(status__in=sorted(kind.lifecycle.open))
+        tickets = tickets.filter(status__in_constants=kind.lifecycle.open)
     page = paginate(request, tickets.order_by("-updated_at", "-id"), settings.QUEUE_PAGE_SIZE)
     context = {
         "kind": kind,
