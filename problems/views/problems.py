@@ -3,6 +3,7 @@ new problem (also raised from an incident), the problem page (the kernel's ticke
 problem's panels; its actions are the kernel's generic views, routed in problems.urls) and the
 links that name an incident in the URL (unlink, and linking from the incident page)."""
 
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from core.exceptions import DomainError, TransitionError, ValidationFailed
@@ -47,6 +48,7 @@ from problems.filtersets import ProblemFilterSet
 from problems.forms import LinkProblemForm, ProblemCreateForm, ResolveForm
 from problems.linked_kind import LinkedTicket, linked_kind
 from problems.linked_rows import kept_link_rows
+from problems.panel_fields import PANEL_TEXT_CHARS, analysis_chars
 from problems.models import Problem
 from problems.permissions import can_work_problems
 from problems.selectors import (
@@ -192,15 +194,26 @@ class ProblemPage(TicketPage):
     """The problem page: the kernel's ticket page (actions, timeline, notes, files, assignment,
     claiming, milestones) with the problem's own panels: the root-cause analysis, the linked
     incidents (link one, unlink, resolve the open ones with the fix) and its details. Each
-    panel posts a row of the problem's action table (problems.actions)."""
+    panel posts a row of the problem's action table (problems.actions).
+
+    Its forms are kept parts as the kernel's are (core.web.ticket_page_parts): the "Next steps"
+    card (its resolve form worded from its initial values, the open count among them) and the
+    analysis, details and link panels, each per key of its form's initial values; a problem
+    whose analysis texts exceed PANEL_TEXT_CHARS renders them every time (memory)."""
 
     kind_name = "problem"
     template = "problems/agent/detail.html"
-    PANELS = ("edit", "analysis", "link", "resolve_linked")
+    # The panels kept as parts: their action, template and the context name of their HTML.
+    PANELS = (
+        ("analysis", "problems/agent/_analysis_panel.html"),
+        ("edit", "problems/agent/_edit_panel.html"),
+        ("link", "problems/agent/_link_form.html"),
+    )
 
     def __init__(self, request: HttpRequest) -> None:
         super().__init__(request)
         self._link_counts: dict[int, page_counts.LinkCounts] = {}
+        self._keeps_forms = True
 
     def get(self, number: str) -> Problem:
         return problem_get_for_user(self.user, number, counted=False)
@@ -212,16 +225,34 @@ class ProblemPage(TicketPage):
             self._link_counts[problem.pk] = page_counts.link_counts(problem, self.user)
         return self._link_counts[problem.pk]
 
+    def context(self, ticket: TicketBase, bound: dict[str, Form]) -> dict[str, Any]:
+        assert isinstance(ticket, Problem)
+        self._keeps_forms = analysis_chars(ticket) <= PANEL_TEXT_CHARS
+        return super().context(ticket, bound)
+
+    def keeps_action_forms(self) -> bool:
+        """An unbound form of this page is made from its class, prefix and initial values (the
+        resolve form's offer among them, `action_initial`); `action_form` only words a form
+        re-shown with its errors. Not for long analysis texts (at most PANEL_TEXT_CHARS)."""
+        return self._keeps_forms
+
+    def action_initial(self, action: Action, ticket: TicketBase) -> dict[str, Any]:
+        initial = super().action_initial(action, ticket)
+        if action.form is ResolveForm and isinstance(ticket, Problem):
+            initial.update(ResolveForm.offer_initial(self.link_counts(ticket).open))
+        return initial
+
     def action_form(self, action: Action, ticket: TicketBase, bound: Form | None) -> Form:
         form = super().action_form(action, ticket, bound)
-        if isinstance(form, ResolveForm) and isinstance(ticket, Problem):
+        if bound is not None and isinstance(form, ResolveForm) and isinstance(ticket, Problem):
             form.offer_linked(self.link_counts(ticket).open)
         return form
 
-    def panel_form(self, name: str, problem: Problem, bound: dict[str, Form]) -> Form:
+    def panel(self, name: str, template_name: str, problem: Problem, open_form: str) -> SafeString:
         action = self.table.get(name)
         assert action is not None
-        return self.action_form(action, problem, bound.get(name))
+        plain = {"number": problem.number, "open_form": open_form}
+        return self.parts.forms(template_name, {f"{name}_form": action}, plain)
 
     def extra_context(self, ticket: Problem, bound: dict[str, Form]) -> dict[str, Any]:
         linked = paged_panel(
@@ -234,13 +265,25 @@ class ProblemPage(TicketPage):
             per_page=settings.LINKED_INCIDENTS_PAGE_SIZE,
             newest_first=False,
         )
+        open_form = next(iter(bound), "")
+        resolve_linked = self.table.get("resolve_linked")
+        assert resolve_linked is not None
         return {
             "linked": linked,
             "links": linked.rows,
             "link_count": self.link_counts(ticket).visible,
             "open_incident_count": self.link_counts(ticket).open,
             "proposal": problem_proposal(ticket),
-            **{f"{name}_form": self.panel_form(name, ticket, bound) for name in self.PANELS},
+            # Made when the page shows them (a template calls a callable it is given).
+            **{
+                f"{name}_html": partial(self.panel, name, template_name, ticket, open_form)
+                for name, template_name in self.PANELS
+            },
+            "resolve_linked_form": partial(
+                self.action_form, resolve_linked, ticket, bound.get("resolve_linked")
+            ),
+            # What a form re-shown with its errors says (tests read it).
+            **{f"{name}_form": bound.get(name) for name, _ in self.PANELS},
         }
 
 
