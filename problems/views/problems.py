@@ -55,7 +55,6 @@ from problems.selectors import (
     linkable_problems,
     problem_get_for_user,
     problem_list_for_user,
-    problem_proposal,
 )
 from problems.views.problem_rows import (
     ROW_FIELDS,
@@ -273,7 +272,6 @@ class ProblemPage(TicketPage):
             "links": linked.rows,
             "link_count": self.link_counts(ticket).visible,
             "open_incident_count": self.link_counts(ticket).open,
-            "proposal": problem_proposal(ticket),
             # Made when the page shows them (a template calls a callable it is given).
             **{
                 f"{name}_html": partial(self.panel, name, template_name, ticket, open_form)
