@@ -25,7 +25,6 @@ from problems.linked_kind import resolution_choices
 from problems.models import Problem
 from problems.reviews import REQUIRED_TO_COMPLETE, REVIEW_SECTIONS
 
-
 # ResolveForm's initial values naming the open linked incidents it offers to resolve.
 OPEN_INCIDENTS = "open_incidents"
 OPEN_INCIDENTS_CAPPED = "open_incidents_capped"

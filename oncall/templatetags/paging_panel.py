@@ -8,7 +8,6 @@ groups one can page are memoised per process."""
 from typing import Any
 
 from django import template
-
 from django.utils.safestring import SafeString, mark_safe
 
 from core.choices import Source

@@ -4,7 +4,7 @@ problem's panels; its actions are the kernel's generic views, routed in problems
 links that name an incident in the URL (unlink, and linking from the incident page)."""
 
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib import messages
@@ -48,8 +48,8 @@ from problems.filtersets import ProblemFilterSet
 from problems.forms import LinkProblemForm, ProblemCreateForm, ResolveForm
 from problems.linked_kind import LinkedTicket, linked_kind
 from problems.linked_rows import kept_link_rows
-from problems.panel_fields import PANEL_TEXT_CHARS, analysis_chars
 from problems.models import Problem
+from problems.panel_fields import PANEL_TEXT_CHARS, analysis_chars
 from problems.permissions import can_work_problems
 from problems.selectors import (
     linkable_problems,
@@ -189,6 +189,16 @@ def problem_new(request: HttpRequest) -> HttpResponse:
 # --- Problem page ---------------------------------------------------------------------------
 
 
+class EditPanel(NamedTuple):
+    """One of the problem page's edit panels (problems/agent/_edit_panel.html): its action,
+    the summary's extra class and words, and the button's words."""
+
+    name: str
+    summary_class: str
+    summary: str
+    button: str
+
+
 class ProblemPage(TicketPage):
     """The problem page: the kernel's ticket page (actions, timeline, notes, files, assignment,
     claiming, milestones) with the problem's own panels: the root-cause analysis, the linked
@@ -202,11 +212,9 @@ class ProblemPage(TicketPage):
 
     kind_name = "problem"
     template = "problems/agent/detail.html"
-    # The panels kept as parts: their action, template and the context name of their HTML.
-    PANELS = (
-        ("analysis", "problems/agent/_analysis_panel.html"),
-        ("edit", "problems/agent/_edit_panel.html"),
-        ("link", "problems/agent/_link_form.html"),
+    EDIT_PANELS = (
+        EditPanel("analysis", "", "Edit the analysis", "Save the analysis"),
+        EditPanel("edit", " btn-small", "Edit details", "Save details"),
     )
 
     def __init__(self, request: HttpRequest) -> None:
@@ -247,11 +255,25 @@ class ProblemPage(TicketPage):
             form.offer_linked(self.link_counts(ticket).open)
         return form
 
-    def panel(self, name: str, template_name: str, problem: Problem, open_form: str) -> SafeString:
+    def edit_panel(self, problem: Problem, open_form: str, panel: EditPanel) -> SafeString:
+        name = panel.name
         action = self.table.get(name)
         assert action is not None
-        plain = {"number": problem.number, "open_form": open_form}
-        return self.parts.forms(template_name, {f"{name}_form": action}, plain)
+        plain = {
+            "name": name,
+            "summary_class": panel.summary_class,
+            "summary": panel.summary,
+            "button": panel.button,
+            "action": self.url(name, problem.number),
+            "open_form": open_form,
+        }
+        return self.parts.forms("problems/agent/_edit_panel.html", {"panel_form": action}, plain)
+
+    def link_form(self, problem: Problem) -> SafeString:
+        action = self.table.get("link")
+        assert action is not None
+        plain = {"number": problem.number}
+        return self.parts.forms("problems/agent/_link_form.html", {"link_form": action}, plain)
 
     def extra_context(self, ticket: Problem, bound: dict[str, Form]) -> dict[str, Any]:
         linked = paged_panel(
@@ -274,14 +296,15 @@ class ProblemPage(TicketPage):
             "open_incident_count": self.link_counts(ticket).open,
             # Made when the page shows them (a template calls a callable it is given).
             **{
-                f"{name}_html": partial(self.panel, name, template_name, ticket, open_form)
-                for name, template_name in self.PANELS
+                f"{panel.name}_html": partial(self.edit_panel, ticket, open_form, panel)
+                for panel in self.EDIT_PANELS
             },
+            "link_html": partial(self.link_form, ticket),
             "resolve_linked_form": partial(
                 self.action_form, resolve_linked, ticket, bound.get("resolve_linked")
             ),
             # What a form re-shown with its errors says (tests read it).
-            **{f"{name}_form": bound.get(name) for name, _ in self.PANELS},
+            **{f"{name}_form": bound.get(name) for name in ("analysis", "edit", "link")},
         }
 
 
