@@ -25,6 +25,10 @@ from problems.linked_kind import resolution_choices
 from problems.models import Problem
 from problems.reviews import REQUIRED_TO_COMPLETE, REVIEW_SECTIONS
 
+# ResolveForm's initial values naming the open linked incidents it offers to resolve.
+OPEN_INCIDENTS = "open_incidents"
+OPEN_INCIDENTS_CAPPED = "open_incidents_capped"
+
 
 def _text(
     label: str, help_text: str = "", *, rows: int = 4, required: bool = False
@@ -56,6 +60,10 @@ def active_configuration_items() -> QuerySet[ConfigurationItem]:
 
 class ProblemDetailsForm(forms.Form):
     """What the problem is about and who works on it (creation and edits)."""
+
+    # Its __init__ reads nothing but memoised options (core.web.kept_fragments keys by their
+    # generation): the problem page keeps its details panel per key of its initial values.
+    renders_from_initial = True
 
     title = forms.CharField(max_length=200)
     description = _text("Description", "Markdown is supported.", rows=4)
@@ -134,6 +142,11 @@ class KnownErrorForm(VersionedForm):
 
 
 class ResolveForm(VersionedForm):
+    # Made from its initial values alone (core.web.ticket_page_parts.renders_from_initial): the
+    # offer of the open linked incidents is worded from two of them (`offer_initial`), so the
+    # problem page's "Next steps" card is kept per open count like any other page's.
+    renders_from_initial = True
+
     root_cause = _text("Root cause", rows=3, required=True)
     permanent_fix = _text(
         "Permanent fix", "What was changed so it does not happen again.", rows=3, required=True
@@ -149,8 +162,18 @@ class ResolveForm(VersionedForm):
 
     def __init__(self, *args: Any, open_incidents: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if open_incidents is None and OPEN_INCIDENTS in self.initial:
+            open_incidents = CappedCount(
+                self.initial[OPEN_INCIDENTS], self.initial[OPEN_INCIDENTS_CAPPED]
+            )
         if open_incidents is not None:
             self.offer_linked(open_incidents)
+
+    @staticmethod
+    def offer_initial(open_incidents: CappedCount) -> dict[str, Any]:
+        """The initial values that word the offer for this many open linked incidents (plain
+        values: a kept part's key names them)."""
+        return {OPEN_INCIDENTS: int(open_incidents), OPEN_INCIDENTS_CAPPED: open_incidents.capped}
 
     def offer_linked(self, open_incidents: int) -> None:
         """Word the offer for the problem's open linked incidents, or drop it when none is

@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from core.web.field_row import field_row
 from core.web.forms import CHOICES_MEMO
+from problems.models import Problem
 
 # A form's fields with four selects of up to 200 options are some 40 KB: ~5 MB at most.
 PANELS_KEPT = 128
@@ -54,3 +55,13 @@ def panel_field_rows(form: Form) -> SafeString:
             kept.clear()
         rows = kept[key] = _field_rows(form)
     return mark_safe(rows)  # noqa: S308 (field_row escapes every value)
+
+
+# The problem's texts its page's forms show (the details and analysis panels, the known error
+# and resolve forms): the page keeps those forms only while they are short (analysis_chars).
+PAGE_TEXTS = ("title", "description", "symptoms", "root_cause", "workaround", "permanent_fix")
+
+
+def analysis_chars(problem: Problem) -> int:
+    """How many characters of the problem's texts its page's forms show, together."""
+    return sum(len(getattr(problem, name) or "") for name in PAGE_TEXTS)

@@ -6,10 +6,10 @@ from collections.abc import Hashable
 from typing import Any
 
 from django.db import router
-from django.db.models import Count, Exists, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
-from core.kept_objects import kept_objects, kept_objects_by
+from core.kept_objects import kept_objects_by
 from core.models import User
 from core.roles import is_agent, is_manager
 from core.selectors import kept_ticket_numbered
@@ -42,25 +42,25 @@ def problem_get_for_user(user: User, number: str, *, counted: bool = True) -> Pr
         except Problem.DoesNotExist as exc:
             raise Http404(f"No problem {number}.") from exc
     # The problem page's read, its statement kept (core.kept_objects): building and compiling
-    # its five joins cost more CPU than running it. Numbers are unique.
+    # its five joins cost more CPU than running it. Numbers are unique. It also reads how many
+    # incidents the recurrence proposal the problem was raised from had (`proposal_incidents`,
+    # None without one), which the page names: a statement of its own before.
     problem: Problem = kept_ticket_numbered(
-        can_work_problems(user), lambda: _problems(user), number, "problem"
+        ("proposal", can_work_problems(user)),
+        lambda: _problems(user).annotate(proposal_incidents=_proposal_incidents()),
+        number,
+        "problem",
     )
     return problem
 
 
-def problem_proposal(problem: Problem) -> RecurrenceProposal | None:
-    """The recurrence proposal the problem was raised from, if any (the newest, as
-    `problem.proposals.first()`), its statement kept (core.kept_objects): the problem page
-    asks on every request."""
-    key = ("problem_proposal", router.db_for_read(RecurrenceProposal), problem.pk)
-    found = kept_objects(
-        key,
-        lambda: RecurrenceProposal.objects.filter(problem_id=problem.pk).order_by(
-            "-created_at", "-id"
-        )[:1],
+def _proposal_incidents() -> Subquery:
+    """The incident count of the problem's newest recurrence proposal (as
+    `problem.proposals.first()` orders them), None without one."""
+    newest = RecurrenceProposal.objects.filter(problem_id=OuterRef("pk")).order_by(
+        "-created_at", "-id"
     )
-    return found[0] if found else None
+    return Subquery(newest.values("incident_count")[:1])
 
 
 def problem_links(problem: Problem, *, user: User) -> QuerySet[ProblemIncident]:

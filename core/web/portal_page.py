@@ -9,6 +9,7 @@ kind's action table. The generic views in core.web.portal_views serve every kind
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from core.keyset import KeptRows
 from core.models import TicketBase, User
@@ -26,7 +28,7 @@ from core.tickets.actions import actions_of
 from core.tickets.conversion import conversion_origin, conversion_successor
 from core.tickets.kinds import TicketKind, kind_named
 from core.tickets.panel_rows import FILES, LINKED_FROM, LINKED_TO, has_panel_rows
-from core.tickets.rating import SCORE_LABELS, can_rate
+from core.tickets.rating import can_rate
 from core.web.access import current_user
 from core.web.forms import AttachmentForm, ReplyForm, SatisfactionForm
 from core.web.paged_panel import PagedPanel, paged_panel
@@ -160,14 +162,18 @@ class PortalTicketPage:
             if has_panel_rows(ticket, LINKED_TO)
             else None,
             "can_reply": self.kind.reply_refusal(ticket) is None,
-            "reply_form": bound.get("reply") or ReplyForm(),
-            "attach_form": bound.get("attach") or AttachmentForm(),
+            # The forms made when first read: a closed ticket's page shows none of them.
+            "reply_form": bound.get("reply") or SimpleLazyObject(ReplyForm),
+            "attach_form": bound.get("attach") or SimpleLazyObject(AttachmentForm),
             "action_forms": forms,
             "open_action": next(iter(bound), ""),
             "can_rate": self.kind.rating is not None and can_rate(self.user, ticket),
             "rating_form": bound.get("rating")
-            or SatisfactionForm(initial={"score": score, "comment": comment}, prefix="rating"),
-            "score_labels": SCORE_LABELS,
+            or SimpleLazyObject(
+                partial(
+                    SatisfactionForm, initial={"score": score, "comment": comment}, prefix="rating"
+                )
+            ),
             "urls": {
                 name: self.url(f"portal_{name}", ticket.number)
                 for name in ("reply", "attach", "rate")

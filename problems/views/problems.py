@@ -3,7 +3,8 @@ new problem (also raised from an incident), the problem page (the kernel's ticke
 problem's panels; its actions are the kernel's generic views, routed in problems.urls) and the
 links that name an incident in the URL (unlink, and linking from the incident page)."""
 
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from core.exceptions import DomainError, TransitionError, ValidationFailed
@@ -48,12 +49,12 @@ from problems.forms import LinkProblemForm, ProblemCreateForm, ResolveForm
 from problems.linked_kind import LinkedTicket, linked_kind
 from problems.linked_rows import kept_link_rows
 from problems.models import Problem
+from problems.panel_fields import PANEL_TEXT_CHARS, analysis_chars
 from problems.permissions import can_work_problems
 from problems.selectors import (
     linkable_problems,
     problem_get_for_user,
     problem_list_for_user,
-    problem_proposal,
 )
 from problems.views.problem_rows import (
     ROW_FIELDS,
@@ -188,19 +189,38 @@ def problem_new(request: HttpRequest) -> HttpResponse:
 # --- Problem page ---------------------------------------------------------------------------
 
 
+class EditPanel(NamedTuple):
+    """One of the problem page's edit panels (problems/agent/_edit_panel.html): its action,
+    the summary's extra class and words, and the button's words."""
+
+    name: str
+    summary_class: str
+    summary: str
+    button: str
+
+
 class ProblemPage(TicketPage):
     """The problem page: the kernel's ticket page (actions, timeline, notes, files, assignment,
     claiming, milestones) with the problem's own panels: the root-cause analysis, the linked
     incidents (link one, unlink, resolve the open ones with the fix) and its details. Each
-    panel posts a row of the problem's action table (problems.actions)."""
+    panel posts a row of the problem's action table (problems.actions).
+
+    Its forms are kept parts as the kernel's are (core.web.ticket_page_parts): the "Next steps"
+    card (its resolve form worded from its initial values, the open count among them) and the
+    analysis, details and link panels, each per key of its form's initial values; a problem
+    whose analysis texts exceed PANEL_TEXT_CHARS renders them every time (memory)."""
 
     kind_name = "problem"
     template = "problems/agent/detail.html"
-    PANELS = ("edit", "analysis", "link", "resolve_linked")
+    EDIT_PANELS = (
+        EditPanel("analysis", "", "Edit the analysis", "Save the analysis"),
+        EditPanel("edit", " btn-small", "Edit details", "Save details"),
+    )
 
     def __init__(self, request: HttpRequest) -> None:
         super().__init__(request)
         self._link_counts: dict[int, page_counts.LinkCounts] = {}
+        self._keeps_forms = True
 
     def get(self, number: str) -> Problem:
         return problem_get_for_user(self.user, number, counted=False)
@@ -212,16 +232,48 @@ class ProblemPage(TicketPage):
             self._link_counts[problem.pk] = page_counts.link_counts(problem, self.user)
         return self._link_counts[problem.pk]
 
+    def context(self, ticket: TicketBase, bound: dict[str, Form]) -> dict[str, Any]:
+        assert isinstance(ticket, Problem)
+        self._keeps_forms = analysis_chars(ticket) <= PANEL_TEXT_CHARS
+        return super().context(ticket, bound)
+
+    def keeps_action_forms(self) -> bool:
+        """An unbound form of this page is made from its class, prefix and initial values (the
+        resolve form's offer among them, `action_initial`); `action_form` only words a form
+        re-shown with its errors. Not for long analysis texts (at most PANEL_TEXT_CHARS)."""
+        return self._keeps_forms
+
+    def action_initial(self, action: Action, ticket: TicketBase) -> dict[str, Any]:
+        initial = super().action_initial(action, ticket)
+        if action.form is ResolveForm and isinstance(ticket, Problem):
+            initial.update(ResolveForm.offer_initial(self.link_counts(ticket).open))
+        return initial
+
     def action_form(self, action: Action, ticket: TicketBase, bound: Form | None) -> Form:
         form = super().action_form(action, ticket, bound)
-        if isinstance(form, ResolveForm) and isinstance(ticket, Problem):
+        if bound is not None and isinstance(form, ResolveForm) and isinstance(ticket, Problem):
             form.offer_linked(self.link_counts(ticket).open)
         return form
 
-    def panel_form(self, name: str, problem: Problem, bound: dict[str, Form]) -> Form:
+    def edit_panel(self, problem: Problem, open_form: str, panel: EditPanel) -> SafeString:
+        name = panel.name
         action = self.table.get(name)
         assert action is not None
-        return self.action_form(action, problem, bound.get(name))
+        plain = {
+            "name": name,
+            "summary_class": panel.summary_class,
+            "summary": panel.summary,
+            "button": panel.button,
+            "action": self.url(name, problem.number),
+            "open_form": open_form,
+        }
+        return self.parts.forms("problems/agent/_edit_panel.html", {"panel_form": action}, plain)
+
+    def link_form(self, problem: Problem) -> SafeString:
+        action = self.table.get("link")
+        assert action is not None
+        plain = {"number": problem.number}
+        return self.parts.forms("problems/agent/_link_form.html", {"link_form": action}, plain)
 
     def extra_context(self, ticket: Problem, bound: dict[str, Form]) -> dict[str, Any]:
         linked = paged_panel(
@@ -234,13 +286,25 @@ class ProblemPage(TicketPage):
             per_page=settings.LINKED_INCIDENTS_PAGE_SIZE,
             newest_first=False,
         )
+        open_form = next(iter(bound), "")
+        resolve_linked = self.table.get("resolve_linked")
+        assert resolve_linked is not None
         return {
             "linked": linked,
             "links": linked.rows,
             "link_count": self.link_counts(ticket).visible,
             "open_incident_count": self.link_counts(ticket).open,
-            "proposal": problem_proposal(ticket),
-            **{f"{name}_form": self.panel_form(name, ticket, bound) for name in self.PANELS},
+            # Made when the page shows them (a template calls a callable it is given).
+            **{
+                f"{panel.name}_html": partial(self.edit_panel, ticket, open_form, panel)
+                for panel in self.EDIT_PANELS
+            },
+            "link_html": partial(self.link_form, ticket),
+            "resolve_linked_form": partial(
+                self.action_form, resolve_linked, ticket, bound.get("resolve_linked")
+            ),
+            # What a form re-shown with its errors says (tests read it).
+            **{f"{name}_form": bound.get(name) for name in ("analysis", "edit", "link")},
         }
 
 

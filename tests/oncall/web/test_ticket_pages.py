@@ -256,3 +256,25 @@ def test_the_groups_to_page_follow_policy_changes(client_for, agents, incident, 
     policy.is_active = True
     policy.save()
     assert f'<option value="{incident.support_group_id}"' in _paging_choices(client, incident)
+
+
+def test_the_kept_form_starts_on_each_tickets_own_group(
+    client_for, agents, incident, policy, l2_group
+) -> None:
+    # The form's fields are kept with the groups, per group the form starts on.
+    client = client_for(agents[0])
+    elsewhere = IncidentFactory(support_group=l2_group, tier=l2_group.tier)
+    group_option = f'<option value="{incident.support_group_id}"'
+    assert f"{group_option} selected>" in _paging_choices(client, incident)
+    assert f"{group_option}>" in _paging_choices(client, elsewhere)
+    assert f"{group_option} selected>" in _paging_choices(client, incident)
+
+
+def test_the_kept_form_follows_a_renamed_group(client_for, agents, incident, policy) -> None:
+    client = client_for(agents[0])
+    assert "Service Desk L1" in _paging_choices(client, incident)
+    group = incident.support_group
+    group.name = "First line"
+    group.save()
+    choices = _paging_choices(client, incident)
+    assert "First line" in choices and "Service Desk L1" not in choices
