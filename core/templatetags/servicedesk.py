@@ -23,7 +23,7 @@ from core.tickets.describe import EventView, describe
 from core.tickets.kinds import find_kind
 from core.tickets.rating import SCORE_LABELS
 from core.time_zones import instants_localised
-from core.web.cells import day_time, iso, priority_badge_html, status_badge_html
+from core.web.cells import day_time, day_time_zone, iso, priority_badge_html, status_badge_html
 from core.web.field_row import aria_widget
 from core.web.field_row import field_row as row_of_field
 
@@ -113,14 +113,22 @@ def followed_in_portal(ticket: TicketBase) -> bool:
 
 
 @register.simple_tag
-def time_element(moment: datetime, css_class: str = "", *, titled: bool = False) -> SafeString:
-    """`<time>` naming `moment` as `date:'c'` and showing it as `date:"j M Y, H:i"` (and in its
-    title when `titled`), in the current time zone: core.web.cells' same text, without three
-    `date` filters per timeline entry."""
-    shown = day_time(moment)  # digits, an English month and punctuation: nothing to escape
+def time_element(
+    moment: datetime | None, css_class: str = "", *, titled: bool = False, zoned: bool = False
+) -> SafeString:
+    """`<time>` naming `moment` as `date:'c'` and showing it as `date:"j M Y, H:i"` (`zoned`:
+    `"j M Y, H:i T"`; and in its title when `titled`), in the current time zone: core.web.cells'
+    same text, without two or three `date` filters. No moment reads as the filters read it:
+    empty."""
+    if moment is None:
+        shown = stamp = ""
+    else:
+        # Digits, an English month, punctuation and a zone's abbreviation: nothing to escape.
+        shown = day_time_zone(moment) if zoned else day_time(moment)
+        stamp = iso(moment)
     attributes = f' class="{escape(css_class)}"' if css_class else ""
     title = f' title="{shown}"' if titled else ""
-    return mark_safe(f'<time{attributes} datetime="{iso(moment)}"{title}>{shown}</time>')  # noqa: S308
+    return mark_safe(f'<time{attributes} datetime="{stamp}"{title}>{shown}</time>')  # noqa: S308
 
 
 @register.simple_tag
