@@ -4,13 +4,19 @@ tags.
 - `change_rollout_panel` (the change page): a patch rollout's progress and patches, with a link
   to its page.
 - `ticket_patch_rollouts` (incident and problem pages, agents only): live rollouts for a CVE the
-  ticket names or still pending on its configuration item.
+  ticket names or still pending on its configuration item, written in Python as
+  changes/patches/_ticket_panel.html writes it (tests/changes/test_patch_panel_html.py compares
+  them): through the template a row cost a URL tag, a badge tag and a date filter.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import template
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
+from changes.models import Change
 from changes.patches.selectors import (
     is_patch_rollout,
     rollout_advisories,
@@ -18,6 +24,8 @@ from changes.patches.selectors import (
     rollouts_for_ticket,
 )
 from changes.permissions import can_work_changes
+from core.web.cells import day_month_year, status_badge_html
+from core.web.timeline_html import escape
 
 register = template.Library()
 
@@ -34,9 +42,35 @@ def change_rollout_panel(change: Any) -> dict[str, Any]:
     }
 
 
-@register.inclusion_tag("changes/patches/_ticket_panel.html", takes_context=True)
-def ticket_patch_rollouts(context: template.Context, ticket: Any) -> dict[str, Any]:
+@register.simple_tag(takes_context=True)
+def ticket_patch_rollouts(context: template.Context, ticket: Any) -> SafeString:
     request = context.get("request")
     if request is None or not can_work_changes(getattr(request, "user", None)):
-        return {"rollouts": []}
-    return {"rollouts": rollouts_for_ticket(ticket)}
+        return rollouts_panel_html([])
+    return rollouts_panel_html(rollouts_for_ticket(ticket))
+
+
+_PANEL = (
+    '\n<section class="card rollout-panel" aria-labelledby="ticket-rollouts-title">\n'
+    '  <h2 id="ticket-rollouts-title">Patch rollouts</h2>\n'
+    '  <p class="muted">For a CVE this ticket names, or still pending on its configuration '
+    "item.</p>\n"
+    '  <ul class="problem-links">\n'
+    "    {rows}\n"
+    "  </ul>\n"
+    "</section>\n"
+)
+
+
+def rollouts_panel_html(rollouts: Sequence[Change]) -> SafeString:
+    """changes/patches/_ticket_panel.html's markup for `rollouts` (dates in the current zone)."""
+    rows = "".join(
+        f'\n    <li><a href="{escape(reverse("changes:rollout", args=[change.number]))}" '
+        f'class="mono">{escape(change.number)}</a> {escape(change.title)} '
+        f"{status_badge_html(Change, change.status)}"
+        f"{f' · {day_month_year(change.planned_start)}' if change.planned_start else ''}</li>"
+        "\n    "
+        for change in rollouts
+    )
+    panel = _PANEL.format(rows=rows) if rollouts else ""
+    return mark_safe(f"\n{panel}\n")  # noqa: S308 (every value escaped above)

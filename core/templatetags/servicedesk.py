@@ -11,6 +11,7 @@ from typing import Any
 from django import template
 from django.db.models import Model
 from django.forms import BoundField
+from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.html import conditional_escape
@@ -23,7 +24,7 @@ from core.tickets.describe import EventView, describe
 from core.tickets.kinds import find_kind
 from core.tickets.rating import SCORE_LABELS
 from core.time_zones import instants_localised
-from core.web.cells import day_time, iso, priority_badge_html, status_badge_html
+from core.web.cells import day_time, day_time_zone, iso, priority_badge_html, status_badge_html
 from core.web.field_row import aria_widget
 from core.web.field_row import field_row as row_of_field
 
@@ -113,14 +114,22 @@ def followed_in_portal(ticket: TicketBase) -> bool:
 
 
 @register.simple_tag
-def time_element(moment: datetime, css_class: str = "", *, titled: bool = False) -> SafeString:
-    """`<time>` naming `moment` as `date:'c'` and showing it as `date:"j M Y, H:i"` (and in its
-    title when `titled`), in the current time zone: core.web.cells' same text, without three
-    `date` filters per timeline entry."""
-    shown = day_time(moment)  # digits, an English month and punctuation: nothing to escape
+def time_element(
+    moment: datetime | None, css_class: str = "", *, titled: bool = False, zoned: bool = False
+) -> SafeString:
+    """`<time>` naming `moment` as `date:'c'` and showing it as `date:"j M Y, H:i"` (`zoned`:
+    `"j M Y, H:i T"`; and in its title when `titled`), in the current time zone: core.web.cells'
+    same text, without two or three `date` filters. No moment reads as the filters read it:
+    empty."""
+    if moment is None:
+        shown = stamp = ""
+    else:
+        # Digits, an English month, punctuation and a zone's abbreviation: nothing to escape.
+        shown = day_time_zone(moment) if zoned else day_time(moment)
+        stamp = iso(moment)
     attributes = f' class="{escape(css_class)}"' if css_class else ""
     title = f' title="{shown}"' if titled else ""
-    return mark_safe(f'<time{attributes} datetime="{iso(moment)}"{title}>{shown}</time>')  # noqa: S308
+    return mark_safe(f'<time{attributes} datetime="{stamp}"{title}>{shown}</time>')  # noqa: S308
 
 
 @register.simple_tag
@@ -133,6 +142,44 @@ def milestone_rows(milestones: list[tuple[str, datetime]]) -> SafeString:
             "</dd></div>\n        "
             for label, moment in milestones
         )
+    )
+
+
+_RATING = (
+    '\n    \n    <p class="rating-display rating-score-{score}">\n'
+    '      <span class="stars-static" aria-hidden="true">{stars}</span>\n'
+    "      <strong>{score} of 5</strong> · {words}\n"
+    "    </p>\n    \n    {comment}\n"
+    '    <p class="help">Rated by {name} on {when}.</p>\n  '
+)
+_NOT_RATED = '\n    <p class="muted">Not rated yet.</p>\n  '
+
+
+@register.simple_tag
+def satisfaction_card(ticket: Any) -> SafeString:
+    """The requester's rating on an agent ticket page, as includes/satisfaction.html writes it
+    (tests compare them): thirteen template nodes a page before."""
+    score = getattr(ticket, "satisfaction_score", None)
+    if not (score or getattr(ticket, "resolved_at", None) or getattr(ticket, "fulfilled_at", None)):
+        return mark_safe("\n\n")
+    if score:
+        comment = ticket.satisfaction_comment
+        shown = _RATING.format(
+            score=conditional_escape(score),
+            stars=stars(score),
+            words=conditional_escape(score_words(score)),
+            comment=f'<blockquote class="rating-comment">{linebreaksbr(comment, autoescape=True)}'
+            "</blockquote>"
+            if comment
+            else "",
+            name=conditional_escape(ticket.requester.display_name),
+            when=time_element(ticket.satisfaction_at),
+        )
+    else:
+        shown = _NOT_RATED
+    return mark_safe(  # noqa: S308 (every value escaped above)
+        '\n\n<section class="card satisfaction-card" aria-labelledby="satisfaction-title">\n'
+        f'  <h2 id="satisfaction-title">Requester\'s rating</h2>\n  {shown}\n</section>\n\n'
     )
 
 

@@ -34,6 +34,12 @@ def day_time(moment: datetime, zone: tzinfo | None = None) -> str:
     return f"{local.day} {MONTHS[local.month]} {local.year}, {local:%H:%M}"
 
 
+def day_time_zone(moment: datetime, zone: tzinfo | None = None) -> str:
+    """`date:'j M Y, H:i T'`."""
+    local = timezone.localtime(moment, zone)
+    return f"{local.day} {MONTHS[local.month]} {local.year}, {local:%H:%M} {local.tzname()}"
+
+
 def day_month_year(moment: datetime, zone: tzinfo | None = None) -> str:
     """`date:'j M Y'`."""
     local = timezone.localtime(moment, zone)

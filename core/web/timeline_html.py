@@ -6,14 +6,23 @@ compares the two, for agents and requesters), built as one string per entry from
 through the template language a page of 50 entries ran ~1,000 nodes and ~150 filter calls, most
 of a ticket page's CPU after the Markdown itself. For agents (`agent_view`) an entry also says
 where it came from, with a link to the original message of what came by mail, and the fields it
-changed."""
+changed.
+
+Each entry's markup is kept per process (`ENTRIES_KEPT`) under everything it is made of: the
+event's values as the entry shows them (kind, visibility, actor's name, source, instant,
+statuses, message, changed fields, comment, file, the link to its original message) and the
+page's (the ticket's model, agent or requester, whether "internal" is marked, the reader's zone,
+the download URL). Any of them changed is another key, never a stale entry; a page still reads
+its events on every request."""
 
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Hashable, Mapping
 from datetime import tzinfo
 from html import escape as html_escape
 from typing import Any
 
+from django.core.signals import setting_changed
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
@@ -52,6 +61,23 @@ _INTERNAL = '<span class="badge badge-internal">Internal</span>'
 _CHANGES = '<dl class="event-changes">\n        {rows}\n      </dl>'
 # `event.get_source_display()` without the dict Django builds for each call.
 _SOURCE_LABELS = dict(Source.choices)
+
+
+# Entries kept per process; when full, the memo starts over. An event whose texts are longer than
+# ENTRY_TEXT_CHARS is written every time (memory: the key holds its texts, the entry their HTML).
+ENTRIES_KEPT = 4096
+ENTRY_TEXT_CHARS = 4000
+_kept: dict[Hashable, str] = {}
+_lock = threading.Lock()
+
+
+def forget_entries(**_: Any) -> None:
+    """Drop every kept entry (a setting changed: tests)."""
+    with _lock:
+        _kept.clear()
+
+
+setting_changed.connect(forget_entries, dispatch_uid="core.web.timeline_html")
 
 
 _SPECIAL = re.compile("[&<>\"']")
@@ -110,10 +136,51 @@ class _Page:
         self.original_messages = original_messages
         # The reader's zone, read once per page (each entry shows its instant twice).
         self.zone = zone
+        # What every entry of the page is made of besides its event (the kind, and so whether
+        # "internal" is marked, is the model's).
+        self.shared = (self.model, agent_view, zone, download)
 
     def entry(self, event: TimelineEvent) -> SafeString:
+        key = self.key(event)
+        text = _kept.get(key) if key is not None else None
+        if text is None:
+            text = self.written(event)
+            if key is not None:
+                with _lock:
+                    if len(_kept) >= ENTRIES_KEPT:
+                        _kept.clear()
+                    _kept[key] = text
+        return mark_safe(text)  # noqa: S308 (every value escaped or sanitised in written())
+
+    def key(self, event: TimelineEvent) -> Hashable | None:
+        """Every value of `event` its entry shows (describe() reads the event and the ticket's
+        kind), or None for an event too long to keep."""
+        comment = event.comment
+        body = comment.body if comment is not None else ""
+        message = event.message or ""
+        if len(body) + len(message) > ENTRY_TEXT_CHARS:
+            return None
+        file = event.attachment
+        actor = event.actor
+        return (
+            self.shared,
+            event.kind,
+            event.is_public,
+            event.source,
+            event.created_at,
+            event.from_status,
+            event.to_status,
+            message,
+            repr(event.changes),
+            actor.display_name if actor is not None else None,
+            (body, comment.is_internal) if comment is not None else None,
+            (file.token, file.original_name, file.size) if file is not None else None,
+            self.original_messages.get(event.pk, ""),
+        )
+
+    def written(self, event: TimelineEvent) -> str:
         view = describe(event, self.ticket)
-        text = _ENTRY.format(
+        return _ENTRY.format(
             kind=escape(event.kind),
             internal_class="" if event.is_public else " event-internal",
             actor=escape(event.actor.display_name) if event.actor else "System",
@@ -127,7 +194,6 @@ class _Page:
             body=self.body(event, view),
             note=f'<p class="event-note">{escape(view.note)}</p>' if view.note else "",
         )
-        return mark_safe(text)  # noqa: S308 (every value escaped or sanitised above)
 
     def source(self, event: TimelineEvent) -> str:
         if not self.agent_view:
