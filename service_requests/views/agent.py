@@ -39,7 +39,7 @@ from core.web.access import (
 )
 from core.web.forms import apply_domain_errors
 from core.web.kept_list import filters_key, kept_page
-from core.web.list_filters import filter_form_html
+from core.web.list_filters import filter_form_html, kept_filterset
 from core.web.list_marker import (
     ROOT,
     code_digest,
@@ -136,7 +136,7 @@ def agent_list(request: HtmxHttpRequest) -> HttpResponse:
     result count swapped out of band, or 304 when the rows it shows are still what it would
     get (its ETag; ages, 24x7 time left and badge states move on in the browser)."""
     user = current_user(request)
-    filterset = RequestFilterSet(request.GET, queryset=request_list_for_user(user), request=request)
+    filterset = kept_filterset(RequestFilterSet, request, request_list_for_user(user))
     filters = filters_key(filterset, PURE_FILTERS)
     db_for_read = router.db_for_read(ServiceRequest)
     page, values = kept_page(
