@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.urls import reverse, set_script_prefix
+from django.urls import reverse
 
 from incidents import services
 from incidents.choices import IncidentStatus
@@ -15,6 +15,7 @@ from incidents.models import Incident
 from portal import rows as portal_rows
 from portal import views
 from portal.selectors import MyTicket, kind_choices, portal_kinds
+from tests.kept import script_prefix
 
 pytestmark = pytest.mark.django_db
 
@@ -134,11 +135,8 @@ def test_each_script_prefix_gets_its_own_line(client_for, end_user, service, inc
     client = client_for(end_user)
     at = T0 + timedelta(minutes=5)
     assert f'href="/portal/incidents/{incident.number}/"' in _page(client, at)
-    set_script_prefix("/desk/")
-    try:
+    with script_prefix("/desk/"):
         assert f'href="/desk/portal/incidents/{incident.number}/"' in _page(client, at)
-    finally:
-        set_script_prefix("/")
 
 
 def test_each_kind_gets_its_own_line():

@@ -6,12 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.urls import reverse, set_script_prefix
+from django.urls import reverse
 
 from service_requests import services
 from service_requests.models import ServiceRequest
 from service_requests.views import agent
 from sla.models import SlaClock, SlaPolicy
+from tests.kept import script_prefix
 
 pytestmark = pytest.mark.django_db
 
@@ -102,8 +103,5 @@ def test_each_script_prefix_gets_its_own_links(client_for, agent_l1, made):
     at = MADE_AT + timedelta(minutes=5)
     number = made[0].number
     assert f'href="{reverse("requests:agent_detail", args=[number])}"' in _rows(client, at)
-    set_script_prefix("/desk/")
-    try:
+    with script_prefix("/desk/"):
         assert f'href="/desk/agent/requests/{number}/"' in _rows(client, at)
-    finally:
-        set_script_prefix("/")
