@@ -1,8 +1,11 @@
 """For tests of kept statements: count what a module compiles, with nothing kept before."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from django.urls import set_script_prefix
 
 from core import kept_objects, kept_statements
 
@@ -34,3 +37,13 @@ def select_on_page(client: Any, url: str, name: str) -> str:
     body = str(client.get(url).content.decode())
     start = body.index(f'name="{name}"')
     return body[start : body.index("</select>", start)]
+
+
+@contextmanager
+def script_prefix(prefix: str) -> Iterator[None]:
+    """Django's script prefix (what `reverse` puts first) is `prefix` within."""
+    set_script_prefix(prefix)
+    try:
+        yield
+    finally:
+        set_script_prefix("/")

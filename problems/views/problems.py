@@ -29,7 +29,7 @@ from core.web.access import (
 )
 from core.web.forms import apply_domain_errors
 from core.web.kept_list import filters_key, kept_page
-from core.web.list_filters import filter_form_html
+from core.web.list_filters import filter_form_html, kept_filterset
 from core.web.list_marker import (
     ROOT,
     code_digest,
@@ -85,7 +85,7 @@ def problem_list(request: HtmxHttpRequest) -> HttpResponse:
     the table it shows is still what it would get (its ETag; the ages move on in the browser).
     The rows are made from the values the marker reads (problems/views/problem_rows.py)."""
     user = current_user(request)
-    filterset = ProblemFilterSet(request.GET, queryset=problem_list_for_user(user))
+    filterset = kept_filterset(ProblemFilterSet, request, problem_list_for_user(user))
     filters = filters_key(filterset, PURE_FILTERS)
     scope = ("problem list", router.db_for_read(Problem), can_work_problems(user), filters)
     page, values = kept_page(

@@ -8,6 +8,7 @@ kernel's generic views (core.web.ticket_urls).
 """
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -39,7 +40,7 @@ from core.web.access import (
 )
 from core.web.forms import apply_domain_errors
 from core.web.kept_list import filters_key, kept_page
-from core.web.list_filters import filter_form_html
+from core.web.list_filters import filter_form_html, kept_filterset
 from core.web.list_marker import (
     ROOT,
     code_digest,
@@ -69,11 +70,11 @@ from service_requests.views.request_rows import (
     ROW_FIELDS,
     RequestValues,
     request_detail_url,
+    request_row_head,
     request_row_html,
 )
-from sla.badge import live_badge
-from sla.row_clocks import ClockRow, row_clock_rows, row_clocks_by_ticket
-from sla.selectors import ticket_sla
+from sla.row_clocks import ClockRow, clock_rows_by_ticket, row_clock_rows
+from sla.row_memo import BadgeRowMemo
 
 # --- List -----------------------------------------------------------------------------------
 
@@ -82,6 +83,11 @@ from sla.selectors import ticket_sla
 class RequestRow:
     sr: RequestValues
     html: str = ""
+
+
+# The list's rows, kept while their values, clocks and badge stay the same (sla.row_memo). About
+# 3 KB each (the HTML and the key's values and clock rows): some 6 MB per process at most.
+ROWS = BadgeRowMemo(2048)
 
 
 # The list's filters whose SQL is a function of their cleaned value alone: with only these, its
@@ -95,6 +101,7 @@ LIST_CODE = code_digest(
     ROOT / "service_requests" / "views" / "request_rows.py",
     ROOT / "core" / "web" / "cells.py",
     ROOT / "sla" / "badge.py",
+    ROOT / "sla" / "row_memo.py",
     *sorted((ROOT / "templates" / "service_requests" / "agent").glob("_*.html")),
 )
 
@@ -109,24 +116,34 @@ def list_context(
     """What the list page and its rows partial render, for the request's filters: the page's
     rows from their values (`values_list(*ROW_FIELDS)`), read once for the marker too."""
     rows = [RequestValues._make(row) for row in values]
-    clocks = row_clocks_by_ticket([sr.id for sr in rows], clock_rows)
+    clocks = clock_rows_by_ticket([sr.id for sr in rows], clock_rows)
     now = timezone.now()
     detail_url = request_detail_url()
     cleaned = filterset.form.cleaned_data if filterset.form.is_valid() else {}
     ordering = cleaned.get("ordering") or DEFAULT_ORDERING
-    badges = [live_badge(clocks[sr.id], ticket_sla(clocks[sr.id], now), now) for sr in rows]
+    calendars: dict[str | None, dict[str, Any]] = {}
+    made = [
+        ROWS.row(
+            (sr, detail_url),
+            tuple(clocks[sr.id]),
+            now,
+            calendars,
+            partial(request_row_head, sr, detail_url=detail_url),
+        )
+        for sr in rows
+    ]
     return {
         "filterset": filterset,
         "page": page,
         "rows": [
-            RequestRow(sr, mark_safe(request_row_html(sr, badge.html, detail_url)))  # noqa: S308
-            for sr, badge in zip(rows, badges, strict=True)
+            RequestRow(sr, mark_safe(request_row_html(row.html, sr.created_at)))  # noqa: S308
+            for sr, row in zip(rows, made, strict=True)
         ],
         "open_only": bool(cleaned.get("open")) and not cleaned.get("status"),
         "ordering_label": ORDERINGS.get(ordering, ORDERINGS[DEFAULT_ORDERING])[0],
         "refresh_url": request.get_full_path(),
         "refresh_seconds": queue_refresh_seconds(),
-        "until": valid_until((badge.moves_at for badge in badges), now),
+        "until": valid_until((row.moves_at for row in made), now),
     }
 
 
@@ -136,7 +153,7 @@ def agent_list(request: HtmxHttpRequest) -> HttpResponse:
     result count swapped out of band, or 304 when the rows it shows are still what it would
     get (its ETag; ages, 24x7 time left and badge states move on in the browser)."""
     user = current_user(request)
-    filterset = RequestFilterSet(request.GET, queryset=request_list_for_user(user), request=request)
+    filterset = kept_filterset(RequestFilterSet, request, request_list_for_user(user))
     filters = filters_key(filterset, PURE_FILTERS)
     db_for_read = router.db_for_read(ServiceRequest)
     page, values = kept_page(

@@ -52,3 +52,49 @@ def test_the_kept_forms_are_bounded(client_for, agent_l1, monkeypatch):
         ("filter-forms", "service_requests/agent/_filters.html"), dict
     )
     assert len(kept) == 2
+
+
+# The validated filter form is kept per query string (core.web.list_filters.kept_filterset),
+# when its values read no row.
+
+
+def _filterset(client, params):
+    return client.get(URL, params).context["filterset"]
+
+
+def test_the_same_query_string_gets_the_kept_validated_form(client_for, agent_l1):
+    client = client_for(agent_l1)
+    first = _filterset(client, {"q": "printer", "status": "submitted"})
+    again = _filterset(client, {"q": "printer", "status": "submitted"})
+    other = _filterset(client, {"q": "printer", "status": "fulfilled"})
+    assert again.form is first.form
+    assert other.form is not first.form
+    assert other.form.cleaned_data["status"] == ["fulfilled"]
+
+
+def test_a_form_that_read_a_row_is_not_kept(client_for, agent_l1, mfa, l1_group):
+    client = client_for(agent_l1)
+    first = _filterset(client, {"catalog_item": mfa.pk})
+    assert first.form.cleaned_data["catalog_item"] == mfa
+    assert _filterset(client, {"catalog_item": mfa.pk}).form is not first.form
+    # A group made inactive since (an update without signals, as another process's change
+    # looks here until CONFIG_MEMO_RECHECK_SECONDS) is refused at once.
+    assert _filterset(client, {"support_group": l1_group.pk}).form.is_valid()
+    type(l1_group).objects.filter(pk=l1_group.pk).update(is_active=False)
+    assert not _filterset(client, {"support_group": l1_group.pk}).form.is_valid()
+
+
+def test_an_invalid_form_is_not_kept_and_shows_its_errors(client_for, agent_l1):
+    client = client_for(agent_l1)
+    first = client.get(URL, {"status": "nonsense"})
+    again = client.get(URL, {"status": "nonsense"})
+    assert not first.context["filterset"].form.is_valid()
+    assert again.context["filterset"].form is not first.context["filterset"].form
+    assert 'aria-invalid="true"' in _form(again.content.decode())
+
+
+def test_a_new_memo_generation_makes_the_form_again(client_for, agent_l1):
+    client = client_for(agent_l1)
+    first = _filterset(client, {"q": "printer"})
+    SupportGroupFactory(name="Zebra desk")  # the select options change: CHOICES_MEMO starts over
+    assert _filterset(client, {"q": "printer"}).form is not first.form
