@@ -126,7 +126,9 @@ class ChromeNode(Node):
     """`{% chrome name=value … %}…{% endchrome %}`: the body rendered with only the values,
     kept per distinct values (see the module's docstring)."""
 
-    child_nodelists = ("nodelist",)
+    # No block can be inside (refused when parsed): `{% extends %}`, which looks for the blocks of
+    # each template it renders, need not walk the body on every request.
+    child_nodelists = ()
 
     def __init__(self, nodelist: NodeList, values: dict[str, FilterExpression]) -> None:
         self.nodelist = nodelist
