@@ -1,6 +1,6 @@
 """A list's rows that show an SLA badge, made once and kept while what they are made from and
-every text they show stay the same (issue 18), as the triage queue keeps its own
-(incidents.views.queue_row_memo).
+every text they show stay the same (issue 18): the triage queue's (incidents.views.
+queue_row_memo) and the request list's.
 
 Making a row's SLA state, its badge and its HTML was some 40 % of the request list's CPU, yet
 from one request and refresh to the next nearly every row is made from the same values and
@@ -16,23 +16,25 @@ forgotten); a row is never changed once kept, so threads may share them.
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.utils import timezone
 
-from sla.badge import badge_holds_until, live_badge
+from sla.badge import BadgeHtml, badge_holds_until, live_badge
 from sla.row_clocks import ClockRow, row_clocks
 from sla.selectors import ticket_sla
 
 
 @dataclass(frozen=True, slots=True)
 class BadgeRow:
-    """A row as its writer made it, when its badge's text moves on where the browser cannot
+    """A row as its writer made it (its HTML, and its fingerprint for a list whose refresh
+    sends only changed rows, else ""), when its badge's text moves on where the browser cannot
     follow (sla.badge.BadgeHtml.moves_at, the refresh's `until`), and the instants between
     which it reads as made (`holds_until` None: for as long as its values stay the same)."""
 
     html: str
+    digest: str
     moves_at: datetime | None
     made_at: datetime
     holds_until: datetime | None
@@ -54,21 +56,25 @@ class BadgeRowMemo:
         clock_rows: tuple[ClockRow, ...],
         now: datetime,
         calendars: dict[str | None, dict[str, Any]],
-        write: Callable[[str], str],
+        write: Callable[[BadgeHtml], tuple[str, str]],
+        *,
+        zone: tzinfo | None = None,
     ) -> BadgeRow:
         """The row under `key` with these clocks (its rows of sla.row_clocks.row_clock_rows, in
-        the order they came) at `now`: kept, or made now by `write(the badge's HTML)` (and
-        kept). `calendars`: the page's calendars decoded so far (sla.row_clocks.row_clocks)."""
-        full_key = (timezone.get_current_timezone_name(), key, clock_rows)
+        the order they came) at `now`: kept, or made now by `write(the badge)` (its HTML and
+        fingerprint; kept). `calendars`: the page's calendars decoded so far
+        (sla.row_clocks.row_clocks); `zone`: the badge's instants' (default: the current)."""
+        shown_in = timezone.get_current_timezone_name() if zone is None else zone
+        full_key = (shown_in, key, clock_rows)
         kept = self._rows.get(full_key)
         if kept is not None and kept.holds_at(now):
             return kept
         clocks = row_clocks(clock_rows, calendars)
         sla = ticket_sla(clocks, now)
-        badge = live_badge(clocks, sla, now)
-        made = BadgeRow(
-            write(badge.html), badge.moves_at, now, badge_holds_until(clocks, sla, badge, now)
-        )
+        badge = live_badge(clocks, sla, now, zone)
+        html, digest = write(badge)
+        holds_until = badge_holds_until(clocks, sla, badge, now)
+        made = BadgeRow(html, digest, badge.moves_at, now, holds_until)
         if len(self._rows) >= self.size:
             self._rows.clear()
         self._rows[full_key] = made

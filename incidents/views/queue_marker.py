@@ -23,6 +23,7 @@ CODE_DIGEST = code_digest(
     ROOT / "incidents" / "views" / "queue_head.py",
     ROOT / "core" / "web" / "cells.py",
     ROOT / "sla" / "badge.py",
+    ROOT / "sla" / "row_memo.py",
     *sorted((ROOT / "templates" / "incidents" / "agent").glob("*.html")),
 )
 

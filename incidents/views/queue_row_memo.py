@@ -17,39 +17,17 @@ input, which Django masks afresh for every request, are put in on every request
 entries are never changed once kept, so threads may share them.
 """
 
-from collections.abc import Hashable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from incidents.selectors import QueueItem
 from incidents.views.queue_rows import RowViewer, queue_row_html
-from sla.badge import badge_holds_until, live_badge
-from sla.row_clocks import ClockRow, row_clocks
-from sla.selectors import ticket_sla
+from sla.row_clocks import ClockRow
+from sla.row_memo import BadgeRow, BadgeRowMemo
 
 # About 4.5 KB each (the HTML, the key's values and clock rows): some 9 MB per process at most.
 ROWS_KEPT = 2048
-
-
-@dataclass(frozen=True, slots=True)
-class MadeRow:
-    """A row as queue_row_html made it (its age and CSRF input still to be put in), its
-    fingerprint, when its badge's text moves on where the browser cannot follow
-    (sla.badge.BadgeHtml.moves_at, the refresh's `until`), and the instants between which it
-    reads as made (`holds_until` None: for as long as its values stay the same)."""
-
-    html: str
-    digest: str
-    moves_at: datetime | None
-    made_at: datetime
-    holds_until: datetime | None
-
-    def holds_at(self, now: datetime) -> bool:
-        return self.made_at <= now and (self.holds_until is None or now < self.holds_until)
-
-
-_ROWS: dict[Hashable, MadeRow] = {}
+ROWS = BadgeRowMemo(ROWS_KEPT)
 
 
 def made_row(
@@ -58,25 +36,20 @@ def made_row(
     viewer: RowViewer,
     now: datetime,
     calendars: dict[str | None, dict[str, Any]],
-) -> MadeRow:
+) -> BadgeRow:
     """The row of `incident` with these clocks (its rows of sla.row_clocks.row_clock_rows, in
     the order they came) for `viewer` at `now`: kept, or made now (and kept). `calendars`: the
     page's calendars decoded so far (sla.row_clocks.row_clocks)."""
-    key = (viewer, incident, clock_rows)
-    kept = _ROWS.get(key)
-    if kept is not None and kept.holds_at(now):
-        return kept
-    clocks = row_clocks(clock_rows, calendars)
-    sla = ticket_sla(clocks, now)
-    badge = live_badge(clocks, sla, now, viewer.zone)
-    html, digest = queue_row_html(incident, badge, viewer)
-    made = MadeRow(html, digest, badge.moves_at, now, badge_holds_until(clocks, sla, badge, now))
-    if len(_ROWS) >= ROWS_KEPT:
-        _ROWS.clear()
-    _ROWS[key] = made
-    return made
+    return ROWS.row(
+        (viewer, incident),
+        clock_rows,
+        now,
+        calendars,
+        lambda badge: queue_row_html(incident, badge, viewer),
+        zone=viewer.zone,
+    )
 
 
 def forget_rows() -> None:
     """Forget every kept row (tests)."""
-    _ROWS.clear()
+    ROWS.clear()

@@ -73,6 +73,7 @@ from service_requests.views.request_rows import (
     request_row_head,
     request_row_html,
 )
+from sla.badge import BadgeHtml
 from sla.row_clocks import ClockRow, clock_rows_by_ticket, row_clock_rows
 from sla.row_memo import BadgeRowMemo
 
@@ -88,6 +89,12 @@ class RequestRow:
 # The list's rows, kept while their values, clocks and badge stay the same (sla.row_memo). About
 # 3 KB each (the HTML and the key's values and clock rows): some 6 MB per process at most.
 ROWS = BadgeRowMemo(2048)
+
+
+def _row_head(sr: RequestValues, detail_url: str, badge: BadgeHtml) -> tuple[str, str]:
+    """A row as ROWS keeps it: its HTML up to its age; no fingerprint (the list's refresh
+    sends the whole page or nothing)."""
+    return request_row_head(sr, badge.html, detail_url), ""
 
 
 # The list's filters whose SQL is a function of their cleaned value alone: with only these, its
@@ -128,7 +135,7 @@ def list_context(
             tuple(clocks[sr.id]),
             now,
             calendars,
-            partial(request_row_head, sr, detail_url=detail_url),
+            partial(_row_head, sr, detail_url),
         )
         for sr in rows
     ]
