@@ -4,9 +4,9 @@ tags.
 - `change_rollout_panel` (the change page): a patch rollout's progress and patches, with a link
   to its page.
 - `ticket_patch_rollouts` (incident and problem pages, agents only): live rollouts for a CVE the
-  ticket names or still pending on its configuration item, written in Python as
-  changes/patches/_ticket_panel.html writes it (tests/changes/test_patch_panel_html.py compares
-  them): through the template a row cost a URL tag, a badge tag and a date filter.
+  ticket names or still pending on its configuration item, written in Python
+  (tests/changes/patches/test_patch_panel_html.py): through a template a row cost a URL tag, a
+  badge tag and a date filter.
 """
 
 from collections.abc import Sequence
@@ -63,7 +63,7 @@ _PANEL = (
 
 
 def rollouts_panel_html(rollouts: Sequence[Change]) -> SafeString:
-    """changes/patches/_ticket_panel.html's markup for `rollouts` (dates in the current zone)."""
+    """The panel of `rollouts` (dates in the current zone); nothing without one."""
     rows = "".join(
         f'\n    <li><a href="{escape(reverse("changes:rollout", args=[change.number]))}" '
         f'class="mono">{escape(change.number)}</a> {escape(change.title)} '

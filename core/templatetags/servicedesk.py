@@ -157,8 +157,8 @@ _NOT_RATED = '\n    <p class="muted">Not rated yet.</p>\n  '
 
 @register.simple_tag
 def satisfaction_card(ticket: Any) -> SafeString:
-    """The requester's rating on an agent ticket page, as includes/satisfaction.html writes it
-    (tests compare them): thirteen template nodes a page before."""
+    """The requester's rating on an agent ticket page (tests/core/test_satisfaction_card.py),
+    written here rather than by a template of thirteen nodes."""
     score = getattr(ticket, "satisfaction_score", None)
     if not (score or getattr(ticket, "resolved_at", None) or getattr(ticket, "fulfilled_at", None)):
         return mark_safe("\n\n")

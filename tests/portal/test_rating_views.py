@@ -1,10 +1,10 @@
-"""The rating form on the portal pages, and the agents' include (includes/satisfaction.html)."""
+"""The rating form on the portal pages, and the agents' rating card (`{% satisfaction_card %}`)."""
 
 import pytest
 from django.contrib.messages import get_messages
-from django.template.loader import render_to_string
 from django.urls import reverse
 
+from core.templatetags.servicedesk import satisfaction_card
 from incidents.choices import IncidentStatus
 from service_requests.choices import RequestStatus
 
@@ -135,11 +135,11 @@ def test_agent_include_shows_the_rating(make_incident, make_request, end_user):
     incident = make_incident(
         IncidentStatus.CLOSED, satisfaction_score=2, satisfaction_comment="<script>x</script>"
     )
-    html = render_to_string("includes/satisfaction.html", {"ticket": incident})
+    html = satisfaction_card(incident)
     assert "2 of 5" in html and "Poor" in html and "★★☆☆☆" in html
     assert "&lt;script&gt;" in html and "<script>" not in html
     assert end_user.display_name in html
     unrated = make_request(RequestStatus.FULFILLED)
-    assert "Not rated yet" in render_to_string("includes/satisfaction.html", {"ticket": unrated})
+    assert "Not rated yet" in satisfaction_card(unrated)
     open_one = make_incident(IncidentStatus.CLASSIFIED)
-    assert render_to_string("includes/satisfaction.html", {"ticket": open_one}).strip() == ""
+    assert satisfaction_card(open_one).strip() == ""
