@@ -20,6 +20,7 @@ from django.db.models import ForeignKey, Model, QuerySet
 from django.db.models.query import ModelIterable, RelatedPopulator, get_related_populators
 
 from core.kept_statements import Statement, fetch, kept_by
+from core.process_memos import process_memo
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def fetch_objects(kept: ObjectsStatement) -> list[Any]:
 
 
 OBJECTS_KEPT = 512
-_KEPT: dict[Hashable, ObjectsStatement | None] = {}
+_KEPT: dict[Hashable, ObjectsStatement | None] = process_memo({})
 
 
 def kept_objects(key: Hashable, build: Callable[[], QuerySet[Any]]) -> list[Any]:

@@ -22,6 +22,8 @@ from django.db import connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import QuerySet
 
+from core.process_memos import process_memo
+
 T = TypeVar("T")
 
 
@@ -127,7 +129,7 @@ def fetch(alias: str, statement: Statement) -> list[tuple[Any, ...]]:
 
 
 ROWS_KEPT = 512
-_ROWS: dict[Hashable, tuple[str, Statement | None]] = {}
+_ROWS: dict[Hashable, tuple[str, Statement | None]] = process_memo({})
 
 
 def kept_rows(key: Hashable, build: Callable[[], QuerySet[Any]]) -> list[tuple[Any, ...]]:
@@ -147,7 +149,7 @@ def kept_rows(key: Hashable, build: Callable[[], QuerySet[Any]]) -> list[tuple[A
 # they stand for, so the ORM prepares them as it prepares that value.
 STAND_INS: dict[type, Any] = {int: -918_273_645, str: "\x1fkept statement\x1f"}
 BY_KEPT = 512
-_BY: dict[Hashable, tuple[Any, tuple[tuple[int, type], ...]] | None] = {}
+_BY: dict[Hashable, tuple[Any, tuple[tuple[int, type], ...]] | None] = process_memo({})
 
 
 def kept_by(

@@ -26,6 +26,7 @@ from django.db.models import Q, QuerySet
 
 from core.kept_objects import fetch_objects, objects_statement
 from core.kept_statements import fetch, kept_cursor, kept_rows_by, rows_statement
+from core.process_memos import process_memo
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 COUNT_CAP = 10_000
@@ -233,7 +234,7 @@ def run_capped_count(
 
 
 COUNTS_KEPT = 512
-_COUNTS: dict[Hashable, tuple[str, str, tuple[Any, ...]] | None] = {}
+_COUNTS: dict[Hashable, tuple[str, str, tuple[Any, ...]] | None] = process_memo({})
 
 
 def kept_capped_count(
@@ -333,7 +334,7 @@ class KeptRowsBy:
 
 
 SLICES_KEPT = 512
-_SLICES: dict[Hashable, Callable[[], list[Any]]] = {}
+_SLICES: dict[Hashable, Callable[[], list[Any]]] = process_memo({})
 
 
 def row_slice(

@@ -22,6 +22,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
 from core.kept_statements import Statement
+from core.process_memos import process_memo
 from core.tickets.paging_hooks import paging_hooks
 from core.web.kept_list import filters_key
 from incidents.models import Incident
@@ -54,8 +55,8 @@ STATEMENTS_KEPT = 512
 
 
 StatementKey = tuple[Hashable, ...]
-_STATEMENTS: dict[StatementKey, Statement] = {}
-_QUERYSETS: dict[StatementKey, QuerySet[Any]] = {}
+_STATEMENTS: dict[StatementKey, Statement] = process_memo({})
+_QUERYSETS: dict[StatementKey, QuerySet[Any]] = process_memo({})
 
 
 def statement_key(filterset: Any, *, alias: str, scope: Hashable, tab: str) -> StatementKey | None:

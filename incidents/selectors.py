@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from core.capped_counts import CappedCount, capped_counts_of, capped_window_statement
 from core.kept_statements import Statement, fetch, rows_statement
 from core.models import SupportGroup, User
+from core.process_memos import process_memo
 from core.roles import is_agent
 from core.selectors import kept_ticket_numbered
 from core.tickets.paging_hooks import live_page_tier
@@ -51,7 +52,7 @@ def _incidents() -> QuerySet[Incident]:
 # (two correlated subqueries, the restriction's EXISTS) was a tenth of the queue's refresh
 # (issue 18); it depends on nothing but the user's id, since membership and the rows' state
 # are read by the statement itself, so it is built once per agent and process and cloned.
-_AGENT_SCOPES: dict[int, QuerySet[Incident]] = {}
+_AGENT_SCOPES: dict[int, QuerySet[Incident]] = process_memo({})
 _AGENT_SCOPES_KEPT = 1024
 
 

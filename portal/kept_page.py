@@ -25,6 +25,7 @@ from django.db.models import Field, QuerySet
 from core.kept_statements import Statement, fetch, rows_statement
 from core.keyset import RowKey, branch_rows
 from core.models import TicketBase
+from core.process_memos import process_memo
 from sla.models import SlaClock
 from sla.selectors import METRIC_ORDER
 
@@ -92,7 +93,7 @@ def _compile(branch: QuerySet[Any], width: int, line: Any) -> _KindPage | None:
 
 
 PAGES_KEPT = 512
-_PAGES: dict[Hashable, _KindPage | None] = {}
+_PAGES: dict[Hashable, _KindPage | None] = process_memo({})
 
 
 def kind_page_rows(

@@ -14,6 +14,7 @@ from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
+from core.process_memos import process_memo
 from core.templatetags.servicedesk import ago
 from core.tickets.kinds import TicketKind
 from core.tickets.portal_spec import Expectation
@@ -47,7 +48,7 @@ _ROW_END = "</time></span></div></li>"
 # and its expectation (all that the instant decides). At most HEADS_KEPT per process, then all
 # are forgotten.
 HEADS_KEPT = 4096
-_HEADS: dict[Hashable, str] = {}
+_HEADS: dict[Hashable, str] = process_memo({})
 
 
 @dataclass(frozen=True)

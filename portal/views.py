@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from core.keyset import CursorInvalidError
+from core.process_memos import process_memo
 from core.web.access import current_user
 from portal.rows import ticket_rows
 from portal.selectors import (
@@ -31,7 +32,7 @@ HOME_RECENT = 5
 # the page and cursors, so a query string is keyed without them. At most LINKS_KEPT per
 # process, then all are forgotten: the query string comes from the client.
 LINKS_KEPT = 256
-_LINKS: dict[Hashable, str] = {}
+_LINKS: dict[Hashable, str] = process_memo({})
 _NOT_IN_LINKS = frozenset(("page", "older", "newer"))
 
 

@@ -22,6 +22,7 @@ from django.db.models.fields.json import KeyTextTransform
 
 from core.kept_statements import Statement, fetch, rows_statement
 from core.models import TicketBase
+from core.process_memos import process_memo
 from core.utc_instants import aware, instant_column
 from sla.models import SlaClock
 from sla.selectors import METRIC_ORDER
@@ -83,7 +84,7 @@ def _clocks_query(content_type_id: int, ticket_ids: list[int], alias: str) -> Qu
 # -1 … -n (no ticket has a negative id) so that their run can be found among the parameters;
 # when it cannot be (another parameter equal to one of them), nothing is kept and the query is
 # built as before.
-_STATEMENTS: dict[tuple[str, int, int], tuple[Statement, int] | None] = {}
+_STATEMENTS: dict[tuple[str, int, int], tuple[Statement, int] | None] = process_memo({})
 _STATEMENTS_KEPT = 256
 
 

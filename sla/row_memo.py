@@ -21,6 +21,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from core.process_memos import process_memo
 from sla.badge import BadgeHtml, badge_holds_until, live_badge
 from sla.row_clocks import ClockRow, row_clocks
 from sla.selectors import ticket_sla
@@ -48,7 +49,7 @@ class BadgeRowMemo:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._rows: dict[Hashable, BadgeRow] = {}
+        self._rows: dict[Hashable, BadgeRow] = process_memo({})
 
     def row(
         self,

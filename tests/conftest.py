@@ -171,10 +171,13 @@ def _fresh_cache() -> None:
 @pytest.fixture(autouse=True)
 def _fresh_config_memos() -> None:
     """No memo of configuration rows (core.config_memo) survives the rollback of the test that
-    read them."""
+    read them, and no kept statement, page part or row (core.process_memos) is left by earlier
+    tests to reach its bound in the middle of this one."""
     from core.config_memo import clear_config_memos
+    from core.process_memos import forget_process_memos
 
     clear_config_memos()
+    forget_process_memos()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -47,10 +47,14 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from core.process_memos import process_memo
+
 register = template.Library()
 
 MEMO_SIZE = 1024
-_memos: "WeakKeyDictionary[Any, dict[tuple[Any, ...], SafeString]]" = WeakKeyDictionary()
+_memos: "WeakKeyDictionary[Any, dict[tuple[Any, ...], SafeString]]" = process_memo(
+    WeakKeyDictionary()
+)
 
 
 @register.simple_tag(takes_context=True)

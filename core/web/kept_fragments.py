@@ -33,13 +33,14 @@ from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from core.process_memos import process_memo
 from core.web.forms import CHOICES_MEMO
 
 KEPT = 512
 # Rendered where `{% csrf_token %}` puts the token: letters only, so escaping leaves it as it is.
 CSRF_SLOT = "keptcsrftokenslot"
 
-_kept: dict[Hashable, str] = {}
+_kept: dict[Hashable, str] = process_memo({})
 _lock = threading.Lock()
 
 

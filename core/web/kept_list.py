@@ -20,11 +20,12 @@ from django.http import HttpRequest
 
 from core.capped_counts import CappedCount, capped_counts_of, capped_window_statement
 from core.kept_statements import kept_rows
+from core.process_memos import process_memo
 from core.web.access import CountedPaginator
 
 _EMPTY: tuple[Any, ...] = (None, "", [], ())
 STATEMENTS_KEPT = 512
-_COUNTS: dict[Hashable, tuple[str, tuple[str, tuple[Any, ...]]]] = {}
+_COUNTS: dict[Hashable, tuple[str, tuple[str, tuple[Any, ...]]]] = process_memo({})
 
 
 class _UnnamedValueError(Exception):

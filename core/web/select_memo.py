@@ -20,9 +20,11 @@ from django import forms
 from django.forms.renderers import BaseRenderer
 from django.utils.safestring import SafeString
 
+from core.process_memos import process_memo
+
 KEPT = 512
 
-_rendered: dict[Hashable, SafeString] = {}
+_rendered: dict[Hashable, SafeString] = process_memo({})
 _lock = threading.Lock()
 
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 from core.choices import Tier
 from core.keyset import KeptRows
 from core.models import SupportGroup, TicketBase, User
+from core.process_memos import process_memo
 from core.selectors import attachments_for_user, timeline_for_user, timeline_key
 from core.tickets import clocks
 from core.tickets.actions import Action, ActionTable, actions_of
@@ -50,7 +51,7 @@ _MOVES = (("escalate", 1, "Escalate"), ("deescalate", -1, "De-escalate"))
 # URLconf and script prefix: about seven reverse() calls a page, ~40 µs each. At most
 # URLS_KEPT per process; when full, the memo starts over.
 URLS_KEPT = 4096
-_urls: dict[Hashable, str] = {}
+_urls: dict[Hashable, str] = process_memo({})
 _urls_lock = threading.Lock()
 
 

@@ -31,6 +31,7 @@ from django.utils.safestring import SafeString, mark_safe
 from core.choices import Source
 from core.markdown import render_markdown
 from core.models import TicketBase, TimelineEvent
+from core.process_memos import process_memo
 from core.templatetags.servicedesk import local_instants
 from core.tickets.describe import EventView, describe
 from core.tickets.kinds import find_kind
@@ -67,7 +68,7 @@ _SOURCE_LABELS = dict(Source.choices)
 # ENTRY_TEXT_CHARS is written every time (memory: the key holds its texts, the entry their HTML).
 ENTRIES_KEPT = 4096
 ENTRY_TEXT_CHARS = 4000
-_kept: dict[Hashable, str] = {}
+_kept: dict[Hashable, str] = process_memo({})
 _lock = threading.Lock()
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from core.process_memos import process_memo
 from core.tickets.kinds import ClockRules
 from sla.calendar import BusinessCalendar, always_open, business_time_between, due_instants
 from sla.snapshot import Snapshot, calendar_from_snapshot
@@ -87,7 +88,7 @@ class ReplayedClock:
 # Parsed calendars by the identity of a snapshot's calendar part: snapshots are shared between
 # clocks (one per policy and metric, or one per distinct stored text), so a replay parses each
 # calendar once. The part itself is kept in the entry, so its id cannot be reused while cached.
-_CALENDARS: dict[int, tuple[object, BusinessCalendar]] = {}
+_CALENDARS: dict[int, tuple[object, BusinessCalendar]] = process_memo({})
 _CALENDARS_KEPT = 4096
 
 

@@ -23,6 +23,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
 from core.models import TimelineEvent
+from core.process_memos import process_memo
 from sla.models import SlaClock
 from sla.replay.inputs import EVENT_KINDS
 from sla.snapshot import Snapshot
@@ -31,7 +32,7 @@ from sla.snapshot import Snapshot
 ClockRow = tuple[str, datetime | None, datetime | None, datetime | None, Snapshot]
 
 # Snapshots by the hash of their stored form; bounded, a database holds a few distinct ones.
-_SNAPSHOTS: dict[int, Snapshot] = {}
+_SNAPSHOTS: dict[int, Snapshot] = process_memo({})
 _SNAPSHOTS_KEPT = 4096
 
 

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.choices import Role
-from core.config_memo import ConfigMemo
+from core.config_memo import ConfigMemo, clear_config_memos
 from core.models import User
 from core.roles import ROLE_GROUP_NAMES, is_agent
 from incidents import services
@@ -60,6 +60,20 @@ def test_other_processes_forget_through_the_shared_version(settings):
     assert there.get("k", lambda: 1) == 1
     here.clear()  # what a save in this process does
     assert there.get("k", lambda: 2) == 2
+
+
+def test_between_tests_a_memo_starts_as_in_a_new_process(settings):
+    """What an earlier test published is gone with the emptied cache: after clear_config_memos
+    the memo's first recheck keeps what this test read (it used to forget it, a second into the
+    test, and a query-count comparison saw one query more)."""
+    memo = ConfigMemo("between-tests", [])
+    memo.get("earlier", lambda: 0)  # an earlier test read it (the shared version just checked)
+    memo.clear()  # and saved a row: a version published and seen
+    cache.clear()  # tests/conftest.py empties the cache before each test
+    clear_config_memos()
+    assert memo.get("k", lambda: 1) == 1
+    settings.CONFIG_MEMO_RECHECK_SECONDS = 0
+    assert memo.get("k", lambda: 2) == 1
 
 
 def test_values_expire_after_the_maximum_age(settings):

@@ -1,0 +1,33 @@
+"""The per-process memos that grow with what is asked: kept statements, kept page parts, kept
+rows. Each is bounded and forgets everything when full, and none needs forgetting for
+correctness, since each is keyed by every input of what it keeps.
+
+They are registered here so that a test can start from none of them (tests/conftest.py): a
+memo filled by earlier tests in the same worker can reach its bound in the middle of a test's
+warm-up request and make the next request read again what it forgot, which made a query-count
+comparison fail once in a long run (issue 18).
+"""
+
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+
+class Clearable(Protocol):
+    def clear(self) -> None: ...
+
+
+M = TypeVar("M", bound=Clearable)
+_CLEARS: list[Callable[[], None]] = []
+
+
+def process_memo(memo: M) -> M:
+    """`memo` (a dict, or anything with `clear()`), registered to be forgotten by
+    `forget_process_memos`."""
+    _CLEARS.append(memo.clear)
+    return memo
+
+
+def forget_process_memos() -> None:
+    """Forget every registered memo's values in this process (tests call it between tests)."""
+    for clear in _CLEARS:
+        clear()
