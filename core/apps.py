@@ -41,6 +41,7 @@ class CoreConfig(AppConfig):
         from core import checks  # noqa: F401 — registers the settings checks
         from core.constant_in import register_constant_in
         from core.roles import connect_role_memo
+        from core.selectors import ACTORS_MEMO
         from core.single_line import single_line_guard_install
         from core.web.forms import CHOICES_MEMO
 
@@ -51,4 +52,5 @@ class CoreConfig(AppConfig):
         register_constant_in()
         connect_role_memo()
         CHOICES_MEMO.connect()
+        ACTORS_MEMO.connect()
         single_line_guard_install()
