@@ -43,3 +43,28 @@ def test_the_lists_default_to_the_open_statuses_in_the_sql():
     sql, params = filterset.qs.query.sql_with_params()
     assert all(f"'{status}'" in sql for status in OPEN_STATUSES)
     assert not set(params) & set(OPEN_STATUSES)
+
+
+def test_a_kind_is_in_the_timeline_and_clock_statements_not_their_parameters():
+    from django.contrib.contenttypes.models import ContentType
+
+    from core.models import TimelineEvent
+    from core.selectors import timeline_for_user
+    from tests.factories import UserFactory
+
+    incident = IncidentFactory()
+    kind = ContentType.objects.get_for_model(Incident).pk
+    agent = UserFactory(role="agent")
+    sql, params = timeline_for_user(ticket=incident, user=agent).query.sql_with_params()
+    assert f'"ticket_type_id" = {kind}' in sql and kind not in params
+    assert incident.pk in params
+    made = TimelineEvent.objects.filter(ticket_type_id=kind, ticket_id=incident.pk)
+    assert list(timeline_for_user(ticket=incident, user=agent)) == list(
+        made.order_by("created_at", "id")
+    )
+
+
+@pytest.mark.parametrize("value", ["35", "35; drop table x", True, 3.0])
+def test_anything_but_an_int_is_refused_as_a_constant(value):
+    with pytest.raises(ValueError, match="an int from the code"):
+        str(Incident.objects.filter(service_id__equals_constant=value).query)
