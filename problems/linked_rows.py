@@ -1,9 +1,9 @@
 """The rows of a problem page's linked incidents table, formatted in Python.
 
-The same markup templates/problems/agent/_linked_incident_row.html writes for a link
-(tests/problems/test_linked_rows.py compares the two): through the template language a page of
-50 links ran ~50 nodes, two `{% url %}`s, a `{% csrf_token %}`, a badge tag and a `date` filter
-per row, about a quarter of the problem page's CPU. The two URLs are reversed once per page with
+Written here rather than by a template (tests/problems/test_linked_rows.py checks the markup):
+through the template language a page of 50 links ran ~50 nodes, two `{% url %}`s, a
+`{% csrf_token %}`, a badge tag and a `date` filter per row, about a quarter of the problem
+page's CPU. The two URLs are reversed once per page with
 a stand-in number, then each row's number is put in its place; the rows are read as values."""
 
 from collections import namedtuple
