@@ -36,11 +36,14 @@ USER app
 EXPOSE 8000
 
 # 2 cores per container is the reference machine: 3 processes x 4 threads. --max-requests recycles
-# workers now and then so a slow leak cannot grow without bound.
+# workers now and then so a slow leak cannot grow without bound. Not more often: a new worker
+# spends about 2 s of CPU starting and on its first pages (templates, compiled statements, the
+# per-process memos, all bounded); every 2,000 requests that was an eighth of two cores at 250
+# requests a second (issue 18, BENCHMARKS.md).
 CMD ["gunicorn", "config.wsgi:application", \
      "--bind", "0.0.0.0:8000", \
      "--workers", "3", "--threads", "4", \
      "--timeout", "30", "--graceful-timeout", "25", "--keep-alive", "5", \
-     "--max-requests", "2000", "--max-requests-jitter", "200", \
+     "--max-requests", "20000", "--max-requests-jitter", "2000", \
      "--no-control-socket", \
      "--access-logfile", "-", "--error-logfile", "-"]

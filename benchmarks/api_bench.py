@@ -11,7 +11,7 @@ Against a seeded database (`manage.py seed_demo --incidents 1000000`, see BENCHM
    250 ms, 0 errors, ≥ 50 % of the baseline.
 
 gunicorn runs as docker-compose.yml runs it (3 workers x 4 threads per 2 cores, keep-alive 5 s,
---max-requests 2000), with DEBUG off, persistent database connections (DB_CONN_MAX_AGE=60) and
+--max-requests 20000), with DEBUG off, persistent database connections (DB_CONN_MAX_AGE=60) and
 API throttling off (a load test from one token would otherwise be throttled at 1,200/minute);
 access logs are off. The machine is shared: each comparison alternates baseline and target in
 rounds and reports the median round, with the ratio computed round by round.
@@ -259,7 +259,7 @@ class Gunicorn:
         workers: int,
         threads: int,
         port: int = 0,
-        max_requests: int = 2000,
+        max_requests: int = 20000,
         env: dict[str, str] | None = None,
     ) -> None:
         """`port` 0 takes a free one; `max_requests` 0 never recycles a worker; `env` is laid
