@@ -43,12 +43,9 @@ def with_actors(events: list[TimelineEvent]) -> list[TimelineEvent]:
     select_related would have set it: from memory, those not kept read in one query. The
     people are shared between requests: treat them as read-only."""
     kept: dict[int, User] = ACTORS_MEMO.get("actors", dict)
-    people: dict[int, User] = {}
-    for person_id in {event.actor_id for event in events if event.actor_id is not None}:
-        person = kept.get(person_id)
-        if person is not None:
-            people[person_id] = person
-    missing = {e.actor_id for e in events if e.actor_id is not None} - people.keys()
+    wanted = {event.actor_id for event in events if event.actor_id is not None}
+    people = {pk: person for pk in wanted if (person := kept.get(pk)) is not None}
+    missing = wanted - people.keys()
     if missing:
         read = {person.pk: person for person in User.objects.filter(pk__in=missing)}
         if len(kept) + len(read) > ACTORS_KEPT:

@@ -41,13 +41,6 @@ VIEWER = RowViewer(
 )
 
 
-@pytest.fixture(autouse=True)
-def _no_kept_rows():
-    queue_row_memo.forget_rows()
-    yield
-    queue_row_memo.forget_rows()
-
-
 def _item(**changes) -> QueueItem:
     values = {
         "pk": 1,
