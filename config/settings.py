@@ -537,11 +537,9 @@ QUEUE_REFRESH_SECONDS = env_int("QUEUE_REFRESH_SECONDS", 15)
 TIMELINE_PAGE_SIZE = env_int("TIMELINE_PAGE_SIZE", 50)
 LINKED_INCIDENTS_PAGE_SIZE = env_int("LINKED_INCIDENTS_PAGE_SIZE", 50)
 FILES_PAGE_SIZE = env_int("FILES_PAGE_SIZE", 50)
-# Lists count at most this many rows per count (tabs, totals) and show "1,000+" beyond it, so
-# their cost does not grow with the data they are not showing (core/capped_counts.py). Numbered
-# pages stop at the cap. Counting a window of 10,000 open incidents for the queue's tabs cost
-# PostgreSQL 4.4 ms on every queue load and refresh at 1M incidents; 1,000 cost 0.46 (issue 18).
-LIST_COUNT_CAP = env_int("LIST_COUNT_CAP", 1_000)
+# Lists count at most this many rows per count (tabs, totals) and show "10,000+" beyond it, so
+# their cost does not grow with the data they are not showing (core/capped_counts.py).
+LIST_COUNT_CAP = env_int("LIST_COUNT_CAP", 10_000)
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
 # Reporting: which impacts count as an outage for MTBF, work_mem for report queries (PostgreSQL),
 # how long the summary tiles are cached.

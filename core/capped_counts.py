@@ -1,6 +1,6 @@
 """Counts for the lists that stay constant in the size of the data: each count stops at
 LIST_COUNT_CAP + 1 rows, so a tab bar over a million open tickets reads at most that many rows
-instead of counting them all; the page shows "1,000+" past the cap (the default cap).
+instead of counting them all; the page shows "10,000+" past the cap.
 """
 
 from collections.abc import Iterable

@@ -8,7 +8,7 @@ the resolve action resolves with the fix (problems.services). Two statements, on
 viewer's scope as a subquery over every incident, had cost the page 18 ms of the database's
 time at 2,155 links; the pass costs 8 ms.
 
-Both counts stop at LIST_COUNT_CAP + 1 links (core.capped_counts): past it they read "1,000+".
+Both counts stop at LIST_COUNT_CAP + 1 links (core.capped_counts): past it they read "10,000+".
 One statement serves every problem (core.kept_statements.kept_by: compiled with a stand-in for
 the problem's id, each problem's id filled in where it sits among the parameters), kept under
 every other input of its SQL: the database, the cap and the viewer's scope

@@ -75,7 +75,7 @@ class CountedPaginator(_Paginator):
 
 def paginate_capped(request: HttpRequest, queryset: QuerySet[M], per_page: int) -> Page[M]:
     """`paginate`, counting at most LIST_COUNT_CAP rows (core.capped_counts): past the cap the
-    pages stop there and `page.paginator.count.label` says "1,000+"."""
+    pages stop there and `page.paginator.count.label` says "10,000+"."""
     count = capped_window_counts(queryset, {"all": None})["all"]
     paginator = CountedPaginator(queryset, per_page, count=count)
     return paginator.get_page(request.GET.get("page"))
