@@ -391,6 +391,18 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 60},
     },
     "sla.audit": {"task": "sla.audit", "schedule": 60.0, "options": {"expires": 120}},
+    # The triage queue's and the problem page's counts read tallies the database keeps
+    # (core.tallies); their rows are folded each minute.
+    "incidents.compact_open_tally": {
+        "task": "incidents.compact_open_tally",
+        "schedule": 60.0,
+        "options": {"expires": 120},
+    },
+    "problems.compact_link_tally": {
+        "task": "problems.compact_link_tally",
+        "schedule": 60.0,
+        "options": {"expires": 120},
+    },
     "oncall.sweep_pages": {
         "task": "oncall.sweep_pages",
         "schedule": PAGING_SWEEP_INTERVAL_SECONDS,

@@ -90,6 +90,13 @@ class Incident(RatedTicket):
                 name="incident_open_window",
                 condition=models.Q(status__in=sorted(OPEN_STATUSES)),
             ),
+            # The queue's tab counts from the tally (incidents.open_tally): the open restricted
+            # incidents an agent sees as their requester.
+            models.Index(
+                fields=["requester"],
+                name="incident_open_restricted",
+                condition=models.Q(status__in=sorted(OPEN_STATUSES), category=Category.SECURITY),
+            ),
             models.Index(fields=["support_group", "status"], name="incident_group_status"),
             models.Index(fields=["assignee", "status"], name="incident_assignee_status"),
             # End users' "my incidents".
@@ -135,3 +142,37 @@ class Incident(RatedTicket):
     def needs_containment(self) -> bool:
         """Security and major incidents must be contained before diagnosis or resolution."""
         return self.is_major or self.category == Category.SECURITY
+
+
+class OpenTally(models.Model):
+    """How many open incidents each support group, assignee and restriction holds, kept by the
+    database itself (incidents.open_tally): triggers on the incidents' table add a row of +1 or
+    -1 for every incident that becomes, stops being or moves while open, in the same
+    transaction as the change; a task sums the rows every minute. The triage queue's tab counts
+    read these few rows instead of counting the open incidents (issue 18).
+
+    `restricted`: the incident is one its kind restricts (incidents.visibility). Not foreign
+    keys in the database: a row is history, summed away; a deleted group or user moves its
+    incidents first (their own foreign keys), which the triggers count."""
+
+    support_group = models.ForeignKey(
+        "core.SupportGroup",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    assignee = models.ForeignKey(
+        "core.User",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    restricted = models.BooleanField()
+    n = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.support_group_id}/{self.assignee_id}/{self.restricted}: {self.n:+d}"

@@ -4,8 +4,9 @@ assignee, their requester and managers), requesters only their own. Something ou
 404, never a 403.
 
 The triage queue's tabs (unassigned / mine / my groups / all) narrow an already scoped and
-filtered queryset; `incident_queue_counts` counts every tab (up to a cap) in one pass, so the tab
-bar costs the same whatever the page size, and its total doubles as the paginator's count.
+filtered queryset; `incident_queue_counts` counts every tab, from the open incidents' tally when
+nothing but "open" filters the queue, else up to a cap in one pass, so the tab bar costs the
+same whatever the page size; the tab's count doubles as the paginator's.
 """
 
 from collections.abc import Iterable
@@ -13,6 +14,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from core.capped_counts import CappedCount, capped_counts_of, capped_window_statement
@@ -26,6 +28,7 @@ from core.tickets.visibility import hides_restricted, restricted_condition
 from core.utc_instants import aware, instant_column
 from incidents.alerts.state import with_alert_state
 from incidents.models import Incident
+from incidents.open_tally import tally_counts, tally_counts_statement
 from incidents.queue_statements import StatementKey, kept_statement
 from incidents.visibility import SECURITY_INCIDENTS
 
@@ -227,14 +230,28 @@ def incident_queue_states(
 
 
 def incident_queue_counts(
-    queryset: QuerySet[Incident], *, user: User, key: StatementKey | None = None
+    queryset: QuerySet[Incident],
+    *,
+    user: User,
+    key: StatementKey | None = None,
+    tallied: bool = False,
 ) -> dict[str, CappedCount]:
-    """How many incidents of `queryset` each tab holds, in one pass over at most
-    LIST_COUNT_CAP + 1 of them (past the cap each count says it is a lower bound); the
-    statement kept under `key` (incidents.queue_statements)."""
+    """How many incidents of `queryset` each tab holds; the statement kept under `key`
+    (incidents.queue_statements).
+
+    `tallied`: `queryset` is every open incident `user` may see, unfiltered, so the counts are
+    read from the open incidents' tally, exact (incidents.open_tally). Otherwise in one pass
+    over at most LIST_COUNT_CAP + 1 of them: past the cap each count says it is a lower bound."""
+    conditions = {tab: _tab_condition(user, tab) for tab in QUEUE_TABS}
+    if tallied:
+        statement = kept_statement(
+            None if key is None else (*key, "tally-counts"),
+            lambda: tally_counts_statement(user, conditions),
+        )
+        assert statement is not None
+        return tally_counts(queryset.db, statement, list(QUEUE_TABS), settings.LIST_COUNT_CAP)
 
     def compiled() -> Statement:
-        conditions = {tab: _tab_condition(user, tab) for tab in QUEUE_TABS}
         return Statement(*capped_window_statement(queryset, conditions))
 
     statement = kept_statement(None if key is None else (*key, "counts"), compiled)

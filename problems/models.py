@@ -191,3 +191,42 @@ class ReviewActionItem(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class LinkTally(models.Model):
+    """How many incidents each problem links, by whether they are open and restricted, kept by
+    the database itself (problems.link_tally): triggers on the links and on the linked
+    incidents add a row of +1 or -1 for every link made or removed and every linked incident
+    that opens, closes or changes restriction, in the same transaction; a task sums the rows
+    every minute. The problem page's counts read these few rows instead of every link and its
+    incident (issue 18).
+
+    A restricted incident's row names its assignee and requester, who see it (as the linked
+    kind's restriction says, core.tickets.visibility); any other row names nobody. Not foreign
+    keys in the database: a row is history, summed away."""
+
+    problem = models.ForeignKey(
+        Problem, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    restricted = models.BooleanField()
+    open = models.BooleanField()
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    n = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.problem_id}/{self.restricted}/{self.open}: {self.n:+d}"

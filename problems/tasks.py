@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 
+from problems.link_tally import compact_link_tally
 from problems.recurrence import proposals_detect
 
 logger = logging.getLogger(__name__)
@@ -17,3 +18,11 @@ def detect_recurring_task() -> int:
     if created:
         logger.info("recurrence detection proposed %d problem(s)", len(created))
     return len(created)
+
+
+@shared_task(name="problems.compact_link_tally", acks_late=True, ignore_result=True)
+def compact_link_tally_task() -> int:
+    """Fold the problems' link tally (problems.link_tally): idempotent, each run sums what is
+    there; returns the rows folded."""
+    before, _ = compact_link_tally()
+    return before

@@ -56,6 +56,13 @@ def restricted_condition(restriction: Restriction | None, user: User) -> Q | Non
     )
 
 
+def reads_every_restricted(user: User) -> Q:
+    """The part of `restricted_condition` that lets `user` see every restricted ticket, for a
+    statement over something other than the tickets (incidents.open_tally): their membership
+    of a group that handles security, an EXISTS evaluated in that statement."""
+    return Q(Exists(_security_memberships(user.pk)))
+
+
 def is_restricted(ticket: TicketBase) -> bool:
     """Whether `ticket` is restricted by its kind (False for a model that is no kind)."""
     kind = find_kind(ticket)

@@ -57,7 +57,7 @@ from incidents.selectors import (
     queue_tab_or_default,
     with_live_page,
 )
-from incidents.views.queue_filters import queue_filter_form, queue_filterset
+from incidents.views.queue_filters import only_open, queue_filter_form, queue_filterset
 from incidents.views.queue_head import Tab, queue_head
 from incidents.views.queue_marker import page_row_states, queue_marker, row_state
 from incidents.views.queue_row_memo import made_row
@@ -104,13 +104,20 @@ def queue_basis(request: HtmxHttpRequest, user: User) -> QueueBasis:
     alias = filterset.queryset.db
     key = statement_key(filterset, alias=alias, scope=incident_scope_key(user), tab=tab)
     filtered = kept_queryset(key, "filtered", lambda: filterset.qs)
-    counts = incident_queue_counts(filtered, user=user, key=key)
+    counts = incident_queue_counts(filtered, user=user, key=key, tallied=only_open(filterset))
     listed = kept_queryset(
         key, "listed", lambda: with_live_page(incident_queue_tab(filtered, user=user, tab=tab))
     )
-    paginator = CountedPaginator(listed, settings.QUEUE_PAGE_SIZE, count=counts[tab])
+    paginator = CountedPaginator(listed, settings.QUEUE_PAGE_SIZE, count=paged(counts[tab]))
     page = paginator.get_page(request.GET.get("page"))
     return QueueBasis(filterset, tab, counts, page, request.get_full_path(), key)
+
+
+def paged(count: CappedCount) -> CappedCount:
+    """The paginator's count: the tab's, its pages stopping at LIST_COUNT_CAP as every list's
+    do (an exact count from the tally may be past it; deep pages cost the database more)."""
+    cap = settings.LIST_COUNT_CAP
+    return count if count <= cap else CappedCount(cap, True)
 
 
 def basis_marker(

@@ -30,6 +30,22 @@ def queue_filterset(request: HtmxHttpRequest, user: User) -> IncidentFilterSet:
     return kept_filterset(IncidentFilterSet, request, incident_list_for_user(user))
 
 
+# What the queue's form holds that narrows nothing beyond the open incidents.
+_NOT_FILTERS = frozenset({"open", "ordering"})
+
+
+def only_open(filterset: IncidentFilterSet) -> bool:
+    """Whether the queue shows every open incident the viewer may see, nothing else filtering
+    it (the order aside): its tab counts come from the tally (incidents.open_tally)."""
+    form = filterset.form
+    if not form.is_valid():
+        return False
+    data = form.cleaned_data
+    return data.get("open") is True and all(
+        value in (None, "", [], ()) for name, value in data.items() if name not in _NOT_FILTERS
+    )
+
+
 def queue_filter_form(request: HtmxHttpRequest, filterset: Any, tab: str) -> SafeString:
     """The filter form's HTML for this request's query string (the page number aside)."""
     key = tuple((name, values) for name, values in query_key(request) if name != "page")

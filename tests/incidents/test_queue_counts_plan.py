@@ -1,4 +1,4 @@
-"""The queue's tab counts read a window of open incidents from the partial covering index
+"""A filtered queue's tab counts read a window of open incidents from the partial covering index
 `incident_open_window` alone (PostgreSQL): everything the tabs, the visibility rule and the
 common filters test is in the index, so the window needs no table rows and no sequential scan
 (which at a million incidents may read most of the table before it finds 10,001 open ones)."""
@@ -19,10 +19,10 @@ from tests.factories import IncidentFactory
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 
-def _count_statement(client, path: str) -> str:
+def _count_statement(client, path: str, marker: str = "capped_window") -> str:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(path).status_code == 200
-    return next(q["sql"] for q in queries.captured_queries if "capped_window" in q["sql"])
+    return next(q["sql"] for q in queries.captured_queries if marker in q["sql"])
 
 
 def _scans(plan: dict) -> list[tuple[str, str]]:
@@ -50,14 +50,7 @@ def _a_desk_s_worth(incident: Incident, copies: int = 2000) -> None:
     Incident.objects.bulk_create(rows, batch_size=500)
 
 
-@pytest.mark.parametrize(
-    "query", ["", "?tab=mine", "?tab=groups&tier=1", "?tab=unassigned&service=1"]
-)
-def test_the_count_window_is_read_from_the_open_window_index_alone(
-    client_for, agent_l1, service, query
-):
-    _a_desk_s_worth(IncidentFactory.create_batch(3, service=service)[0])
-    statement = _count_statement(client_for(agent_l1), f"/agent/incidents/{query}")
+def _incident_scans(statement: str) -> list[tuple[str, str]]:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE) incidents_incident")
     with transaction.atomic(), connection.cursor() as cursor:
@@ -68,5 +61,28 @@ def test_the_count_window_is_read_from_the_open_window_index_alone(
         cursor.execute(f"EXPLAIN (FORMAT JSON) {statement}")
         plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
-    incident_scans = [scan for scan in _scans(plan[0]["Plan"]) if scan[1].startswith("incident")]
-    assert incident_scans == [("Index Only Scan", "incident_open_window")], plan
+    return [scan for scan in _scans(plan[0]["Plan"]) if scan[1].startswith("incident")]
+
+
+@pytest.mark.parametrize(
+    "query", ["?tier=1", "?tab=mine&tier=1", "?tab=groups&tier=1", "?tab=unassigned&service=1"]
+)
+def test_the_count_window_is_read_from_the_open_window_index_alone(
+    client_for, agent_l1, service, query
+):
+    _a_desk_s_worth(IncidentFactory.create_batch(3, service=service)[0])
+    statement = _count_statement(client_for(agent_l1), f"/agent/incidents/{query}")
+    assert _incident_scans(statement) == [("Index Only Scan", "incident_open_window")]
+
+
+@pytest.mark.parametrize("query", ["", "?tab=mine"])
+def test_unfiltered_the_counts_read_only_the_agent_s_own_restricted_incidents(
+    client_for, agent_l1, service, query
+):
+    """The queue as it opens counts from the tally (incidents.open_tally); of the incidents
+    themselves it reads only the open restricted ones the agent asked for, from their index."""
+    _a_desk_s_worth(IncidentFactory.create_batch(3, service=service)[0])
+    statement = _count_statement(
+        client_for(agent_l1), f"/agent/incidents/{query}", "incidents_opentally"
+    )
+    assert _incident_scans(statement) == [("Index Scan", "incident_open_restricted")]

@@ -75,11 +75,12 @@ def test_kept_counts_are_the_orms_counts(problem, make_incident, agent_l1, end_u
         assert page_counts.link_counts(problem, member).visible.value == 8
 
 
-def test_counts_past_the_cap_say_so(problem, make_incident, agent_l1, settings):
+def test_an_agent_s_counts_are_exact_past_the_cap(problem, make_incident, agent_l1, settings):
+    """From the link tally (problems.link_tally): no window to stop at."""
     settings.LIST_COUNT_CAP = 2
     _linked(problem, make_incident, agent_l1, 3)
     counts = page_counts.link_counts(problem, agent_l1)
-    assert (counts.visible.label, counts.open.label) == ("2+", "2+")
+    assert (counts.visible.label, counts.open.label) == ("3", "3")
 
 
 def test_a_viewer_never_gets_another_viewers_scope(

@@ -63,11 +63,12 @@ def test_more_linked_incidents_pages_through_every_link_once(
     assert [len(page) for page in pages] == [4, 4, 2]
 
 
-def test_the_counts_are_capped(client_for, agent_l1, problem_with_links, settings):
+def test_the_counts_are_exact_past_the_cap(client_for, agent_l1, problem_with_links, settings):
+    """The problem page counts its links from the link tally (problems.link_tally)."""
     settings.LIST_COUNT_CAP = 5
     problem, _ = problem_with_links(7)
     body = client_for(agent_l1).get(_url(problem)).content.decode()
-    assert "(5+, 5+ open)" in body
+    assert "(7, 7 open)" in body
 
 
 def test_a_forged_cursor_answers_400_with_the_first_links(client_for, agent_l1, problem_with_links):

@@ -27,7 +27,9 @@ from demo.sla import backfill_clocks, seed_sla_demo
 from demo.slo import seed_slo_demo
 from incidents.choices import IncidentStatus
 from incidents.models import Incident
+from incidents.open_tally import compact_open_tally
 from incidents.transitions import OPEN_STATUSES
+from problems.link_tally import compact_link_tally
 from sla.models import SlaClock
 
 DEFAULT_INCIDENTS = 1000
@@ -136,6 +138,10 @@ class Command(BaseCommand):
                 )
         with self._step("requests and problems"):
             self._seed_the_rest()
+        # The tallies (core.tallies) gathered a row per open incident and per link loaded:
+        # fold them now rather than at the worker's next minute.
+        compact_open_tally()
+        compact_link_tally()
         self._summary(started)
 
     def _seed_the_rest(self) -> None:
