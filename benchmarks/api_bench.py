@@ -366,6 +366,7 @@ def compare(
     seconds: float,
     warmup: float,
     rounds: int,
+    reconnect_every: int = 0,
 ) -> Case:
     base_runs: list[Measurement] = []
     target_runs: list[Measurement] = []
@@ -382,6 +383,7 @@ def compare(
                 clients=clients,
                 seconds=seconds,
                 warmup=warmup,
+                reconnect_every=reconnect_every,
             )
             runs.append(result)
             log(

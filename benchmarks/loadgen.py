@@ -12,6 +12,14 @@ by its length. A connection the server closed between requests (gunicorn's --max
 recycling a worker) is reopened and the request sent again; it counts as a reconnect, not an
 error. Errors are answers outside 2xx (but for 304 Not Modified, the answer to a conditional
 GET) and requests that broke mid-answer.
+
+`reconnect_every`: each client closes its connection after that many answers and opens another
+(0: never), as a browser's does when the user pauses longer than the server's keep-alive. A
+gunicorn worker keeps the connections it accepted, and serves at most one core's worth (the
+GIL): with 16 connections for the whole run, a round measured whichever worker had accepted the
+most of them (page_bench: rounds of the same page at 32 % and at 63 % of the bare view's
+throughput, the machine half idle in the slow ones). Reconnecting spreads the sessions over the
+workers again and again, whichever worker is free taking the next connection.
 """
 
 import asyncio
@@ -112,8 +120,10 @@ async def _client(
     measure_from: float,
     stop_at: float,
     result: Measurement,
+    reconnect_every: int = 0,
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
+    answered = 0
     try:
         while time.perf_counter() < stop_at:
             request = make_request()
@@ -141,7 +151,8 @@ async def _client(
                 if not (200 <= status < 300 or status == 304):
                     result.errors += 1
                     result.first_error = result.first_error or f"{status}: {body[:300]!r}"
-            if not keep:
+            answered += 1
+            if not keep or (reconnect_every and answered % reconnect_every == 0):
                 writer.close()
                 reader, writer = await asyncio.open_connection(host, port)
     finally:
@@ -157,6 +168,7 @@ def run(
     clients: int,
     seconds: float,
     warmup: float,
+    reconnect_every: int = 0,
 ) -> Measurement:
     """Run `clients` closed-loop clients for warmup + seconds; measure the last `seconds`."""
 
@@ -174,6 +186,7 @@ def run(
                     measure_from=measure_from,
                     stop_at=stop_at,
                     result=result,
+                    reconnect_every=reconnect_every,
                 )
                 for _ in range(clients)
             )

@@ -12,13 +12,16 @@ Against a seeded database (`manage.py seed_demo --incidents 100000`, see BENCHMA
 2. Over HTTP with gunicorn (as benchmarks/api_bench.py runs it) at 1 and 16 sessions, each page
    against a bare Django view rendering the same rows or ticket in the same run
    (benchmarks/baseline_views.py: `bare_ticket_rows` for the lists, `bare_ticket` for the
-   ticket pages, `bare_portal_tickets` for the portal lists), alternating in rounds.
+   ticket pages, `bare_portal_tickets` for the portal lists), alternating in rounds. Each
+   session opens a new connection every --reconnect-every answers (benchmarks/loadgen.py says
+   why: otherwise a round measures whichever worker holds most of the sessions).
 
 The ticket pages show, per kind, the ticket with the most timeline entries among 500 spread over
 the kind's tickets (over the requester's incidents for the portal ticket page).
 
 Usage: .venv/bin/python benchmarks/page_bench.py [--database sd_pages_bench] [--seconds 8]
        [--rounds 2] [--skip-http] [--only NAME] [--requester user] [--port 0]
+       [--reconnect-every 20]
 Writes a Markdown section to stdout (progress to stderr).
 """
 
@@ -104,6 +107,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--reconnect-every",
+        type=int,
+        default=20,
+        help="each session opens a new connection after this many answers (0: never; loadgen)",
+    )
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument(
         "--statements", action="store_true", help="log each page's statements with their times"
@@ -147,7 +156,9 @@ def main() -> None:
         cookies = {False: session_cookie(args.agent), True: session_cookie(args.requester)}
         server = Gunicorn(url, workers=args.workers, threads=args.threads, port=args.port)
         with server:
-            lines += report_http(measure_http(server.port, pages, cookies, args), server)
+            lines += report_http(
+                measure_http(server.port, pages, cookies, args), server, args.reconnect_every
+            )
     print("\n".join(lines))
 
 
@@ -349,17 +360,18 @@ def measure_http(
                     seconds=args.seconds,
                     warmup=args.warmup,
                     rounds=args.rounds,
+                    reconnect_every=args.reconnect_every,
                 )
             )
     return cases
 
 
-def report_http(cases: list[Case], server: Gunicorn) -> list[str]:
+def report_http(cases: list[Case], server: Gunicorn, reconnect_every: int) -> list[str]:
     load = os.getloadavg()
     lines = [
         f"Over HTTP: gunicorn {server.workers} workers x {server.threads} threads, bare view and "
-        f"page alternating in rounds; load average at the end {load[0]:.1f}, {load[1]:.1f}, "
-        f"{load[2]:.1f}.",
+        f"page alternating in rounds, each session reconnecting every {reconnect_every} answers "
+        f"(0: never); load average at the end {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}.",
         "",
         "| case | view | req/s | p50 ms | p95 ms | p99 ms | errors | page / bare |",
         "|---|---|---:|---:|---:|---:|---:|---:|",

@@ -403,6 +403,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 120},
     },
+    # ... and compared with what they count every hour (made again, with an error logged, if
+    # something wrote without their triggers).
+    "incidents.audit_open_tally": {
+        "task": "incidents.audit_open_tally",
+        "schedule": 3600.0,
+        "options": {"expires": 600},
+    },
+    "problems.audit_link_tally": {
+        "task": "problems.audit_link_tally",
+        "schedule": 3600.0,
+        "options": {"expires": 600},
+    },
     "oncall.sweep_pages": {
         "task": "oncall.sweep_pages",
         "schedule": PAGING_SWEEP_INTERVAL_SECONDS,

@@ -5,6 +5,11 @@ A rollback takes its rows with it and concurrent writers only insert, so they ne
 counter. `fold_tally` sums a tally's rows into one per key, in one transaction: the rows it
 deletes are the rows it sums (DELETE ... RETURNING), so a change committed meanwhile keeps its
 own row and is folded the next time.
+
+A tally is only as right as its triggers: a load that bypasses them (triggers disabled, a
+replication role that skips them) would leave it wrong for good. `tally_drift` compares it with
+what it counts, in one statement (one snapshot, so writes in flight cannot make a difference
+appear), and `rebuild_tally` makes it again while its tables take no writes.
 """
 
 from collections import Counter
@@ -83,3 +88,38 @@ def row_condition(
         else:
             raise TypeError(f"A tally's trigger cannot write in {value!r}.")
     return sql % tuple(literals)
+
+
+def tally_drift(model: type[Model], keys: tuple[str, ...], counted: str) -> int:
+    """How many keys of `model`'s tally sum to another number than the SELECT `counted` gives
+    (its columns: `keys`, then the count), in one statement."""
+    alias = router.db_for_write(model)
+    table = model._meta.db_table
+    columns = ", ".join(keys)
+    with connections[alias].cursor() as cursor:
+        # The table and column names are the model's own; `counted` is the tally's own SQL.
+        cursor.execute(
+            f"SELECT 0, {columns}, SUM(n) FROM {table} GROUP BY {columns} "  # noqa: S608
+            f"UNION ALL SELECT 1, counted.* FROM ({counted}) AS counted"
+        )
+        rows = cursor.fetchall()
+    sums: tuple[Counter[tuple[Any, ...]], Counter[tuple[Any, ...]]] = (Counter(), Counter())
+    for side, *key, n in rows:
+        # A flag reads 1 or True, depending on the database: equal as keys either way.
+        sums[side][tuple(key)] += int(n)
+    tallied, truth = ({key: n for key, n in side.items() if n} for side in sums)
+    return sum(1 for key in {*tallied, *truth} if tallied.get(key) != truth.get(key))
+
+
+def rebuild_tally(model: type[Model], rebuild: str, sources: tuple[str, ...]) -> None:
+    """Empty `model`'s tally and fill it with `rebuild`, while `sources` take no writes (on
+    PostgreSQL a SHARE lock until the transaction ends, waiting at most 5 s for it; SQLite has
+    one writer at a time)."""
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL lock_timeout = '5s'")
+            cursor.execute(f"LOCK TABLE {', '.join(sources)} IN SHARE MODE")
+        cursor.execute(f"DELETE FROM {model._meta.db_table}")  # noqa: S608
+        cursor.execute(rebuild)

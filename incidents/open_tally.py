@@ -15,13 +15,16 @@ such an agent sees as their requester are counted from the incidents themselves,
 statement (a handful: the window of core.capped_counts, over a partial index of them).
 """
 
+from django.db import connections, router
 from django.db.models import Q, QuerySet
 
 from core.capped_counts import CappedCount, capped_window_statement
 from core.kept_statements import Statement, kept_cursor
 from core.models import User
-from core.tallies import fold_tally, tally_sums_statement
+from core.tallies import fold_tally, rebuild_tally, tally_drift, tally_sums_statement
 from core.tickets.visibility import hides_restricted, reads_every_restricted
+from incidents import open_tally_sql
+from incidents.choices import Category
 from incidents.models import Incident, OpenTally
 from incidents.transitions import OPEN_STATUSES
 from incidents.visibility import SECURITY_INCIDENTS
@@ -42,8 +45,11 @@ def _seen_restricted(user: User) -> QuerySet[Incident]:
     """The open restricted incidents `user` sees only as their requester (none for a member of
     a group that handles security, nor those assigned to them: the tally's rows count those),
     read through the index of such incidents by requester (incident_open_restricted)."""
+    # The restriction (SECURITY_INCIDENTS.rows) and the open statuses written into the SQL
+    # (core.constant_in): as parameters, PostgreSQL cannot match the partial index to a generic
+    # plan and planned the statement again on every page (about 2 ms).
     return (
-        Incident.objects.filter(SECURITY_INCIDENTS.rows)
+        Incident.objects.filter(category__in_constants=[Category.SECURITY])
         .filter(status__in_constants=OPEN_STATUSES)
         .filter(requester_id=user.pk)
         .exclude(assignee_id=user.pk)
@@ -84,7 +90,20 @@ def tally_counts(
     }
 
 
+KEYS = ("support_group_id", "assignee_id", "restricted")
+
+
 def compact_open_tally() -> tuple[int, int]:
     """Fold the tally into one row per support group, assignee and restriction (core.tallies);
     the rows before and after."""
-    return fold_tally(OpenTally, ("support_group_id", "assignee_id", "restricted"))
+    return fold_tally(OpenTally, KEYS)
+
+
+def audit_open_tally() -> int:
+    """Compare the tally with the open incidents it counts; when they differ, make it again
+    (core.tallies). How many keys differed."""
+    vendor = connections[router.db_for_write(OpenTally)].vendor
+    drift = tally_drift(OpenTally, KEYS, open_tally_sql.counted(vendor))
+    if drift:
+        rebuild_tally(OpenTally, open_tally_sql.rebuild(vendor), (open_tally_sql.SOURCE,))
+    return drift

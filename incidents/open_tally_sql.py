@@ -111,13 +111,19 @@ def uninstall(vendor: str) -> list[str]:
     return drops
 
 
-def rebuild(vendor: str) -> str:
-    """The statement that fills an empty tally from the incidents as they are (the migration,
-    the demo's bulk load): one row per group, assignee and restriction."""
+def counted(vendor: str) -> str:
+    """The open incidents counted as the tally counts them, one row per group, assignee and
+    restriction (the columns of the tally, n last)."""
     restricted = _restricted(SOURCE, "false" if vendor == "postgresql" else "0")
     return (
-        f"{_COLUMNS} SELECT support_group_id, assignee_id, restricted, count(*) FROM "  # noqa: S608
+        "SELECT support_group_id, assignee_id, restricted, count(*) FROM "  # noqa: S608
         f"(SELECT support_group_id, assignee_id, {restricted} AS restricted "
         f"FROM {SOURCE} WHERE {_open(SOURCE)}) AS open_incidents "
         "GROUP BY support_group_id, assignee_id, restricted"
     )
+
+
+def rebuild(vendor: str) -> str:
+    """The statement that fills an empty tally from the incidents as they are (the migration,
+    the audit's repair)."""
+    return f"{_COLUMNS} {counted(vendor)}"

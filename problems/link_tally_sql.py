@@ -148,13 +148,13 @@ def uninstall(connection: BaseDatabaseWrapper) -> list[str]:
     return drops
 
 
-def rebuild(connection: BaseDatabaseWrapper) -> str:
-    """The statement that fills an empty tally from the links as they are (the migration): one
-    row per problem and kind of link."""
+def counted(connection: BaseDatabaseWrapper) -> str:
+    """The links counted as the tally counts them, one row per problem and kind of link (the
+    columns of the tally, n last)."""
     kind = _Kind(connection)
     restricted = kind.restricted("ticket")
     return (
-        f"{_COLUMNS} SELECT problem_id, restricted, open, assignee_id, requester_id, count(*) "  # noqa: S608
+        "SELECT problem_id, restricted, open, assignee_id, requester_id, count(*) "  # noqa: S608
         f"FROM (SELECT link.problem_id AS problem_id, {restricted} AS restricted, "
         f"{kind.open('ticket')} AS open, "
         f"CASE WHEN {restricted} THEN ticket.assignee_id END AS assignee_id, "
@@ -162,3 +162,9 @@ def rebuild(connection: BaseDatabaseWrapper) -> str:
         f"FROM {LINKS} AS link JOIN {kind.table} AS ticket ON ticket.id = link.incident_id) "
         "AS links GROUP BY problem_id, restricted, open, assignee_id, requester_id"
     )
+
+
+def rebuild(connection: BaseDatabaseWrapper) -> str:
+    """The statement that fills an empty tally from the links as they are (the migration, the
+    audit's repair)."""
+    return f"{_COLUMNS} {counted(connection)}"

@@ -16,9 +16,9 @@ from core.models import SupportGroup, User
 from incidents import open_tally_sql
 from incidents.choices import Category, IncidentStatus
 from incidents.models import Incident, OpenTally
-from incidents.open_tally import compact_open_tally
+from incidents.open_tally import audit_open_tally, compact_open_tally
 from incidents.selectors import QUEUE_TABS, incident_list_for_user, incident_queue_counts
-from incidents.tasks import compact_open_tally_task
+from incidents.tasks import audit_open_tally_task, compact_open_tally_task
 from incidents.transitions import OPEN_STATUSES
 from incidents.visibility import SECURITY_INCIDENTS
 from tests.factories import IncidentFactory, SupportGroupFactory, UserFactory
@@ -122,6 +122,22 @@ def test_folding_keeps_the_sums_in_a_row_each(l1_group: SupportGroup, agent_l1: 
         assert compact_open_tally() == (1, 1)
     assert not [q for q in queries.captured_queries if q["sql"].startswith(("DELETE", "INSERT"))]
     assert compact_open_tally_task() == 1
+
+
+def test_a_tally_written_around_is_found_and_made_again(
+    l1_group: SupportGroup, agent_l1: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    IncidentFactory(status=S.LOGGED, support_group=l1_group)
+    IncidentFactory(status=S.LOGGED, support_group=l1_group, assignee=agent_l1)
+    IncidentFactory(status=S.CLOSED, support_group=l1_group)
+    assert audit_open_tally() == 0
+    # As if something had written incidents without their triggers.
+    OpenTally.objects.filter(assignee=agent_l1).delete()
+    OpenTally.objects.create(support_group=None, assignee=None, restricted=True, n=4)
+    assert audit_open_tally_task() == 2
+    assert "differed in 2 key(s)" in caplog.text
+    _in_step()
+    assert audit_open_tally() == 0
 
 
 def test_the_triggers_count_what_the_kind_calls_open_and_restricted() -> None:

@@ -19,10 +19,10 @@ from incidents.models import Incident
 from incidents.selectors import incident_list_for_user
 from incidents.transitions import OPEN_STATUSES
 from problems import link_tally_sql
-from problems.link_tally import KEYS, compact_link_tally
+from problems.link_tally import KEYS, audit_link_tally, compact_link_tally
 from problems.models import LinkTally, Problem, ProblemIncident
 from problems.page_counts import link_counts
-from problems.tasks import compact_link_tally_task
+from problems.tasks import audit_link_tally_task, compact_link_tally_task
 from tests.factories import SupportGroupFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +107,20 @@ def test_folding_keeps_the_sums(problem: Problem, make_incident: Callable[..., I
     assert compact_link_tally() == (6, 2)
     assert _tallied() == before == _counted()
     assert compact_link_tally_task() == 2  # nothing to fold: the rows as they are
+
+
+def test_a_tally_written_around_is_found_and_made_again(
+    problem: Problem, make_incident: Callable[..., Incident], caplog: pytest.LogCaptureFixture
+) -> None:
+    _link(problem, make_incident())
+    _link(problem, make_incident(S.CLOSED))
+    assert audit_link_tally() == 0
+    # As if something had written links without their triggers.
+    LinkTally.objects.filter(open=False).delete()
+    assert audit_link_tally_task() == 1
+    assert "differed in 1 key(s)" in caplog.text
+    _in_step()
+    assert audit_link_tally() == 0
 
 
 def _viewers(agent_l1: User, agent_l2: User, manager: User) -> list[User]:
