@@ -13,9 +13,10 @@ appear), and `rebuild_tally` makes it again while its tables take no writes.
 """
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import connections, migrations, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BooleanField, ExpressionWrapper, Model, Q, QuerySet
 
@@ -123,3 +124,25 @@ def rebuild_tally(model: type[Model], rebuild: str, sources: tuple[str, ...]) ->
             cursor.execute(f"LOCK TABLE {', '.join(sources)} IN SHARE MODE")
         cursor.execute(f"DELETE FROM {model._meta.db_table}")  # noqa: S608
         cursor.execute(rebuild)
+
+
+SqlFor = Callable[[BaseDatabaseWrapper], Any]
+
+
+def tally_triggers(install: SqlFor, uninstall: SqlFor, rebuild: SqlFor) -> migrations.RunPython:
+    """The migration operation that installs a tally's triggers (`install`: the statements for a
+    connection), then fills the tally from what is there (`rebuild`: one statement); reversed,
+    `uninstall`. In one transaction on PostgreSQL, where creating a trigger keeps other writers
+    of its table waiting until it commits, so no change falls between the two."""
+
+    def forwards(apps: Any, schema_editor: Any) -> None:
+        connection = schema_editor.connection
+        for statement in install(connection):
+            schema_editor.execute(statement)
+        schema_editor.execute(rebuild(connection))
+
+    def backwards(apps: Any, schema_editor: Any) -> None:
+        for statement in uninstall(schema_editor.connection):
+            schema_editor.execute(statement)
+
+    return migrations.RunPython(forwards, backwards)

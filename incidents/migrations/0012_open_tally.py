@@ -4,22 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from core.tallies import tally_triggers
 from incidents import open_tally_sql
-
-
-def install_triggers(apps, schema_editor):
-    """The triggers, then the tally of the incidents already there: in one transaction on
-    PostgreSQL, where creating a trigger keeps other writers of the table waiting until it
-    commits, so no change falls between the two."""
-    vendor = schema_editor.connection.vendor
-    for statement in open_tally_sql.install(vendor):
-        schema_editor.execute(statement)
-    schema_editor.execute(open_tally_sql.rebuild(vendor))
-
-
-def uninstall_triggers(apps, schema_editor):
-    for statement in open_tally_sql.uninstall(schema_editor.connection.vendor):
-        schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
@@ -79,5 +65,9 @@ class Migration(migrations.Migration):
                 name="incident_open_restricted",
             ),
         ),
-        migrations.RunPython(install_triggers, uninstall_triggers),
+        tally_triggers(
+            lambda connection: open_tally_sql.install(connection.vendor),
+            lambda connection: open_tally_sql.uninstall(connection.vendor),
+            lambda connection: open_tally_sql.rebuild(connection.vendor),
+        ),
     ]

@@ -4,22 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from core.tallies import tally_triggers
 from problems import link_tally_sql
-
-
-def install_triggers(apps, schema_editor):
-    """The triggers, then the tally of the links already there: in one transaction on
-    PostgreSQL, where creating a trigger keeps other writers of the table waiting until it
-    commits, so no change falls between the two."""
-    connection = schema_editor.connection
-    for statement in link_tally_sql.install(connection):
-        schema_editor.execute(statement)
-    schema_editor.execute(link_tally_sql.rebuild(connection))
-
-
-def uninstall_triggers(apps, schema_editor):
-    for statement in link_tally_sql.uninstall(schema_editor.connection):
-        schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
@@ -75,5 +61,5 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
-        migrations.RunPython(install_triggers, uninstall_triggers),
+        tally_triggers(link_tally_sql.install, link_tally_sql.uninstall, link_tally_sql.rebuild),
     ]

@@ -102,3 +102,12 @@ def incident_with_events(count: int, *, same_instant: bool = False, **fields: ob
         for n in range(count)
     )
     return incident
+
+
+def security_group_member(username: str = "secagent") -> User:
+    """An agent in an active L2 group that handles security: they see every restricted ticket
+    (core.tickets.visibility)."""
+    group = SupportGroupFactory(name="Security", tier=Tier.L2, handles_security=True)
+    member = UserFactory(username=username, role=Role.AGENT)
+    group.members.add(member)
+    return member

@@ -11,7 +11,6 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
 
-from core.choices import Role, Tier
 from core.models import SupportGroup, User
 from incidents import open_tally_sql
 from incidents.choices import Category, IncidentStatus
@@ -21,7 +20,7 @@ from incidents.selectors import QUEUE_TABS, incident_list_for_user, incident_que
 from incidents.tasks import audit_open_tally_task, compact_open_tally_task
 from incidents.transitions import OPEN_STATUSES
 from incidents.visibility import SECURITY_INCIDENTS
-from tests.factories import IncidentFactory, SupportGroupFactory, UserFactory
+from tests.factories import IncidentFactory, security_group_member
 
 pytestmark = pytest.mark.django_db
 
@@ -187,10 +186,7 @@ def desk(l1_group: SupportGroup, l2_group: SupportGroup, agent_l1: User, end_use
 
 
 def _viewers(agent_l1: User, agent_l2: User, manager: User) -> list[User]:
-    security = SupportGroupFactory(name="Security", tier=Tier.L2, handles_security=True)
-    member = UserFactory(username="secagent", role=Role.AGENT)
-    security.members.add(member)
-    return [agent_l1, agent_l2, manager, member]
+    return [agent_l1, agent_l2, manager, security_group_member()]
 
 
 def test_the_queue_tabs_from_the_tally_are_the_incidents_counts(

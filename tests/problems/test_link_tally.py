@@ -12,7 +12,6 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from core.choices import Role, Tier
 from core.models import User
 from incidents.choices import Category, IncidentStatus
 from incidents.models import Incident
@@ -23,7 +22,7 @@ from problems.link_tally import KEYS, audit_link_tally, compact_link_tally
 from problems.models import LinkTally, Problem, ProblemIncident
 from problems.page_counts import link_counts
 from problems.tasks import audit_link_tally_task, compact_link_tally_task
-from tests.factories import SupportGroupFactory, UserFactory
+from tests.factories import security_group_member
 
 pytestmark = pytest.mark.django_db
 
@@ -124,10 +123,7 @@ def test_a_tally_written_around_is_found_and_made_again(
 
 
 def _viewers(agent_l1: User, agent_l2: User, manager: User) -> list[User]:
-    security = SupportGroupFactory(name="Security", tier=Tier.L2, handles_security=True)
-    member = UserFactory(username="secagent", role=Role.AGENT)
-    security.members.add(member)
-    return [agent_l1, agent_l2, manager, member]
+    return [agent_l1, agent_l2, manager, security_group_member()]
 
 
 def test_the_page_counts_from_the_tally_are_the_links_counts(
