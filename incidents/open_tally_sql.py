@@ -12,6 +12,8 @@ they never wait for each other on a counter. The SQL is made of table and column
 kind's own values (S608 below): nothing from a request.
 """
 
+from django.core.exceptions import ImproperlyConfigured
+
 from incidents.choices import Category
 from incidents.transitions import OPEN_STATUSES
 
@@ -98,7 +100,10 @@ def install(vendor: str) -> list[str]:
         return postgresql_install()
     if vendor == "sqlite":
         return sqlite_install()
-    raise NotImplementedError(f"The open incidents' tally has no triggers for {vendor}.")
+    raise ImproperlyConfigured(
+        f"The service desk runs on PostgreSQL or SQLite (DATABASE_URL), not {vendor}: the open "
+        "incidents' tally has triggers for those two only."
+    )
 
 
 def uninstall(vendor: str) -> list[str]:

@@ -11,6 +11,7 @@ table and column names and the kind's own values (S608 below): nothing from a re
   changes assignee or requester: for each of its links, -1 as it was and +1 as it is.
 """
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from core.tallies import row_condition
@@ -130,7 +131,10 @@ def install(connection: BaseDatabaseWrapper) -> list[str]:
         return postgresql_install(connection)
     if connection.vendor == "sqlite":
         return sqlite_install(connection)
-    raise NotImplementedError(f"The problems' link tally has no triggers for {connection.vendor}.")
+    raise ImproperlyConfigured(
+        f"The service desk runs on PostgreSQL or SQLite (DATABASE_URL), not {connection.vendor}: "
+        "the problems' link tally has triggers for those two only."
+    )
 
 
 def uninstall(connection: BaseDatabaseWrapper) -> list[str]:

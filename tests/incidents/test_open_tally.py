@@ -7,6 +7,7 @@ viewer."""
 import re
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
@@ -236,3 +237,8 @@ def test_past_the_cap_the_tab_is_exact_and_the_pages_stop_there(
     assert tabs == {"unassigned": "6", "mine": "0", "groups": "6", "all": "6"}
     paginator = response.context["page"].paginator
     assert (paginator.count, paginator.count.capped, paginator.num_pages) == (4, True, 2)
+
+
+def test_another_database_is_told_what_the_desk_runs_on() -> None:
+    with pytest.raises(ImproperlyConfigured, match="PostgreSQL or SQLite"):
+        open_tally_sql.install("mysql")
