@@ -8,13 +8,19 @@ server (`kept_cursor`), so psycopg prepares it once it has run `prepare_threshol
 connection (config/settings.py sets it for direct connections): PostgreSQL then skips parsing
 and, once it settles on a generic plan, planning, which took more of the database's time than
 executing on most pages. Django's own cursors bind on the client, where nothing is prepared.
+That cursor takes the statement with PostgreSQL's own placeholders ($1, $2, …), written once
+per statement (`native_placeholders`): psycopg keeps its own rewriting of `%s` only for
+statements of at most 50 parameters and 4 KB, and rewrote a queue page's clocks and rows on
+every request (a regular expression over the whole text).
 Behind PgBouncer in transaction mode (DATABASE_POOLING=transaction) nothing is prepared, and a
 kept statement runs through the connection's own cursor.
 """
 
+import re
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any, TypeVar
 
 from django.core.exceptions import EmptyResultSet
@@ -67,6 +73,52 @@ def _prepares(alias: str) -> bool:
     return options.get("prepare_threshold") is not None
 
 
+# The statements kept so far in PostgreSQL's placeholders, by their text with Django's (`%s`,
+# and `%%` for a percent sign). The texts are the kept statements' own strings, so a lookup
+# hashes each once per process.
+NATIVE_KEPT = 1024
+_NATIVE: dict[str, str] = process_memo({})
+_PLACEHOLDER = re.compile(r"%(.)", re.DOTALL)
+
+
+def native_placeholders(sql: str) -> str:
+    """`sql` with PostgreSQL's placeholders ($1, $2, …) for Django's `%s`, and `%` for `%%`."""
+    native = _NATIVE.get(sql)
+    if native is None:
+        count = 0
+
+        def placeholder(match: re.Match[str]) -> str:
+            nonlocal count
+            if match.group(1) == "%":
+                return "%"
+            if match.group(1) != "s":
+                raise ValueError(f"only %s placeholders can be kept: {match.group(0)!r}")
+            count += 1
+            return f"${count}"
+
+        native = _PLACEHOLDER.sub(placeholder, sql)
+        if len(_NATIVE) >= NATIVE_KEPT:
+            _NATIVE.clear()
+        _NATIVE[sql] = native
+    return native
+
+
+@cache
+def _native_cursor_class() -> type:
+    from psycopg import RawCursor
+
+    class NativeCursor(RawCursor[Any]):
+        """A cursor binding on the server that takes Django's placeholders and runs the
+        statement with PostgreSQL's own (`native_placeholders`)."""
+
+        def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
+            if isinstance(query, str) and params is not None:
+                query = native_placeholders(query)
+            return super().execute(query, params, **options)
+
+    return NativeCursor
+
+
 class _KeptDebugCursor(CursorDebugWrapper):
     """Logs a kept statement with its parameters in place, as Django logs its own cursors'
     statements (the server's own text of it has $1 placeholders)."""
@@ -87,21 +139,22 @@ def kept_cursor(alias: str) -> Iterator[CursorWrapper]:
         with connection.cursor() as cursor:
             yield cursor
         return
-    from django.db.backends.postgresql.base import ServerBindingCursor
     from django.db.backends.postgresql.psycopg_any import register_tzloader
-    from psycopg.postgres import types
-    from psycopg.pq import Format
+    from psycopg.types.datetime import TimestamptzLoader
 
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
-        # The stubs know the backend's psycopg2 cursor, which takes no connection.
-        binding: Any = ServerBindingCursor
-        raw = binding(connection.connection)
-        # As the backend's create_cursor: the cursor reads instants in the connection's zone.
-        loader = connection.connection.adapters.get_loader(types["timestamptz"].oid, Format.TEXT)
-        if connection.timezone != loader.timezone:
+        raw = _native_cursor_class()(connection.connection)
+        # The cursor reads instants in the connection's zone, as the backend's cursors do. They
+        # read them through Django's Python subclass of psycopg's loader, about 4 µs a value
+        # (the 400 instants of a queue page took a millisecond, issue 18), which only attaches
+        # the connection's zone again to what psycopg's own loader, in C, gives in the session's
+        # zone; Django sets the session's zone to the connection's.
+        if connection.connection.info.timezone == connection.timezone:
+            raw.adapters.register_loader("timestamptz", TimestamptzLoader)
+        else:
             register_tzloader(connection.timezone, raw)
     wrapper = _KeptDebugCursor if connection.queries_logged else CursorWrapper
     with wrapper(raw, connection) as cursor:

@@ -8,7 +8,6 @@ a stand-in number, then each row's number is put in its place; the rows are read
 
 from collections import namedtuple
 from collections.abc import Iterable
-from datetime import UTC
 from typing import Any
 
 from django.db import router
@@ -19,7 +18,6 @@ from django.utils.safestring import SafeString, mark_safe
 
 from core.keyset import KeptRowsBy
 from core.tickets.describe import choice_label
-from core.utc_instants import instant_column, reads_wall_time
 from core.web.cells import day_month_year, status_badge_html
 from core.web.timeline_html import escape
 from problems.linked_kind import linked_kind
@@ -81,23 +79,6 @@ def link_rows(links: QuerySet[ProblemIncident]) -> QuerySet[Any]:
 LinkRow = namedtuple("LinkRow", ROW_FIELDS)  # type: ignore[misc]
 
 
-def _page_rows(links: QuerySet[ProblemIncident], alias: str) -> QuerySet[Any]:
-    """`link_rows(links)`, the link's instant read as UTC wall time where that is how the
-    database reads instants fastest (core.utc_instants: psycopg's C loader rather than Django's
-    per-value Python one); `_link_row` makes it aware again."""
-    if not reads_wall_time(alias):
-        return link_rows(links)
-    linked = instant_column("linked_at", alias)
-    return links.annotate(linked_utc=linked).values_list("pk", "linked_utc", *ROW_FIELDS[2:])
-
-
-def _link_row(values: Any) -> LinkRow:
-    linked_at = values[1]
-    if linked_at.tzinfo is None:  # read as UTC wall time (`_page_rows`)
-        linked_at = linked_at.replace(tzinfo=UTC)
-    return LinkRow._make((values[0], linked_at, *values[2:]))
-
-
 def kept_link_rows(problem: Problem, user: Any) -> KeptRowsBy:
     """The rows of `problem`'s links `user` may see (problems.selectors.page_links), their
     slices' statements kept for every problem (core.keyset.row_slice) under what else their
@@ -106,8 +87,8 @@ def kept_link_rows(problem: Problem, user: Any) -> KeptRowsBy:
     alias = router.db_for_read(ProblemIncident)
     return KeptRowsBy(
         ("problem_links", alias, linked_scope_key(user)),
-        lambda problem_id: _page_rows(page_links(problem_id, user=user), alias),
-        _link_row,
+        lambda problem_id: link_rows(page_links(problem_id, user=user)),
+        LinkRow._make,
         problem.pk,
     )
 

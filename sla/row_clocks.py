@@ -23,7 +23,6 @@ from django.db.models.fields.json import KeyTextTransform
 from core.kept_statements import Statement, fetch, rows_statement
 from core.models import TicketBase
 from core.process_memos import process_memo
-from core.utc_instants import aware, instant_column
 from sla.models import SlaClock
 from sla.selectors import METRIC_ORDER
 
@@ -62,19 +61,13 @@ _COLUMNS = (
 ClockRow = tuple[Any, ...]
 
 
-_INSTANTS = ("due_at", "warn_at", "breached_at", "paused_at", "stopped_at")
-_INSTANT_POSITIONS = tuple(_COLUMNS.index(name) for name in _INSTANTS)
-
-
 def _clocks_query(content_type_id: int, ticket_ids: list[int], alias: str) -> QuerySet[Any]:
     # The kind in the SQL (core.constant_in): its own generic plan, not one planned each time.
     clocks = SlaClock.objects.using(alias).filter(
         ticket_type_id__equals_constant=content_type_id, ticket_id__in=ticket_ids
     )
-    # The instants through psycopg's C loader (core.utc_instants): most of this query's CPU.
-    columns = [instant_column(c, alias) if c in _INSTANTS else c for c in _COLUMNS]
     return clocks.order_by().values_list(
-        *columns,
+        *_COLUMNS,
         KeyTextTransform("policy_name", "snapshot"),
         KeyTextTransform("calendar", "snapshot"),
     )
@@ -123,7 +116,7 @@ def row_clock_rows(model: type[TicketBase], ticket_ids: Sequence[int]) -> list[C
         statement, start = kept
         params = (*statement.params[:start], *ids, *statement.params[start + len(ids) :])
         rows = fetch(alias, replace(statement, params=params))
-    return aware(rows, _INSTANT_POSITIONS, alias)
+    return list(rows)
 
 
 def clock_rows_by_ticket(

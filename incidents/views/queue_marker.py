@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from core.capped_counts import CappedCount
-from core.web.list_marker import ROOT, code_digest, list_marker, sorted_rows
+from core.web.list_marker import ROOT, code_digest, list_marker, rows_digest
 from incidents.models import Incident
 from incidents.queue_statements import StatementKey
 from incidents.selectors import QUEUE_STATE_FIELDS, QueueItem, incident_queue_states
@@ -59,6 +59,5 @@ def queue_marker(
         refresh_url,
         refresh_seconds,
         sorted((key, count.label) for key, count in counts.items()),
-        rows,
-        sorted_rows(clock_rows),
+        rows_digest(rows, clock_rows),
     )

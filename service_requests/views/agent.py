@@ -49,7 +49,7 @@ from core.web.list_marker import (
     list_marker,
     not_modified,
     page_count_label,
-    sorted_rows,
+    rows_digest,
     unchanged_tag,
     valid_until,
 )
@@ -181,8 +181,7 @@ def agent_list(request: HtmxHttpRequest) -> HttpResponse:
         request.get_full_path(),
         queue_refresh_seconds(),
         page_count_label(page),
-        values,
-        sorted_rows(clock_rows),
+        rows_digest(values, clock_rows),
     )
     if request.htmx:
         unchanged = unchanged_tag(current_tags(request), marker)

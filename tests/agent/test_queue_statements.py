@@ -6,6 +6,7 @@ import pytest
 from django.http import QueryDict
 
 from core.models import SupportGroup
+from incidents import selectors
 from incidents.filtersets import IncidentFilterSet
 from incidents.models import Incident
 from incidents.queue_statements import statement_key
@@ -105,3 +106,23 @@ def test_the_kept_clock_statement_reads_the_clocks_of_the_tickets_asked_for(make
     assert read([b, c]) == expected([b, c])
     assert read([c, c, a]) == expected([a, c])
     assert read([a, c]) == expected([a, c])
+
+
+@pytest.mark.parametrize("query", ["", "priority=3"])
+def test_a_kept_count_statement_builds_no_tab_condition(
+    agent_l1, make_incident, monkeypatch, query
+):
+    # Each tab's condition is a queryset of its own: built only to compile the statement.
+    make_incident("Printer offline")
+    filterset, key = _key(agent_l1, query)
+    tallied = not query
+    first = incident_queue_counts(filterset.qs, user=agent_l1, key=key, tallied=tallied)
+    built = []
+    condition = selectors._tab_condition
+    monkeypatch.setattr(
+        selectors, "_tab_condition", lambda *args: built.append(args) or condition(*args)
+    )
+    assert incident_queue_counts(filterset.qs, user=agent_l1, key=key, tallied=tallied) == first
+    assert built == []
+    assert incident_queue_counts(filterset.qs, user=agent_l1, tallied=tallied) == first
+    assert len(built) == 4
