@@ -16,8 +16,10 @@ class ServiceRequestsConfig(AppConfig):
         from service_requests.filtersets import CATALOG_ITEMS_MEMO
         from service_requests.forms import CATALOG_OPTIONS_MEMO
         from service_requests.kind import SERVICE_REQUEST
+        from service_requests.selectors import CATALOG_FIELDS_MEMO
 
         register(SERVICE_REQUEST)
         register_actions(SERVICE_REQUEST, REQUEST_ACTIONS, system_only=SYSTEM_ONLY)
         CATALOG_ITEMS_MEMO.connect()
         CATALOG_OPTIONS_MEMO.connect()
+        CATALOG_FIELDS_MEMO.connect()

@@ -87,3 +87,21 @@ def test_a_task_ticked_shows_at_the_next_read(two_requests, agent_l1):
     assert not task.is_done
     services.request_task_set_done(task, actor=agent_l1, done=True)
     assert [(t.is_done, t.done_by) for t in tasks_of(second)] == [(True, agent_l1)]
+
+
+def test_an_items_questions_are_kept_until_one_changes(two_requests, django_assert_num_queries):
+    first, _ = two_requests
+    item = first.catalog_item
+    fields_of(item)
+    with django_assert_num_queries(0):
+        again = fields_of(item)
+    assert [f.key for f in again] == ["model", "needed_by", "justification"]
+    # Copies: changing one changes neither the kept question nor the next read.
+    again[0].label = "Changed here only"
+    assert fields_of(item)[0].label != "Changed here only"
+    question = item.fields.get(key="justification")
+    question.label = "Why do you need it?"
+    question.save()
+    assert fields_of(item)[-1].label == "Why do you need it?"
+    item.fields.create(key="colour", label="Colour", field_type="text", order=99)
+    assert [f.key for f in fields_of(item)][-1] == "colour"
