@@ -74,8 +74,8 @@ def _prepares(alias: str) -> bool:
 
 
 # The statements kept so far in PostgreSQL's placeholders, by their text with Django's (`%s`,
-# and `%%` for a percent sign). The texts are the kept statements' own strings, so a lookup
-# hashes each once per process.
+# and `%%` for a percent sign). Most texts are a kept statement's own string, whose hash Python
+# computes once; a text formatted anew for each call is hashed at each lookup.
 NATIVE_KEPT = 1024
 _NATIVE: dict[str, str] = process_memo({})
 _PLACEHOLDER = re.compile(r"%(.)", re.DOTALL)
