@@ -131,8 +131,7 @@ def _link_incidents(problem: Problem, service: Service, actor: User, *, open_one
     base = _incidents().filter(service=service).order_by("-created_at")
     chosen = list(base.filter(status__in=sorted(linked_kind().lifecycle.open))[:open_ones])
     chosen += list(base.filter(status__in=_closed_statuses())[:1])
-    for incident in chosen:
-        services.problem_link_incident(problem, incident=incident, actor=actor)
+    services.problem_link_incidents(problem, incidents=chosen, actor=actor)
     return len(chosen)
 
 

@@ -24,7 +24,7 @@ from problems.choices import ProposalStatus
 from problems.linked_kind import linked_kind, linked_tickets
 from problems.models import Problem, ProblemIncident, RecurrenceProposal
 from problems.permissions import require_problem_worker
-from problems.services import problem_create, problem_link_incident
+from problems.services import problem_create, problem_link_incidents
 
 ProposalIncident = RecurrenceProposal.incidents.through
 
@@ -163,8 +163,7 @@ def proposal_accept(proposal: RecurrenceProposal, *, actor: User, title: str = "
             category=proposal.category,
             priority=min((i.priority for i in incidents), default=3),
         )
-        for incident in incidents:
-            problem_link_incident(problem, incident=incident, actor=actor)
+        problem_link_incidents(problem, incidents=incidents, actor=actor)
         RecurrenceProposal.objects.filter(pk=proposal.pk).update(problem=problem)
     return problem
 

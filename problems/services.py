@@ -452,6 +452,10 @@ def problem_cancel(
 
 
 # Links live in their own module; re-exported here so callers have one place for writes.
-from problems.links import problem_link_incident, problem_unlink_incident  # noqa: E402
+from problems.links import (  # noqa: E402
+    problem_link_incident,
+    problem_link_incidents,
+    problem_unlink_incident,
+)
 
-__all__ = ["problem_link_incident", "problem_unlink_incident"]
+__all__ = ["problem_link_incident", "problem_link_incidents", "problem_unlink_incident"]

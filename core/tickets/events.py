@@ -301,26 +301,34 @@ def review_event(
     )
 
 
-def linked_event(
+def linked_events_build(
     ticket: TicketBase,
-    *,
     other: TicketBase,
+    *,
     actor: User,
     source: str,
-    message: str,
+    messages: tuple[str, str],
     linked: bool = True,
-) -> TimelineEvent:
-    """`ticket` was linked to (or, with linked=False, unlinked from) `other` (internal); each
-    side of a link gets its own event with its own wording."""
-    return event_append(
-        ticket,
-        kind=EventKind.LINKED if linked else EventKind.UNLINKED,
-        actor=actor,
-        source=source,
-        changes={"other": other.number},
-        message=message,
-        is_public=False,
-    )
+) -> list[tuple[TicketBase, TimelineEvent]]:
+    """The two unsaved events of a link between `ticket` and `other` made (or, linked=False,
+    removed), one on each timeline, `messages` being (what `ticket`'s says, what `other`'s
+    says), for `events_record` (each side of a link has its own wording; internal)."""
+    kind = EventKind.LINKED if linked else EventKind.UNLINKED
+    return [
+        (
+            side,
+            event_build(
+                side,
+                kind=kind,
+                actor=actor,
+                source=source,
+                changes={"other": far.number},
+                message=message,
+                is_public=False,
+            ),
+        )
+        for side, far, message in ((ticket, other, messages[0]), (other, ticket, messages[1]))
+    ]
 
 
 def linked_events(
@@ -332,13 +340,12 @@ def linked_events(
     messages: tuple[str, str],
     linked: bool = True,
 ) -> None:
-    """A link between `ticket` and `other` made (or, linked=False, removed): an event on each
-    timeline, `messages` being (what `ticket`'s says, what `other`'s says)."""
-    linked_event(
-        ticket, other=other, actor=actor, source=source, message=messages[0], linked=linked
-    )
-    linked_event(
-        other, other=ticket, actor=actor, source=source, message=messages[1], linked=linked
+    """A link between `ticket` and `other` made (or removed): its two events recorded
+    (`linked_events_build`)."""
+    events_record(
+        linked_events_build(
+            ticket, other, actor=actor, source=source, messages=messages, linked=linked
+        )
     )
 
 
