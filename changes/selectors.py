@@ -46,7 +46,7 @@ def change_get_for_user(user: User, number: str) -> Change:
     longer to plan than to run, and a kept statement is prepared by PostgreSQL (issue 18)."""
     scope = ("agent",) if can_work_changes(user) else ("requester", user.pk)
     change: Change = kept_ticket_numbered(
-        scope, lambda: change_list_for_user(user), number, "change"
+        Change, scope, lambda: change_list_for_user(user), number, "change"
     )
     return change
 

@@ -12,6 +12,7 @@ from core.config_memo import ConfigMemo
 from core.kept_objects import kept_objects_by
 from core.models import Attachment, TicketBase, TimelineEvent, User
 from core.roles import is_agent
+from core.tickets.panel_rows import panel_rows_keep, panel_rows_probes
 
 
 def timeline_for_user(
@@ -101,17 +102,26 @@ def user_refs(user_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
 
 
 def kept_ticket_numbered(
-    scope: Hashable, visible: Callable[[], QuerySet[Any]], number: str, label: str
+    model: type[TicketBase],
+    scope: Hashable,
+    visible: Callable[[], QuerySet[Any]],
+    number: str,
+    label: str,
 ) -> Any:
-    """The ticket numbered `number` among `visible()` (a kind's tickets the viewer may see),
+    """The ticket numbered `number` among `visible()` (`model`'s tickets the viewer may see),
     else a 404 ("No {label} {number}."). Its statement is kept (core.kept_objects.kept_objects_by)
     under the kind's model, the database and `scope` (which must name everything the viewer's
     `visible()` depends on), the number filled in: a ticket page's own read joins five to seven
     tables, which took more CPU to build and compile, and on PostgreSQL longer to plan, than
-    to run (issue 18)."""
-    model = visible().model
-    key = ("ticket", model._meta.label, router.db_for_read(model), scope)
-    found = kept_objects_by(key, lambda n: visible().filter(number=n), number)
+    to run (issue 18). The same statement answers whether each panel of the ticket's page has
+    rows (core.tickets.panel_rows), which the page asked in a statement of its own before."""
+    probes = panel_rows_probes(model)
+    key = ("ticket", model._meta.label, router.db_for_read(model), scope, probes.panels)
+    found = kept_objects_by(
+        key, lambda n: visible().filter(number=n).annotate(**probes.annotations), number
+    )
     if not found:
         raise Http404(f"No {label} {number}.")
-    return found[0]
+    ticket = found[0]
+    panel_rows_keep(ticket, probes)
+    return ticket

@@ -85,7 +85,7 @@ def incident_get_for_user(user: User, number: str) -> Incident:
     its five joins cost more CPU than running it, and a kept statement is prepared by
     PostgreSQL, where planning them cost more than running them too (issue 18)."""
     incident: Incident = kept_ticket_numbered(
-        incident_scope_key(user), lambda: incident_list_for_user(user), number, "incident"
+        Incident, incident_scope_key(user), lambda: incident_list_for_user(user), number, "incident"
     )
     return incident
 

@@ -46,6 +46,7 @@ def problem_get_for_user(user: User, number: str, *, counted: bool = True) -> Pr
     # incidents the recurrence proposal the problem was raised from had (`proposal_incidents`,
     # None without one), which the page names: a statement of its own before.
     problem: Problem = kept_ticket_numbered(
+        Problem,
         ("proposal", can_work_problems(user)),
         lambda: _problems(user).annotate(proposal_incidents=_proposal_incidents()),
         number,

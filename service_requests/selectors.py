@@ -46,7 +46,11 @@ def request_get_for_user(user: User, number: str) -> ServiceRequest:
     (core.kept_objects) under the viewer's scope, the number filled in, and so prepared by
     PostgreSQL (issue 18)."""
     request: ServiceRequest = kept_ticket_numbered(
-        request_scope_key(user), lambda: request_list_for_user(user), number, "request"
+        ServiceRequest,
+        request_scope_key(user),
+        lambda: request_list_for_user(user),
+        number,
+        "request",
     )
     return request
 

@@ -9,6 +9,10 @@ statement of plain SQL, and the answers are kept on the ticket for the rest of t
 "No rows" is certain (the panel shows its empty state); "rows" sends the panel to its selector,
 which applies the viewer's scope as before.
 
+A ticket read for a page asks the same questions in its own statement: `panel_rows_probes`
+gives them as EXISTS annotations of the ticket's query, and `panel_rows_keep` keeps their
+answers on the instance read, so the page runs no probe of its own (one statement fewer).
+
 An app names the table that holds a panel's rows, per kind, from its `AppConfig.ready()`
 (`panel_rows_register`); core registers its own (files, conversion links) below.
 """
@@ -19,6 +23,7 @@ from typing import Any
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Exists, OuterRef
 
 from core.kept_statements import kept_cursor
 from core.models import TicketBase
@@ -46,6 +51,7 @@ class PanelRows:
 
 _REGISTRY: dict[str, dict[str, PanelRows]] = {EVERY_KIND: {}}
 _SQL: dict[str, tuple[str, list[tuple[str, PanelRows]]]] = {}
+_PROBES: dict[tuple[str, int], "PanelProbes"] = {}
 _MEMO = "_panel_rows"
 
 
@@ -54,6 +60,7 @@ def panel_rows_register(name: str, rows: PanelRows, *, kinds: tuple[str, ...]) -
     for kind in kinds:
         _REGISTRY.setdefault(kind, {})[name] = rows
     _SQL.clear()
+    _PROBES.clear()
 
 
 def has_panel_rows(ticket: TicketBase, name: str) -> bool:
@@ -64,6 +71,56 @@ def has_panel_rows(ticket: TicketBase, name: str) -> bool:
         answers = _probe(ticket)
         ticket.__dict__[_MEMO] = answers
     return answers.get(name, True)
+
+
+@dataclass(frozen=True)
+class PanelProbes:
+    """The panels' questions as annotations of a ticket query (`annotations`), and the panel
+    each annotation answers for (`panels`: annotation name -> panel name)."""
+
+    annotations: dict[str, Exists]
+    panels: tuple[tuple[str, str], ...]
+
+
+def panel_rows_probes(model: type[TicketBase]) -> PanelProbes:
+    """The EXISTS of every panel registered for `model`'s kind, as `has_panel_rows` asks
+    them, to annotate a query of `model`'s tickets with (the same rows: a table's own
+    manager is not consulted, as the probe's plain SQL does not). Built once per process
+    and kind (building them cost as much as the statement they save)."""
+    kind = kind_of(model).name
+    content_type = ContentType.objects.get_for_model(model).pk
+    key = (kind, content_type)
+    if key not in _PROBES:
+        _PROBES[key] = _probes(kind, content_type)
+    return _PROBES[key]
+
+
+def _probes(kind: str, content_type: int) -> PanelProbes:
+    _, probes = _statement(kind)
+    annotations: dict[str, Exists] = {}
+    panels = []
+    for index, (name, rows) in enumerate(probes):
+        found = (
+            apps.get_model(rows.model)
+            ._base_manager.order_by()
+            .filter(**{rows.field: OuterRef(rows.attribute)})
+        )
+        if rows.type_field:
+            found = found.filter(**{rows.type_field: content_type})
+        if rows.status_in:
+            found = found.filter(status__in=rows.status_in)
+        annotation = f"panel_rows_{index}"
+        annotations[annotation] = Exists(found)
+        panels.append((annotation, name))
+    return PanelProbes(annotations, tuple(panels))
+
+
+def panel_rows_keep(ticket: TicketBase, probes: PanelProbes) -> None:
+    """Keep the answers `ticket` was read with (a query annotated with `probes`) for
+    `has_panel_rows`, taking the annotations off the instance."""
+    ticket.__dict__[_MEMO] = {
+        name: bool(ticket.__dict__.pop(annotation)) for annotation, name in probes.panels
+    }
 
 
 def _probe(ticket: TicketBase) -> dict[str, bool]:

@@ -1,5 +1,6 @@
 """core.tickets.panel_rows: one statement says which of a ticket's panels have rows; "no rows"
-is never wrong, and the answers are kept on the ticket for the request."""
+is never wrong, and the answers are kept on the ticket for the request. A ticket read through its
+kind's selector brings the same answers in its own statement."""
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -8,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.links import link_add
-from core.tickets.panel_rows import FILES, LINKED_FROM, LINKED_TO, has_panel_rows
+from core.tickets.kinds import kind_named
+from core.tickets.panel_rows import FILES, LINKED_FROM, LINKED_TO, _statement, has_panel_rows
 from oncall.paging.ticket_panel import PAGES
 from problems.models import ProblemIncident
 from problems.panel_rows import LINKED_PROBLEMS
@@ -49,3 +51,26 @@ def test_each_panel_sees_its_own_rows():
 
 def test_an_unregistered_panel_reads_as_before():
     assert has_panel_rows(IncidentFactory(), "nobody.registered.this")
+
+
+def test_a_ticket_read_by_its_kind_carries_the_answers_the_probe_gives(agent_l1):
+    incident, other, bare = IncidentFactory(), IncidentFactory(), IncidentFactory()
+    link_add(source=other, target=incident)
+    problem = ProblemFactory()
+    ProblemIncident.objects.create(
+        problem=problem, incident=incident, linked_by=problem.requester, linked_at=timezone.now()
+    )
+    names = [name for name, _ in _statement("incident")[1]]
+    get = kind_named("incident").get_for_user
+    for ticket in (incident, other, bare):
+        get(agent_l1, ticket.number)  # the statement kept, as in a running site
+        with CaptureQueriesContext(connection) as queries:
+            read = get(agent_l1, ticket.number)
+            answers = {name: has_panel_rows(read, name) for name in names}
+        assert len(queries) == 1  # the ticket's own read: no probe of its own
+        assert not any(name.startswith("panel_rows_") for name in vars(read))
+        probed = _fresh(ticket)
+        assert answers == {name: has_panel_rows(probed, name) for name in names}
+    read = get(agent_l1, incident.number)
+    assert has_panel_rows(read, LINKED_FROM) and has_panel_rows(read, LINKED_PROBLEMS)
+    assert not has_panel_rows(get(agent_l1, bare.number), LINKED_PROBLEMS)
