@@ -8,7 +8,8 @@ warm-up request and make the next request read again what it forgot, which made 
 comparison fail once in a long run (issue 18).
 """
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Hashable
 from typing import Protocol, TypeVar
 
 
@@ -31,3 +32,29 @@ def forget_process_memos() -> None:
     """Forget every registered memo's values in this process (tests call it between tests)."""
     for clear in _CLEARS:
         clear()
+
+
+class KeptTexts:
+    """Texts (rows or entries of HTML) kept per process under keys that name every input they
+    are made of, at most `limit`; when full, it starts over. Safe across threads: a text is made
+    outside the lock, and two threads making the same one make the same text."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._texts: dict[Hashable, str] = {}
+        self._lock = threading.Lock()
+        process_memo(self)
+
+    def get(self, key: Hashable, make: Callable[[], str]) -> str:
+        text = self._texts.get(key)
+        if text is None:
+            text = make()
+            with self._lock:
+                if len(self._texts) >= self.limit:
+                    self._texts.clear()
+                self._texts[key] = text
+        return text
+
+    def clear(self) -> None:
+        with self._lock:
+            self._texts.clear()

@@ -4,11 +4,15 @@ Written here rather than by a template (tests/problems/test_linked_rows.py check
 through the template language a page of 50 links ran ~50 nodes, two `{% url %}`s, a
 `{% csrf_token %}`, a badge tag and a `date` filter per row, about a quarter of the problem
 page's CPU. The two URLs are reversed once per page with
-a stand-in number, then each row's number is put in its place; the rows are read as values."""
+a stand-in number, then each row's number is put in its place; the rows are read as values, and
+each row's markup is kept under everything it is made of (`ROWS_KEPT`), so a page read again
+looks its rows up."""
 
 from collections import namedtuple
 from collections.abc import Iterable
-from typing import Any
+from datetime import tzinfo
+from functools import partial
+from typing import Any, NamedTuple
 
 from django.db import router
 from django.db.models import QuerySet
@@ -17,6 +21,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from core.keyset import KeptRowsBy
+from core.process_memos import KeptTexts
 from core.tickets.describe import choice_label
 from core.web.cells import day_month_year, status_badge_html
 from core.web.timeline_html import escape
@@ -100,49 +105,66 @@ def _around(url: str) -> tuple[str, str]:
     return escape(before), escape(after)
 
 
+# Each row's markup, kept per process under the row as read and what the page adds to it (its
+# URLs' texts, whether it can be unlinked, the reader's zone); the CSRF input is put in after.
+ROWS_KEPT = 4096
+_ROWS = KeptTexts(ROWS_KEPT)
+# Where each row's Unlink form takes the page's CSRF input: escaped values never hold a "<".
+_CSRF_SLOT = "<!--csrf-->"
+
+
 def linked_incident_rows(rows: Iterable[Any], problem: Problem, csrf_token: str) -> SafeString:
     """The `<tr>`s of `rows` (`link_rows`), with an Unlink button while the problem is not
     closed or cancelled."""
-    model = linked_kind().model
-    path_before, path_after = _around(linked_kind().agent_path(_NUMBER_SLOT))
-    unlinkable = problem.status not in ("closed", "cancelled")
-    unlink_before, unlink_after = _around(
-        reverse("problems:unlink", args=[problem.number, _NUMBER_SLOT])
+    page = _Page(
+        path=_around(linked_kind().agent_path(_NUMBER_SLOT)),
+        unlink=_around(reverse("problems:unlink", args=[problem.number, _NUMBER_SLOT]))
+        if problem.status not in ("closed", "cancelled")
+        else None,
+        zone=timezone.get_current_timezone(),
     )
-    csrf = _csrf_input(csrf_token)
-    zone = timezone.get_current_timezone()
-    html = []
-    for row in rows:
-        number = escape(row.incident__number)
-        hold = ""
-        if row.incident__status == "on_hold":
-            reason = choice_label(model, "on_hold_reason", row.incident__on_hold_reason)
-            hold = f' <span class="muted">{escape(reason)}</span>'
-        html.append(
-            _ROW.format(
-                path=f"{path_before}{number}{path_after}",
-                number=number,
-                title=escape(row.incident__title),
-                badge=status_badge_html(model, row.incident__status),
-                hold=hold,
-                requester=escape(
-                    _display_name(
-                        row.incident__requester__first_name,
-                        row.incident__requester__last_name,
-                        row.incident__requester__username,
-                    )
-                ),
-                linked=day_month_year(row.linked_at, zone),
-                unlink=_UNLINK.format(
-                    action=f"{unlink_before}{number}{unlink_after}",
-                    csrf=csrf,
-                    number=number,
-                )
-                if unlinkable
-                else "",
+    html = "".join([_ROWS.get((page, row), partial(_row, page, row)) for row in rows])
+    if page.unlink is not None:
+        html = html.replace(_CSRF_SLOT, _csrf_input(csrf_token))
+    return mark_safe(html)  # noqa: S308 (every value escaped in _row, the token in _csrf_input)
+
+
+class _Page(NamedTuple):
+    """What every row of one page shares: its link's and Unlink's URL texts around the number
+    (no Unlink on a closed or cancelled problem) and the reader's zone."""
+
+    path: tuple[str, str]
+    unlink: tuple[str, str] | None
+    zone: tzinfo
+
+
+def _row(page: _Page, row: Any) -> str:
+    model = linked_kind().model
+    number = escape(row.incident__number)
+    hold = ""
+    if row.incident__status == "on_hold":
+        reason = choice_label(model, "on_hold_reason", row.incident__on_hold_reason)
+        hold = f' <span class="muted">{escape(reason)}</span>'
+    return _ROW.format(
+        path=f"{page.path[0]}{number}{page.path[1]}",
+        number=number,
+        title=escape(row.incident__title),
+        badge=status_badge_html(model, row.incident__status),
+        hold=hold,
+        requester=escape(
+            _display_name(
+                row.incident__requester__first_name,
+                row.incident__requester__last_name,
+                row.incident__requester__username,
             )
+        ),
+        linked=day_month_year(row.linked_at, page.zone),
+        unlink=_UNLINK.format(
+            action=f"{page.unlink[0]}{number}{page.unlink[1]}", csrf=_CSRF_SLOT, number=number
         )
-    return mark_safe("".join(html))  # noqa: S308 (every value escaped above)
+        if page.unlink is not None
+        else "",
+    )
 
 
 def _display_name(first_name: str, last_name: str, username: str) -> str:

@@ -1,8 +1,8 @@
 """The problem page's linked incidents rows, written in Python (problems.linked_rows) from the
 links' values: titles and names escaped, a requester without a name by their username, an
 incident on hold with its reason, the link's day in the viewer's time zone, and the Unlink
-button (with the page's CSRF token) only while the problem is not closed or cancelled; and the
-page shows them."""
+button (with the page's CSRF token) only while the problem is not closed or cancelled; kept rows
+equal to rows written afresh; and the page shows them."""
 
 import re
 from datetime import UTC, datetime
@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.process_memos import forget_process_memos
 from incidents.choices import HoldReason, IncidentStatus
 from problems.choices import ProblemStatus
 from problems.linked_rows import link_rows, linked_incident_rows
@@ -121,3 +122,23 @@ def test_the_problem_page_shows_the_rows(client_for, agent_l1, problem, make_inc
         for i in incidents
     )
     assert table.count(f'value="{token}"') == 3
+
+
+def test_kept_rows_are_the_rows_written_afresh_with_each_pages_token(problem, make_incident):
+    _, rows = _links(problem, make_incident)
+    first = linked_incident_rows(rows, problem, "first")
+    again = linked_incident_rows(rows, problem, "second")
+    assert again == first.replace('value="first"', 'value="second"')
+    assert again.count('value="second"') == 3 and "<!--" not in again
+    forget_process_memos()  # as another process writes them
+    assert linked_incident_rows(rows, problem, "second") == again
+
+
+def test_a_row_read_with_new_values_is_written_anew(problem, make_incident):
+    incidents, rows = _links(problem, make_incident)
+    linked_incident_rows(rows, problem, TOKEN)
+    incidents[2].title = "Renamed <now>"
+    incidents[2].save(update_fields=["title"])
+    links = ProblemIncident.objects.filter(problem=problem).order_by("linked_at", "id")
+    written = linked_incident_rows(list(link_rows(links)), problem, TOKEN)
+    assert "Renamed &lt;now&gt;" in written and written.count("<tr>") == 3
