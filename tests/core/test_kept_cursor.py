@@ -3,8 +3,10 @@ connection it binds on the server, so psycopg prepares a statement from its seco
 PostgreSQL keeps its parse (and, once it settles on one, its plan); the rows are those of
 Django's own cursor, instants included; query logs and counts show the statement with its
 values in place. It takes Django's placeholders and runs the statement with PostgreSQL's own,
-written once per statement, and reads instants through psycopg's own loader. With preparing
-off (DATABASE_POOLING=transaction) and on SQLite it is the connection's own cursor."""
+written once per statement, and reads instants through psycopg's own loader. One cursor serves
+a connection's kept statements, made again for a new connection, session zone or query log; a
+use inside another gets its own. With preparing off (DATABASE_POOLING=transaction) and on SQLite
+it is the connection's own cursor."""
 
 from datetime import UTC, datetime
 
@@ -113,3 +115,63 @@ def test_instants_are_read_by_psycopgs_own_loader_in_the_connections_zone() -> N
     assert read == INSTANT and read.tzinfo is UTC
     # psycopg's own (its C build here), not Django's Python subclass that attaches the zone again.
     assert loader.__module__.split(".")[0] in ("psycopg", "psycopg_binary", "psycopg_c")
+
+
+def _postgresql_preparing() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite: the kept cursor is the connection's own, made for each use")
+
+
+def _raw() -> object:
+    with kept_cursor("default") as cursor:
+        return cursor.cursor
+
+
+def test_one_cursor_serves_the_kept_statements_of_a_connection() -> None:
+    _postgresql_preparing()
+    assert _raw() is _raw()
+    for _ in range(3):
+        assert _run() == TYPED[2]
+
+
+def test_a_use_inside_another_gets_a_cursor_of_its_own() -> None:
+    _postgresql_preparing()
+    with kept_cursor("default") as outer:
+        outer.execute("SELECT %s::int", (1,))
+        with kept_cursor("default") as inner:
+            assert inner.cursor is not outer.cursor
+            inner.execute("SELECT %s::int", (2,))
+            assert inner.fetchall() == [(2,)]
+        assert outer.fetchall() == [(1,)]
+    assert _raw() is outer.cursor  # the kept one again, once free
+
+
+def test_a_new_cursor_for_a_new_zone_and_the_query_log() -> None:
+    _postgresql_preparing()
+    first = _raw()
+    with CaptureQueriesContext(connection):
+        logged = _raw()
+    assert logged is not first and _raw() is not logged
+    with connection.cursor() as cursor:
+        cursor.execute("SET TIME ZONE 'Europe/Berlin'")
+    try:
+        # Django's cursors read instants as if the session's zone were the connection's (UTC);
+        # a kept cursor made before the session's zone changed would read them in Berlin's.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT %s::timestamptz", (INSTANT,))
+            (wanted,) = cursor.fetchone()
+        with kept_cursor("default") as cursor:
+            cursor.execute("SELECT %s::timestamptz", (INSTANT,))
+            (read,) = cursor.fetchone()
+        assert (read, read.tzinfo) == (wanted, wanted.tzinfo) and read.tzinfo is UTC
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'UTC'")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_cursor_for_a_new_connection() -> None:
+    _postgresql_preparing()
+    kept = _raw()
+    connection.close()
+    assert _raw() is not kept and _run() == TYPED[2]
