@@ -9,8 +9,8 @@ comparison fail once in a long run (issue 18).
 """
 
 import threading
-from collections.abc import Callable, Hashable
-from typing import Protocol, TypeVar
+from collections.abc import Callable, Hashable, Iterator
+from typing import Any, Protocol, TypeVar
 
 
 class Clearable(Protocol):
@@ -18,6 +18,7 @@ class Clearable(Protocol):
 
 
 M = TypeVar("M", bound=Clearable)
+T = TypeVar("T", bound=str)
 _CLEARS: list[Callable[[], None]] = []
 
 
@@ -35,26 +36,36 @@ def forget_process_memos() -> None:
 
 
 class KeptTexts:
-    """Texts (rows or entries of HTML) kept per process under keys that name every input they
-    are made of, at most `limit`; when full, it starts over. Safe across threads: a text is made
-    outside the lock, and two threads making the same one make the same text."""
+    """Texts (HTML parts, rows, entries, digests, URLs) kept per process under keys that name
+    every input they are made of, at most `limit`; when full, it starts over. Safe across
+    threads: a text is made outside the lock, and two threads making the same one make the same
+    text."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self._texts: dict[Hashable, str] = {}
+        self._texts: dict[Hashable, Any] = {}
         self._lock = threading.Lock()
         process_memo(self)
 
-    def get(self, key: Hashable, make: Callable[[], str]) -> str:
+    def get(self, key: Hashable, make: Callable[..., T], *args: Any) -> T:
+        """The text kept under `key`, else `make(*args)`, kept."""
         text = self._texts.get(key)
         if text is None:
-            text = make()
+            text = make(*args)
             with self._lock:
                 if len(self._texts) >= self.limit:
                     self._texts.clear()
                 self._texts[key] = text
         return text
 
-    def clear(self) -> None:
+    def clear(self, **_: Any) -> None:
+        """Forget every text (also a `setting_changed` receiver: tests)."""
         with self._lock:
             self._texts.clear()
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def __iter__(self) -> Iterator[Hashable]:
+        """The keys kept now (a copy: other threads may keep more meanwhile)."""
+        return iter(list(self._texts))

@@ -14,7 +14,7 @@ from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
-from core.process_memos import process_memo
+from core.process_memos import KeptTexts
 from core.templatetags.servicedesk import ago
 from core.tickets.kinds import TicketKind
 from core.tickets.portal_spec import Expectation
@@ -48,7 +48,7 @@ _ROW_END = "</time></span></div></li>"
 # and its expectation (all that the instant decides). At most HEADS_KEPT per process, then all
 # are forgotten.
 HEADS_KEPT = 4096
-_HEADS: dict[Hashable, str] = process_memo({})
+_HEADS = KeptTexts(HEADS_KEPT)
 
 
 @dataclass(frozen=True)
@@ -124,13 +124,7 @@ class _Lines:
         key: Hashable = None
         if isinstance(ticket, tuple):  # values, not a model instance (equal by its pk alone)
             key = (self.zone, self.shape(kind), ticket, line)
-        head = _HEADS.get(key) if key is not None else None
-        if head is None:
-            head = self.head(item, line)
-            if key is not None:
-                if len(_HEADS) >= HEADS_KEPT:
-                    _HEADS.clear()
-                _HEADS[key] = head
+        head = self.head(item, line) if key is None else _HEADS.get(key, self.head, item, line)
         html = f"{head}{escape(ago(ticket.updated_at))}{_ROW_END}"
         return TicketRow(item, line, mark_safe(html))  # noqa: S308 — every value is escaped
 

@@ -1,8 +1,6 @@
 """The portal home and "My tickets": the requester's tickets of every kind in one list, each
 with its status, last update and what to expect next ("we aim to respond by ...")."""
 
-from collections.abc import Hashable
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -10,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from core.keyset import CursorInvalidError
-from core.process_memos import process_memo
+from core.process_memos import KeptTexts
 from core.web.access import current_user
 from portal.rows import ticket_rows
 from portal.selectors import (
@@ -32,7 +30,7 @@ HOME_RECENT = 5
 # the page and cursors, so a query string is keyed without them. At most LINKS_KEPT per
 # process, then all are forgotten: the query string comes from the client.
 LINKS_KEPT = 256
-_LINKS: dict[Hashable, str] = process_memo({})
+_LINKS = KeptTexts(LINKS_KEPT)
 _NOT_IN_LINKS = frozenset(("page", "older", "newer"))
 
 
@@ -42,20 +40,19 @@ def filter_links(request: HttpRequest, show: str, kind: str, kinds: dict[str, st
         (name, tuple(values)) for name, values in request.GET.lists() if name not in _NOT_IN_LINKS
     )
     key = (query, tuple(kinds.items()))
-    html = _LINKS.get(key)
-    if html is None:
-        context = {
-            "query": request.GET,
-            "show": show,
-            "kind": kind,
-            "show_choices": SHOW_CHOICES,
-            "kind_choices": kinds,
-        }
-        html = render_to_string("portal/_ticket_filters.html", context).strip()
-        if len(_LINKS) >= LINKS_KEPT:
-            _LINKS.clear()
-        _LINKS[key] = html
+    html = _LINKS.get(key, _filter_links_html, request, show, kind, kinds)
     return mark_safe(html)  # noqa: S308 (rendered by the template engine, autoescaped)
+
+
+def _filter_links_html(request: HttpRequest, show: str, kind: str, kinds: dict[str, str]) -> str:
+    context = {
+        "query": request.GET,
+        "show": show,
+        "kind": kind,
+        "show_choices": SHOW_CHOICES,
+        "kind_choices": kinds,
+    }
+    return render_to_string("portal/_ticket_filters.html", context).strip()
 
 
 @login_required

@@ -5,27 +5,28 @@ and problems, patch rollouts, a change's approvals) each read their rows through
 selector, and most tickets have none. Through the ORM each of those reads cost a page more
 compiling than the database spent finding nothing, so a panel first asks `has_panel_rows`:
 the first question about a ticket runs one EXISTS per table registered for its kind, in one
-statement of plain SQL, and the answers are kept on the ticket for the rest of the request.
+statement (kept for every ticket of the kind), and the answers are kept on the ticket for the
+rest of the request.
 "No rows" is certain (the panel shows its empty state); "rows" sends the panel to its selector,
 which applies the viewer's scope as before.
 
-A ticket read for a page asks the same questions in its own statement: `panel_rows_probes`
-gives them as EXISTS annotations of the ticket's query, and `panel_rows_keep` keeps their
-answers on the instance read, so the page runs no probe of its own (one statement fewer).
+The questions are EXISTS annotations of a query of the ticket's model (`panel_rows_probes`): a
+ticket read for a page asks them in its own statement and `panel_rows_keep` keeps the answers
+on the instance read, so the page runs no probe of its own; a ticket read any other way asks
+them on its first question, reading its row by id.
 
 An app names the table that holds a panel's rows, per kind, from its `AppConfig.ready()`
 (`panel_rows_register`); core registers its own (files, conversion links) below.
 """
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import router
 from django.db.models import Exists, OuterRef
 
-from core.kept_statements import kept_cursor
+from core.kept_statements import kept_rows_by
 from core.models import TicketBase
 from core.tickets.kinds import kind_of
 
@@ -50,7 +51,6 @@ class PanelRows:
 
 
 _REGISTRY: dict[str, dict[str, PanelRows]] = {EVERY_KIND: {}}
-_SQL: dict[str, tuple[str, list[tuple[str, PanelRows]]]] = {}
 _PROBES: dict[tuple[str, int], "PanelProbes"] = {}
 _MEMO = "_panel_rows"
 
@@ -59,7 +59,6 @@ def panel_rows_register(name: str, rows: PanelRows, *, kinds: tuple[str, ...]) -
     """Register the table behind the panel `name` for these kind names (EVERY_KIND: all)."""
     for kind in kinds:
         _REGISTRY.setdefault(kind, {})[name] = rows
-    _SQL.clear()
     _PROBES.clear()
 
 
@@ -96,10 +95,9 @@ def panel_rows_probes(model: type[TicketBase]) -> PanelProbes:
 
 
 def _probes(kind: str, content_type: int) -> PanelProbes:
-    _, probes = _statement(kind)
     annotations: dict[str, Exists] = {}
     panels = []
-    for index, (name, rows) in enumerate(probes):
+    for index, (name, rows) in enumerate(_registered(kind)):
         found = (
             apps.get_model(rows.model)
             ._base_manager.order_by()
@@ -124,51 +122,33 @@ def panel_rows_keep(ticket: TicketBase, probes: PanelProbes) -> None:
 
 
 def _probe(ticket: TicketBase) -> dict[str, bool]:
-    kind = kind_of(ticket).name
-    sql, probes = _statement(kind)
-    content_type = ContentType.objects.get_for_model(type(ticket)).pk
-    answers: dict[str, bool] = {}
-    params: list[Any] = []
-    asked: list[str] = []
-    for name, rows in probes:
-        value = getattr(ticket, rows.attribute)
-        if value is None:
-            answers[name] = False
-            value = 0  # keeps the statement's shape; its answer is ignored
-        else:
-            asked.append(name)
-        params.append(value)
-        if rows.type_field:
-            params.append(content_type)
-        params.extend(rows.status_in)
-    if asked:
-        with kept_cursor(ticket._state.db or DEFAULT_DB_ALIAS) as cursor:
-            cursor.execute(sql, params)
-            found = cursor.fetchone()
-        for (name, _), exists in zip(probes, found, strict=True):
-            answers.setdefault(name, bool(exists))
-    return answers
+    """The answers for a ticket read any other way: the same `EXISTS` about its row, in one
+    statement of their own, kept for every ticket of its kind. A ticket not stored (deleted
+    meanwhile) has no answers, and its panels read as before."""
+    model = type(ticket)
+    probes = panel_rows_probes(model)
+    if not probes.panels:
+        return {}
+    alias = ticket._state.db or router.db_for_read(model)
+    columns = [annotation for annotation, _ in probes.panels]
+    found = kept_rows_by(
+        ("panel rows", model._meta.label, alias, probes.panels),
+        lambda pk: (
+            model._base_manager.using(alias)
+            .filter(pk=pk)
+            .annotate(**probes.annotations)
+            .values_list(*columns)
+        ),
+        ticket.pk,
+    )
+    if not found:
+        return {}
+    return {name: bool(exists) for (_, name), exists in zip(probes.panels, found[0], strict=True)}
 
 
-def _statement(kind: str) -> tuple[str, list[tuple[str, PanelRows]]]:
-    """One `SELECT EXISTS (…), EXISTS (…)` for the kind's panels, built once per process."""
-    if kind not in _SQL:
-        probes = sorted({**_REGISTRY[EVERY_KIND], **_REGISTRY.get(kind, {})}.items())
-        quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
-        parts = []
-        for _, rows in probes:
-            meta = apps.get_model(rows.model)._meta
-            where = f"{quote(meta.get_field(rows.field).column)} = %s"
-            if rows.type_field:
-                where += f" AND {quote(meta.get_field(rows.type_field).column)} = %s"
-            if rows.status_in:
-                marks = ", ".join(["%s"] * len(rows.status_in))
-                where += f" AND {quote(meta.get_field('status').column)} IN ({marks})"
-            # Only table and column names from the models are interpolated; values are parameters.
-            table = quote(meta.db_table)
-            parts.append(f"EXISTS (SELECT 1 FROM {table} WHERE {where})")  # noqa: S608
-        _SQL[kind] = (f"SELECT {', '.join(parts) or '1'}", probes)
-    return _SQL[kind]
+def _registered(kind: str) -> list[tuple[str, PanelRows]]:
+    """The panels registered for `kind` (and for every kind), by name."""
+    return sorted({**_REGISTRY[EVERY_KIND], **_REGISTRY.get(kind, {})}.items())
 
 
 panel_rows_register(

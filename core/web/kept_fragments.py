@@ -21,7 +21,6 @@ At most KEPT parts per process; when full, the memo starts over. Safe across thr
 made outside the lock, and two threads making the same part make the same bytes.
 """
 
-import threading
 from collections.abc import Callable, Hashable
 from datetime import date, datetime
 from decimal import Decimal
@@ -33,15 +32,14 @@ from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from core.process_memos import process_memo
+from core.process_memos import KeptTexts
 from core.web.forms import CHOICES_MEMO
 
 KEPT = 512
 # Rendered where `{% csrf_token %}` puts the token: letters only, so escaping leaves it as it is.
 CSRF_SLOT = "keptcsrftokenslot"
 
-_kept: dict[Hashable, str] = process_memo({})
-_lock = threading.Lock()
+_kept = KeptTexts(KEPT)
 
 
 def kept_html(
@@ -57,15 +55,13 @@ def kept_html(
         get_script_prefix(),
         CHOICES_MEMO.generation(),
     )
-    html = _kept.get(full_key)
-    if html is None:
-        html = render_to_string(template_name, {**values(), "csrf_token": CSRF_SLOT})
-        with _lock:
-            if len(_kept) >= KEPT:
-                _kept.clear()
-            _kept[full_key] = html
+    html = _kept.get(full_key, _render, template_name, values)
     # The token is letters and digits (Django masks it so): nothing to escape.
     return mark_safe(html.replace(CSRF_SLOT, csrf_token))  # noqa: S308
+
+
+def _render(template_name: str, values: Callable[[], dict[str, Any]]) -> str:
+    return render_to_string(template_name, {**values(), "csrf_token": CSRF_SLOT})
 
 
 def frozen(value: Any) -> Hashable | None:
@@ -90,10 +86,6 @@ def frozen_initial(initial: dict[str, Any]) -> tuple[Hashable, ...] | None:
     return tuple(items)
 
 
-def forget(**_: Any) -> None:
-    """Drop every kept part (a setting changed: tests)."""
-    with _lock:
-        _kept.clear()
-
-
+# Drop every kept part when a setting changes (tests).
+forget = _kept.clear
 setting_changed.connect(forget, dispatch_uid="core.web.kept_fragments")

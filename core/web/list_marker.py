@@ -31,7 +31,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.http import parse_etags
 
-from core.process_memos import process_memo
+from core.process_memos import KeptTexts
 from core.web.access import CountedPaginator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,7 +65,7 @@ def page_count_label(page: Page[Any]) -> str:
 # digest costs a dictionary lookup where pickling the row and its clocks again cost a tenth of
 # the queue's CPU (issue 18). Entries are never changed once kept, so threads may share them.
 ROW_DIGESTS_KEPT = 4096
-_ROW_DIGESTS: dict[tuple[Any, ...], str] = process_memo({})
+_ROW_DIGESTS = KeptTexts(ROW_DIGESTS_KEPT)
 
 
 def rows_digest(rows: Iterable[tuple[Any, ...]], clock_rows: Iterable[tuple[Any, ...]]) -> str:
@@ -87,14 +87,12 @@ def rows_digest(rows: Iterable[tuple[Any, ...]], clock_rows: Iterable[tuple[Any,
         if len(clocks) > 1:
             clocks.sort(key=itemgetter(1))
         key = (tuple(row), tuple(clocks))
-        digest = _ROW_DIGESTS.get(key)
-        if digest is None:
-            digest = blake2b(pickle.dumps(key, protocol=5), digest_size=16).hexdigest()
-            if len(_ROW_DIGESTS) >= ROW_DIGESTS_KEPT:
-                _ROW_DIGESTS.clear()
-            _ROW_DIGESTS[key] = digest
-        digests.append(digest)
+        digests.append(_ROW_DIGESTS.get(key, _digest, key))
     return blake2b(" ".join(digests).encode(), digest_size=16).hexdigest()
+
+
+def _digest(key: tuple[Any, ...]) -> str:
+    return blake2b(pickle.dumps(key, protocol=5), digest_size=16).hexdigest()
 
 
 def valid_until(moves_at: Iterable[datetime | None], now: datetime) -> int:

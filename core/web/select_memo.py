@@ -12,7 +12,6 @@ iterator (one that says so with `is_memoised`); anything else (a query per read)
 Django does. At most KEPT selects are kept; when full, the memo starts over.
 """
 
-import threading
 from collections.abc import Hashable
 from typing import Any
 
@@ -20,12 +19,11 @@ from django import forms
 from django.forms.renderers import BaseRenderer
 from django.utils.safestring import SafeString
 
-from core.process_memos import process_memo
+from core.process_memos import KeptTexts
 
 KEPT = 512
 
-_rendered: dict[Hashable, SafeString] = process_memo({})
-_lock = threading.Lock()
+_rendered = KeptTexts(KEPT)
 
 
 def _options(choices: Any) -> tuple[Any, ...] | None:
@@ -59,14 +57,7 @@ class MemoSelect(forms.Select):
         key = self._memo_key(name, value, attrs, renderer)
         if key is None:
             return super().render(name, value, attrs, renderer)
-        html = _rendered.get(key)
-        if html is None:
-            html = super().render(name, value, attrs, renderer)
-            with _lock:
-                if len(_rendered) >= KEPT:
-                    _rendered.clear()
-                _rendered[key] = html
-        return html
+        return _rendered.get(key, super().render, name, value, attrs, renderer)
 
     def _memo_key(
         self, name: str, value: Any, attrs: dict[str, Any] | None, renderer: Any
@@ -93,5 +84,4 @@ class MemoSelect(forms.Select):
 
 def forget() -> None:
     """Drop every kept select (tests)."""
-    with _lock:
-        _rendered.clear()
+    _rendered.clear()

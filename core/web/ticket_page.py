@@ -8,8 +8,6 @@ generic views in core.web.ticket_views run the posted actions through the table 
 domain error back onto the form that was sent, once for every kind.
 """
 
-import threading
-from collections.abc import Hashable
 from datetime import datetime
 from functools import partial
 from typing import Any, ClassVar
@@ -27,7 +25,7 @@ from django.utils import timezone
 from core.choices import Tier
 from core.keyset import KeptRows
 from core.models import SupportGroup, TicketBase, User
-from core.process_memos import process_memo
+from core.process_memos import KeptTexts
 from core.selectors import (
     attachments_for_user,
     timeline_for_user,
@@ -56,26 +54,15 @@ _MOVES = (("escalate", 1, "Escalate"), ("deescalate", -1, "De-escalate"))
 # URLconf and script prefix: about seven reverse() calls a page, ~40 µs each. At most
 # URLS_KEPT per process; when full, the memo starts over.
 URLS_KEPT = 4096
-_urls: dict[Hashable, str] = process_memo({})
-_urls_lock = threading.Lock()
+_urls = KeptTexts(URLS_KEPT)
 
 
 def kept_reverse(name: str, args: tuple[Any, ...]) -> str:
     """`reverse(name, args=args)`, kept (a setting changed forgets them: tests)."""
-    key = (name, args, get_urlconf(), get_script_prefix())
-    url = _urls.get(key)
-    if url is None:
-        url = reverse(name, args=args)
-        with _urls_lock:
-            if len(_urls) >= URLS_KEPT:
-                _urls.clear()
-            _urls[key] = url
-    return url
+    return _urls.get((name, args, get_urlconf(), get_script_prefix()), reverse, name, None, args)
 
 
-def forget_urls(**_: Any) -> None:
-    with _urls_lock:
-        _urls.clear()
+forget_urls = _urls.clear
 
 
 setting_changed.connect(forget_urls, dispatch_uid="core.web.ticket_page")

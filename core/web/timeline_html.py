@@ -16,7 +16,6 @@ the download URL). Any of them changed is another key, never a stale entry; a pa
 its events on every request."""
 
 import re
-import threading
 from collections.abc import Hashable, Mapping
 from datetime import tzinfo
 from html import escape as html_escape
@@ -31,7 +30,7 @@ from django.utils.safestring import SafeString, mark_safe
 from core.choices import Source
 from core.markdown import render_markdown
 from core.models import TicketBase, TimelineEvent
-from core.process_memos import process_memo
+from core.process_memos import KeptTexts
 from core.templatetags.servicedesk import local_instants
 from core.tickets.describe import EventView, describe
 from core.tickets.kinds import find_kind
@@ -68,16 +67,9 @@ _SOURCE_LABELS = dict(Source.choices)
 # ENTRY_TEXT_CHARS is written every time (memory: the key holds its texts, the entry their HTML).
 ENTRIES_KEPT = 4096
 ENTRY_TEXT_CHARS = 4000
-_kept: dict[Hashable, str] = process_memo({})
-_lock = threading.Lock()
-
-
-def forget_entries(**_: Any) -> None:
-    """Drop every kept entry (a setting changed: tests)."""
-    with _lock:
-        _kept.clear()
-
-
+_kept = KeptTexts(ENTRIES_KEPT)
+# Drop every kept entry when a setting changes (tests).
+forget_entries = _kept.clear
 setting_changed.connect(forget_entries, dispatch_uid="core.web.timeline_html")
 
 
@@ -143,14 +135,7 @@ class _Page:
 
     def entry(self, event: TimelineEvent) -> SafeString:
         key = self.key(event)
-        text = _kept.get(key) if key is not None else None
-        if text is None:
-            text = self.written(event)
-            if key is not None:
-                with _lock:
-                    if len(_kept) >= ENTRIES_KEPT:
-                        _kept.clear()
-                    _kept[key] = text
+        text = self.written(event) if key is None else _kept.get(key, self.written, event)
         return mark_safe(text)  # noqa: S308 (every value escaped or sanitised in written())
 
     def key(self, event: TimelineEvent) -> Hashable | None:

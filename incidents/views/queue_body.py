@@ -13,7 +13,6 @@ can spell one. At most KEPT bodies per process; when full, the memo starts over.
 changed once kept, so threads may share them.
 """
 
-from collections.abc import Hashable
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -21,11 +20,11 @@ from django.urls import get_script_prefix, get_urlconf
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
-from core.process_memos import process_memo
+from core.process_memos import KeptTexts
 from core.web.access import HtmxHttpRequest
 
 KEPT = 256
-_kept: dict[Hashable, str] = process_memo({})
+_kept = KeptTexts(KEPT)
 
 # Filled in with HTML the view made (escaped where it was made).
 _HTML_SLOTS = {
@@ -50,22 +49,16 @@ def _body(request: HtmxHttpRequest, context: dict[str, Any]) -> str:
         get_urlconf(),
         get_script_prefix(),
     )
-    body = _kept.get(key)
-    if body is None:
-        slots = {name: SafeString(slot) for name, slot in {**_HTML_SLOTS, **_TEXT_SLOTS}.items()}
-        body = render_to_string(
-            "incidents/agent/_queue_body.html",
-            {
-                **context,
-                **slots,
-                "rows_html": SafeString(_ROWS_SLOT),
-            },
-            request=request,
-        )
-        if len(_kept) >= KEPT:
-            _kept.clear()
-        _kept[key] = body
-    return body
+    return _kept.get(key, _render, request, context)
+
+
+def _render(request: HtmxHttpRequest, context: dict[str, Any]) -> str:
+    slots = {name: SafeString(slot) for name, slot in {**_HTML_SLOTS, **_TEXT_SLOTS}.items()}
+    return render_to_string(
+        "incidents/agent/_queue_body.html",
+        {**context, **slots, "rows_html": SafeString(_ROWS_SLOT)},
+        request=request,
+    )
 
 
 def queue_body_html(request: HtmxHttpRequest, context: dict[str, Any]) -> SafeString:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.links import link_add
 from core.tickets.kinds import kind_named
-from core.tickets.panel_rows import FILES, LINKED_FROM, LINKED_TO, _statement, has_panel_rows
+from core.tickets.panel_rows import FILES, LINKED_FROM, LINKED_TO, _registered, has_panel_rows
 from oncall.paging.ticket_panel import PAGES
 from problems.models import ProblemIncident
 from problems.panel_rows import LINKED_PROBLEMS
@@ -60,7 +60,7 @@ def test_a_ticket_read_by_its_kind_carries_the_answers_the_probe_gives(agent_l1)
     ProblemIncident.objects.create(
         problem=problem, incident=incident, linked_by=problem.requester, linked_at=timezone.now()
     )
-    names = [name for name, _ in _statement("incident")[1]]
+    names = [name for name, _ in _registered("incident")]
     get = kind_named("incident").get_for_user
     for ticket in (incident, other, bare):
         get(agent_l1, ticket.number)  # the statement kept, as in a running site

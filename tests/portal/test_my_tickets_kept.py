@@ -56,7 +56,7 @@ def test_other_kinds_get_other_links(client_for, end_user, make_incident, monkey
 
 def test_the_kept_links_are_bounded(client_for, end_user, make_incident, monkeypatch):
     make_incident()
-    monkeypatch.setattr(views, "LINKS_KEPT", 2)
+    monkeypatch.setattr(views._LINKS, "limit", 2)
     views._LINKS.clear()
     client = client_for(end_user)
     for n in range(5):
